@@ -1,0 +1,106 @@
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/config.ts";
+import { loadWorkspace } from "../config/load-workspace.ts";
+import { createLogger } from "../observe/logger.ts";
+import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
+import { prepareDatabase } from "../runtime/prepare-database.ts";
+import { provideDatabase } from "../runtime/provide-database.ts";
+import { listen } from "../server/serve.ts";
+import { type Command, UsageError } from "./command.ts";
+import type { CliIo } from "./main.ts";
+
+const OPTIONS = { port: { type: "string" }, host: { type: "string" } } as const;
+
+export const startCommand: Command = {
+  name: "start",
+  summary: "Start everything for a first look: server, UI, embedded database, demo (what npm start runs)",
+  help: [
+    "Usage: airlock start [--port N] [--host H]",
+    "",
+    "Starts the server with the web UI and an in-process worker. Without DATABASE_URL it runs an",
+    "embedded PostgreSQL under .airlock/ and loads the demo workspace's users and data.",
+  ].join("\n"),
+  run: (args, io) => runServer(args, io, "start"),
+};
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "Run the HTTP server (production: one of N stateless processes)",
+  help: [
+    "Usage: airlock serve [--port N] [--host H]",
+    "",
+    "Runs the API and web UI. Set DATABASE_URL to a PostgreSQL 15+ server. Runs",
+    "AIRLOCK_WORKER_CONCURRENCY workers in-process (0 to leave execution to `airlock worker`).",
+  ].join("\n"),
+  run: (args, io) => runServer(args, io, "serve"),
+};
+
+async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Promise<number> {
+  let values: { port?: string; host?: string };
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const env = {
+    ...io.env,
+    ...(values.port ? { PORT: values.port } : {}),
+    ...(values.host ? { HOST: values.host } : {}),
+  };
+  const config = loadConfig(env);
+  const log = createLogger({ level: config.logLevel });
+  const workspace = await loadWorkspace(config.workspacePath);
+  const database = await provideDatabase(config, log);
+  let airlock: Airlock | undefined;
+  let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  try {
+    await prepareDatabase(database.url, migrationSourcesFor(workspace));
+    airlock = await createAirlock({ config, workspace, databaseUrl: database.url, log });
+    listening = await listen(airlock.app, config.host, config.port);
+  } catch (error) {
+    await airlock?.close();
+    await database.stop();
+    throw error;
+  }
+  log.info({ url: listening.url, mode, embedded: database.embedded, demo: config.demo }, "Airlock is ready");
+  io.out(banner(listening.url, airlock, database.embedded));
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        io.err("airlock: second signal, exiting now");
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      void (async () => {
+        await listening?.close();
+        await airlock?.close();
+        await database.stop();
+        log.info("stopped");
+        resolve();
+      })();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return 0;
+}
+
+function banner(url: string, airlock: Airlock, embedded: boolean): string {
+  const lines = [
+    "",
+    `  Airlock is running at ${url}`,
+    `  Database: ${embedded ? `embedded PostgreSQL (data in ${airlock.config.dataDir})` : "DATABASE_URL"}`,
+    `  Workspace: ${airlock.workspace.name} (${airlock.workspace.actions.size} actions)`,
+  ];
+  if (airlock.config.demo && airlock.workspace.demo) {
+    lines.push("", "  Demo users (password: demo):");
+    for (const user of airlock.workspace.demo.users) {
+      lines.push(`    ${user.email.padEnd(32)} ${user.groups.join(", ")}`);
+    }
+  }
+  lines.push("", "  Press Ctrl+C to stop.", "");
+  return lines.join("\n");
+}

@@ -1,0 +1,115 @@
+// One typed configuration, read from environment variables. Each variable is documented in
+// docs/configuration.md. A bad value stops the start with a line naming the variable.
+import { resolve } from "node:path";
+import { z } from "zod";
+import { StartupError } from "../errors/startup-error.ts";
+
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  AIRLOCK_DATA_DIR: z.string().min(1).default(".airlock"),
+  AIRLOCK_PG_PORT: port.optional(),
+  AIRLOCK_CONFIG: z.string().min(1).default("airlock.config.ts"),
+  AIRLOCK_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** Demo users and data. On by default with the embedded database, off with DATABASE_URL. */
+  AIRLOCK_DEMO: flag.optional(),
+  /** Public base URL (links in emails, OIDC redirects, Secure cookies when https). */
+  AIRLOCK_PUBLIC_URL: z.url().optional(),
+  /** How long POST /runs waits for a queued run to finish before answering 202. */
+  AIRLOCK_RUN_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Workers started in the server process (0 = none; run `airlock worker` instead). */
+  AIRLOCK_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
+  AIRLOCK_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
+  /** Ed25519 private key (PKCS#8 PEM, or base64 of its DER) that signs audit seals. */
+  AIRLOCK_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AIRLOCK_OIDC_ISSUER: z.url().optional(),
+  AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  AIRLOCK_OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
+  AIRLOCK_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  AIRLOCK_MAIL_FROM: z.string().min(3).default("Airlock <airlock@localhost>"),
+  AIRLOCK_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  AIRLOCK_SLACK_WEBHOOK_URL: z.url().optional(),
+});
+
+export interface Config {
+  databaseUrl: string | null;
+  port: number;
+  host: string;
+  dataDir: string;
+  embeddedPgPort: number | null;
+  workspacePath: string;
+  logLevel: z.infer<typeof schema>["AIRLOCK_LOG_LEVEL"];
+  demo: boolean;
+  publicUrl: string | null;
+  runWaitMs: number;
+  workerConcurrency: number;
+  poolSize: number;
+  auditSigningKey: string | null;
+  oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
+  smtpUrl: string | null;
+  mailFrom: string;
+  slack: { signingSecret: string | null; webhookUrl: string | null };
+}
+
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Empty strings mean "unset" (a common shell accident: `DATABASE_URL= npm start`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new StartupError("config.invalid", `Configuration is not valid: ${lines.join("; ")}`);
+  }
+  const e = parsed.data;
+  const oidcParts = [e.AIRLOCK_OIDC_ISSUER, e.AIRLOCK_OIDC_CLIENT_ID, e.AIRLOCK_OIDC_CLIENT_SECRET];
+  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
+    throw new StartupError(
+      "config.invalid",
+      "Configuration is not valid: AIRLOCK_OIDC_ISSUER, AIRLOCK_OIDC_CLIENT_ID and AIRLOCK_OIDC_CLIENT_SECRET go together; set all three or none.",
+    );
+  }
+  return {
+    databaseUrl: e.DATABASE_URL ?? null,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(cwd, e.AIRLOCK_DATA_DIR),
+    embeddedPgPort: e.AIRLOCK_PG_PORT ?? null,
+    workspacePath: resolve(cwd, e.AIRLOCK_CONFIG),
+    logLevel: e.AIRLOCK_LOG_LEVEL,
+    // Demo logins never appear on a production database unless asked for explicitly.
+    demo: e.AIRLOCK_DEMO ?? e.DATABASE_URL === undefined,
+    publicUrl: e.AIRLOCK_PUBLIC_URL ?? null,
+    runWaitMs: e.AIRLOCK_RUN_WAIT_MS,
+    workerConcurrency: e.AIRLOCK_WORKER_CONCURRENCY,
+    poolSize: e.AIRLOCK_DB_POOL_SIZE,
+    auditSigningKey: e.AIRLOCK_AUDIT_SIGNING_KEY ?? null,
+    oidc:
+      e.AIRLOCK_OIDC_ISSUER && e.AIRLOCK_OIDC_CLIENT_ID && e.AIRLOCK_OIDC_CLIENT_SECRET
+        ? {
+            issuer: e.AIRLOCK_OIDC_ISSUER,
+            clientId: e.AIRLOCK_OIDC_CLIENT_ID,
+            clientSecret: e.AIRLOCK_OIDC_CLIENT_SECRET,
+            groupsClaim: e.AIRLOCK_OIDC_GROUPS_CLAIM ?? null,
+          }
+        : null,
+    smtpUrl: e.AIRLOCK_SMTP_URL ?? null,
+    mailFrom: e.AIRLOCK_MAIL_FROM,
+    slack: {
+      signingSecret: e.AIRLOCK_SLACK_SIGNING_SECRET ?? null,
+      webhookUrl: e.AIRLOCK_SLACK_WEBHOOK_URL ?? null,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// Every error code a client can see, with its HTTP status and a safe default message. Codes are
+// permanent once shipped: test/errors/catalogue.test.ts snapshots this list so that a rename or a
+// removal is a visible decision. Domain codes raised by action handlers (ActionError) are not
+// listed here; they travel as `domain.<code>`.
+export const CATALOGUE = {
+  // request shape
+  "request.malformed_json": { status: 400, message: "The request body is not valid JSON." },
+  "request.unsupported_media_type": { status: 415, message: "Send the body as application/json." },
+  "request.too_large": { status: 413, message: "The request body is too large." },
+  "request.invalid_header": { status: 400, message: "A request header is not valid." },
+  "request.invalid_query": { status: 400, message: "The query parameters are not valid." },
+  "request.not_found": { status: 404, message: "There is nothing at this address." },
+  "request.method_not_allowed": { status: 405, message: "This address does not accept that method." },
+  "request.rate_limited": { status: 429, message: "Too many requests; wait a moment and try again." },
+
+  // authentication and sessions
+  "auth.required": { status: 401, message: "Sign in or send an API token." },
+  "auth.invalid_credentials": { status: 401, message: "The email or password is not correct." },
+  "auth.locked": { status: 429, message: "Too many failed sign-ins; try again later." },
+  "auth.token_invalid": { status: 401, message: "The API token is not valid, has expired or was revoked." },
+  "auth.session_expired": { status: 401, message: "Your session has ended; sign in again." },
+  "auth.user_disabled": { status: 403, message: "This user is disabled." },
+  "auth.csrf_failed": { status: 403, message: "The request did not carry a valid CSRF token." },
+  "auth.oidc_not_configured": { status: 404, message: "Single sign-on is not configured." },
+  "auth.oidc_failed": { status: 400, message: "Single sign-on did not complete; start again." },
+  "auth.demo_disabled": { status: 403, message: "Demo logins exist only in demo mode." },
+
+  // authorization
+  "permission.denied": { status: 403, message: "You do not have permission to do this." },
+
+  // actions and runs
+  "action.not_found": { status: 404, message: "There is no such action, or you may not see it." },
+  "validation.failed": { status: 422, message: "Some parameters are not valid." },
+  "reason.required": { status: 422, message: "This action needs a reason." },
+  "idempotency.key_invalid": {
+    status: 400,
+    message: "The Idempotency-Key header must be 1 to 255 visible characters.",
+  },
+  "idempotency.mismatch": {
+    status: 422,
+    message: "This idempotency key was already used with other parameters or another action.",
+  },
+  "idempotency.in_progress": {
+    status: 409,
+    message: "A request with this idempotency key is still in progress; retry later.",
+  },
+  "run.not_found": { status: 404, message: "There is no such run, or you may not see it." },
+  "run.timeout": { status: 504, message: "The action did not finish within its time limit." },
+  "run.interrupted": {
+    status: 500,
+    message:
+      "The worker running this action stopped mid-run; the outcome is unknown — check before retrying.",
+  },
+  "run.invalid_transition": { status: 409, message: "The run is not in a state that allows this." },
+  "handler.failed": { status: 500, message: "The action failed while running." },
+  "handler.invalid_output": {
+    status: 500,
+    message: "The action returned a result that does not match its output schema.",
+  },
+
+  // approvals
+  "approval.not_found": { status: 404, message: "There is no such approval request, or you may not see it." },
+  "approval.self_approval": { status: 403, message: "You cannot decide on your own request." },
+  "approval.not_reviewer": { status: 403, message: "You are not a reviewer of this request." },
+  "approval.already_decided": { status: 409, message: "You have already decided on this request." },
+  "approval.not_pending": { status: 409, message: "This request is no longer pending." },
+  "approval.expired": { status: 409, message: "This request has expired." },
+  "approval.reason_required": { status: 422, message: "A rejection needs a reason." },
+  "approval.service_identity": { status: 403, message: "Service identities cannot approve requests." },
+  "approval.stale": {
+    status: 409,
+    message: "The approval no longer holds (parameters, grants or expiry changed); nothing was executed.",
+  },
+  "approval.not_requester": { status: 403, message: "Only the requester can cancel this request." },
+
+  // policies
+  "policy.not_found": { status: 404, message: "There is no such policy." },
+
+  // PII
+  "pii.not_classified": { status: 422, message: "That field is not classified as PII." },
+  "pii.reveal_denied": { status: 403, message: "You may not reveal this kind of data." },
+  "pii.reason_required": { status: 422, message: "Revealing data needs a reason." },
+  "pii.not_available": { status: 410, message: "This value is no longer available to reveal." },
+
+  // audit
+  "audit.invalid_filter": { status: 400, message: "The audit filter is not valid." },
+
+  // admin
+  "admin.not_found": { status: 404, message: "There is no such object." },
+  "admin.conflict": { status: 409, message: "That conflicts with something that already exists." },
+  "admin.invalid": { status: 422, message: "The change is not valid." },
+
+  // notifications
+  "slack.signature_invalid": { status: 401, message: "The Slack signature is missing or not valid." },
+  "slack.user_unmapped": { status: 403, message: "This Slack user is not linked to an Airlock user." },
+
+  // domain errors raised by action handlers; the action supplies code suffix and message
+  "domain.refused": { status: 422, message: "The action refused the request." },
+
+  // infrastructure
+  "service.unavailable": {
+    status: 503,
+    message: "Airlock cannot reach its database right now; try again shortly.",
+  },
+  internal: {
+    status: 500,
+    message: "Something went wrong on our side. Quote the request ID when you report it.",
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+
+export function isCatalogued(code: string): code is ErrorCode {
+  return Object.hasOwn(CATALOGUE, code);
+}

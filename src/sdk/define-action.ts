@@ -1,0 +1,136 @@
+import type { z } from "zod";
+import type { Duration } from "./duration.ts";
+
+export type Risk = "low" | "medium" | "high" | "critical";
+
+/** The object an action affects, e.g. `{ type: "account", id: "acc_123" }`. */
+export interface Target {
+  type: string;
+  id: string;
+}
+
+export interface Actor {
+  id: string;
+  kind: "human" | "service";
+  name: string;
+  email: string | null;
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+/**
+ * The workspace database, inside the run's transaction: what the handler writes commits together
+ * with the run's final state and its audit event, or not at all. Parameterized SQL only.
+ */
+export interface ActionDatabase {
+  query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface HandlerContext {
+  runId: string;
+  requestId: string;
+  actor: Actor;
+  /** The run's idempotency key. Pass it to the domain (a unique ledger reference) or downstream APIs. */
+  idempotencyKey: string;
+  /** 1 for the first execution; higher only for actions declared `retry: "safe"`. */
+  attempt: number;
+  log: Logger;
+  db: ActionDatabase;
+  /** Record the target's state before and after the change; both go to the audit event. */
+  snapshot: { before(value: unknown): void; after(value: unknown): void };
+  /** Aborted when the action's timeout passes. */
+  signal: AbortSignal;
+  /** `fetch` that sends the request ID (`X-Request-Id`, `traceparent`) and honours the timeout. */
+  fetch: typeof fetch;
+}
+
+/** What a policy's `when` sees besides the parameters. */
+export interface PolicyContext {
+  actor: Actor;
+  /** Names of the groups the requester belongs to. */
+  groups: readonly string[];
+}
+
+/**
+ * An approval policy attached to an action. `when` returns true (or a reason string) when a run
+ * needs approval. In `monitor` mode a matching run goes ahead and the match is recorded.
+ */
+export interface ApprovalPolicy<P = Record<string, unknown>> {
+  /** Stable name, unique within the action; defaults to `<action>.approval` (or `.approval.<n>`). */
+  name?: string;
+  description?: string;
+  when?: (params: P, ctx: PolicyContext) => boolean | string;
+  reviewers: { groups?: string[]; users?: string[] };
+  /** Distinct humans who must approve. Default 1. */
+  quorum?: number;
+  /** How long the request stays open. Default "24h". */
+  expiresIn?: Duration;
+  mode?: "enforce" | "monitor";
+}
+
+export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unknown> {
+  /** snake_case, unique in the workspace: `issue_credit`. */
+  name: string;
+  title: string;
+  description?: string;
+  tags?: string[];
+  risk?: Risk;
+  params: P;
+  /** Schema of the result; its `.meta({ pii })` fields are masked everywhere. */
+  output?: z.ZodType<O>;
+  target?: (params: z.infer<P>) => Target | null;
+  approval?: ApprovalPolicy<z.infer<P>> | ApprovalPolicy<z.infer<P>>[];
+  /** The requester must give a reason (sensitive actions). */
+  reasonRequired?: boolean;
+  /** Handler time limit. Default "30s". */
+  timeout?: Duration;
+  /**
+   * `safe`: a run interrupted by a dead worker is executed again (the handler is idempotent).
+   * `never` (default): an interrupted run fails with `run.interrupted` and is not re-executed.
+   */
+  retry?: "safe" | "never";
+  /**
+   * `queued` (default): the run is recorded, enqueued on the engine and executed by a worker.
+   * `inline`: the handler runs in the request's own transaction — effects, run and audit commit
+   * together or not at all; for short actions whose effects are all in the database.
+   */
+  execution?: "queued" | "inline";
+  /** The target's current state, shown to reviewers of an approval request. */
+  describe?: (target: Target, ctx: { db: ActionDatabase }) => Promise<unknown>;
+  handler: (params: z.infer<P>, ctx: HandlerContext) => Promise<O> | O;
+}
+
+export interface Action<P extends z.ZodObject = z.ZodObject, O = unknown> extends ActionDefinition<P, O> {
+  readonly kind: "action";
+}
+
+export type AnyAction = Action<z.ZodObject, unknown>;
+
+/**
+ * Define an action: one named operation with typed parameters, a target, a risk level and a
+ * handler. Returns a plain frozen value; nothing is registered until the workspace lists it.
+ *
+ * @example
+ * export const issueCredit = defineAction({
+ *   name: "issue_credit",
+ *   title: "Issue a credit",
+ *   params: z.object({ accountId: z.string(), amountCents: z.number().int().positive() }),
+ *   target: (p) => ({ type: "account", id: p.accountId }),
+ *   async handler(p, ctx) { ... },
+ * });
+ */
+export function defineAction<P extends z.ZodObject, O = unknown>(
+  definition: ActionDefinition<P, O>,
+): Action<P, O> {
+  return Object.freeze({ ...definition, kind: "action" as const });
+}

@@ -1,0 +1,64 @@
+import type { AnyAction } from "./define-action.ts";
+
+/** `view` a catalog entry, `run` it, `approve` others' requests, `admin` it, or `reveal:<pii class>`. */
+export type Verb = "view" | "run" | "approve" | "admin" | `reveal:${string}`;
+
+export interface GrantDefinition {
+  /** A role name declared in `roles`. */
+  to: string;
+  verbs: Verb[];
+  /** One action, every action with a tag, or everything. */
+  on: { action: string } | { tag: string } | "*";
+}
+
+export interface RoleDefinition {
+  description?: string;
+  /** Members of these groups hold the role. */
+  groups?: string[];
+  /** Service identities that hold the role (for schedules and runbooks). */
+  services?: string[];
+}
+
+export interface DemoUser {
+  email: string;
+  name: string;
+  groups: string[];
+}
+
+export interface WorkspaceDefinition {
+  name: string;
+  actions: AnyAction[];
+  roles?: Record<string, RoleDefinition>;
+  grants?: GrantDefinition[];
+  /** Groups known up front (admins and SSO may add more). */
+  groups?: Record<string, { description?: string }>;
+  /** Non-human actors with their own grants. */
+  services?: Record<string, { description?: string }>;
+  /** The workspace's own database schema: a folder of numbered `.sql` migrations. */
+  migrations?: string;
+  /** Demo mode only: users (password `demo`) and a seeding function for the domain data. */
+  demo?: {
+    users: DemoUser[];
+    seed?: (db: { query(text: string, values?: readonly unknown[]): Promise<unknown> }) => Promise<void>;
+  };
+}
+
+export interface Workspace extends WorkspaceDefinition {
+  readonly kind: "workspace";
+}
+
+/**
+ * The workspace: the actions Airlock serves, who may do what with them, and (for demos) sample
+ * users and data. Listed as the default export of `airlock.config.ts`.
+ *
+ * @example
+ * export default defineWorkspace({
+ *   name: "acme",
+ *   actions: [issueCredit],
+ *   roles: { support: { groups: ["support"] } },
+ *   grants: [{ to: "support", verbs: ["view", "run"], on: { tag: "billing" } }],
+ * });
+ */
+export function defineWorkspace(definition: WorkspaceDefinition): Workspace {
+  return Object.freeze({ ...definition, kind: "workspace" as const });
+}

@@ -1,0 +1,24 @@
+import type { PiiClass } from "./pii-class.ts";
+
+/**
+ * Metadata a parameter or output field can carry through zod's `.meta()`. It drives the generated
+ * form (label, help, widget), masking (`pii`) and lookups; it survives `z.toJSONSchema`.
+ *
+ * @example
+ * z.number().int().positive().meta({ label: "Amount", widget: "money", currency: "USD" })
+ */
+export interface FieldMeta {
+  label?: string;
+  help?: string;
+  placeholder?: string;
+  widget?: "text" | "textarea" | "number" | "money" | "boolean" | "select" | "lookup" | "date" | "datetime";
+  /** ISO 4217 currency of a `money` field (amounts are in minor units). */
+  currency?: string;
+  /** Name of an action that returns `{ options: [{ value, label }] }` for a `lookup` field. */
+  lookup?: string;
+  pii?: PiiClass;
+}
+
+declare module "zod" {
+  interface GlobalMeta extends FieldMeta {}
+}

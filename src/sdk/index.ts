@@ -1,0 +1,34 @@
+// The public SDK: what an `airlock.config.ts` imports. Plain values only; no side effects.
+import "./field-meta.ts";
+
+export { z } from "zod";
+export { ActionError } from "./action-error.ts";
+export type {
+  Action,
+  ActionDatabase,
+  ActionDefinition,
+  Actor,
+  AnyAction,
+  ApprovalPolicy,
+  HandlerContext,
+  Logger,
+  PolicyContext,
+  QueryResult,
+  Risk,
+  Target,
+} from "./define-action.ts";
+export { defineAction } from "./define-action.ts";
+export type {
+  DemoUser,
+  GrantDefinition,
+  RoleDefinition,
+  Verb,
+  Workspace,
+  WorkspaceDefinition,
+} from "./define-workspace.ts";
+export { defineWorkspace } from "./define-workspace.ts";
+export type { Duration } from "./duration.ts";
+export { durationMs } from "./duration.ts";
+export type { FieldMeta } from "./field-meta.ts";
+export type { KnownPiiClass, PiiClass } from "./pii-class.ts";
+export { PII_CLASSES } from "./pii-class.ts";

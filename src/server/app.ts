@@ -1,0 +1,68 @@
+// The HTTP application: one middleware chain (request ID, access log, metrics, errors) and the
+// route groups, each mounted by its own module. No server is started here; tests call
+// `app.request()` on the result, `serve.ts` puts it on a socket.
+import { Hono } from "hono";
+import type { Log } from "../observe/logger.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import { traceContextFrom } from "../observe/request-id.ts";
+import type { AppEnv } from "./app-env.ts";
+import { refuse, unexpectedErrorResponse } from "./error-response.ts";
+
+export type RouteGroup = (app: Hono<AppEnv>) => void;
+
+export interface AppOptions {
+  log: Log;
+  metrics: Metrics;
+  routes: RouteGroup[];
+  /** Trust X-Forwarded-For for the client IP (behind a known proxy only). */
+  trustProxy?: boolean;
+}
+
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { log, metrics } = options;
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const trace = traceContextFrom({
+      requestId: c.req.header("x-request-id"),
+      traceparent: c.req.header("traceparent"),
+    });
+    c.set("trace", trace);
+    c.set("requestId", trace.requestId);
+    c.set("log", log.child({ requestId: trace.requestId }));
+    c.set("clientIp", clientIp(c.req.raw, c.env, options.trustProxy ?? false));
+    c.set("userAgent", c.req.header("user-agent")?.slice(0, 512) ?? null);
+    try {
+      await next();
+    } finally {
+      c.header("X-Request-Id", trace.requestId);
+      const route = c.req.routePath || "unmatched";
+      const status = c.res.status;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+      metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+      if (!route.startsWith("/healthz") && !route.startsWith("/metrics")) {
+        c.get("log").info(
+          { method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 10_000) / 10 },
+          "request",
+        );
+      }
+    }
+  });
+
+  for (const mount of options.routes) mount(app);
+
+  app.notFound((c) => refuse(c, "request.not_found"));
+  app.onError((error, c) => unexpectedErrorResponse(c, error));
+  return app;
+}
+
+function clientIp(request: Request, env: unknown, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for");
+    if (forwarded) return forwarded.split(",")[0]!.trim().slice(0, 64);
+  }
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
+}

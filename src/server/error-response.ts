@@ -1,0 +1,41 @@
+// Every refusal leaves as the one envelope `{ error: { code, message, requestId, details? } }`
+// with X-Request-Id set. Unknown exceptions become `internal`: logged with their stack on our
+// side, never shown to the client.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { ErrorCode } from "../errors/catalogue.ts";
+import type { AppEnv } from "./app-env.ts";
+
+export function errorResponse(c: Context<AppEnv>, error: AirlockError): Response {
+  const requestId = c.get("requestId");
+  c.header("X-Request-Id", requestId);
+  return c.json(error.toBody(requestId), error.status as ContentfulStatusCode);
+}
+
+export function refuse(
+  c: Context<AppEnv>,
+  code: ErrorCode,
+  message?: string,
+  details?: Record<string, unknown>,
+): Response {
+  return errorResponse(c, new AirlockError(code, message, details));
+}
+
+export function unexpectedErrorResponse(c: Context<AppEnv>, error: unknown): Response {
+  if (error instanceof AirlockError) return errorResponse(c, error);
+  const pgCode = (error as { code?: string } | null)?.code;
+  // Connection-level failures mean the database is unreachable, not that we have a bug.
+  if (
+    pgCode === "ECONNREFUSED" ||
+    pgCode === "57P01" ||
+    pgCode === "57P03" ||
+    pgCode === "08006" ||
+    pgCode === "08001"
+  ) {
+    c.get("log")?.warn({ err: error }, "database unavailable");
+    return refuse(c, "service.unavailable");
+  }
+  c.get("log")?.error({ err: error }, "unhandled error");
+  return refuse(c, "internal");
+}

@@ -1,0 +1,67 @@
+// Connections to Airlock's PostgreSQL. At run time every connection works as the `airlock_app`
+// role (set in the startup packet, so it costs no round trip): that role may INSERT and SELECT the
+// audit tables but never UPDATE, DELETE or TRUNCATE them (see migrations/0004_audit.sql).
+// Migrations run as the owner, the user of DATABASE_URL.
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Tables } from "./tables.ts";
+
+export const APP_ROLE = "airlock_app";
+export const SCHEMA = "airlock";
+
+export interface DatabaseOptions {
+  /** Owner connection string (DATABASE_URL or the embedded server's). */
+  url: string;
+  /** Pool size for request work. */
+  max?: number;
+  applicationName?: string;
+  /** Called for errors on idle pooled connections (a restarted server, a dropped socket). */
+  onIdleError?: (error: Error) => void;
+}
+
+export interface Database {
+  url: string;
+  /** Pool whose connections act as `airlock_app` with `search_path = airlock, public`. */
+  pool: pg.Pool;
+  db: Kysely<Tables>;
+  close(): Promise<void>;
+}
+
+export function appConnectionOptions(): string {
+  return `-c role=${APP_ROLE} -c search_path=${SCHEMA},public`;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 20,
+    application_name: options.applicationName ?? "airlock",
+    options: appConnectionOptions(),
+    // Fail fast instead of queueing forever when the server is gone.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // Without a listener an idle client's error (server restart) would crash the process.
+  pool.on("error", (error) => options.onIdleError?.(error));
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    url: options.url,
+    pool,
+    db,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Kysely's destroy ends the pool it was given.
+      await db.destroy();
+    },
+  };
+}
+
+/** A single owner connection, for migrations, tests and tools. */
+export async function ownerClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: "airlock-owner" });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { test } from "node:test";
+
+// The parts of Airlock and what each may import. Arrows point one way: from the SDK and the store
+// up through the domain (audit, identity, approval), the control layer, to the entry points
+// (server, runtime, cli). A module that needs something from above is in the wrong place.
+const BASE = ["ids", "errors", "sdk"];
+const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
+export const ALLOWED: Record<string, string[]> = {
+  ids: [],
+  errors: [],
+  sdk: [],
+  observe: ["ids"],
+  store: ["ids", "errors"],
+  pii: ["sdk", "errors"],
+  workspace: ["sdk", "errors", "pii"],
+  config: ["sdk", "errors", "workspace"],
+  engine: [...BASE, "observe", "store"],
+  audit: [...DOMAIN],
+  identity: [...DOMAIN, "audit"],
+  approval: [...DOMAIN, "audit", "identity", "engine"],
+  control: [...DOMAIN, "audit", "identity", "approval", "engine"],
+  notify: [...DOMAIN, "audit", "identity", "approval", "engine", "control"],
+  runbook: [...DOMAIN, "audit", "identity", "approval", "engine", "control", "notify"],
+  server: [...DOMAIN, "config", "audit", "identity", "approval", "engine", "control", "notify", "runbook"],
+  runtime: [
+    ...DOMAIN,
+    "config",
+    "audit",
+    "identity",
+    "approval",
+    "engine",
+    "control",
+    "notify",
+    "runbook",
+    "server",
+  ],
+  cli: [
+    ...DOMAIN,
+    "config",
+    "audit",
+    "identity",
+    "approval",
+    "engine",
+    "control",
+    "notify",
+    "runbook",
+    "server",
+    "runtime",
+  ],
+  web: [],
+};
+
+const root = resolve(import.meta.dirname, "..", "..");
+const src = join(root, "src");
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === "node_modules" || name === "dist" ? [] : files(path);
+    return /\.(ts|tsx)$/.test(name) ? [path] : [];
+  });
+}
+
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+function specifiers(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2])!);
+}
+
+function partOf(path: string): string {
+  return relative(src, path).split("/")[0]!;
+}
+
+test("every folder under src/ is a known part", () => {
+  const parts = readdirSync(src).filter((name) => statSync(join(src, name)).isDirectory());
+  for (const part of parts)
+    assert.ok(part in ALLOWED, `src/${part} is not in the import map; add it with its allowed imports`);
+});
+
+test("imports only point the allowed way", () => {
+  const violations: string[] = [];
+  for (const file of files(src)) {
+    const from = partOf(file);
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith(".")) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(src)) {
+        if (!target.startsWith(join(root, "package.json")))
+          violations.push(`${relative(root, file)} imports ${spec} (outside src/)`);
+        continue;
+      }
+      const to = partOf(target);
+      if (to !== from && !ALLOWED[from]?.includes(to))
+        violations.push(`${relative(root, file)} (${from}) imports ${to}: ${spec}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test("workspaces (examples/) use only the public SDK", () => {
+  const violations: string[] = [];
+  for (const file of files(join(root, "examples"))) {
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith(".")) continue;
+      const target = resolve(dirname(file), spec);
+      if (target.startsWith(src) && target !== join(src, "sdk", "index.ts")) {
+        violations.push(`${relative(root, file)} imports ${spec}; use src/sdk/index.ts`);
+      }
+    }
+  }
+  assert.deepEqual(violations, []);
+});

@@ -1,0 +1,51 @@
+// An Airlock instance for one test file: its own database, the real app, in process. Requests go
+// through `app.request()` (no socket), as Hono's own tests do.
+import { Writable } from "node:stream";
+import { type Config, loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observe/logger.ts";
+import { type Airlock, createAirlock } from "../../src/runtime/airlock.ts";
+import type { Workspace } from "../../src/sdk/define-workspace.ts";
+import { defineWorkspace } from "../../src/sdk/define-workspace.ts";
+import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export interface TestAirlock {
+  airlock: Airlock;
+  database: TestDatabase;
+  /** Every log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  /** Raw log text (for leak scans). */
+  logText(): string;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestAirlock(
+  options: { workspace?: Workspace; env?: Record<string, string>; database?: TestDatabase } = {},
+): Promise<TestAirlock> {
+  const database = options.database ?? (await createTestDatabase());
+  const config: Config = loadConfig({ AIRLOCK_LOG_LEVEL: "debug", AIRLOCK_DEMO: "0", ...options.env });
+  const workspace = compileWorkspace(options.workspace ?? defineWorkspace({ name: "test", actions: [] }));
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      callback();
+    },
+  });
+  const log = createLogger({ level: "debug", destination });
+  const airlock = await createAirlock({ config, workspace, databaseUrl: database.url, log });
+  return {
+    airlock,
+    database,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    logText: () => lines.join("\n"),
+    request: (path, init) => Promise.resolve(airlock.app.request(path, init)),
+    async close() {
+      await airlock.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// One fresh database per test file, cloned from a migrated template (see test/run.ts).
+import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
+import { ownerClient } from "../../src/store/database.ts";
+import { quoteIdent } from "../../src/store/embedded-postgres.ts";
+import { databaseUrl, TEST_DB_PREFIX, type Templates } from "./templates.ts";
+
+export interface TestDatabase {
+  name: string;
+  /** Owner (superuser) URL of this database. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+export function testServerUrl(): string {
+  const url = process.env.AIRLOCK_TEST_SERVER_URL;
+  if (!url)
+    throw new Error("Run the tests with `npm test` (it starts PostgreSQL and prepares the templates).");
+  return url;
+}
+
+export async function createTestDatabase(
+  options: { template?: keyof Templates | "empty"; label?: string } = {},
+): Promise<TestDatabase> {
+  const serverUrl = testServerUrl();
+  const templates = JSON.parse(process.env.AIRLOCK_TEST_TEMPLATES ?? "{}") as Templates;
+  const kind = options.template ?? "bare";
+  const template = kind === "empty" ? "template0" : templates[kind];
+  const label = (options.label ?? basename(process.argv[1] ?? "test", ".test.ts"))
+    .replace(/[^a-z0-9]+/gi, "_")
+    .toLowerCase()
+    .slice(0, 30);
+  const name = `${TEST_DB_PREFIX}${label}_${randomBytes(4).toString("hex")}`;
+  const client = await ownerClient(serverUrl);
+  try {
+    await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+  } finally {
+    await client.end();
+  }
+  return {
+    name,
+    url: databaseUrl(serverUrl, name),
+    async drop() {
+      const admin = await ownerClient(serverUrl);
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
