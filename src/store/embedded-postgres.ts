@@ -38,6 +38,8 @@ export interface EmbeddedHandle {
   /** Superuser connection string to `database`. */
   url: string;
   port: number;
+  /** The server's own data folder (under dataDir, or its /var/tmp fallback). */
+  pgDir: string;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     url,
     port,
+    pgDir,
     stop() {
       stopping ??= (async () => {
         await stopServer(child);

@@ -9,12 +9,13 @@ import { ownerClient } from "../../src/store/database.ts";
 import { startEmbeddedPostgres } from "../../src/store/embedded-postgres.ts";
 
 const dirs: string[] = [];
+const pgDirs: string[] = [];
 const children: ChildProcess[] = [];
 after(async () => {
   for (const child of children) child.kill("SIGKILL");
-  for (const dir of dirs) {
+  for (const pgDir of pgDirs) {
     // Never leave a postmaster behind: children killed here orphan theirs.
-    const pid = await postmasterPid(dir).catch(() => 0);
+    const pid = await postmasterPid(pgDir).catch(() => 0);
     if (pid > 0) {
       try {
         process.kill(pid, "SIGINT");
@@ -24,8 +25,9 @@ after(async () => {
         }
       } catch {}
     }
-    await rm(dir, { recursive: true, force: true });
+    await rm(pgDir, { recursive: true, force: true });
   }
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
 async function dataDir() {
@@ -35,7 +37,7 @@ async function dataDir() {
   return dir;
 }
 
-function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> {
+function startChild(dir: string): Promise<{ child: ChildProcess; url: string; pgDir: string }> {
   const child = spawn(
     process.execPath,
     [join(import.meta.dirname, "..", "support", "embedded-child.ts"), dir],
@@ -49,7 +51,11 @@ function startChild(dir: string): Promise<{ child: ChildProcess; url: string }> 
     child.stdout!.on("data", (chunk) => {
       buffer += String(chunk);
       const line = buffer.split("\n")[0];
-      if (buffer.includes("\n") && line) resolve({ child, url: JSON.parse(line).url });
+      if (buffer.includes("\n") && line) {
+        const { url, pgDir } = JSON.parse(line);
+        pgDirs.push(pgDir);
+        resolve({ child, url, pgDir });
+      }
     });
     child.on("exit", (code) => reject(new Error(`child exited early with ${code}`)));
   });
@@ -75,15 +81,15 @@ function running(pid: number): boolean {
   }
 }
 
-async function postmasterPid(dir: string): Promise<number> {
-  const text = await readFile(join(dir, "pg", "postmaster.pid"), "utf8");
+async function postmasterPid(pgDir: string): Promise<number> {
+  const text = await readFile(join(pgDir, "postmaster.pid"), "utf8");
   return Number(text.split("\n")[0]);
 }
 
 test("after the owning process is SIGKILLed, the next start stops the orphan and starts cleanly", async () => {
   const dir = await dataDir();
-  const { child, url } = await startChild(dir);
-  const orphan = await postmasterPid(dir);
+  const { child, url, pgDir } = await startChild(dir);
+  const orphan = await postmasterPid(pgDir);
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGKILL");
   await exited;
@@ -93,7 +99,8 @@ test("after the owning process is SIGKILLed, the next start stops the orphan and
   const handle = await startEmbeddedPostgres({ dataDir: dir, database: "postgres" });
   try {
     assert.equal(await canQuery(handle.url), true);
-    assert.notEqual(await postmasterPid(dir), orphan, "a new postmaster runs");
+    assert.equal(handle.pgDir, pgDir);
+    assert.notEqual(await postmasterPid(pgDir), orphan, "a new postmaster runs");
     assert.equal(running(orphan), false, "the orphan is gone");
   } finally {
     await handle.stop();
@@ -116,6 +123,7 @@ test("a data dir used by another running Airlock is refused with a clear message
 test("a fixed port that is taken is named in the error", async () => {
   const dir = await dataDir();
   const first = await startEmbeddedPostgres({ dataDir: await dataDir(), database: "postgres" });
+  pgDirs.push(first.pgDir);
   try {
     await assert.rejects(
       startEmbeddedPostgres({ dataDir: dir, port: first.port, database: "postgres" }),

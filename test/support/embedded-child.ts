@@ -3,5 +3,5 @@
 import { startEmbeddedPostgres } from "../../src/store/embedded-postgres.ts";
 
 const handle = await startEmbeddedPostgres({ dataDir: process.argv[2]!, database: "postgres" });
-process.stdout.write(`${JSON.stringify({ url: handle.url, pid: process.pid })}\n`);
+process.stdout.write(`${JSON.stringify({ url: handle.url, pgDir: handle.pgDir, pid: process.pid })}\n`);
 setInterval(() => {}, 60_000);
