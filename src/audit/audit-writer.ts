@@ -1,0 +1,86 @@
+// Appends audit events. Always called with the transaction that makes the change the events
+// describe, so no effect can exist without its record (and no record without its effect).
+//
+// Hot path: one multi-row INSERT per call, hand-written. It relies on no index for the write; the
+// search indexes in migrations/0004_audit.sql are what it pays for on insert.
+import type { ClientBase } from "pg";
+import type { AuditEventInput } from "./audit-event.ts";
+
+const COLUMNS = [
+  "type",
+  "outcome",
+  "actor_id",
+  "actor_kind",
+  "on_behalf_of",
+  "action",
+  "action_version",
+  "target_type",
+  "target_id",
+  "run_id",
+  "approval_request_id",
+  "request_id",
+  "parent_request_id",
+  "idempotency_key",
+  "error_code",
+  "reason",
+  "params",
+  "data",
+  "client_ip",
+  "user_agent",
+] as const;
+
+/** Anything that runs a parameterized query: a pg client in a transaction, or a pool. */
+export interface Queryable {
+  query: ClientBase["query"];
+}
+
+export function auditInsertSql(count: number): string {
+  const width = COLUMNS.length;
+  const rows: string[] = [];
+  for (let r = 0; r < count; r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < width; c++) {
+      const n = r * width + c + 1;
+      cells.push(COLUMNS[c] === "params" || COLUMNS[c] === "data" ? `$${n}::jsonb` : `$${n}`);
+    }
+    rows.push(`(${cells.join(", ")})`);
+  }
+  return `INSERT INTO airlock.audit_events (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`;
+}
+
+export function auditValues(event: AuditEventInput): unknown[] {
+  return [
+    event.type,
+    event.outcome,
+    event.actorId ?? null,
+    event.actorKind ?? null,
+    event.onBehalfOf ?? null,
+    event.action ?? null,
+    event.actionVersion ?? null,
+    event.targetType ?? null,
+    event.targetId ?? null,
+    event.runId ?? null,
+    event.approvalRequestId ?? null,
+    event.requestId ?? null,
+    event.parentRequestId ?? null,
+    event.idempotencyKey ?? null,
+    event.errorCode ?? null,
+    event.reason ?? null,
+    event.params === undefined ? null : JSON.stringify(event.params),
+    event.data === undefined ? null : JSON.stringify(event.data),
+    event.clientIp ?? null,
+    event.userAgent ?? null,
+  ];
+}
+
+const sqlCache = new Map<number, string>();
+
+export async function appendAudit(db: Queryable, events: AuditEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  let text = sqlCache.get(events.length);
+  if (!text) {
+    text = auditInsertSql(events.length);
+    if (events.length <= 8) sqlCache.set(events.length, text);
+  }
+  await db.query(text, events.flatMap(auditValues));
+}
