@@ -1,17 +1,21 @@
 // `npm test`: every test runs against a real PostgreSQL.
 //
 // - With TEST_DATABASE_URL (a superuser URL to any PostgreSQL 15+ server) the tests use that
-//   server; otherwise an embedded PostgreSQL is started under .airlock/test-pg.
+//   server; otherwise an embedded PostgreSQL is started under .airlock/test-pg-<run id> and
+//   removed at the end (leftovers of killed runs are cleaned up by the next run).
 // - Migrations run once into a template database; each test file then gets its own database with
 //   CREATE DATABASE … TEMPLATE (test/support/test-database.ts), so files are independent and run
 //   in parallel.
-// - Databases of failed files are kept for inspection (TEST_KEEP_DATABASES=1 keeps all).
+// - On a TEST_DATABASE_URL server, databases of a failed run are kept for inspection
+//   (TEST_KEEP_DATABASES=1 keeps them always, =0 never).
 //
 // Arguments are passed to `node --test` (e.g. a file path, or --test-name-pattern).
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ownerClient } from "../src/store/database.ts";
-import { startEmbeddedPostgres } from "../src/store/embedded-postgres.ts";
+import { removeAbandoned, startEmbeddedPostgres } from "../src/store/embedded-postgres.ts";
 import { dropTestDatabases, prepareTemplates } from "./support/templates.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -20,20 +24,28 @@ const files = args.filter((a) => !a.startsWith("-"));
 const flags = args.filter((a) => a.startsWith("-"));
 
 const started = Date.now();
+// Each run is isolated: its own embedded server (or, on a shared TEST_DATABASE_URL server, its own
+// template and database names), so concurrent runs never see or drop each other's databases.
+const runId = randomBytes(3).toString("hex");
 let serverUrl = process.env.TEST_DATABASE_URL;
 let stopEmbedded: (() => Promise<void>) | null = null;
 if (!serverUrl) {
-  const handle = await startEmbeddedPostgres({
-    dataDir: resolve(root, ".airlock/test-pg"),
-    database: "postgres",
-  });
+  const base = resolve(root, ".airlock");
+  for (const name of safeList(base)) {
+    if (name.startsWith("test-pg-")) await removeAbandoned(resolve(base, name));
+  }
+  const dataDir = resolve(base, `test-pg-${runId}`);
+  const handle = await startEmbeddedPostgres({ dataDir, database: "postgres" });
   serverUrl = handle.url;
-  stopEmbedded = () => handle.stop();
+  stopEmbedded = async () => {
+    await handle.stop();
+    await removeAbandoned(dataDir);
+  };
 }
 const server = await ownerClient(serverUrl);
 const version = (await server.query("SHOW server_version")).rows[0].server_version as string;
 await server.end();
-const templates = await prepareTemplates(serverUrl);
+const templates = await prepareTemplates(serverUrl, runId);
 console.log(
   `PostgreSQL ${version} (${stopEmbedded ? "embedded" : "TEST_DATABASE_URL"}); templates ready in ${Date.now() - started} ms`,
 );
@@ -54,6 +66,7 @@ const child = spawn(process.execPath, testArgs, {
     ...process.env,
     AIRLOCK_TEST_SERVER_URL: serverUrl,
     AIRLOCK_TEST_TEMPLATES: JSON.stringify(templates),
+    AIRLOCK_TEST_RUN: runId,
     AIRLOCK_TEST_EMBEDDED: stopEmbedded ? "1" : "0",
   },
 });
@@ -62,11 +75,25 @@ process.on("SIGINT", forward);
 process.on("SIGTERM", forward);
 const code: number = await new Promise((r) => child.on("exit", (c, s) => r(c ?? (s ? 1 : 0))));
 
-if (code === 0 || process.env.TEST_KEEP_DATABASES !== "1") {
-  await dropTestDatabases(serverUrl, { keepFailed: code !== 0 && process.env.TEST_KEEP_DATABASES !== "0" });
+const keep =
+  process.env.TEST_KEEP_DATABASES === "1" || (code !== 0 && process.env.TEST_KEEP_DATABASES !== "0");
+if (keep && !stopEmbedded) {
+  console.log(
+    `Test databases kept for inspection: names start with t_${runId}_ on TEST_DATABASE_URL's server.`,
+  );
+} else {
+  if (!stopEmbedded) await dropTestDatabases(serverUrl, runId, templates);
+  await stopEmbedded?.();
 }
-await stopEmbedded?.();
 console.log(
   `npm test: ${code === 0 ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
 process.exit(code);
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

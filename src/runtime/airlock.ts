@@ -1,15 +1,28 @@
 // The composition root: builds one Airlock instance from its configuration and a database URL.
 // Everything is created here and passed down; nothing is global, so two instances can live in one
 // process (the tests do this).
+import { readFileSync } from "node:fs";
 import type pino from "pino";
 import type { Config } from "../config/config.ts";
+import { type Control, createControl } from "../control/control.ts";
+import type { ControlDeps } from "../control/control-deps.ts";
+import { createRunWaiter } from "../control/run-waiter.ts";
+import { type Engine, startEngine } from "../engine/engine.ts";
+import { authenticateRequest } from "../identity/authenticate-request.ts";
+import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
+import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
+import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
+import { authMiddleware } from "../server/auth-middleware.ts";
 import { healthRoutes, type ReadyReport } from "../server/health-routes.ts";
+import { openApiRoute } from "../server/openapi.ts";
+import { runRoutes } from "../server/run-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
   config: Config;
@@ -17,6 +30,8 @@ export interface AirlockOptions {
   databaseUrl: string;
   log?: Log;
   logDestination?: pino.DestinationStream;
+  /** Named race points for tests (see house style, rule 9). */
+  racePoint?: ControlDeps["racePoint"];
 }
 
 export interface Airlock {
@@ -25,7 +40,10 @@ export interface Airlock {
   log: Log;
   metrics: Metrics;
   database: Database;
-  app: ReturnType<typeof createApp>;
+  engine: Engine;
+  authorizer: Authorizer;
+  control: Control;
+  app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
   close(): Promise<void>;
@@ -37,6 +55,10 @@ export function migrationSourcesFor(workspace: CompiledWorkspace): MigrationSour
     sources.push({ scope: `workspace:${workspace.name}`, dir: workspace.migrationsDir });
   return sources;
 }
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const { config, workspace } = options;
@@ -53,46 +75,83 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     onIdleError: (error) => log.warn({ err: error }, "idle database connection failed"),
   });
   const migrationSources = migrationSourcesFor(workspace);
+  const closers: (() => Promise<void>)[] = [() => database.close()];
 
-  async function ready(): Promise<ReadyReport> {
-    const checks: ReadyReport["checks"] = {};
-    try {
-      const client = await database.pool.connect();
+  try {
+    await syncDirectory(database.pool, workspace, { demo: config.demo });
+    const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
+    closers.unshift(() => engine.stop());
+    const authorizer = createAuthorizer(workspace, database.pool);
+    const waiter = createRunWaiter(database.pool);
+    closers.unshift(async () => waiter.close());
+    const control = createControl({
+      workspace,
+      pool: database.pool,
+      engine,
+      authorizer,
+      log,
+      metrics,
+      waiter,
+      runWaitMs: config.runWaitMs,
+      ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+    });
+    await control.startWorkers(config.workerConcurrency);
+
+    async function ready(): Promise<ReadyReport> {
+      const checks: ReadyReport["checks"] = {};
       try {
-        await client.query("SELECT 1");
-        checks.database = { ok: true };
-        const pending = await pendingMigrations(client, migrationSources);
-        checks.migrations =
-          pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(", ")}` };
-      } finally {
-        client.release();
+        const client = await database.pool.connect();
+        try {
+          await client.query("SELECT 1");
+          checks.database = { ok: true };
+          const pending = await pendingMigrations(client, migrationSources);
+          checks.migrations =
+            pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(", ")}` };
+        } finally {
+          client.release();
+        }
+      } catch (error) {
+        checks.database = { ok: false, detail: (error as Error).message };
       }
-    } catch (error) {
-      checks.database = { ok: false, detail: (error as Error).message };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
     }
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+
+    let table: ReturnType<typeof createApp>["table"] | null = null;
+    const created = createApp({
+      log,
+      metrics,
+      middleware: [authMiddleware((headers) => authenticateRequest(database.pool, headers))],
+      plain: [healthRoutes({ ready, registry: metrics.registry })],
+      routes: [
+        actionRoutes({ workspace, authorizer, control }),
+        runRoutes({ workspace, authorizer, database }),
+        openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
+      ],
+    });
+    table = created.table;
+
+    let closed = false;
+    return {
+      config,
+      workspace,
+      log,
+      metrics,
+      database,
+      engine,
+      authorizer,
+      control,
+      app: created.app,
+      migrationSources,
+      ready,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const close of closers)
+          await close().catch((error) => log.warn({ err: error }, "error while closing"));
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {});
+    throw error;
   }
-
-  const app = createApp({
-    log,
-    metrics,
-    routes: [healthRoutes({ ready, registry: metrics.registry })],
-  });
-
-  let closed = false;
-  return {
-    config,
-    workspace,
-    log,
-    metrics,
-    database,
-    app,
-    migrationSources,
-    ready,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await database.close();
-    },
-  };
 }

@@ -1,7 +1,11 @@
 import type { AnyAction } from "./define-action.ts";
 
-/** `view` a catalog entry, `run` it, `approve` others' requests, `admin` it, or `reveal:<pii class>`. */
-export type Verb = "view" | "run" | "approve" | "admin" | `reveal:${string}`;
+/**
+ * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
+ * events, `admin` it (its grants and policy modes; on `*`: users, groups and grants), or
+ * `reveal:<pii class>` masked values of its runs (`reveal:*` for every class).
+ */
+export type Verb = "view" | "run" | "approve" | "audit" | "admin" | `reveal:${string}`;
 
 export interface GrantDefinition {
   /** A role name declared in `roles`. */

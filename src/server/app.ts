@@ -7,19 +7,27 @@ import type { Metrics } from "../observe/metrics.ts";
 import { traceContextFrom } from "../observe/request-id.ts";
 import type { AppEnv } from "./app-env.ts";
 import { refuse, unexpectedErrorResponse } from "./error-response.ts";
+import { RouteTable } from "./route.ts";
 
-export type RouteGroup = (app: Hono<AppEnv>) => void;
+export type Middleware = (app: Hono<AppEnv>) => void;
+export type RouteGroup = (routes: RouteTable) => void;
 
 export interface AppOptions {
   log: Log;
   metrics: Metrics;
+  /** Mounted in order, after request-ID and logging, before any route. */
+  middleware?: Middleware[];
+  /** Plain Hono routes (health, metrics, static UI). */
+  plain?: Middleware[];
+  /** Declared API routes (route.ts), which also feed the OpenAPI document. */
   routes: RouteGroup[];
   /** Trust X-Forwarded-For for the client IP (behind a known proxy only). */
   trustProxy?: boolean;
 }
 
-export function createApp(options: AppOptions): Hono<AppEnv> {
+export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: RouteTable } {
   const app = new Hono<AppEnv>();
+  const table = new RouteTable(app);
   const { log, metrics } = options;
 
   app.use(async (c, next) => {
@@ -33,6 +41,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.set("log", log.child({ requestId: trace.requestId }));
     c.set("clientIp", clientIp(c.req.raw, c.env, options.trustProxy ?? false));
     c.set("userAgent", c.req.header("user-agent")?.slice(0, 512) ?? null);
+    c.set("principal", null);
+    c.set("authError", null);
     try {
       await next();
     } finally {
@@ -51,11 +61,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
   });
 
-  for (const mount of options.routes) mount(app);
+  for (const mount of options.middleware ?? []) mount(app);
+  for (const mount of options.plain ?? []) mount(app);
+  for (const mount of options.routes) mount(table);
 
   app.notFound((c) => refuse(c, "request.not_found"));
   app.onError((error, c) => unexpectedErrorResponse(c, error));
-  return app;
+  return { app, table };
 }
 
 function clientIp(request: Request, env: unknown, trustProxy: boolean): string | null {

@@ -43,9 +43,10 @@ export interface EmbeddedHandle {
   stop(): Promise<void>;
 }
 
-interface InstanceFile {
+export interface InstanceFile {
   ownerPid: number;
   port: number;
+  pgDir: string;
   startedAt: string;
 }
 
@@ -82,7 +83,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const port = options.port ?? (await findFreePort());
   const logPath = join(pgDir, "server.log");
   const child = await startServer(binaries, pgDir, port, password, logPath, runAs);
-  const file: InstanceFile = { ownerPid: process.pid, port, startedAt: new Date().toISOString() };
+  const file: InstanceFile = { ownerPid: process.pid, port, pgDir, startedAt: new Date().toISOString() };
   await writeFile(instancePath, JSON.stringify(file));
 
   const database = options.database ?? "airlock";
@@ -233,6 +234,25 @@ async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: 
     }
     await sleep(50);
   }
+}
+
+/**
+ * Clean up a data dir whose owning process is gone (for throwaway dirs such as the test
+ * runner's): stop its orphaned postmaster if any, then delete the dir and the server's folder.
+ * Returns false, touching nothing, when the owner is still alive.
+ */
+export async function removeAbandoned(dataDir: string): Promise<boolean> {
+  const instance = await readInstance(join(dataDir, "instance.json"));
+  if (instance && isAlive(instance.ownerPid) && isNode(instance.ownerPid)) return false;
+  const pgDir = instance?.pgDir ?? join(dataDir, "pg");
+  const pid = await readPostmasterPid(pgDir);
+  if (pid !== undefined && isAlive(pid)) {
+    process.kill(pid, "SIGQUIT");
+    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+  }
+  await rm(pgDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
+  return true;
 }
 
 /** The `postgres` system user PostgreSQL runs as when we are root. */

@@ -10,7 +10,7 @@ import { durationMs } from "../sdk/duration.ts";
 import { type PiiField, piiFieldsOf } from "./pii-fields.ts";
 
 export const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
-const VERB_PATTERN = /^(view|run|approve|admin|reveal:[a-z][a-z0-9_]*|reveal:\*)$/;
+const VERB_PATTERN = /^(view|run|approve|audit|admin|reveal:[a-z][a-z0-9_]*|reveal:\*)$/;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_EXPIRY_MS = 24 * 3_600_000;
 
@@ -292,7 +292,7 @@ function compileGrant(
     problems.push(`${where}: list at least one verb.`);
   for (const verb of grant.verbs ?? []) {
     if (!VERB_PATTERN.test(verb))
-      problems.push(`${where}: "${verb}" is not a verb (view, run, approve, admin, reveal:<class>).`);
+      problems.push(`${where}: "${verb}" is not a verb (view, run, approve, audit, admin, reveal:<class>).`);
   }
   let on: CompiledGrant["on"] | null = null;
   if (grant.on === "*") on = { kind: "all" };

@@ -2,13 +2,10 @@
 // which `z.toJSONSchema` carries into the JSON Schema; we read it from there once, at start, so
 // masking is a walk over known paths rather than a schema traversal per value.
 
-/** A path into a value: object keys, and `"*"` for "every item of this array". */
-export type FieldPath = (string | "*")[];
+import type { ClassifiedField, FieldPath } from "../pii/mask.ts";
 
-export interface PiiField {
-  path: FieldPath;
-  piiClass: string;
-}
+export type { FieldPath };
+export type PiiField = ClassifiedField;
 
 export function piiFieldsOf(schema: Record<string, unknown>): PiiField[] {
   const found: PiiField[] = [];

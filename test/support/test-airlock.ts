@@ -17,14 +17,28 @@ export interface TestAirlock {
   /** Raw log text (for leak scans). */
   logText(): string;
   request(path: string, init?: RequestInit): Promise<Response>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
 }
 
 export async function startTestAirlock(
-  options: { workspace?: Workspace; env?: Record<string, string>; database?: TestDatabase } = {},
+  options: {
+    workspace?: Workspace;
+    env?: Record<string, string>;
+    database?: TestDatabase;
+    racePoint?: (name: string) => Promise<void>;
+    /** Run before the instance starts (e.g. create fixture tables as the owner). */
+    prepare?: (ownerUrl: string) => Promise<void>;
+  } = {},
 ): Promise<TestAirlock> {
   const database = options.database ?? (await createTestDatabase());
-  const config: Config = loadConfig({ AIRLOCK_LOG_LEVEL: "debug", AIRLOCK_DEMO: "0", ...options.env });
+  await options.prepare?.(database.url);
+  const config: Config = loadConfig({
+    AIRLOCK_LOG_LEVEL: "debug",
+    AIRLOCK_DEMO: "0",
+    AIRLOCK_RUN_WAIT_MS: "5000",
+    ...options.env,
+  });
   const workspace = compileWorkspace(options.workspace ?? defineWorkspace({ name: "test", actions: [] }));
   const lines: string[] = [];
   const destination = new Writable({
@@ -34,7 +48,13 @@ export async function startTestAirlock(
     },
   });
   const log = createLogger({ level: "debug", destination });
-  const airlock = await createAirlock({ config, workspace, databaseUrl: database.url, log });
+  const airlock = await createAirlock({
+    config,
+    workspace,
+    databaseUrl: database.url,
+    log,
+    ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+  });
   return {
     airlock,
     database,
@@ -43,6 +63,14 @@ export async function startTestAirlock(
     },
     logText: () => lines.join("\n"),
     request: (path, init) => Promise.resolve(airlock.app.request(path, init)),
+    post: (path, body, headers) =>
+      Promise.resolve(
+        airlock.app.request(path, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(body),
+        }),
+      ),
     async close() {
       await airlock.close();
       await database.drop();

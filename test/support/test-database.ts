@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { ownerClient } from "../../src/store/database.ts";
 import { quoteIdent } from "../../src/store/embedded-postgres.ts";
-import { databaseUrl, TEST_DB_PREFIX, type Templates } from "./templates.ts";
+import { databaseUrl, type Templates, testDbPrefix } from "./templates.ts";
 
 export interface TestDatabase {
   name: string;
@@ -30,7 +30,7 @@ export async function createTestDatabase(
     .replace(/[^a-z0-9]+/gi, "_")
     .toLowerCase()
     .slice(0, 30);
-  const name = `${TEST_DB_PREFIX}${label}_${randomBytes(4).toString("hex")}`;
+  const name = `${testDbPrefix(process.env.AIRLOCK_TEST_RUN ?? "x")}${label}_${randomBytes(4).toString("hex")}`;
   const client = await ownerClient(serverUrl);
   try {
     await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);

@@ -1,0 +1,24 @@
+import type pg from "pg";
+import type { Engine } from "../engine/engine.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Log } from "../observe/logger.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { RunWaiter } from "./run-waiter.ts";
+
+/** Everything the control layer needs, passed in (no globals). */
+export interface ControlDeps {
+  workspace: CompiledWorkspace;
+  pool: pg.Pool;
+  engine: Engine;
+  authorizer: Authorizer;
+  log: Log;
+  metrics: Metrics;
+  waiter: RunWaiter;
+  /** How long a submit waits for a queued run to finish before answering 202. */
+  runWaitMs: number;
+  /** Named points where tests can force an interleaving; no-ops in production. */
+  racePoint?: (name: string) => Promise<void>;
+}
+
+export const RUN_QUEUE = "airlock.run";

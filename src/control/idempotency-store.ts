@@ -1,0 +1,52 @@
+// Idempotency keys (Stripe's model), scoped to the actor. A key is claimed with
+// INSERT … ON CONFLICT DO NOTHING in the same transaction that creates the run, so of many
+// concurrent requests with one key exactly one creates a run; the others block on the unique
+// index until it commits, then find the key taken and answer from that run.
+import type { Queryable } from "../audit/audit-writer.ts";
+
+export const KEY_TTL_HOURS = 24;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export function isValidKey(key: string): boolean {
+  return KEY_PATTERN.test(key);
+}
+
+export interface StoredKey {
+  action: string;
+  params_hash: string;
+  run_id: string;
+}
+
+export async function findKey(db: Queryable, actorId: string, key: string): Promise<StoredKey | null> {
+  const result = await db.query(
+    "SELECT action, params_hash, run_id FROM airlock.idempotency_keys WHERE actor_id = $1 AND key = $2 AND expires_at > now()",
+    [actorId, key],
+  );
+  return (result.rows[0] as StoredKey | undefined) ?? null;
+}
+
+/** true: this transaction owns the key. false: someone else's committed claim exists. */
+export async function claimKey(
+  db: Queryable,
+  claim: { actorId: string; key: string; action: string; paramsHash: string; runId: string },
+): Promise<boolean> {
+  // An expired key may be reused: the DO UPDATE only takes over rows past their expiry.
+  const result = await db.query(
+    `INSERT INTO airlock.idempotency_keys (actor_id, key, action, params_hash, run_id, expires_at)
+     VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => ${KEY_TTL_HOURS}))
+     ON CONFLICT (actor_id, key) DO UPDATE
+       SET action = EXCLUDED.action, params_hash = EXCLUDED.params_hash, run_id = EXCLUDED.run_id,
+           created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE airlock.idempotency_keys.expires_at <= now()`,
+    [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
+  );
+  return (result as { rowCount?: number | null }).rowCount === 1;
+}
+
+/** Remove keys past their expiry (kept ≥ 24 h). Returns how many were removed. */
+export async function pruneKeys(db: Queryable): Promise<number> {
+  const result = await db.query(
+    "DELETE FROM airlock.idempotency_keys WHERE ctid IN (SELECT ctid FROM airlock.idempotency_keys WHERE expires_at <= now() LIMIT 10000)",
+  );
+  return (result as { rowCount?: number | null }).rowCount ?? 0;
+}

@@ -1,0 +1,222 @@
+// Runs an action's handler inside the run's transaction, behind a savepoint: on any failure the
+// handler's writes are rolled back and the run's failure is still recorded in the same
+// transaction. A timeout aborts the handler's signal and cancels its in-flight query on the
+// server (pg_cancel_backend), costing nothing on the normal path.
+import { connect } from "node:net";
+import type pg from "pg";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Log } from "../observe/logger.ts";
+import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
+import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
+import { ActionError } from "../sdk/action-error.ts";
+import type { ActionDatabase, Actor, HandlerContext } from "../sdk/define-action.ts";
+import type { CompiledAction } from "../workspace/compile-workspace.ts";
+
+export interface HandlerInput {
+  action: CompiledAction;
+  params: Record<string, unknown>;
+  runId: string;
+  requestId: string;
+  trace: TraceContext;
+  actor: Actor;
+  idempotencyKey: string;
+  attempt: number;
+  log: Log;
+}
+
+export interface HandlerOutcome {
+  status: "succeeded" | "failed";
+  /** The validated result, raw (the API masks it per viewer). */
+  result: unknown;
+  error: AirlockError | null;
+  /** Snapshots, already masked for storage. */
+  snapshotBefore: unknown;
+  snapshotAfter: unknown;
+  durationMs: number;
+}
+
+export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promise<HandlerOutcome> {
+  const { action } = input;
+  const started = performance.now();
+  const controller = new AbortController();
+  let open = true;
+  let before: unknown;
+  let after: unknown;
+  const db: ActionDatabase = {
+    async query<R>(text: string, values?: readonly unknown[]) {
+      // A handler that ignores its abort signal must not touch the connection once the run is
+      // over: by then it may belong to another request.
+      if (!open) throw new Error("the run is over; this database handle is closed");
+      const result = await tx.query(text, values as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    },
+  };
+  const headers = outboundTraceHeaders(input.trace);
+  const ctx: HandlerContext = {
+    runId: input.runId,
+    requestId: input.requestId,
+    actor: input.actor,
+    idempotencyKey: input.idempotencyKey,
+    attempt: input.attempt,
+    log: input.log,
+    db,
+    snapshot: {
+      before: (value) => {
+        before = value;
+      },
+      after: (value) => {
+        after = value;
+      },
+    },
+    signal: controller.signal,
+    fetch: (resource, init) => {
+      const merged = new Headers(init?.headers);
+      for (const [name, value] of Object.entries(headers)) if (!merged.has(name)) merged.set(name, value);
+      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+      return fetch(resource, { ...init, headers: merged, signal });
+    },
+  };
+
+  await tx.query("SAVEPOINT airlock_handler");
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), action.timeoutMs);
+  });
+  let outcome: { ok: true; value: unknown } | { ok: false; error: AirlockError };
+  try {
+    const result = await Promise.race([
+      Promise.resolve().then(() => action.definition.handler(input.params, ctx)),
+      timedOut,
+    ]);
+    if (result === "timeout") {
+      controller.abort(new Error("timeout"));
+      await cancelBackend(tx);
+      outcome = {
+        ok: false,
+        error: new AirlockError("run.timeout", `The action did not finish within ${action.timeoutMs} ms.`),
+      };
+    } else {
+      outcome = validateOutput(action, result);
+    }
+  } catch (error) {
+    outcome = { ok: false, error: toRunError(error, input) };
+  } finally {
+    clearTimeout(timer);
+  }
+  open = false;
+
+  if (outcome.ok) {
+    await tx.query("RELEASE SAVEPOINT airlock_handler");
+  } else {
+    await tx.query("ROLLBACK TO SAVEPOINT airlock_handler");
+  }
+  const classified = [...action.piiParams, ...action.piiOutput];
+  return {
+    status: outcome.ok ? "succeeded" : "failed",
+    result: outcome.ok ? outcome.value : null,
+    error: outcome.ok ? null : outcome.error,
+    snapshotBefore: before === undefined ? null : maskSnapshot(before, classified),
+    snapshotAfter: after === undefined ? null : maskSnapshot(after, classified),
+    durationMs: performance.now() - started,
+  };
+}
+
+function validateOutput(
+  action: CompiledAction,
+  value: unknown,
+): { ok: true; value: unknown } | { ok: false; error: AirlockError } {
+  if (!action.output) return { ok: true, value: value ?? null };
+  const parsed = action.output.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data ?? null };
+  return {
+    ok: false,
+    error: new AirlockError("handler.invalid_output", undefined, {
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.map(String),
+        code: i.code,
+        message: i.message,
+      })),
+    }),
+  };
+}
+
+function toRunError(error: unknown, input: HandlerInput): AirlockError {
+  if (error instanceof ActionError) {
+    return AirlockError.domain(
+      error.code,
+      scrubText(error.message),
+      error.details ? (scrubDeep(error.details) as Record<string, unknown>) : undefined,
+    );
+  }
+  if (error instanceof AirlockError) return error;
+  // An unexpected throw is the action's bug: the engineer sees it in the logs (PII-scrubbed),
+  // the operator sees a stable code and the request ID.
+  const message = error instanceof Error ? error.message : String(error);
+  input.log.error(
+    {
+      runId: input.runId,
+      action: input.action.name,
+      err: {
+        message: scrubText(message),
+        stack: error instanceof Error ? scrubText(error.stack ?? "") : undefined,
+      },
+    },
+    "action handler failed",
+  );
+  return new AirlockError("handler.failed");
+}
+
+/**
+ * Snapshots are free-form, so they are masked by the action's classified field names (a key
+ * named like a PII field anywhere in the snapshot), then scrubbed for values that look like PII.
+ */
+export function maskSnapshot(
+  value: unknown,
+  classified: readonly { path: (string | "*")[]; piiClass: string }[],
+): unknown {
+  const byName = new Map(classified.map((f) => [f.path[f.path.length - 1], f.piiClass] as const));
+  const walk = (node: unknown, depth: number): unknown => {
+    if (node === null || typeof node !== "object" || depth > 32) return node;
+    if (Array.isArray(node)) return node.map((item) => walk(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(node)) {
+      const piiClass = byName.get(key);
+      out[key] = piiClass ? maskFields(item, [{ path: [], piiClass }]) : walk(item, depth + 1);
+    }
+    return out;
+  };
+  return scrubDeep(walk(value, 0));
+}
+
+/**
+ * Cancel the transaction's running query with the protocol's CancelRequest (pid + secret key on
+ * a fresh socket). Unlike pg_cancel_backend() this needs no role privileges over the backend.
+ * Best effort: if it fails, the savepoint rollback waits for the query to end.
+ */
+async function cancelBackend(tx: pg.PoolClient): Promise<void> {
+  const client = tx as unknown as {
+    processID?: number;
+    secretKey?: number;
+    connectionParameters?: { host?: string; port?: number };
+  };
+  if (!client.processID || client.secretKey === undefined) return;
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80_877_102, 4);
+  packet.writeInt32BE(client.processID, 8);
+  packet.writeInt32BE(client.secretKey, 12);
+  await new Promise<void>((resolve) => {
+    const socket = connect({
+      host: client.connectionParameters?.host ?? "127.0.0.1",
+      port: client.connectionParameters?.port ?? 5432,
+    });
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.setTimeout(2_000, done);
+    socket.on("error", done);
+    socket.on("connect", () => socket.end(packet));
+    socket.on("close", done);
+  });
+}

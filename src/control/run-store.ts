@@ -1,0 +1,159 @@
+// Runs in SQL. `transitionRun` is the only way a status changes: it checks the transition table
+// and moves the row with a compare-and-set (`WHERE status = $from`), so two racing callers cannot
+// both win; the loser sees `false`.
+import type { Queryable } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { canTransition, INITIAL_STATUSES, type RunStatus } from "./run-status.ts";
+
+export interface RunRow {
+  id: string;
+  action: string;
+  action_version: string;
+  status: RunStatus;
+  actor_id: string;
+  on_behalf_of: string | null;
+  channel: string;
+  target_type: string | null;
+  target_id: string | null;
+  params: Record<string, unknown>;
+  params_hash: string;
+  reason: string | null;
+  result: unknown;
+  error_code: string | null;
+  error_message: string | null;
+  request_id: string;
+  parent_request_id: string | null;
+  idempotency_key: string | null;
+  attempt: number;
+  snapshot_before: unknown;
+  snapshot_after: unknown;
+  authorized_by: unknown;
+  approval_request_id: string | null;
+  execution_request_id: string | null;
+  created_at: Date;
+  queued_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export interface NewRun {
+  id: string;
+  action: string;
+  actionVersion: string;
+  status: RunStatus;
+  actorId: string;
+  onBehalfOf: string | null;
+  channel: string;
+  targetType: string | null;
+  targetId: string | null;
+  params: unknown;
+  paramsHash: string;
+  reason: string | null;
+  requestId: string;
+  parentRequestId: string | null;
+  idempotencyKey: string | null;
+  authorizedBy: unknown;
+  approvalRequestId: string | null;
+}
+
+export async function insertRun(db: Queryable, run: NewRun): Promise<RunRow> {
+  if (!INITIAL_STATUSES.includes(run.status)) throw new Error(`a run cannot start in status ${run.status}`);
+  const result = await db.query(
+    `INSERT INTO airlock.runs (id, action, action_version, status, actor_id, on_behalf_of, channel, target_type, target_id,
+       params, params_hash, reason, request_id, parent_request_id, idempotency_key, authorized_by, approval_request_id,
+       queued_at, started_at, attempt)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17,
+       CASE WHEN $4 = 'queued' THEN now() END, CASE WHEN $4 = 'running' THEN now() END, CASE WHEN $4 = 'running' THEN 1 ELSE 0 END)
+     RETURNING *`,
+    [
+      run.id,
+      run.action,
+      run.actionVersion,
+      run.status,
+      run.actorId,
+      run.onBehalfOf,
+      run.channel,
+      run.targetType,
+      run.targetId,
+      JSON.stringify(run.params),
+      run.paramsHash,
+      run.reason,
+      run.requestId,
+      run.parentRequestId,
+      run.idempotencyKey,
+      JSON.stringify(run.authorizedBy ?? null),
+      run.approvalRequestId,
+    ],
+  );
+  return result.rows[0] as RunRow;
+}
+
+export interface RunPatch {
+  result?: unknown;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  snapshotBefore?: unknown;
+  snapshotAfter?: unknown;
+  approvalRequestId?: string;
+}
+
+/**
+ * Move a run from `from` to `to` if, and only if, it is still in `from`. Returns false when
+ * another caller moved it first. An illegal transition is a bug and throws.
+ */
+export async function transitionRun(
+  db: Queryable,
+  id: string,
+  from: RunStatus,
+  to: RunStatus,
+  patch: RunPatch = {},
+): Promise<boolean> {
+  if (!canTransition(from, to)) {
+    throw new AirlockError("run.invalid_transition", `A run cannot move from ${from} to ${to}.`);
+  }
+  const result = await db.query(
+    `UPDATE airlock.runs SET
+       status = $3,
+       updated_at = now(),
+       queued_at = CASE WHEN $3 = 'queued' THEN now() ELSE queued_at END,
+       started_at = CASE WHEN $3 = 'running' THEN now() ELSE started_at END,
+       attempt = CASE WHEN $3 = 'running' THEN attempt + 1 ELSE attempt END,
+       finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'rejected', 'expired', 'cancelled') THEN now() ELSE finished_at END,
+       result = CASE WHEN $4::boolean THEN $5::jsonb ELSE result END,
+       error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
+       error_message = CASE WHEN $6::boolean THEN $8 ELSE error_message END,
+       snapshot_before = CASE WHEN $9::boolean THEN $10::jsonb ELSE snapshot_before END,
+       snapshot_after = CASE WHEN $11::boolean THEN $12::jsonb ELSE snapshot_after END,
+       approval_request_id = COALESCE($13, approval_request_id)
+     WHERE id = $1 AND status = $2`,
+    [
+      id,
+      from,
+      to,
+      patch.result !== undefined,
+      patch.result === undefined ? null : JSON.stringify(patch.result),
+      patch.errorCode !== undefined,
+      patch.errorCode ?? null,
+      patch.errorMessage ?? null,
+      patch.snapshotBefore !== undefined,
+      patch.snapshotBefore === undefined ? null : JSON.stringify(patch.snapshotBefore),
+      patch.snapshotAfter !== undefined,
+      patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
+      patch.approvalRequestId ?? null,
+    ],
+  );
+  return (result as { rowCount?: number | null }).rowCount === 1;
+}
+
+export async function getRun(
+  db: Queryable,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<RunRow | null> {
+  const result = await db.query(
+    `SELECT * FROM airlock.runs WHERE id = $1${options.forUpdate ? " FOR UPDATE" : ""}`,
+    [id],
+  );
+  return (result.rows[0] as RunRow | undefined) ?? null;
+}

@@ -1,0 +1,47 @@
+// Installs or upgrades pg-boss's schema as the database owner, creates our queues, and grants
+// the application role what it needs to enqueue inside its own transactions and to run workers.
+import { PgBoss } from "pg-boss";
+import { ownerClient } from "../store/database.ts";
+import { ENGINE_SCHEMA, type QueueDefinition } from "./engine.ts";
+
+export async function installEngineSchema(url: string, queues: QueueDefinition[]): Promise<void> {
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: ENGINE_SCHEMA,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+    max: 2,
+    application_name: "airlock-migrate",
+  });
+  boss.on("error", () => {});
+  await boss.start();
+  try {
+    for (const queue of queues) {
+      const existing = await boss.getQueue(queue.name);
+      const settings = {
+        notify: true,
+        heartbeatSeconds: queue.heartbeatSeconds,
+        expireInSeconds: queue.expireInSeconds,
+        retryLimit: queue.retryLimit,
+      };
+      if (existing) await boss.updateQueue(queue.name, settings);
+      else await boss.createQueue(queue.name, settings);
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+  }
+  const client = await ownerClient(url);
+  try {
+    await client.query(`
+      GRANT USAGE ON SCHEMA ${ENGINE_SCHEMA} TO airlock_app;
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${ENGINE_SCHEMA} TO airlock_app;
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${ENGINE_SCHEMA} TO airlock_app;
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${ENGINE_SCHEMA} TO airlock_app;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA ${ENGINE_SCHEMA} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO airlock_app;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA ${ENGINE_SCHEMA} GRANT USAGE, SELECT ON SEQUENCES TO airlock_app;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA ${ENGINE_SCHEMA} GRANT EXECUTE ON FUNCTIONS TO airlock_app;`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,7 @@
+import { RUN_QUEUE } from "../control/control-deps.ts";
+import type { QueueDefinition } from "../engine/engine.ts";
+
+/** The engine's queues. A dead worker's run is noticed after heartbeatSeconds plus one supervise pass (≤ ~30 s). */
+export const ENGINE_QUEUES: QueueDefinition[] = [
+  { name: RUN_QUEUE, heartbeatSeconds: 10, expireInSeconds: 900, retryLimit: 3 },
+];

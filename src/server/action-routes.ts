@@ -1,0 +1,176 @@
+// The catalog (GET /api/v1/actions…) and the one way to start a run (POST …/runs).
+import type { Context } from "hono";
+import { z } from "zod";
+import type { Control } from "../control/control.ts";
+import type { RunRequest } from "../control/pipeline-context.ts";
+import { runView } from "../control/run-view.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { isCatalogued } from "../errors/catalogue.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { AppEnv } from "./app-env.ts";
+import { errorResponse } from "./error-response.ts";
+import { json, type RouteTable } from "./route.ts";
+
+export interface ActionRoutesDeps {
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+  control: Control;
+}
+
+const listQuery = z
+  .object({ q: z.string().max(200).optional(), tag: z.string().max(64).optional() })
+  .strict();
+const runBody = z
+  .object({
+    params: z.record(z.string(), z.unknown()).optional(),
+    reason: z.string().max(2_000).optional(),
+  })
+  .strict();
+
+const CHANNELS = new Set(["web", "cli", "api"]);
+
+export async function actionSummary(action: CompiledAction, principal: Principal, authorizer: Authorizer) {
+  const [run, approve] = await Promise.all([
+    authorizer.can(principal, "run", action),
+    authorizer.can(principal, "approve", action),
+  ]);
+  return {
+    name: action.name,
+    title: action.title,
+    description: action.description,
+    tags: action.tags,
+    risk: action.risk,
+    version: action.version,
+    reasonRequired: action.reasonRequired,
+    execution: action.execution,
+    approval: {
+      mayBeRequired: action.policies.some((p) => p.mode === "enforce"),
+      policies: action.policies.map((p) => ({
+        name: p.name,
+        description: p.description,
+        mode: p.mode,
+        quorum: p.quorum,
+        reviewers: p.reviewers,
+        conditional: p.when !== undefined,
+      })),
+    },
+    permissions: { run: run.allowed, approve: approve.allowed },
+  };
+}
+
+export function actionRoutes(deps: ActionRoutesDeps) {
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "get",
+      path: "/api/v1/actions",
+      summary: "List the actions you may see",
+      tags: ["actions"],
+      auth: "principal",
+      query: listQuery,
+      async handler(c, { principal, query }) {
+        const needle = query.q?.toLowerCase().trim();
+        const visible = [];
+        for (const action of deps.workspace.actions.values()) {
+          if (!(await deps.authorizer.can(principal, "view", action)).allowed) continue;
+          if (query.tag && !action.tags.includes(query.tag)) continue;
+          if (
+            needle &&
+            ![action.name, action.title, action.description, ...action.tags].some((t) =>
+              t.toLowerCase().includes(needle),
+            )
+          )
+            continue;
+          visible.push(await actionSummary(action, principal, deps.authorizer));
+        }
+        visible.sort((a, b) => a.title.localeCompare(b.title));
+        return json(c, { actions: visible });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/actions/:name",
+      summary: "One action, with its parameters' JSON Schema",
+      tags: ["actions"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        const action = await visibleAction(deps, principal, c.req.param("name") ?? "");
+        return json(c, {
+          ...(await actionSummary(action, principal, deps.authorizer)),
+          paramsSchema: action.paramsJsonSchema,
+          outputSchema: action.outputJsonSchema,
+          timeoutMs: action.timeoutMs,
+        });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/actions/:name/runs",
+      summary: "Run an action (send Idempotency-Key to make retries safe)",
+      tags: ["runs"],
+      auth: "principal",
+      body: runBody,
+      async handler(c, { principal, body }) {
+        const channel = c.req.header("x-airlock-client");
+        const request: RunRequest = {
+          channel: channel && CHANNELS.has(channel) ? (channel as RunRequest["channel"]) : "api",
+          principal,
+          actionName: c.req.param("name") ?? "",
+          params: body.params ?? {},
+          idempotencyKey: c.req.header("idempotency-key") ?? null,
+          reason: body.reason ?? null,
+          trace: c.get("trace"),
+          client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+        };
+        const result = await deps.control.submit(request);
+        return submitResponse(c, deps.workspace, result);
+      },
+    });
+  };
+}
+
+async function visibleAction(
+  deps: ActionRoutesDeps,
+  principal: Principal,
+  name: string,
+): Promise<CompiledAction> {
+  const action = deps.workspace.actions.get(name);
+  if (!action || !(await deps.authorizer.can(principal, "view", action)).allowed)
+    throw new AirlockError("action.not_found");
+  return action;
+}
+
+/**
+ * 200 with the run when it succeeded; 202 while it waits for approval or is still executing
+ * (Location points at the run); the error envelope when it was refused or failed.
+ */
+export function submitResponse(
+  c: Context<AppEnv>,
+  workspace: CompiledWorkspace,
+  result: Awaited<ReturnType<Control["submit"]>>,
+): Response {
+  if (result.kind === "refused") return errorResponse(c, result.error);
+  const view = runView(workspace, result.run);
+  if (result.replayed) c.header("Idempotent-Replayed", "true");
+  c.header("Location", view.links.self);
+  if (result.run.status === "failed") {
+    const code = result.run.error_code ?? "handler.failed";
+    const error = code.startsWith("domain.")
+      ? AirlockError.domain(
+          code.slice("domain.".length),
+          result.run.error_message ?? "The action refused the request.",
+          { runId: view.id },
+        )
+      : new AirlockError(
+          isCatalogued(code) ? code : "handler.failed",
+          result.run.error_message ?? undefined,
+          { runId: view.id },
+        );
+    return errorResponse(c, error);
+  }
+  const pending = ["pending_approval", "approved", "queued", "running"].includes(result.run.status);
+  return c.json(view, pending ? 202 : 200);
+}
