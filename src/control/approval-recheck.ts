@@ -7,9 +7,9 @@ import { approversOf, getApprovalRequest } from "../approval/approval-store.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
+import { paramsHash } from "../runs/params-hash.ts";
+import type { RunRow } from "../runs/run-store.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
-import { paramsHash } from "./params-hash.ts";
-import type { RunRow } from "./run-store.ts";
 
 export async function recheckApproval(
   tx: pg.PoolClient,

@@ -20,5 +20,3 @@ export interface ControlDeps {
   /** Named points where tests can force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
 }
-
-export const RUN_QUEUE = "airlock.run";

@@ -1,12 +1,12 @@
 // The control layer's front door: submit a run (through the pipeline), and execute queued runs
 // on workers. Entry points (HTTP, CLI via HTTP, Slack, schedules, runbooks) call `submit`.
 import type { AirlockError } from "../errors/airlock-error.ts";
+import { RUN_QUEUE, type RunJob } from "../runs/run-queue.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { ControlDeps } from "./control-deps.ts";
-import { RUN_QUEUE } from "./control-deps.ts";
-import { executeQueuedRun, type RunJob } from "./executor.ts";
+import { executeQueuedRun } from "./executor.ts";
 import { runPipeline } from "./pipeline.ts";
 import type { RunRequest } from "./pipeline-context.ts";
-import { getRun, type RunRow } from "./run-store.ts";
 
 export type SubmitResult =
   | { kind: "refused"; error: AirlockError; requestId: string }

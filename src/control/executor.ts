@@ -8,18 +8,15 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
+import { maskedResult, runEvent } from "../runs/run-audit.ts";
+import type { RunJob } from "../runs/run-queue.ts";
+import { isFinal } from "../runs/run-status.ts";
+import { getRun, type RunRow, transitionRun } from "../runs/run-store.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
 import type { ControlDeps } from "./control-deps.ts";
-import { maskedResult, runEvent } from "./run-audit.ts";
 import { runHandler } from "./run-handler.ts";
-import { isFinal } from "./run-status.ts";
-import { getRun, type RunRow, transitionRun } from "./run-store.ts";
-
-export interface RunJob {
-  runId: string;
-}
 
 export async function executeQueuedRun(
   deps: ControlDeps,

@@ -5,10 +5,10 @@ import type { ClientInfo } from "../audit/audit-event.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { TraceContext } from "../observe/request-id.ts";
+import type { RunRow } from "../runs/run-store.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import type { HandlerOutcome } from "./run-handler.ts";
-import type { RunRow } from "./run-store.ts";
 
 export type Channel = "api" | "web" | "cli" | "slack" | "schedule" | "runbook";
 

@@ -2,8 +2,8 @@
 // runbook steps — submits runs through `runPipeline`, and so through these stages, in this order.
 // A stage passes the context on, refuses with an error code, or ends early (a replay).
 import type { AirlockError } from "../errors/airlock-error.ts";
+import type { RunRow } from "../runs/run-store.ts";
 import type { PipelineContext, Stage } from "./pipeline-context.ts";
-import type { RunRow } from "./run-store.ts";
 import { approvalPolicy } from "./stages/approval-policy.ts";
 import { authenticate } from "./stages/authenticate.ts";
 import { authorize } from "./stages/authorize.ts";

@@ -3,7 +3,7 @@
 // process runs it, we poll the run's status with a backoff. We do not NOTIFY per run: NOTIFY
 // takes a cluster-wide lock at commit and would serialize every run's final transaction.
 import type pg from "pg";
-import { isFinal, type RunStatus } from "./run-status.ts";
+import { isFinal, type RunStatus } from "../runs/run-status.ts";
 
 export interface RunWaiter {
   /**

@@ -1,5 +1,5 @@
-import { RUN_QUEUE } from "../control/control-deps.ts";
 import type { QueueDefinition } from "../engine/engine.ts";
+import { RUN_QUEUE } from "../runs/run-queue.ts";
 
 /** The engine's queues. A dead worker's run is noticed after heartbeatSeconds plus one supervise pass (≤ ~30 s). */
 export const ENGINE_QUEUES: QueueDefinition[] = [

@@ -1,12 +1,12 @@
 // Run history and one run. Listing shows the caller's own runs plus the runs of actions they
 // oversee (approve, audit, admin); a run id outside that is "not found".
 import { z } from "zod";
-import { canSeeRunOf, overseenActions } from "../control/run-access.ts";
-import { RUN_STATUSES } from "../control/run-status.ts";
-import { getRun, type RunRow } from "../control/run-store.ts";
-import { runView } from "../control/run-view.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
+import { canSeeRunOf, overseenActions } from "../runs/run-access.ts";
+import { RUN_STATUSES } from "../runs/run-status.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
+import { runView } from "../runs/run-view.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { json, type RouteTable } from "./route.ts";

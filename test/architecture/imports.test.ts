@@ -8,6 +8,7 @@ import { test } from "node:test";
 // (server, runtime, cli). A module that needs something from above is in the wrong place.
 const BASE = ["ids", "errors", "sdk"];
 const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
+const UPPER = [...DOMAIN, "config", "audit", "identity", "approval", "engine", "runs", "control", "notify"];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
   errors: [],
@@ -20,36 +21,14 @@ export const ALLOWED: Record<string, string[]> = {
   engine: [...BASE, "observe", "store"],
   audit: [...DOMAIN],
   identity: [...DOMAIN, "audit"],
-  approval: [...DOMAIN, "audit", "identity", "engine"],
-  control: [...DOMAIN, "audit", "identity", "approval", "engine"],
-  notify: [...DOMAIN, "audit", "identity", "approval", "engine", "control"],
-  runbook: [...DOMAIN, "audit", "identity", "approval", "engine", "control", "notify"],
-  server: [...DOMAIN, "config", "audit", "identity", "approval", "engine", "control", "notify", "runbook"],
-  runtime: [
-    ...DOMAIN,
-    "config",
-    "audit",
-    "identity",
-    "approval",
-    "engine",
-    "control",
-    "notify",
-    "runbook",
-    "server",
-  ],
-  cli: [
-    ...DOMAIN,
-    "config",
-    "audit",
-    "identity",
-    "approval",
-    "engine",
-    "control",
-    "notify",
-    "runbook",
-    "server",
-    "runtime",
-  ],
+  runs: [...DOMAIN, "audit", "identity"],
+  approval: [...DOMAIN, "audit", "identity", "engine", "runs"],
+  control: [...DOMAIN, "audit", "identity", "approval", "engine", "runs"],
+  notify: [...DOMAIN, "audit", "identity", "approval", "engine", "runs", "control"],
+  runbook: [...DOMAIN, "audit", "identity", "approval", "engine", "runs", "control", "notify"],
+  server: [...UPPER, "runbook"],
+  runtime: [...UPPER, "runbook", "server"],
+  cli: [...UPPER, "runbook", "server", "runtime"],
   web: [],
 };
 

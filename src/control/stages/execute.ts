@@ -2,11 +2,11 @@ import { createApprovalRequest } from "../../approval/approval-store.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
-import { RUN_QUEUE } from "../control-deps.ts";
+import { RUN_QUEUE } from "../../runs/run-queue.ts";
+import { insertRun } from "../../runs/run-store.ts";
 import { claimKey, findKey } from "../idempotency-store.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 import { runHandler } from "../run-handler.ts";
-import { insertRun } from "../run-store.ts";
 import { replayOrRefuse } from "./idempotency.ts";
 
 // How long a submit waits on another transaction holding the same idempotency key before

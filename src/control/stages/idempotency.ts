@@ -1,10 +1,10 @@
 import type { Queryable } from "../../audit/audit-writer.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
+import { paramsHash } from "../../runs/params-hash.ts";
+import { getRun } from "../../runs/run-store.ts";
 import { findKey, isValidKey, type StoredKey } from "../idempotency-store.ts";
-import { paramsHash } from "../params-hash.ts";
 import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pipeline-context.ts";
-import { getRun } from "../run-store.ts";
 
 /**
  * Stage 6: Stripe's rules. Same key, same action and parameters → the first run's outcome,

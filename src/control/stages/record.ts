@@ -1,8 +1,8 @@
 import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
+import { maskedResult, runEvent } from "../../runs/run-audit.ts";
+import { transitionRun } from "../../runs/run-store.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
-import { maskedResult, runEvent } from "../run-audit.ts";
-import { transitionRun } from "../run-store.ts";
 
 /**
  * Stage 9: write the run's state and its audit events in the transaction that `execute` opened,
