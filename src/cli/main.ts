@@ -4,9 +4,11 @@ import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
 import { type Command, UsageError } from "./command.ts";
 import { migrateCommand } from "./migrate-command.ts";
+import { runCommand } from "./run-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
+import { workerCommand } from "./worker-command.ts";
 
-const COMMANDS: Command[] = [startCommand, serveCommand, migrateCommand];
+const COMMANDS: Command[] = [startCommand, serveCommand, workerCommand, migrateCommand, runCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

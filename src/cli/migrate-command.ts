@@ -26,7 +26,7 @@ export const migrateCommand: Command = {
     const config = loadConfig(io.env);
     const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
     const workspace = await loadWorkspace(config.workspacePath);
-    const database = await provideDatabase(config, log);
+    const database = await provideDatabase(config, log, { shareRunning: true });
     try {
       const { applied } = await prepareDatabase(database.url, migrationSourcesFor(workspace));
       io.out(

@@ -3,7 +3,7 @@
 import type { Config } from "../config/config.ts";
 import type { Log } from "../observe/logger.ts";
 import { checkDatabase } from "../store/check-database.ts";
-import { startEmbeddedPostgres } from "../store/embedded-postgres.ts";
+import { runningEmbeddedUrl, startEmbeddedPostgres } from "../store/embedded-postgres.ts";
 
 export interface ProvidedDatabase {
   url: string;
@@ -12,10 +12,26 @@ export interface ProvidedDatabase {
   stop(): Promise<void>;
 }
 
-export async function provideDatabase(config: Config, log: Log): Promise<ProvidedDatabase> {
+export async function provideDatabase(
+  config: Config,
+  log: Log,
+  options: { shareRunning?: boolean } = {},
+): Promise<ProvidedDatabase> {
   if (config.databaseUrl) {
     const { serverVersion } = await checkDatabase(config.databaseUrl);
     return { url: config.databaseUrl, embedded: false, serverVersion, stop: async () => {} };
+  }
+  if (options.shareRunning) {
+    // Workers and migrations may join the embedded database of an Airlock already running here.
+    const url = await runningEmbeddedUrl(config.dataDir);
+    if (url) {
+      const { serverVersion } = await checkDatabase(url);
+      log.info(
+        { dataDir: config.dataDir },
+        "using the embedded PostgreSQL of the Airlock running in this data dir",
+      );
+      return { url, embedded: true, serverVersion, stop: async () => {} };
+    }
   }
   const handle = await startEmbeddedPostgres({
     dataDir: config.dataDir,

@@ -237,6 +237,25 @@ async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: 
 }
 
 /**
+ * The connection URL of the embedded server another live Airlock runs in this data dir, if any:
+ * lets `airlock worker` or `airlock migrate` work next to a running `airlock start`.
+ */
+export async function runningEmbeddedUrl(dataDir: string, database = "airlock"): Promise<string | null> {
+  const root = resolve(dataDir);
+  const instance = await readInstance(join(root, "instance.json"));
+  if (
+    !instance ||
+    instance.ownerPid === process.pid ||
+    !isAlive(instance.ownerPid) ||
+    !isNode(instance.ownerPid)
+  )
+    return null;
+  const password = await readFile(join(root, "pg-password"), "utf8").catch(() => null);
+  if (!password) return null;
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password.trim())}@127.0.0.1:${instance.port}/${database}`;
+}
+
+/**
  * Clean up a data dir whose owning process is gone (for throwaway dirs such as the test
  * runner's): stop its orphaned postmaster if any, then delete the dir and the server's folder.
  * Returns false, touching nothing, when the owner is still alive.

@@ -1,0 +1,87 @@
+// The CLI's HTTP client for commands that act through a running server (run, approve, audit…):
+// the same API and the same checks as every other client; the CLI has no back door.
+import { UsageError } from "./command.ts";
+
+export interface ApiClientOptions {
+  server: string;
+  token: string | null;
+}
+
+export interface ApiResponse {
+  status: number;
+  requestId: string | null;
+  body: unknown;
+  headers: Headers;
+}
+
+export function apiOptions(
+  values: { server?: string | undefined; token?: string | undefined },
+  env: Record<string, string | undefined>,
+): ApiClientOptions {
+  const server = values.server ?? env.AIRLOCK_URL ?? "http://127.0.0.1:3000";
+  try {
+    new URL(server);
+  } catch {
+    throw new UsageError(`--server must be a URL like http://127.0.0.1:3000, got "${server}"`);
+  }
+  return { server: server.replace(/\/+$/, ""), token: values.token ?? env.AIRLOCK_TOKEN ?? null };
+}
+
+export async function api(
+  options: ApiClientOptions,
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
+  if (!options.token)
+    throw new UsageError(
+      "an API token is needed: pass --token or set AIRLOCK_TOKEN (create one in the web UI under Tokens)",
+    );
+  let response: Response;
+  try {
+    response = await fetch(`${options.server}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        "x-airlock-client": "cli",
+        ...(init.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...init.headers,
+      },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+  } catch (error) {
+    throw new UsageError(
+      `cannot reach Airlock at ${options.server} (${(error as Error).cause ?? (error as Error).message}); is the server running? (--server / AIRLOCK_URL)`,
+    );
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return {
+    status: response.status,
+    requestId: response.headers.get("x-request-id"),
+    body,
+    headers: response.headers,
+  };
+}
+
+/** One line for a refusal: code, message, request ID. */
+export function describeError(response: ApiResponse): string {
+  const error = (
+    response.body as {
+      error?: {
+        code: string;
+        message: string;
+        requestId: string;
+        details?: { issues?: { path: unknown[]; message: string }[] };
+      };
+    }
+  )?.error;
+  if (!error) return `HTTP ${response.status} (request ${response.requestId ?? "?"})`;
+  const issues = error.details?.issues?.map((i) => `  - ${i.path.join(".") || "(body)"}: ${i.message}`) ?? [];
+  return [`${error.code}: ${error.message} (request ${error.requestId})`, ...issues].join("\n");
+}
