@@ -95,7 +95,7 @@ export async function executeQueuedRun(
           requestId,
           trace: { requestId, traceId: run.id.slice(-26).toLowerCase().padEnd(32, "0"), parentSpanId: null },
           actor: actorOf(actor!),
-          idempotencyKey: run.idempotency_key ?? run.id,
+          idempotencyKey: `${run.actor_id}:${run.idempotency_key ?? run.id}`,
           attempt,
           log,
         });

@@ -22,6 +22,7 @@ import { runRoutes } from "../server/run-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { startMaintenance } from "./maintenance.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -96,6 +97,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     await control.startWorkers(config.workerConcurrency);
+    await startMaintenance(engine, database, log);
 
     async function ready(): Promise<ReadyReport> {
       const checks: ReadyReport["checks"] = {};

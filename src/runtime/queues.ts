@@ -3,5 +3,6 @@ import { RUN_QUEUE } from "../runs/run-queue.ts";
 
 /** The engine's queues. A dead worker's run is noticed after heartbeatSeconds plus one supervise pass (≤ ~30 s). */
 export const ENGINE_QUEUES: QueueDefinition[] = [
+  { name: "airlock.maintenance", heartbeatSeconds: 30, expireInSeconds: 600, retryLimit: 1 },
   { name: RUN_QUEUE, heartbeatSeconds: 10, expireInSeconds: 900, retryLimit: 3 },
 ];

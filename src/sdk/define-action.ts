@@ -40,7 +40,11 @@ export interface HandlerContext {
   runId: string;
   requestId: string;
   actor: Actor;
-  /** The run's idempotency key. Pass it to the domain (a unique ledger reference) or downstream APIs. */
+  /**
+   * The run's idempotency key, made unique across actors (`<actor id>:<key>`), so it can be a
+   * unique domain reference (a ledger entry's) or be passed to downstream APIs as their key.
+   * Retries of the same request (same client key) get the same value.
+   */
   idempotencyKey: string;
   /** 1 for the first execution; higher only for actions declared `retry: "safe"`. */
   attempt: number;

@@ -2,6 +2,7 @@
 // limit (counted while streaming, so a lying Content-Length does not help), and valid JSON.
 import type { Context } from "hono";
 import { AirlockError } from "../errors/airlock-error.ts";
+import { nulIssues } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -37,9 +38,16 @@ export async function readJson(c: Context<AppEnv>, limit = DEFAULT_BODY_LIMIT): 
   } catch {
     throw new AirlockError("request.malformed_json", "The request body is not valid UTF-8.");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new AirlockError("request.malformed_json");
   }
+  const issues = nulIssues(value);
+  if (issues.length > 0)
+    throw new AirlockError("validation.failed", "Some values contain characters that cannot be stored.", {
+      issues,
+    });
+  return value;
 }

@@ -106,7 +106,7 @@ export const execute: Stage = {
         requestId: ctx.requestId,
         trace: request.trace ?? { requestId: ctx.requestId, traceId: runId, parentSpanId: null },
         actor: actorOf(principal!),
-        idempotencyKey: ctx.idempotencyKey!,
+        idempotencyKey: `${principal!.id}:${ctx.idempotencyKey!}`,
         attempt: 1,
         log: deps.log.child({ requestId: ctx.requestId, runId, action: action!.name }),
       });

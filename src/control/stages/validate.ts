@@ -1,5 +1,6 @@
 import { appendAudit } from "../../audit/audit-writer.ts";
 import { AirlockError, type Issue } from "../../errors/airlock-error.ts";
+import { nulIssues } from "../../store/storable-text.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 
 const MAX_REASON = 2_000;
@@ -15,6 +16,7 @@ export const validate: Stage = {
     const { action, request, deps } = ctx;
     const issues: Issue[] = [];
     const raw = request.params === undefined ? {} : request.params;
+    issues.push(...nulIssues(raw, ["params"]), ...nulIssues(request.reason ?? "", ["reason"]));
     const parsed = action!.params.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {

@@ -1,0 +1,1 @@
+export { workerWorkspace as default } from "./worker-fixture.ts";
