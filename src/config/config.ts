@@ -30,6 +30,8 @@ const schema = z.object({
   /** Workers started in the server process (0 = none; run `airlock worker` instead). */
   AIRLOCK_WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   AIRLOCK_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
+  /** Days after a run finishes that its raw PII stays revealable; then it is masked in place. */
+  AIRLOCK_PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Ed25519 private key (PKCS#8 PEM, or base64 of its DER) that signs audit seals. */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AIRLOCK_OIDC_ISSUER: z.url().optional(),
@@ -58,6 +60,7 @@ export interface Config {
   runWaitMs: number;
   workerConcurrency: number;
   poolSize: number;
+  piiRetentionDays: number;
   auditSigningKey: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
   smtpUrl: string | null;
@@ -95,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     runWaitMs: e.AIRLOCK_RUN_WAIT_MS,
     workerConcurrency: e.AIRLOCK_WORKER_CONCURRENCY,
     poolSize: e.AIRLOCK_DB_POOL_SIZE,
+    piiRetentionDays: e.AIRLOCK_PII_RETENTION_DAYS,
     auditSigningKey: e.AIRLOCK_AUDIT_SIGNING_KEY ?? null,
     oidc:
       e.AIRLOCK_OIDC_ISSUER && e.AIRLOCK_OIDC_CLIENT_ID && e.AIRLOCK_OIDC_CLIENT_SECRET

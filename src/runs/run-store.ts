@@ -30,6 +30,7 @@ export interface RunRow {
   authorized_by: unknown;
   approval_request_id: string | null;
   execution_request_id: string | null;
+  pii_purged_at: Date | null;
   created_at: Date;
   queued_at: Date | null;
   started_at: Date | null;

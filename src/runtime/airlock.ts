@@ -13,6 +13,7 @@ import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
+import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
@@ -97,7 +98,12 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     await control.startWorkers(config.workerConcurrency);
-    await startMaintenance(engine, database, log);
+    await startMaintenance(engine, database, log, [
+      {
+        name: "mask expired PII of runs",
+        run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
+      },
+    ]);
 
     async function ready(): Promise<ReadyReport> {
       const checks: ReadyReport["checks"] = {};

@@ -32,3 +32,4 @@ export { durationMs } from "./duration.ts";
 export type { FieldMeta } from "./field-meta.ts";
 export type { KnownPiiClass, PiiClass } from "./pii-class.ts";
 export { PII_CLASSES } from "./pii-class.ts";
+export { sanitize } from "./sanitize.ts";

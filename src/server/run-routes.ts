@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { canSeeRunOf, overseenActions } from "../runs/run-access.ts";
+import { revealRunField } from "../runs/run-reveal.ts";
 import { RUN_STATUSES } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import { runView } from "../runs/run-view.ts";
@@ -30,6 +31,17 @@ export const runListQuery = z
     to: isoDate.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+const revealBody = z
+  .object({
+    path: z
+      .array(z.union([z.string().max(100), z.number().int().min(0)]))
+      .min(2)
+      .max(12)
+      .refine((p) => p[0] === "result" || p[0] === "params", 'The path starts with "result" or "params".'),
+    reason: z.string().max(1_000),
   })
   .strict();
 
@@ -74,6 +86,28 @@ export function runRoutes(deps: RunRoutesDeps) {
           runs: rows.map((row) => ({ ...runView(deps.workspace, row), actorName: row.actor_name })),
           nextCursor: result.rows.length > query.limit && last ? encodeCursor(last) : null,
         });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/runs/:id/reveal",
+      summary: "Reveal one masked value of a run, with a reason (audited; needs reveal:<class>)",
+      tags: ["runs", "pii"],
+      auth: "principal",
+      body: revealBody,
+      async handler(c, { principal, body }) {
+        const revealed = await revealRunField(deps.database.pool, deps, {
+          principal,
+          runId: c.req.param("id") ?? "",
+          path: body.path,
+          reason: body.reason,
+          requestId: c.get("requestId"),
+          client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+        });
+        // Shown once: never cached by the browser or a proxy.
+        c.header("Cache-Control", "no-store");
+        return json(c, revealed);
       },
     });
 

@@ -12,10 +12,10 @@ const UPPER = [...DOMAIN, "config", "audit", "identity", "approval", "engine", "
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
   errors: [],
-  sdk: [],
+  pii: [],
+  sdk: ["pii"],
   observe: ["ids"],
   store: ["ids", "errors"],
-  pii: ["sdk", "errors"],
   workspace: ["sdk", "errors", "pii"],
   config: ["sdk", "errors", "workspace"],
   engine: [...BASE, "observe", "store"],

@@ -2,7 +2,7 @@
 // which `z.toJSONSchema` carries into the JSON Schema; we read it from there once, at start, so
 // masking is a walk over known paths rather than a schema traversal per value.
 
-import type { ClassifiedField, FieldPath } from "../pii/mask.ts";
+import type { ClassifiedField, FieldPath } from "./mask.ts";
 
 export type { FieldPath };
 export type PiiField = ClassifiedField;

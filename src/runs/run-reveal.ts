@@ -1,0 +1,118 @@
+// Revealing one masked value of a run, with a reason (product.md, "PII and data protection").
+// Needs: the run is visible to the caller, the path names a classified field of the action's
+// parameters or result, the caller holds `reveal:<class>` on the action, a reason. Every
+// attempt is audited — the reveal as `pii.revealed` (never the value), a refusal as
+// `pii.reveal_denied` with its code. The value is returned once and not stored anywhere else.
+import type { ClientInfo } from "../audit/audit-event.ts";
+import type { Queryable } from "../audit/audit-writer.ts";
+import { appendAudit } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import { classOfPath, valueAt } from "../pii/mask.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { canSeeRunOf } from "./run-access.ts";
+import { getRun } from "./run-store.ts";
+
+export const MIN_REASON = 5;
+
+export interface RevealRequest {
+  principal: Principal;
+  runId: string;
+  /** `["result", "card"]`, `["params", "ssn"]`, `["result", "rows", 3, "email"]`. */
+  path: (string | number)[];
+  reason: string;
+  requestId: string;
+  client: ClientInfo;
+}
+
+export async function revealRunField(
+  db: Queryable,
+  deps: { authorizer: Authorizer; workspace: CompiledWorkspace },
+  request: RevealRequest,
+): Promise<{ value: unknown; piiClass: string; path: (string | number)[] }> {
+  const run = await getRun(db, request.runId);
+  if (!run || !(await canSeeRunOf(deps.authorizer, deps.workspace, request.principal, run))) {
+    // Probing for other people's runs is itself worth a record.
+    await appendAudit(db, [
+      {
+        type: "pii.reveal_denied",
+        outcome: "denied",
+        actorId: request.principal.id,
+        actorKind: request.principal.kind,
+        runId: run?.id ?? null,
+        requestId: request.requestId,
+        errorCode: "run.not_found",
+        data: { path: request.path, requestedRunId: request.runId.slice(0, 64) },
+        clientIp: request.client.clientIp,
+        userAgent: request.client.userAgent,
+      },
+    ]);
+    throw new AirlockError("run.not_found");
+  }
+  const action = deps.workspace.actions.get(run.action);
+  const [section, ...rest] = request.path;
+  const fields = !action
+    ? []
+    : section === "result"
+      ? action.piiOutput
+      : section === "params"
+        ? action.piiParams
+        : [];
+  const piiClass = classOfPath(fields, rest);
+  const audit = async (type: "pii.revealed" | "pii.reveal_denied", errorCode: string | null) =>
+    appendAudit(db, [
+      {
+        type,
+        outcome: type === "pii.revealed" ? "success" : "denied",
+        actorId: request.principal.id,
+        actorKind: request.principal.kind,
+        action: run.action,
+        actionVersion: run.action_version,
+        targetType: run.target_type,
+        targetId: run.target_id,
+        runId: run.id,
+        requestId: request.requestId,
+        errorCode,
+        reason: request.reason.trim() || null,
+        data: { path: request.path, piiClass },
+        clientIp: request.client.clientIp,
+        userAgent: request.client.userAgent,
+      },
+    ]);
+  const refuse = async (error: AirlockError) => {
+    await audit("pii.reveal_denied", error.code);
+    return error;
+  };
+  if (!action || !piiClass)
+    throw await refuse(
+      new AirlockError("pii.not_classified", "That field is not classified as PII; it is shown as is."),
+    );
+  if (request.reason.trim().length < MIN_REASON)
+    throw await refuse(
+      new AirlockError(
+        "pii.reason_required",
+        `Say why you need to see it (at least ${MIN_REASON} characters).`,
+      ),
+    );
+  if (!(await deps.authorizer.can(request.principal, `reveal:${piiClass}`, action)).allowed) {
+    throw await refuse(
+      new AirlockError(
+        "pii.reveal_denied",
+        `You may not reveal ${piiClass.replaceAll("_", " ")} values of this action.`,
+      ),
+    );
+  }
+  const source = section === "result" ? run.result : run.params;
+  const value = run.pii_purged_at ? undefined : valueAt(source, rest);
+  if (value === undefined || value === null) {
+    throw await refuse(
+      new AirlockError(
+        "pii.not_available",
+        "The raw value is no longer kept (retention period over) or was never set.",
+      ),
+    );
+  }
+  await audit("pii.revealed", null);
+  return { value, piiClass, path: request.path };
+}
