@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from "node:child_process";
+
+/** Start a Node 24 child and resolve with its first stdout line parsed as JSON. */
+export function startJsonChild<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; info: T }> {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = "";
+    child.stdout!.on("data", (chunk) => {
+      buffer += String(chunk);
+      const newline = buffer.indexOf("\n");
+      if (newline >= 0) resolve({ child, info: JSON.parse(buffer.slice(0, newline)) as T });
+    });
+    child.on("exit", (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+  });
+}
+
+/** Run a Node 24 child to completion, returning its stdout. */
+export function runChild(script: string, args: string[]): Promise<string> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited ${code}`)))),
+  );
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}

@@ -1,0 +1,44 @@
+// The load generator, run as its own process so that it does not share an event loop with the
+// server: autocannon against one URL, recording every response time (for exact p50/p95/p99).
+// Arguments: a JSON object { url, connections, seconds, method, headers, body }.
+import autocannon from "autocannon";
+
+const options = JSON.parse(process.argv[2]!) as {
+  url: string;
+  connections: number;
+  seconds: number;
+  method: "POST" | "GET";
+  headers: Record<string, string>;
+  body?: string;
+};
+const times: number[] = [];
+const statuses: Record<string, number> = {};
+const instance = autocannon({
+  url: options.url,
+  connections: options.connections,
+  duration: options.seconds,
+  method: options.method,
+  headers: options.headers,
+  ...(options.body ? { body: options.body } : {}),
+  // Replaces [<id>] with a unique id per request: every request gets its own idempotency key.
+  idReplacement: true,
+});
+instance.on("response", (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+  times.push(responseTime);
+  statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+});
+const result = await instance;
+times.sort((a, b) => a - b);
+const pick = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? 0;
+process.stdout.write(
+  `${JSON.stringify({
+    requests: times.length,
+    perSecond: times.length / options.seconds,
+    p50: pick(50),
+    p95: pick(95),
+    p99: pick(99),
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  })}\n`,
+);

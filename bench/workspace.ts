@@ -1,0 +1,43 @@
+// The benchmark's actions: no-op handlers, so what is measured is the control layer.
+import { defineAction, defineWorkspace, z } from "../src/sdk/index.ts";
+
+const params = z.object({
+  accountId: z.string().min(3).max(40),
+  amountCents: z.number().int().positive().max(1_000_000),
+});
+
+export const benchWorkspace = defineWorkspace({
+  name: "bench",
+  actions: [
+    defineAction({
+      name: "noop_inline",
+      title: "No-op (inline)",
+      tags: ["bench"],
+      execution: "inline",
+      params,
+      target: (p) => ({ type: "account", id: p.accountId }),
+      handler: () => ({ ok: true }),
+    }),
+    defineAction({
+      name: "noop_queued",
+      title: "No-op (queued)",
+      tags: ["bench"],
+      params,
+      target: (p) => ({ type: "account", id: p.accountId }),
+      handler: () => ({ ok: true }),
+    }),
+    defineAction({
+      name: "gated",
+      title: "Gated no-op",
+      tags: ["bench"],
+      params,
+      approval: { reviewers: { groups: ["reviewers"] } },
+      handler: () => ({ ok: true }),
+    }),
+  ],
+  roles: { operator: { groups: ["operators"] }, reviewer: { groups: ["reviewers"] } },
+  grants: [
+    { to: "operator", verbs: ["view", "run"], on: { tag: "bench" } },
+    { to: "reviewer", verbs: ["view", "approve"], on: { tag: "bench" } },
+  ],
+});
