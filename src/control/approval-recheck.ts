@@ -18,7 +18,7 @@ export async function recheckApproval(
   run: RunRow,
 ): Promise<AirlockError | null> {
   const request = await getApprovalRequest(tx, run.approval_request_id!, { forUpdate: true });
-  if (!request || request.status !== "approved") return stale("the request is no longer approved");
+  if (request?.status !== "approved") return stale("the request is no longer approved");
   const now = await tx.query<{ expired: boolean }>("SELECT $1::timestamptz <= now() AS expired", [
     request.expires_at,
   ]);

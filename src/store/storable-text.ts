@@ -18,7 +18,7 @@ export function nulIssues(
   if (typeof value === "string") {
     if (value.includes("\u0000")) issue(path);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => nulIssues(item, [...path, i], found, depth + 1));
+    for (const [i, item] of value.entries()) nulIssues(item, [...path, i], found, depth + 1);
   } else if (value && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
       if (key.includes("\u0000")) issue([...path, key]);

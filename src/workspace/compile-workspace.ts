@@ -4,10 +4,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { StartupError } from "../errors/startup-error.ts";
+import { type PiiField, piiFieldsOf } from "../pii/pii-fields.ts";
 import type { AnyAction, ApprovalPolicy, Risk } from "../sdk/define-action.ts";
 import type { DemoUser, GrantDefinition, RoleDefinition, Verb, Workspace } from "../sdk/define-workspace.ts";
 import { durationMs } from "../sdk/duration.ts";
-import { type PiiField, piiFieldsOf } from "../pii/pii-fields.ts";
 
 export const NAME_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const VERB_PATTERN = /^(view|run|approve|audit|admin|reveal:[a-z][a-z0-9_]*|reveal:\*)$/;
