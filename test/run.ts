@@ -32,7 +32,7 @@ let stopEmbedded: (() => Promise<void>) | null = null;
 if (!serverUrl) {
   const base = resolve(root, ".airlock");
   for (const name of safeList(base)) {
-    if (name.startsWith("test-pg-")) await removeAbandoned(resolve(base, name));
+    if (name.startsWith("test-pg-")) await removeAbandoned(resolve(base, name), { minAgeMs: 10 * 60_000 });
   }
   const dataDir = resolve(base, `test-pg-${runId}`);
   const handle = await startEmbeddedPostgres({ dataDir, database: "postgres" });

@@ -73,6 +73,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const instancePath = join(root, "instance.json");
 
   await recoverOrRefuse(pgDir, instancePath, log);
+  // Claim the data dir before the slow initdb, so that a concurrent cleaner (a second test run's
+  // removeAbandoned) sees a live owner instead of an abandoned folder.
+  await writeInstance(instancePath, {
+    ownerPid: process.pid,
+    port: 0,
+    pgDir,
+    startedAt: new Date().toISOString(),
+  });
 
   const password = await readOrCreateSecret(join(root, "pg-password"));
   if (!existsSync(join(pgDir, "PG_VERSION"))) {
@@ -83,8 +91,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const port = options.port ?? (await findFreePort());
   const logPath = join(pgDir, "server.log");
   const child = await startServer(binaries, pgDir, port, password, logPath, runAs);
-  const file: InstanceFile = { ownerPid: process.pid, port, pgDir, startedAt: new Date().toISOString() };
-  await writeFile(instancePath, JSON.stringify(file));
+  await writeInstance(instancePath, {
+    ownerPid: process.pid,
+    port,
+    pgDir,
+    startedAt: new Date().toISOString(),
+  });
 
   const database = options.database ?? "airlock";
   await ensureDatabase(port, password, database);
@@ -208,8 +220,7 @@ async function stopServer(child: ChildProcess) {
  * one data dir corrupt it) or an orphan left by a SIGKILL (stop it, then go on).
  */
 async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: string) => void) {
-  const postmasterPid = await readPostmasterPid(pgDir);
-  if (postmasterPid === undefined || !isAlive(postmasterPid)) return;
+  // A live Airlock owns this folder (running, or still initialising it): never touch it.
   const instance = await readInstance(instancePath);
   if (
     instance &&
@@ -223,6 +234,8 @@ async function recoverOrRefuse(pgDir: string, instancePath: string, log: (line: 
         "Stop that process, or set AIRLOCK_DATA_DIR to another folder.",
     );
   }
+  const postmasterPid = await readPostmasterPid(pgDir);
+  if (postmasterPid === undefined || !isAlive(postmasterPid)) return;
   log(`stopping an orphaned embedded PostgreSQL (pid ${postmasterPid}) left by a previous run`);
   process.kill(postmasterPid, "SIGINT");
   const deadline = Date.now() + 15_000;
@@ -245,6 +258,7 @@ export async function runningEmbeddedUrl(dataDir: string, database = "airlock"):
   const instance = await readInstance(join(root, "instance.json"));
   if (
     !instance ||
+    instance.port === 0 ||
     instance.ownerPid === process.pid ||
     !isAlive(instance.ownerPid) ||
     !isNode(instance.ownerPid)
@@ -260,9 +274,14 @@ export async function runningEmbeddedUrl(dataDir: string, database = "airlock"):
  * runner's): stop its orphaned postmaster if any, then delete the dir and the server's folder.
  * Returns false, touching nothing, when the owner is still alive.
  */
-export async function removeAbandoned(dataDir: string): Promise<boolean> {
+export async function removeAbandoned(
+  dataDir: string,
+  options: { minAgeMs?: number } = {},
+): Promise<boolean> {
   const instance = await readInstance(join(dataDir, "instance.json"));
   if (instance && isAlive(instance.ownerPid) && isNode(instance.ownerPid)) return false;
+  // No claim yet may mean a starter that has not written it: leave young folders alone.
+  if (!instance && options.minAgeMs && Date.now() - statSafeMtime(dataDir) < options.minAgeMs) return false;
   const pgDir = instance?.pgDir ?? join(dataDir, "pg");
   const pid = await readPostmasterPid(pgDir);
   if (pid !== undefined && isAlive(pid)) {
@@ -418,6 +437,10 @@ async function readPostmasterPid(pgDir: string): Promise<number | undefined> {
   }
 }
 
+async function writeInstance(path: string, file: InstanceFile): Promise<void> {
+  await writeFile(path, JSON.stringify(file));
+}
+
 async function readInstance(path: string): Promise<InstanceFile | undefined> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as InstanceFile;
@@ -496,6 +519,14 @@ export async function findFreePort(): Promise<number> {
       });
     });
   });
+}
+
+function statSafeMtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function statSafeSize(path: string): number {
