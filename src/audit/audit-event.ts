@@ -31,6 +31,7 @@ export const AUDIT_EVENT_TYPES = [
   "user.disabled",
   "user.enabled",
   "group.created",
+  "group.updated",
   "group.member_added",
   "group.member_removed",
   "grant.changed",

@@ -2,13 +2,35 @@
 // one-line message; startup problems exit 1 with one line naming the problem.
 import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
+import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
+import { auditCommand } from "./audit-command.ts";
 import { type Command, UsageError } from "./command.ts";
+import { demoCommand } from "./demo-command.ts";
+import { devCommand } from "./dev-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
+import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
+import { tokensCommand } from "./tokens-command.ts";
+import { usersCommand } from "./users-command.ts";
 import { workerCommand } from "./worker-command.ts";
 
-const COMMANDS: Command[] = [startCommand, serveCommand, workerCommand, migrateCommand, runCommand];
+const COMMANDS: Command[] = [
+  startCommand,
+  devCommand,
+  serveCommand,
+  workerCommand,
+  migrateCommand,
+  runCommand,
+  approveCommand,
+  rejectCommand,
+  approvalsCommand,
+  policiesCommand,
+  auditCommand,
+  usersCommand,
+  tokensCommand,
+  demoCommand,
+];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

@@ -3,11 +3,13 @@ import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
+import { seedDemoData } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { listen } from "../server/serve.ts";
 import { type Command, UsageError } from "./command.ts";
 import type { CliIo } from "./main.ts";
+import { buildWebIfStale } from "./web-build.ts";
 
 const OPTIONS = { port: { type: "string" }, host: { type: "string" } } as const;
 
@@ -49,13 +51,23 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   };
   const config = loadConfig(env);
   const log = createLogger({ level: config.logLevel });
+  // Built while the database starts; only `start` (the first-look command) builds.
+  const webBuild = mode === "start" ? buildWebIfStale(io) : Promise.resolve(true);
   const workspace = await loadWorkspace(config.workspacePath);
   const database = await provideDatabase(config, log);
   let airlock: Airlock | undefined;
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     await prepareDatabase(database.url, migrationSourcesFor(workspace));
-    airlock = await createAirlock({ config, workspace, databaseUrl: database.url, log });
+    if (config.demo) await seedDemoData(database.url, workspace, log);
+    airlock = await createAirlock({
+      config,
+      workspace,
+      databaseUrl: database.url,
+      log,
+      embedded: database.embedded,
+    });
+    await webBuild;
     listening = await listen(airlock.app, config.host, config.port);
   } catch (error) {
     await airlock?.close();

@@ -44,6 +44,7 @@ export const workerCommand: Command = {
       workspace,
       databaseUrl: database.url,
       log,
+      embedded: database.embedded,
     });
     log.info({ concurrency: config.workerConcurrency, pid: process.pid }, "worker started");
     io.out(`Airlock worker running (${config.workerConcurrency} at a time). Press Ctrl+C to stop.`);

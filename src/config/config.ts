@@ -17,6 +17,8 @@ const schema = z.object({
     .optional(),
   PORT: port.default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
+  /** Behind a reverse proxy: take the client IP from X-Forwarded-For (for audit and login limits). */
+  AIRLOCK_TRUST_PROXY: flag.default(false),
   AIRLOCK_DATA_DIR: z.string().min(1).default(".airlock"),
   AIRLOCK_PG_PORT: port.optional(),
   AIRLOCK_CONFIG: z.string().min(1).default("airlock.config.ts"),
@@ -51,6 +53,7 @@ export interface Config {
   databaseUrl: string | null;
   port: number;
   host: string;
+  trustProxy: boolean;
   dataDir: string;
   embeddedPgPort: number | null;
   workspacePath: string;
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databaseUrl: e.DATABASE_URL ?? null,
     port: e.PORT,
     host: e.HOST,
+    trustProxy: e.AIRLOCK_TRUST_PROXY,
     dataDir: resolve(cwd, e.AIRLOCK_DATA_DIR),
     embeddedPgPort: e.AIRLOCK_PG_PORT ?? null,
     workspacePath: resolve(cwd, e.AIRLOCK_CONFIG),

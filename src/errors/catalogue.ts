@@ -25,6 +25,9 @@ export const CATALOGUE = {
   "auth.oidc_failed": { status: 400, message: "Single sign-on did not complete; start again." },
   "auth.demo_disabled": { status: 403, message: "Demo logins exist only in demo mode." },
 
+  // API tokens
+  "token.not_found": { status: 404, message: "There is no such API token, or it is not yours." },
+
   // authorization
   "permission.denied": { status: 403, message: "You do not have permission to do this." },
 

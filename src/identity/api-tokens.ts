@@ -88,3 +88,92 @@ export async function principalFromToken(
     tokenId: row.token_id,
   };
 }
+
+/** What a token looks like to its owner and to admins: never the token or its hash. */
+export interface TokenView {
+  id: string;
+  name: string;
+  prefix: string;
+  userId: string;
+  createdBy: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  status: "active" | "expired" | "revoked";
+}
+
+const TOKEN_COLUMNS = `id, name, prefix, user_id, created_by, created_at, last_used_at, expires_at, revoked_at,
+  CASE WHEN revoked_at IS NOT NULL THEN 'revoked'
+       WHEN expires_at IS NOT NULL AND expires_at <= now() THEN 'expired'
+       ELSE 'active' END AS status`;
+
+interface TokenViewRow {
+  id: string;
+  name: string;
+  prefix: string;
+  user_id: string;
+  created_by: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  status: TokenView["status"];
+}
+
+function tokenView(row: TokenViewRow): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    userId: row.user_id,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    status: row.status,
+  };
+}
+
+/** Tokens of one user (or of everyone, for admins), newest first. */
+export async function listTokens(
+  db: Pick<pg.Pool, "query">,
+  filter: { userId?: string | undefined },
+): Promise<TokenView[]> {
+  const result = filter.userId
+    ? await db.query<TokenViewRow>(
+        `SELECT ${TOKEN_COLUMNS} FROM airlock.api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC`,
+        [filter.userId],
+      )
+    : await db.query<TokenViewRow>(
+        `SELECT ${TOKEN_COLUMNS} FROM airlock.api_tokens ORDER BY created_at DESC, id DESC LIMIT 1000`,
+      );
+  return result.rows.map(tokenView);
+}
+
+export async function getToken(db: Pick<pg.Pool, "query">, id: string): Promise<TokenView | null> {
+  const result = await db.query<TokenViewRow>(
+    `SELECT ${TOKEN_COLUMNS} FROM airlock.api_tokens WHERE id = $1`,
+    [id],
+  );
+  return result.rows[0] ? tokenView(result.rows[0]) : null;
+}
+
+/** Revokes one token; false when it was already revoked. */
+export async function revokeToken(db: Pick<pg.Pool, "query">, id: string): Promise<boolean> {
+  const result = await db.query(
+    "UPDATE airlock.api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    [id],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Revokes every live token of a user (disable). Returns how many. */
+export async function revokeUserTokens(db: Pick<pg.Pool, "query">, userId: string): Promise<number> {
+  const result = await db.query(
+    "UPDATE airlock.api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    [userId],
+  );
+  return result.rowCount ?? 0;
+}

@@ -8,15 +8,22 @@ import type { Principal } from "./principal.ts";
 export interface RequestCredentials {
   authorization: string | null;
   cookie: string | null;
+  /** For the CSRF check of cookie-authenticated requests (csrf.ts). */
+  method?: string;
+  csrf?: string | null;
+  origin?: string | null;
+  /** The URL the request was addressed to (its origin is "same origin" without a public URL). */
+  url?: string;
 }
 
 export type AuthResult =
   | { principal: Principal; error: null }
   | { principal: null; error: AirlockError | null };
 
+/** Null when the request carries no session cookie at all (an anonymous request). */
 export type SessionResolver = (
   db: Pick<pg.Pool, "query">,
-  cookieHeader: string,
+  request: RequestCredentials,
 ) => Promise<AuthResult | null>;
 
 export async function authenticateRequest(
@@ -37,7 +44,7 @@ export async function authenticateRequest(
       : { principal: null, error: new AirlockError("auth.token_invalid") };
   }
   if (credentials.cookie && sessions) {
-    const result = await sessions(db, credentials.cookie);
+    const result = await sessions(db, credentials);
     if (result) return result;
   }
   return { principal: null, error: null };

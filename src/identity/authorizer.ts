@@ -31,6 +31,13 @@ export interface Authorizer {
   can(principal: Principal, verb: Verb, action: CompiledAction): Promise<Decision>;
   /** Roles the principal holds, from its groups (humans) or its name (services). */
   rolesOf(principal: Principal): string[];
+  /**
+   * Whether the principal administers the workspace (users, groups, grants): a grant of `admin` on
+   * `*`. It says nothing about running or approving actions; those need their own grants.
+   */
+  isWorkspaceAdmin(principal: Principal): Promise<boolean>;
+  /** Whether the principal holds `verb` through a grant on `*` (workspace-wide, e.g. an auditor). */
+  holdsOnAll(principal: Principal, verb: Verb): Promise<boolean>;
   grants(): Promise<readonly CompiledGrant[]>;
   invalidate(): void;
 }
@@ -89,16 +96,29 @@ export function createAuthorizer(workspace: CompiledWorkspace, db: Pick<pg.Pool,
       const roles = rolesOf(principal);
       const all = [...workspace.grants, ...(await storedGrants())];
       for (const grant of all) {
-        const holds =
-          grant.subjectKind === "role"
-            ? roles.includes(grant.subject)
-            : principal.kind === "human" && principal.groups.includes(grant.subject);
-        if (!holds || !covers(grant, action) || !grantsVerb(grant.verbs, verb)) continue;
+        if (!holds(grant, principal, roles) || !covers(grant, action) || !grantsVerb(grant.verbs, verb))
+          continue;
         return { allowed: true, grant: describeGrant(grant), roles };
       }
       return { allowed: false, grant: null, roles };
     },
+    async isWorkspaceAdmin(principal) {
+      return this.holdsOnAll(principal, "admin");
+    },
+    async holdsOnAll(principal, verb) {
+      const roles = rolesOf(principal);
+      const all = [...workspace.grants, ...(await storedGrants())];
+      return all.some(
+        (grant) => grant.on.kind === "all" && grant.verbs.includes(verb) && holds(grant, principal, roles),
+      );
+    },
   };
+}
+
+function holds(grant: CompiledGrant, principal: Principal, roles: string[]): boolean {
+  return grant.subjectKind === "role"
+    ? roles.includes(grant.subject)
+    : principal.kind === "human" && principal.groups.includes(grant.subject);
 }
 
 function covers(grant: CompiledGrant, action: CompiledAction): boolean {

@@ -3,12 +3,14 @@
 // process (the tests do this).
 import { readFileSync } from "node:fs";
 import type pino from "pino";
+import { type Approvals, createApprovals } from "../approval/approvals.ts";
+import { createPolicyModes } from "../approval/policy-modes.ts";
+import { createSealer } from "../audit/sealer.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
-import { authenticateRequest } from "../identity/authenticate-request.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
@@ -16,13 +18,19 @@ import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
+import { approvalRoutes } from "../server/approval-routes.ts";
+import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
 import { healthRoutes, type ReadyReport } from "../server/health-routes.ts";
+import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
+import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
@@ -32,6 +40,8 @@ export interface AirlockOptions {
   databaseUrl: string;
   log?: Log;
   logDestination?: pino.DestinationStream;
+  /** The database is the embedded one (an audit signing key is then generated and kept in the data dir). */
+  embedded?: boolean;
   /** Named race points for tests (see house style, rule 9). */
   racePoint?: ControlDeps["racePoint"];
 }
@@ -45,6 +55,7 @@ export interface Airlock {
   engine: Engine;
   authorizer: Authorizer;
   control: Control;
+  approvals: Approvals;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -86,6 +97,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     const authorizer = createAuthorizer(workspace, database.pool);
     const waiter = createRunWaiter(database.pool);
     closers.unshift(async () => waiter.close());
+    const policyModes = createPolicyModes(database.pool);
     const control = createControl({
       workspace,
       pool: database.pool,
@@ -95,14 +107,31 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       waiter,
       runWaitMs: config.runWaitMs,
+      policyModes,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
+    const approvals = createApprovals({
+      workspace,
+      pool: database.pool,
+      engine,
+      authorizer,
+      log,
+      policyModes,
+      outboxPollMs: 2_000,
+      ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+    });
+    closers.unshift(() => approvals.close());
     await control.startWorkers(config.workerConcurrency);
+    const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
+    const sealer = createSealer({ pool: database.pool, log, signingKey, metrics });
+    sealer.start();
+    closers.unshift(() => sealer.stop());
     await startMaintenance(engine, database, log, [
       {
         name: "mask expired PII of runs",
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
       },
+      { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -125,14 +154,27 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     }
 
     let table: ReturnType<typeof createApp>["table"] | null = null;
+    const identity = identityAccess({ config, workspace, authorizer, database });
     const created = createApp({
       log,
       metrics,
-      middleware: [authMiddleware((headers) => authenticateRequest(database.pool, headers))],
-      plain: [healthRoutes({ ready, registry: metrics.registry })],
+      trustProxy: config.trustProxy,
+      middleware: [authMiddleware(identity.authenticate)],
+      // The UI answers every GET outside /api, /auth and health (SPA fallback); see web-routes.ts.
+      plain: [healthRoutes({ ready, registry: metrics.registry }), webRoutes()],
       routes: [
         actionRoutes({ workspace, authorizer, control }),
         runRoutes({ workspace, authorizer, database }),
+        auditRoutes({
+          workspace,
+          authorizer,
+          database,
+          databaseUrl: options.databaseUrl,
+          verifyKeys: () => (signingKey ? [publicKeyPem(signingKey)] : []),
+        }),
+        approvalRoutes({ workspace, approvals }),
+        policyRoutes(approvals.deps),
+        ...identity.routes,
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });
@@ -148,6 +190,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       engine,
       authorizer,
       control,
+      approvals,
       app: created.app,
       migrationSources,
       ready,

@@ -29,6 +29,11 @@ export interface DemoUser {
   groups: string[];
 }
 
+/** A connection as the database owner, for demo seeding. */
+export interface DemoDatabase {
+  query(text: string, values?: readonly unknown[]): Promise<unknown>;
+}
+
 export interface WorkspaceDefinition {
   name: string;
   actions: AnyAction[];
@@ -43,7 +48,10 @@ export interface WorkspaceDefinition {
   /** Demo mode only: users (password `demo`) and a seeding function for the domain data. */
   demo?: {
     users: DemoUser[];
-    seed?: (db: { query(text: string, values?: readonly unknown[]): Promise<unknown> }) => Promise<void>;
+    /** Writes the demo data unless already there (idempotent); run as the database owner. */
+    seed?: (db: DemoDatabase) => Promise<void>;
+    /** Replaces the demo data with a fresh seed (`airlock demo reset`). */
+    reset?: (db: DemoDatabase) => Promise<void>;
   };
 }
 

@@ -19,6 +19,7 @@ export type {
 } from "./define-action.ts";
 export { defineAction } from "./define-action.ts";
 export type {
+  DemoDatabase,
   DemoUser,
   GrantDefinition,
   RoleDefinition,

@@ -1,17 +1,9 @@
 import type { Hono } from "hono";
-import type { AuthResult } from "../identity/authenticate-request.ts";
+import type { AuthResult, RequestCredentials } from "../identity/authenticate-request.ts";
 import type { AppEnv } from "./app-env.ts";
 
 /** Resolves the caller for every /api request; routes declare whether they need one. */
-export function authMiddleware(
-  authenticate: (headers: {
-    authorization: string | null;
-    cookie: string | null;
-    method: string;
-    csrf: string | null;
-    origin: string | null;
-  }) => Promise<AuthResult>,
-) {
+export function authMiddleware(authenticate: (request: Required<RequestCredentials>) => Promise<AuthResult>) {
   return (app: Hono<AppEnv>) => {
     app.use("/api/*", async (c, next) => {
       const result = await authenticate({
@@ -20,6 +12,7 @@ export function authMiddleware(
         method: c.req.method,
         csrf: c.req.header("x-csrf-token") ?? null,
         origin: c.req.header("origin") ?? null,
+        url: c.req.url,
       });
       c.set("principal", result.principal);
       c.set("authError", result.error);

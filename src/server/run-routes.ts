@@ -11,6 +11,7 @@ import { runView } from "../runs/run-view.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { json, type RouteTable } from "./route.ts";
+import { accountabilityOf } from "./run-accountability.ts";
 
 export interface RunRoutesDeps {
   workspace: CompiledWorkspace;
@@ -114,14 +115,17 @@ export function runRoutes(deps: RunRoutesDeps) {
     routes.add({
       method: "get",
       path: "/api/v1/runs/:id",
-      summary: "One run: status, result, request IDs",
+      summary: "One run: status, result, request IDs, and its accountability (the six questions)",
       tags: ["runs"],
       auth: "principal",
       async handler(c, { principal }) {
         const run = await getRun(deps.database.pool, c.req.param("id") ?? "");
         if (!run || !(await canSeeRunOf(deps.authorizer, deps.workspace, principal, run)))
           throw new AirlockError("run.not_found");
-        return json(c, runView(deps.workspace, run));
+        return json(c, {
+          ...runView(deps.workspace, run),
+          accountability: await accountabilityOf(deps.database.pool, run),
+        });
       },
     });
   };

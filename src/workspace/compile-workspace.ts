@@ -65,7 +65,11 @@ export interface CompiledWorkspace {
   groups: Readonly<Record<string, { description: string }>>;
   services: Readonly<Record<string, { description: string }>>;
   migrationsDir: string | null;
-  demo: { users: DemoUser[]; seed: NonNullable<Workspace["demo"]>["seed"] | null } | null;
+  demo: {
+    users: DemoUser[];
+    seed: NonNullable<Workspace["demo"]>["seed"] | null;
+    reset: NonNullable<Workspace["demo"]>["reset"] | null;
+  } | null;
 }
 
 export function compileWorkspace(workspace: Workspace, source = "airlock.config.ts"): CompiledWorkspace {
@@ -143,7 +147,13 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     groups,
     services,
     migrationsDir: workspace.migrations ?? null,
-    demo: workspace.demo ? { users: workspace.demo.users, seed: workspace.demo.seed ?? null } : null,
+    demo: workspace.demo
+      ? {
+          users: workspace.demo.users,
+          seed: workspace.demo.seed ?? null,
+          reset: workspace.demo.reset ?? null,
+        }
+      : null,
   };
 }
 

@@ -56,11 +56,62 @@ const credit = (execution: "inline" | "queued", name: string) =>
     },
   });
 
+// For the approval tests (test/approval): actions tagged `review-lab`, reachable only by the roles
+// below, so the catalogs the other tests check do not change.
+const reviewLab = {
+  creditDual: defineAction({
+    ...credit("queued", "credit_dual"),
+    title: "Credit needing two approvers",
+    tags: ["review-lab"],
+    approval: { when: (p) => p.amount > 100_00, reviewers: { groups: ["approvers"] }, quorum: 2 },
+  }),
+  creditWatch: defineAction({
+    ...credit("inline", "credit_watch"),
+    title: "Credit under a monitored policy",
+    tags: ["review-lab"],
+    approval: { when: (p) => p.amount > 100_00, reviewers: { groups: ["approvers"] }, mode: "monitor" },
+  }),
+  closeAccount: defineAction({
+    name: "close_account",
+    title: "Close an account",
+    tags: ["review-lab"],
+    risk: "critical",
+    params: z.object({ account: z.string().min(3), contact: z.string().optional().meta({ pii: "email" }) }),
+    target: (p) => ({ type: "account", id: p.account }),
+    // Two policies: both must reach their quorum. The second lists a user by email.
+    approval: [
+      { name: "close.managers", reviewers: { groups: ["approvers"] } },
+      { name: "close.compliance", reviewers: { groups: ["compliance"], users: ["CFO@fixture.test"] } },
+    ],
+    async describe(target, { db }) {
+      if (target.id === "acc_broken") throw new Error("describe exploded");
+      if (target.id === "acc_slow") await db.query("SELECT pg_sleep(10)");
+      if (target.id === "acc_sneaky")
+        await db.query("INSERT INTO fixture.balances (account, balance) VALUES ('sneaky', 1)");
+      const row = await db.query<{ balance: number }>(
+        "SELECT balance FROM fixture.balances WHERE account = $1",
+        [target.id],
+      );
+      return { balance: row.rows[0]?.balance ?? null, owner: "owner@example.com" };
+    },
+    async handler(p, ctx) {
+      await ctx.db.query(
+        "INSERT INTO fixture.effects (run_id, account, amount, reference) VALUES ($1, $2, 0, $1)",
+        [ctx.runId, p.account],
+      );
+      return { closed: p.account };
+    },
+  }),
+};
+
 export const fixtureWorkspace = defineWorkspace({
   name: "fixture",
   actions: [
     credit("inline", "credit_inline"),
     credit("queued", "credit_queued"),
+    reviewLab.creditDual,
+    reviewLab.creditWatch,
+    reviewLab.closeAccount,
     defineAction({
       name: "echo",
       title: "Echo",
@@ -120,12 +171,26 @@ export const fixtureWorkspace = defineWorkspace({
     operator: { groups: ["operators"] },
     manager: { groups: ["managers"] },
     auditor: { groups: ["auditors"] },
+    clerk: { groups: ["clerks"] },
+    approver: { groups: ["approvers"] },
+    compliance: { groups: ["compliance"] },
+    treasurer: { groups: ["treasury"] },
+    "billing-admin": { groups: ["billing-admins"] },
+    bot: { services: ["fixture-bot"] },
   },
+  services: { "fixture-bot": { description: "A service identity that holds approve (and must not use it)" } },
   grants: [
     { to: "operator", verbs: ["view", "run"], on: { tag: "billing" } },
     { to: "operator", verbs: ["view", "run"], on: { tag: "tools" } },
     { to: "operator", verbs: ["view"], on: { tag: "readonly" } },
     { to: "manager", verbs: ["view", "run", "approve"], on: { tag: "billing" } },
     { to: "auditor", verbs: ["view", "audit"], on: "*" },
+    { to: "clerk", verbs: ["view", "run"], on: { tag: "review-lab" } },
+    { to: "approver", verbs: ["view", "run", "approve"], on: { tag: "review-lab" } },
+    { to: "compliance", verbs: ["view", "approve"], on: { tag: "review-lab" } },
+    { to: "treasurer", verbs: ["view", "approve"], on: { tag: "review-lab" } },
+    { to: "billing-admin", verbs: ["view", "run", "approve", "admin"], on: { tag: "billing" } },
+    { to: "billing-admin", verbs: ["view", "run", "approve", "admin"], on: { tag: "review-lab" } },
+    { to: "bot", verbs: ["view", "run", "approve"], on: { tag: "billing" } },
   ],
 });

@@ -3,7 +3,8 @@ import { NEXT, type PolicyMatch, type Stage } from "../pipeline-context.ts";
 /**
  * Stage 7: which approval policies apply to these validated parameters. Enforced ones hold the
  * run for review (execute creates the approval request); monitored ones are only recorded. A
- * policy whose `when` throws is treated as applying: a broken rule fails closed.
+ * policy whose `when` throws is treated as applying: a broken rule fails closed. The mode is the
+ * effective one: an admin's stored override (policy-modes.ts) wins over the code's default.
  */
 export const approvalPolicy: Stage = {
   name: "approval policy",
@@ -28,7 +29,10 @@ export const approvalPolicy: Stage = {
         because = "the policy could not be evaluated";
       }
       if (!applies) continue;
-      (policy.mode === "enforce" ? enforced : monitored).push({ policy, because });
+      const mode = ctx.deps.policyModes
+        ? await ctx.deps.policyModes.effectiveMode(ctx.action!.name, policy)
+        : policy.mode;
+      (mode === "enforce" ? enforced : monitored).push({ policy, because });
     }
     ctx.enforced = enforced;
     ctx.monitored = monitored;

@@ -1,0 +1,191 @@
+// The approvals inbox. `pending`: what the caller may decide now — pending, not expired, on an
+// action they hold `approve` on, where they are among a policy's reviewers, not their own, not
+// yet decided by them. `decided`: requests they decided on. `mine`: their own requests. The
+// eligibility below mirrors decision-rules.ts in SQL; the decision re-checks everything anyway.
+import type pg from "pg";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import { overseenActions } from "../runs/run-access.ts";
+import { maskedParams } from "../runs/run-audit.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { ApprovalRequestRow } from "./approval-store.ts";
+
+export type InboxStatus = "pending" | "decided" | "mine";
+
+export interface ApprovalSummary {
+  id: string;
+  status: string;
+  action: string;
+  actionTitle: string | null;
+  runId: string;
+  runStatus: string;
+  requester: { id: string; name: string };
+  reason: string | null;
+  target: { type: string; id: string } | null;
+  params: unknown;
+  policies: { name: string; quorum: number }[];
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  myDecision: { decision: string; reason: string | null; decidedAt: string } | null;
+  links: { self: string; run: string };
+}
+
+type Row = ApprovalRequestRow & {
+  requester_name: string;
+  run_status: string;
+  params: Record<string, unknown>;
+  target_type: string | null;
+  target_id: string | null;
+  my_decision: string | null;
+  my_reason: string | null;
+  my_decided_at: Date | null;
+};
+
+interface Scope {
+  where: string[];
+  values: unknown[];
+}
+
+/** Actions on which the principal holds `approve`. */
+export async function approvableActions(
+  authorizer: Authorizer,
+  workspace: CompiledWorkspace,
+  principal: Principal,
+): Promise<string[]> {
+  if (principal.kind !== "human") return [];
+  const names: string[] = [];
+  for (const action of workspace.actions.values())
+    if ((await authorizer.can(principal, "approve", action)).allowed) names.push(action.name);
+  return names;
+}
+
+/** WHERE clauses for "pending and the principal may decide it" (ar = approval_requests, r = runs). */
+function decidableScope(principal: Principal, actions: string[]): Scope {
+  const values: unknown[] = [principal.id, actions, principal.groups, principal.email?.toLowerCase() ?? null];
+  const where = [
+    "ar.status = 'pending'",
+    "ar.expires_at > now()",
+    "ar.action = ANY($2::text[])",
+    "ar.requester_id <> $1",
+    "r.on_behalf_of IS DISTINCT FROM $1",
+    `EXISTS (SELECT 1 FROM jsonb_array_elements(ar.policies) p
+              WHERE (p->'reviewers'->'groups') ?| $3::text[]
+                 OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p->'reviewers'->'users') u
+                             WHERE u = $1 OR lower(u) = $4))`,
+    "NOT EXISTS (SELECT 1 FROM airlock.approval_decisions d WHERE d.approval_request_id = ar.id AND d.reviewer_id = $1)",
+  ];
+  return { where, values };
+}
+
+export async function listApprovals(
+  deps: { pool: pg.Pool; workspace: CompiledWorkspace; authorizer: Authorizer },
+  principal: Principal,
+  query: { status: InboxStatus; limit: number; cursor?: string | undefined },
+): Promise<{ approvals: ApprovalSummary[]; nextCursor: string | null }> {
+  let scope: Scope;
+  if (query.status === "pending") {
+    const actions = await approvableActions(deps.authorizer, deps.workspace, principal);
+    if (actions.length === 0) return { approvals: [], nextCursor: null };
+    scope = decidableScope(principal, actions);
+  } else if (query.status === "decided") {
+    const actions = await overseenActions(deps.authorizer, deps.workspace, principal);
+    scope = {
+      where: ["d.reviewer_id IS NOT NULL", "ar.action = ANY($2::text[])"],
+      values: [principal.id, actions],
+    };
+  } else {
+    scope = { where: ["ar.requester_id = $1"], values: [principal.id] };
+  }
+  const values = [...scope.values];
+  const where = [...scope.where];
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    values.push(cursor.at, cursor.id);
+    where.push(`(ar.created_at, ar.id) < ($${values.length - 1}::timestamptz, $${values.length})`);
+  }
+  values.push(query.limit + 1);
+  const result = await deps.pool.query<Row>(
+    `SELECT ar.*, u.name AS requester_name, r.status AS run_status, r.params, r.target_type, r.target_id,
+            d.decision AS my_decision, d.reason AS my_reason, d.decided_at AS my_decided_at
+       FROM airlock.approval_requests ar
+       JOIN airlock.runs r ON r.id = ar.run_id
+       JOIN airlock.users u ON u.id = ar.requester_id
+       LEFT JOIN airlock.approval_decisions d ON d.approval_request_id = ar.id AND d.reviewer_id = $1
+      WHERE ${where.join(" AND ")}
+      ORDER BY ar.created_at DESC, ar.id DESC
+      LIMIT $${values.length}`,
+    values,
+  );
+  const rows = result.rows.slice(0, query.limit);
+  const last = rows[rows.length - 1];
+  return {
+    approvals: rows.map((row) => summary(deps.workspace, row)),
+    nextCursor: result.rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** Counts for the inbox badge: requests waiting for the caller, and the caller's own pending ones. */
+export async function countApprovals(
+  deps: { pool: pg.Pool; workspace: CompiledWorkspace; authorizer: Authorizer },
+  principal: Principal,
+): Promise<{ pending: number; mine: number }> {
+  const actions = await approvableActions(deps.authorizer, deps.workspace, principal);
+  let pending = 0;
+  if (actions.length > 0) {
+    const scope = decidableScope(principal, actions);
+    const result = await deps.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+        WHERE ${scope.where.join(" AND ")}`,
+      scope.values,
+    );
+    pending = result.rows[0]!.n;
+  }
+  const mine = await deps.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM airlock.approval_requests WHERE requester_id = $1 AND status = 'pending' AND expires_at > now()",
+    [principal.id],
+  );
+  return { pending, mine: mine.rows[0]!.n };
+}
+
+function summary(workspace: CompiledWorkspace, row: Row): ApprovalSummary {
+  const action = workspace.actions.get(row.action);
+  return {
+    id: row.id,
+    status: row.status,
+    action: row.action,
+    actionTitle: action?.title ?? null,
+    runId: row.run_id,
+    runStatus: row.run_status,
+    requester: { id: row.requester_id, name: row.requester_name },
+    reason: row.reason,
+    target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
+    // A retired action's classification is unknown: show nothing rather than raw values.
+    params: action ? maskedParams(action, row.params) : null,
+    policies: row.policies.map((p) => ({ name: p.name, quorum: p.quorum })),
+    createdAt: iso(row.created_at)!,
+    expiresAt: iso(row.expires_at)!,
+    decidedAt: iso(row.decided_at),
+    myDecision: row.my_decision
+      ? { decision: row.my_decision, reason: row.my_reason, decidedAt: iso(row.my_decided_at)! }
+      : null,
+    links: { self: `/api/v1/approvals/${row.id}`, run: `/api/v1/runs/${row.run_id}` },
+  };
+}
+
+export function iso(value: Date | string | null | undefined): string | null {
+  if (!value) return null;
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
+function encodeCursor(row: Row): string {
+  return Buffer.from(`${iso(row.created_at)}|${row.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (!at || !id || Number.isNaN(Date.parse(at)))
+    throw new AirlockError("request.invalid_query", "The cursor is not valid.");
+  return { at, id };
+}

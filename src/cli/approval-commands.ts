@@ -1,0 +1,139 @@
+// `airlock approve|reject|approvals`: the approvals inbox and decisions, through the HTTP API with
+// the caller's token. The server applies every rule (no self-approval, reviewers only, quorum);
+// the CLI has no way around them and sends nothing but the decision and its reason.
+import { parseArgs } from "node:util";
+import { api, apiOptions, describeError } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
+
+const CONNECTION_HELP = [
+  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
+  "  --token    an API token (default: $AIRLOCK_TOKEN)",
+  "  --json     print the server's answer as JSON",
+];
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        reason: { type: "string" },
+        status: { type: "string" },
+        limit: { type: "string" },
+        server: { type: "string" },
+        token: { type: "string" },
+        json: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+const decision = (verb: "approve" | "reject", summary: string, reasonRequired: boolean): Command => ({
+  name: verb,
+  summary,
+  help: [
+    `Usage: airlock ${verb} <approval-id> ${reasonRequired ? "--reason TEXT" : "[--reason TEXT]"} [--json] [--server URL] [--token TOKEN]`,
+    "",
+    verb === "approve"
+      ? "Approves a request as the token's user. When the quorum is reached the run executes from the\nparameters stored with the request. You can never approve your own request."
+      : "Rejects a request as the token's user; the run will not execute. A reason is required.",
+    "",
+    "  --reason   why (kept in the audit trail)",
+    ...CONNECTION_HELP,
+    "",
+    "Exit status: 0 recorded, 1 refused.",
+  ].join("\n"),
+  async run(args, io) {
+    const { values, positionals } = parse(args);
+    if (values.status !== undefined || values.limit !== undefined)
+      throw new UsageError("--status and --limit belong to airlock approvals");
+    const id = positionals[0];
+    if (!id || positionals.length > 1)
+      throw new UsageError(`give exactly one approval id: airlock ${verb} apr_…`);
+    const reason = values.reason?.trim();
+    if (reasonRequired && !reason) throw new UsageError("--reason is required to reject");
+    const options = apiOptions(values, io.env);
+    const response = await api(options, "POST", `/api/v1/approvals/${encodeURIComponent(id)}/${verb}`, {
+      body: reason ? { reason } : {},
+    });
+    if (values.json) io.out(JSON.stringify(response.body, null, 2));
+    if (response.status >= 400) {
+      if (!values.json) io.err(describeError(response));
+      return 1;
+    }
+    if (!values.json) {
+      const body = response.body as {
+        approval: {
+          id: string;
+          status: string;
+          quorum: { name: string; quorum: number; approvals: number }[];
+        };
+        run: { id: string; status: string; executionRequestId: string | null };
+      };
+      io.out(
+        `${body.approval.status}  approval ${body.approval.id}  run ${body.run.id} (${body.run.status})`,
+      );
+      for (const q of body.approval.quorum) io.out(`  ${q.name}: ${q.approvals}/${q.quorum} approvals`);
+      if (body.run.executionRequestId) io.out(`Executing under request ${body.run.executionRequestId}.`);
+    }
+    return 0;
+  },
+});
+
+export const approveCommand = decision(
+  "approve",
+  "Approve a request: airlock approve apr_… [--reason …]",
+  false,
+);
+export const rejectCommand = decision("reject", "Reject a request: airlock reject apr_… --reason …", true);
+
+export const approvalsCommand: Command = {
+  name: "approvals",
+  summary: "Your approvals inbox: airlock approvals [--status pending|decided|mine]",
+  help: [
+    "Usage: airlock approvals [--status pending|decided|mine] [--limit N] [--json] [--server URL] [--token TOKEN]",
+    "",
+    "pending (default): requests you may decide now; decided: those you decided; mine: your own.",
+    ...CONNECTION_HELP,
+  ].join("\n"),
+  async run(args, io) {
+    const { values, positionals } = parse(args);
+    if (values.reason !== undefined) throw new UsageError("--reason belongs to airlock approve and reject");
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const status = values.status ?? "pending";
+    if (!["pending", "decided", "mine"].includes(status))
+      throw new UsageError("--status must be pending, decided or mine");
+    const limit = values.limit ?? "50";
+    if (!/^\d{1,3}$/.test(limit)) throw new UsageError("--limit must be a number from 1 to 200");
+    const options = apiOptions(values, io.env);
+    const response = await api(options, "GET", `/api/v1/approvals?status=${status}&limit=${limit}`);
+    if (values.json) io.out(JSON.stringify(response.body, null, 2));
+    if (response.status >= 400) {
+      if (!values.json) io.err(describeError(response));
+      return 1;
+    }
+    if (!values.json) {
+      const { approvals } = response.body as {
+        approvals: {
+          id: string;
+          status: string;
+          action: string;
+          requester: { name: string };
+          target: { type: string; id: string } | null;
+          expiresAt: string;
+          reason: string | null;
+        }[];
+      };
+      if (approvals.length === 0) io.out(`No ${status} approval requests.`);
+      for (const a of approvals) {
+        const target = a.target ? ` ${a.target.type}:${a.target.id}` : "";
+        io.out(
+          `${a.id}  ${a.status.padEnd(9)} ${a.action}${target}  by ${a.requester.name}  expires ${a.expiresAt}${a.reason ? `  "${a.reason}"` : ""}`,
+        );
+      }
+    }
+    return 0;
+  },
+};

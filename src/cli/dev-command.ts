@@ -1,0 +1,145 @@
+// `airlock dev`: the engineer's loop. The Airlock server (embedded database, demo data, the
+// workspace's actions) runs as a child process under `node --watch`, so editing an action or the
+// workspace restarts it; Vite's dev server serves the UI with hot reload and proxies /api and
+// /auth to it, so the browser sees one origin (cookies, CSRF origin checks) as in production.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type Command, UsageError } from "./command.ts";
+import type { CliIo } from "./main.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
+const VITE_CONFIG = fileURLToPath(new URL("../web/vite.config.ts", import.meta.url));
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "api-port": { type: "string" },
+  "no-watch": { type: "boolean" },
+} as const;
+
+function portOf(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === "") return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new UsageError(`${name} must be a port number.`);
+  return port;
+}
+
+async function waitForServer(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Airlock server exited (code ${child.exitCode})`);
+    try {
+      const response = await fetch(`${url}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the Airlock server did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+export const devCommand: Command = {
+  name: "dev",
+  summary: "Develop: the server (restarted when actions change) plus the UI with hot reload",
+  help: [
+    "Usage: airlock dev [--port N] [--host H] [--api-port N] [--no-watch]",
+    "",
+    "Starts the Airlock server like `airlock start` (embedded PostgreSQL and demo data unless",
+    "DATABASE_URL is set) on --api-port (default: port + 1), restarting it when a server file or",
+    "the workspace changes, and Vite's dev server on --port (default PORT or 3000) with hot module",
+    "reload for src/web, proxying /api and /auth to the server. Open the --port address.",
+    "Needs the dev dependencies (Vite). See docs/ui.md.",
+  ].join("\n"),
+  async run(args: string[], io: CliIo): Promise<number> {
+    let values: { port?: string; host?: string; "api-port"?: string; "no-watch"?: boolean };
+    try {
+      ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const port = portOf(values.port ?? io.env.PORT, 3000, "--port");
+    const apiPort = portOf(values["api-port"], port + 1, "--api-port");
+    const host = values.host ?? io.env.HOST ?? "localhost";
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+    let vite: typeof import("vite");
+    try {
+      vite = await import("vite");
+    } catch {
+      io.err("airlock dev: Vite is not installed; run `npm install` (with dev dependencies).");
+      return 1;
+    }
+
+    const server = spawn(
+      process.execPath,
+      [
+        ...(values["no-watch"] ? [] : ["--watch"]),
+        BIN,
+        "serve",
+        "--port",
+        String(apiPort),
+        "--host",
+        "127.0.0.1",
+      ],
+      { stdio: "inherit", env: { ...io.env, PORT: String(apiPort) } },
+    );
+    const stopServer = () =>
+      new Promise<void>((resolve) => {
+        if (server.exitCode !== null || server.signalCode !== null) return resolve();
+        server.once("exit", () => resolve());
+        server.kill("SIGTERM");
+      });
+
+    let devServer: Awaited<ReturnType<typeof vite.createServer>> | undefined;
+    try {
+      await waitForServer(apiUrl, server, 120_000);
+      devServer = await vite.createServer({
+        configFile: VITE_CONFIG,
+        configLoader: "native",
+        server: {
+          host,
+          port,
+          strictPort: true,
+          // Host is kept (changeOrigin: false): the API then sees the browser's origin as its own.
+          proxy: {
+            "/api": { target: apiUrl, changeOrigin: false },
+            "/auth": { target: apiUrl, changeOrigin: false },
+          },
+        },
+      });
+      await devServer.listen();
+    } catch (error) {
+      await devServer?.close();
+      await stopServer();
+      io.err(`airlock dev: ${(error as Error).message}`);
+      return 1;
+    }
+    io.out(
+      [
+        "",
+        `  Airlock dev: open http://${host}:${port}`,
+        `  UI: Vite with hot reload (src/web).  API: ${apiUrl}${values["no-watch"] ? "" : " (restarts when server code or the workspace changes)"}`,
+        "  Press Ctrl+C to stop.",
+        "",
+      ].join("\n"),
+    );
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      server.once("exit", (code) => {
+        // Without --watch a crashed server ends the session; with it, Node restarts it itself.
+        if (values["no-watch"]) {
+          io.err(`airlock dev: the server exited (code ${code})`);
+          resolve();
+        }
+      });
+    });
+    await devServer.close();
+    await stopServer();
+    return 0;
+  },
+};

@@ -1,0 +1,133 @@
+import { parseArgs } from "node:util";
+import { durationMs } from "../sdk/duration.ts";
+import { type ApiResponse, api, apiOptions, describeError } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
+import { table } from "./users-command.ts";
+
+const HELP = [
+  "Usage: airlock tokens <subcommand> [options] [--server URL] [--token TOKEN] [--json]",
+  "",
+  "Your API tokens (for the CLI and scripts), through a running server.",
+  "",
+  "  create --name N [--expires-in 30d | --expires-at ISO-8601]   a new token, shown once",
+  "  list [--all]                                                 your tokens (--all: everyone's, admins)",
+  "  revoke <token id>                                            stops it on the next request",
+  "",
+  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
+  "  --token    an API token to act with (default: $AIRLOCK_TOKEN)",
+  "  --json     print the API's JSON answer",
+].join("\n");
+
+interface TokenRow {
+  id: string;
+  name: string;
+  prefix: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  status: string;
+  token?: string;
+}
+
+export const tokensCommand: Command = {
+  name: "tokens",
+  summary: "Manage your API tokens: airlock tokens create|list|revoke",
+  help: HELP,
+  async run(args, io) {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(args);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    const [sub, ...rest] = positionals;
+    const options = apiOptions(values, io.env);
+    const show = (response: ApiResponse, text: () => void): number => {
+      if (response.status >= 400) {
+        io.err(describeError(response));
+        return 1;
+      }
+      if (values.json) io.out(JSON.stringify(response.body, null, 2));
+      else text();
+      return 0;
+    };
+    switch (sub) {
+      case "create": {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        if (!values.name) throw new UsageError("create needs --name (what the token is for)");
+        const response = await api(options, "POST", "/api/v1/tokens", {
+          body: { name: values.name, expiresAt: expiry(values["expires-in"], values["expires-at"]) },
+        });
+        return show(response, () => {
+          const token = response.body as TokenRow;
+          io.out(token.token!);
+          io.err(
+            `Token ${token.id} (${token.name})${token.expiresAt ? `, expires ${token.expiresAt}` : ", no expiry"}. ` +
+              "It is shown only now: store it somewhere safe.",
+          );
+        });
+      }
+      case "list": {
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        const response = await api(options, "GET", values.all ? "/api/v1/admin/tokens" : "/api/v1/tokens");
+        return show(response, () => {
+          const tokens = (response.body as { tokens: TokenRow[] }).tokens;
+          io.out(
+            table(
+              ["ID", "NAME", "PREFIX", "STATUS", "LAST USED", "EXPIRES", ...(values.all ? ["USER"] : [])],
+              tokens.map((t) => [
+                t.id,
+                t.name,
+                `${t.prefix}…`,
+                t.status,
+                t.lastUsedAt ?? "never",
+                t.expiresAt ?? "never",
+                ...(values.all ? [t.userId] : []),
+              ]),
+            ),
+          );
+        });
+      }
+      case "revoke": {
+        if (rest.length !== 1) throw new UsageError("usage: airlock tokens revoke <token id>");
+        const response = await api(options, "DELETE", `/api/v1/tokens/${encodeURIComponent(rest[0]!)}`);
+        return show(response, () => io.out(`Revoked ${rest[0]}.`));
+      }
+      default:
+        throw new UsageError(
+          sub
+            ? `unknown subcommand "${sub}"; see airlock tokens --help`
+            : "give a subcommand; see airlock tokens --help",
+        );
+    }
+  },
+};
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      name: { type: "string" },
+      "expires-in": { type: "string" },
+      "expires-at": { type: "string" },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      server: { type: "string" },
+      token: { type: "string" },
+    },
+  });
+}
+
+function expiry(expiresIn: string | undefined, expiresAt: string | undefined): string | null {
+  if (expiresIn && expiresAt) throw new UsageError("give --expires-in or --expires-at, not both");
+  if (expiresAt) return expiresAt;
+  if (!expiresIn) return null;
+  try {
+    return new Date(Date.now() + durationMs(expiresIn as Parameters<typeof durationMs>[0])).toISOString();
+  } catch (error) {
+    throw new UsageError(`--expires-in: ${(error as Error).message}`);
+  }
+}

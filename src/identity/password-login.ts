@@ -1,0 +1,150 @@
+// Sign-in with email and password. Every refusal a stranger can provoke looks the same: an
+// unknown email, a wrong password and an SSO-only user all get `auth.invalid_credentials`, after
+// the same argon2 work (passwords.ts). Only someone who knows the password learns that the user
+// is disabled. Attempts are throttled per account and per client IP (login-throttle.ts), and
+// every outcome is audited.
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import type { AuditEventInput, ClientInfo } from "../audit/audit-event.ts";
+import { appendAudit } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { inTransaction } from "../store/transaction.ts";
+import {
+  admitAttempt,
+  DEFAULT_THROTTLE_POLICY,
+  pruneThrottle,
+  recordFailure,
+  recordSuccess,
+  type ThrottlePolicy,
+  throttleKeys,
+} from "./login-throttle.ts";
+import { verifyPassword } from "./passwords.ts";
+import { type NewSession, pruneSessions, type SessionPolicy, sessionRef, startSession } from "./sessions.ts";
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  client: ClientInfo;
+  /** The address the per-IP limit counts against (null: none, e.g. behind an untrusted proxy). */
+  throttleIp: string | null;
+  requestId: string;
+  /** The session cookie the browser already had (revoked: rotation at sign-in). */
+  previousCookie: string | null;
+}
+
+export interface SignedInUser {
+  id: string;
+  kind: "human" | "service";
+  name: string;
+  email: string | null;
+}
+
+export interface LoginResult {
+  user: SignedInUser;
+  session: NewSession;
+}
+
+interface UserRow extends SignedInUser {
+  status: "active" | "disabled";
+  password_hash: string | null;
+}
+
+export async function passwordLogin(
+  pool: pg.Pool,
+  input: LoginInput,
+  options: { sessionPolicy?: SessionPolicy; throttlePolicy?: ThrottlePolicy } = {},
+): Promise<LoginResult> {
+  const email = input.email.trim().toLowerCase();
+  const keys = throttleKeys(email, input.throttleIp, options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY);
+  const found = await pool.query<UserRow>(
+    `SELECT id, kind, name, email, status, password_hash FROM airlock.users
+      WHERE kind = 'human' AND lower(email) = $1`,
+    [email],
+  );
+  const user = found.rows[0] ?? null;
+  const failed = (errorCode: string, data: Record<string, unknown>): AuditEventInput => ({
+    type: "session.login_failed",
+    outcome: "failure",
+    actorId: user?.id ?? null,
+    actorKind: user ? user.kind : "anonymous",
+    requestId: input.requestId,
+    errorCode,
+    // The typed email is kept only when it names a user: for unknown emails it may be a password
+    // typed into the wrong field. A short hash still lets an investigator group attempts.
+    data: { method: "password", ...(user ? {} : { emailHash: shortHash(email) }), ...data },
+    clientIp: input.client.clientIp,
+    userAgent: input.client.userAgent,
+  });
+
+  const admission = await admitAttempt(pool, keys);
+  if (admission.lockedBy) {
+    // Refusals by an IP lock are not audited one by one: the lock itself was (session.locked), and
+    // a locked client must not be able to grow the audit trail at request speed.
+    if (admission.lockedBy.scope === "account")
+      await appendAudit(pool, [failed("auth.locked", { lockedUntil: admission.lockedUntil })]);
+    throw new AirlockError("auth.locked");
+  }
+
+  const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password);
+  if (!passwordOk || !user || user.status !== "active") {
+    const disabled = passwordOk && user?.status === "disabled";
+    const errorCode = disabled ? "auth.user_disabled" : "auth.invalid_credentials";
+    await inTransaction(pool, async (client) => {
+      const locks = await recordFailure(client, keys);
+      await appendAudit(client, [
+        failed(errorCode, { reason: disabled ? "user_disabled" : "bad_credentials" }),
+        ...locks.map(
+          (lock): AuditEventInput => ({
+            type: "session.locked",
+            outcome: "denied",
+            actorId: lock.key.scope === "account" ? (user?.id ?? null) : null,
+            actorKind: lock.key.scope === "account" && user ? user.kind : "anonymous",
+            requestId: input.requestId,
+            errorCode: "auth.locked",
+            data: {
+              scope: lock.key.scope,
+              ...(lock.key.scope === "account" && !user ? { emailHash: shortHash(email) } : {}),
+              failures: lock.key.rule.max,
+              lockedUntil: lock.lockedUntil,
+            },
+            clientIp: input.client.clientIp,
+            userAgent: input.client.userAgent,
+          }),
+        ),
+      ]);
+    });
+    throw new AirlockError(errorCode as "auth.user_disabled" | "auth.invalid_credentials");
+  }
+
+  const session = await inTransaction(pool, async (client) => {
+    await recordSuccess(client, keys);
+    const created = await startSession(
+      client,
+      { userId: user.id, client: input.client, replacing: input.previousCookie },
+      options.sessionPolicy,
+    );
+    await client.query("UPDATE airlock.users SET last_login_at = now() WHERE id = $1", [user.id]);
+    await appendAudit(client, [
+      {
+        type: "session.login",
+        outcome: "success",
+        actorId: user.id,
+        actorKind: user.kind,
+        requestId: input.requestId,
+        data: { method: "password", session: sessionRef(created.idHash) },
+        clientIp: input.client.clientIp,
+        userAgent: input.client.userAgent,
+      },
+    ]);
+    return created;
+  });
+  // Housekeeping off the answer's path; a failure here costs nothing but a retry next time.
+  void pruneSessions(pool)
+    .then(() => pruneThrottle(pool))
+    .catch(() => {});
+  return { user: { id: user.id, kind: user.kind, name: user.name, email: user.email }, session };
+}
+
+function shortHash(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 16);
+}

@@ -1,0 +1,206 @@
+// Users as admins see and change them: list, create (with an initial password, or none for
+// SSO-only users), disable and enable. Disabling ends the user's sessions and revokes their API
+// tokens in the same transaction, so nothing they hold works on their next request.
+import type pg from "pg";
+import { appendAudit } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { newId } from "../ids/ids.ts";
+import { inTransaction } from "../store/transaction.ts";
+import { type ChangeContext, changeEvent } from "./admin-change.ts";
+import { revokeUserTokens } from "./api-tokens.ts";
+import { clearAccountLock } from "./login-throttle.ts";
+import { hashPassword } from "./passwords.ts";
+import { endUserSessions } from "./sessions.ts";
+
+export interface UserView {
+  id: string;
+  kind: "human" | "service";
+  email: string | null;
+  name: string;
+  status: "active" | "disabled";
+  source: string;
+  groups: string[];
+  /** False for SSO-only users and service identities. */
+  hasPassword: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+  disabledAt: Date | null;
+  lockedUntil: Date | null;
+}
+
+interface UserRow {
+  id: string;
+  kind: "human" | "service";
+  email: string | null;
+  name: string;
+  status: "active" | "disabled";
+  source: string;
+  groups: string[];
+  has_password: boolean;
+  created_at: Date;
+  last_login_at: Date | null;
+  disabled_at: Date | null;
+  locked_until: Date | null;
+}
+
+const USER_SELECT = `
+  SELECT u.id, u.kind, u.email, u.name, u.status, u.source, u.created_at, u.last_login_at, u.disabled_at,
+         u.password_hash IS NOT NULL AS has_password,
+         COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
+         (SELECT t.locked_until FROM airlock.login_throttle t
+           WHERE t.key = 'account:' || lower(u.email) AND t.locked_until > now()) AS locked_until
+    FROM airlock.users u
+    LEFT JOIN airlock.group_members m ON m.user_id = u.id
+    LEFT JOIN airlock.groups g ON g.id = m.group_id`;
+
+function userView(row: UserRow): UserView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    source: row.source,
+    groups: row.groups,
+    hasPassword: row.has_password,
+    createdAt: row.created_at,
+    lastLoginAt: row.last_login_at,
+    disabledAt: row.disabled_at,
+    lockedUntil: row.locked_until,
+  };
+}
+
+export async function listUsers(
+  db: Pick<pg.Pool, "query">,
+  filter: { kind?: "human" | "service"; status?: "active" | "disabled"; email?: string; q?: string },
+): Promise<UserView[]> {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    where.push(sql.replaceAll("?", `$${values.length}`));
+  };
+  if (filter.kind) add("u.kind = ?", filter.kind);
+  if (filter.status) add("u.status = ?", filter.status);
+  if (filter.email) add("lower(u.email) = lower(?)", filter.email);
+  if (filter.q) add("(u.name ILIKE ? OR u.email ILIKE ?)", `%${filter.q.replace(/[\\%_]/g, "\\$&")}%`);
+  const result = await db.query<UserRow>(
+    `${USER_SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     GROUP BY u.id ORDER BY u.kind, lower(coalesce(u.email, u.name)) LIMIT 1000`,
+    values,
+  );
+  return result.rows.map(userView);
+}
+
+export async function getUser(db: Pick<pg.Pool, "query">, id: string): Promise<UserView | null> {
+  const result = await db.query<UserRow>(`${USER_SELECT} WHERE u.id = $1 GROUP BY u.id`, [id]);
+  return result.rows[0] ? userView(result.rows[0]) : null;
+}
+
+export interface NewUserInput {
+  email: string;
+  name: string;
+  /** Group names; each must exist. */
+  groups: string[];
+  /** Null: the user signs in with SSO only. */
+  password: string | null;
+}
+
+export async function createUser(pool: pg.Pool, ctx: ChangeContext, input: NewUserInput): Promise<UserView> {
+  // Hash before the transaction: argon2 takes ~50 ms and must not hold a connection and locks.
+  const passwordHash = input.password === null ? null : await hashPassword(input.password);
+  const id = newId("usr");
+  await inTransaction(pool, async (client) => {
+    const groups = await client.query<{ id: string; name: string }>(
+      "SELECT id, name FROM airlock.groups WHERE name = ANY($1::text[])",
+      [input.groups],
+    );
+    const missing = input.groups.filter((g) => !groups.rows.some((r) => r.name === g));
+    if (missing.length > 0)
+      throw new AirlockError("admin.invalid", `No such group: ${missing.join(", ")}.`, { groups: missing });
+    const inserted = await client.query(
+      `INSERT INTO airlock.users (id, kind, email, name, password_hash, source)
+       VALUES ($1, 'human', $2, $3, $4, 'admin')
+       ON CONFLICT (lower(email)) WHERE email IS NOT NULL DO NOTHING`,
+      [id, input.email, input.name, passwordHash],
+    );
+    if (inserted.rowCount === 0)
+      throw new AirlockError("admin.conflict", "A user with this email already exists.");
+    for (const group of groups.rows) {
+      await client.query(
+        "INSERT INTO airlock.group_members (group_id, user_id, source, added_by) VALUES ($1, $2, 'admin', $3)",
+        [group.id, id, ctx.actor.id],
+      );
+    }
+    await appendAudit(client, [
+      changeEvent(
+        ctx,
+        "user.created",
+        { type: "user", id },
+        {
+          email: input.email,
+          name: input.name,
+          groups: input.groups,
+          signIn: input.password === null ? "sso" : "password",
+        },
+      ),
+      ...groups.rows.map((group) =>
+        changeEvent(
+          ctx,
+          "group.member_added",
+          { type: "user", id },
+          { group: group.name, groupId: group.id, source: "admin" },
+        ),
+      ),
+    ]);
+  });
+  return (await getUser(pool, id))!;
+}
+
+/**
+ * Disables or enables a user. Disabling also ends every session and revokes every API token;
+ * enabling does not bring them back (the user signs in again), and lifts a sign-in lockout.
+ */
+export async function setUserStatus(
+  pool: pg.Pool,
+  ctx: ChangeContext,
+  id: string,
+  status: "active" | "disabled",
+): Promise<UserView> {
+  await inTransaction(pool, async (client) => {
+    const current = await client.query<{ status: string; email: string | null }>(
+      "SELECT status, email FROM airlock.users WHERE id = $1 FOR UPDATE",
+      [id],
+    );
+    const row = current.rows[0];
+    if (!row) throw new AirlockError("admin.not_found", "There is no such user.");
+    if (status === "disabled" && id === ctx.actor.id)
+      throw new AirlockError("admin.invalid", "You cannot disable yourself; ask another admin.");
+    if (status === "disabled") {
+      if (row.status === "disabled") return;
+      await client.query(
+        "UPDATE airlock.users SET status = 'disabled', disabled_at = now(), updated_at = now() WHERE id = $1",
+        [id],
+      );
+      const sessionsEnded = await endUserSessions(client, id);
+      const tokensRevoked = await revokeUserTokens(client, id);
+      await appendAudit(client, [
+        changeEvent(ctx, "user.disabled", { type: "user", id }, { sessionsEnded, tokensRevoked }),
+      ]);
+    } else {
+      // Enabling means "this person may sign in again": it also lifts a sign-in lockout, which
+      // is how an admin unlocks an account that is active but locked.
+      const wasDisabled = row.status === "disabled";
+      const lockCleared = row.email ? await clearAccountLock(client, row.email) : false;
+      if (!wasDisabled && !lockCleared) return;
+      await client.query(
+        "UPDATE airlock.users SET status = 'active', disabled_at = NULL, updated_at = now() WHERE id = $1",
+        [id],
+      );
+      await appendAudit(client, [
+        changeEvent(ctx, "user.enabled", { type: "user", id }, { wasDisabled, lockCleared }),
+      ]);
+    }
+  });
+  return (await getUser(pool, id))!;
+}

@@ -1,0 +1,213 @@
+// Admin: groups, memberships and grants — who holds which role, and what each role may do. Every
+// route requires `admin` on `*`; every change is audited; grant changes take effect on the next
+// request (the authorizer's cache is dropped here, other processes follow within 2 s).
+import { z } from "zod";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import { addGrant, listGrants, revokeGrant } from "../identity/grant-admin.ts";
+import {
+  addMember,
+  createGroup,
+  getGroup,
+  listGroups,
+  removeMember,
+  updateGroup,
+} from "../identity/group-directory.ts";
+import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import type { Database } from "../store/database.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { json, type RouteTable } from "./route.ts";
+import { changeContext } from "./token-routes.ts";
+
+export interface AdminAccessRoutesDeps {
+  database: Database;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+}
+
+const ssoAliases = z.array(z.string().trim().min(1).max(200)).max(50);
+
+const newGroupBody = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,62}$/,
+        "Use lowercase letters, digits and dashes (roles refer to groups by name).",
+      ),
+    description: z.string().max(500).nullable().optional(),
+    ssoAliases: ssoAliases.default([]),
+  })
+  .strict();
+
+const groupPatchBody = z
+  .object({ description: z.string().max(500).nullable().optional(), ssoAliases: ssoAliases.optional() })
+  .strict();
+
+const memberBody = z.object({ userId: z.string().min(1).max(100) }).strict();
+
+const grantBody = z
+  .object({
+    to: z.union([
+      z.object({ role: z.string().min(1).max(100) }).strict(),
+      z.object({ group: z.string().min(1).max(100) }).strict(),
+    ]),
+    verbs: z.array(z.string().max(100)).min(1).max(20),
+    on: z.union([
+      z.literal("*"),
+      z.object({ action: z.string().min(1).max(100) }).strict(),
+      z.object({ tag: z.string().min(1).max(100) }).strict(),
+    ]),
+  })
+  .strict();
+
+export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
+  const pool = deps.database.pool;
+  return (routes: RouteTable) => {
+    const guard = async (
+      c: Parameters<typeof changeContext>[0],
+      principal: Parameters<typeof changeContext>[1],
+    ) => {
+      const ctx = changeContext(c, principal);
+      await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+      return ctx;
+    };
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/groups",
+      summary: "Admin: groups, with member counts, SSO aliases and the roles they confer",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        await guard(c, principal);
+        const groups = await listGroups(pool);
+        return json(c, {
+          groups: groups.map((group) => ({
+            ...group,
+            roles: Object.entries(deps.workspace.roles)
+              .filter(([, role]) => role.groups.includes(group.name))
+              .map(([name]) => name),
+          })),
+        });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/admin/groups",
+      summary: "Admin: create a group",
+      tags: ["admin"],
+      auth: "principal",
+      body: newGroupBody,
+      async handler(c, { principal, body }) {
+        const ctx = await guard(c, principal);
+        const group = await createGroup(pool, ctx, {
+          name: body.name,
+          description: body.description ?? null,
+          ssoAliases: [...new Set(body.ssoAliases)],
+        });
+        return json(c, group, 201);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/groups/:id",
+      summary: "Admin: one group and its members",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        await guard(c, principal);
+        const group = await getGroup(pool, c.req.param("id") ?? "");
+        if (!group) throw new AirlockError("admin.not_found", "There is no such group.");
+        return json(c, group);
+      },
+    });
+
+    routes.add({
+      method: "patch",
+      path: "/api/v1/admin/groups/:id",
+      summary: "Admin: change a group's description or SSO aliases (claim values that mean this group)",
+      tags: ["admin"],
+      auth: "principal",
+      body: groupPatchBody,
+      async handler(c, { principal, body }) {
+        const ctx = await guard(c, principal);
+        const aliases = body.ssoAliases ? [...new Set(body.ssoAliases)] : undefined;
+        return json(
+          c,
+          await updateGroup(pool, ctx, c.req.param("id") ?? "", {
+            description: body.description,
+            ssoAliases: aliases,
+          }),
+        );
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/admin/groups/:id/members",
+      summary: "Admin: add a user to a group",
+      tags: ["admin"],
+      auth: "principal",
+      body: memberBody,
+      async handler(c, { principal, body }) {
+        const ctx = await guard(c, principal);
+        const result = await addMember(pool, ctx, c.req.param("id") ?? "", body.userId);
+        return json(c, result, result.added ? 201 : 200);
+      },
+    });
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/admin/groups/:id/members/:userId",
+      summary: "Admin: remove a user from a group",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        const ctx = await guard(c, principal);
+        await removeMember(pool, ctx, c.req.param("id") ?? "", c.req.param("userId") ?? "");
+        return c.body(null, 204);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/grants",
+      summary: "Admin: grants declared in the workspace (code) and those added by admins (stored)",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        await guard(c, principal);
+        return json(c, { ...(await listGrants(pool, deps.workspace)), roles: deps.workspace.roles });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/admin/grants",
+      summary: "Admin: add a grant to a role or group (audited as grant.changed)",
+      tags: ["admin"],
+      auth: "principal",
+      body: grantBody,
+      async handler(c, { principal, body }) {
+        const ctx = await guard(c, principal);
+        return json(c, await addGrant(pool, ctx, deps, body), 201);
+      },
+    });
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/admin/grants/:id",
+      summary: "Admin: revoke a stored grant (declared ones change with the workspace code)",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        const ctx = await guard(c, principal);
+        await revokeGrant(pool, ctx, deps, c.req.param("id") ?? "");
+        return c.body(null, 204);
+      },
+    });
+  };
+}

@@ -1,0 +1,152 @@
+// Admin: users and service identities. Every route requires `admin` on `*`
+// (identity/workspace-admin.ts); every change is audited in its own transaction.
+import { z } from "zod";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { listTokens } from "../identity/api-tokens.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import { createUser, getUser, listUsers, setUserStatus } from "../identity/user-directory.ts";
+import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import type { Database } from "../store/database.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { json, type RouteTable } from "./route.ts";
+import { changeContext } from "./token-routes.ts";
+
+export interface AdminUserRoutesDeps {
+  database: Database;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+}
+
+const userListQuery = z
+  .object({
+    kind: z.enum(["human", "service"]).optional(),
+    status: z.enum(["active", "disabled"]).optional(),
+    email: z.string().max(320).optional(),
+    q: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const newUserBody = z
+  .object({
+    email: z.email().max(320),
+    name: z.string().trim().min(1).max(200),
+    groups: z.array(z.string().min(1).max(100)).max(100).default([]),
+    /** Omit (or null) for a user who signs in with SSO only. */
+    password: z
+      .string()
+      .min(12, "Use at least 12 characters.")
+      .max(1_024)
+      .nullable()
+      .optional()
+      .describe("Initial password; omit for SSO-only users"),
+  })
+  .strict();
+
+export function adminUserRoutes(deps: AdminUserRoutesDeps) {
+  const pool = deps.database.pool;
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/users",
+      summary: "Admin: users and service identities, with groups, status and lockout",
+      tags: ["admin"],
+      auth: "principal",
+      query: userListQuery,
+      async handler(c, { principal, query }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        return json(c, { users: await listUsers(pool, query) });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/admin/users",
+      summary: "Admin: create (invite) a user, with an initial password or SSO-only",
+      tags: ["admin"],
+      auth: "principal",
+      body: newUserBody,
+      bodyLimit: 16 * 1024,
+      async handler(c, { principal, body }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+        const user = await createUser(pool, ctx, {
+          email: body.email,
+          name: body.name,
+          groups: [...new Set(body.groups)],
+          password: body.password ?? null,
+        });
+        return json(c, user, 201);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/users/:id",
+      summary: "Admin: one user, with groups, roles and API tokens",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        const user = await getUser(pool, c.req.param("id") ?? "");
+        if (!user) throw new AirlockError("admin.not_found", "There is no such user.");
+        const roles = deps.authorizer.rolesOf({ ...user, via: "service" });
+        return json(c, { ...user, roles, tokens: await listTokens(pool, { userId: user.id }) });
+      },
+    });
+
+    for (const [verb, status] of [
+      ["disable", "disabled"],
+      ["enable", "active"],
+    ] as const) {
+      routes.add({
+        method: "post",
+        path: `/api/v1/admin/users/:id/${verb}`,
+        summary:
+          verb === "disable"
+            ? "Admin: disable a user; their sessions and API tokens stop working on the next request"
+            : "Admin: enable a user again (and clear a sign-in lockout)",
+        tags: ["admin"],
+        auth: "principal",
+        async handler(c, { principal }) {
+          const ctx = changeContext(c, principal);
+          await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+          return json(c, await setUserStatus(pool, ctx, c.req.param("id") ?? "", status));
+        },
+      });
+    }
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/services",
+      summary: "Admin: service identities (schedules and runbooks act as these), with roles and tokens",
+      tags: ["admin"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        const services = await listUsers(pool, { kind: "service" });
+        const result = [];
+        for (const service of services) {
+          const tokens = await listTokens(pool, { userId: service.id });
+          result.push({
+            id: service.id,
+            name: service.name,
+            description: deps.workspace.services[service.name]?.description ?? null,
+            status: service.status,
+            roles: deps.authorizer.rolesOf({ ...service, via: "service" }),
+            tokens,
+          });
+        }
+        return json(c, { services: result });
+      },
+    });
+  };
+}

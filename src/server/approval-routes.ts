@@ -1,0 +1,123 @@
+// The approvals inbox, one request's review page, and the decisions. Every rule lives in
+// src/approval (decision-rules.ts); these routes only translate HTTP. The decision bodies take a
+// reason and nothing else (unknown fields are refused): nothing a client sends at approval time
+// can change what runs — the run executes from its stored parameters.
+import type { Context } from "hono";
+import { z } from "zod";
+import type { DecisionInput, DecisionOutcome } from "../approval/approval-decision.ts";
+import type { Approvals } from "../approval/approvals.ts";
+import type { Principal } from "../identity/principal.ts";
+import { runView } from "../runs/run-view.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { AppEnv } from "./app-env.ts";
+import { errorResponse } from "./error-response.ts";
+import { json, type RouteTable } from "./route.ts";
+
+export interface ApprovalRoutesDeps {
+  workspace: CompiledWorkspace;
+  approvals: Approvals;
+}
+
+const listQuery = z
+  .object({
+    status: z.enum(["pending", "decided", "mine"]).default("pending"),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+const reasonBody = z.object({ reason: z.string().max(2_000).optional() }).strict();
+
+// Where a decision came from, as the client declares it (the CLI sends `cli`). It only labels the
+// record; the rules are the same on every channel.
+const CHANNELS = new Set(["web", "cli", "api"]);
+
+export function approvalRoutes(deps: ApprovalRoutesDeps) {
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "get",
+      path: "/api/v1/approvals",
+      summary: "The approvals inbox: requests you may decide (pending), decided, or your own (mine)",
+      tags: ["approvals"],
+      auth: "principal",
+      query: listQuery,
+      async handler(c, { principal, query }) {
+        return json(c, await deps.approvals.list(principal, query));
+      },
+    });
+
+    // Declared before /:id so that "count" is never taken for an id.
+    routes.add({
+      method: "get",
+      path: "/api/v1/approvals/count",
+      summary: "Counts for the inbox badge: requests waiting for you, and your own pending requests",
+      tags: ["approvals"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        return json(c, await deps.approvals.count(principal));
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/approvals/:id",
+      summary: "One approval request with what a reviewer needs to decide, and whether you may",
+      tags: ["approvals"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        return json(c, await deps.approvals.view(principal, c.req.param("id") ?? ""));
+      },
+    });
+
+    const decision = (
+      verb: "approve" | "reject" | "cancel",
+      summary: string,
+      decide: (input: DecisionInput) => Promise<DecisionOutcome>,
+    ) =>
+      routes.add({
+        method: "post",
+        path: `/api/v1/approvals/:id/${verb}`,
+        summary,
+        tags: ["approvals"],
+        auth: "principal",
+        body: reasonBody,
+        async handler(c, { principal, body }) {
+          const outcome = await decide(decisionInput(c, principal, body.reason));
+          if (!outcome.ok) return errorResponse(c, outcome.error);
+          return json(c, {
+            approval: {
+              id: outcome.request.id,
+              status: outcome.request.status,
+              decidedAt: outcome.request.decided_at,
+              executionRequestId: outcome.request.execution_request_id,
+              quorum: outcome.tally.map((t) => ({
+                name: t.name,
+                quorum: t.quorum,
+                approvals: t.approvedBy.length,
+                satisfied: t.satisfied,
+              })),
+            },
+            run: runView(deps.workspace, outcome.run),
+          });
+        },
+      });
+
+    decision("approve", "Approve a request (the run then executes from its stored parameters)", (input) =>
+      deps.approvals.approve(input),
+    );
+    decision("reject", "Reject a request (a reason is required)", (input) => deps.approvals.reject(input));
+    decision("cancel", "Cancel your own pending request", (input) => deps.approvals.cancel(input));
+  };
+}
+
+function decisionInput(c: Context<AppEnv>, principal: Principal, reason: string | undefined): DecisionInput {
+  const channel = c.req.header("x-airlock-client");
+  return {
+    approvalRequestId: c.req.param("id") ?? "",
+    principal,
+    channel: channel && CHANNELS.has(channel) ? channel : "api",
+    requestId: c.get("requestId"),
+    client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+    reason: reason?.trim() || null,
+  };
+}

@@ -1,0 +1,83 @@
+// Approval policies: their effective modes, the monitoring report, and mode changes by an
+// action's admin. The rules are in src/approval/policy-admin.ts; these routes translate HTTP.
+import { z } from "zod";
+import type { ApprovalDeps } from "../approval/approval-deps.ts";
+import { changePolicyMode, listPolicies, reportPolicies } from "../approval/policy-admin.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { json, type RouteTable } from "./route.ts";
+
+const DAY_MS = 86_400_000;
+const MAX_RANGE_DAYS = 731;
+
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+const reportQuery = z
+  .object({
+    from: isoDate.optional().describe("Start of the period (inclusive); default: 30 days before `to`"),
+    to: isoDate.optional().describe("End of the period (exclusive); default: now"),
+    interval: z.enum(["day", "week", "month"]).default("week").describe("Size of the periods in `periods`"),
+  })
+  .strict();
+
+const modeBody = z
+  .object({
+    mode: z.enum(["enforce", "monitor"]),
+    reason: z.string().trim().min(3).max(2_000),
+    action: z.string().max(100).optional().describe("Needed only when several actions share the policy name"),
+  })
+  .strict();
+
+export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes">) {
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "get",
+      path: "/api/v1/policies",
+      summary: "Approval policies of the actions you administer or audit, with their effective mode",
+      tags: ["policies"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        return json(c, await listPolicies(deps, principal));
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/policies/report",
+      summary: "Per policy and period: runs that would have been gated, and how gated requests ended",
+      tags: ["policies"],
+      auth: "principal",
+      query: reportQuery,
+      async handler(c, { principal, query }) {
+        const to = query.to ? new Date(query.to) : new Date();
+        const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
+        if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
+          throw new AirlockError(
+            "request.invalid_query",
+            `The period may span at most ${MAX_RANGE_DAYS} days.`,
+          );
+        return json(c, await reportPolicies(deps, principal, { from, to, interval: query.interval }));
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/policies/:name/mode",
+      summary: "Switch a policy between enforce and monitor (admin of the action; audited)",
+      tags: ["policies"],
+      auth: "principal",
+      body: modeBody,
+      async handler(c, { principal, body }) {
+        const result = await changePolicyMode(deps, {
+          principal,
+          name: c.req.param("name") ?? "",
+          action: body.action,
+          mode: body.mode,
+          reason: body.reason,
+          requestId: c.get("requestId"),
+          client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+        });
+        return json(c, result);
+      },
+    });
+  };
+}

@@ -1,0 +1,143 @@
+// The six questions for one run, answered on one page (product.md, "Audit trail"): who acted
+// (and for whom), on what target, allowed by which grant, approved by whom and when, what
+// changed, and which request IDs to search the logs with — plus whether the run's audit events
+// still match their seals.
+import type pg from "pg";
+import { auditTrailOfRun } from "../audit/run-accountability.ts";
+import type { RunRow } from "../runs/run-store.ts";
+
+export interface Accountability {
+  who: { actor: Person | null; onBehalfOf: string | null; channel: string };
+  target: { action: string; version: string; target: { type: string; id: string } | null };
+  allowedBy: unknown;
+  approval: {
+    required: boolean;
+    requestId: string | null;
+    status: string | null;
+    reason: string | null;
+    policies: unknown;
+    decisions: { reviewer: Person; decision: string; reason: string | null; channel: string; at: string }[];
+    wouldHaveRequired: { policy: string; because: string | null }[];
+  };
+  changed: { before: unknown; after: unknown; diff: { path: string; before: unknown; after: unknown }[] };
+  requestIds: { request: string; execution: string | null; parent: string | null };
+  audit: {
+    verified: boolean;
+    events: {
+      id: string;
+      type: string;
+      at: string;
+      outcome: string;
+      requestId: string | null;
+      status: string;
+      sealId: number | null;
+    }[];
+  };
+}
+
+interface Person {
+  id: string;
+  name: string;
+  email: string | null;
+  kind: string;
+}
+
+export async function accountabilityOf(db: Pick<pg.Pool, "query">, run: RunRow): Promise<Accountability> {
+  const [actor, approval, decisions, monitored, trail] = await Promise.all([
+    db.query<Person>("SELECT id, name, email, kind FROM airlock.users WHERE id = $1", [run.actor_id]),
+    run.approval_request_id
+      ? db.query<{ id: string; status: string; reason: string | null; policies: unknown }>(
+          "SELECT id, status, reason, policies FROM airlock.approval_requests WHERE id = $1",
+          [run.approval_request_id],
+        )
+      : Promise.resolve({ rows: [] }),
+    run.approval_request_id
+      ? db.query<{
+          reviewer_id: string;
+          name: string;
+          email: string | null;
+          kind: string;
+          decision: string;
+          reason: string | null;
+          channel: string;
+          decided_at: Date;
+        }>(
+          `SELECT d.reviewer_id, u.name, u.email, u.kind, d.decision, d.reason, d.channel, d.decided_at
+             FROM airlock.approval_decisions d JOIN airlock.users u ON u.id = d.reviewer_id
+            WHERE d.approval_request_id = $1 ORDER BY d.decided_at`,
+          [run.approval_request_id],
+        )
+      : Promise.resolve({ rows: [] }),
+    db.query<{ data: { policy: string; because: string | null } }>(
+      "SELECT data FROM airlock.audit_events WHERE run_id = $1 AND type = 'policy.would_require_approval' ORDER BY id",
+      [run.id],
+    ),
+    auditTrailOfRun(db, run.id),
+  ]);
+  const request = approval.rows[0];
+  return {
+    who: { actor: actor.rows[0] ?? null, onBehalfOf: run.on_behalf_of, channel: run.channel },
+    target: {
+      action: run.action,
+      version: run.action_version,
+      target: run.target_type && run.target_id ? { type: run.target_type, id: run.target_id } : null,
+    },
+    allowedBy: run.authorized_by,
+    approval: {
+      required: Boolean(run.approval_request_id),
+      requestId: run.approval_request_id,
+      status: request?.status ?? null,
+      reason: request?.reason ?? run.reason,
+      policies: request?.policies ?? null,
+      decisions: decisions.rows.map((d) => ({
+        reviewer: { id: d.reviewer_id, name: d.name, email: d.email, kind: d.kind },
+        decision: d.decision,
+        reason: d.reason,
+        channel: d.channel,
+        at: new Date(d.decided_at).toISOString(),
+      })),
+      wouldHaveRequired: monitored.rows.map((r) => ({
+        policy: r.data.policy,
+        because: r.data.because ?? null,
+      })),
+    },
+    changed: {
+      before: run.snapshot_before,
+      after: run.snapshot_after,
+      diff: diff(run.snapshot_before, run.snapshot_after),
+    },
+    requestIds: {
+      request: run.request_id,
+      execution: run.execution_request_id ?? null,
+      parent: run.parent_request_id,
+    },
+    audit: {
+      verified: trail.verified,
+      events: trail.events.map(({ event, sealId, status }) => ({
+        id: event.id,
+        type: event.type,
+        at: event.occurredAt,
+        outcome: event.outcome,
+        requestId: event.requestId,
+        status,
+        sealId,
+      })),
+    },
+  };
+}
+
+/** Leaf-level differences between two snapshots, as dotted paths. */
+export function diff(
+  before: unknown,
+  after: unknown,
+  path = "",
+): { path: string; before: unknown; after: unknown }[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((key) => diff(before[key], after[key], path ? `${path}.${key}` : key));
+  }
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  return [{ path: path || "(value)", before: before ?? null, after: after ?? null }];
+}

@@ -1,0 +1,207 @@
+// Signing in and out with a password, who am I, and which sign-in methods exist. The session
+// itself lives in PostgreSQL (identity/sessions.ts); the browser holds only a random cookie.
+import type { Context } from "hono";
+import { z } from "zod";
+import { appendAudit } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import { originAllowed } from "../identity/csrf.ts";
+import { loadPrincipal } from "../identity/load-principal.ts";
+import { passwordLogin } from "../identity/password-login.ts";
+import { permissionSummary } from "../identity/permission-summary.ts";
+import type { Principal } from "../identity/principal.ts";
+import { endSession, readCookie, sessionRef } from "../identity/sessions.ts";
+import type { Database } from "../store/database.ts";
+import { inTransaction } from "../store/transaction.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { AppEnv } from "./app-env.ts";
+import { json, type RouteTable } from "./route.ts";
+
+/** Cookie and origin settings, from AIRLOCK_PUBLIC_URL. */
+export interface WebSecurity {
+  /** Served over TLS: cookies get `Secure` and the `__Host-` prefix. */
+  secure: boolean;
+  sessionCookie: string;
+  /** Origin of the public URL, or null to use the origin each request was addressed to. */
+  publicOrigin: string | null;
+}
+
+export function expectedOrigin(c: Context<AppEnv>, web: WebSecurity): string {
+  return web.publicOrigin ?? new URL(c.req.url).origin;
+}
+
+export function setCookie(
+  c: Context<AppEnv>,
+  web: WebSecurity,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): void {
+  const attributes = [
+    `${name}=${value}`,
+    "Path=/",
+    `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+    "HttpOnly",
+    "SameSite=Lax",
+    ...(web.secure ? ["Secure"] : []),
+  ];
+  c.header("Set-Cookie", attributes.join("; "), { append: true });
+}
+
+export function clearCookie(c: Context<AppEnv>, web: WebSecurity, name: string): void {
+  setCookie(c, web, name, "", 0);
+}
+
+export interface SessionRoutesDeps {
+  database: Database;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+  web: WebSecurity;
+  oidcEnabled: boolean;
+}
+
+const loginBody = z
+  .object({
+    email: z.string().trim().min(1).max(320),
+    // Bounded: argon2 of a megabyte-long "password" is a cheap way to burn our CPU.
+    password: z.string().min(1).max(1_024),
+  })
+  .strict();
+
+const userShape = z.object({
+  id: z.string(),
+  kind: z.enum(["human", "service"]),
+  name: z.string(),
+  email: z.string().nullable(),
+});
+
+const sessionResponse = z.object({
+  user: userShape,
+  groups: z.array(z.string()),
+  roles: z.array(z.string()),
+  csrfToken: z.string(),
+  session: z.object({ idleExpiresAt: z.string(), absoluteExpiresAt: z.string() }),
+});
+
+export async function describePrincipal(deps: SessionRoutesDeps, principal: Principal) {
+  return {
+    user: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
+    groups: principal.groups,
+    roles: deps.authorizer.rolesOf(principal),
+  };
+}
+
+export function sessionRoutes(deps: SessionRoutesDeps) {
+  const pool = deps.database.pool;
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "post",
+      path: "/api/v1/session",
+      summary: "Sign in with email and password; sets the session cookie and returns the CSRF token",
+      tags: ["session"],
+      auth: "public",
+      body: loginBody,
+      bodyLimit: 8 * 1024,
+      responses: { 200: { description: "Signed in", schema: sessionResponse } },
+      async handler(c, { body }) {
+        // Login CSRF: another site must not sign the browser into an account of its choosing.
+        if (!originAllowed(c.req.header("origin"), expectedOrigin(c, deps.web)))
+          throw new AirlockError("auth.csrf_failed", "Cross-origin sign-in is not allowed.");
+        const client = { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") };
+        // Behind a proxy that is not trusted (createApp's trustProxy), every client shares the
+        // proxy's address: an IP limit would let one attacker lock everyone out. The account
+        // limit still applies; the IP limit applies to direct connections.
+        const viaProxy =
+          c.req.header("x-forwarded-for") !== undefined || c.req.header("forwarded") !== undefined;
+        const { user, session } = await passwordLogin(pool, {
+          email: body.email,
+          password: body.password,
+          client,
+          throttleIp: viaProxy ? null : client.clientIp,
+          requestId: c.get("requestId"),
+          previousCookie: readCookie(c.req.header("cookie") ?? null, deps.web.sessionCookie),
+        });
+        const principal = (await loadPrincipal(pool, user.id, "session"))!;
+        setCookie(
+          c,
+          deps.web,
+          deps.web.sessionCookie,
+          session.cookieValue,
+          (session.absoluteExpiresAt.getTime() - Date.now()) / 1000,
+        );
+        c.header("Cache-Control", "no-store");
+        return json(c, {
+          ...(await describePrincipal(deps, principal)),
+          csrfToken: session.csrfToken,
+          session: {
+            idleExpiresAt: session.idleExpiresAt.toISOString(),
+            absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+          },
+        });
+      },
+    });
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/session",
+      summary: "Sign out: the session stops working on the next request",
+      tags: ["session"],
+      auth: "principal",
+      responses: { 204: { description: "Signed out" } },
+      async handler(c, { principal }) {
+        // A bearer-token request has no session to end (revoke tokens under /api/v1/tokens).
+        if (principal.via === "session" && principal.sessionId) {
+          const idHash = principal.sessionId;
+          await inTransaction(pool, async (client) => {
+            if (!(await endSession(client, idHash))) return;
+            await appendAudit(client, [
+              {
+                type: "session.logout",
+                outcome: "success",
+                actorId: principal.id,
+                actorKind: principal.kind,
+                requestId: c.get("requestId"),
+                data: { session: sessionRef(idHash) },
+                clientIp: c.get("clientIp"),
+                userAgent: c.get("userAgent"),
+              },
+            ]);
+          });
+          clearCookie(c, deps.web, deps.web.sessionCookie);
+        }
+        return c.body(null, 204);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/me",
+      summary: "Who you are, your groups and roles, what you may do, and (sessions) your CSRF token",
+      tags: ["session"],
+      auth: "principal",
+      async handler(c, { principal }) {
+        c.header("Cache-Control", "no-store");
+        return json(c, {
+          ...(await describePrincipal(deps, principal)),
+          via: principal.via,
+          ...(principal.via === "session" ? { csrfToken: principal.csrfToken } : {}),
+          permissions: await permissionSummary(deps.authorizer, deps.workspace, principal),
+        });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/auth/providers",
+      summary: "How one may sign in here: password, and single sign-on when configured",
+      tags: ["session"],
+      auth: "public",
+      async handler(c) {
+        return json(c, {
+          password: true,
+          oidc: deps.oidcEnabled ? { enabled: true, loginUrl: "/auth/oidc/login" } : { enabled: false },
+        });
+      },
+    });
+  };
+}

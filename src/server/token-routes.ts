@@ -1,0 +1,197 @@
+// API tokens: people create and revoke their own (the CLI and scripts use them); admins create
+// them for service identities and may revoke anyone's. A token is shown once, in the response
+// that creates it; afterwards only its prefix is ever shown.
+import type { Context } from "hono";
+import type pg from "pg";
+import { z } from "zod";
+import { appendAudit } from "../audit/audit-writer.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { type ChangeContext, changeEvent } from "../identity/admin-change.ts";
+import { createApiToken, getToken, listTokens, revokeToken, type TokenView } from "../identity/api-tokens.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import type { Database } from "../store/database.ts";
+import { inTransaction } from "../store/transaction.ts";
+import type { AppEnv } from "./app-env.ts";
+import { json, type RouteTable } from "./route.ts";
+
+export interface TokenRoutesDeps {
+  database: Database;
+  authorizer: Authorizer;
+}
+
+export const tokenBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .refine((v) => !v || Date.parse(v) > Date.now(), "The expiry must be in the future."),
+  })
+  .strict();
+
+const tokenShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  userId: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  status: z.enum(["active", "expired", "revoked"]),
+});
+
+export function changeContext(c: Context<AppEnv>, actor: Principal): ChangeContext {
+  return {
+    actor,
+    requestId: c.get("requestId"),
+    client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+  };
+}
+
+/** Creates a token for `userId` with its `token.created` event; the only response with the secret. */
+export async function issueToken(
+  pool: pg.Pool,
+  ctx: ChangeContext,
+  input: { userId: string; name: string; expiresAt: string | null | undefined },
+): Promise<TokenView & { token: string }> {
+  const created = await inTransaction(pool, async (client) => {
+    const token = await createApiToken(client, {
+      userId: input.userId,
+      name: input.name,
+      createdBy: ctx.actor.id,
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+    });
+    await appendAudit(client, [
+      changeEvent(
+        ctx,
+        "token.created",
+        { type: "token", id: token.id },
+        { owner: input.userId, name: input.name, prefix: token.prefix, expiresAt: input.expiresAt ?? null },
+      ),
+    ]);
+    return token;
+  });
+  return { ...(await getToken(pool, created.id))!, token: created.token };
+}
+
+export function tokenRoutes(deps: TokenRoutesDeps) {
+  const pool = deps.database.pool;
+  return (routes: RouteTable) => {
+    routes.add({
+      method: "post",
+      path: "/api/v1/tokens",
+      summary: "Create an API token for yourself (shown once)",
+      tags: ["tokens"],
+      auth: "principal",
+      body: tokenBody,
+      responses: {
+        201: { description: "The token, shown this once", schema: tokenShape.extend({ token: z.string() }) },
+      },
+      async handler(c, { principal, body }) {
+        if (principal.kind !== "human")
+          throw new AirlockError("permission.denied", "Tokens for service identities are created by admins.");
+        const token = await issueToken(pool, changeContext(c, principal), {
+          userId: principal.id,
+          name: body.name,
+          expiresAt: body.expiresAt,
+        });
+        c.header("Cache-Control", "no-store");
+        return json(c, token, 201);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/tokens",
+      summary: "Your API tokens (prefix, name, dates; never the token)",
+      tags: ["tokens"],
+      auth: "principal",
+      responses: { 200: { description: "Your tokens", schema: z.object({ tokens: z.array(tokenShape) }) } },
+      async handler(c, { principal }) {
+        return json(c, { tokens: await listTokens(pool, { userId: principal.id }) });
+      },
+    });
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/tokens/:id",
+      summary: "Revoke one of your tokens (admins: anyone's); it stops working on the next request",
+      tags: ["tokens"],
+      auth: "principal",
+      responses: { 204: { description: "Revoked" } },
+      async handler(c, { principal }) {
+        const token = await getToken(pool, c.req.param("id") ?? "");
+        // Someone else's token is "not found" unless you administer the workspace: ids do not
+        // tell a stranger that a token exists.
+        const mine = token?.userId === principal.id;
+        if (!token || (!mine && !(await deps.authorizer.isWorkspaceAdmin(principal))))
+          throw new AirlockError("token.not_found");
+        const ctx = changeContext(c, principal);
+        await inTransaction(pool, async (client) => {
+          if (!(await revokeToken(client, token.id))) return;
+          await appendAudit(client, [
+            changeEvent(
+              ctx,
+              "token.revoked",
+              { type: "token", id: token.id },
+              { owner: token.userId, name: token.name, prefix: token.prefix, byAdmin: !mine },
+            ),
+          ]);
+        });
+        return c.body(null, 204);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/tokens",
+      summary: "Admin: every API token, or one user's (userId)",
+      tags: ["admin"],
+      auth: "principal",
+      query: z.object({ userId: z.string().max(100).optional() }).strict(),
+      async handler(c, { principal, query }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        return json(c, { tokens: await listTokens(pool, { userId: query.userId }) });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/admin/services/:id/tokens",
+      summary: "Admin: create an API token for a service identity (shown once)",
+      tags: ["admin"],
+      auth: "principal",
+      body: tokenBody,
+      responses: {
+        201: { description: "The token, shown this once", schema: tokenShape.extend({ token: z.string() }) },
+      },
+      async handler(c, { principal, body }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+        const service = await pool.query<{ id: string; status: string }>(
+          "SELECT id, status FROM airlock.users WHERE id = $1 AND kind = 'service'",
+          [c.req.param("id") ?? ""],
+        );
+        const row = service.rows[0];
+        if (!row) throw new AirlockError("admin.not_found", "There is no such service identity.");
+        if (row.status !== "active")
+          throw new AirlockError("admin.invalid", "This service identity is disabled; enable it first.");
+        const token = await issueToken(pool, ctx, {
+          userId: row.id,
+          name: body.name,
+          expiresAt: body.expiresAt,
+        });
+        c.header("Cache-Control", "no-store");
+        return json(c, token, 201);
+      },
+    });
+  };
+}

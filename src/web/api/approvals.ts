@@ -1,0 +1,62 @@
+// The approvals inbox (issue 6): lists, the badge count, one request, and the decisions.
+import { useQuery } from "@tanstack/react-query";
+import { useApi } from "./context.ts";
+import { type ApiClient, ApiError } from "./http.ts";
+import type { ApprovalDetail, ApprovalSummary } from "./types.ts";
+
+export type InboxTab = "pending" | "mine" | "decided";
+
+export function useApprovals(status: InboxTab) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["approvals", status],
+    queryFn: ({ signal }) =>
+      api.get<{ approvals: ApprovalSummary[]; nextCursor: string | null }>(
+        "/api/v1/approvals",
+        { status, limit: 100 },
+        signal,
+      ),
+    refetchInterval: 15_000,
+  });
+}
+
+/** The nav badge. A server without the approvals API shows no badge rather than an error. */
+export function useApprovalCount() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["approvals-count"],
+    queryFn: async ({ signal }) => {
+      try {
+        return await api.get<{ pending: number; mine: number }>("/api/v1/approvals/count", undefined, signal);
+      } catch (error) {
+        if (error instanceof ApiError && error.notAvailable) return null;
+        throw error;
+      }
+    },
+    refetchInterval: 30_000,
+    retry: false,
+  });
+}
+
+export function useApproval(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["approval", id],
+    enabled: id !== "",
+    queryFn: ({ signal }) =>
+      api.get<ApprovalDetail>(`/api/v1/approvals/${encodeURIComponent(id)}`, undefined, signal),
+    refetchInterval: (query) => (query.state.data?.status === "pending" ? 10_000 : false),
+  });
+}
+
+export type Decision = "approve" | "reject" | "cancel";
+
+export async function decide(
+  api: ApiClient,
+  id: string,
+  decision: Decision,
+  reason: string,
+): Promise<unknown> {
+  const body = reason.trim() ? { reason: reason.trim() } : {};
+  return (await api.send("POST", `/api/v1/approvals/${encodeURIComponent(id)}/${decision}`, body)).data;
+}

@@ -1,0 +1,62 @@
+// The audit trail (issue 4): search, export links, integrity verification.
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useApi } from "./context.ts";
+import { type Query, withQuery } from "./http.ts";
+import type { AuditEvent, AuditPage, AuditVerification } from "./types.ts";
+
+export const AUDIT_FILTERS = [
+  "actor",
+  "action",
+  "targetType",
+  "targetId",
+  "requestId",
+  "runId",
+  "outcome",
+  "type",
+  "from",
+  "to",
+] as const;
+
+export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
+
+/** Tolerates `{ events }` or `{ items }` pages, so a rename on the server degrades to a visible empty state. */
+function eventsOf(page: AuditPage | { items?: AuditEvent[]; nextCursor?: string | null }): AuditEvent[] {
+  return (page as AuditPage).events ?? (page as { items?: AuditEvent[] }).items ?? [];
+}
+
+export function useAuditEvents(filters: AuditFilters, options: { enabled?: boolean; limit?: number } = {}) {
+  const api = useApi();
+  return useInfiniteQuery({
+    queryKey: ["audit", filters, options.limit ?? 50],
+    enabled: options.enabled ?? true,
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam, signal }) => {
+      const page = await api.get<AuditPage>(
+        "/api/v1/audit",
+        { ...(filters as Query), limit: options.limit ?? 50, cursor: pageParam },
+        signal,
+      );
+      return { events: eventsOf(page), nextCursor: page.nextCursor ?? null };
+    },
+    getNextPageParam: (page) => page.nextCursor,
+  });
+}
+
+export function exportUrl(format: "csv" | "jsonl", filters: AuditFilters): string {
+  return withQuery("/api/v1/audit/export", { format, ...(filters as Query) });
+}
+
+export function useAuditVerification(enabled: boolean, filters: Query = {}) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["audit-verify", filters],
+    enabled,
+    queryFn: ({ signal }) => api.get<AuditVerification>("/api/v1/audit/verify", filters, signal),
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+export function eventTime(event: AuditEvent): string | undefined {
+  return (event.at ?? event.occurredAt ?? event.createdAt ?? event.time) as string | undefined;
+}

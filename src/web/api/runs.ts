@@ -1,0 +1,73 @@
+// Run history, one run, and revealing a masked value of a run.
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useApi } from "./context.ts";
+import type { ApiClient, Query } from "./http.ts";
+import type { Run, RunPage, RunStatus } from "./types.ts";
+
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "succeeded",
+  "failed",
+  "rejected",
+  "expired",
+  "cancelled",
+]);
+
+export function isFinal(status: string): boolean {
+  return FINAL_STATUSES.has(status as RunStatus);
+}
+
+export function useRun(id: string, options: { poll?: boolean; initial?: Run } = {}) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["run", id],
+    ...(options.initial ? { initialData: options.initial, initialDataUpdatedAt: Date.now() } : {}),
+    queryFn: ({ signal }) => api.get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
+    // Until the run is final, ask again: quickly while it executes, slowly while a person decides.
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      if (!options.poll || !status || isFinal(status)) return false;
+      return status === "pending_approval" ? 3_000 : 750;
+    },
+  });
+}
+
+export interface RunFilters {
+  action?: string;
+  actor?: string;
+  status?: string;
+  targetType?: string;
+  targetId?: string;
+  from?: string;
+  to?: string;
+}
+
+export function useRuns(filters: RunFilters, limit = 25) {
+  const api = useApi();
+  return useInfiniteQuery({
+    queryKey: ["runs", filters, limit],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<RunPage>("/api/v1/runs", { ...(filters as Query), limit, cursor: pageParam }, signal),
+    getNextPageParam: (page) => page.nextCursor,
+  });
+}
+
+export interface Revealed {
+  value: unknown;
+  piiClass: string;
+  path: (string | number)[];
+}
+
+/** Never cached: the value lives only in the component that asked, until it is hidden. */
+export async function revealField(
+  api: ApiClient,
+  runId: string,
+  path: (string | number)[],
+  reason: string,
+): Promise<Revealed> {
+  const response = await api.send<Revealed>("POST", `/api/v1/runs/${encodeURIComponent(runId)}/reveal`, {
+    path,
+    reason,
+  });
+  return response.data;
+}

@@ -1,0 +1,54 @@
+import { MantineProvider } from "@mantine/core";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useState } from "react";
+import { BrowserRouter } from "react-router";
+import { ApiContext } from "../api/context.ts";
+import { ApiClient, ApiError } from "../api/http.ts";
+import { ME_KEY, SIGNED_OUT_KEY } from "../api/session.ts";
+import { AppRoutes } from "./AppRoutes.tsx";
+import { cssVariablesResolver, theme } from "./theme.ts";
+
+function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A 4xx will not change by asking again; a dropped connection might.
+        retry: (count, error) =>
+          !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+        refetchOnWindowFocus: false,
+        staleTime: 5_000,
+      },
+    },
+  });
+}
+
+/** The root: one QueryClient and one API client for this page, the theme, the router. */
+export function App({ styleNonce }: { styleNonce?: string | undefined }) {
+  const [queryClient] = useState(createQueryClient);
+  const [api] = useState(
+    () =>
+      new ApiClient({
+        // A 401 from any call: the session ended. Back to sign-in (RequireSession), then back here.
+        onSignedOut: (error) => {
+          queryClient.setQueryData(SIGNED_OUT_KEY, error.message);
+          queryClient.setQueryData(ME_KEY, null);
+        },
+      }),
+  );
+  return (
+    <MantineProvider
+      theme={theme}
+      cssVariablesResolver={cssVariablesResolver}
+      forceColorScheme="light"
+      {...(styleNonce ? { getStyleNonce: () => styleNonce } : {})}
+    >
+      <QueryClientProvider client={queryClient}>
+        <ApiContext value={api}>
+          <BrowserRouter>
+            <AppRoutes />
+          </BrowserRouter>
+        </ApiContext>
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,133 @@
+import { Anchor, Badge, Paper, ScrollArea, Table, Tabs, Text } from "@mantine/core";
+import { Link, useSearchParams } from "react-router";
+import { type InboxTab, useApprovalCount, useApprovals } from "../api/approvals.ts";
+import { StatusBadge } from "../components/Badges.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
+import { Time } from "../components/Time.tsx";
+import { formatField, labelOf } from "../result/result-shape.ts";
+
+const TABS: { value: InboxTab; label: string; empty: string }[] = [
+  { value: "pending", label: "Waiting for me", empty: "Nothing is waiting for your decision." },
+  { value: "mine", label: "My requests", empty: "You have not requested anything that needed approval." },
+  { value: "decided", label: "Decided by me", empty: "You have not decided on any request yet." },
+];
+
+function paramsPreview(params: Record<string, unknown> | null): string {
+  if (!params) return "—";
+  return Object.entries(params)
+    .slice(0, 3)
+    .map(([k, v]) => `${labelOf(k)}: ${formatField(k, v)}`)
+    .join(" · ");
+}
+
+function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
+  const approvals = useApprovals(tab.value);
+  if (approvals.isPending) return <ListSkeleton rows={4} label="Loading requests" />;
+  if (approvals.isError) return <QueryError error={approvals.error} what="The approvals inbox" />;
+  const rows = approvals.data.approvals;
+  if (rows.length === 0) return <Empty title={tab.empty} />;
+  return (
+    <Paper withBorder radius="md">
+      <ScrollArea type="auto">
+        <Table highlightOnHover verticalSpacing="sm" fz="sm" aria-label={tab.label}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Request</Table.Th>
+              <Table.Th>Requested by</Table.Th>
+              <Table.Th>Values</Table.Th>
+              <Table.Th w={200}>Status</Table.Th>
+              <Table.Th>Expires</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((a) => (
+              <Table.Tr key={a.id} data-approval-row={a.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/approvals/${a.id}`} fw={600} size="sm">
+                    {a.actionTitle ?? a.action}
+                  </Anchor>
+                  {a.target && (
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {a.target.type}:{a.target.id}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {a.requester.name}
+                  {a.reason && (
+                    <Text size="xs" c="dimmed" lineClamp={1}>
+                      “{a.reason}”
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs" lineClamp={2}>
+                    {paramsPreview(a.params)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={a.status} />
+                  {a.myDecision && (
+                    <Badge size="xs" variant="default" ml={4}>
+                      you: {a.myDecision.decision}
+                    </Badge>
+                  )}
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: "nowrap" }}>
+                  <Time value={a.expiresAt} />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </ScrollArea>
+    </Paper>
+  );
+}
+
+export default function ApprovalsPage() {
+  const [params, setParams] = useSearchParams();
+  const count = useApprovalCount();
+  const current = (TABS.find((t) => t.value === params.get("tab")) ?? TABS[0]!).value;
+  return (
+    <>
+      <PageHeader
+        title="Approvals"
+        description="Requests held for a second person. You never decide on your own requests; the server refuses it anyway."
+      />
+      <Tabs
+        value={current}
+        onChange={(v) => setParams(v && v !== "pending" ? { tab: v } : {})}
+        keepMounted={false}
+      >
+        <Tabs.List mb="md">
+          {TABS.map((t) => (
+            <Tabs.Tab
+              key={t.value}
+              value={t.value}
+              rightSection={
+                t.value === "pending" && count.data?.pending ? (
+                  <Badge size="xs" variant="filled" circle>
+                    {count.data.pending}
+                  </Badge>
+                ) : t.value === "mine" && count.data?.mine ? (
+                  <Badge size="xs" variant="light" circle>
+                    {count.data.mine}
+                  </Badge>
+                ) : null
+              }
+            >
+              {t.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+        {TABS.map((t) => (
+          <Tabs.Panel key={t.value} value={t.value}>
+            <ApprovalList tab={t} />
+          </Tabs.Panel>
+        ))}
+      </Tabs>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { Alert, Button, Group, Paper, Stack, Text, Textarea, Title } from "@mantine/core";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { type Decision, decide } from "../api/approvals.ts";
+import { useApi } from "../api/context.ts";
+import { useCurrentUser } from "../api/session.ts";
+import type { ApprovalDetail } from "../api/types.ts";
+import { ErrorNotice } from "../components/ErrorNotice.tsx";
+
+/**
+ * Approve / Reject for a reviewer who may decide; for the requester only "waiting" and Cancel —
+ * a self-approval is never offered (and the server refuses it on every channel anyway).
+ */
+export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
+  const api = useApi();
+  const me = useCurrentUser();
+  const queryClient = useQueryClient();
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Decision | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const mine = approval.requester.id === me.user.id;
+  const pending = approval.status === "pending";
+
+  async function submit(decision: Decision) {
+    if (busy) return;
+    if (decision === "reject" && reason.trim().length === 0) {
+      setReasonError("A rejection needs a reason");
+      document.getElementById("decision-reason")?.focus();
+      return;
+    }
+    setBusy(decision);
+    setError(null);
+    try {
+      await decide(api, approval.id, decision, reason);
+      setReason("");
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ["approval", approval.id] }),
+        queryClient.invalidateQueries({ queryKey: ["approvals"] }),
+        queryClient.invalidateQueries({ queryKey: ["approvals-count"] }),
+        queryClient.invalidateQueries({ queryKey: ["run", approval.run.id] }),
+        queryClient.invalidateQueries({ queryKey: ["runs"] }),
+      ]);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  if (!pending) return null;
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-labelledby="decision-title">
+      <Title order={2} size="h4" id="decision-title" mb="sm">
+        Decision
+      </Title>
+      {mine ? (
+        <Stack gap="sm">
+          <Alert
+            color="yellow"
+            variant="light"
+            title="You requested this — waiting for a reviewer"
+            data-own-request
+          >
+            Someone else must decide. You can cancel the request while it is pending.
+          </Alert>
+          {approval.canCancel && (
+            <Group>
+              <Button
+                variant="default"
+                color="red"
+                loading={busy === "cancel"}
+                onClick={() => void submit("cancel")}
+              >
+                Cancel my request
+              </Button>
+            </Group>
+          )}
+        </Stack>
+      ) : approval.canDecide ? (
+        <Stack gap="sm">
+          <Textarea
+            id="decision-reason"
+            label="Reason"
+            description="Required to reject; optional to approve. Kept in the audit trail and shown to the requester."
+            autosize
+            minRows={2}
+            value={reason}
+            error={reasonError}
+            onChange={(e) => {
+              setReason(e.currentTarget.value);
+              setReasonError(null);
+            }}
+          />
+          <Group gap="sm">
+            <Button
+              color="teal.9"
+              loading={busy === "approve"}
+              disabled={busy !== null}
+              onClick={() => void submit("approve")}
+            >
+              Approve
+            </Button>
+            <Button
+              color="red.9"
+              variant="outline"
+              loading={busy === "reject"}
+              disabled={busy !== null}
+              onClick={() => void submit("reject")}
+            >
+              Reject
+            </Button>
+          </Group>
+          <Text size="xs" c="dimmed">
+            Approving runs the action with exactly the values shown above.
+          </Text>
+        </Stack>
+      ) : (
+        <Alert color="gray" variant="light" title="You cannot decide on this request">
+          {approval.whyNot?.message ?? "You are not among its reviewers."}
+        </Alert>
+      )}
+      {error !== null && (
+        <div style={{ marginTop: 12 }}>
+          <ErrorNotice error={error} title="The decision was not recorded" />
+        </div>
+      )}
+    </Paper>
+  );
+}

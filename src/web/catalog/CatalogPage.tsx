@@ -1,0 +1,136 @@
+import { Kbd, Paper, Text, TextInput } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { type KeyboardEvent, useEffect, useMemo, useRef } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { useActions } from "../api/actions.ts";
+import { SEARCH_ATTRIBUTE } from "../app/useShortcuts.ts";
+import { SearchIcon } from "../components/icons.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
+import { ActionRow } from "./ActionRow.tsx";
+import { filterActions, mergeMatches } from "./filter.ts";
+
+export function CatalogPage() {
+  const [params, setParams] = useSearchParams();
+  const text = params.get("q") ?? "";
+  // The list filters instantly on every key; the server is also asked (q=) once typing pauses,
+  // and what it finds is added (it may match on more than the client sees).
+  const [serverQuery] = useDebouncedValue(text.trim(), 250);
+  const actions = useActions("");
+  const serverMatches = useActions(serverQuery, serverQuery !== "");
+  const navigate = useNavigate();
+  const search = useRef<HTMLInputElement>(null);
+  const rows = useRef<(HTMLAnchorElement | null)[]>([]);
+  const shown = useMemo(
+    () =>
+      mergeMatches(
+        filterActions(actions.data ?? [], text),
+        serverQuery && serverQuery === text.trim() ? (serverMatches.data ?? []) : [],
+      ),
+    [actions.data, serverMatches.data, serverQuery, text],
+  );
+
+  useEffect(() => {
+    if (params.get("focus") === "search") search.current?.focus();
+  }, [params]);
+
+  // Opening an action is the next step: once the list is shown, fetch the form's code while the
+  // person reads it.
+  const listed = actions.isSuccess;
+  useEffect(() => {
+    if (!listed) return;
+    const prefetch = () => void import("../form/ActionPage.tsx");
+    if ("requestIdleCallback" in window) {
+      const id = requestIdleCallback(prefetch, { timeout: 2_000 });
+      return () => cancelIdleCallback(id);
+    }
+    const timer = setTimeout(prefetch, 500);
+    return () => clearTimeout(timer);
+  }, [listed]);
+
+  function setText(value: string) {
+    setParams(value ? { q: value } : {}, { replace: true });
+  }
+
+  function onSearchKey(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === "Enter" && shown[0]) {
+      event.preventDefault();
+      navigate(`/actions/${shown[0].name}`);
+    } else if (event.key === "ArrowDown") {
+      event.preventDefault();
+      rows.current[0]?.focus();
+    } else if (event.key === "Escape" && text) {
+      setText("");
+    }
+  }
+
+  function onRowKey(index: number) {
+    return (event: KeyboardEvent<HTMLAnchorElement>) => {
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        rows.current[Math.min(index + 1, shown.length - 1)]?.focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (index === 0) search.current?.focus();
+        else rows.current[index - 1]?.focus();
+      }
+    };
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Actions"
+        description="The operations you may see. Open one to fill its form; risky ones ask for confirmation, and some need a second person's approval."
+      />
+      <TextInput
+        ref={search}
+        label="Search actions"
+        description="By name, title, tag or description"
+        placeholder="e.g. refund, card, billing"
+        leftSection={<SearchIcon />}
+        rightSection={<Kbd size="xs">/</Kbd>}
+        rightSectionPointerEvents="none"
+        value={text}
+        onChange={(e) => setText(e.currentTarget.value)}
+        onKeyDown={onSearchKey}
+        autoComplete="off"
+        type="search"
+        mb="md"
+        size="md"
+        {...{ [SEARCH_ATTRIBUTE]: "" }}
+        aria-controls="action-list"
+      />
+      {actions.isPending ? (
+        <ListSkeleton rows={6} label="Loading actions" />
+      ) : actions.isError && !actions.data ? (
+        <QueryError error={actions.error} what="Actions" />
+      ) : shown.length === 0 ? (
+        <Empty title={text ? `No action matches “${text}”` : "No actions yet"}>
+          {text
+            ? "Try another word, a tag, or clear the search."
+            : "You may not see any action yet. Ask an admin for a grant."}
+        </Empty>
+      ) : (
+        <>
+          <Text size="sm" c="dimmed" mb="xs" aria-live="polite">
+            {shown.length} {shown.length === 1 ? "action" : "actions"}
+            {text ? ` matching “${text}”` : ""}
+          </Text>
+          <Paper withBorder radius="md" style={{ overflow: "hidden" }} id="action-list">
+            {shown.map((action, index) => (
+              <ActionRow
+                key={action.name}
+                action={action}
+                ref={(el) => {
+                  rows.current[index] = el;
+                }}
+                onKeyDown={onRowKey(index)}
+              />
+            ))}
+          </Paper>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,202 @@
+import { Alert, Button, Group, Paper, Stack, Text, Textarea } from "@mantine/core";
+import { type FormEvent, type KeyboardEvent, useMemo, useState } from "react";
+import { ApiError } from "../api/http.ts";
+import type { ActionDetail } from "../api/types.ts";
+import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
+import { FieldInput, fieldId } from "./FieldInput.tsx";
+import {
+  type FieldModel,
+  type FormValue,
+  fieldsOf,
+  initialValues,
+  issuesByField,
+  toParams,
+  validateAll,
+} from "./field-model.ts";
+import { type Outcome, useRunSubmission } from "./useRunSubmission.ts";
+
+const REASON_ID = "run-reason";
+const MIN_REASON = 3;
+
+function focusField(name: string | undefined) {
+  if (!name) return;
+  // After this render: the click that submitted would otherwise keep focus on the button.
+  requestAnimationFrame(() =>
+    document.getElementById(name === "reason" ? REASON_ID : fieldId(name))?.focus(),
+  );
+}
+
+/** Whether to offer the run's own reason field (kept with the run, shown to reviewers). */
+function wantsReason(action: ActionDetail, fields: FieldModel[]): boolean {
+  if (action.reasonRequired) return true;
+  return action.approval.mayBeRequired && !fields.some((f) => f.name === "reason");
+}
+
+export function ActionForm({
+  action,
+  onOutcome,
+}: {
+  action: ActionDetail;
+  onOutcome: (outcome: Outcome) => void;
+}) {
+  const fields = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
+  const [values, setValues] = useState(() => initialValues(fields));
+  const [touched, setTouched] = useState<Record<string, boolean>>({});
+  const [attempted, setAttempted] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  const [reason, setReason] = useState("");
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const [formError, setFormError] = useState<unknown>(null);
+  const [confirming, setConfirming] = useState(false);
+  const submission = useRunSubmission(action.name);
+  const clientErrors = useMemo(() => validateAll(fields, values), [fields, values]);
+  const showReason = wantsReason(action, fields);
+  const confirmFirst = action.risk === "high" || action.risk === "critical";
+
+  const errorFor = (name: string): string | null =>
+    serverErrors[name] ?? (touched[name] || attempted ? (clientErrors[name] ?? null) : null);
+
+  function change(name: string, value: FormValue) {
+    setValues((v) => ({ ...v, [name]: value }));
+    setServerErrors(({ [name]: _, ...rest }) => rest);
+    submission.edited();
+  }
+
+  function reasonProblem(): string | null {
+    if (action.reasonRequired && reason.trim().length < MIN_REASON)
+      return `Give a reason (at least ${MIN_REASON} characters)`;
+    return null;
+  }
+
+  function onSubmit(event?: FormEvent) {
+    event?.preventDefault();
+    setAttempted(true);
+    const problem = reasonProblem();
+    setReasonError(problem);
+    const invalid = fields.find((f) => clientErrors[f.name]);
+    if (invalid || problem) {
+      focusField(invalid?.name ?? "reason");
+      return;
+    }
+    if (confirmFirst && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    void send();
+  }
+
+  async function send() {
+    setFormError(null);
+    const outcome = await submission.submit(toParams(fields, values), reason.trim() || undefined);
+    if (!outcome) return; // a second click while the first is in flight
+    setConfirming(false);
+    if (
+      outcome.kind === "error" &&
+      outcome.error instanceof ApiError &&
+      outcome.error.code === "validation.failed"
+    ) {
+      const mapped = issuesByField(fields, outcome.error.issues);
+      setServerErrors(mapped.fields);
+      setReasonError(mapped.reason);
+      if (mapped.other.length > 0 || (Object.keys(mapped.fields).length === 0 && !mapped.reason))
+        setFormError(outcome.error);
+      focusField(Object.keys(mapped.fields)[0] ?? (mapped.reason ? "reason" : undefined));
+      return;
+    }
+    onOutcome(outcome);
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLFormElement>) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      onSubmit();
+    }
+  }
+
+  const blocked = !action.permissions.run;
+  return (
+    <Paper withBorder radius="md" p="lg">
+      <form onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-label={`${action.title} form`}>
+        <Stack gap="md">
+          {fields.length === 0 && (
+            <Text size="sm" c="dimmed">
+              This action takes no parameters.
+            </Text>
+          )}
+          {fields.map((field) => (
+            <FieldInput
+              key={field.name}
+              field={field}
+              value={values[field.name] ?? ""}
+              error={errorFor(field.name)}
+              onChange={(value) => change(field.name, value)}
+              onLabel={(label) =>
+                setLabels(({ [field.name]: _, ...rest }) => (label ? { ...rest, [field.name]: label } : rest))
+              }
+              onBlur={(event) => {
+                // Leaving the field for the Run button: submitting shows every error anyway, and an
+                // error appearing now would move the button away from under the pointer.
+                if (
+                  event?.relatedTarget instanceof Element &&
+                  event.relatedTarget.closest("[data-run-button]")
+                )
+                  return;
+                setTouched((t) => ({ ...t, [field.name]: true }));
+              }}
+            />
+          ))}
+          {showReason && (
+            <Textarea
+              id={REASON_ID}
+              label="Reason"
+              description={
+                action.reasonRequired
+                  ? "Required for this action. Kept with the run and shown to reviewers."
+                  : "Optional. Shown to reviewers and kept in the audit trail."
+              }
+              withAsterisk={action.reasonRequired}
+              aria-required={action.reasonRequired}
+              autosize
+              minRows={2}
+              value={reason}
+              error={reasonError}
+              onChange={(e) => {
+                setReason(e.currentTarget.value);
+                setReasonError(null);
+                submission.edited();
+              }}
+            />
+          )}
+          {formError !== null && <ErrorNotice error={formError} title="The server refused these values" />}
+          {blocked && (
+            <Alert color="gray" variant="light">
+              You may see this action but not run it. Ask an admin for the “run” grant.
+            </Alert>
+          )}
+          <Group justify="space-between" align="center">
+            <Text size="xs" c="dimmed">
+              {confirmFirst ? "You will confirm the values before it runs. " : ""}
+              Ctrl+Enter submits.
+            </Text>
+            <Button type="submit" loading={submission.busy} disabled={blocked} data-run-button>
+              {confirmFirst ? "Review and run" : "Run"}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+      <ConfirmRunModal
+        opened={confirming}
+        action={action}
+        fields={fields}
+        values={values}
+        labels={labels}
+        reason={reason}
+        busy={submission.busy}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => void send()}
+      />
+    </Paper>
+  );
+}

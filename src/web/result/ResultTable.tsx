@@ -1,0 +1,117 @@
+import { Button, Group, ScrollArea, Table, Text } from "@mantine/core";
+import { useMemo, useState } from "react";
+import { ArrowDownIcon, ArrowUpIcon, DownloadIcon, SortIcon } from "../components/icons.tsx";
+import { toCsv } from "./csv.ts";
+import { columnsOf, compareCells, labelOf, type Path } from "./result-shape.ts";
+import { ValueCell } from "./ValueCell.tsx";
+
+const PAGE = 100;
+
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1_000);
+}
+
+/** A list of records: sortable by any column, downloadable as CSV (masked values stay masked). */
+export function ResultTable({
+  rows,
+  basePath,
+  caption,
+  fileName,
+}: {
+  rows: Record<string, unknown>[];
+  basePath: Path;
+  caption: string;
+  fileName: string;
+}) {
+  const columns = useMemo(() => columnsOf(rows), [rows]);
+  const [sort, setSort] = useState<{ column: string; dir: 1 | -1 } | null>(null);
+  const [limit, setLimit] = useState(PAGE);
+  // Sorting keeps each row's original index: reveal paths point at the row as the server has it.
+  const ordered = useMemo(() => {
+    const indexed = rows.map((row, index) => ({ row, index }));
+    if (!sort) return indexed;
+    return indexed.sort((a, b) => sort.dir * compareCells(a.row[sort.column], b.row[sort.column]));
+  }, [rows, sort]);
+
+  function toggle(column: string) {
+    setSort((s) => (s?.column === column ? (s.dir === 1 ? { column, dir: -1 } : null) : { column, dir: 1 }));
+  }
+
+  return (
+    <div>
+      <Group justify="space-between" mb="xs">
+        <Text size="sm" c="dimmed">
+          {rows.length} {rows.length === 1 ? "row" : "rows"}
+        </Text>
+        <Button
+          size="xs"
+          variant="default"
+          leftSection={<DownloadIcon size={14} />}
+          onClick={() => download(fileName, toCsv(columns, rows))}
+        >
+          Download CSV
+        </Button>
+      </Group>
+      <ScrollArea type="auto">
+        <Table striped highlightOnHover withTableBorder verticalSpacing={6} fz="sm">
+          <caption className="visually-hidden">{caption}</caption>
+          <Table.Thead>
+            <Table.Tr>
+              {columns.map((column) => {
+                const dir = sort?.column === column ? sort.dir : 0;
+                return (
+                  <Table.Th
+                    key={column}
+                    aria-sort={dir === 1 ? "ascending" : dir === -1 ? "descending" : "none"}
+                    style={{ whiteSpace: "nowrap" }}
+                  >
+                    <button type="button" className="sort-button" onClick={() => toggle(column)}>
+                      {labelOf(column)}
+                      {dir === 1 ? (
+                        <ArrowUpIcon size={12} />
+                      ) : dir === -1 ? (
+                        <ArrowDownIcon size={12} />
+                      ) : (
+                        <SortIcon size={12} />
+                      )}
+                      <span className="visually-hidden">
+                        {dir === 0 ? ", sort" : dir === 1 ? ", sorted ascending" : ", sorted descending"}
+                      </span>
+                    </button>
+                  </Table.Th>
+                );
+              })}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {ordered.slice(0, limit).map(({ row, index }) => (
+              <Table.Tr key={index}>
+                {columns.map((column) => (
+                  <Table.Td key={column}>
+                    <ValueCell
+                      value={row[column]}
+                      path={[...basePath, index, column]}
+                      label={labelOf(column)}
+                    />
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </ScrollArea>
+      {ordered.length > limit && (
+        <Button variant="subtle" size="xs" mt="xs" onClick={() => setLimit((l) => l + PAGE)}>
+          Show {Math.min(PAGE, ordered.length - limit)} more of {ordered.length - limit}
+        </Button>
+      )}
+    </div>
+  );
+}

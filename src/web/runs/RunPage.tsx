@@ -1,0 +1,135 @@
+import { Alert, Anchor, Breadcrumbs, Grid, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { Link, useParams } from "react-router";
+import { useAction } from "../api/actions.ts";
+import { useApproval } from "../api/approvals.ts";
+import { isFinal, useRun } from "../api/runs.ts";
+import { canRevealClass, useCurrentUser } from "../api/session.ts";
+import { StatusBadge } from "../components/Badges.tsx";
+import { CopyText } from "../components/CopyText.tsx";
+import { PageHeader } from "../components/PageHeader.tsx";
+import { PageLoader, QueryError } from "../components/States.tsx";
+import { Time } from "../components/Time.tsx";
+import { ParamsView } from "../result/ParamsView.tsx";
+import { ResultView } from "../result/ResultView.tsx";
+import { piiPathsOf } from "../result/result-shape.ts";
+import { RevealContext } from "../result/reveal-context.ts";
+import { RunAuditEvents } from "./RunAuditEvents.tsx";
+import { SixQuestions } from "./SixQuestions.tsx";
+
+export default function RunPage() {
+  const { id = "" } = useParams();
+  const me = useCurrentUser();
+  const run = useRun(id, { poll: true });
+  const action = useAction(run.data?.action ?? "");
+  const approvalId = run.data?.approvalRequestId ?? "";
+  const approval = useApproval(approvalId);
+
+  if (run.isPending) return <PageLoader label="Loading the run" />;
+  if (run.isError) return <QueryError error={run.error} what="This run" />;
+  const r = run.data;
+  const outputSchema = action.data?.outputSchema ?? null;
+  const scope = (section: "result" | "params") => ({
+    runId: r.id,
+    section,
+    piiPaths: piiPathsOf(section === "result" ? outputSchema : action.data?.paramsSchema),
+    canReveal: (piiClass: string) => canRevealClass(me, piiClass, r.action),
+  });
+  const changed =
+    r.accountability?.changed ??
+    (approval.data?.run && ("snapshotBefore" in approval.data.run || "snapshotAfter" in approval.data.run)
+      ? {
+          before: (approval.data.run as { snapshotBefore?: unknown }).snapshotBefore,
+          after: (approval.data.run as { snapshotAfter?: unknown }).snapshotAfter,
+        }
+      : null);
+
+  return (
+    <>
+      <Breadcrumbs mb="xs" fz="sm">
+        <Anchor component={Link} to="/runs">
+          Runs
+        </Anchor>
+        <Text size="sm" ff="monospace">
+          {r.id}
+        </Text>
+      </Breadcrumbs>
+      <PageHeader
+        title={action.data?.title ?? r.action}
+        description={
+          <>
+            Run <CopyText value={r.id} label="run ID" size="xs" /> · started <Time value={r.createdAt} />
+            {r.finishedAt && (
+              <>
+                {" "}
+                · finished <Time value={r.finishedAt} />
+              </>
+            )}
+          </>
+        }
+        badges={<StatusBadge status={r.status} />}
+      >
+        {action.data?.permissions.run && (
+          <Anchor component={Link} to={`/actions/${r.action}`} size="sm">
+            Run this action again
+          </Anchor>
+        )}
+      </PageHeader>
+      <Stack gap="lg">
+        {r.error && (
+          <Alert color="red" variant="light" title="The run failed" role="alert">
+            <Text size="sm">{r.error.message}</Text>
+            <Text size="xs" ff="monospace">
+              {r.error.code}
+            </Text>
+          </Alert>
+        )}
+        {!isFinal(r.status) && (
+          <Alert
+            color="yellow"
+            variant="light"
+            title={r.status === "pending_approval" ? "Waiting for approval" : "In progress"}
+          >
+            This page updates by itself.
+          </Alert>
+        )}
+        <SixQuestions run={r} approval={approval.data ?? null} changed={changed} />
+        <Grid gap="md">
+          <Grid.Col span={{ base: 12, md: 6 }}>
+            <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-params">
+              <Title order={2} size="h4" id="run-params" mb="sm">
+                Parameters
+              </Title>
+              {r.reason && (
+                <Text size="sm" mb="sm">
+                  Reason: “{r.reason}”
+                </Text>
+              )}
+              <RevealContext value={scope("params")}>
+                <ParamsView params={r.params} schema={action.data?.paramsSchema} />
+              </RevealContext>
+            </Paper>
+          </Grid.Col>
+          <Grid.Col span={{ base: 12, md: 6 }}>
+            <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-result">
+              <Title order={2} size="h4" id="run-result" mb="sm">
+                Result
+              </Title>
+              {r.status === "succeeded" ? (
+                <RevealContext value={scope("result")}>
+                  <ResultView value={r.result} fileName={`${r.action}-${r.id}`} />
+                </RevealContext>
+              ) : (
+                <Group>
+                  <Text size="sm" c="dimmed">
+                    No result ({r.status.replaceAll("_", " ")}).
+                  </Text>
+                </Group>
+              )}
+            </Paper>
+          </Grid.Col>
+        </Grid>
+        <RunAuditEvents runId={r.id} accountability={r.accountability} />
+      </Stack>
+    </>
+  );
+}

@@ -1,0 +1,214 @@
+// No IDOR (reliability.md): every endpoint that takes an id, called by another user with the ids
+// of Alice's objects, answers 403/404 with nothing but the error envelope, and changes nothing.
+// The routes come from the OpenAPI document, which is generated from the route declarations: a
+// new id-taking route without a case here fails the test.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { newId } from "../../src/ids/ids.ts";
+import { createFixtureSchema, fixtureWorkspace } from "../support/fixture-workspace.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+
+let t: TestAirlock;
+let alice: TestUser;
+let mallory: TestUser;
+const ids: Record<string, string> = {};
+
+before(async () => {
+  t = await startTestAirlock({ workspace: fixtureWorkspace, prepare: createFixtureSchema });
+  const pool = t.airlock.database.pool;
+  alice = await createUser(pool, { email: "alice@test.airlock", groups: ["operators"] });
+  // Same role as Alice: the classic IDOR is a peer reaching a peer's objects.
+  mallory = await createUser(pool, { email: "mallory@test.airlock", groups: ["operators"] });
+
+  const run = await (
+    await t.post(
+      "/api/v1/actions/echo/runs",
+      { params: { text: "alice-secret", card: "4242424242424242" } },
+      alice.headers,
+    )
+  ).json();
+  assert.equal(run.status, "succeeded", JSON.stringify(run));
+  ids.run = run.id;
+  const pending = await (
+    await t.post(
+      "/api/v1/actions/credit_inline/runs",
+      { params: { account: "acc_alice", amount: 50_000 } },
+      alice.headers,
+    )
+  ).json();
+  assert.equal(pending.status, "pending_approval", JSON.stringify(pending));
+  ids.approval = (
+    await pool.query("SELECT id FROM airlock.approval_requests WHERE run_id = $1", [pending.id])
+  ).rows[0].id;
+  const token = await (await t.post("/api/v1/tokens", { name: "alice-cli" }, alice.headers)).json();
+  ids.token = token.id;
+  ids.tokenSecret = token.token;
+  ids.group = (await pool.query("SELECT id FROM airlock.groups WHERE name = 'managers'")).rows[0].id;
+  ids.grant = newId("gnt");
+  await pool.query(
+    "INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by) VALUES ($1, 'role', 'operator', '{view}', 'tag', 'tools', $2)",
+    [ids.grant, alice.id],
+  );
+  await pool.query(
+    "INSERT INTO airlock.users (id, kind, name, source) VALUES ('svc_idor', 'service', 'idor-svc', 'admin')",
+  );
+  ids.service = "svc_idor";
+});
+after(async () => {
+  await t.close();
+});
+
+interface Case {
+  /** Path parameters, by name. */
+  params: () => Record<string, string>;
+  body?: unknown | (() => unknown);
+  /** Checked after the call: nothing of Alice's changed. */
+  unchanged?: () => Promise<void>;
+}
+
+const approvalPending = async () => {
+  const row = (
+    await t.airlock.database.pool.query("SELECT status FROM airlock.approval_requests WHERE id = $1", [
+      ids.approval,
+    ])
+  ).rows[0];
+  assert.equal(row.status, "pending");
+};
+const aliceActive = async () => {
+  const row = (
+    await t.airlock.database.pool.query("SELECT status FROM airlock.users WHERE id = $1", [alice.id])
+  ).rows[0];
+  assert.equal(row.status, "active");
+};
+
+const CASES: Record<string, Case> = {
+  "GET /api/v1/actions/{name}": { params: () => ({ name: "secret_op" }) },
+  "POST /api/v1/actions/{name}/runs": { params: () => ({ name: "secret_op" }), body: { params: {} } },
+  "GET /api/v1/runs/{id}": { params: () => ({ id: ids.run! }) },
+  "POST /api/v1/runs/{id}/reveal": {
+    params: () => ({ id: ids.run! }),
+    body: { path: ["params", "card"], reason: "curious about alice" },
+  },
+  "GET /api/v1/approvals/{id}": { params: () => ({ id: ids.approval! }) },
+  "POST /api/v1/approvals/{id}/approve": {
+    params: () => ({ id: ids.approval! }),
+    body: {},
+    unchanged: approvalPending,
+  },
+  "POST /api/v1/approvals/{id}/reject": {
+    params: () => ({ id: ids.approval! }),
+    body: { reason: "no" },
+    unchanged: approvalPending,
+  },
+  "POST /api/v1/approvals/{id}/cancel": {
+    params: () => ({ id: ids.approval! }),
+    body: {},
+    unchanged: approvalPending,
+  },
+  "POST /api/v1/policies/{name}/mode": {
+    params: () => ({ name: "credit_inline.approval" }),
+    body: { mode: "monitor", reason: "skip the review" },
+    unchanged: async () => {
+      const res = await t.post(
+        "/api/v1/actions/credit_inline/runs",
+        { params: { account: "acc_x", amount: 50_000 } },
+        alice.headers,
+      );
+      assert.equal((await res.json()).status, "pending_approval", "the policy is still enforced");
+    },
+  },
+  "DELETE /api/v1/tokens/{id}": {
+    params: () => ({ id: ids.token! }),
+    unchanged: async () => {
+      const res = await t.request("/api/v1/me", { headers: { authorization: `Bearer ${ids.tokenSecret}` } });
+      assert.equal(res.status, 200, "Alice's token still works");
+    },
+  },
+  "GET /api/v1/admin/users/{id}": { params: () => ({ id: alice.id }) },
+  "POST /api/v1/admin/users/{id}/disable": { params: () => ({ id: alice.id }), unchanged: aliceActive },
+  "POST /api/v1/admin/users/{id}/enable": { params: () => ({ id: alice.id }), unchanged: aliceActive },
+  "GET /api/v1/admin/groups/{id}": { params: () => ({ id: ids.group! }) },
+  "PATCH /api/v1/admin/groups/{id}": {
+    params: () => ({ id: ids.group! }),
+    body: { ssoAliases: ["Everyone"] },
+  },
+  "POST /api/v1/admin/groups/{id}/members": {
+    params: () => ({ id: ids.group! }),
+    body: () => ({ userId: mallory.id }),
+    unchanged: async () => {
+      const me = await (await t.request("/api/v1/me", { headers: mallory.headers })).json();
+      assert.deepEqual(me.groups, ["operators"], "Mallory did not make herself a manager");
+    },
+  },
+  "DELETE /api/v1/admin/groups/{id}/members/{userId}": {
+    params: () => ({ id: ids.group!, userId: alice.id }),
+  },
+  "DELETE /api/v1/admin/grants/{id}": {
+    params: () => ({ id: ids.grant! }),
+    unchanged: async () => {
+      const row = (
+        await t.airlock.database.pool.query("SELECT revoked_at FROM airlock.grants WHERE id = $1", [
+          ids.grant,
+        ])
+      ).rows[0];
+      assert.equal(row.revoked_at, null);
+    },
+  },
+  "POST /api/v1/admin/services/{id}/tokens": {
+    params: () => ({ id: ids.service! }),
+    body: { name: "mallory's" },
+    unchanged: async () => {
+      const n = (
+        await t.airlock.database.pool.query(
+          "SELECT count(*)::int AS n FROM airlock.api_tokens WHERE user_id = $1",
+          [ids.service],
+        )
+      ).rows[0].n;
+      assert.equal(n, 0);
+    },
+  },
+};
+
+test("every id-taking endpoint refuses another user's ids: 403/404, no data, no change", async () => {
+  const doc = await (await t.request("/api/v1/openapi.json", { headers: mallory.headers })).json();
+  const routes: string[] = [];
+  for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+    if (!path.includes("{")) continue;
+    for (const method of Object.keys(operations)) routes.push(`${method.toUpperCase()} ${path}`);
+  }
+  assert.ok(routes.length >= 15, `found ${routes.length} id-taking routes`);
+  const uncovered = routes.filter((r) => !CASES[r]);
+  assert.deepEqual(uncovered, [], "add an IDOR case for each new route that takes an id");
+
+  const leaks = ["alice-secret", "4242", "acc_alice", "alice@test.airlock", ids.tokenSecret!.slice(0, 10)];
+  for (const route of routes) {
+    const [method, template] = route.split(" ") as [string, string];
+    const spec = CASES[route]!;
+    const values = spec.params();
+    const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      assert.ok(values[name], `${route}: no value for {${name}}`);
+      return encodeURIComponent(values[name]!);
+    });
+    const res = await t.request(path, {
+      method,
+      headers: mallory.headers,
+      ...(spec.body !== undefined
+        ? { body: JSON.stringify(typeof spec.body === "function" ? spec.body() : spec.body) }
+        : {}),
+    });
+    const text = await res.text();
+    assert.ok([403, 404].includes(res.status), `${route} → ${res.status} ${text}`);
+    const body = JSON.parse(text);
+    assert.deepEqual(Object.keys(body), ["error"], `${route}: only the error envelope`);
+    for (const secret of leaks) assert.ok(!text.includes(secret), `${route} leaked ${secret}`);
+    await spec.unchanged?.();
+  }
+
+  // The owner still reaches her objects: the refusals above were about who asked.
+  assert.equal((await t.request(`/api/v1/runs/${ids.run}`, { headers: alice.headers })).status, 200);
+  assert.equal(
+    (await t.request(`/api/v1/approvals/${ids.approval}`, { headers: alice.headers })).status,
+    200,
+  );
+});
