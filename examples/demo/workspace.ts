@@ -3,12 +3,12 @@
 //
 // Actions carry tags; grants are given on tags so a new action lands with the right people by
 // choosing its tags:
-//   support   support desk: credits, lookups, payment confirmations, customer email, trials
+//   support   support desk: credits, lookups, payment confirmations, customer email
 //   payments  merchant payments and bills: refunds, overrides, delinquencies
 //   treasury  moving money between accounts
 //   risk      fraud review
 //   privacy   GDPR/CCPA: export and erasure
-//   accounts  account setup: plans, feature flags, new accounts
+//   accounts  account setup: plans, feature flags, trials, new accounts
 //   access    customer-side administrator rights
 import { defineWorkspace } from "../../src/sdk/index.ts";
 import { customerActions } from "./actions/customer-actions.ts";
@@ -19,6 +19,51 @@ import { resetDemo, seedDemo } from "./seed.ts";
 export default defineWorkspace({
   name: "demo",
   actions: [...moneyActions, ...customerActions],
+  groups: {
+    support: { description: "Customer support agents" },
+    "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },
+    risk: { description: "Risk analysts; review fraud flags" },
+    ops: { description: "Operations: payments, treasury and account setup" },
+    compliance: { description: "Compliance officers: privacy requests, audits, access approvals" },
+    admins: { description: "Airlock workspace administrators" },
+  },
+  roles: {
+    support: { description: "Runs support-desk actions", groups: ["support"] },
+    "support-manager": {
+      description: "Runs and approves support and payment actions; may reveal card numbers",
+      groups: ["support-managers"],
+    },
+    "risk-analyst": {
+      description: "Reviews fraud flags; approves other analysts' decisions",
+      groups: ["risk"],
+    },
+    ops: { description: "Runs payments, treasury and account setup; approves transfers", groups: ["ops"] },
+    compliance: {
+      description: "Privacy requests, access approvals, reads the whole audit trail",
+      groups: ["compliance"],
+    },
+    admin: { description: "Manages users, groups, grants and policy modes", groups: ["admins"] },
+  },
+  grants: [
+    { to: "support", verbs: ["run"], on: { tag: "support" } },
+    { to: "support", verbs: ["view"], on: { tag: "payments" } },
+    { to: "support", verbs: ["view"], on: { tag: "accounts" } },
+    { to: "support-manager", verbs: ["run", "approve", "audit"], on: { tag: "support" } },
+    { to: "support-manager", verbs: ["run", "approve", "audit"], on: { tag: "payments" } },
+    { to: "support-manager", verbs: ["reveal:card_number"], on: { tag: "support" } },
+    { to: "risk-analyst", verbs: ["run", "approve", "audit"], on: { tag: "risk" } },
+    { to: "risk-analyst", verbs: ["view"], on: { tag: "support" } },
+    { to: "ops", verbs: ["run"], on: { tag: "payments" } },
+    { to: "ops", verbs: ["run", "approve"], on: { tag: "treasury" } },
+    { to: "ops", verbs: ["run", "approve"], on: { tag: "accounts" } },
+    { to: "ops", verbs: ["view"], on: { tag: "support" } },
+    { to: "compliance", verbs: ["run", "approve"], on: { tag: "privacy" } },
+    { to: "compliance", verbs: ["approve"], on: { tag: "access" } },
+    { to: "compliance", verbs: ["audit"], on: "*" },
+    { to: "compliance", verbs: ["reveal:*"], on: { tag: "privacy" } },
+    { to: "admin", verbs: ["admin"], on: "*" },
+    { to: "admin", verbs: ["run"], on: { tag: "access" } },
+  ],
   // The demo fintech's domain schema (`demo`), applied after Airlock's own migrations.
   migrations: new URL("./migrations/", import.meta.url).pathname,
   demo: { users: DEMO_USERS, seed: seedDemo, reset: resetDemo },

@@ -96,6 +96,7 @@ export async function executeQueuedRun(
           trace: { requestId, traceId: run.id.slice(-26).toLowerCase().padEnd(32, "0"), parentSpanId: null },
           actor: actorOf(actor!),
           idempotencyKey: `${run.actor_id}:${run.idempotency_key ?? run.id}`,
+          reason: run.reason,
           attempt,
           log,
         });

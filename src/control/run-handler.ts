@@ -20,6 +20,7 @@ export interface HandlerInput {
   trace: TraceContext;
   actor: Actor;
   idempotencyKey: string;
+  reason: string | null;
   attempt: number;
   log: Log;
 }
@@ -57,6 +58,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     requestId: input.requestId,
     actor: input.actor,
     idempotencyKey: input.idempotencyKey,
+    reason: input.reason,
     attempt: input.attempt,
     log: input.log,
     db,

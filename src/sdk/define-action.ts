@@ -46,6 +46,8 @@ export interface HandlerContext {
    * Retries of the same request (same client key) get the same value.
    */
   idempotencyKey: string;
+  /** The requester's reason for the run (required for actions with `reasonRequired`), or null. */
+  reason: string | null;
   /** 1 for the first execution; higher only for actions declared `retry: "safe"`. */
   attempt: number;
   log: Logger;

@@ -107,6 +107,7 @@ export const execute: Stage = {
         trace: request.trace ?? { requestId: ctx.requestId, traceId: runId, parentSpanId: null },
         actor: actorOf(principal!),
         idempotencyKey: `${principal!.id}:${ctx.idempotencyKey!}`,
+        reason: request.reason?.trim() || null,
         attempt: 1,
         log: deps.log.child({ requestId: ctx.requestId, runId, action: action!.name }),
       });
