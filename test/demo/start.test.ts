@@ -220,6 +220,49 @@ test("the README walkthrough: $50 direct, $250 approved by a manager, compliance
   assert.equal(verified.body.ok, true, JSON.stringify(verified.body));
 });
 
+test("monitor mode: the admin switches the credit policy; a $250 credit runs and shows in the report", async () => {
+  const ada = new Person(first.url, "ada.admin@airlock.demo");
+  const sally = new Person(first.url, "sally.support@airlock.demo");
+  await Promise.all([ada.signIn(), sally.signIn()]);
+  const policy = "issue_credit.approval";
+  const switched = await ada.call("POST", `/api/v1/policies/${policy}/mode`, {
+    mode: "monitor",
+    reason: "Measure how many credits would need approval",
+  });
+  assert.equal(switched.status, 200, JSON.stringify(switched.body));
+  try {
+    const credit = await sally.run(
+      "issue_credit",
+      { accountId: ACCOUNT_ALICE, amountCents: 25_000 },
+      "monitored-250",
+      "Outage, monitored",
+    );
+    assert.equal(credit.status, 200, JSON.stringify(credit.body));
+    assert.equal(credit.body.status, "succeeded");
+    const report = await ada.call("GET", "/api/v1/policies/report");
+    const row = report.body.policies.find((p: { policy: string }) => p.policy === policy);
+    assert.equal(row.mode, "monitor");
+    assert.ok(row.totals.wouldHaveGated >= 1, JSON.stringify(row.totals));
+    assert.ok(
+      row.byRequester.some((r: { name: string }) => r.name === "Sally Support"),
+      JSON.stringify(row.byRequester),
+    );
+  } finally {
+    const back = await ada.call("POST", `/api/v1/policies/${policy}/mode`, {
+      mode: "enforce",
+      reason: "Done",
+    });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+  }
+  const held = await sally.run(
+    "issue_credit",
+    { accountId: ACCOUNT_ALICE, amountCents: 25_000 },
+    "enforced-250",
+    "Outage, enforced again",
+  );
+  assert.equal(held.status, 202, JSON.stringify(held.body));
+});
+
 test("airlock demo reset restores the data while the server runs; a restart is fast and keeps it", async (t) => {
   const reset = spawn(process.execPath, [join(root, "bin/airlock.js"), "demo", "reset"], { cwd: root, env });
   let out = "";

@@ -9,6 +9,7 @@ import type { GrantDefinition, Verb } from "../../src/sdk/define-workspace.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { DEMO_ACTIONS, DEMO_GRANTS, DEMO_ROLE_GROUPS, demoLikeWorkspace } from "./demo-like-workspace.ts";
+import { grantsAllow } from "./expected-grants.ts";
 
 const VERBS: Verb[] = [
   "view",
@@ -22,20 +23,8 @@ const VERBS: Verb[] = [
 ];
 const ROLES = Object.keys(DEMO_ROLE_GROUPS);
 
-/** The documented rules: a grant covers its target; `view` comes with any verb; `reveal:*` reveals every class. */
 function expected(grants: GrantDefinition[], role: string, verb: Verb, actionName: string): boolean {
-  const action = DEMO_ACTIONS.find((a) => a.name === actionName)!;
-  return grants.some((grant) => {
-    if (grant.to !== role) return false;
-    const targets =
-      grant.on === "*" ||
-      ("action" in grant.on && grant.on.action === action.name) ||
-      ("tag" in grant.on && (action.tags ?? []).includes(grant.on.tag));
-    if (!targets) return false;
-    if (grant.verbs.includes(verb)) return true;
-    if (verb === "view") return grant.verbs.length > 0;
-    return verb.startsWith("reveal:") && grant.verbs.includes("reveal:*");
-  });
+  return grantsAllow(grants, role, verb, DEMO_ACTIONS.find((a) => a.name === actionName)!);
 }
 
 let t: TestAirlock;
