@@ -10,6 +10,7 @@ import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.t
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
 import { ActionError } from "../sdk/action-error.ts";
 import type { ActionDatabase, Actor, HandlerContext } from "../sdk/define-action.ts";
+import { sendTogether } from "../store/send-together.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 
 export interface HandlerInput {
@@ -43,12 +44,22 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   let open = true;
   let before: unknown;
   let after: unknown;
+  // The handler's writes sit behind a savepoint, so a failed run rolls them back and still
+  // records its failure in the same transaction. Taken with the handler's first query (pipelined
+  // with it: no extra round trip), so a handler that never queries costs nothing; never released
+  // (COMMIT keeps what is behind it).
+  let savepoint: Promise<unknown> | null = null;
   const db: ActionDatabase = {
     async query<R>(text: string, values?: readonly unknown[]) {
       // A handler that ignores its abort signal must not touch the connection once the run is
       // over: by then it may belong to another request.
       if (!open) throw new Error("the run is over; this database handle is closed");
-      const result = await tx.query(text, values as unknown[] | undefined);
+      const [taken, pending] = sendTogether(tx, () => {
+        const first = savepoint === null;
+        savepoint ??= tx.query("SAVEPOINT airlock_handler");
+        return [first ? savepoint : null, tx.query(text, values as unknown[] | undefined)] as const;
+      });
+      const [, result] = await Promise.all([taken, pending]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };
@@ -79,7 +90,6 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     },
   };
 
-  await tx.query("SAVEPOINT airlock_handler");
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), action.timeoutMs);
@@ -107,9 +117,12 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   }
   open = false;
 
-  if (outcome.ok) {
-    await tx.query("RELEASE SAVEPOINT airlock_handler");
-  } else {
+  // (Assigned inside the handler's queries; TypeScript cannot see that.)
+  const taken = savepoint as Promise<unknown> | null;
+  if (!outcome.ok && taken) {
+    // The savepoint itself may have failed (the handler's query raced a cancel); then the whole
+    // transaction is aborted and the caller's ROLLBACK cleans up.
+    await taken.catch(() => {});
     await tx.query("ROLLBACK TO SAVEPOINT airlock_handler");
   }
   const classified = [...action.piiParams, ...action.piiOutput];

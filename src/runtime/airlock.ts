@@ -123,7 +123,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     closers.unshift(() => approvals.close());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
-    const sealer = createSealer({ pool: database.pool, log, signingKey, metrics });
+    const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
     sealer.start();
     closers.unshift(() => sealer.stop());
     await startMaintenance(engine, database, log, [

@@ -124,7 +124,7 @@ export function auditRoutes(deps: AuditRoutesDeps) {
         c.header("Content-Type", exportContentType(format));
         c.header("Content-Disposition", `attachment; filename="airlock-audit-${stamp}.${format}"`);
         c.header("Cache-Control", "no-store");
-        const source = Readable.from(exportAudit(deps.database.pool, allowed, format));
+        const source = Readable.from(exportAudit(deps.database.streamPool, allowed, format));
         return stream(c, async (out) => {
           for await (const chunk of source) await out.write(chunk as string);
         });

@@ -162,7 +162,7 @@ test("concurrent writers with late and rolled-back commits: each committed event
 test("two sealers at once: one holds the lock, the other skips; no event is sealed twice", async () => {
   await resetAudit();
   const a = createSealer({ url: db.url, log, intervalMs: 10, batchSize: 50 });
-  const b = createSealer({ pool: app.pool, log, intervalMs: 10, batchSize: 50 });
+  const b = createSealer({ pool: app.streamPool, log, intervalMs: 10, batchSize: 50 });
   try {
     await inTransaction((c) => appendAudit(c, [event(1)]));
     const [first, second] = await Promise.all([a.sealOnce(), b.sealOnce()]);

@@ -4,6 +4,7 @@ import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import { insertRun } from "../../runs/run-store.ts";
+import { sendTogether } from "../../store/send-together.ts";
 import { claimKey, findKey } from "../idempotency-store.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 import { runHandler } from "../run-handler.ts";
@@ -32,36 +33,45 @@ export const execute: Stage = {
 
     const tx = await deps.pool.connect();
     ctx.tx = tx;
-    await tx.query(`BEGIN; SET LOCAL lock_timeout = '${KEY_LOCK_TIMEOUT}'`);
-    ctx.run = await insertRun(tx, {
-      id: runId,
-      action: action!.name,
-      actionVersion: action!.version,
-      status,
-      actorId: principal!.id,
-      onBehalfOf: request.onBehalfOf ?? null,
-      channel: request.channel,
-      targetType: target?.type ?? null,
-      targetId: target?.id ?? null,
-      params: ctx.params,
-      paramsHash: ctx.paramsHash!,
-      reason: request.reason?.trim() || null,
-      requestId: ctx.requestId,
-      parentRequestId: request.parentRequestId ?? null,
-      idempotencyKey: ctx.idempotencyKey!,
-      authorizedBy: ctx.authorizedBy,
-      approvalRequestId,
-    });
     await deps.racePoint?.("execute.before_claim");
+    // One round trip: the pool pipelines BEGIN, the run's row and the key's claim (sent together,
+    // answered in order; if one fails, the rest fail inside the aborted transaction).
+    const [begun, inserted, claim] = sendTogether(
+      tx,
+      () =>
+        [
+          tx.query(`BEGIN; SET LOCAL lock_timeout = '${KEY_LOCK_TIMEOUT}'`),
+          insertRun(tx, {
+            id: runId,
+            action: action!.name,
+            actionVersion: action!.version,
+            status,
+            actorId: principal!.id,
+            onBehalfOf: request.onBehalfOf ?? null,
+            channel: request.channel,
+            targetType: target?.type ?? null,
+            targetId: target?.id ?? null,
+            params: ctx.params,
+            paramsHash: ctx.paramsHash!,
+            reason: request.reason?.trim() || null,
+            requestId: ctx.requestId,
+            parentRequestId: request.parentRequestId ?? null,
+            idempotencyKey: ctx.idempotencyKey!,
+            authorizedBy: ctx.authorizedBy,
+            approvalRequestId,
+          }),
+          claimKey(tx, {
+            actorId: principal!.id,
+            key: ctx.idempotencyKey!,
+            action: action!.name,
+            paramsHash: ctx.paramsHash!,
+            runId,
+          }),
+        ] as const,
+    );
     let claimed: boolean;
     try {
-      claimed = await claimKey(tx, {
-        actorId: principal!.id,
-        key: ctx.idempotencyKey!,
-        action: action!.name,
-        paramsHash: ctx.paramsHash!,
-        runId,
-      });
+      [, ctx.run, claimed] = await Promise.all([begun, inserted, claim]);
     } catch (error) {
       if ((error as { code?: string }).code === "55P03")
         return { refuse: new AirlockError("idempotency.in_progress") };

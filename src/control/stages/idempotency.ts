@@ -3,7 +3,7 @@ import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
 import { paramsHash } from "../../runs/params-hash.ts";
 import { getRun } from "../../runs/run-store.ts";
-import { findKey, isValidKey, type StoredKey } from "../idempotency-store.ts";
+import { isValidKey, type StoredKey } from "../idempotency-store.ts";
 import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pipeline-context.ts";
 
 /**
@@ -12,8 +12,10 @@ import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pip
  * the first is still executing → `idempotency.in_progress`. Without a key, one is made for the
  * run (the handler always gets a key), but nothing can be replayed.
  *
- * This stage only reads. The key is claimed by `execute`, in the transaction that creates the
- * run, where a unique index settles races.
+ * This stage checks the key and fingerprints the request; it does not look the key up. `execute`
+ * claims the key in the transaction that creates the run (a unique index settles races) and, when
+ * the claim finds the key taken, answers with `replayOrRefuse` below. Looking up first would cost
+ * every request a round trip to save one on replays, which are rare.
  */
 export const idempotency: Stage = {
   name: "idempotency",
@@ -26,9 +28,7 @@ export const idempotency: Stage = {
     }
     if (!isValidKey(request.idempotencyKey)) return { refuse: new AirlockError("idempotency.key_invalid") };
     ctx.idempotencyKey = request.idempotencyKey;
-    const stored = await findKey(ctx.deps.pool, ctx.principal!.id, request.idempotencyKey);
-    if (!stored) return NEXT;
-    return await replayOrRefuse(ctx.deps.pool, stored, ctx);
+    return NEXT;
   },
 };
 

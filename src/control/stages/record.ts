@@ -2,6 +2,7 @@ import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
 import { maskedResult, runEvent } from "../../runs/run-audit.ts";
 import { transitionRun } from "../../runs/run-store.ts";
+import { sendTogether } from "../../store/send-together.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 
 /**
@@ -64,15 +65,17 @@ export const record: Stage = {
       );
     }
     const outcome = ctx.outcome;
+    let transition: (() => Promise<boolean>) | null = null;
     if (run.status === "running" && outcome) {
       const final = outcome.status;
-      await transitionRun(tx, run.id, "running", final, {
-        result: outcome.result,
-        errorCode: outcome.error?.code ?? null,
-        errorMessage: outcome.error?.message ?? null,
-        snapshotBefore: outcome.snapshotBefore,
-        snapshotAfter: outcome.snapshotAfter,
-      });
+      transition = () =>
+        transitionRun(tx, run.id, "running", final, {
+          result: outcome.result,
+          errorCode: outcome.error?.code ?? null,
+          errorMessage: outcome.error?.message ?? null,
+          snapshotBefore: outcome.snapshotBefore,
+          snapshotAfter: outcome.snapshotAfter,
+        });
       events.push(
         runEvent(
           final === "succeeded" ? "run.succeeded" : "run.failed",
@@ -104,9 +107,10 @@ export const record: Stage = {
       ctx.deps.metrics.runsFinished.inc({ action: action!.name, status: final });
       ctx.deps.metrics.runDuration.observe({ action: action!.name }, outcome.durationMs / 1000);
     }
-    await appendAudit(tx, events);
     await ctx.deps.racePoint?.("record.before_commit");
-    await tx.query("COMMIT");
+    // One round trip: the run's final state, its audit events and COMMIT, pipelined. A failure in
+    // either write aborts the transaction, and the COMMIT then rolls back.
+    await Promise.all(sendTogether(tx, () => [transition?.(), appendAudit(tx, events), tx.query("COMMIT")]));
     tx.release();
     ctx.tx = undefined;
     return NEXT;
