@@ -163,7 +163,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       // The UI answers every GET outside /api, /auth and health (SPA fallback); see web-routes.ts.
       plain: [healthRoutes({ ready, registry: metrics.registry }), webRoutes()],
       routes: [
-        actionRoutes({ workspace, authorizer, control }),
+        actionRoutes({ workspace, authorizer, control, policyModes }),
         runRoutes({ workspace, authorizer, database }),
         auditRoutes({
           workspace,

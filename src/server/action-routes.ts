@@ -1,6 +1,7 @@
 // The catalog (GET /api/v1/actions…) and the one way to start a run (POST …/runs).
 import type { Context } from "hono";
 import { z } from "zod";
+import { type ModeOverride, overrideKey, type PolicyModes } from "../approval/policy-modes.ts";
 import type { Control } from "../control/control.ts";
 import type { RunRequest } from "../control/pipeline-context.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -8,7 +9,7 @@ import { isCatalogued } from "../errors/catalogue.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { runView } from "../runs/run-view.ts";
-import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { CompiledAction, CompiledPolicy, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { AppEnv } from "./app-env.ts";
 import { errorResponse } from "./error-response.ts";
 import { json, type RouteTable } from "./route.ts";
@@ -17,6 +18,8 @@ export interface ActionRoutesDeps {
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
   control: Control;
+  /** Modes set by admins override the code's; the catalog shows the mode in force. */
+  policyModes: PolicyModes;
 }
 
 const listQuery = z
@@ -31,11 +34,17 @@ const runBody = z
 
 const CHANNELS = new Set(["web", "cli", "api"]);
 
-export async function actionSummary(action: CompiledAction, principal: Principal, authorizer: Authorizer) {
+export async function actionSummary(
+  action: CompiledAction,
+  principal: Principal,
+  authorizer: Authorizer,
+  overrides: ReadonlyMap<string, ModeOverride>,
+) {
   const [run, approve] = await Promise.all([
     authorizer.can(principal, "run", action),
     authorizer.can(principal, "approve", action),
   ]);
+  const modeOf = (p: CompiledPolicy) => overrides.get(overrideKey(action.name, p.name))?.mode ?? p.mode;
   return {
     name: action.name,
     title: action.title,
@@ -46,11 +55,11 @@ export async function actionSummary(action: CompiledAction, principal: Principal
     reasonRequired: action.reasonRequired,
     execution: action.execution,
     approval: {
-      mayBeRequired: action.policies.some((p) => p.mode === "enforce"),
+      mayBeRequired: action.policies.some((p) => modeOf(p) === "enforce"),
       policies: action.policies.map((p) => ({
         name: p.name,
         description: p.description,
-        mode: p.mode,
+        mode: modeOf(p),
         quorum: p.quorum,
         reviewers: p.reviewers,
         conditional: p.when !== undefined,
@@ -71,6 +80,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       query: listQuery,
       async handler(c, { principal, query }) {
         const needle = query.q?.toLowerCase().trim();
+        const overrides = await deps.policyModes.overrides();
         const visible = [];
         for (const action of deps.workspace.actions.values()) {
           if (!(await deps.authorizer.can(principal, "view", action)).allowed) continue;
@@ -82,7 +92,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
             )
           )
             continue;
-          visible.push(await actionSummary(action, principal, deps.authorizer));
+          visible.push(await actionSummary(action, principal, deps.authorizer, overrides));
         }
         visible.sort((a, b) => a.title.localeCompare(b.title));
         return json(c, { actions: visible });
@@ -98,7 +108,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       async handler(c, { principal }) {
         const action = await visibleAction(deps, principal, c.req.param("name") ?? "");
         return json(c, {
-          ...(await actionSummary(action, principal, deps.authorizer)),
+          ...(await actionSummary(action, principal, deps.authorizer, await deps.policyModes.overrides())),
           paramsSchema: action.paramsJsonSchema,
           outputSchema: action.outputJsonSchema,
           timeoutMs: action.timeoutMs,

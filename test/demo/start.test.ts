@@ -231,6 +231,10 @@ test("monitor mode: the admin switches the credit policy; a $250 credit runs and
   });
   assert.equal(switched.status, 200, JSON.stringify(switched.body));
   try {
+    // The catalog shows the mode in force, not the code's default.
+    const shown = await sally.call("GET", "/api/v1/actions/issue_credit");
+    assert.equal(shown.body.approval.mayBeRequired, false);
+    assert.equal(shown.body.approval.policies[0].mode, "monitor");
     const credit = await sally.run(
       "issue_credit",
       { accountId: ACCOUNT_ALICE, amountCents: 25_000 },
