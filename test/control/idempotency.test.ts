@@ -9,13 +9,23 @@ import { createUser, type TestUser } from "../support/users.ts";
 let t: TestAirlock;
 let alice: TestUser;
 let bob: TestUser;
+// Holds a queued run inside its execution (after the handler, before its outcome is recorded)
+// until released: "still executing" without depending on timing.
+let hold: { reached: () => void; released: Promise<void> } | null = null;
 
 before(async () => {
-  // A short wait so a slow queued run answers 202 while it is still executing.
+  // A short wait so a held queued run answers 202 while it is still executing.
   t = await startTestAirlock({
     workspace: fixtureWorkspace,
     prepare: createFixtureSchema,
     env: { AIRLOCK_RUN_WAIT_MS: "100", AIRLOCK_DB_POOL_SIZE: "30" },
+    async racePoint(name) {
+      if (name !== "executor.before_record" || !hold) return;
+      const current = hold;
+      hold = null;
+      current.reached();
+      await current.released;
+    },
   });
   alice = await createUser(t.airlock.database.pool, { groups: ["operators"] });
   bob = await createUser(t.airlock.database.pool, { groups: ["operators"] });
@@ -152,23 +162,29 @@ describe("one effect per idempotency key", () => {
 
   test("same key while the first run is still executing → 409 idempotency.in_progress", async () => {
     const key = "slow-key";
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      hold = { reached: resolve, released: new Promise<void>((r) => (release = r)) };
+    });
     const first = await t.post(
       "/api/v1/actions/slow/runs",
-      { params: { ms: 250 } },
+      { params: { ms: 0 } },
       { ...alice.headers, "idempotency-key": key },
     );
     assert.equal(first.status, 202);
     const run = await first.json();
     assert.ok(["queued", "running"].includes(run.status));
+    await reached;
     const second = await t.post(
       "/api/v1/actions/slow/runs",
-      { params: { ms: 250 } },
+      { params: { ms: 0 } },
       { ...alice.headers, "idempotency-key": key },
     );
     assert.equal(second.status, 409);
     const body = await second.json();
     assert.equal(body.error.code, "idempotency.in_progress");
     assert.equal(body.error.details.runId, run.id);
+    release();
     await waitFor(
       async () =>
         (await (await t.request(`/api/v1/runs/${run.id}`, { headers: alice.headers })).json()).status ===
@@ -176,7 +192,7 @@ describe("one effect per idempotency key", () => {
     );
     const third = await t.post(
       "/api/v1/actions/slow/runs",
-      { params: { ms: 250 } },
+      { params: { ms: 0 } },
       { ...alice.headers, "idempotency-key": key },
     );
     assert.equal(third.status, 200);
