@@ -1,7 +1,7 @@
 // A benchmark Airlock in its own process (the load generator runs in another): the bench
-// workspace, production-like settings (info logs, written to /dev/null), one operator and two
-// reviewers with API tokens. Prints one JSON line with its URL and tokens, then serves until
-// SIGTERM.
+// workspace, production-like settings (info logs, written to /dev/null), one operator, two
+// reviewers and an auditor (`audit` on `*`) with API tokens. Prints one JSON line with its URL and
+// tokens, then serves until SIGTERM.
 import pino from "pino";
 import { loadConfig } from "../src/config/config.ts";
 import { createApiToken } from "../src/identity/api-tokens.ts";
@@ -45,6 +45,7 @@ const tokens = {
   operator: await user("operators"),
   reviewer: await user("reviewers"),
   reviewer2: await user("reviewers"),
+  auditor: await user("auditors"),
 };
 const listening = await listen(airlock.app, "127.0.0.1", 0);
 process.stdout.write(`${JSON.stringify({ url: listening.url, tokens, pid: process.pid })}\n`);

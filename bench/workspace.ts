@@ -34,10 +34,23 @@ export const benchWorkspace = defineWorkspace({
       approval: { reviewers: { groups: ["reviewers"] } },
       handler: () => ({ ok: true }),
     }),
+    defineAction({
+      name: "gated_quorum2",
+      title: "Gated no-op (two approvals)",
+      tags: ["bench"],
+      params,
+      approval: { reviewers: { groups: ["reviewers"] }, quorum: 2 },
+      handler: () => ({ ok: true }),
+    }),
   ],
-  roles: { operator: { groups: ["operators"] }, reviewer: { groups: ["reviewers"] } },
+  roles: {
+    operator: { groups: ["operators"] },
+    reviewer: { groups: ["reviewers"] },
+    auditor: { groups: ["auditors"] },
+  },
   grants: [
     { to: "operator", verbs: ["view", "run"], on: { tag: "bench" } },
     { to: "reviewer", verbs: ["view", "approve"], on: { tag: "bench" } },
+    { to: "auditor", verbs: ["audit"], on: "*" },
   ],
 });

@@ -9,6 +9,8 @@ export interface BenchDatabase {
   url: string;
   version: string;
   embedded: boolean;
+  /** Another database on the same server (for a part whose data must not weigh on the others). */
+  another(label: string): Promise<{ url: string; drop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -32,15 +34,31 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const others = new Set<string>();
+  const drop = async (database: string) => {
+    const client = await ownerClient(serverUrl!);
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`).catch(() => {});
+    await client.end();
+    others.delete(database);
+  };
   return {
     serverUrl,
     url: url.toString(),
     version,
     embedded: stop !== null,
-    async close() {
+    async another(label) {
+      const other = `${name}_${label}`;
       const client = await ownerClient(serverUrl!);
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
+      await client.query(`CREATE DATABASE ${quoteIdent(other)}`);
       await client.end();
+      others.add(other);
+      const otherUrl = new URL(serverUrl!);
+      otherUrl.pathname = `/${other}`;
+      return { url: otherUrl.toString(), drop: () => drop(other) };
+    },
+    async close() {
+      for (const other of [...others]) await drop(other);
+      await drop(name);
       await stop?.();
     },
   };

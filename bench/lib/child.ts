@@ -37,6 +37,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  // Unref'd: a pending timer would otherwise hold the bench process open 10 s after its last line.
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
   if (child.exitCode === null) child.kill("SIGKILL");
 }
