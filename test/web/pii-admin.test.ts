@@ -178,6 +178,11 @@ test("an operator sees no admin pages; /admin offers only their API tokens", asy
   await signIn(page, w.url, w.people.operator.email, w.people.operator.password);
   assert.equal(await page.getByRole("link", { name: "Admin" }).count(), 0);
   assert.equal(await page.getByRole("link", { name: "Audit" }).count(), 0);
+  // Their own tokens are one click away in the account menu.
+  await page.getByRole("button", { name: /account menu/ }).click();
+  await page.getByRole("menuitem", { name: "API tokens (for the CLI)" }).click();
+  await page.getByRole("heading", { name: "API tokens" }).waitFor();
+  assert.match(page.url(), /\/admin\/tokens$/);
   await page.goto(`${w.url}/admin/users`);
   await page.getByRole("heading", { name: "API tokens" }).waitFor();
   assert.equal(await page.getByRole("tab", { name: "Users" }).count(), 0);
