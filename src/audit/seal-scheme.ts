@@ -17,6 +17,8 @@ const ROOT_DOMAIN = Buffer.from("airlock.audit.seal.v1\n");
 // canonical text (sorted keys, normalized spacing), and the timestamp is whole microseconds since
 // the Unix epoch (UTC by definition; measured no slower than the raw column, where `to_char` added
 // ~1 µs a row). `canonicalLine()` builds the same bytes in JavaScript for a few rows.
+// Deliberately its own list, not the audit writer's: seals already made hash exactly these columns,
+// so a column added to the table later must not change scheme v1 (it would need a v2).
 export const CANONICAL_COLUMNS_V1 = [
   "txid",
   "id",

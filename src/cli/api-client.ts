@@ -85,3 +85,22 @@ export function describeError(response: ApiResponse): string {
   const issues = error.details?.issues?.map((i) => `  - ${i.path.join(".") || "(body)"}: ${i.message}`) ?? [];
   return [`${error.code}: ${error.message} (request ${error.requestId})`, ...issues].join("\n");
 }
+
+/**
+ * Prints a response the way every admin subcommand does: a refusal as one line on stderr (exit 1),
+ * otherwise the API's JSON with `--json`, or the command's own text.
+ */
+export function responsePrinter(
+  io: { out(text: string): void; err(text: string): void },
+  json: boolean | undefined,
+): (response: ApiResponse, text: () => void) => number {
+  return (response, text) => {
+    if (response.status >= 400) {
+      io.err(describeError(response));
+      return 1;
+    }
+    if (json) io.out(JSON.stringify(response.body, null, 2));
+    else text();
+    return 0;
+  };
+}

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { durationMs } from "../sdk/duration.ts";
-import { type ApiResponse, api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { table } from "./users-command.ts";
 
@@ -44,15 +44,7 @@ export const tokensCommand: Command = {
     const { values, positionals } = parsed;
     const [sub, ...rest] = positionals;
     const options = apiOptions(values, io.env);
-    const show = (response: ApiResponse, text: () => void): number => {
-      if (response.status >= 400) {
-        io.err(describeError(response));
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify(response.body, null, 2));
-      else text();
-      return 0;
-    };
+    const show = responsePrinter(io, values.json);
     switch (sub) {
       case "create": {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);

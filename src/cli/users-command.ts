@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type ApiClientOptions, type ApiResponse, api, apiOptions, describeError } from "./api-client.ts";
+import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 
 const HELP = [
@@ -55,15 +55,7 @@ export const usersCommand: Command = {
     const { values, positionals } = parsed;
     const [sub, ...rest] = positionals;
     const options = apiOptions(values, io.env);
-    const show = (response: ApiResponse, text: () => void): number => {
-      if (response.status >= 400) {
-        io.err(describeError(response));
-        return 1;
-      }
-      if (values.json) io.out(JSON.stringify(response.body, null, 2));
-      else text();
-      return 0;
-    };
+    const show = responsePrinter(io, values.json);
     switch (sub) {
       case "list": {
         const query = new URLSearchParams();
