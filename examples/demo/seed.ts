@@ -30,9 +30,13 @@ export async function seedDemo(db: Queryable): Promise<void> {
     }>;
     if (existing.rows[0]?.present) {
       // Never mix generated rows into data the seed did not write (a database used for real).
-      throw new Error(
-        "demo.customers has rows that the demo seed did not write; refusing to seed over them. " +
-          "Use resetDemo (airlock demo reset) to replace them with the demo data.",
+      // The code makes `airlock start` print this as one line (a StartupError), without a stack.
+      throw Object.assign(
+        new Error(
+          "demo.customers has rows that the demo seed did not write; refusing to seed over them. " +
+            "Run `airlock demo reset` to replace them with the demo data, or unset AIRLOCK_DEMO.",
+        ),
+        { code: "demo.seed_refused" },
       );
     }
     await write(client);

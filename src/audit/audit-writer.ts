@@ -75,12 +75,22 @@ export function auditValues(event: AuditEventInput): unknown[] {
 
 const sqlCache = new Map<number, string>();
 
+// Up to this many events per call, the statement is named (prepared once per connection and row
+// count); larger batches are rare and parsed each time.
+const NAMED_UP_TO = 8;
+
 export async function appendAudit(db: Queryable, events: AuditEventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  let text = sqlCache.get(events.length);
-  if (!text) {
-    text = auditInsertSql(events.length);
-    if (events.length <= 8) sqlCache.set(events.length, text);
+  const count = events.length;
+  if (count === 0) return;
+  const values = events.flatMap(auditValues);
+  if (count > NAMED_UP_TO) {
+    await db.query(auditInsertSql(count), values);
+    return;
   }
-  await db.query(text, events.flatMap(auditValues));
+  let text = sqlCache.get(count);
+  if (!text) {
+    text = auditInsertSql(count);
+    sqlCache.set(count, text);
+  }
+  await db.query({ name: `airlock.append_audit_${count}`, text, values });
 }

@@ -98,7 +98,7 @@ export async function executeQueuedRun(
           idempotencyKey: `${run.actor_id}:${run.idempotency_key ?? run.id}`,
           reason: run.reason,
           attempt,
-          log,
+          log: () => log,
         });
     await deps.racePoint?.("executor.before_record");
     const moved = await transitionRun(tx, run.id, "running", outcome.status, {

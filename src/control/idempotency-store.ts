@@ -18,10 +18,11 @@ export interface StoredKey {
 }
 
 export async function findKey(db: Queryable, actorId: string, key: string): Promise<StoredKey | null> {
-  const result = await db.query(
-    "SELECT action, params_hash, run_id FROM airlock.idempotency_keys WHERE actor_id = $1 AND key = $2 AND expires_at > now()",
-    [actorId, key],
-  );
+  const result = await db.query({
+    name: "airlock.find_key",
+    text: "SELECT action, params_hash, run_id FROM airlock.idempotency_keys WHERE actor_id = $1 AND key = $2 AND expires_at > now()",
+    values: [actorId, key],
+  });
   return (result.rows[0] as StoredKey | undefined) ?? null;
 }
 
@@ -31,15 +32,17 @@ export async function claimKey(
   claim: { actorId: string; key: string; action: string; paramsHash: string; runId: string },
 ): Promise<boolean> {
   // An expired key may be reused: the DO UPDATE only takes over rows past their expiry.
-  const result = await db.query(
-    `INSERT INTO airlock.idempotency_keys (actor_id, key, action, params_hash, run_id, expires_at)
+  // Named: parsed and planned once per connection (it is on every action's path).
+  const result = await db.query({
+    name: "airlock.claim_key",
+    text: `INSERT INTO airlock.idempotency_keys (actor_id, key, action, params_hash, run_id, expires_at)
      VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => ${KEY_TTL_HOURS}))
      ON CONFLICT (actor_id, key) DO UPDATE
        SET action = EXCLUDED.action, params_hash = EXCLUDED.params_hash, run_id = EXCLUDED.run_id,
            created_at = now(), expires_at = EXCLUDED.expires_at
        WHERE airlock.idempotency_keys.expires_at <= now()`,
-    [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
-  );
+    values: [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
+  });
   return (result as { rowCount?: number | null }).rowCount === 1;
 }
 

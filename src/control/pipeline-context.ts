@@ -5,7 +5,7 @@ import type { ClientInfo } from "../audit/audit-event.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { TraceContext } from "../observe/request-id.ts";
-import type { RunRow } from "../runs/run-store.ts";
+import type { NewRun, RunRow } from "../runs/run-store.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import type { HandlerOutcome } from "./run-handler.ts";
@@ -54,6 +54,8 @@ export interface PipelineContext {
   tx?: pg.PoolClient;
   /** The run's final state once recorded. */
   run?: RunRow;
+  /** An inline run between execute and record: its row is written once, by record, when it ends. */
+  inlineRun?: NewRun;
   /** A replay of an earlier run with the same idempotency key. */
   replayed?: RunRow;
   /** Set by execute for inline runs: what the handler did. */

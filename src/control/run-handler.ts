@@ -23,7 +23,8 @@ export interface HandlerInput {
   idempotencyKey: string;
   reason: string | null;
   attempt: number;
-  log: Log;
+  /** The handler's logger, made on first use (a pino child per run showed in the profile). */
+  log: () => Log;
 }
 
 export interface HandlerOutcome {
@@ -63,7 +64,13 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };
-  const headers = outboundTraceHeaders(input.trace);
+  let log: Log | undefined;
+  const handlerLog = () => {
+    log ??= input.log();
+    return log;
+  };
+  // Made on the first fetch: most handlers never call out.
+  let headers: Record<string, string> | undefined;
   const ctx: HandlerContext = {
     runId: input.runId,
     requestId: input.requestId,
@@ -71,7 +78,9 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     idempotencyKey: input.idempotencyKey,
     reason: input.reason,
     attempt: input.attempt,
-    log: input.log,
+    get log() {
+      return handlerLog();
+    },
     db,
     snapshot: {
       before: (value) => {
@@ -84,6 +93,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     signal: controller.signal,
     fetch: (resource, init) => {
       const merged = new Headers(init?.headers);
+      headers ??= outboundTraceHeaders(input.trace);
       for (const [name, value] of Object.entries(headers)) if (!merged.has(name)) merged.set(name, value);
       const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
       return fetch(resource, { ...init, headers: merged, signal });
@@ -167,7 +177,7 @@ function toRunError(error: unknown, input: HandlerInput): AirlockError {
   // An unexpected throw is the action's bug: the engineer sees it in the logs (PII-scrubbed),
   // the operator sees a stable code and the request ID.
   const message = error instanceof Error ? error.message : String(error);
-  input.log.error(
+  input.log().error(
     {
       runId: input.runId,
       action: input.action.name,

@@ -56,8 +56,9 @@ export async function principalFromToken(
   token: string,
 ): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-  const result = await db.query<TokenRow>(
-    `SELECT t.id AS token_id, u.id, u.kind, u.name, u.email,
+  const result = await db.query<TokenRow>({
+    name: "airlock.principal_from_token",
+    text: `SELECT t.id AS token_id, u.id, u.kind, u.name, u.email,
             COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
             (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale_use
        FROM airlock.api_tokens t
@@ -68,8 +69,8 @@ export async function principalFromToken(
         AND (t.expires_at IS NULL OR t.expires_at > now())
         AND u.status = 'active'
       GROUP BY t.id, u.id`,
-    [hashToken(token)],
-  );
+    values: [hashToken(token)],
+  });
   const row = result.rows[0];
   if (!row) return null;
   if (row.stale_use) {

@@ -1,8 +1,7 @@
 // Request IDs: we keep a caller's well-formed X-Request-Id (so a support ticket's ID can be
 // followed through), or take the trace id of a W3C traceparent, or make a new one. Anything else
 // is ignored rather than refused: a bad header must not make a request fail.
-import { randomBytes } from "node:crypto";
-import { newId } from "../ids/ids.ts";
+import { newId, randomHex } from "../ids/ids.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -24,7 +23,7 @@ export function traceContextFrom(headers: {
   traceparent?: string | null;
 }): TraceContext {
   const parent = headers.traceparent ? TRACEPARENT.exec(headers.traceparent.trim()) : null;
-  const traceId = parent && !/^0+$/.test(parent[1]!) ? parent[1]! : randomBytes(16).toString("hex");
+  const traceId = parent && !/^0+$/.test(parent[1]!) ? parent[1]! : randomHex(16);
   const inbound = headers.requestId?.trim();
   const requestId =
     inbound && REQUEST_ID.test(inbound) ? inbound : parent ? `req_${traceId}` : newRequestId();
@@ -35,6 +34,6 @@ export function traceContextFrom(headers: {
 export function outboundTraceHeaders(trace: TraceContext): Record<string, string> {
   return {
     "x-request-id": trace.requestId,
-    traceparent: `00-${trace.traceId}-${randomBytes(8).toString("hex")}-01`,
+    traceparent: `00-${trace.traceId}-${randomHex(8)}-01`,
   };
 }

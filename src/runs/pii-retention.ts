@@ -26,7 +26,7 @@ export async function purgeExpiredPii(
       const params = action ? maskedParams(action, run.params) : {};
       const result = run.result === null ? null : action ? maskedResult(action, run.result) : null;
       await pool.query(
-        "UPDATE airlock.runs SET params = $2::jsonb, result = $3::jsonb, pii_purged_at = now() WHERE id = $1 AND pii_purged_at IS NULL",
+        "UPDATE airlock.runs SET params = $2::json, result = $3::json, pii_purged_at = now() WHERE id = $1 AND pii_purged_at IS NULL",
         [run.id, JSON.stringify(params), JSON.stringify(result)],
       );
       purged++;

@@ -2,6 +2,7 @@
 // belong to the owner; handlers run as airlock_app with narrower rights). Only `start` and
 // `airlock demo reset` call this; production (`serve`, DATABASE_URL without AIRLOCK_DEMO) never
 // does.
+import { StartupError } from "../errors/startup-error.ts";
 import type { Log } from "../observe/logger.ts";
 import { ownerClient } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
@@ -14,6 +15,13 @@ export async function seedDemoData(url: string, workspace: CompiledWorkspace, lo
   const client = await ownerClient(url);
   try {
     await seed(client);
+  } catch (error) {
+    // A seed that refuses (e.g. to write over rows it did not make) says why in its message: the
+    // person starting Airlock gets that one line, not a stack trace.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("demo."))
+      throw new StartupError(code, (error as Error).message);
+    throw error;
   } finally {
     await client.end();
   }

@@ -107,7 +107,7 @@ describe("stale approvals never run", () => {
     const { run } = await approved({ account: "acc_stale", amount: 25_000 });
     await asOwner(
       t,
-      "UPDATE airlock.runs SET params = jsonb_set(params, '{amount}', '999999') WHERE id = $1",
+      "UPDATE airlock.runs SET params = jsonb_set(params::jsonb, '{amount}', '999999')::json WHERE id = $1",
       [run.id],
     );
     await assertRefused(run.id, "approval.stale");
@@ -194,9 +194,11 @@ describe("events for notifications", () => {
     ];
     try {
       const { run, approvalId } = await approved({ account: "acc_events", amount: 25_000 });
-      await asOwner(t, "UPDATE airlock.runs SET params = jsonb_set(params, '{amount}', '1') WHERE id = $1", [
-        run.id,
-      ]);
+      await asOwner(
+        t,
+        "UPDATE airlock.runs SET params = jsonb_set(params::jsonb, '{amount}', '1')::json WHERE id = $1",
+        [run.id],
+      );
       await execute(run.id);
       // A rolled-back change emits nothing: a decision refused, a transaction aborted.
       const pool = t.airlock.database.pool;

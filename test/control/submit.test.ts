@@ -85,7 +85,16 @@ describe("running an action", () => {
     const run = await res.json();
     const mine = await t.request(`/api/v1/runs/${run.id}`, { headers: operator.headers });
     assert.equal(mine.status, 200);
-    assert.equal((await mine.json()).status, "succeeded");
+    const shown = await mine.json();
+    assert.equal(shown.status, "succeeded");
+    // Read back from the database, values keep the order they were written in (jsonb would sort
+    // the keys: amount before account).
+    assert.deepEqual(Object.keys(shown.params), ["account", "amount"]);
+    assert.deepEqual(shown.params, run.params);
+    assert.deepEqual(shown.result, run.result);
+    assert.equal(shown.attempt, 1);
+    assert.ok(shown.startedAt && shown.finishedAt && shown.createdAt <= shown.startedAt);
+    assert.ok(Date.parse(shown.finishedAt) >= Date.parse(shown.startedAt), "finished after it started");
     assert.equal((await t.request(`/api/v1/runs/${run.id}`, { headers: auditor.headers })).status, 200);
     const other = await t.request(`/api/v1/runs/${run.id}`, { headers: outsider.headers });
     assert.equal(other.status, 404);

@@ -5,7 +5,11 @@ import { after, before, describe, test } from "node:test";
 import * as F from "../../examples/demo/fixtures.ts";
 import { passesLuhn } from "../../examples/demo/seed/fake-identity.ts";
 import { resetDemo, seedDemo } from "../../examples/demo/seed.ts";
+import { StartupError } from "../../src/errors/startup-error.ts";
+import { createLogger } from "../../src/observe/logger.ts";
+import { seedDemoData } from "../../src/runtime/demo-data.ts";
 import { openDatabase } from "../../src/store/database.ts";
+import type { CompiledWorkspace } from "../../src/workspace/compile-workspace.ts";
 import type { TestDatabase } from "../support/test-database.ts";
 import { asOwner, domainChecksums, migratedDemoDatabase } from "./demo-database.ts";
 
@@ -140,6 +144,14 @@ describe("demo seed", () => {
         await assert.rejects(seedDemo(client), /did not write; refusing to seed over them/);
         const count = await client.query("SELECT count(*)::int AS n FROM demo.customers");
         assert.equal(count.rows[0].n, 1, "nothing was written");
+      });
+      // `airlock start` in demo mode gets a StartupError: one line with its code, no stack.
+      const workspace = { demo: { seed: seedDemo } } as unknown as CompiledWorkspace;
+      await assert.rejects(seedDemoData(db.url, workspace, createLogger({ level: "silent" })), (error) => {
+        assert.ok(error instanceof StartupError);
+        assert.equal(error.code, "demo.seed_refused");
+        assert.match(error.message, /airlock demo reset/);
+        return true;
       });
     } finally {
       await db.drop();

@@ -3,7 +3,7 @@ import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
-import { insertRun } from "../../runs/run-store.ts";
+import { insertRun, type NewRun } from "../../runs/run-store.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import { claimKey, findKey } from "../idempotency-store.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
@@ -31,35 +31,40 @@ export const execute: Stage = {
     const approvalRequestId = status === "pending_approval" ? newId("apr") : null;
     const target = action!.definition.target?.(ctx.params as never) ?? null;
 
+    const newRun: NewRun = {
+      id: runId,
+      action: action!.name,
+      actionVersion: action!.version,
+      status,
+      actorId: principal!.id,
+      onBehalfOf: request.onBehalfOf ?? null,
+      channel: request.channel,
+      targetType: target?.type ?? null,
+      targetId: target?.id ?? null,
+      params: ctx.params,
+      paramsHash: ctx.paramsHash!,
+      reason: request.reason?.trim() || null,
+      requestId: ctx.requestId,
+      parentRequestId: request.parentRequestId ?? null,
+      idempotencyKey: ctx.idempotencyKey!,
+      authorizedBy: ctx.authorizedBy,
+      approvalRequestId,
+    };
+    const inline = status === "running";
+
     const tx = await deps.pool.connect();
     ctx.tx = tx;
     await deps.racePoint?.("execute.before_claim");
     // One round trip: the pool pipelines BEGIN, the run's row and the key's claim (sent together,
-    // answered in order; if one fails, the rest fail inside the aborted transaction).
+    // answered in order; if one fails, the rest fail inside the aborted transaction). An inline
+    // run's row is written by `record`, once, in the state its handler ended in; its key's
+    // reference to the run is checked at commit (a deferred foreign key, migration 0012).
     const [begun, inserted, claim] = sendTogether(
       tx,
       () =>
         [
           tx.query(`BEGIN; SET LOCAL lock_timeout = '${KEY_LOCK_TIMEOUT}'`),
-          insertRun(tx, {
-            id: runId,
-            action: action!.name,
-            actionVersion: action!.version,
-            status,
-            actorId: principal!.id,
-            onBehalfOf: request.onBehalfOf ?? null,
-            channel: request.channel,
-            targetType: target?.type ?? null,
-            targetId: target?.id ?? null,
-            params: ctx.params,
-            paramsHash: ctx.paramsHash!,
-            reason: request.reason?.trim() || null,
-            requestId: ctx.requestId,
-            parentRequestId: request.parentRequestId ?? null,
-            idempotencyKey: ctx.idempotencyKey!,
-            authorizedBy: ctx.authorizedBy,
-            approvalRequestId,
-          }),
+          inline ? undefined : insertRun(tx, newRun),
           claimKey(tx, {
             actorId: principal!.id,
             key: ctx.idempotencyKey!,
@@ -87,6 +92,7 @@ export const execute: Stage = {
       if (!stored) return { refuse: new AirlockError("idempotency.in_progress") };
       return await replayOrRefuse(deps.pool, stored, ctx);
     }
+    if (inline) ctx.inlineRun = newRun;
 
     if (status === "pending_approval") {
       const expiresInMs = Math.min(...enforced.map((m) => m.policy.expiresInMs));
@@ -119,7 +125,7 @@ export const execute: Stage = {
         idempotencyKey: `${principal!.id}:${ctx.idempotencyKey!}`,
         reason: request.reason?.trim() || null,
         attempt: 1,
-        log: deps.log.child({ requestId: ctx.requestId, runId, action: action!.name }),
+        log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action!.name }),
       });
     } else {
       await deps.engine.enqueue(tx, RUN_QUEUE, { runId });

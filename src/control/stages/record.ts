@@ -1,7 +1,7 @@
 import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
 import { maskedResult, runEvent } from "../../runs/run-audit.ts";
-import { transitionRun } from "../../runs/run-store.ts";
+import { insertRun, type RunRow, runFields } from "../../runs/run-store.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 
@@ -13,7 +13,10 @@ import { NEXT, type Stage } from "../pipeline-context.ts";
 export const record: Stage = {
   name: "record",
   async run(ctx) {
-    const { tx, action, principal, run, request } = ctx;
+    const { tx, action, principal, request, inlineRun } = ctx;
+    // An inline run has no row yet: its audit events are built from what will be inserted.
+    const run = ctx.run ?? (inlineRun ? runFields(inlineRun) : undefined);
+    const status = ctx.run?.status ?? inlineRun?.status;
     if (!tx || !run) return NEXT;
     const client = {
       clientIp: request.client.clientIp,
@@ -22,7 +25,7 @@ export const record: Stage = {
     };
     const events: AuditEventInput[] = [];
     const grant = ctx.authorizedBy;
-    if (run.status === "pending_approval") {
+    if (status === "pending_approval") {
       events.push(
         runEvent("run.requested", "pending", action!, run, {
           ...client,
@@ -65,11 +68,12 @@ export const record: Stage = {
       );
     }
     const outcome = ctx.outcome;
-    let transition: (() => Promise<boolean>) | null = null;
-    if (run.status === "running" && outcome) {
+    let write: (() => Promise<RunRow | undefined>) | null = null;
+    if (inlineRun && outcome) {
       const final = outcome.status;
-      transition = () =>
-        transitionRun(tx, run.id, "running", final, {
+      write = () =>
+        insertRun(tx, inlineRun, {
+          status: final,
           result: outcome.result,
           errorCode: outcome.error?.code ?? null,
           errorMessage: outcome.error?.message ?? null,
@@ -95,24 +99,23 @@ export const record: Stage = {
           },
         ),
       );
-      Object.assign(run, {
-        status: final,
-        result: outcome.result,
-        error_code: outcome.error?.code ?? null,
-        error_message: outcome.error?.message ?? null,
-        snapshot_before: outcome.snapshotBefore,
-        snapshot_after: outcome.snapshotAfter,
-        finished_at: new Date(),
-      });
       ctx.deps.metrics.runsFinished.inc({ action: action!.name, status: final });
       ctx.deps.metrics.runDuration.observe({ action: action!.name }, outcome.durationMs / 1000);
+    } else if (inlineRun) {
+      throw new Error("an inline run reached record without its handler's outcome");
     }
     await ctx.deps.racePoint?.("record.before_commit");
-    // One round trip: the run's final state, its audit events and COMMIT, pipelined. A failure in
-    // either write aborts the transaction, and the COMMIT then rolls back.
-    await Promise.all(sendTogether(tx, () => [transition?.(), appendAudit(tx, events), tx.query("COMMIT")]));
+    // One round trip: an inline run's row (in its final state), the audit events and COMMIT,
+    // pipelined. A failure in either write aborts the transaction, and the COMMIT then rolls back.
+    const [written] = await Promise.all(
+      sendTogether(tx, () => [write?.(), appendAudit(tx, events), tx.query("COMMIT")] as const),
+    );
     tx.release();
     ctx.tx = undefined;
+    if (written) {
+      ctx.run = written;
+      ctx.inlineRun = undefined;
+    }
     return NEXT;
   },
 };
