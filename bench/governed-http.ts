@@ -13,6 +13,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   errors: number;
   timeouts: number;
+  /** The load generator's own CPU time. */
+  cpuSeconds?: number;
 }
 
 export async function measureGovernedAction(

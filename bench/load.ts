@@ -28,6 +28,7 @@ instance.on("response", (_client: unknown, statusCode: number, _bytes: number, r
   statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
 });
 const result = await instance;
+const cpu = process.cpuUsage();
 times.sort((a, b) => a - b);
 const pick = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? 0;
 process.stdout.write(
@@ -40,5 +41,7 @@ process.stdout.write(
     statuses,
     errors: result.errors,
     timeouts: result.timeouts,
+    // This process's CPU for the whole run (bench/profile.ts reports it per action).
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   })}\n`,
 );
