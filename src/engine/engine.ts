@@ -1,7 +1,17 @@
 // The job engine: pg-boss (decision 0004). It gives us what a governed run needs and that we
 // must not build ourselves: jobs enqueued inside our own transaction, SKIP LOCKED fetching across
 // any number of processes, heartbeats so a dead worker's job comes back, retries, and cron
-// schedules that tick once across processes.
+// schedules that tick once across processes. This module is the only one that imports pg-boss:
+// the rest of Airlock sees the `Engine` facade below, so the engine can be changed in one place.
+//
+// One tick across processes (pg-boss 12, `timekeeper.js`): every process with scheduling on runs
+// a cron pass each `scheduleCheckSeconds`, but a pass first claims `version.cron_on` with a
+// compare-and-set UPDATE, so one process per interval evaluates the schedules. A due occurrence is
+// then filed on pg-boss's internal send-it queue under a singleton key (queue + schedule key) and
+// a throttle slot of 60 s: a second pass that still finds the occurrence due, in this process or
+// another, is dropped by that unique slot. Resolution is therefore one job per schedule per minute
+// at most; an occurrence is due for 60 s after its time, and a job lands within roughly one check
+// interval plus one send-it poll after it.
 //
 // Wake-up latency: pg-boss polls (measured here: p50 12 s from send to start with its default
 // loop). Two nudges remove the wait: a local worker is woken directly after the enqueueing
@@ -47,8 +57,33 @@ export interface Engine {
   /** Wake this process's workers on a queue now (call after the enqueueing commit). */
   wake(queue: string): void;
   work<T>(queue: string, options: WorkOptions, handler: (job: EngineJob<T>) => Promise<void>): Promise<void>;
+  /**
+   * Create or replace a recurring schedule: each occurrence of `cron` (5 fields, or 6 with seconds
+   * first), read in `timeZone`, enqueues one job with `data` on `queue`, once across every process
+   * on the database. One schedule per (queue, key).
+   */
+  schedule(queue: string, cron: string, options: ScheduleOptions): Promise<void>;
+  unschedule(queue: string, key?: string): Promise<void>;
+  /** The schedules stored in the database (all processes'), optionally of one queue. */
+  schedules(queue?: string): Promise<EngineSchedule[]>;
+  /** Cancel a job that has not finished; true when it was cancelled, false when it had already ended. */
+  cancel(queue: string, jobId: string): Promise<boolean>;
   stop(): Promise<void>;
-  boss: PgBoss;
+}
+
+export interface ScheduleOptions {
+  /** IANA time zone the expression is read in (`Europe/Berlin`, `UTC`). */
+  timeZone: string;
+  data?: object;
+  key?: string;
+}
+
+export interface EngineSchedule {
+  queue: string;
+  key: string;
+  cron: string;
+  timeZone: string;
+  data: object | null;
 }
 
 export interface EngineOptions {
@@ -58,6 +93,8 @@ export interface EngineOptions {
   /** Maintenance and schedule loops; every process may run them, pg-boss coordinates. */
   supervise?: boolean;
   poolSize?: number;
+  /** Seconds between cron passes (and send-it polls); pg-boss allows 1–45. Default 30. */
+  scheduleCheckSeconds?: number;
 }
 
 const RUN_TIME_CONNECTION_OPTIONS = "-c role=airlock_app";
@@ -74,6 +111,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     application_name: "airlock-engine",
     supervise: options.supervise ?? true,
     schedule: options.supervise ?? true,
+    ...(options.scheduleCheckSeconds
+      ? {
+          cronMonitorIntervalSeconds: options.scheduleCheckSeconds,
+          cronWorkerIntervalSeconds: options.scheduleCheckSeconds,
+        }
+      : {}),
     // A dead worker's heartbeat stops; the supervisor returns its job within ~2 intervals.
     superviseIntervalSeconds: 10,
     monitorIntervalSeconds: 10,
@@ -88,7 +131,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const queues = new Map(options.queues.map((q) => [q.name, q]));
 
   return {
-    boss,
     async enqueue(db, queue, data, sendOptions) {
       const definition = queues.get(queue);
       if (!definition) throw new Error(`unknown queue ${queue}`);
@@ -122,6 +164,32 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         },
       );
       workers.set(queue, [...(workers.get(queue) ?? []), id]);
+    },
+    async schedule(queue, cron, scheduleOptions) {
+      if (!queues.has(queue)) throw new Error(`unknown queue ${queue}`);
+      await boss.schedule(queue, cron, scheduleOptions.data ?? null, {
+        tz: scheduleOptions.timeZone,
+        ...(scheduleOptions.key ? { key: scheduleOptions.key } : {}),
+      });
+    },
+    async unschedule(queue, key) {
+      await boss.unschedule(queue, key);
+    },
+    async schedules(queue) {
+      const rows = await boss.getSchedules(queue);
+      return rows.map((row) => ({
+        queue: row.name,
+        key: row.key,
+        cron: row.cron,
+        timeZone: row.timezone,
+        data: row.data ?? null,
+      }));
+    },
+    async cancel(queue, jobId) {
+      // pg-boss 12 declares CommandResponse as an empty interface; at run time it carries
+      // `affected`, the number of jobs the UPDATE moved to `cancelled` (0 for a finished job).
+      const response = (await boss.cancel(queue, jobId)) as { affected?: number };
+      return (response.affected ?? 0) > 0;
     },
     async stop() {
       await boss.stop({ graceful: true, timeout: 15_000, close: true });

@@ -1,5 +1,5 @@
 // Periodic housekeeping, scheduled on the engine so that one tick runs once across any number of
-// processes (pg-boss's cron: each minute one process claims the schedule's slot).
+// processes (the engine's schedules give one job per occurrence cluster-wide; see engine.ts).
 import { pruneKeys } from "../control/idempotency-store.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Log } from "../observe/logger.ts";
@@ -34,7 +34,7 @@ export async function startMaintenance(
     },
     ...extra,
   ];
-  await engine.boss.schedule(MAINTENANCE_QUEUE, "*/5 * * * *", {}, { tz: "UTC" });
+  await engine.schedule(MAINTENANCE_QUEUE, "*/5 * * * *", { timeZone: "UTC", data: {} });
   await engine.work(MAINTENANCE_QUEUE, { concurrency: 1 }, async () => {
     for (const task of tasks) {
       try {
