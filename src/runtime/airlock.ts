@@ -21,7 +21,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
-import { healthRoutes, type ReadyReport } from "../server/health-routes.ts";
+import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
@@ -44,6 +44,8 @@ export interface AirlockOptions {
   embedded?: boolean;
   /** Named race points for tests (see house style, rule 9). */
   racePoint?: ControlDeps["racePoint"];
+  /** Check every API answer against its declared schema (tests; see server/app.ts). */
+  checkResponses?: boolean;
 }
 
 export interface Airlock {
@@ -159,10 +161,12 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
       metrics,
       trustProxy: config.trustProxy,
+      checkResponses: options.checkResponses ?? false,
       middleware: [authMiddleware(identity.authenticate)],
       // The UI answers every GET outside /api, /auth and health (SPA fallback); see web-routes.ts.
-      plain: [healthRoutes({ ready, registry: metrics.registry }), webRoutes()],
+      plain: [metricsRoute({ registry: metrics.registry }), webRoutes()],
       routes: [
+        healthRoutes({ ready }),
         actionRoutes({ workspace, authorizer, control, policyModes }),
         runRoutes({ workspace, authorizer, database }),
         auditRoutes({

@@ -1,6 +1,7 @@
 // The catalog (GET /api/v1/actions…) and the one way to start a run (POST …/runs).
 import type { Context } from "hono";
-import { z } from "zod";
+import { actionDetail, actionList, actionListQuery } from "../api/actions.ts";
+import { run, runBody } from "../api/runs.ts";
 import { type ModeOverride, overrideKey, type PolicyModes } from "../approval/policy-modes.ts";
 import type { Control } from "../control/control.ts";
 import type { RunRequest } from "../control/pipeline-context.ts";
@@ -21,16 +22,6 @@ export interface ActionRoutesDeps {
   /** Modes set by admins override the code's; the catalog shows the mode in force. */
   policyModes: PolicyModes;
 }
-
-const listQuery = z
-  .object({ q: z.string().max(200).optional(), tag: z.string().max(64).optional() })
-  .strict();
-const runBody = z
-  .object({
-    params: z.record(z.string(), z.unknown()).optional(),
-    reason: z.string().max(2_000).optional(),
-  })
-  .strict();
 
 const CHANNELS = new Set(["web", "cli", "api"]);
 
@@ -69,6 +60,12 @@ export async function actionSummary(
   };
 }
 
+/** 200: the run succeeded. 202: waiting for approval or still executing (Location points at it). */
+export const runResponses = {
+  200: { description: "The run succeeded; the body is the run with its (masked) result", schema: run },
+  202: { description: "Waiting for approval or still executing; Location points at the run", schema: run },
+};
+
 export function actionRoutes(deps: ActionRoutesDeps) {
   return (routes: RouteTable) => {
     routes.add({
@@ -77,7 +74,8 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       summary: "List the actions you may see",
       tags: ["actions"],
       auth: "principal",
-      query: listQuery,
+      query: actionListQuery,
+      responses: { 200: { description: "The actions, by title", schema: actionList } },
       async handler(c, { principal, query }) {
         const needle = query.q?.toLowerCase().trim();
         const overrides = await deps.policyModes.overrides();
@@ -105,6 +103,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       summary: "One action, with its parameters' JSON Schema",
       tags: ["actions"],
       auth: "principal",
+      responses: { 200: { description: "The action", schema: actionDetail } },
       async handler(c, { principal }) {
         const action = await visibleAction(deps, principal, c.req.param("name") ?? "");
         return json(c, {
@@ -123,6 +122,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
       tags: ["runs"],
       auth: "principal",
       body: runBody,
+      responses: runResponses,
       async handler(c, { principal, body }) {
         const channel = c.req.header("x-airlock-client");
         const request: RunRequest = {

@@ -1,7 +1,18 @@
 // Admin: groups, memberships and grants — who holds which role, and what each role may do. Every
 // route requires `admin` on `*`; every change is audited; grant changes take effect on the next
 // request (the authorizer's cache is dropped here, other processes follow within 2 s).
-import { z } from "zod";
+import {
+  grant,
+  grantBody,
+  grantList,
+  group,
+  groupDetail,
+  groupList,
+  groupPatchBody,
+  memberAdded,
+  memberBody,
+  newGroupBody,
+} from "../api/admin.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { addGrant, listGrants, revokeGrant } from "../identity/grant-admin.ts";
@@ -25,42 +36,6 @@ export interface AdminAccessRoutesDeps {
   authorizer: Authorizer;
 }
 
-const ssoAliases = z.array(z.string().trim().min(1).max(200)).max(50);
-
-const newGroupBody = z
-  .object({
-    name: z
-      .string()
-      .regex(
-        /^[a-z][a-z0-9-]{0,62}$/,
-        "Use lowercase letters, digits and dashes (roles refer to groups by name).",
-      ),
-    description: z.string().max(500).nullable().optional(),
-    ssoAliases: ssoAliases.default([]),
-  })
-  .strict();
-
-const groupPatchBody = z
-  .object({ description: z.string().max(500).nullable().optional(), ssoAliases: ssoAliases.optional() })
-  .strict();
-
-const memberBody = z.object({ userId: z.string().min(1).max(100) }).strict();
-
-const grantBody = z
-  .object({
-    to: z.union([
-      z.object({ role: z.string().min(1).max(100) }).strict(),
-      z.object({ group: z.string().min(1).max(100) }).strict(),
-    ]),
-    verbs: z.array(z.string().max(100)).min(1).max(20),
-    on: z.union([
-      z.literal("*"),
-      z.object({ action: z.string().min(1).max(100) }).strict(),
-      z.object({ tag: z.string().min(1).max(100) }).strict(),
-    ]),
-  })
-  .strict();
-
 export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
   const pool = deps.database.pool;
   return (routes: RouteTable) => {
@@ -79,6 +54,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: groups, with member counts, SSO aliases and the roles they confer",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The groups", schema: groupList } },
       async handler(c, { principal }) {
         await guard(c, principal);
         const groups = await listGroups(pool);
@@ -99,6 +75,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: create a group",
       tags: ["admin"],
       auth: "principal",
+      responses: { 201: { description: "The new group", schema: group } },
       body: newGroupBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
@@ -117,6 +94,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: one group and its members",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The group", schema: groupDetail } },
       async handler(c, { principal }) {
         await guard(c, principal);
         const group = await getGroup(pool, c.req.param("id") ?? "");
@@ -131,6 +109,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: change a group's description or SSO aliases (claim values that mean this group)",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The group after the change", schema: group } },
       body: groupPatchBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
@@ -151,6 +130,10 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: add a user to a group",
       tags: ["admin"],
       auth: "principal",
+      responses: {
+        201: { description: "Added", schema: memberAdded },
+        200: { description: "Already a member", schema: memberAdded },
+      },
       body: memberBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
@@ -165,6 +148,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: remove a user from a group",
       tags: ["admin"],
       auth: "principal",
+      responses: { 204: { description: "Removed" } },
       async handler(c, { principal }) {
         const ctx = await guard(c, principal);
         await removeMember(pool, ctx, c.req.param("id") ?? "", c.req.param("userId") ?? "");
@@ -178,6 +162,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: grants declared in the workspace (code) and those added by admins (stored)",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The grants and roles", schema: grantList } },
       async handler(c, { principal }) {
         await guard(c, principal);
         return json(c, { ...(await listGrants(pool, deps.workspace)), roles: deps.workspace.roles });
@@ -190,6 +175,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: add a grant to a role or group (audited as grant.changed)",
       tags: ["admin"],
       auth: "principal",
+      responses: { 201: { description: "The new grant", schema: grant } },
       body: grantBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
@@ -203,6 +189,7 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: revoke a stored grant (declared ones change with the workspace code)",
       tags: ["admin"],
       auth: "principal",
+      responses: { 204: { description: "Revoked" } },
       async handler(c, { principal }) {
         const ctx = await guard(c, principal);
         await revokeGrant(pool, ctx, deps, c.req.param("id") ?? "");

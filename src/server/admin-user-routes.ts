@@ -1,6 +1,13 @@
 // Admin: users and service identities. Every route requires `admin` on `*`
 // (identity/workspace-admin.ts); every change is audited in its own transaction.
-import { z } from "zod";
+import {
+  adminUser,
+  adminUserDetail,
+  adminUserList,
+  newUserBody,
+  serviceList,
+  userListQuery,
+} from "../api/admin.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { listTokens } from "../identity/api-tokens.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -17,31 +24,6 @@ export interface AdminUserRoutesDeps {
   authorizer: Authorizer;
 }
 
-const userListQuery = z
-  .object({
-    kind: z.enum(["human", "service"]).optional(),
-    status: z.enum(["active", "disabled"]).optional(),
-    email: z.string().max(320).optional(),
-    q: z.string().max(200).optional(),
-  })
-  .strict();
-
-export const newUserBody = z
-  .object({
-    email: z.email().max(320),
-    name: z.string().trim().min(1).max(200),
-    groups: z.array(z.string().min(1).max(100)).max(100).default([]),
-    /** Omit (or null) for a user who signs in with SSO only. */
-    password: z
-      .string()
-      .min(12, "Use at least 12 characters.")
-      .max(1_024)
-      .nullable()
-      .optional()
-      .describe("Initial password; omit for SSO-only users"),
-  })
-  .strict();
-
 export function adminUserRoutes(deps: AdminUserRoutesDeps) {
   const pool = deps.database.pool;
   return (routes: RouteTable) => {
@@ -52,6 +34,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       tags: ["admin"],
       auth: "principal",
       query: userListQuery,
+      responses: { 200: { description: "The users", schema: adminUserList } },
       async handler(c, { principal, query }) {
         await requireWorkspaceAdmin(deps.authorizer, pool, {
           ...changeContext(c, principal),
@@ -69,6 +52,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       auth: "principal",
       body: newUserBody,
       bodyLimit: 16 * 1024,
+      responses: { 201: { description: "The new user", schema: adminUser } },
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
@@ -88,6 +72,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       summary: "Admin: one user, with groups, roles and API tokens",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The user", schema: adminUserDetail } },
       async handler(c, { principal }) {
         await requireWorkspaceAdmin(deps.authorizer, pool, {
           ...changeContext(c, principal),
@@ -113,6 +98,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
             : "Admin: enable a user again (and clear a sign-in lockout)",
         tags: ["admin"],
         auth: "principal",
+        responses: { 200: { description: "The user after the change", schema: adminUser } },
         async handler(c, { principal }) {
           const ctx = changeContext(c, principal);
           await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
@@ -127,6 +113,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       summary: "Admin: service identities (schedules and runbooks act as these), with roles and tokens",
       tags: ["admin"],
       auth: "principal",
+      responses: { 200: { description: "The service identities", schema: serviceList } },
       async handler(c, { principal }) {
         await requireWorkspaceAdmin(deps.authorizer, pool, {
           ...changeContext(c, principal),

@@ -23,11 +23,16 @@ export interface AppOptions {
   routes: RouteGroup[];
   /** Trust X-Forwarded-For for the client IP (behind a known proxy only). */
   trustProxy?: boolean;
+  /**
+   * Check every declared route's answer against its response schema; a mismatch answers 500 and
+   * logs why. On in tests, off in production (it reads each body twice).
+   */
+  checkResponses?: boolean;
 }
 
 export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: RouteTable } {
   const app = new Hono<AppEnv>();
-  const table = new RouteTable(app);
+  const table = new RouteTable(app, { checkResponses: options.checkResponses ?? false });
   const { log, metrics } = options;
 
   app.use(async (c, next) => {

@@ -3,7 +3,14 @@
 // reason and nothing else (unknown fields are refused): nothing a client sends at approval time
 // can change what runs — the run executes from its stored parameters.
 import type { Context } from "hono";
-import { z } from "zod";
+import {
+  approvalCount,
+  approvalDetail,
+  approvalListQuery,
+  approvalPage,
+  decisionBody,
+  decisionResponse,
+} from "../api/approvals.ts";
 import type { DecisionInput, DecisionOutcome } from "../approval/approval-decision.ts";
 import type { Approvals } from "../approval/approvals.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -18,16 +25,6 @@ export interface ApprovalRoutesDeps {
   approvals: Approvals;
 }
 
-const listQuery = z
-  .object({
-    status: z.enum(["pending", "decided", "mine"]).default("pending"),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
-
-const reasonBody = z.object({ reason: z.string().max(2_000).optional() }).strict();
-
 // Where a decision came from, as the client declares it (the CLI sends `cli`). It only labels the
 // record; the rules are the same on every channel.
 const CHANNELS = new Set(["web", "cli", "api"]);
@@ -40,7 +37,8 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
       summary: "The approvals inbox: requests you may decide (pending), decided, or your own (mine)",
       tags: ["approvals"],
       auth: "principal",
-      query: listQuery,
+      query: approvalListQuery,
+      responses: { 200: { description: "A page of approval requests, newest first", schema: approvalPage } },
       async handler(c, { principal, query }) {
         return json(c, await deps.approvals.list(principal, query));
       },
@@ -53,6 +51,7 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
       summary: "Counts for the inbox badge: requests waiting for you, and your own pending requests",
       tags: ["approvals"],
       auth: "principal",
+      responses: { 200: { description: "The counts", schema: approvalCount } },
       async handler(c, { principal }) {
         return json(c, await deps.approvals.count(principal));
       },
@@ -64,6 +63,7 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
       summary: "One approval request with what a reviewer needs to decide, and whether you may",
       tags: ["approvals"],
       auth: "principal",
+      responses: { 200: { description: "The request", schema: approvalDetail } },
       async handler(c, { principal }) {
         return json(c, await deps.approvals.view(principal, c.req.param("id") ?? ""));
       },
@@ -80,7 +80,10 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
         summary,
         tags: ["approvals"],
         auth: "principal",
-        body: reasonBody,
+        body: decisionBody,
+        responses: {
+          200: { description: "The request after the decision, and its run", schema: decisionResponse },
+        },
         async handler(c, { principal, body }) {
           const outcome = await decide(decisionInput(c, principal, body.reason));
           if (!outcome.ok) return errorResponse(c, outcome.error);

@@ -4,6 +4,7 @@
 import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
+import { auditExportBody, auditPage, auditVerification } from "../api/audit.ts";
 import { auditAccessEvent } from "../audit/audit-access.ts";
 import { exportAudit, exportContentType } from "../audit/audit-export.ts";
 import { type AuditFilters, auditExportQuerySchema, auditSearchQuerySchema } from "../audit/audit-filter.ts";
@@ -81,6 +82,7 @@ export function auditRoutes(deps: AuditRoutesDeps) {
       tags: ["audit"],
       auth: "principal",
       query: auditSearchQuerySchema,
+      responses: { 200: { description: "A page of events, newest first", schema: auditPage } },
       async handler(c, { principal, query }) {
         const scope = await readableScope(deps, principal);
         const { limit, cursor, ...filters } = query;
@@ -109,6 +111,13 @@ export function auditRoutes(deps: AuditRoutesDeps) {
       tags: ["audit"],
       auth: "principal",
       query: auditExportQuerySchema,
+      responses: {
+        200: {
+          description: "The events as CSV or JSON Lines, oldest first",
+          schema: auditExportBody,
+          mediaTypes: ["text/csv", "application/x-ndjson"],
+        },
+      },
       async handler(c, { principal, query }) {
         const scope = await readableScope(deps, principal);
         const { format, ...filters } = query;
@@ -137,6 +146,7 @@ export function auditRoutes(deps: AuditRoutesDeps) {
       summary: "Recompute the audit chain and report OK or the first bad record",
       tags: ["audit"],
       auth: "principal",
+      responses: { 200: { description: "OK, or the first bad record", schema: auditVerification } },
       async handler(c, { principal }) {
         if (!(await deps.authorizer.holdsOnAll(principal, "audit"))) {
           throw new AirlockError(

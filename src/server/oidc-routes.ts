@@ -3,7 +3,7 @@
 // browser navigations (GET by the OAuth protocol), outside /api; the state row they create and
 // consume is protected by state, nonce, PKCE and a browser-binding cookie (identity/oidc-client.ts).
 import type { Context } from "hono";
-import { z } from "zod";
+import { oidcLoginQuery } from "../api/session.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { type OidcClient, type OidcIdentity, safeReturnTo } from "../identity/oidc-client.ts";
 import { auditOidcFailure, oidcSignIn } from "../identity/oidc-login.ts";
@@ -43,7 +43,7 @@ export function oidcRoutes(deps: OidcRoutesDeps) {
       summary: "Start single sign-on: redirects to the OpenID provider",
       tags: ["session"],
       auth: "public",
-      query: z.object({ returnTo: z.string().max(2_000).optional() }).strict(),
+      query: oidcLoginQuery,
       responses: { 302: { description: "To the provider's authorization endpoint" } },
       async handler(c, { query }) {
         const oidc = requireOidc();

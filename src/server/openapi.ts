@@ -1,27 +1,14 @@
 // /api/v1/openapi.json, generated from the same declarations that register the routes (route.ts)
-// and from each action's parameter schema. Actions appear only for a caller who may see them.
+// — their request and response schemas live in src/api/ — and from each action's parameter
+// schema. Actions appear only for a caller who may see them.
 import { z } from "zod";
+import { errorEnvelope } from "../api/common.ts";
+import { openApiDocument as documentSchema } from "../api/meta.ts";
+import { run } from "../api/runs.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { RouteDoc, RouteTable } from "./route.ts";
-
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message", "requestId"],
-      properties: {
-        code: { type: "string", examples: ["validation.failed"] },
-        message: { type: "string" },
-        requestId: { type: "string" },
-        details: { type: "object" },
-      },
-    },
-  },
-};
 
 export async function openApiDocument(options: {
   routes: readonly RouteDoc[];
@@ -85,7 +72,7 @@ export async function openApiDocument(options: {
           description: "Browser session; state-changing requests also need X-CSRF-Token",
         },
       },
-      schemas: { Error: errorSchema },
+      schemas: { Error: jsonSchema(errorEnvelope, "output"), Run: jsonSchema(run, "output") },
     },
     paths,
   };
@@ -102,25 +89,24 @@ function operation(route: RouteDoc): Record<string, unknown> {
         name,
         in: "query",
         required: !schema.safeParse(undefined).success,
-        schema: jsonSchema(schema),
+        schema: jsonSchema(schema, "input"),
       });
     }
   }
   if (route.path.endsWith("/runs") && route.method === "post") parameters.push(idempotencyHeader());
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
+    const schema = response.schema ? jsonSchema(response.schema, "output") : null;
+    const media = response.mediaTypes ?? ["application/json"];
     responses[status] = {
       description: response.description,
-      ...(response.schema
-        ? { content: { "application/json": { schema: jsonSchema(response.schema) } } }
-        : {}),
+      ...(schema ? { content: Object.fromEntries(media.map((type) => [type, { schema }])) } : {}),
     };
   }
   responses["4XX"] = {
     description: "Refused",
     content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
   };
-  if (Object.keys(route.responses).length === 0) responses["200"] = { description: "OK" };
   return {
     summary: route.summary,
     tags: route.tags,
@@ -129,7 +115,7 @@ function operation(route: RouteDoc): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: jsonSchema(route.body) } },
+            content: { "application/json": { schema: jsonSchema(route.body, "input") } },
           },
         }
       : {}),
@@ -140,9 +126,10 @@ function operation(route: RouteDoc): Record<string, unknown> {
 
 function runResponses() {
   const error = { content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  const body = { content: { "application/json": { schema: { $ref: "#/components/schemas/Run" } } } };
   return {
-    "200": { description: "The run succeeded; the body is the run with its (masked) result" },
-    "202": { description: "Waiting for approval or still executing; Location points at the run" },
+    "200": { description: "The run succeeded; the body is the run with its (masked) result", ...body },
+    "202": { description: "Waiting for approval or still executing; Location points at the run", ...body },
     "4XX": {
       description: "Refused (permission, validation, idempotency) or failed by a business rule",
       ...error,
@@ -161,14 +148,9 @@ function idempotencyHeader() {
   };
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  try {
-    return stripDialect(
-      z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
-    );
-  } catch {
-    return {};
-  }
+/** Requests are described as clients write them ("input"), responses as the server writes them. */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  return stripDialect(z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>);
 }
 
 function stripDialect(schema: Record<string, unknown>): Record<string, unknown> {
@@ -189,6 +171,7 @@ export function openApiRoute(deps: {
       summary: "This document",
       tags: ["meta"],
       auth: "public",
+      responses: { 200: { description: "The OpenAPI 3.1 document", schema: documentSchema } },
       async handler(c) {
         const document = await openApiDocument({
           routes: deps.table().docs,

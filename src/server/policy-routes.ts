@@ -1,6 +1,6 @@
 // Approval policies: their effective modes, the monitoring report, and mode changes by an
 // action's admin. The rules are in src/approval/policy-admin.ts; these routes translate HTTP.
-import { z } from "zod";
+import { modeBody, modeChange, policyList, policyReport, policyReportQuery } from "../api/policies.ts";
 import type { ApprovalDeps } from "../approval/approval-deps.ts";
 import { changePolicyMode, listPolicies, reportPolicies } from "../approval/policy-admin.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -8,24 +8,6 @@ import { json, type RouteTable } from "./route.ts";
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 731;
-
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
-
-const reportQuery = z
-  .object({
-    from: isoDate.optional().describe("Start of the period (inclusive); default: 30 days before `to`"),
-    to: isoDate.optional().describe("End of the period (exclusive); default: now"),
-    interval: z.enum(["day", "week", "month"]).default("week").describe("Size of the periods in `periods`"),
-  })
-  .strict();
-
-const modeBody = z
-  .object({
-    mode: z.enum(["enforce", "monitor"]),
-    reason: z.string().trim().min(3).max(2_000),
-    action: z.string().max(100).optional().describe("Needed only when several actions share the policy name"),
-  })
-  .strict();
 
 export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes">) {
   return (routes: RouteTable) => {
@@ -35,6 +17,7 @@ export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer"
       summary: "Approval policies of the actions you administer or audit, with their effective mode",
       tags: ["policies"],
       auth: "principal",
+      responses: { 200: { description: "The policies", schema: policyList } },
       async handler(c, { principal }) {
         return json(c, await listPolicies(deps, principal));
       },
@@ -46,7 +29,8 @@ export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer"
       summary: "Per policy and period: runs that would have been gated, and how gated requests ended",
       tags: ["policies"],
       auth: "principal",
-      query: reportQuery,
+      query: policyReportQuery,
+      responses: { 200: { description: "The report", schema: policyReport } },
       async handler(c, { principal, query }) {
         const to = query.to ? new Date(query.to) : new Date();
         const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
@@ -66,6 +50,9 @@ export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer"
       tags: ["policies"],
       auth: "principal",
       body: modeBody,
+      responses: {
+        200: { description: "The mode now in force, and whether it changed", schema: modeChange },
+      },
       async handler(c, { principal, body }) {
         const result = await changePolicyMode(deps, {
           principal,

@@ -1,13 +1,25 @@
 // A route declares, before its handler, who may call it, its query and body schemas, and its
-// responses. The declaration registers the Hono handler (parsing and refusing bad input with the
-// standard envelope) and feeds the OpenAPI document, so the two cannot drift apart.
+// responses (src/api/). The declaration registers the Hono handler (parsing and refusing bad input
+// with the standard envelope) and feeds the OpenAPI document, so the two cannot drift apart. With
+// `checkResponses` (tests), every answer is also checked against the response declared for its
+// status, so a schema that no longer tells the truth fails the suite instead of a client.
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { errorEnvelope } from "../api/common.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { AppEnv } from "./app-env.ts";
+import { refuse } from "./error-response.ts";
 import { readJson } from "./read-json.ts";
+
+/** One declared response. No schema: the response has no body (204, a redirect). */
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** A body that is not JSON (an export), by media type; `schema` then describes the text. */
+  mediaTypes?: string[];
+}
 
 export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -19,8 +31,8 @@ export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType 
   auth: "principal" | "public";
   query?: Q;
   body?: B;
-  /** Response schemas by status, for the OpenAPI document. */
-  responses?: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Every success status the route answers with, and its body's schema. Refusals share the error envelope. */
+  responses: Record<number, ResponseSpec>;
   bodyLimit?: number;
   handler: (
     c: Context<AppEnv>,
@@ -40,14 +52,16 @@ export interface RouteDoc {
   auth: "principal" | "public";
   query?: z.ZodType;
   body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, ResponseSpec>;
 }
 
 export class RouteTable {
   readonly docs: RouteDoc[] = [];
   private readonly app: Hono<AppEnv>;
-  constructor(app: Hono<AppEnv>) {
+  private readonly checkResponses: boolean;
+  constructor(app: Hono<AppEnv>, options: { checkResponses?: boolean } = {}) {
     this.app = app;
+    this.checkResponses = options.checkResponses ?? false;
   }
 
   add<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
@@ -61,7 +75,7 @@ export class RouteTable {
       auth: spec.auth,
       ...(spec.query ? { query: spec.query } : {}),
       ...(spec.body ? { body: spec.body } : {}),
-      responses: spec.responses ?? {},
+      responses: spec.responses,
     });
     this.app.on(spec.method.toUpperCase(), spec.path, async (c) => {
       const principal = c.get("principal");
@@ -82,9 +96,49 @@ export class RouteTable {
           throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
         body = parsed.data;
       }
-      return await spec.handler(c, { principal: principal!, query: query as never, body: body as never });
+      const response = await spec.handler(c, {
+        principal: principal!,
+        query: query as never,
+        body: body as never,
+      });
+      if (!this.checkResponses) return response;
+      const problem = await responseProblem(spec.responses, response);
+      if (problem === null) return response;
+      c.get("log").error(
+        { route: `${spec.method.toUpperCase()} ${spec.path}`, problem },
+        "response breaks its schema",
+      );
+      return refuse(c, "internal", `Response check: ${spec.method.toUpperCase()} ${spec.path}: ${problem}`);
     });
   }
+}
+
+/** What is wrong with a response against its declaration, or null. Reads a clone of the body. */
+export async function responseProblem(
+  responses: Record<number, ResponseSpec>,
+  response: Response,
+): Promise<string | null> {
+  const status = response.status;
+  const type = response.headers.get("content-type") ?? "";
+  const declared: ResponseSpec | undefined =
+    responses[status] ?? (status >= 400 ? { description: "Refused", schema: errorEnvelope } : undefined);
+  if (!declared) return `status ${status} is not declared`;
+  if (!declared.schema) {
+    const text = await response.clone().text();
+    return text === "" ? null : `status ${status} declares no body but has one`;
+  }
+  if (declared.mediaTypes) {
+    return declared.mediaTypes.some((media) => type.startsWith(media))
+      ? null
+      : `content type ${type} is not one of ${declared.mediaTypes.join(", ")}`;
+  }
+  if (!type.startsWith("application/json")) return `content type ${type} is not JSON`;
+  const parsed = declared.schema.safeParse(await response.clone().json());
+  if (parsed.success) return null;
+  return issuesOf(parsed.error)
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)
+    .join("; ");
 }
 
 export function issuesOf(error: z.ZodError) {

@@ -1,7 +1,7 @@
 // Signing in and out with a password, who am I, and which sign-in methods exist. The session
 // itself lives in PostgreSQL (identity/sessions.ts); the browser holds only a random cookie.
 import type { Context } from "hono";
-import { z } from "zod";
+import { loginBody, me, providers, sessionResponse } from "../api/session.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -59,29 +59,6 @@ export interface SessionRoutesDeps {
   web: WebSecurity;
   oidcEnabled: boolean;
 }
-
-const loginBody = z
-  .object({
-    email: z.string().trim().min(1).max(320),
-    // Bounded: argon2 of a megabyte-long "password" is a cheap way to burn our CPU.
-    password: z.string().min(1).max(1_024),
-  })
-  .strict();
-
-const userShape = z.object({
-  id: z.string(),
-  kind: z.enum(["human", "service"]),
-  name: z.string(),
-  email: z.string().nullable(),
-});
-
-const sessionResponse = z.object({
-  user: userShape,
-  groups: z.array(z.string()),
-  roles: z.array(z.string()),
-  csrfToken: z.string(),
-  session: z.object({ idleExpiresAt: z.string(), absoluteExpiresAt: z.string() }),
-});
 
 export async function describePrincipal(deps: SessionRoutesDeps, principal: Principal) {
   return {
@@ -179,6 +156,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
       summary: "Who you are, your groups and roles, what you may do, and (sessions) your CSRF token",
       tags: ["session"],
       auth: "principal",
+      responses: { 200: { description: "You", schema: me } },
       async handler(c, { principal }) {
         c.header("Cache-Control", "no-store");
         return json(c, {
@@ -196,6 +174,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
       summary: "How one may sign in here: password, and single sign-on when configured",
       tags: ["session"],
       auth: "public",
+      responses: { 200: { description: "The sign-in methods", schema: providers } },
       async handler(c) {
         return json(c, {
           password: true,

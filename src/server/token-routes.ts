@@ -3,13 +3,14 @@
 // that creates it; afterwards only its prefix is ever shown.
 import type { Context } from "hono";
 import type pg from "pg";
-import { z } from "zod";
+import { adminTokenQuery, createdToken, tokenBody, tokenList } from "../api/tokens.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { type ChangeContext, changeEvent } from "../identity/admin-change.ts";
 import { createApiToken, getToken, listTokens, revokeToken, type TokenView } from "../identity/api-tokens.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
+import { findServiceIdentity } from "../identity/service-identity.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import type { Database } from "../store/database.ts";
 import { inTransaction } from "../store/transaction.ts";
@@ -20,30 +21,6 @@ export interface TokenRoutesDeps {
   database: Database;
   authorizer: Authorizer;
 }
-
-export const tokenBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    expiresAt: z.iso
-      .datetime({ offset: true })
-      .nullable()
-      .optional()
-      .refine((v) => !v || Date.parse(v) > Date.now(), "The expiry must be in the future."),
-  })
-  .strict();
-
-const tokenShape = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  userId: z.string(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  expiresAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-  status: z.enum(["active", "expired", "revoked"]),
-});
 
 export function changeContext(c: Context<AppEnv>, actor: Principal): ChangeContext {
   return {
@@ -89,9 +66,7 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
       tags: ["tokens"],
       auth: "principal",
       body: tokenBody,
-      responses: {
-        201: { description: "The token, shown this once", schema: tokenShape.extend({ token: z.string() }) },
-      },
+      responses: { 201: { description: "The token, shown this once", schema: createdToken } },
       async handler(c, { principal, body }) {
         if (principal.kind !== "human")
           throw new AirlockError("permission.denied", "Tokens for service identities are created by admins.");
@@ -111,7 +86,7 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
       summary: "Your API tokens (prefix, name, dates; never the token)",
       tags: ["tokens"],
       auth: "principal",
-      responses: { 200: { description: "Your tokens", schema: z.object({ tokens: z.array(tokenShape) }) } },
+      responses: { 200: { description: "Your tokens", schema: tokenList } },
       async handler(c, { principal }) {
         return json(c, { tokens: await listTokens(pool, { userId: principal.id }) });
       },
@@ -153,7 +128,8 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
       summary: "Admin: every API token, or one user's (userId)",
       tags: ["admin"],
       auth: "principal",
-      query: z.object({ userId: z.string().max(100).optional() }).strict(),
+      query: adminTokenQuery,
+      responses: { 200: { description: "The tokens", schema: tokenList } },
       async handler(c, { principal, query }) {
         await requireWorkspaceAdmin(deps.authorizer, pool, {
           ...changeContext(c, principal),
@@ -170,17 +146,11 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
       tags: ["admin"],
       auth: "principal",
       body: tokenBody,
-      responses: {
-        201: { description: "The token, shown this once", schema: tokenShape.extend({ token: z.string() }) },
-      },
+      responses: { 201: { description: "The token, shown this once", schema: createdToken } },
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
-        const service = await pool.query<{ id: string; status: string }>(
-          "SELECT id, status FROM airlock.users WHERE id = $1 AND kind = 'service'",
-          [c.req.param("id") ?? ""],
-        );
-        const row = service.rows[0];
+        const row = await findServiceIdentity(pool, c.req.param("id") ?? "");
         if (!row) throw new AirlockError("admin.not_found", "There is no such service identity.");
         if (row.status !== "active")
           throw new AirlockError("admin.invalid", "This service identity is disabled; enable it first.");

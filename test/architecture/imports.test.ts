@@ -5,13 +5,27 @@ import { test } from "node:test";
 
 // The parts of Airlock and what each may import. Arrows point one way: from the SDK and the store
 // up through the domain (audit, identity, approval), the control layer, to the entry points
-// (server, runtime, cli). A module that needs something from above is in the wrong place.
+// (server, runtime, cli). A module that needs something from above is in the wrong place. `api`
+// (the HTTP contract: zod schemas of every request and response) imports nothing of ours, so the
+// server that answers and the web UI that asks share it, and the browser bundle stays free of Node.
 const BASE = ["ids", "errors", "sdk"];
 const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
-const UPPER = [...DOMAIN, "config", "audit", "identity", "approval", "engine", "runs", "control", "notify"];
+const UPPER = [
+  ...DOMAIN,
+  "api",
+  "config",
+  "audit",
+  "identity",
+  "approval",
+  "engine",
+  "runs",
+  "control",
+  "notify",
+];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
   errors: [],
+  api: [],
   pii: [],
   sdk: ["pii"],
   observe: ["ids"],
@@ -29,7 +43,7 @@ export const ALLOWED: Record<string, string[]> = {
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],
   cli: [...UPPER, "runbook", "server", "runtime"],
-  web: [],
+  web: ["api"],
 };
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -79,6 +93,15 @@ test("imports only point the allowed way", () => {
     }
   }
   assert.deepEqual(violations, []);
+});
+
+test("the HTTP contract (src/api/) imports only zod: the web bundle shares it, so no Node module", () => {
+  const outside = files(join(src, "api")).flatMap((file) =>
+    specifiers(file)
+      .filter((spec) => !spec.startsWith(".") && spec !== "zod")
+      .map((spec) => `${relative(root, file)} imports ${spec}`),
+  );
+  assert.deepEqual(outside, []);
 });
 
 test("workspaces (examples/) use only the public SDK", () => {

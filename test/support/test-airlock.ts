@@ -53,6 +53,8 @@ export async function startTestAirlock(
     workspace,
     databaseUrl: database.url,
     log,
+    // Every answer of every test is checked against its declared response schema (src/api/).
+    checkResponses: true,
     ...(options.racePoint ? { racePoint: options.racePoint } : {}),
   });
   return {

@@ -2,9 +2,28 @@
 // (and for whom), on what target, allowed by which grant, approved by whom and when, what
 // changed, and which request IDs to search the logs with — plus whether the run's audit events
 // still match their seals.
-import type pg from "pg";
-import { auditTrailOfRun } from "../audit/run-accountability.ts";
-import type { RunRow } from "../runs/run-store.ts";
+import type { Queryable } from "../store/queryable.ts";
+import { auditTrailOfRun } from "./run-accountability.ts";
+
+/** The facts of a run the answers start from (a row of airlock.runs; runs/run-store.ts's RunRow fits). */
+export interface AccountableRun {
+  id: string;
+  action: string;
+  action_version: string;
+  actor_id: string;
+  on_behalf_of: string | null;
+  channel: string;
+  target_type: string | null;
+  target_id: string | null;
+  reason: string | null;
+  authorized_by: unknown;
+  approval_request_id: string | null;
+  snapshot_before: unknown;
+  snapshot_after: unknown;
+  request_id: string;
+  execution_request_id?: string | null;
+  parent_request_id: string | null;
+}
 
 export interface Accountability {
   who: { actor: Person | null; onBehalfOf: string | null; channel: string };
@@ -42,7 +61,7 @@ interface Person {
   kind: string;
 }
 
-export async function accountabilityOf(db: Pick<pg.Pool, "query">, run: RunRow): Promise<Accountability> {
+export async function accountabilityOf(db: Queryable, run: AccountableRun): Promise<Accountability> {
   const [actor, approval, decisions, monitored, trail] = await Promise.all([
     db.query<Person>("SELECT id, name, email, kind FROM airlock.users WHERE id = $1", [run.actor_id]),
     run.approval_request_id

@@ -1,0 +1,133 @@
+// Approval requests: the inbox, one request's review page, and the decisions on it.
+import { z } from "zod";
+import { isoTime, jsonValue, personRef, reviewers, risk, target } from "./common.ts";
+import { run, runError, runStatus } from "./runs.ts";
+
+export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "cancelled", "expired"] as const;
+export const approvalStatus = z.enum(APPROVAL_STATUSES);
+
+export const approvalListQuery = z.strictObject({
+  status: z.enum(["pending", "decided", "mine"]).default("pending"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** The decision bodies take a reason and nothing else: what runs is what was stored. */
+export const decisionBody = z.strictObject({ reason: z.string().max(2_000).optional() });
+
+const maskedParams = z.record(z.string(), z.unknown()).nullable();
+
+export const approvalSummary = z.strictObject({
+  id: z.string(),
+  status: approvalStatus,
+  action: z.string(),
+  actionTitle: z.string().nullable(),
+  runId: z.string(),
+  runStatus,
+  requester: z.strictObject({ id: z.string(), name: z.string() }),
+  reason: z.string().nullable(),
+  target: target.nullable(),
+  params: maskedParams,
+  policies: z.array(z.strictObject({ name: z.string(), quorum: z.number().int() })),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  decidedAt: isoTime.nullable(),
+  myDecision: z
+    .strictObject({ decision: z.string(), reason: z.string().nullable(), decidedAt: isoTime })
+    .nullable(),
+  links: z.strictObject({ self: z.string(), run: z.string() }),
+});
+export type ApprovalSummary = z.output<typeof approvalSummary>;
+
+export const approvalPage = z.strictObject({
+  approvals: z.array(approvalSummary),
+  nextCursor: z.string().nullable(),
+});
+
+export const approvalCount = z.strictObject({ pending: z.number().int(), mine: z.number().int() });
+
+export const approvalDetail = z.strictObject({
+  id: z.string(),
+  status: approvalStatus,
+  action: z.strictObject({ name: z.string(), title: z.string(), version: z.string(), risk }),
+  requester: personRef,
+  reason: z.string().nullable(),
+  target: target.nullable(),
+  params: maskedParams,
+  policies: z.array(
+    z.strictObject({
+      name: z.string(),
+      because: z.string().nullable(),
+      reviewers,
+      quorum: z.number().int(),
+      approvals: z.number().int(),
+      satisfied: z.boolean(),
+    }),
+  ),
+  decisions: z.array(
+    z.strictObject({
+      reviewer: personRef,
+      decision: z.string(),
+      reason: z.string().nullable(),
+      channel: z.string(),
+      requestId: z.string().nullable(),
+      decidedAt: isoTime.nullable(),
+    }),
+  ),
+  createdAt: isoTime.nullable(),
+  expiresAt: isoTime.nullable(),
+  decidedAt: isoTime.nullable(),
+  run: z.strictObject({
+    id: z.string(),
+    status: runStatus,
+    requestId: z.string(),
+    executionRequestId: z.string().nullable(),
+    error: runError.nullable(),
+    result: jsonValue,
+    snapshotBefore: jsonValue,
+    snapshotAfter: jsonValue,
+    links: z.strictObject({ self: z.string() }),
+  }),
+  /** null: the action has no describe(); otherwise its current state or why it is unavailable. */
+  targetState: z
+    .union([
+      z.strictObject({ available: z.literal(true), state: jsonValue }),
+      z.strictObject({ available: z.literal(false), reason: z.string() }),
+    ])
+    .nullable(),
+  recentRuns: z.array(
+    z.strictObject({
+      id: z.string(),
+      action: z.string(),
+      status: runStatus,
+      actor: personRef,
+      params: maskedParams,
+      error: z.string().nullable(),
+      createdAt: isoTime.nullable(),
+      finishedAt: isoTime.nullable(),
+    }),
+  ),
+  canDecide: z.boolean(),
+  whyNot: runError.nullable(),
+  canCancel: z.boolean(),
+});
+export type ApprovalDetail = z.output<typeof approvalDetail>;
+
+export const decisionResponse = z.strictObject({
+  approval: z.strictObject({
+    id: z.string(),
+    status: approvalStatus,
+    decidedAt: isoTime.nullable(),
+    executionRequestId: z.string().nullable(),
+    quorum: z.array(
+      z.strictObject({
+        name: z.string(),
+        quorum: z.number().int(),
+        approvals: z.number().int(),
+        satisfied: z.boolean(),
+      }),
+    ),
+  }),
+  run,
+});
+export type DecisionResponse = z.output<typeof decisionResponse>;

@@ -1,0 +1,62 @@
+// The audit trail over HTTP: a page of events, and the verification report. (The search and
+// export query strings are parsed by src/audit/audit-filter.ts, which the CLI shares.)
+import { z } from "zod";
+import { isoTime, jsonValue } from "./common.ts";
+
+/** One audit event as read back; ids are strings (bigint), times ISO 8601 UTC with microseconds. */
+export const auditEvent = z.strictObject({
+  id: z.string(),
+  txid: z.string(),
+  occurredAt: isoTime,
+  type: z.string(),
+  outcome: z.string(),
+  actorId: z.string().nullable(),
+  actorKind: z.string().nullable(),
+  onBehalfOf: z.string().nullable(),
+  action: z.string().nullable(),
+  actionVersion: z.string().nullable(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  runId: z.string().nullable(),
+  approvalRequestId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  parentRequestId: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  reason: z.string().nullable(),
+  params: jsonValue,
+  data: jsonValue,
+  clientIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type AuditEvent = z.output<typeof auditEvent>;
+
+export const auditPage = z.strictObject({ events: z.array(auditEvent), nextCursor: z.string().nullable() });
+export type AuditPage = z.output<typeof auditPage>;
+
+export const auditVerification = z.discriminatedUnion("ok", [
+  z.strictObject({
+    ok: z.literal(true),
+    events: z.number().int(),
+    seals: z.number().int(),
+    unsealed: z.number().int(),
+    lastSeal: z.strictObject({ id: z.number().int(), root: z.string() }).nullable(),
+    ms: z.number(),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    problem: z.strictObject({
+      kind: z.enum(["edited", "deleted", "inserted", "reordered", "seal_broken", "signature_invalid"]),
+      sealId: z.number().int().nullable(),
+      eventId: z.string().nullable(),
+      detail: z.string(),
+    }),
+    events: z.number().int(),
+    seals: z.number().int(),
+    ms: z.number(),
+  }),
+]);
+export type AuditVerification = z.output<typeof auditVerification>;
+
+/** The export's body: CSV or JSON Lines text, streamed. */
+export const auditExportBody = z.string();

@@ -1,0 +1,145 @@
+// Runs: starting one (POST /api/v1/actions/{name}/runs), history, one run with its
+// accountability (the six questions), and revealing a masked value.
+import { z } from "zod";
+import { isoDateParam, isoTime, jsonValue, target } from "./common.ts";
+
+export const RUN_STATUSES = [
+  "pending_approval",
+  "approved",
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "rejected",
+  "expired",
+  "cancelled",
+] as const;
+export const runStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.output<typeof runStatus>;
+
+export const runBody = z.strictObject({
+  params: z.record(z.string(), z.unknown()).optional(),
+  reason: z.string().max(2_000).optional(),
+});
+
+export const runError = z.strictObject({ code: z.string(), message: z.string() });
+
+/** A run as everyone outside the server sees it: parameters and result masked by classification. */
+export const run = z.strictObject({
+  id: z.string(),
+  action: z.string(),
+  actionVersion: z.string(),
+  status: runStatus,
+  actorId: z.string(),
+  onBehalfOf: z.string().nullable(),
+  channel: z.string(),
+  target: target.nullable(),
+  params: z.record(z.string(), z.unknown()).nullable(),
+  reason: z.string().nullable(),
+  result: jsonValue,
+  error: runError.nullable(),
+  requestId: z.string(),
+  executionRequestId: z.string().nullable(),
+  parentRequestId: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  approvalRequestId: z.string().nullable(),
+  attempt: z.number().int(),
+  createdAt: isoTime,
+  queuedAt: isoTime.nullable(),
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  links: z.strictObject({ self: z.string() }),
+});
+export type Run = z.output<typeof run>;
+
+export const runListQuery = z.strictObject({
+  action: z.string().max(100).optional(),
+  actor: z.string().max(100).optional().describe('A user id, or "me"'),
+  status: runStatus.optional(),
+  targetType: z.string().max(100).optional(),
+  targetId: z.string().max(200).optional(),
+  from: isoDateParam.optional(),
+  to: isoDateParam.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type RunListQuery = z.output<typeof runListQuery>;
+
+export const runListItem = run.extend({ actorName: z.string().nullable() });
+export const runPage = z.strictObject({ runs: z.array(runListItem), nextCursor: z.string().nullable() });
+export type RunPage = z.output<typeof runPage>;
+
+const person = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  kind: z.string(),
+});
+export type Person = z.output<typeof person>;
+
+/** The six questions for one run: who, on what, allowed by which grant, approved by whom, what changed, which logs. */
+export const accountability = z.strictObject({
+  who: z.strictObject({ actor: person.nullable(), onBehalfOf: z.string().nullable(), channel: z.string() }),
+  target: z.strictObject({ action: z.string(), version: z.string(), target: target.nullable() }),
+  allowedBy: jsonValue.describe("The grant(s) that allowed the run, as recorded when it was authorized"),
+  approval: z.strictObject({
+    required: z.boolean(),
+    requestId: z.string().nullable(),
+    status: z.string().nullable(),
+    reason: z.string().nullable(),
+    policies: jsonValue,
+    decisions: z.array(
+      z.strictObject({
+        reviewer: person,
+        decision: z.string(),
+        reason: z.string().nullable(),
+        channel: z.string(),
+        at: isoTime,
+      }),
+    ),
+    wouldHaveRequired: z.array(z.strictObject({ policy: z.string(), because: z.string().nullable() })),
+  }),
+  changed: z.strictObject({
+    before: jsonValue,
+    after: jsonValue,
+    diff: z.array(z.strictObject({ path: z.string(), before: jsonValue, after: jsonValue })),
+  }),
+  requestIds: z.strictObject({
+    request: z.string(),
+    execution: z.string().nullable(),
+    parent: z.string().nullable(),
+  }),
+  audit: z.strictObject({
+    verified: z.boolean(),
+    events: z.array(
+      z.strictObject({
+        id: z.string(),
+        type: z.string(),
+        at: z.string(),
+        outcome: z.string(),
+        requestId: z.string().nullable(),
+        status: z.string(),
+        sealId: z.number().int().nullable(),
+      }),
+    ),
+  }),
+});
+export type Accountability = z.output<typeof accountability>;
+
+export const runDetail = run.extend({ accountability });
+export type RunDetail = z.output<typeof runDetail>;
+
+export const revealBody = z.strictObject({
+  path: z
+    .array(z.union([z.string().max(100), z.number().int().min(0)]))
+    .min(2)
+    .max(12)
+    .refine((p) => p[0] === "result" || p[0] === "params", 'The path starts with "result" or "params".'),
+  reason: z.string().max(1_000),
+});
+
+export const revealResponse = z.strictObject({
+  value: jsonValue,
+  piiClass: z.string(),
+  path: z.array(z.union([z.string(), z.number()])),
+});

@@ -1,0 +1,72 @@
+// Run history: the caller's own runs plus the runs of actions they oversee, newest first, with
+// optional filters and a keyset cursor over (created_at, id) — runs_created_idx serves the order.
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
+import type { RunStatus } from "./run-status.ts";
+import type { RunRow } from "./run-store.ts";
+
+export interface RunSearch {
+  /** Whose runs are always visible (the caller). */
+  viewerId: string;
+  /** Actions whose every run is visible (overseen: approve, audit or admin). */
+  overseen: readonly string[];
+  action?: string | undefined;
+  actorId?: string | undefined;
+  status?: RunStatus | undefined;
+  targetType?: string | undefined;
+  targetId?: string | undefined;
+  /** Inclusive, ISO 8601. */
+  from?: string | undefined;
+  /** Exclusive, ISO 8601. */
+  to?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export type RunSearchRow = RunRow & { actor_name: string | null };
+
+export async function searchRuns(
+  db: Queryable,
+  search: RunSearch,
+): Promise<{ rows: RunSearchRow[]; nextCursor: string | null }> {
+  const values: unknown[] = [search.viewerId, search.overseen];
+  const where = ["(r.actor_id = $1 OR r.action = ANY($2::text[]))"];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    where.push(sql.replace("?", `$${values.length}`));
+  };
+  if (search.action) add("r.action = ?", search.action);
+  if (search.actorId) add("r.actor_id = ?", search.actorId);
+  if (search.status) add("r.status = ?", search.status);
+  if (search.targetType) add("r.target_type = ?", search.targetType);
+  if (search.targetId) add("r.target_id = ?", search.targetId);
+  if (search.from) add("r.created_at >= ?::timestamptz", search.from);
+  if (search.to) add("r.created_at < ?::timestamptz", search.to);
+  if (search.cursor) {
+    const cursor = decodeCursor(search.cursor);
+    values.push(cursor.at, cursor.id);
+    where.push(`(r.created_at, r.id) < ($${values.length - 1}::timestamptz, $${values.length})`);
+  }
+  // One row more than asked says whether another page exists without a count(*).
+  values.push(search.limit + 1);
+  const result = await db.query<RunSearchRow>(
+    `SELECT r.*, u.name AS actor_name FROM airlock.runs r LEFT JOIN airlock.users u ON u.id = r.actor_id
+      WHERE ${where.join(" AND ")} ORDER BY r.created_at DESC, r.id DESC LIMIT $${values.length}`,
+    values,
+  );
+  const rows = result.rows.slice(0, search.limit);
+  const last = rows[rows.length - 1];
+  return { rows, nextCursor: result.rows.length > search.limit && last ? encodeCursor(last) : null };
+}
+
+function encodeCursor(row: RunRow): string {
+  return Buffer.from(`${new Date(row.created_at).toISOString()}|${row.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const [at, id] = text.split("|");
+  if (!at || !id || Number.isNaN(Date.parse(at)))
+    throw new AirlockError("request.invalid_query", "The cursor is not valid.");
+  return { at, id };
+}
