@@ -23,19 +23,13 @@ export function createControl(deps: ControlDeps): Control {
   return {
     deps,
     async submit(request, options = {}) {
-      const provisional = request.trace?.requestId ?? "";
-      const ctx = { request, deps, requestId: provisional };
-      const result = await runPipeline(ctx);
-      if (result.kind === "refused")
-        return { kind: "refused", error: result.error, requestId: ctx.requestId };
-      let run = result.run;
-      if (!result.replayed && run.status === "queued") {
-        const done = deps.waiter.wait(run.id, options.waitMs ?? deps.runWaitMs);
-        deps.engine.wake(RUN_QUEUE);
-        if (await done) run = (await getRun(deps.pool, run.id)) ?? run;
-        else run = (await getRun(deps.pool, run.id)) ?? run;
-      }
-      return { kind: "run", run, replayed: result.replayed, requestId: ctx.requestId };
+      const result = await runPipeline({ request, deps });
+      if (result.kind === "refused" || result.replayed || result.run.status !== "queued") return result;
+      const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs);
+      deps.engine.wake(RUN_QUEUE);
+      // Finished or not (then the answer is 202 with its current status), read the run again.
+      await done;
+      return { ...result, run: (await getRun(deps.pool, result.run.id)) ?? result.run };
     },
     async startWorkers(concurrency) {
       if (concurrency <= 0) return;

@@ -1,8 +1,11 @@
-// What flows through the control pipeline. Stages read what earlier stages established and add
-// their own part; a stage that refuses returns an AirlockError and the run ends there.
+// What flows through the control pipeline, and how a run through it ends. The context grows as
+// the run moves: each stage takes the context the stage before it made and passes a richer one on
+// (or ends the run with an outcome), so a stage can read only what every run reaching it has —
+// `validate` has an authorized principal, `record` has a transaction and what `execute` did.
 import type pg from "pg";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
+import type { Decision } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { TraceContext } from "../observe/request-id.ts";
 import type { NewRun, RunRow } from "../runs/run-store.ts";
@@ -34,40 +37,96 @@ export interface PolicyMatch {
   because: string | null;
 }
 
-export interface PipelineContext {
+// The contexts, in the order the stages make them.
+
+export interface Submitted {
   request: RunRequest;
   deps: ControlDeps;
+}
+export interface Authenticated extends Submitted {
+  principal: Principal;
+}
+export interface Resolved extends Authenticated {
+  action: CompiledAction;
+}
+export interface Identified extends Resolved {
+  /** The run's request ID: the inbound one, or a new one. */
   requestId: string;
-  principal?: Principal;
-  action?: CompiledAction;
-  /** The grant that allowed `run`. */
-  authorizedBy?: unknown;
-  params?: Record<string, unknown>;
-  paramsHash?: string;
-  idempotencyKey?: string;
+}
+export interface Authorized extends Identified {
+  /** The grant that allowed `run`, for the audit. */
+  authorizedBy: { grant: Decision["grant"]; roles: string[] };
+}
+export interface Validated extends Authorized {
+  params: Record<string, unknown>;
+}
+export interface Keyed extends Validated {
+  idempotencyKey: string;
+  paramsHash: string;
+}
+export interface Gated extends Keyed {
   /** Policies in enforce mode that apply: the run waits for approval. */
-  enforced?: PolicyMatch[];
+  enforced: PolicyMatch[];
   /** Policies in monitor mode that apply: recorded, not blocking. */
-  monitored?: PolicyMatch[];
-  runId?: string;
-  /** The transaction that creates the run and records it (opened by execute, closed by record). */
-  tx?: pg.PoolClient;
-  /** The run's final state once recorded. */
-  run?: RunRow;
-  /** An inline run between execute and record: its row is written once, by record, when it ends. */
-  inlineRun?: NewRun;
-  /** A replay of an earlier run with the same idempotency key. */
-  replayed?: RunRow;
-  /** Set by execute for inline runs: what the handler did. */
-  outcome?: HandlerOutcome;
-  approvalExpiresAt?: Date;
+  monitored: PolicyMatch[];
+}
+export interface InTransaction extends Gated {
+  tx: RunTransaction;
+}
+/** What `execute` did, in the run's transaction. */
+export type Executed = InTransaction &
+  (
+    | { execution: "held"; run: RunRow; approvalExpiresAt: Date }
+    | { execution: "queued"; run: RunRow }
+    /** An inline run's row does not exist yet: `record` writes it, once, in its final state. */
+    | { execution: "inline"; newRun: NewRun; outcome: HandlerOutcome }
+  );
+
+/**
+ * The run's transaction as the stages inside it see it. Only the `transaction` stage commits or
+ * rolls it back; BEGIN goes out with the first statements (one socket write, one round trip).
+ */
+export interface RunTransaction {
+  /** Sends BEGIN and `first`'s statements in one write; resolves to their results. */
+  begin<T extends readonly unknown[]>(
+    first: (client: pg.PoolClient) => T,
+  ): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+  /** The transaction's connection, once begun. */
+  readonly client: pg.PoolClient;
 }
 
-export type StageResult = { next: true } | { refuse: AirlockError } | { done: true };
+// How a run through the pipeline ends.
 
-export interface Stage {
-  name: string;
-  run(ctx: PipelineContext): Promise<StageResult>;
+/** An expected refusal: a catalogued error, nothing of the run kept but its audit. */
+export interface Refused {
+  kind: "refused";
+  error: AirlockError;
+  requestId: string;
 }
+/** The run as created, finished or replayed. */
+export interface Answered {
+  kind: "run";
+  run: RunRow;
+  replayed: boolean;
+  requestId: string;
+}
+/** Inside only: `execute` found the key claimed by a committed run; `idempotency` answers it. */
+export interface KeyTaken {
+  kind: "key_taken";
+}
+/** Inside only: what `record` writes; the `transaction` stage sends it in one write with COMMIT. */
+export interface Recorded {
+  kind: "recorded";
+  /** Issues its statements synchronously (so they share the COMMIT's write); the run's row. */
+  write(client: pg.PoolClient): Promise<RunRow>;
+}
+export type Outcome = Refused | Answered | KeyTaken | Recorded;
 
-export const NEXT: StageResult = { next: true };
+export type Next<Out> = (ctx: Out) => Promise<Outcome>;
+/** A stage passes a richer context to `next`, or ends the run with an outcome of its own. */
+export type Stage<In, Out> = (ctx: In, next: Next<Out>) => Promise<Outcome>;
+
+export function refuse(ctx: Submitted & { requestId?: string }, error: AirlockError): Refused {
+  // Before the request-ID stage, a refusal carries the inbound ID (or none).
+  return { kind: "refused", error, requestId: ctx.requestId ?? ctx.request.trace?.requestId ?? "" };
+}

@@ -5,6 +5,7 @@
 import { connect } from "node:net";
 import type pg from "pg";
 import { AirlockError } from "../errors/airlock-error.ts";
+import { issuesOf } from "../errors/issues.ts";
 import type { Log } from "../observe/logger.ts";
 import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
@@ -155,13 +156,7 @@ function validateOutput(
   if (parsed.success) return { ok: true, value: parsed.data ?? null };
   return {
     ok: false,
-    error: new AirlockError("handler.invalid_output", undefined, {
-      issues: parsed.error.issues.map((i) => ({
-        path: i.path.map(String),
-        code: i.code,
-        message: i.message,
-      })),
-    }),
+    error: new AirlockError("handler.invalid_output", undefined, { issues: issuesOf(parsed.error) }),
   };
 }
 

@@ -1,10 +1,9 @@
-import type { Queryable } from "../../audit/audit-writer.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
 import { paramsHash } from "../../runs/params-hash.ts";
 import { getRun } from "../../runs/run-store.ts";
-import { isValidKey, type StoredKey } from "../idempotency-store.ts";
-import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pipeline-context.ts";
+import { findKey, isValidKey, type StoredKey } from "../idempotency-store.ts";
+import { type Keyed, type Next, type Outcome, refuse, type Validated } from "../pipeline-context.ts";
 
 /**
  * Stage 6: Stripe's rules. Same key, same action and parameters → the first run's outcome,
@@ -12,40 +11,36 @@ import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pip
  * the first is still executing → `idempotency.in_progress`. Without a key, one is made for the
  * run (the handler always gets a key), but nothing can be replayed.
  *
- * This stage checks the key and fingerprints the request; it does not look the key up. `execute`
- * claims the key in the transaction that creates the run (a unique index settles races) and, when
- * the claim finds the key taken, answers with `replayOrRefuse` below. Looking up first would cost
+ * Before the rest of the run, this stage checks the key and fingerprints the request; it does not
+ * look the key up. `execute` claims the key in the transaction that creates the run (a unique
+ * index settles races). When the claim finds the key taken, the answer is made here, after the
+ * run's transaction has ended and its connection is back in the pool. Looking up first would cost
  * every request a round trip to save one on replays, which are rare.
  */
-export const idempotency: Stage = {
-  name: "idempotency",
-  async run(ctx) {
-    const { request, action, params } = ctx;
-    ctx.paramsHash = paramsHash(action!.name, params);
-    if (request.idempotencyKey === null) {
-      ctx.idempotencyKey = `auto:${newId("key")}`;
-      return NEXT;
-    }
-    if (!isValidKey(request.idempotencyKey)) return { refuse: new AirlockError("idempotency.key_invalid") };
-    ctx.idempotencyKey = request.idempotencyKey;
-    return NEXT;
-  },
-};
+export async function idempotency(ctx: Validated, next: Next<Keyed>): Promise<Outcome> {
+  const { request, action, params } = ctx;
+  let key: string;
+  if (request.idempotencyKey === null) key = `auto:${newId("key")}`;
+  else if (isValidKey(request.idempotencyKey)) key = request.idempotencyKey;
+  else return refuse(ctx, new AirlockError("idempotency.key_invalid"));
+  const keyed: Keyed = { ...ctx, paramsHash: paramsHash(action.name, params), idempotencyKey: key };
+  const outcome = await next(keyed);
+  if (outcome.kind !== "key_taken") return outcome;
+  // Another request with this key committed first: answer as it would have.
+  const stored = await findKey(ctx.deps.pool, ctx.principal.id, key);
+  if (!stored) return refuse(ctx, new AirlockError("idempotency.in_progress"));
+  return await replayOrRefuse(stored, keyed);
+}
 
 /** Answer a request whose key is already taken: the stored run, a mismatch, or in progress. */
-export async function replayOrRefuse(
-  db: Queryable,
-  stored: StoredKey,
-  ctx: PipelineContext,
-): Promise<StageResult> {
-  if (stored.action !== ctx.action!.name || stored.params_hash !== ctx.paramsHash) {
-    return { refuse: new AirlockError("idempotency.mismatch", undefined, { runId: stored.run_id }) };
+async function replayOrRefuse(stored: StoredKey, ctx: Keyed): Promise<Outcome> {
+  if (stored.action !== ctx.action.name || stored.params_hash !== ctx.paramsHash) {
+    return refuse(ctx, new AirlockError("idempotency.mismatch", undefined, { runId: stored.run_id }));
   }
-  const run = await getRun(db, stored.run_id);
-  if (!run) return { refuse: new AirlockError("idempotency.in_progress") };
+  const run = await getRun(ctx.deps.pool, stored.run_id);
+  if (!run) return refuse(ctx, new AirlockError("idempotency.in_progress"));
   if (run.status === "queued" || run.status === "running" || run.status === "approved") {
-    return { refuse: new AirlockError("idempotency.in_progress", undefined, { runId: run.id }) };
+    return refuse(ctx, new AirlockError("idempotency.in_progress", undefined, { runId: run.id }));
   }
-  ctx.replayed = run;
-  return { done: true };
+  return { kind: "run", run, replayed: true, requestId: ctx.requestId };
 }

@@ -1,121 +1,110 @@
 import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
 import { maskedResult, runEvent } from "../../runs/run-audit.ts";
-import { insertRun, type RunRow, runFields } from "../../runs/run-store.ts";
-import { sendTogether } from "../../store/send-together.ts";
-import { NEXT, type Stage } from "../pipeline-context.ts";
+import { insertRun, runFields } from "../../runs/run-store.ts";
+import type { Executed, Recorded } from "../pipeline-context.ts";
 
 /**
- * Stage 9: write the run's state and its audit events in the transaction that `execute` opened,
- * then commit. Either everything the run did (its effects, its status, its record) commits, or
+ * Stage 9, the last, in the run's transaction: the run's audit events (and an inline run's row,
+ * in the state its handler ended in), handed to the `transaction` stage, which writes them with
+ * COMMIT. Either everything the run did (its effects, its status, its record) commits, or
  * nothing does.
  */
-export const record: Stage = {
-  name: "record",
-  async run(ctx) {
-    const { tx, action, principal, request, inlineRun } = ctx;
-    // An inline run has no row yet: its audit events are built from what will be inserted.
-    const run = ctx.run ?? (inlineRun ? runFields(inlineRun) : undefined);
-    const status = ctx.run?.status ?? inlineRun?.status;
-    if (!tx || !run) return NEXT;
-    const client = {
-      clientIp: request.client.clientIp,
-      userAgent: request.client.userAgent,
-      actorKind: principal!.kind,
-    };
-    const events: AuditEventInput[] = [];
-    const grant = ctx.authorizedBy;
-    if (status === "pending_approval") {
-      events.push(
-        runEvent("run.requested", "pending", action!, run, {
-          ...client,
-          data: { authorizedBy: grant, channel: request.channel },
-        }),
-      );
-      events.push(
-        runEvent("approval.requested", "pending", action!, run, {
-          ...client,
-          data: {
-            expiresAt: ctx.approvalExpiresAt,
-            policies: (ctx.enforced ?? []).map((m) => ({
-              name: m.policy.name,
-              reviewers: m.policy.reviewers,
-              quorum: m.policy.quorum,
-              because: m.because,
-            })),
-          },
-        }),
-      );
-    } else {
-      events.push(
-        runEvent("run.requested", "info", action!, run, {
-          ...client,
-          data: { authorizedBy: grant, channel: request.channel },
-        }),
-      );
-    }
-    for (const match of ctx.monitored ?? []) {
-      events.push(
-        runEvent("policy.would_require_approval", "info", action!, run, {
-          ...client,
-          data: {
-            policy: match.policy.name,
-            reviewers: match.policy.reviewers,
-            quorum: match.policy.quorum,
-            because: match.because,
-          },
-        }),
-      );
-    }
-    const outcome = ctx.outcome;
-    let write: (() => Promise<RunRow | undefined>) | null = null;
-    if (inlineRun && outcome) {
-      const final = outcome.status;
-      write = () =>
-        insertRun(tx, inlineRun, {
-          status: final,
-          result: outcome.result,
-          errorCode: outcome.error?.code ?? null,
-          errorMessage: outcome.error?.message ?? null,
-          snapshotBefore: outcome.snapshotBefore,
-          snapshotAfter: outcome.snapshotAfter,
-        });
-      events.push(
-        runEvent(
-          final === "succeeded" ? "run.succeeded" : "run.failed",
-          final === "succeeded" ? "success" : "failure",
-          action!,
-          run,
-          {
-            ...client,
-            errorCode: outcome.error?.code ?? null,
-            data: {
-              before: outcome.snapshotBefore,
-              after: outcome.snapshotAfter,
-              result: final === "succeeded" ? maskedResult(action!, outcome.result) : undefined,
-              attempt: 1,
-              durationMs: Math.round(outcome.durationMs * 100) / 100,
-            },
-          },
-        ),
-      );
-      ctx.deps.metrics.runsFinished.inc({ action: action!.name, status: final });
-      ctx.deps.metrics.runDuration.observe({ action: action!.name }, outcome.durationMs / 1000);
-    } else if (inlineRun) {
-      throw new Error("an inline run reached record without its handler's outcome");
-    }
-    await ctx.deps.racePoint?.("record.before_commit");
-    // One round trip: an inline run's row (in its final state), the audit events and COMMIT,
-    // pipelined. A failure in either write aborts the transaction, and the COMMIT then rolls back.
-    const [written] = await Promise.all(
-      sendTogether(tx, () => [write?.(), appendAudit(tx, events), tx.query("COMMIT")] as const),
+export async function record(ctx: Executed): Promise<Recorded> {
+  const { action, principal, request } = ctx;
+  // An inline run has no row yet: its audit events are built from what will be inserted.
+  const run = ctx.execution === "inline" ? runFields(ctx.newRun) : ctx.run;
+  const client = {
+    clientIp: request.client.clientIp,
+    userAgent: request.client.userAgent,
+    actorKind: principal.kind,
+  };
+  const events: AuditEventInput[] = [];
+  const grant = ctx.authorizedBy;
+  if (ctx.execution === "held") {
+    events.push(
+      runEvent("run.requested", "pending", action, run, {
+        ...client,
+        data: { authorizedBy: grant, channel: request.channel },
+      }),
     );
-    tx.release();
-    ctx.tx = undefined;
-    if (written) {
-      ctx.run = written;
-      ctx.inlineRun = undefined;
-    }
-    return NEXT;
-  },
-};
+    events.push(
+      runEvent("approval.requested", "pending", action, run, {
+        ...client,
+        data: {
+          expiresAt: ctx.approvalExpiresAt,
+          policies: ctx.enforced.map((m) => ({
+            name: m.policy.name,
+            reviewers: m.policy.reviewers,
+            quorum: m.policy.quorum,
+            because: m.because,
+          })),
+        },
+      }),
+    );
+  } else {
+    events.push(
+      runEvent("run.requested", "info", action, run, {
+        ...client,
+        data: { authorizedBy: grant, channel: request.channel },
+      }),
+    );
+  }
+  for (const match of ctx.monitored) {
+    events.push(
+      runEvent("policy.would_require_approval", "info", action, run, {
+        ...client,
+        data: {
+          policy: match.policy.name,
+          reviewers: match.policy.reviewers,
+          quorum: match.policy.quorum,
+          because: match.because,
+        },
+      }),
+    );
+  }
+  if (ctx.execution !== "inline") {
+    const row = ctx.run;
+    return { kind: "recorded", write: (tx) => appendAudit(tx, events).then(() => row) };
+  }
+
+  const { newRun, outcome } = ctx;
+  const final = outcome.status;
+  events.push(
+    runEvent(
+      final === "succeeded" ? "run.succeeded" : "run.failed",
+      final === "succeeded" ? "success" : "failure",
+      action,
+      run,
+      {
+        ...client,
+        errorCode: outcome.error?.code ?? null,
+        data: {
+          before: outcome.snapshotBefore,
+          after: outcome.snapshotAfter,
+          result: final === "succeeded" ? maskedResult(action, outcome.result) : undefined,
+          attempt: 1,
+          durationMs: Math.round(outcome.durationMs * 100) / 100,
+        },
+      },
+    ),
+  );
+  ctx.deps.metrics.runsFinished.inc({ action: action.name, status: final });
+  ctx.deps.metrics.runDuration.observe({ action: action.name }, outcome.durationMs / 1000);
+  return {
+    kind: "recorded",
+    write(tx) {
+      // Both statements are issued before the first await: they share the COMMIT's write.
+      const inserted = insertRun(tx, newRun, {
+        status: final,
+        result: outcome.result,
+        errorCode: outcome.error?.code ?? null,
+        errorMessage: outcome.error?.message ?? null,
+        snapshotBefore: outcome.snapshotBefore,
+        snapshotAfter: outcome.snapshotAfter,
+      });
+      const audited = appendAudit(tx, events);
+      return Promise.all([inserted, audited]).then(([row]) => row);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { sendTogether } from "../../store/send-together.ts";
+import type { Gated, InTransaction, Next, Outcome, RunTransaction } from "../pipeline-context.ts";
+
+// How long a submit waits on another transaction holding the same idempotency key before
+// answering in_progress (an inline run holds it for its whole handler).
+const BEGIN = "BEGIN; SET LOCAL lock_timeout = '2s'";
+
+/**
+ * The run's transaction, in one scope: the stages after this one (`execute`, `record`) run
+ * inside it, and it is committed or rolled back here and nowhere else. It commits only when they
+ * end with a record to write; a refusal, a key taken by another run, or a throw rolls back
+ * everything the run did, the handler's effects included.
+ *
+ * Two writes carry its boundaries, to keep an inline run at three round trips
+ * (docs/benchmarks.md): BEGIN goes out with the first statements `execute` sends, and the
+ * record's statements go out with COMMIT.
+ */
+export async function transaction(ctx: Gated, next: Next<InTransaction>): Promise<Outcome> {
+  const client = await ctx.deps.pool.connect();
+  let begun = false;
+  let committed = false;
+  const tx: RunTransaction = {
+    begin(first) {
+      if (begun) throw new Error("the run's transaction has begun already");
+      begun = true;
+      const [began, statements] = sendTogether(client, () => [client.query(BEGIN), first(client)] as const);
+      return Promise.all([began, Promise.all(statements)]).then(([, results]) => results);
+    },
+    get client() {
+      if (!begun) throw new Error("the run's transaction has not begun");
+      return client;
+    },
+  };
+  try {
+    const outcome = await next({ ...ctx, tx });
+    if (outcome.kind !== "recorded") return outcome;
+    if (!begun) throw new Error("a run was recorded outside its transaction");
+    await ctx.deps.racePoint?.("record.before_commit");
+    // One round trip: the record's statements and COMMIT, pipelined. A failure in either write
+    // aborts the transaction, and the COMMIT then rolls back.
+    const [run] = await Promise.all(
+      sendTogether(client, () => [outcome.write(client), client.query("COMMIT")] as const),
+    );
+    committed = true;
+    return { kind: "run", run, replayed: false, requestId: ctx.requestId };
+  } finally {
+    let broken = false;
+    if (begun && !committed)
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+    client.release(broken);
+  }
+}
