@@ -1,5 +1,4 @@
 import { parseArgs } from "node:util";
-import { durationMs } from "../sdk/duration.ts";
 import { api, apiOptions, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { table } from "./users-command.ts";
@@ -9,9 +8,11 @@ const HELP = [
   "",
   "Your API tokens (for the CLI and scripts), through a running server.",
   "",
-  "  create --name N [--expires-in 30d | --expires-at ISO-8601]   a new token, shown once",
-  "  list [--all]                                                 your tokens (--all: everyone's, admins)",
-  "  revoke <token id>                                            stops it on the next request",
+  "  list [--all]        your tokens (--all: everyone's, admins)",
+  "  revoke <token id>   stops it on the next request",
+  "",
+  "New tokens are created in the web UI (your name's menu → API tokens): a token cannot mint",
+  "tokens, or a leaked or expiring token could outlive itself.",
   "",
   "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
   "  --token    an API token to act with (default: $AIRLOCK_TOKEN)",
@@ -32,9 +33,13 @@ interface TokenRow {
 
 export const tokensCommand: Command = {
   name: "tokens",
-  summary: "Manage your API tokens: airlock tokens create|list|revoke",
+  summary: "Your API tokens: airlock tokens list|revoke",
   help: HELP,
   async run(args, io) {
+    if (args[0] === "create")
+      throw new UsageError(
+        "tokens are created in the web UI (your name's menu → API tokens), not with a token; see airlock tokens --help",
+      );
     let parsed: ReturnType<typeof parse>;
     try {
       parsed = parse(args);
@@ -46,21 +51,6 @@ export const tokensCommand: Command = {
     const options = apiOptions(values, io.env);
     const show = responsePrinter(io, values.json);
     switch (sub) {
-      case "create": {
-        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        if (!values.name) throw new UsageError("create needs --name (what the token is for)");
-        const response = await api(options, "POST", "/api/v1/tokens", {
-          body: { name: values.name, expiresAt: expiry(values["expires-in"], values["expires-at"]) },
-        });
-        return show(response, () => {
-          const token = response.body as TokenRow;
-          io.out(token.token!);
-          io.err(
-            `Token ${token.id} (${token.name})${token.expiresAt ? `, expires ${token.expiresAt}` : ", no expiry"}. ` +
-              "It is shown only now: store it somewhere safe.",
-          );
-        });
-      }
       case "list": {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
         const response = await api(options, "GET", values.all ? "/api/v1/admin/tokens" : "/api/v1/tokens");
@@ -102,24 +92,10 @@ function parse(args: string[]) {
     args,
     allowPositionals: true,
     options: {
-      name: { type: "string" },
-      "expires-in": { type: "string" },
-      "expires-at": { type: "string" },
       all: { type: "boolean" },
       json: { type: "boolean" },
       server: { type: "string" },
       token: { type: "string" },
     },
   });
-}
-
-function expiry(expiresIn: string | undefined, expiresAt: string | undefined): string | null {
-  if (expiresIn && expiresAt) throw new UsageError("give --expires-in or --expires-at, not both");
-  if (expiresAt) return expiresAt;
-  if (!expiresIn) return null;
-  try {
-    return new Date(Date.now() + durationMs(expiresIn as Parameters<typeof durationMs>[0])).toISOString();
-  } catch (error) {
-    throw new UsageError(`--expires-in: ${(error as Error).message}`);
-  }
 }

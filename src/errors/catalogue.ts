@@ -27,6 +27,11 @@ export const CATALOGUE = {
 
   // API tokens
   "token.not_found": { status: 404, message: "There is no such API token, or it is not yours." },
+  "token.session_required": {
+    status: 403,
+    message:
+      "API tokens are created by a person signed in (web UI: your name's menu → API tokens), not with an API token.",
+  },
 
   // authorization
   "permission.denied": { status: 403, message: "You do not have permission to do this." },

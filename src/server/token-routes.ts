@@ -22,6 +22,15 @@ export interface TokenRoutesDeps {
   authorizer: Authorizer;
 }
 
+/**
+ * Minting needs a person signed in to the web UI (session cookie; the CSRF token is checked when
+ * the session is resolved). A token minting tokens would let a credential outlive itself: the
+ * child keeps working after the parent expires or is revoked.
+ */
+function requireSession(principal: Principal): void {
+  if (principal.via !== "session") throw new AirlockError("token.session_required");
+}
+
 export function changeContext(c: Context<AppEnv>, actor: Principal): ChangeContext {
   return {
     actor,
@@ -62,12 +71,13 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
     routes.add({
       method: "post",
       path: "/api/v1/tokens",
-      summary: "Create an API token for yourself (shown once)",
+      summary: "Create an API token for yourself (shown once); needs a signed-in session, not a token",
       tags: ["tokens"],
       auth: "principal",
       body: tokenBody,
       responses: { 201: { description: "The token, shown this once", schema: createdToken } },
       async handler(c, { principal, body }) {
+        requireSession(principal);
         if (principal.kind !== "human")
           throw new AirlockError("permission.denied", "Tokens for service identities are created by admins.");
         const token = await issueToken(pool, changeContext(c, principal), {
@@ -142,12 +152,13 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
     routes.add({
       method: "post",
       path: "/api/v1/admin/services/:id/tokens",
-      summary: "Admin: create an API token for a service identity (shown once)",
+      summary: "Admin: create an API token for a service identity (shown once); needs a signed-in session",
       tags: ["admin"],
       auth: "principal",
       body: tokenBody,
       responses: { 201: { description: "The token, shown this once", schema: createdToken } },
       async handler(c, { principal, body }) {
+        requireSession(principal);
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
         const row = await findServiceIdentity(pool, c.req.param("id") ?? "");

@@ -112,12 +112,14 @@ describe("CSRF on cookie-authenticated requests", () => {
 
   test("bearer-token requests are exempt (a browser never attaches them by itself)", async () => {
     const user = await createUser(pool(), { groups: ["support"] });
-    const res = await t.post(
-      "/api/v1/tokens",
-      { name: "script" },
-      { ...user.headers, origin: "https://evil.example" },
-    );
-    assert.equal(res.status, 201);
+    const own = (await pool().query("SELECT id FROM airlock.api_tokens WHERE user_id = $1", [user.id]))
+      .rows[0];
+    // A state-changing request (a token revoking itself) from another origin, with no CSRF token.
+    const res = await t.request(`/api/v1/tokens/${own.id}`, {
+      method: "DELETE",
+      headers: { ...user.headers, origin: "https://evil.example" },
+    });
+    assert.equal(res.status, 204);
   });
 
   test("sign-in from another origin is refused (login CSRF)", async () => {
@@ -172,7 +174,9 @@ describe("no state change on GET", () => {
     const run = await (
       await t.post("/api/v1/actions/issue_credit/runs", { params: {} }, operator.headers)
     ).json();
-    const token = await (await t.post("/api/v1/tokens", { name: "seen" }, admin.headers)).json();
+    const token = await (
+      await adminBrowser.request("/api/v1/tokens", { method: "POST", body: JSON.stringify({ name: "seen" }) })
+    ).json();
     const group = (await pool().query("SELECT id FROM airlock.groups LIMIT 1")).rows[0].id;
     const ids: Record<string, string> = { id: run.id, name: "issue_credit", userId: admin.id };
     const byPrefix: [RegExp, string][] = [

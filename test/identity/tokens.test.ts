@@ -10,6 +10,7 @@ let t: TestAirlock;
 let admin: TestUser;
 let browser: Browser;
 let owner: { id: string; email: string; password: string };
+let adminBrowser: Browser;
 
 before(async () => {
   t = await startTestAirlock({ workspace: demoLikeWorkspace });
@@ -17,6 +18,9 @@ before(async () => {
   owner = await createPasswordUser(t.airlock.database.pool, { groups: ["support"] });
   browser = new Browser(t);
   await browser.login(owner.email, owner.password);
+  const adminUser = await createPasswordUser(t.airlock.database.pool, { groups: ["admins"] });
+  adminBrowser = new Browser(t);
+  await adminBrowser.login(adminUser.email, adminUser.password);
 });
 after(async () => {
   await t.close();
@@ -157,20 +161,18 @@ describe("API tokens", () => {
         "SELECT id FROM airlock.users WHERE kind = 'service' AND name = 'nightly-fraud-check'",
       )
     ).rows[0];
-    const refused = await t.post(
-      `/api/v1/admin/services/${service.id}/tokens`,
-      { name: "x" },
-      {
-        authorization: `Bearer ${(await create("not admin")).body.token}`,
-      },
-    );
+    // Not an admin: refused (in a session, so that it is the permission that refuses).
+    const refused = await browser.request(`/api/v1/admin/services/${service.id}/tokens`, {
+      method: "POST",
+      body: JSON.stringify({ name: "x" }),
+    });
     assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).error.code, "permission.denied");
 
-    const res = await t.post(
-      `/api/v1/admin/services/${service.id}/tokens`,
-      { name: "scheduler" },
-      admin.headers,
-    );
+    const res = await adminBrowser.request(`/api/v1/admin/services/${service.id}/tokens`, {
+      method: "POST",
+      body: JSON.stringify({ name: "scheduler" }),
+    });
     const body = await res.json();
     assert.equal(res.status, 201, JSON.stringify(body));
     assert.equal(body.userId, service.id);
@@ -184,7 +186,10 @@ describe("API tokens", () => {
     // Admins see every token; a human id is not a service.
     const all = await (await t.request("/api/v1/admin/tokens", { headers: admin.headers })).json();
     assert.ok(all.tokens.some((x: { id: string }) => x.id === body.id));
-    const human = await t.post(`/api/v1/admin/services/${owner.id}/tokens`, { name: "x" }, admin.headers);
+    const human = await adminBrowser.request(`/api/v1/admin/services/${owner.id}/tokens`, {
+      method: "POST",
+      body: JSON.stringify({ name: "x" }),
+    });
     assert.equal(human.status, 404);
   });
 
@@ -194,5 +199,56 @@ describe("API tokens", () => {
       assert.equal(res.status, 401, authorization);
       assert.equal((await res.json()).error.code, "auth.token_invalid");
     }
+  });
+});
+
+// A token that could mint tokens would let a leaked or short-lived credential outlive itself: the
+// child would keep working after the parent expired or was revoked. Minting needs a person signed
+// in (session cookie and CSRF token), as on GitHub.
+describe("minting a token needs an interactive session", () => {
+  test("a bearer token cannot create a token for itself, nor (an admin's) for a service; nothing is stored", async () => {
+    const parent = await create("parent");
+    const count = async () =>
+      (await pool().query("SELECT count(*)::int AS n FROM airlock.api_tokens")).rows[0].n;
+    const before = await count();
+    const refused = await t.post("/api/v1/tokens", { name: "child" }, bearer(parent.body.token));
+    const body = await refused.json();
+    assert.equal(refused.status, 403, JSON.stringify(body));
+    assert.equal(body.error.code, "token.session_required");
+    assert.match(body.error.message, /signed in/);
+    assert.equal(body.error.requestId, refused.headers.get("x-request-id"));
+
+    const service = (
+      await pool().query(
+        "SELECT id FROM airlock.users WHERE kind = 'service' AND name = 'nightly-fraud-check'",
+      )
+    ).rows[0];
+    const byAdminToken = await t.post(
+      `/api/v1/admin/services/${service.id}/tokens`,
+      { name: "svc" },
+      admin.headers,
+    );
+    assert.equal(byAdminToken.status, 403);
+    assert.equal((await byAdminToken.json()).error.code, "token.session_required");
+    assert.equal(await count(), before, "no token was created");
+  });
+
+  test("a token minted in a session works, and stops on the next request once revoked or expired", async () => {
+    const revoked = await create("session-minted");
+    assert.equal(revoked.res.status, 201);
+    assert.equal((await t.request("/api/v1/me", { headers: bearer(revoked.body.token) })).status, 200);
+    assert.equal(
+      (await browser.request(`/api/v1/tokens/${revoked.body.id}`, { method: "DELETE" })).status,
+      204,
+    );
+    assert.equal((await t.request("/api/v1/me", { headers: bearer(revoked.body.token) })).status, 401);
+
+    const expiring = await create("expiring", new Date(Date.now() + 3_600_000).toISOString());
+    assert.equal((await t.request("/api/v1/me", { headers: bearer(expiring.body.token) })).status, 200);
+    await pool().query(
+      "UPDATE airlock.api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1",
+      [expiring.body.id],
+    );
+    assert.equal((await t.request("/api/v1/me", { headers: bearer(expiring.body.token) })).status, 401);
   });
 });
