@@ -12,6 +12,7 @@
 import pg from "pg";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import { watchOutage } from "../store/connection-loss.ts";
 import { appConnectionOptions } from "../store/database.ts";
 import type { Queryable } from "./audit-writer.ts";
 import { type ChainEvent, streamChain } from "./chain-reader.ts";
@@ -71,6 +72,8 @@ export function createSealer(options: SealerOptions): Sealer {
   let running = false;
   let timer: NodeJS.Timeout | null = null;
   let failures = 0;
+  // A database restart fails the sealer's passes until it is back: said once, not once a pass.
+  const outage = watchOutage(log, "audit sealer");
   // A single connection runs one transaction at a time: passes queue behind each other.
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -92,7 +95,7 @@ export function createSealer(options: SealerOptions): Sealer {
     }
     // A lost connection also lost the lock; the next pass reconnects and asks again.
     client.on("error", (error) => {
-      log.warn({ err: error }, "audit sealer connection lost");
+      if (!outage.failed(error)) log.warn({ err: error }, "audit sealer connection lost");
       drop();
     });
     return client;
@@ -222,13 +225,17 @@ export function createSealer(options: SealerOptions): Sealer {
     try {
       const result = await sealOnce();
       failures = 0;
+      outage.succeeded();
       // A full batch means a backlog: go again at once rather than let the lag grow.
       if (result.sealed >= batchSize) delay = 0;
     } catch (error) {
       failures++;
-      log.error({ err: error, failures }, "audit sealer pass failed");
+      const unreachable = outage.failed(error);
+      if (!unreachable) log.error({ err: error, failures }, "audit sealer pass failed");
       drop();
-      delay = Math.min(intervalMs * 2 ** failures, 30_000);
+      // Back off; while the database is merely out of reach, look again within 5 s so sealing
+      // resumes soon after it returns.
+      delay = Math.min(intervalMs * 2 ** failures, unreachable ? 5_000 : 30_000);
     }
     schedule(delay);
   }

@@ -19,6 +19,7 @@
 // NOTIFY that pg-boss's listener turns into a fetch in other processes.
 import { PgBoss } from "pg-boss";
 import type { Log } from "../observe/logger.ts";
+import { watchOutage } from "../store/connection-loss.ts";
 
 export const ENGINE_SCHEMA = "pgboss";
 
@@ -124,7 +125,28 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     reindex: false,
     persistWarnings: false,
   });
-  boss.on("error", (error) => options.log.error({ err: error }, "job engine error"));
+  // pg-boss reconnects by itself (its pool, its LISTEN connection, its loops retry); during a
+  // database restart every loop reports each failed pass. Said once per outage instead, and the
+  // end of it once a probe gets through.
+  const outage = watchOutage(options.log, "job engine");
+  let probe: NodeJS.Timeout | null = null;
+  boss.on("error", (error) => {
+    if (!outage.failed(error)) {
+      options.log.error({ err: error }, "job engine error");
+      return;
+    }
+    probe ??= setInterval(() => {
+      boss
+        .getDb()
+        .executeSql("SELECT 1")
+        .then(() => {
+          outage.succeeded();
+          if (probe) clearInterval(probe);
+          probe = null;
+        })
+        .catch(() => {});
+    }, 1_000).unref();
+  });
   boss.on("warning", (warning) => options.log.warn({ warning: warning.message }, "job engine warning"));
   await boss.start();
   const workers = new Map<string, string[]>();
@@ -192,6 +214,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       return (response.affected ?? 0) > 0;
     },
     async stop() {
+      if (probe) clearInterval(probe);
+      probe = null;
       await boss.stop({ graceful: true, timeout: 15_000, close: true });
     },
   };

@@ -84,11 +84,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
   const metrics = createMetrics({ defaultMetrics: true });
-  const database = openDatabase({
-    url: options.databaseUrl,
-    max: config.poolSize,
-    onIdleError: (error) => log.warn({ err: error }, "idle database connection failed"),
-  });
+  const database = openDatabase({ url: options.databaseUrl, max: config.poolSize, log });
   const migrationSources = migrationSourcesFor(workspace);
   const closers: (() => Promise<void>)[] = [() => database.close()];
 

@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { ErrorCode } from "../errors/catalogue.ts";
+import { isConnectionLoss } from "../store/connection-loss.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export function errorResponse(c: Context<AppEnv>, error: AirlockError): Response {
@@ -24,15 +25,9 @@ export function refuse(
 
 export function unexpectedErrorResponse(c: Context<AppEnv>, error: unknown): Response {
   if (error instanceof AirlockError) return errorResponse(c, error);
-  const pgCode = (error as { code?: string } | null)?.code;
-  // Connection-level failures mean the database is unreachable, not that we have a bug.
-  if (
-    pgCode === "ECONNREFUSED" ||
-    pgCode === "57P01" ||
-    pgCode === "57P03" ||
-    pgCode === "08006" ||
-    pgCode === "08001"
-  ) {
+  // The database out of reach (restarting, failing over) is not a bug of ours: the client may
+  // retry, with the same idempotency key, and gets exactly one effect (test/reliability).
+  if (isConnectionLoss(error)) {
     c.get("log")?.warn({ err: error }, "database unavailable");
     return refuse(c, "service.unavailable");
   }

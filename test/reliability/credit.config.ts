@@ -1,0 +1,1 @@
+export { creditWorkspace as default } from "./credit-workspace.ts";
