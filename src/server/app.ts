@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { traceContextFrom } from "../observe/request-id.ts";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
 import { refuse, unexpectedErrorResponse } from "./error-response.ts";
 import { RouteTable } from "./route.ts";
@@ -44,6 +45,11 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
     c.set("principal", null);
     c.set("authError", null);
     try {
+      const unstorable = unstorableTextIn(c.req.url);
+      if (unstorable) {
+        c.res = refuse(c, "request.invalid_text", UNSTORABLE_TEXT_MESSAGE, { in: unstorable });
+        return;
+      }
       await next();
     } finally {
       c.header("X-Request-Id", trace.requestId);
@@ -77,4 +83,30 @@ function clientIp(request: Request, env: unknown, trustProxy: boolean): string |
   }
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? null;
+}
+
+/**
+ * Where the decoded path or query carries text PostgreSQL cannot store (storable-text.ts), before
+ * any route can hand it to a query (`GET /api/v1/runs/run_%00` was a 500). Only percent-decoding
+ * can produce such text in a URL, so a URL without `%` costs one `includes`.
+ */
+export function unstorableTextIn(url: string): "path" | "query" | null {
+  if (!url.includes("%")) return null;
+  const parsed = new URL(url);
+  for (const segment of parsed.pathname.split("/")) {
+    if (!isStorableText(decodeOrRaw(segment))) return "path";
+  }
+  for (const [name, value] of parsed.searchParams) {
+    if (!isStorableText(name) || !isStorableText(value)) return "query";
+  }
+  return null;
+}
+
+/** As the router decodes: an invalid escape (e.g. an encoded lone surrogate) stays as it was. */
+function decodeOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
