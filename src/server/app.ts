@@ -2,11 +2,13 @@
 // route groups, each mounted by its own module. No server is started here; tests call
 // `app.request()` on the result, `serve.ts` puts it on a socket.
 import { Hono } from "hono";
+import { trustedProxies } from "../config/trusted-proxies.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { traceContextFrom } from "../observe/request-id.ts";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
+import { clientAddress } from "./client-address.ts";
 import { refuse, unexpectedErrorResponse } from "./error-response.ts";
 import { RouteTable } from "./route.ts";
 
@@ -22,14 +24,15 @@ export interface AppOptions {
   plain?: Middleware[];
   /** Declared API routes (route.ts), which also feed the OpenAPI document. */
   routes: RouteGroup[];
-  /** Trust X-Forwarded-For for the client IP (behind a known proxy only). */
-  trustProxy?: boolean;
+  /** Proxies whose forwarding headers name the client (none: the peer address is the client). */
+  trustedProxies?: readonly string[];
 }
 
 export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: RouteTable } {
   const app = new Hono<AppEnv>();
   const table = new RouteTable(app);
   const { log, metrics } = options;
+  const proxies = trustedProxies(options.trustedProxies ?? []);
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -40,7 +43,7 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
     c.set("trace", trace);
     c.set("requestId", trace.requestId);
     c.set("log", log.child({ requestId: trace.requestId }));
-    c.set("clientIp", clientIp(c.req.raw, c.env, options.trustProxy ?? false));
+    c.set("clientIp", clientAddress(peerAddress(c.env), c.req.raw.headers, proxies));
     c.set("userAgent", c.req.header("user-agent")?.slice(0, 512) ?? null);
     c.set("principal", null);
     c.set("authError", null);
@@ -76,11 +79,7 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
   return { app, table };
 }
 
-function clientIp(request: Request, env: unknown, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for");
-    if (forwarded) return forwarded.split(",")[0]!.trim().slice(0, 64);
-  }
+function peerAddress(env: unknown): string | null {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? null;
 }
