@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { StartupError } from "../errors/startup-error.ts";
+import { parseTrustedProxies } from "./trusted-proxies.ts";
 
 const flag = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"])
@@ -17,8 +18,23 @@ const schema = z.object({
     .optional(),
   PORT: port.default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
-  /** Behind a reverse proxy: take the client IP from X-Forwarded-For (for audit and login limits). */
-  AIRLOCK_TRUST_PROXY: flag.default(false),
+  /** Reverse proxies (IPs, CIDRs) whose X-Forwarded-For / Forwarded name the client; none by default. */
+  AIRLOCK_TRUSTED_PROXIES: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseTrustedProxies(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default([]),
+  /** Replaced by AIRLOCK_TRUSTED_PROXIES: trusting every client's X-Forwarded-For was the hole. */
+  AIRLOCK_TRUST_PROXY: z
+    .string()
+    .refine(() => false, "was replaced by AIRLOCK_TRUSTED_PROXIES (the addresses of your proxies); unset it")
+    .optional(),
   AIRLOCK_DATA_DIR: z.string().min(1).default(".airlock"),
   AIRLOCK_PG_PORT: port.optional(),
   AIRLOCK_CONFIG: z.string().min(1).default("airlock.config.ts"),
@@ -53,7 +69,8 @@ export interface Config {
   databaseUrl: string | null;
   port: number;
   host: string;
-  trustProxy: boolean;
+  /** Entries of AIRLOCK_TRUSTED_PROXIES (IPs and CIDRs), validated. */
+  trustedProxies: string[];
   dataDir: string;
   embeddedPgPort: number | null;
   workspacePath: string;
@@ -91,7 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     databaseUrl: e.DATABASE_URL ?? null,
     port: e.PORT,
     host: e.HOST,
-    trustProxy: e.AIRLOCK_TRUST_PROXY,
+    trustedProxies: e.AIRLOCK_TRUSTED_PROXIES,
     dataDir: resolve(cwd, e.AIRLOCK_DATA_DIR),
     embeddedPgPort: e.AIRLOCK_PG_PORT ?? null,
     workspacePath: resolve(cwd, e.AIRLOCK_CONFIG),

@@ -9,6 +9,10 @@ export const CATALOGUE = {
   "request.too_large": { status: 413, message: "The request body is too large." },
   "request.invalid_header": { status: 400, message: "A request header is not valid." },
   "request.invalid_query": { status: 400, message: "The query parameters are not valid." },
+  "request.invalid_text": {
+    status: 400,
+    message: "The request contains text that cannot be stored (a NUL character or a lone UTF-16 surrogate).",
+  },
   "request.not_found": { status: 404, message: "There is nothing at this address." },
   "request.method_not_allowed": { status: 405, message: "This address does not accept that method." },
   "request.rate_limited": { status: 429, message: "Too many requests; wait a moment and try again." },

@@ -6,6 +6,7 @@
 // (password spraying across many accounts). An attempt is counted *before* the password is
 // checked: the check takes ~50 ms of argon2, and counting after it would let a burst of
 // concurrent guesses all pass the "not yet locked" test. A success refunds the attempt.
+import { isIP } from "node:net";
 import type { Queryable } from "../audit/audit-writer.ts";
 
 export interface ThrottleRule {
@@ -41,8 +42,27 @@ export function throttleKeys(
 ): ThrottleKey[] {
   const keys: ThrottleKey[] = [{ scope: "account", key: accountKey(email), rule: policy.account }];
   // Requests without a peer address (in-process calls) have no IP to count against.
-  if (clientIp) keys.push({ scope: "ip", key: `ip:${clientIp}`, rule: policy.ip });
+  if (clientIp) keys.push({ scope: "ip", key: `ip:${clientBlock(clientIp)}`, rule: policy.ip });
   return keys;
+}
+
+/**
+ * What the per-IP limit counts against: an IPv4 address, or an IPv6 address's /64. Every IPv6
+ * client can rotate through the 2^64 addresses of its own network; counting each one apart would
+ * let it spray past the limit.
+ */
+export function clientBlock(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 export function accountKey(email: string): string {

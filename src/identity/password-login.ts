@@ -82,7 +82,12 @@ export async function passwordLogin(
     // a locked client must not be able to grow the audit trail at request speed.
     if (admission.lockedBy.scope === "account")
       await appendAudit(pool, [failed("auth.locked", { lockedUntil: admission.lockedUntil })]);
-    throw new AirlockError("auth.locked");
+    const lockMs = admission.lockedUntil
+      ? admission.lockedUntil.getTime() - Date.now()
+      : admission.lockedBy.rule.lockMs;
+    throw new AirlockError("auth.locked", undefined, {
+      retryAfterSeconds: Math.max(1, Math.ceil(lockMs / 1000)),
+    });
   }
 
   const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password);

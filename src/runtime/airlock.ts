@@ -156,7 +156,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     const created = createApp({
       log,
       metrics,
-      trustProxy: config.trustProxy,
+      trustedProxies: config.trustedProxies,
       checkResponses: options.checkResponses ?? false,
       middleware: [authMiddleware(identity.authenticate)],
       // The UI answers every GET outside /api, /auth and health (SPA fallback); see web-routes.ts.

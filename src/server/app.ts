@@ -2,10 +2,13 @@
 // route groups, each mounted by its own module. No server is started here; tests call
 // `app.request()` on the result, `serve.ts` puts it on a socket.
 import { Hono } from "hono";
+import { trustedProxies } from "../config/trusted-proxies.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { traceContextFrom } from "../observe/request-id.ts";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
+import { clientAddress } from "./client-address.ts";
 import { refuse, unexpectedErrorResponse } from "./error-response.ts";
 import { RouteTable } from "./route.ts";
 
@@ -21,8 +24,8 @@ export interface AppOptions {
   plain?: Middleware[];
   /** Declared API routes (route.ts), which also feed the OpenAPI document. */
   routes: RouteGroup[];
-  /** Trust X-Forwarded-For for the client IP (behind a known proxy only). */
-  trustProxy?: boolean;
+  /** Proxies whose forwarding headers name the client (none: the peer address is the client). */
+  trustedProxies?: readonly string[];
   /**
    * Check every declared route's answer against its response schema; a mismatch answers 500 and
    * logs why. On in tests, off in production (it reads each body twice).
@@ -34,6 +37,7 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
   const app = new Hono<AppEnv>();
   const table = new RouteTable(app, { checkResponses: options.checkResponses ?? false });
   const { log, metrics } = options;
+  const proxies = trustedProxies(options.trustedProxies ?? []);
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -44,11 +48,16 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
     c.set("trace", trace);
     c.set("requestId", trace.requestId);
     c.set("log", log.child({ requestId: trace.requestId }));
-    c.set("clientIp", clientIp(c.req.raw, c.env, options.trustProxy ?? false));
+    c.set("clientIp", clientAddress(peerAddress(c.env), c.req.raw.headers, proxies));
     c.set("userAgent", c.req.header("user-agent")?.slice(0, 512) ?? null);
     c.set("principal", null);
     c.set("authError", null);
     try {
+      const unstorable = unstorableTextIn(c.req.url);
+      if (unstorable) {
+        c.res = refuse(c, "request.invalid_text", UNSTORABLE_TEXT_MESSAGE, { in: unstorable });
+        return;
+      }
       await next();
     } finally {
       c.header("X-Request-Id", trace.requestId);
@@ -75,11 +84,33 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
   return { app, table };
 }
 
-function clientIp(request: Request, env: unknown, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for");
-    if (forwarded) return forwarded.split(",")[0]!.trim().slice(0, 64);
-  }
+function peerAddress(env: unknown): string | null {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? null;
+}
+
+/**
+ * Where the decoded path or query carries text PostgreSQL cannot store (storable-text.ts), before
+ * any route can hand it to a query (`GET /api/v1/runs/run_%00` was a 500). Only percent-decoding
+ * can produce such text in a URL, so a URL without `%` costs one `includes`.
+ */
+export function unstorableTextIn(url: string): "path" | "query" | null {
+  if (!url.includes("%")) return null;
+  const parsed = new URL(url);
+  for (const segment of parsed.pathname.split("/")) {
+    if (!isStorableText(decodeOrRaw(segment))) return "path";
+  }
+  for (const [name, value] of parsed.searchParams) {
+    if (!isStorableText(name) || !isStorableText(value)) return "query";
+  }
+  return null;
+}
+
+/** As the router decodes: an invalid escape (e.g. an encoded lone surrogate) stays as it was. */
+function decodeOrRaw(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

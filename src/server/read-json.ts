@@ -3,7 +3,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { AirlockError } from "../errors/airlock-error.ts";
-import { nulIssues } from "../store/storable-text.ts";
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextIssues } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export const DEFAULT_BODY_LIMIT = 256 * 1024;
@@ -40,11 +40,9 @@ export async function readJson(c: Context<AppEnv>, limit = DEFAULT_BODY_LIMIT): 
   } catch {
     throw new AirlockError("request.malformed_json");
   }
-  const issues = nulIssues(value);
-  if (issues.length > 0)
-    throw new AirlockError("validation.failed", "Some values contain characters that cannot be stored.", {
-      issues,
-    });
+  // Refused here, for every route, before any handler can carry the text to the database.
+  const issues = unstorableTextIssues(value);
+  if (issues.length > 0) throw new AirlockError("request.invalid_text", UNSTORABLE_TEXT_MESSAGE, { issues });
   return value;
 }
 

@@ -85,18 +85,18 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
         if (!originAllowed(c.req.header("origin"), expectedOrigin(c, deps.web)))
           throw new AirlockError("auth.csrf_failed", "Cross-origin sign-in is not allowed.");
         const client = { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") };
-        // Behind a proxy that is not trusted (createApp's trustProxy), every client shares the
-        // proxy's address: an IP limit would let one attacker lock everyone out. The account
-        // limit still applies; the IP limit applies to direct connections.
-        const viaProxy =
-          c.req.header("x-forwarded-for") !== undefined || c.req.header("forwarded") !== undefined;
         const { user, session } = await passwordLogin(pool, {
           email: body.email,
           password: body.password,
           client,
-          throttleIp: viaProxy ? null : client.clientIp,
+          // The peer, or the client a trusted proxy names (app.ts): never a header anyone can write.
+          throttleIp: client.clientIp,
           requestId: c.get("requestId"),
           previousCookie: readCookie(c.req.header("cookie") ?? null, deps.web.sessionCookie),
+        }).catch((error: unknown) => {
+          const retryAfter = error instanceof AirlockError ? error.details?.retryAfterSeconds : undefined;
+          if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
+          throw error;
         });
         const principal = (await loadPrincipal(pool, user.id, "session"))!;
         setCookie(

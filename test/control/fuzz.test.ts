@@ -119,3 +119,54 @@ test("thousands of generated requests to POST /api/v1/actions/{name}/runs: no 5x
   const lines = t.logText().split("\n");
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), "every log line is one JSON object");
 });
+
+// Text PostgreSQL cannot store — NUL, and a UTF-16 surrogate without its partner — anywhere in a
+// request: the path, the query, a body's values and keys. Both were 500s; now the edge refuses
+// them with 400 request.invalid_text.
+const unstorable = fc.constantFrom("\u0000", "\ud800", "\udbff", "\udc00", "\udfff", "x\ud83d", "\udcb3y");
+const withUnstorable = fc.tuple(text, unstorable, text).map(([a, b, c]) => a + b + c);
+// Percent-encoding cannot carry a lone surrogate (it has no UTF-8 form), so paths and queries get NUL.
+const urlPart = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }))
+  .map(([a, b]) => `${encodeURIComponent(a)}%00${encodeURIComponent(b)}`);
+const unstorableRequest: fc.Arbitrary<{ method: string; url: string; body?: string }> = fc.oneof(
+  urlPart.map((p) => ({ method: "GET", url: `/api/v1/runs/run_${p}` })),
+  fc
+    .tuple(fc.constantFrom("action", "actor", "status", "targetId", "cursor", "q"), urlPart)
+    .map(([name, p]) => ({ method: "GET", url: `/api/v1/runs?${name}=${p}` })),
+  urlPart.map((p) => ({ method: "DELETE", url: `/api/v1/tokens/${p}` })),
+  urlPart.map((p) => ({ method: "POST", url: `/api/v1/approvals/${p}/approve`, body: "{}" })),
+  urlPart.map((p) => ({ method: "GET", url: `/api/v1/audit?actor=${p}` })),
+  fc
+    .record({ params: fc.record({ text: withUnstorable }) })
+    .map((b) => ({ method: "POST", url: "/api/v1/actions/echo/runs", body: JSON.stringify(b) })),
+  fc
+    .record({ params: fc.dictionary(withUnstorable, value, { minKeys: 1, maxKeys: 3 }) })
+    .map((b) => ({ method: "POST", url: "/api/v1/actions/echo/runs", body: JSON.stringify(b) })),
+  fc
+    .record({ params: fc.record({ text }), reason: withUnstorable })
+    .map((b) => ({ method: "POST", url: "/api/v1/actions/credit_inline/runs", body: JSON.stringify(b) })),
+);
+
+test("generated requests with NUL or a lone surrogate in path, query or body: 400 request.invalid_text, never 5xx", async () => {
+  const runsBefore = (await t.airlock.database.pool.query("SELECT count(*)::int AS n FROM airlock.runs"))
+    .rows[0].n;
+  await fc.assert(
+    fc.asyncProperty(unstorableRequest, async (request) => {
+      const headers: Record<string, string> = { authorization: operator.headers.authorization! };
+      if (request.body !== undefined) headers["content-type"] = "application/json";
+      const res = await t.request(request.url, { method: request.method, headers, body: request.body });
+      const raw = await res.text();
+      const what = `${request.method} ${request.url} ${JSON.stringify(request.body ?? "").slice(0, 200)}`;
+      assert.ok(res.status < 500, `${res.status} for ${what}: ${raw.slice(0, 300)}`);
+      assert.equal(res.status, 400, `${what}: ${raw.slice(0, 300)}`);
+      const json = JSON.parse(raw);
+      assert.equal(json.error.code, "request.invalid_text", what);
+      assert.equal(json.error.requestId, res.headers.get("x-request-id"));
+    }),
+    { numRuns: 1000 },
+  );
+  const runsAfter = (await t.airlock.database.pool.query("SELECT count(*)::int AS n FROM airlock.runs"))
+    .rows[0].n;
+  assert.equal(runsAfter, runsBefore, "nothing ran");
+});
