@@ -72,7 +72,7 @@ export async function verifyRange(db: pg.ClientBase, options: RangeOptions): Pro
     const matcher = createMatcher(seals, state, options.keys, options.anchor);
     // The LIMIT (what the seals say the range holds, plus one so an inserted row still shows) is
     // also what keeps PostgreSQL on the (txid, id) index: without it, at ~10M events it planned a
-    // parallel sequential scan and sort of the whole table for every chunk (issue 10).
+    // parallel sequential scan and sort of the whole table for every chunk.
     const expected = seals.reduce((n, seal) => n + Number(seal.eventCount), 0);
     await streamChain(
       db,

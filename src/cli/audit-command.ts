@@ -8,8 +8,7 @@ import { loadConfig } from "../config/config.ts";
 import { createLogger } from "../observe/logger.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { api, apiOptions, describeError } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
-import type { CliIo } from "./main.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
 const FILTERS = [
   "actor",

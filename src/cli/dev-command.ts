@@ -5,8 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Command, UsageError } from "./command.ts";
-import type { CliIo } from "./main.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
 const VITE_CONFIG = fileURLToPath(new URL("../web/vite.config.ts", import.meta.url));

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
@@ -14,6 +14,8 @@ import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
 import { workerCommand } from "./worker-command.ts";
+
+export type { CliIo };
 
 const COMMANDS: Command[] = [
   startCommand,
@@ -88,12 +90,6 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.err(`airlock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
-}
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  env: Record<string, string | undefined>;
 }
 
 function defaultIo(): CliIo {

@@ -7,8 +7,7 @@ import { seedDemoData } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { listen } from "../server/serve.ts";
-import { type Command, UsageError } from "./command.ts";
-import type { CliIo } from "./main.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 import { buildWebIfStale } from "./web-build.ts";
 
 const OPTIONS = { port: { type: "string" }, host: { type: "string" } } as const;

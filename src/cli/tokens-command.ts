@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { api, apiOptions, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
-import { table } from "./users-command.ts";
+import { table } from "./text-table.ts";
 
 const HELP = [
   "Usage: airlock tokens <subcommand> [options] [--server URL] [--token TOKEN] [--json]",

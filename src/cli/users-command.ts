@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
+import { table } from "./text-table.ts";
 
 const HELP = [
   "Usage: airlock users <subcommand> [options] [--server URL] [--token TOKEN] [--json]",
@@ -201,14 +202,4 @@ async function readPassword(): Promise<string> {
     .replace(/\r?\n$/, "");
   if (!password) throw new UsageError("--password-stdin read nothing; pipe the password in");
   return password;
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
 }

@@ -3,7 +3,7 @@
 // out of the server's memory, and the check costs one directory walk when nothing changed.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { CliIo } from "./main.ts";
+import type { CliIo } from "./command.ts";
 
 const BUILD_SCRIPT = fileURLToPath(new URL("../web/build.ts", import.meta.url));
 

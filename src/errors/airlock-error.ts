@@ -1,4 +1,10 @@
-import { CATALOGUE, type ErrorCode } from "./catalogue.ts";
+import { CATALOGUE, type ErrorCode, isCatalogued } from "./catalogue.ts";
+
+/**
+ * A refusal raised by an action handler (`ActionError`): the action names the code, so these are
+ * not in the catalogue; they all answer with the status of `domain.refused`.
+ */
+export type DomainErrorCode = `domain.${string}`;
 
 /** One issue of a failed validation, in zod's shape. */
 export interface Issue {
@@ -23,23 +29,22 @@ export interface ErrorBody {
  * layer turns it into the envelope.
  */
 export class AirlockError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | DomainErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
-    super(message ?? CATALOGUE[code].message);
+  constructor(code: ErrorCode | DomainErrorCode, message?: string, details?: Record<string, unknown>) {
+    const entry = CATALOGUE[isCatalogued(code) ? code : "domain.refused"];
+    super(message ?? entry.message);
     this.name = "AirlockError";
     this.code = code;
-    this.status = CATALOGUE[code].status;
+    this.status = entry.status;
     this.details = details;
   }
 
   /** A domain refusal raised by an action handler, e.g. `domain.insufficient_funds`. */
   static domain(code: string, message: string, details?: Record<string, unknown>): AirlockError {
-    const error = new AirlockError("domain.refused", message, details);
-    (error as { code: string }).code = `domain.${code}`;
-    return error;
+    return new AirlockError(`domain.${code}`, message, details);
   }
 
   toBody(requestId: string): ErrorBody {

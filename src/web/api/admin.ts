@@ -1,4 +1,4 @@
-// Admin (issue 5 and 6): users, groups and memberships, grants, API tokens, policy modes.
+// Admin: users, groups and memberships, grants, API tokens, policy modes.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useApi } from "./context.ts";
 import type { Reviewers } from "./types.ts";

@@ -1,4 +1,4 @@
-// The approvals inbox (issue 6): lists, the badge count, one request, and the decisions.
+// The approvals inbox: lists, the badge count, one request, and the decisions.
 import { useQuery } from "@tanstack/react-query";
 import { useApi } from "./context.ts";
 import { type ApiClient, ApiError } from "./http.ts";

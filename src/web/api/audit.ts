@@ -1,4 +1,4 @@
-// The audit trail (issue 4): search, export links, integrity verification.
+// The audit trail: search, export links, integrity verification.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useApi } from "./context.ts";
 import { type Query, withQuery } from "./http.ts";

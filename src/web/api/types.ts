@@ -131,11 +131,11 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
   links: { self: string };
-  /** Issue 4: the six questions answered from the audit trail, when the server provides them. */
+  /** The six questions answered from the audit trail, when the server provides them. */
   accountability?: Accountability;
 }
 
-/** GET /api/v1/runs/:id → `accountability` (issue 4): the six questions, from the server. */
+/** GET /api/v1/runs/:id → `accountability`: the six questions, from the server. */
 export interface Accountability {
   who?: { actor?: PersonRef | null; onBehalfOf?: PersonRef | string | null; channel?: string | null } | null;
   target?: { action?: string; version?: string; target?: { type: string; id: string } | null } | null;
