@@ -126,13 +126,12 @@ describe("the run's transaction", () => {
       },
     });
     alice = await createUser(t.airlock.database.pool, { groups: ["operators"] });
-    const counted = new WeakSet<pg.PoolClient>();
     t.airlock.database.pool.on("acquire", (client) => {
       const writes: string[] = [];
       checkouts.push(writes);
       const socket = (client as unknown as { connection: { stream: SocketInternals } }).connection.stream;
-      if (!counted.has(client)) {
-        counted.add(client);
+      // Each connection's socket is wrapped once; its writes go to its current checkout.
+      if (!writesOf.has(client)) {
         const write = socket._write.bind(socket);
         const writev = socket._writev?.bind(socket);
         socket._write = (chunk, encoding, callback) => {
@@ -145,15 +144,15 @@ describe("the run's transaction", () => {
             writev(chunks, callback);
           };
       }
-      owner.set(client, writes);
+      writesOf.set(client, writes);
     });
   });
   after(async () => {
     await t.close();
   });
 
-  const owner = new WeakMap<pg.PoolClient, string[]>();
-  const current = (client: pg.PoolClient) => owner.get(client) ?? [];
+  const writesOf = new WeakMap<pg.PoolClient, string[]>();
+  const current = (client: pg.PoolClient) => writesOf.get(client) ?? [];
 
   /** The writes of the one checkout that began a transaction during `fn`. */
   async function transactionWrites(fn: () => Promise<void>): Promise<string[]> {
