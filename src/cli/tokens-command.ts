@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import { durationMs } from "../sdk/duration.ts";
 import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -35,13 +34,7 @@ export const tokensCommand: Command = {
   summary: "Manage your API tokens: airlock tokens create|list|revoke",
   help: HELP,
   async run(args, io) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     const [sub, ...rest] = positionals;
     const options = apiOptions(values, io.env);
     const show = responsePrinter(io, values.json);
@@ -98,7 +91,7 @@ export const tokensCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {
