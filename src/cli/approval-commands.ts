@@ -1,9 +1,8 @@
 // `airlock approve|reject|approvals`: the approvals inbox and decisions, through the HTTP API with
 // the caller's token. The server applies every rule (no self-approval, reviewers only, quorum);
 // the CLI has no way around them and sends nothing but the decision and its reason.
-import { parseArgs } from "node:util";
 import { api, apiOptions, describeError } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const CONNECTION_HELP = [
   "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
@@ -12,22 +11,18 @@ const CONNECTION_HELP = [
 ];
 
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        reason: { type: "string" },
-        status: { type: "string" },
-        limit: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      reason: { type: "string" },
+      status: { type: "string" },
+      limit: { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
 }
 
 const decision = (verb: "approve" | "reject", summary: string, reasonRequired: boolean): Command => ({

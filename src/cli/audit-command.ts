@@ -1,14 +1,13 @@
 // `airlock audit search|export|verify|keygen`. Search, export and verify go through the API (the
 // same permissions, and each read audited). `verify --direct` reads the database itself — for an
 // auditor checking the chain independently of a running server.
-import { parseArgs } from "node:util";
 import { generateSigningKeyPair, parseSigningKey } from "../audit/seal-key.ts";
 import { verifyAudit } from "../audit/verify.ts";
 import { loadConfig } from "../config/config.ts";
 import { createLogger } from "../observe/logger.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { api, apiOptions, describeError } from "./api-client.ts";
-import { type CliIo, type Command, UsageError } from "./command.ts";
+import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const FILTERS = [
   "actor",
@@ -75,14 +74,10 @@ function parse(args: string[], extra: Record<string, { type: "string" | "boolean
     ...extra,
   };
   for (const f of FILTERS) options[f] = { type: "string" };
-  try {
-    return parseArgs({ args, options, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs({ args, options, allowPositionals: false }).values as Record<
+    string,
+    string | boolean | undefined
+  >;
 }
 
 function query(

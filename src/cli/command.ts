@@ -1,5 +1,6 @@
 // What every `airlock` subcommand is: a name, its help, and a run over its arguments with the
 // process's streams and environment passed in (tests pass their own).
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 /** Where a command writes and what environment it reads. */
 export interface CliIo {
@@ -17,3 +18,12 @@ export interface Command {
 
 /** A mistake in how the command was called: exit 2 with the message. */
 export class UsageError extends Error {}
+
+/** node:util's parseArgs; what it rejects (an unknown flag, a missing value) is a usage mistake. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
@@ -6,7 +5,7 @@ import { migrationSourcesFor } from "../runtime/airlock.ts";
 import { resetDemoData } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 export const demoCommand: Command = {
   name: "demo",
@@ -21,12 +20,7 @@ export const demoCommand: Command = {
     "AIRLOCK_DEMO=1 is set explicitly.",
   ].join("\n"),
   async run(args, io) {
-    let positionals: string[];
-    try {
-      ({ positionals } = parseArgs({ args, options: {}, allowPositionals: true }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { positionals } = parseCommandArgs({ args, options: {}, allowPositionals: true });
     if (positionals.length !== 1 || positionals[0] !== "reset") {
       throw new UsageError("expected `airlock demo reset`");
     }

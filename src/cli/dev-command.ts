@@ -4,8 +4,7 @@
 // /auth to it, so the browser sees one origin (cookies, CSRF origin checks) as in production.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { type CliIo, type Command, UsageError } from "./command.ts";
+import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
 const VITE_CONFIG = fileURLToPath(new URL("../web/vite.config.ts", import.meta.url));
@@ -52,12 +51,7 @@ export const devCommand: Command = {
     "Needs the dev dependencies (Vite). See docs/ui.md.",
   ].join("\n"),
   async run(args: string[], io: CliIo): Promise<number> {
-    let values: { port?: string; host?: string; "api-port"?: string; "no-watch"?: boolean };
-    try {
-      ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: false });
     const port = portOf(values.port ?? io.env.PORT, 3000, "--port");
     const apiPort = portOf(values["api-port"], port + 1, "--api-port");
     const host = values.host ?? io.env.HOST ?? "localhost";

@@ -1,11 +1,10 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
 import { migrationSourcesFor } from "../runtime/airlock.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs } from "./command.ts";
 
 export const migrateCommand: Command = {
   name: "migrate",
@@ -18,11 +17,7 @@ export const migrateCommand: Command = {
     "embedded PostgreSQL when it is unset.",
   ].join("\n"),
   async run(args, io) {
-    try {
-      parseArgs({ args, options: {}, allowPositionals: false });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    parseCommandArgs({ args, options: {}, allowPositionals: false });
     const config = loadConfig(io.env);
     const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
     const workspace = await loadWorkspace(config.workspacePath);

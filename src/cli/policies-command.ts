@@ -1,9 +1,8 @@
 // `airlock policies [list|report|mode]`: approval policies with their effective mode, the
 // monitoring report, and mode changes — through the HTTP API, with the same permissions
 // (admin or audit on the action to read; admin to change a mode, which is audited).
-import { parseArgs } from "node:util";
 import { api, apiOptions, describeError } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const HELP = [
   "Usage: airlock policies [list] [--json]",
@@ -40,13 +39,7 @@ export const policiesCommand: Command = {
   summary: "Approval policies: list, monitoring report, mode changes",
   help: HELP,
   async run(args, io) {
-    let parsed: ReturnType<typeof parsePoliciesArgs>;
-    try {
-      parsed = parsePoliciesArgs(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parsePoliciesArgs(args);
     const sub = positionals[0] ?? "list";
     const options = apiOptions(values, io.env);
     let response: Awaited<ReturnType<typeof api>>;
@@ -125,7 +118,7 @@ function reportLines(p: ReportRow): string[] {
 }
 
 function parsePoliciesArgs(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

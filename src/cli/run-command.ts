@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
 import { api, apiOptions, describeError } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 export const runCommand: Command = {
   name: "run",
@@ -22,13 +21,7 @@ export const runCommand: Command = {
     "or still running; the run ID is printed).",
   ].join("\n"),
   async run(args, io) {
-    let parsed: ReturnType<typeof parseRunArgs>;
-    try {
-      parsed = parseRunArgs(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseRunArgs(args);
     const name = positionals[0];
     if (!name || positionals.length > 1)
       throw new UsageError(
@@ -80,7 +73,7 @@ export const runCommand: Command = {
 };
 
 function parseRunArgs(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
@@ -7,7 +6,7 @@ import { seedDemoData } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { listen } from "../server/serve.ts";
-import { type CliIo, type Command, UsageError } from "./command.ts";
+import { type CliIo, type Command, parseCommandArgs } from "./command.ts";
 import { buildWebIfStale } from "./web-build.ts";
 
 const OPTIONS = { port: { type: "string" }, host: { type: "string" } } as const;
@@ -37,12 +36,7 @@ export const serveCommand: Command = {
 };
 
 async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Promise<number> {
-  let values: { port?: string; host?: string };
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: false });
   const env = {
     ...io.env,
     ...(values.port ? { PORT: values.port } : {}),

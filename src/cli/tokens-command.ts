@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -40,13 +39,7 @@ export const tokensCommand: Command = {
       throw new UsageError(
         "tokens are created in the web UI (your name's menu → API tokens), not with a token; see airlock tokens --help",
       );
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     const [sub, ...rest] = positionals;
     const options = apiOptions(values, io.env);
     const show = responsePrinter(io, values.json);
@@ -88,7 +81,7 @@ export const tokensCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -47,13 +46,7 @@ export const usersCommand: Command = {
   summary: "Manage users and group memberships: airlock users list|add|disable|enable|groups|…",
   help: HELP,
   async run(args, io) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     const [sub, ...rest] = positionals;
     const options = apiOptions(values, io.env);
     const show = responsePrinter(io, values.json);
@@ -151,7 +144,7 @@ export const usersCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
+  return parseCommandArgs({
     args,
     allowPositionals: true,
     options: {

@@ -1,11 +1,10 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
 import { createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 export const workerCommand: Command = {
   name: "worker",
@@ -19,16 +18,11 @@ export const workerCommand: Command = {
     "run.interrupted. Uses DATABASE_URL, or the embedded database of an Airlock running here.",
   ].join("\n"),
   async run(args, io) {
-    let values: { concurrency?: string };
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { concurrency: { type: "string" } },
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseCommandArgs({
+      args,
+      options: { concurrency: { type: "string" } },
+      allowPositionals: false,
+    });
     const env = {
       ...io.env,
       ...(values.concurrency ? { AIRLOCK_WORKER_CONCURRENCY: values.concurrency } : {}),

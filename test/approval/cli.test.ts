@@ -1,15 +1,13 @@
 // airlock approve | reject | approvals | policies — the real command, in a child process, against
 // the real HTTP server: the CLI goes through the same API and the same rules.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type Listening, listen } from "../../src/server/serve.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import type { TestAirlock } from "../support/test-airlock.ts";
 import type { TestUser } from "../support/users.ts";
 import { type Cast, requestApproval, startApprovalAirlock, waitForRun } from "./approval-support.ts";
 
-const root = join(import.meta.dirname, "..", "..");
 let t: TestAirlock;
 let cast: Cast;
 let server: Listening;
@@ -23,24 +21,8 @@ after(async () => {
   await t.close();
 });
 
-// Asynchronous on purpose: the server answering the CLI lives in this same process.
-function airlock(user: TestUser, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "bin", "airlock.js"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-    });
-    child.stderr.on("data", (c) => {
-      err += c;
-    });
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const airlock = (user: TestUser, args: string[]) =>
+  runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token });
 
 test("self-approval is refused through the CLI too, admins included", async () => {
   for (const requester of [cast.operator, cast.admin]) {

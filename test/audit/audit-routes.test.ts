@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ownerClient } from "../../src/store/database.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { createFixtureSchema, fixtureWorkspace } from "../support/fixture-workspace.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
-const root = join(import.meta.dirname, "..", "..");
 let t: TestAirlock;
 let operator: TestUser;
 let auditor: TestUser;
@@ -31,27 +29,6 @@ async function sealed(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("the sealer did not catch up within 15 s");
-}
-
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "bin", "airlock.js"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...env },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-    });
-    child.stderr.on("data", (c) => {
-      err += c;
-    });
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
 }
 
 test("an auditor finds a run by request ID; the search itself is audited; others are refused", async () => {
@@ -182,7 +159,7 @@ test("verify: OK on a clean trail; after a manual UPDATE, the API and `airlock a
   assert.equal(bad.ok, false);
   assert.equal(bad.problem.kind, "edited");
   assert.equal(String(bad.problem.eventId), tampered);
-  const direct = await cli(["audit", "verify", "--direct"], {
+  const direct = await runAirlock(["audit", "verify", "--direct"], {
     DATABASE_URL: t.database.url,
     AIRLOCK_LOG_LEVEL: "silent",
   });

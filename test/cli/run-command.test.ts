@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type Listening, listen } from "../../src/server/serve.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { createFixtureSchema, fixtureWorkspace } from "../support/fixture-workspace.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
-const root = join(import.meta.dirname, "..", "..");
 let t: TestAirlock;
 let server: Listening;
 let operator: TestUser;
@@ -22,33 +20,8 @@ after(async () => {
   await t.close();
 });
 
-// Asynchronous on purpose: the server answering the CLI lives in this same process.
-function airlock(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "bin", "airlock.js"), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: "/tmp",
-        AIRLOCK_URL: server.url,
-        AIRLOCK_TOKEN: operator.token,
-        ...env,
-      },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-    });
-    child.stderr.on("data", (c) => {
-      err += c;
-    });
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const airlock = (args: string[], env: Record<string, string> = {}) =>
+  runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: operator.token, ...env });
 
 test("airlock run: typed params, the result, the run and request IDs", async () => {
   const res = await airlock([

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { auditEvents } from "../support/audit-events.ts";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
-import { auditEvents, Browser } from "./browser.ts";
 import { demoLikeWorkspace } from "./demo-like-workspace.ts";
 
 let t: TestAirlock;

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CliIo, main } from "../../src/cli/main.ts";
 import { type Listening, listen } from "../../src/server/serve.ts";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser, type TestUser } from "../support/users.ts";
-import { Browser, createPasswordUser } from "./browser.ts";
+import { createPasswordUser, createUser, type TestUser } from "../support/users.ts";
 import { demoLikeWorkspace } from "./demo-like-workspace.ts";
 
 let t: TestAirlock;

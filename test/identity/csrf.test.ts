@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser, type TestUser } from "../support/users.ts";
-import { Browser, createPasswordUser } from "./browser.ts";
+import { createPasswordUser, createUser, type TestUser } from "../support/users.ts";
 import { demoLikeWorkspace } from "./demo-like-workspace.ts";
 
 let t: TestAirlock;

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { accountKey } from "../../src/identity/login-throttle.ts";
 import { listen } from "../../src/server/serve.ts";
+import { auditEvents } from "../support/audit-events.ts";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser } from "../support/users.ts";
-import { auditEvents, Browser, createPasswordUser } from "./browser.ts";
+import { createPasswordUser, createUser } from "../support/users.ts";
 import { demoLikeWorkspace } from "./demo-like-workspace.ts";
 
 let t: TestAirlock;

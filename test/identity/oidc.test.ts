@@ -7,9 +7,10 @@ import type { Server } from "node:http";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import Provider, { type Account } from "oidc-provider";
+import { auditEvents } from "../support/audit-events.ts";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser } from "../support/users.ts";
-import { auditEvents, Browser, createPasswordUser } from "./browser.ts";
+import { createPasswordUser, createUser } from "../support/users.ts";
 import { demoLikeWorkspace } from "./demo-like-workspace.ts";
 
 const AIRLOCK_URL = "http://airlock.test";

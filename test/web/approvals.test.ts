@@ -13,7 +13,7 @@ import {
   signIn,
   type TestBrowser,
   type WatchedPage,
-} from "./support/browser.ts";
+} from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
 let w: WebAirlock;

@@ -17,7 +17,7 @@ import {
   type TestBrowser,
   timeInteraction,
   type WatchedPage,
-} from "./support/browser.ts";
+} from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
 let w: WebAirlock;

@@ -11,7 +11,7 @@ import {
   screenshot,
   signIn,
   type TestBrowser,
-} from "./support/browser.ts";
+} from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
 const CARD = "4111111111111111";

@@ -4,10 +4,8 @@ import { hashPassword } from "../../../src/identity/passwords.ts";
 import { type Listening, listen } from "../../../src/server/serve.ts";
 import { buildWeb } from "../../../src/web/build.ts";
 import { startTestAirlock, type TestAirlock } from "../../support/test-airlock.ts";
-import { createUser, type TestUser } from "../../support/users.ts";
+import { createUser, PASSWORD, type TestUser } from "../../support/users.ts";
 import { createWebFixtureSchema, webWorkspace } from "./web-workspace.ts";
-
-export const PASSWORD = "correct horse battery staple";
 
 export interface Person extends TestUser {
   name: string;
@@ -32,8 +30,7 @@ export async function startWebAirlock(env: Record<string, string> = {}): Promise
   const hash = await hashPassword(PASSWORD);
   const person = async (name: string, groups: string[]): Promise<Person> => {
     const email = `${name.toLowerCase().replaceAll(" ", ".")}@fintech.test`;
-    const user = await createUser(pool, { email, name, groups });
-    await pool.query("UPDATE airlock.users SET password_hash = $1 WHERE id = $2", [hash, user.id]);
+    const user = await createUser(pool, { email, name, groups, passwordHash: hash });
     return { ...user, name, password: PASSWORD };
   };
   const people = {
