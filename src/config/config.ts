@@ -41,7 +41,7 @@ const schema = z.object({
   AIRLOCK_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   /** Demo users and data. On by default with the embedded database, off with DATABASE_URL. */
   AIRLOCK_DEMO: flag.optional(),
-  /** Public base URL (links in emails, OIDC redirects, Secure cookies when https). */
+  /** Public base URL (OIDC redirects, Secure cookies when https, the only origin allowed to change state). */
   AIRLOCK_PUBLIC_URL: z.url().optional(),
   /** How long POST /runs waits for a queued run to finish before answering 202. */
   AIRLOCK_RUN_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
@@ -56,13 +56,6 @@ const schema = z.object({
   AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   AIRLOCK_OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
-  AIRLOCK_SMTP_URL: z
-    .string()
-    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
-    .optional(),
-  AIRLOCK_MAIL_FROM: z.string().min(3).default("Airlock <airlock@localhost>"),
-  AIRLOCK_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-  AIRLOCK_SLACK_WEBHOOK_URL: z.url().optional(),
 });
 
 export interface Config {
@@ -83,9 +76,6 @@ export interface Config {
   piiRetentionDays: number;
   auditSigningKey: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
-  smtpUrl: string | null;
-  mailFrom: string;
-  slack: { signingSecret: string | null; webhookUrl: string | null };
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -130,11 +120,5 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
             groupsClaim: e.AIRLOCK_OIDC_GROUPS_CLAIM ?? null,
           }
         : null,
-    smtpUrl: e.AIRLOCK_SMTP_URL ?? null,
-    mailFrom: e.AIRLOCK_MAIL_FROM,
-    slack: {
-      signingSecret: e.AIRLOCK_SLACK_SIGNING_SECRET ?? null,
-      webhookUrl: e.AIRLOCK_SLACK_WEBHOOK_URL ?? null,
-    },
   };
 }

@@ -7,15 +7,12 @@ export const CATALOGUE = {
   "request.malformed_json": { status: 400, message: "The request body is not valid JSON." },
   "request.unsupported_media_type": { status: 415, message: "Send the body as application/json." },
   "request.too_large": { status: 413, message: "The request body is too large." },
-  "request.invalid_header": { status: 400, message: "A request header is not valid." },
   "request.invalid_query": { status: 400, message: "The query parameters are not valid." },
   "request.invalid_text": {
     status: 400,
     message: "The request contains text that cannot be stored (a NUL character or a lone UTF-16 surrogate).",
   },
   "request.not_found": { status: 404, message: "There is nothing at this address." },
-  "request.method_not_allowed": { status: 405, message: "This address does not accept that method." },
-  "request.rate_limited": { status: 429, message: "Too many requests; wait a moment and try again." },
 
   // authentication and sessions
   "auth.required": { status: 401, message: "Sign in or send an API token." },
@@ -27,7 +24,6 @@ export const CATALOGUE = {
   "auth.csrf_failed": { status: 403, message: "The request did not carry a valid CSRF token." },
   "auth.oidc_not_configured": { status: 404, message: "Single sign-on is not configured." },
   "auth.oidc_failed": { status: 400, message: "Single sign-on did not complete; start again." },
-  "auth.demo_disabled": { status: 403, message: "Demo logins exist only in demo mode." },
 
   // API tokens
   "token.not_found": { status: 404, message: "There is no such API token, or it is not yours." },
@@ -43,7 +39,6 @@ export const CATALOGUE = {
   // actions and runs
   "action.not_found": { status: 404, message: "There is no such action, or you may not see it." },
   "validation.failed": { status: 422, message: "Some parameters are not valid." },
-  "reason.required": { status: 422, message: "This action needs a reason." },
   "idempotency.key_invalid": {
     status: 400,
     message: "The Idempotency-Key header must be 1 to 255 visible characters.",
@@ -94,17 +89,10 @@ export const CATALOGUE = {
   "pii.reason_required": { status: 422, message: "Revealing data needs a reason." },
   "pii.not_available": { status: 410, message: "This value is no longer available to reveal." },
 
-  // audit
-  "audit.invalid_filter": { status: 400, message: "The audit filter is not valid." },
-
   // admin
   "admin.not_found": { status: 404, message: "There is no such object." },
   "admin.conflict": { status: 409, message: "That conflicts with something that already exists." },
   "admin.invalid": { status: 422, message: "The change is not valid." },
-
-  // notifications
-  "slack.signature_invalid": { status: 401, message: "The Slack signature is missing or not valid." },
-  "slack.user_unmapped": { status: 403, message: "This Slack user is not linked to an Airlock user." },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

@@ -1,9 +1,9 @@
 // Sign-in rate limits and lockout (OWASP ASVS 5, 6.3.1), kept in PostgreSQL so that every server
 // process sees the same counts.
 //
-// Two keys per attempt: the account (by lower-cased email, whether or not such a user exists, so
-// lockout behaves the same for unknown emails and tells an attacker nothing) and the client IP
-// (password spraying across many accounts). An attempt is counted *before* the password is
+// Two keys per attempt: the account (the user, or for an email that names no user a keyed hash of
+// it, so lockout behaves the same for unknown emails and tells an attacker nothing) and the client
+// IP (password spraying across many accounts). An attempt is counted *before* the password is
 // checked: the check takes ~50 ms of argon2, and counting after it would let a burst of
 // concurrent guesses all pass the "not yet locked" test. A success refunds the attempt.
 import { isIP } from "node:net";
@@ -35,15 +35,24 @@ export interface ThrottleKey {
   rule: ThrottleRule;
 }
 
+/** `account` is accountKey(): never the text that was typed. */
 export function throttleKeys(
-  email: string,
+  account: string,
   clientIp: string | null,
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
 ): ThrottleKey[] {
-  const keys: ThrottleKey[] = [{ scope: "account", key: accountKey(email), rule: policy.account }];
+  const keys: ThrottleKey[] = [{ scope: "account", key: account, rule: policy.account }];
   // Requests without a peer address (in-process calls) have no IP to count against.
   if (clientIp) keys.push({ scope: "ip", key: `ip:${clientBlock(clientIp)}`, rule: policy.ip });
   return keys;
+}
+
+/**
+ * The account an attempt counts against: the user it names, or for text that names no user its
+ * keyed hash (identifier-hash.ts). The typed text itself is never stored: it may be a password.
+ */
+export function accountKey(account: { userId: string } | { identifierHash: string }): string {
+  return "userId" in account ? `account:user:${account.userId}` : `account:email:${account.identifierHash}`;
 }
 
 /**
@@ -63,10 +72,6 @@ export function clientBlock(ip: string): string {
     .slice(0, 4)
     .map((g) => g.replace(/^0+(?=.)/, ""))
     .join(":")}::/64`;
-}
-
-export function accountKey(email: string): string {
-  return `account:${email.trim().toLowerCase()}`;
 }
 
 export interface Admission {
@@ -144,19 +149,19 @@ export async function recordSuccess(db: Queryable, keys: ThrottleKey[]): Promise
 }
 
 /** An admin enabling a user lifts the account's lock. Returns whether a live lock was lifted. */
-export async function clearAccountLock(db: Queryable, email: string): Promise<boolean> {
+export async function clearAccountLock(db: Queryable, userId: string): Promise<boolean> {
   const result = await db.query<{ locked: boolean }>(
     "DELETE FROM airlock.login_throttle WHERE key = $1 RETURNING locked_until > now() AS locked",
-    [accountKey(email)],
+    [accountKey({ userId })],
   );
   return result.rows[0]?.locked === true;
 }
 
 /** When the account is locked, until when (for the admin view). */
-export async function accountLockedUntil(db: Queryable, email: string): Promise<Date | null> {
+export async function accountLockedUntil(db: Queryable, userId: string): Promise<Date | null> {
   const result = await db.query<{ locked_until: Date }>(
     "SELECT locked_until FROM airlock.login_throttle WHERE key = $1 AND locked_until > now()",
-    [accountKey(email)],
+    [accountKey({ userId })],
   );
   return result.rows[0]?.locked_until ?? null;
 }

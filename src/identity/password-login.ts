@@ -3,13 +3,14 @@
 // the same argon2 work (passwords.ts). Only someone who knows the password learns that the user
 // is disabled. Attempts are throttled per account and per client IP (login-throttle.ts), and
 // every outcome is audited.
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { AuditEventInput, ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { inTransaction } from "../store/transaction.ts";
+import { IDENTIFIER_KEY_NAME, identifierHash } from "./identifier-hash.ts";
 import {
+  accountKey,
   admitAttempt,
   DEFAULT_THROTTLE_POLICY,
   pruneThrottle,
@@ -55,13 +56,23 @@ export async function passwordLogin(
   options: { sessionPolicy?: SessionPolicy; throttlePolicy?: ThrottlePolicy } = {},
 ): Promise<LoginResult> {
   const email = input.email.trim().toLowerCase();
-  const keys = throttleKeys(email, input.throttleIp, options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY);
-  const found = await pool.query<UserRow>(
-    `SELECT id, kind, name, email, status, password_hash FROM airlock.users
-      WHERE kind = 'human' AND lower(email) = $1`,
-    [email],
+  // The instance's identifier key comes with the user lookup (one round trip).
+  const found = await pool.query<Partial<UserRow> & { key: Buffer }>(
+    `SELECT k.key, u.id, u.kind, u.name, u.email, u.status, u.password_hash
+       FROM airlock.server_keys k
+       LEFT JOIN airlock.users u ON u.kind = 'human' AND lower(u.email) = $1
+      WHERE k.name = $2`,
+    [email, IDENTIFIER_KEY_NAME],
   );
-  const user = found.rows[0] ?? null;
+  const row = found.rows[0];
+  if (!row) throw new Error("airlock.server_keys has no identifier_hash key (migration 0016 not applied?)");
+  const user = row.id ? (row as UserRow) : null;
+  const emailHash = user ? null : identifierHash(row.key, email);
+  const keys = throttleKeys(
+    accountKey(user ? { userId: user.id } : { identifierHash: emailHash! }),
+    input.throttleIp,
+    options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY,
+  );
   const failed = (errorCode: string, data: Record<string, unknown>): AuditEventInput => ({
     type: "session.login_failed",
     outcome: "failure",
@@ -70,8 +81,8 @@ export async function passwordLogin(
     requestId: input.requestId,
     errorCode,
     // The typed email is kept only when it names a user: for unknown emails it may be a password
-    // typed into the wrong field. A short hash still lets an investigator group attempts.
-    data: { method: "password", ...(user ? {} : { emailHash: shortHash(email) }), ...data },
+    // typed into the wrong field. Its keyed hash (as in the throttle) still groups attempts.
+    data: { method: "password", ...(emailHash ? { emailHash: emailHash.slice(0, 16) } : {}), ...data },
     clientIp: input.client.clientIp,
     userAgent: input.client.userAgent,
   });
@@ -108,7 +119,7 @@ export async function passwordLogin(
             errorCode: "auth.locked",
             data: {
               scope: lock.key.scope,
-              ...(lock.key.scope === "account" && !user ? { emailHash: shortHash(email) } : {}),
+              ...(lock.key.scope === "account" && emailHash ? { emailHash: emailHash.slice(0, 16) } : {}),
               failures: lock.key.rule.max,
               lockedUntil: lock.lockedUntil,
             },
@@ -148,8 +159,4 @@ export async function passwordLogin(
     .then(() => pruneThrottle(pool))
     .catch(() => {});
   return { user: { id: user.id, kind: user.kind, name: user.name, email: user.email }, session };
-}
-
-function shortHash(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 16);
 }

@@ -48,7 +48,7 @@ const USER_SELECT = `
          u.password_hash IS NOT NULL AS has_password,
          COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
          (SELECT t.locked_until FROM airlock.login_throttle t
-           WHERE t.key = 'account:' || lower(u.email) AND t.locked_until > now()) AS locked_until
+           WHERE t.key = 'account:user:' || u.id AND t.locked_until > now()) AS locked_until
     FROM airlock.users u
     LEFT JOIN airlock.group_members m ON m.user_id = u.id
     LEFT JOIN airlock.groups g ON g.id = m.group_id`;
@@ -191,7 +191,7 @@ export async function setUserStatus(
       // Enabling means "this person may sign in again": it also lifts a sign-in lockout, which
       // is how an admin unlocks an account that is active but locked.
       const wasDisabled = row.status === "disabled";
-      const lockCleared = row.email ? await clearAccountLock(client, row.email) : false;
+      const lockCleared = await clearAccountLock(client, id);
       if (!wasDisabled && !lockCleared) return;
       await client.query(
         "UPDATE airlock.users SET status = 'active', disabled_at = NULL, updated_at = now() WHERE id = $1",

@@ -267,7 +267,7 @@ test("monitor mode: the admin switches the credit policy; a $250 credit runs and
   assert.equal(held.status, 202, JSON.stringify(held.body));
 });
 
-test("airlock demo reset restores the data while the server runs; a restart is fast and keeps it", async (t) => {
+test("airlock demo reset restores the data while the server runs; a restart keeps it (restart time reported)", async (t) => {
   const reset = spawn(process.execPath, [join(root, "bin/airlock.js"), "demo", "reset"], { cwd: root, env });
   let out = "";
   reset.stdout.on("data", (d) => {

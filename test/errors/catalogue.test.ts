@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { CATALOGUE } from "../../src/errors/catalogue.ts";
 
@@ -28,4 +29,16 @@ test("every code is dotted snake_case with a 4xx/5xx status and a sentence", () 
     assert.ok(entry.status >= 400 && entry.status <= 599, code);
     assert.match(entry.message, /^[A-Z].*[.!]$/, code);
   }
+});
+
+test("every code is raised somewhere: the catalogue lists no code that nothing can answer", () => {
+  const sources = readdirSync(new URL("../../src/", import.meta.url), {
+    recursive: true,
+    withFileTypes: true,
+  })
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name) && !entry.name.startsWith("catalogue."))
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"))
+    .join("\n");
+  const unraised = Object.keys(CATALOGUE).filter((code) => !sources.includes(`"${code}"`));
+  assert.deepEqual(unraised, [], "codes no source file names");
 });

@@ -54,12 +54,14 @@ describe("per-account lockout", () => {
     // When the lock ends, the right password works and the count starts again.
     await pool().query(
       "UPDATE airlock.login_throttle SET locked_until = now() - interval '1 second' WHERE key = $1",
-      [accountKey(user.email)],
+      [accountKey({ userId: user.id })],
     );
     assert.equal((await attempt(user.email, user.password)).status, 200);
     assert.equal((await attempt(user.email, "wrong again")).status, 401);
     const row = (
-      await pool().query("SELECT * FROM airlock.login_throttle WHERE key = $1", [accountKey(user.email)])
+      await pool().query("SELECT * FROM airlock.login_throttle WHERE key = $1", [
+        accountKey({ userId: user.id }),
+      ])
     ).rows[0];
     assert.equal(row.attempts, 1);
     assert.equal(row.locked_until, null);
@@ -91,7 +93,7 @@ describe("per-account lockout", () => {
     for (let i = 0; i < 4; i++) await attempt(user.email, "wrong");
     await pool().query(
       "UPDATE airlock.login_throttle SET window_started_at = now() - interval '16 minutes' WHERE key = $1",
-      [accountKey(user.email)],
+      [accountKey({ userId: user.id })],
     );
     for (let i = 0; i < 4; i++) assert.equal((await attempt(user.email, "wrong")).status, 401);
   });
@@ -160,5 +162,31 @@ describe("per-IP limit (over a real socket, so the client has an address)", () =
     } finally {
       await listening.close(0);
     }
+  });
+});
+
+describe("what the throttle table keeps", () => {
+  test("never the typed text: a password typed as the email, or a real user's email, is in no row", async () => {
+    await pool().query("DELETE FROM airlock.login_throttle");
+    const user = await createPasswordUser(pool());
+    const typed = "Tr0ub4dor&3-typed-into-the-email-field";
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await attempt(typed, "whatever")).status, 401);
+      assert.equal((await attempt(` ${typed.toUpperCase()} `, "whatever")).status, 401);
+      assert.equal((await attempt(user.email, "wrong")).status, 401);
+    }
+    const rows = (await pool().query("SELECT * FROM airlock.login_throttle")).rows;
+    const text = JSON.stringify(rows).toLowerCase();
+    assert.ok(!text.includes(typed.toLowerCase()), text);
+    assert.ok(!text.includes("tr0ub4dor"), text);
+    assert.ok(!text.includes(user.email.toLowerCase()), text);
+    // The typed text is still counted as one account (case and spaces as for emails), and locks
+    // like a real account.
+    assert.equal(rows.filter((r) => r.attempts === 4).length, 1, JSON.stringify(rows));
+    assert.equal((await attempt(typed, "whatever")).status, 401);
+    assert.equal((await attempt(typed, "whatever")).code, "auth.locked");
+    // And the audit keeps the same keyed hash, never the text.
+    const failed = await auditEvents(pool(), ["session.login_failed"]);
+    assert.ok(!JSON.stringify(failed).toLowerCase().includes("tr0ub4dor"));
   });
 });

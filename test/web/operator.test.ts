@@ -83,7 +83,7 @@ test("sign in, come back to the page asked for, sign out", async (t) => {
   await watched.context.close();
 });
 
-test("catalog: search by tag, `/` focuses search, Enter opens; fast", async (t) => {
+test("catalog: search by tag, `/` focuses search, Enter opens (time to interactive reported)", async (t) => {
   const watched = await b.newPage();
   const { page } = watched;
   await signIn(page, w.url, w.people.operator.email, w.people.operator.password);
