@@ -40,7 +40,7 @@ after(async () => {
 });
 
 test("kill -9 and a clean restart of PostgreSQL under load: 0 processes die, in-flight requests answer 503 with their request IDs, each acknowledged credit has exactly 1 effect, the audit verifies", {
-  timeout: 240_000,
+  timeout: 360_000,
 }, async (t) => {
   const testStarted = Date.now();
   database = await startOwnPostgres();
@@ -67,7 +67,7 @@ test("kill -9 and a clean restart of PostgreSQL under load: 0 processes die, in-
     servers: () => servers.map((s) => s.url),
     operator: operator.headers,
     manager: manager.headers,
-    deadline: Date.now() + 180_000,
+    deadline: Date.now() + 240_000,
   });
   // Credits that hold their transaction open for 3 s (pg_sleep in the handler), sent just before
   // each fault, so that some requests are certainly in flight when the database goes away.

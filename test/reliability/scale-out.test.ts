@@ -28,7 +28,7 @@ const LOCK_CLASSID = Math.floor(SEALER_LOCK / 2 ** 32);
 const LOCK_OBJID = SEALER_LOCK % 2 ** 32;
 
 test("2 servers + 3 workers, one of each killed mid-load and restarted: every credit final with exactly 1 effect, 0 5xx, one sealer at a time, the audit verifies", {
-  timeout: 240_000,
+  timeout: 360_000,
 }, async (t) => {
   const testStarted = Date.now();
   database = await createTestDatabase();
@@ -72,7 +72,7 @@ test("2 servers + 3 workers, one of each killed mid-load and restarted: every cr
     servers: () => servers.filter((s) => s.alive()).map((s) => s.url),
     operator: operator.headers,
     manager: manager.headers,
-    deadline: Date.now() + 180_000,
+    deadline: Date.now() + 240_000,
   });
   const credits = creditMix("scale", 150, 5);
   // Queued credits that stay running for 3 s, so that the worker killed is one executing runs.
