@@ -107,7 +107,7 @@ test("checked-out pooled clients whose backends die do not crash the process; th
   }
 });
 
-test("watchOutage passes other errors back to the caller and logs nothing for them", () => {
+test("watchOutage: other errors go back to the caller unlogged; an outage is said once, its end once, not ended by late answers", () => {
   const log = recordingLog();
   const watch = watchOutage(log, "a loop");
   assert.equal(watch.failed(new Error("duplicate key")), false);
@@ -121,4 +121,13 @@ test("watchOutage passes other errors back to the caller and logs nothing for th
   assert.equal(watch.failed(new Error("Connection terminated unexpectedly")), true);
   assert.equal(watch.down, true);
   assert.equal(log.lines.length, 1);
+  // A success of work begun before the outage (its answer arrived late) does not end it.
+  watch.succeeded(Date.now() - 60_000);
+  assert.equal(watch.down, true);
+  watch.succeeded();
+  assert.equal(watch.down, false);
+  assert.deepEqual(
+    (log.lines as { message: string }[]).map((l) => l.message),
+    ["a loop: database unreachable; retrying until it is back", "a loop: database reachable again"],
+  );
 });
