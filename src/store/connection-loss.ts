@@ -88,8 +88,8 @@ export function watchOutage(log: OutageLogger, what: string): OutageWatch {
       }
       return true;
     },
-    succeeded(startedAt = Date.now()) {
-      if (since === null || startedAt <= since) return;
+    succeeded(startedAt) {
+      if (since === null || (startedAt !== undefined && startedAt < since)) return;
       log.info({ what, downMs: Date.now() - since, failures }, `${what}: database reachable again`);
       since = null;
       failures = 0;
