@@ -222,10 +222,11 @@ export function createSealer(options: SealerOptions): Sealer {
   async function tick(): Promise<void> {
     timer = null;
     let delay = intervalMs;
+    const startedAt = Date.now();
     try {
       const result = await sealOnce();
       failures = 0;
-      outage.succeeded();
+      outage.succeeded(startedAt);
       // A full batch means a backlog: go again at once rather than let the lag grow.
       if (result.sealed >= batchSize) delay = 0;
     } catch (error) {

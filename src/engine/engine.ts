@@ -136,11 +136,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       return;
     }
     probe ??= setInterval(() => {
+      const startedAt = Date.now();
       boss
         .getDb()
         .executeSql("SELECT 1")
         .then(() => {
-          outage.succeeded();
+          outage.succeeded(startedAt);
           if (probe) clearInterval(probe);
           probe = null;
         })

@@ -64,8 +64,12 @@ export interface OutageWatch {
    * else returns false for the caller to log as it would (it is not an outage).
    */
   failed(error: unknown): boolean;
-  /** `what` worked again: ends the outage (logged with how long it lasted), if there was one. */
-  succeeded(): void;
+  /**
+   * `what` worked again: ends the outage (logged with how long it lasted), if there was one. Work
+   * begun before the outage started (`startedAt`) proves nothing about now and is ignored: a pass
+   * whose last answer arrived just before its connection dropped must not end the outage.
+   */
+  succeeded(startedAt?: number): void;
   /** Whether an outage is under way. */
   readonly down: boolean;
 }
@@ -84,8 +88,8 @@ export function watchOutage(log: OutageLogger, what: string): OutageWatch {
       }
       return true;
     },
-    succeeded() {
-      if (since === null) return;
+    succeeded(startedAt) {
+      if (since === null || (startedAt !== undefined && startedAt < since)) return;
       log.info({ what, downMs: Date.now() - since, failures }, `${what}: database reachable again`);
       since = null;
       failures = 0;
