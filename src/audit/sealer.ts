@@ -13,7 +13,7 @@ import pg from "pg";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { appConnectionOptions } from "../store/database.ts";
-import type { Queryable } from "./audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { type ChainEvent, streamChain } from "./chain-reader.ts";
 import { parseSigningKey, type SigningKey, signRoot } from "./seal-key.ts";
 import { type ChainPosition, chainRangeSql, GENESIS_ROOT, SEAL_SCHEME, sealRoot } from "./seal-scheme.ts";

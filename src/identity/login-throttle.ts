@@ -6,7 +6,7 @@
 // (password spraying across many accounts). An attempt is counted *before* the password is
 // checked: the check takes ~50 ms of argon2, and counting after it would let a burst of
 // concurrent guesses all pass the "not yet locked" test. A success refunds the attempt.
-import type { Queryable } from "../audit/audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
 
 export interface ThrottleRule {
   /** Failures allowed within the window; the next failure locks. */

@@ -1,8 +1,8 @@
-import type { Queryable } from "../../audit/audit-writer.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
 import { paramsHash } from "../../runs/params-hash.ts";
 import { getRun } from "../../runs/run-store.ts";
+import type { Queryable } from "../../store/queryable.ts";
 import { isValidKey, type StoredKey } from "../idempotency-store.ts";
 import { NEXT, type PipelineContext, type Stage, type StageResult } from "../pipeline-context.ts";
 
