@@ -32,6 +32,7 @@ export const actionSummary = z.strictObject({
 export type ActionSummary = z.output<typeof actionSummary>;
 
 export const actionList = z.strictObject({ actions: z.array(actionSummary) });
+export type ActionList = z.output<typeof actionList>;
 
 /** A JSON Schema document (draft 2020-12), as z.toJSONSchema writes it, with Airlock's field metadata. */
 const jsonSchemaDocument = z.record(z.string(), z.unknown());

@@ -42,6 +42,7 @@ export const adminUser = z.strictObject({
 export type AdminUser = z.output<typeof adminUser>;
 
 export const adminUserList = z.strictObject({ users: z.array(adminUser) });
+export type AdminUserList = z.output<typeof adminUserList>;
 export const adminUserDetail = adminUser.extend({ roles: z.array(z.string()), tokens: z.array(token) });
 
 export const serviceList = z.strictObject({
@@ -89,6 +90,7 @@ export const group = z.strictObject({
 export type Group = z.output<typeof group>;
 
 export const groupList = z.strictObject({ groups: z.array(group.extend({ roles: z.array(z.string()) })) });
+export type GroupList = z.output<typeof groupList>;
 
 export const groupDetail = group.extend({
   members: z.array(

@@ -43,8 +43,10 @@ export const approvalPage = z.strictObject({
   approvals: z.array(approvalSummary),
   nextCursor: z.string().nullable(),
 });
+export type ApprovalPage = z.output<typeof approvalPage>;
 
 export const approvalCount = z.strictObject({ pending: z.number().int(), mine: z.number().int() });
+export type ApprovalCount = z.output<typeof approvalCount>;
 
 export const approvalDetail = z.strictObject({
   id: z.string(),

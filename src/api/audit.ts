@@ -34,6 +34,15 @@ export type AuditEvent = z.output<typeof auditEvent>;
 export const auditPage = z.strictObject({ events: z.array(auditEvent), nextCursor: z.string().nullable() });
 export type AuditPage = z.output<typeof auditPage>;
 
+/** The first bad record verification found: what happened to which event in which seal. */
+export const verifyProblem = z.strictObject({
+  kind: z.enum(["edited", "deleted", "inserted", "reordered", "seal_broken", "signature_invalid"]),
+  sealId: z.number().int().nullable(),
+  eventId: z.string().nullable(),
+  detail: z.string(),
+});
+export type VerifyProblem = z.output<typeof verifyProblem>;
+
 export const auditVerification = z.discriminatedUnion("ok", [
   z.strictObject({
     ok: z.literal(true),
@@ -45,12 +54,7 @@ export const auditVerification = z.discriminatedUnion("ok", [
   }),
   z.strictObject({
     ok: z.literal(false),
-    problem: z.strictObject({
-      kind: z.enum(["edited", "deleted", "inserted", "reordered", "seal_broken", "signature_invalid"]),
-      sealId: z.number().int().nullable(),
-      eventId: z.string().nullable(),
-      detail: z.string(),
-    }),
+    problem: verifyProblem,
     events: z.number().int(),
     seals: z.number().int(),
     ms: z.number(),

@@ -24,6 +24,14 @@ export const errorEnvelope = z.strictObject({
 });
 export type ErrorEnvelope = z.output<typeof errorEnvelope>;
 
+/** One problem with a request's input, in `details.issues` of `validation.failed` (zod's path, code, message). */
+export const issue = z.strictObject({
+  path: z.array(z.union([z.string(), z.number()])),
+  code: z.string(),
+  message: z.string(),
+});
+export type Issue = z.output<typeof issue>;
+
 export const RISKS = ["low", "medium", "high", "critical"] as const;
 export const risk = z.enum(RISKS);
 export type Risk = z.output<typeof risk>;

@@ -38,6 +38,7 @@ export const policy = z.strictObject({
 export type Policy = z.output<typeof policy>;
 
 export const policyList = z.strictObject({ policies: z.array(policy) });
+export type PolicyList = z.output<typeof policyList>;
 
 const counts = {
   wouldHaveGated: z.number().int(),
@@ -84,6 +85,7 @@ export const policyReport = z.strictObject({
   interval: z.enum(["day", "week", "month"]),
   policies: z.array(policyReportRow),
 });
+export type PolicyReport = z.output<typeof policyReport>;
 
 export const modeChange = z.strictObject({
   action: z.string(),

@@ -77,11 +77,25 @@ const person = z.strictObject({
 });
 export type Person = z.output<typeof person>;
 
+export const grantRef = z.strictObject({
+  id: z.string(),
+  source: z.enum(["config", "admin"]),
+  subject: z.string(),
+  subjectKind: z.enum(["role", "group"]),
+  verbs: z.array(z.string()),
+  /** `*`, `action:<name>` or `tag:<tag>`. */
+  on: z.string(),
+});
+export type GrantRef = z.output<typeof grantRef>;
+
+/** The authorizer's decision as recorded when the run was authorized: the grant and the caller's roles. */
+export const allowedBy = z.strictObject({ grant: grantRef.nullable(), roles: z.array(z.string()) });
+
 /** The six questions for one run: who, on what, allowed by which grant, approved by whom, what changed, which logs. */
 export const accountability = z.strictObject({
   who: z.strictObject({ actor: person.nullable(), onBehalfOf: z.string().nullable(), channel: z.string() }),
   target: z.strictObject({ action: z.string(), version: z.string(), target: target.nullable() }),
-  allowedBy: jsonValue.describe("The grant(s) that allowed the run, as recorded when it was authorized"),
+  allowedBy: allowedBy.nullable(),
   approval: z.strictObject({
     required: z.boolean(),
     requestId: z.string().nullable(),
@@ -143,3 +157,4 @@ export const revealResponse = z.strictObject({
   piiClass: z.string(),
   path: z.array(z.union([z.string(), z.number()])),
 });
+export type Revealed = z.output<typeof revealResponse>;

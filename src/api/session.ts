@@ -23,6 +23,7 @@ export const sessionResponse = z.strictObject({
   csrfToken: z.string(),
   session: z.strictObject({ idleExpiresAt: isoTime, absoluteExpiresAt: isoTime }),
 });
+export type SessionResponse = z.output<typeof sessionResponse>;
 
 const actionNames = z.array(z.string());
 

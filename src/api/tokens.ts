@@ -27,7 +27,9 @@ export type Token = z.output<typeof token>;
 
 /** The only response that carries the secret. */
 export const createdToken = token.extend({ token: z.string() });
+export type CreatedToken = z.output<typeof createdToken>;
 
 export const tokenList = z.strictObject({ tokens: z.array(token) });
+export type TokenList = z.output<typeof tokenList>;
 
 export const adminTokenQuery = z.strictObject({ userId: z.string().max(100).optional() });

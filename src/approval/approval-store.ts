@@ -1,7 +1,8 @@
 // Approval requests in SQL: created in the transaction that holds the run at pending_approval,
 // then decided (approval-decision.ts), cancelled or expired — each a compare-and-set on status.
-import type { Queryable } from "../audit/audit-writer.ts";
+
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { type ApprovalStatus, canMoveApproval } from "./approval-status.ts";
 
 export interface PolicySnapshot {

@@ -2,6 +2,7 @@
 // appends: a new event never shifts a page, unlike OFFSET), filters from audit-filter.ts.
 // Reading the audit is itself audited: the HTTP layer appends an `audit.viewed` event.
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import {
   type AuditSearchFilters,
   decodeCursor,
@@ -10,7 +11,6 @@ import {
   MAX_SEARCH_LIMIT,
 } from "./audit-filter.ts";
 import { type AuditEventRecord, RECORD_SELECT, toRecord } from "./audit-record.ts";
-import type { Queryable } from "./audit-writer.ts";
 
 export interface AuditPage {
   events: AuditEventRecord[];

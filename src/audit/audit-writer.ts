@@ -3,7 +3,7 @@
 //
 // Hot path: one multi-row INSERT per call, hand-written. It relies on no index for the write; the
 // search indexes in migrations/0004_audit.sql are what it pays for on insert.
-import type { ClientBase } from "pg";
+import type { Queryable } from "../store/queryable.ts";
 import type { AuditEventInput } from "./audit-event.ts";
 
 const COLUMNS = [
@@ -28,11 +28,6 @@ const COLUMNS = [
   "client_ip",
   "user_agent",
 ] as const;
-
-/** Anything that runs a parameterized query: a pg client in a transaction, or a pool. */
-export interface Queryable {
-  query: ClientBase["query"];
-}
 
 export function auditInsertSql(count: number): string {
   const width = COLUMNS.length;

@@ -2,8 +2,9 @@
 // whom, what changed, which logs): the run's events in chain order, and for each whether it is
 // sealed and still matches its seal, so the page can say "these events verify". This checks the
 // events against their seals only; `airlock audit verify` checks the seals' chain as well.
+
+import type { Queryable } from "../store/queryable.ts";
 import { type AuditEventRecord, RECORD_FIELDS, RECORD_SELECT, toRecord } from "./audit-record.ts";
-import type { Queryable } from "./audit-writer.ts";
 import { CANONICAL_TEXT_SELECT, type ChainPosition, canonicalLine, eventHash } from "./seal-scheme.ts";
 
 export type EventSealStatus =

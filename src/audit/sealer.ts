@@ -14,7 +14,7 @@ import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { watchOutage } from "../store/connection-loss.ts";
 import { appConnectionOptions } from "../store/database.ts";
-import type { Queryable } from "./audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { type ChainEvent, streamChain } from "./chain-reader.ts";
 import { parseSigningKey, type SigningKey, signRoot } from "./seal-key.ts";
 import { type ChainPosition, chainRangeSql, GENESIS_ROOT, SEAL_SCHEME, sealRoot } from "./seal-scheme.ts";

@@ -2,7 +2,7 @@
 // INSERT … ON CONFLICT DO NOTHING in the same transaction that creates the run, so of many
 // concurrent requests with one key exactly one creates a run; the others block on the unique
 // index until it commits, then find the key taken and answer from that run.
-import type { Queryable } from "../audit/audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
 
 export const KEY_TTL_HOURS = 24;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

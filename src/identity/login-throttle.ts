@@ -7,7 +7,7 @@
 // checked: the check takes ~50 ms of argon2, and counting after it would let a burst of
 // concurrent guesses all pass the "not yet locked" test. A success refunds the attempt.
 import { isIP } from "node:net";
-import type { Queryable } from "../audit/audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
 
 export interface ThrottleRule {
   /** Failures allowed within the window; the next failure locks. */

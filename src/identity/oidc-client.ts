@@ -6,8 +6,8 @@
 // state) fails.
 import { randomBytes } from "node:crypto";
 import * as client from "openid-client";
-import type { Queryable } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { hashSecret } from "./sessions.ts";
 
 export interface OidcSettings {

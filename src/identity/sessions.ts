@@ -3,8 +3,8 @@
 // looks the session up again, so logout, user disable and expiry take effect on the next request.
 import { createHash, randomBytes } from "node:crypto";
 import type { ClientInfo } from "../audit/audit-event.ts";
-import type { Queryable } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { AuthResult, RequestCredentials, SessionResolver } from "./authenticate-request.ts";
 import { checkCsrf } from "./csrf.ts";
 import type { Principal } from "./principal.ts";

@@ -1,9 +1,10 @@
 // The gate of every admin route: `admin` on `*`. A refusal is audited (ASVS 16.3.2: log
 // authorization failures), because probing admin endpoints is what an attacker with a stolen
 // low-privilege session does first.
-import type { Queryable } from "../audit/audit-writer.ts";
+
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { ChangeContext } from "./admin-change.ts";
 import type { Authorizer } from "./authorizer.ts";
 

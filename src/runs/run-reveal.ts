@@ -4,12 +4,12 @@
 // attempt is audited — the reveal as `pii.revealed` (never the value), a refusal as
 // `pii.reveal_denied` with its code. The value is returned once and not stored anywhere else.
 import type { ClientInfo } from "../audit/audit-event.ts";
-import type { Queryable } from "../audit/audit-writer.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { classOfPath, valueAt } from "../pii/mask.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { canSeeRunOf } from "./run-access.ts";
 import { getRun } from "./run-store.ts";

@@ -1,8 +1,9 @@
 // Runs in SQL. `transitionRun` is the only way a status changes: it checks the transition table
 // and moves the row with a compare-and-set (`WHERE status = $from`), so two racing callers cannot
 // both win; the loser sees `false`.
-import type { Queryable } from "../audit/audit-writer.ts";
+
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { canTransition, INITIAL_STATUSES, type RunStatus } from "./run-status.ts";
 
 export interface RunRow {

@@ -2,10 +2,8 @@
 // role (set in the startup packet, so it costs no round trip): that role may INSERT and SELECT the
 // audit tables but never UPDATE, DELETE or TRUNCATE them (see migrations/0004_audit.sql).
 // Migrations run as the owner, the user of DATABASE_URL.
-import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { type OutageLogger, watchOutage } from "./connection-loss.ts";
-import type { Tables } from "./tables.ts";
 
 export const APP_ROLE = "airlock_app";
 export const SCHEMA = "airlock";
@@ -34,7 +32,6 @@ export interface Database {
   pool: pg.Pool;
   /** A few plain (not pipelined) `airlock_app` connections for COPY and cursors. */
   streamPool: pg.Pool;
-  db: Kysely<Tables>;
   close(): Promise<void>;
 }
 
@@ -65,18 +62,15 @@ export function openDatabase(options: DatabaseOptions): Database {
     listenForConnectionErrors(each, report);
     each.on("connect", () => outage?.succeeded());
   }
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
     url: options.url,
     pool,
     streamPool,
-    db,
     async close() {
       if (closed) return;
       closed = true;
-      // Kysely's destroy ends the pool it was given.
-      await Promise.all([db.destroy(), streamPool.end()]);
+      await Promise.all([pool.end(), streamPool.end()]);
     },
   };
 }

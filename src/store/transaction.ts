@@ -1,7 +1,11 @@
 import type pg from "pg";
+import type { TransactionClient } from "./queryable.ts";
 
 /** Run `fn` in a transaction on one pooled connection; ROLLBACK on any throw. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: TransactionClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {

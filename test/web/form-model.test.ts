@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { z } from "zod";
 import "../../src/sdk/field-meta.ts";
-import type { JsonSchema } from "../../src/web/api/types.ts";
 import { filterActions } from "../../src/web/catalog/filter.ts";
 import {
   displayValue,
@@ -16,6 +15,7 @@ import {
   validateAll,
   validateField,
 } from "../../src/web/form/field-model.ts";
+import type { JsonSchema } from "../../src/web/form/json-schema.ts";
 import { formatMoney, minorToInput, parseMoney } from "../../src/web/form/money.ts";
 import { neutralize, toCsv } from "../../src/web/result/csv.ts";
 import { formatField, labelOf, piiClassAt, piiPathsOf } from "../../src/web/result/result-shape.ts";

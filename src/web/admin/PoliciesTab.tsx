@@ -67,7 +67,7 @@ function Report() {
   const report = usePolicyReport();
   if (report.isPending) return <ListSkeleton rows={3} label="Loading the report" />;
   if (report.isError) return <QueryError error={report.error} what="The monitoring report" />;
-  const rows = report.data.policies ?? report.data.report ?? [];
+  const rows = report.data.policies;
   if (rows.length === 0)
     return (
       <Text size="sm" c="dimmed">

@@ -12,6 +12,7 @@ import {
   TextInput,
 } from "@mantine/core";
 import { type FormEvent, useState } from "react";
+import type { CreatedToken } from "../../api/tokens.ts";
 import { type Token, useAdminChange, useAllTokens, useMyTokens } from "../api/admin.ts";
 import { CopyText } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
@@ -106,12 +107,9 @@ export function TokensTab({ admin }: { admin: boolean }) {
     try {
       const n = Number(days);
       const expiresAt = days.trim() && n > 0 ? new Date(Date.now() + n * 86_400_000).toISOString() : null;
-      const token = await change<Token & { token: string }>(
-        "POST",
-        "/api/v1/tokens",
-        { name: name.trim(), expiresAt },
-        [["tokens"]],
-      );
+      const token = await change<CreatedToken>("POST", "/api/v1/tokens", { name: name.trim(), expiresAt }, [
+        ["tokens"],
+      ]);
       setCreated(token.token);
       setName("");
     } catch (e) {

@@ -1,8 +1,9 @@
 // The catalog, one action, and starting a run.
 import { useQuery } from "@tanstack/react-query";
+import type { ActionDetail, ActionList } from "../../api/actions.ts";
+import type { Run } from "../../api/runs.ts";
 import { useApi } from "./context.ts";
 import type { ApiClient, ApiResponse } from "./http.ts";
-import type { ActionDetail, ActionSummary, Run } from "./types.ts";
 
 /** The catalog; `q` asks the server to search too. */
 export function useActions(q = "", enabled = true) {
@@ -10,7 +11,7 @@ export function useActions(q = "", enabled = true) {
   return useQuery({
     queryKey: ["actions", q],
     enabled,
-    queryFn: ({ signal }) => api.get<{ actions: ActionSummary[] }>("/api/v1/actions", { q }, signal),
+    queryFn: ({ signal }) => api.get<ActionList>("/api/v1/actions", { q }, signal),
     staleTime: 30_000,
     select: (data) => data.actions,
   });

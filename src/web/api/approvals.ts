@@ -1,8 +1,8 @@
 // The approvals inbox: lists, the badge count, one request, and the decisions.
 import { useQuery } from "@tanstack/react-query";
+import type { ApprovalCount, ApprovalDetail, ApprovalPage } from "../../api/approvals.ts";
 import { useApi } from "./context.ts";
 import { type ApiClient, ApiError } from "./http.ts";
-import type { ApprovalDetail, ApprovalSummary } from "./types.ts";
 
 export type InboxTab = "pending" | "mine" | "decided";
 
@@ -10,12 +10,7 @@ export function useApprovals(status: InboxTab) {
   const api = useApi();
   return useQuery({
     queryKey: ["approvals", status],
-    queryFn: ({ signal }) =>
-      api.get<{ approvals: ApprovalSummary[]; nextCursor: string | null }>(
-        "/api/v1/approvals",
-        { status, limit: 100 },
-        signal,
-      ),
+    queryFn: ({ signal }) => api.get<ApprovalPage>("/api/v1/approvals", { status, limit: 100 }, signal),
     refetchInterval: 15_000,
   });
 }
@@ -27,7 +22,7 @@ export function useApprovalCount() {
     queryKey: ["approvals-count"],
     queryFn: async ({ signal }) => {
       try {
-        return await api.get<{ pending: number; mine: number }>("/api/v1/approvals/count", undefined, signal);
+        return await api.get<ApprovalCount>("/api/v1/approvals/count", undefined, signal);
       } catch (error) {
         if (error instanceof ApiError && error.notAvailable) return null;
         throw error;

@@ -1,8 +1,8 @@
 // The audit trail: search, export links, integrity verification.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import type { AuditEvent, AuditPage, AuditVerification } from "../../api/audit.ts";
 import { useApi } from "./context.ts";
 import { type Query, withQuery } from "./http.ts";
-import type { AuditEvent, AuditPage, AuditVerification } from "./types.ts";
 
 export const AUDIT_FILTERS = [
   "actor",
@@ -19,11 +19,6 @@ export const AUDIT_FILTERS = [
 
 export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
 
-/** Tolerates `{ events }` or `{ items }` pages, so a rename on the server degrades to a visible empty state. */
-function eventsOf(page: AuditPage | { items?: AuditEvent[]; nextCursor?: string | null }): AuditEvent[] {
-  return (page as AuditPage).events ?? (page as { items?: AuditEvent[] }).items ?? [];
-}
-
 export function useAuditEvents(filters: AuditFilters, options: { enabled?: boolean; limit?: number } = {}) {
   const api = useApi();
   return useInfiniteQuery({
@@ -36,7 +31,7 @@ export function useAuditEvents(filters: AuditFilters, options: { enabled?: boole
         { ...(filters as Query), limit: options.limit ?? 50, cursor: pageParam },
         signal,
       );
-      return { events: eventsOf(page), nextCursor: page.nextCursor ?? null };
+      return { events: page.events, nextCursor: page.nextCursor };
     },
     getNextPageParam: (page) => page.nextCursor,
   });
@@ -57,6 +52,6 @@ export function useAuditVerification(enabled: boolean, filters: Query = {}) {
   });
 }
 
-export function eventTime(event: AuditEvent): string | undefined {
-  return (event.at ?? event.occurredAt ?? event.createdAt ?? event.time) as string | undefined;
+export function eventTime(event: AuditEvent): string {
+  return event.occurredAt;
 }

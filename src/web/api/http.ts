@@ -2,11 +2,9 @@
 // state-changing request carries the session's CSRF token and says it comes from the web client;
 // every failure becomes an ApiError with the server's code, message and request ID.
 
-export interface ApiIssue {
-  path: (string | number)[];
-  code: string;
-  message: string;
-}
+import type { Issue } from "../../api/common.ts";
+
+export type ApiIssue = Issue;
 
 export class ApiError extends Error {
   readonly status: number;

@@ -1,8 +1,11 @@
 // Run history, one run, and revealing a masked value of a run.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import type { Accountability, Revealed, Run, RunPage, RunStatus } from "../../api/runs.ts";
 import { useApi } from "./context.ts";
 import type { ApiClient, Query } from "./http.ts";
-import type { Run, RunPage, RunStatus } from "./types.ts";
+
+/** The run as its page holds it: a submission's answer first, then GET /api/v1/runs/{id} with its accountability. */
+export type RunOnPage = Run & { accountability?: Accountability };
 
 export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "succeeded",
@@ -16,12 +19,12 @@ export function isFinal(status: string): boolean {
   return FINAL_STATUSES.has(status as RunStatus);
 }
 
-export function useRun(id: string, options: { poll?: boolean; initial?: Run } = {}) {
+export function useRun(id: string, options: { poll?: boolean; initial?: RunOnPage } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: ["run", id],
     ...(options.initial ? { initialData: options.initial, initialDataUpdatedAt: Date.now() } : {}),
-    queryFn: ({ signal }) => api.get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
+    queryFn: ({ signal }) => api.get<RunOnPage>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
     // Until the run is final, ask again: quickly while it executes, slowly while a person decides.
     refetchInterval: (query) => {
       const status = query.state.data?.status;
@@ -50,12 +53,6 @@ export function useRuns(filters: RunFilters, limit = 25) {
       api.get<RunPage>("/api/v1/runs", { ...(filters as Query), limit, cursor: pageParam }, signal),
     getNextPageParam: (page) => page.nextCursor,
   });
-}
-
-export interface Revealed {
-  value: unknown;
-  piiClass: string;
-  path: (string | number)[];
 }
 
 /** Never cached: the value lives only in the component that asked, until it is hidden. */

@@ -1,8 +1,9 @@
 // Who is signed in (GET /api/v1/me), how one may sign in, and sign-in / sign-out.
 import { useQuery } from "@tanstack/react-query";
+import type { Verb } from "../../api/common.ts";
+import type { Me, Providers, SessionResponse } from "../../api/session.ts";
 import { useApi } from "./context.ts";
 import { type ApiClient, ApiError } from "./http.ts";
-import type { Me, Providers, Verb } from "./types.ts";
 
 export const ME_KEY = ["me"] as const;
 /** Why the last session ended (shown on the sign-in page), set when an API call answered 401. */
@@ -52,7 +53,7 @@ export function useProviders() {
 }
 
 export async function signIn(api: ApiClient, email: string, password: string): Promise<void> {
-  const { data } = await api.request<{ csrfToken: string }>("POST", "/api/v1/session", {
+  const { data } = await api.request<SessionResponse>("POST", "/api/v1/session", {
     body: { email, password },
     quiet401: true,
   });

@@ -1,9 +1,9 @@
 import { Avatar, Button, Group, Menu, Text, UnstyledButton } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "react-router";
+import type { Me } from "../../api/session.ts";
 import { useApi } from "../api/context.ts";
 import { ME_KEY, SIGNED_OUT_KEY, signOut } from "../api/session.ts";
-import type { Me } from "../api/types.ts";
 
 function initials(name: string): string {
   return name

@@ -12,10 +12,10 @@ import {
   Title,
 } from "@mantine/core";
 import { Link, useParams } from "react-router";
+import type { ApprovalDetail } from "../../api/approvals.ts";
 import { useAction } from "../api/actions.ts";
 import { useApproval } from "../api/approvals.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
-import type { ApprovalDetail } from "../api/types.ts";
 import { RiskBadge, StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";

@@ -1,10 +1,10 @@
 import { Alert, Button, Group, Paper, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import type { ApprovalDetail } from "../../api/approvals.ts";
 import { type Decision, decide } from "../api/approvals.ts";
 import { useApi } from "../api/context.ts";
 import { useCurrentUser } from "../api/session.ts";
-import type { ApprovalDetail } from "../api/types.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 
 /**

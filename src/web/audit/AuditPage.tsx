@@ -1,6 +1,7 @@
 import { Button, Center, Code, Group, Paper, ScrollArea, Table, Text, UnstyledButton } from "@mantine/core";
 import { Fragment, useState } from "react";
 import { Link, useSearchParams } from "react-router";
+import type { AuditEvent } from "../../api/audit.ts";
 import {
   AUDIT_FILTERS,
   eventTime,
@@ -8,7 +9,6 @@ import {
   type AuditFilters as Filters,
   useAuditEvents,
 } from "../api/audit.ts";
-import type { AuditEvent } from "../api/types.ts";
 import { CopyText } from "../components/CopyText.tsx";
 import { DownloadIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -38,7 +38,7 @@ function EventRow({ event }: { event: AuditEvent }) {
           <Code>{event.type}</Code>
         </Table.Td>
         <Table.Td>{event.outcome}</Table.Td>
-        <Table.Td>{event.actorName ?? event.actorId ?? "—"}</Table.Td>
+        <Table.Td>{event.actorId ?? "—"}</Table.Td>
         <Table.Td>
           <Text size="sm" ff="monospace">
             {event.action ?? "—"}

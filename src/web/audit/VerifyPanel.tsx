@@ -1,17 +1,11 @@
 import { Alert, Button, Code, Group, Stack, Text } from "@mantine/core";
 import { useState } from "react";
+import type { VerifyProblem } from "../../api/audit.ts";
 import { useAuditVerification } from "../api/audit.ts";
 import { QueryError } from "../components/States.tsx";
 
-interface Problem {
-  kind?: string;
-  sealId?: number | null;
-  eventId?: string | null;
-  detail?: string;
-}
-
 /** The first bad record, in words: what happened to which event in which seal. */
-function describeProblem(problem: Problem | undefined): string {
+function describeProblem(problem: VerifyProblem | undefined): string {
   if (!problem) return "A record does not match its seal.";
   const what = problem.kind ? problem.kind.replaceAll("_", " ") : "changed";
   const where = [
@@ -62,7 +56,7 @@ export function VerifyPanel() {
         ) : (
           <Alert color="red" variant="light" title="Tampering detected" role="alert" data-verify-result="bad">
             <Stack gap={4}>
-              <Text size="sm">{describeProblem(v.problem as Problem | undefined)}</Text>
+              <Text size="sm">{describeProblem(v.problem)}</Text>
               <Code block>{JSON.stringify(v.problem ?? v, null, 2)}</Code>
             </Stack>
           </Alert>

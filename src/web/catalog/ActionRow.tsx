@@ -1,7 +1,7 @@
 import { Badge, Group, Stack, Text } from "@mantine/core";
 import { forwardRef, type KeyboardEvent } from "react";
 import { Link } from "react-router";
-import type { ActionSummary } from "../api/types.ts";
+import type { ActionSummary } from "../../api/actions.ts";
 import { ApprovalBadge, RiskBadge } from "../components/Badges.tsx";
 
 export const ActionRow = forwardRef<

@@ -1,4 +1,4 @@
-import type { ActionSummary } from "../api/types.ts";
+import type { ActionSummary } from "../../api/actions.ts";
 
 /** The instant, client-side half of the search: every word must appear in name, title, tags or description. */
 export function filterActions(actions: ActionSummary[], text: string): ActionSummary[] {

@@ -1,6 +1,6 @@
 // Risk and status badges: a word and a colour, never the colour alone.
 import { Badge } from "@mantine/core";
-import type { Risk } from "../api/types.ts";
+import type { Risk } from "../../api/common.ts";
 
 const RISK: Record<Risk, { color: string; label: string }> = {
   low: { color: "gray", label: "Low risk" },

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Paper, Stack, Text, Textarea } from "@mantine/core";
 import { type FormEvent, type KeyboardEvent, useMemo, useState } from "react";
+import type { ActionDetail } from "../../api/actions.ts";
 import { ApiError } from "../api/http.ts";
-import type { ActionDetail } from "../api/types.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";

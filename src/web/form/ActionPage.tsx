@@ -1,8 +1,8 @@
 import { Anchor, Badge, Breadcrumbs, Grid, Group, Paper, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
+import type { ActionDetail } from "../../api/actions.ts";
 import { useAction } from "../api/actions.ts";
-import type { ActionDetail } from "../api/types.ts";
 import { ApprovalBadge, RiskBadge } from "../components/Badges.tsx";
 import { PageHeader, usePageTitle } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";

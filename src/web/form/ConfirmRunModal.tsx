@@ -1,5 +1,5 @@
 import { Alert, Button, Group, Modal, Stack, Table, Text } from "@mantine/core";
-import type { ActionDetail } from "../api/types.ts";
+import type { ActionDetail } from "../../api/actions.ts";
 import { RiskBadge } from "../components/Badges.tsx";
 import { displayValue, type FieldModel, type FormValues } from "./field-model.ts";
 

@@ -2,7 +2,7 @@
 // keys): one field model per property, the checks the schema states (required, min/max, length,
 // pattern, integer, enum) run in the browser before submitting, and the typed parameters built
 // from what was typed. The server validates again; its issues are mapped back by path.
-import type { JsonSchema } from "../api/types.ts";
+import type { JsonSchema } from "./json-schema.ts";
 import { formatMoney, minorToInput, parseMoney } from "./money.ts";
 
 export type Widget =

@@ -4,10 +4,10 @@
 // second click while a request is in flight sends nothing at all.
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useRef, useState } from "react";
+import type { Run } from "../../api/runs.ts";
 import { newIdempotencyKey, submitRun } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
 import { ApiError } from "../api/http.ts";
-import type { Run } from "../api/types.ts";
 
 export type Outcome =
   | { kind: "run"; run: Run; status: number; requestId: string | null; replayed: boolean; key: string }

@@ -1,6 +1,6 @@
 import { Table, Text } from "@mantine/core";
-import type { JsonSchema } from "../api/types.ts";
 import { fieldsOf } from "../form/field-model.ts";
+import type { JsonSchema } from "../form/json-schema.ts";
 import { formatMoney } from "../form/money.ts";
 import { SensitiveBadge } from "../form/SensitiveBadge.tsx";
 import { labelOf } from "./result-shape.ts";

@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Loader, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
-import type { ActionDetail, Run } from "../api/types.ts";
+import type { ActionDetail } from "../../api/actions.ts";
+import type { Run } from "../../api/runs.ts";
 import { ClockIcon } from "../components/icons.tsx";
 import { Reviewers } from "./Reviewers.tsx";
 

@@ -1,5 +1,5 @@
 import { Badge, Group, Text } from "@mantine/core";
-import type { Reviewers as ReviewerSet } from "../api/types.ts";
+import type { Reviewers as ReviewerSet } from "../../api/common.ts";
 
 /** Who can approve: the policy's groups and named users. */
 export function Reviewers({ reviewers, quorum }: { reviewers: ReviewerSet; quorum: number }) {

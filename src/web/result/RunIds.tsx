@@ -1,6 +1,6 @@
 import { Anchor, Badge, Group, SimpleGrid, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
-import type { Run } from "../api/types.ts";
+import type { Run } from "../../api/runs.ts";
 import { CopyText } from "../components/CopyText.tsx";
 
 function Item({ label, children }: { label: string; children: React.ReactNode }) {

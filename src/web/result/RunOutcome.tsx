@@ -1,10 +1,11 @@
 import { Alert, Button, Group, Loader, Paper, Stack, Text, Title } from "@mantine/core";
 import { useEffect, useRef } from "react";
 import { Link } from "react-router";
+import type { ActionDetail } from "../../api/actions.ts";
+import type { Run } from "../../api/runs.ts";
 import { ApiError } from "../api/http.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
-import type { ActionDetail, Run } from "../api/types.ts";
 import { StatusBadge } from "../components/Badges.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import type { Outcome } from "../form/useRunSubmission.ts";

@@ -1,7 +1,8 @@
 // How a result is best shown: a table for a list of records, key-value for a record, a single
 // value otherwise; and where its PII fields are (from the action's output schema).
-import type { JsonSchema } from "../api/types.ts";
+
 import { humanize } from "../form/field-model.ts";
+import type { JsonSchema } from "../form/json-schema.ts";
 import { formatMoney } from "../form/money.ts";
 
 export type Path = (string | number)[];

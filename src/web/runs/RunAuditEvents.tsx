@@ -1,24 +1,38 @@
 import { Alert, Badge, Code, Paper, ScrollArea, Table, Text, Title } from "@mantine/core";
-import { eventTime, useAuditEvents } from "../api/audit.ts";
-import type { Accountability, AuditEvent } from "../api/types.ts";
+import type { Accountability } from "../../api/runs.ts";
+import { useAuditEvents } from "../api/audit.ts";
 import { CopyText } from "../components/CopyText.tsx";
 import { QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 
-type Sealed = { event: AuditEvent; status?: string };
+/** One row of the table: an event of the run's accountability section (with its seal status), or of an audit search. */
+interface EventRow {
+  id: string;
+  type: string;
+  at: string;
+  outcome: string;
+  requestId: string | null;
+  reason: string | null;
+  actorId: string | null;
+  status?: string;
+}
+type Sealed = { event: EventRow; status?: string };
 
 /** The run's events from its accountability section (each with its seal status), or null. */
 function eventsOf(accountability: Accountability | undefined): Sealed[] | null {
-  const events = accountability?.audit?.events;
-  if (!Array.isArray(events)) return null;
-  return events.map((event) => ({ event, ...(event.status ? { status: event.status } : {}) }));
+  const events = accountability?.audit.events;
+  if (!events) return null;
+  return events.map(({ status, ...event }) => ({
+    event: { ...event, reason: null, actorId: null },
+    ...(status ? { status } : {}),
+  }));
 }
 
 function verificationOf(
   accountability: Accountability | undefined,
 ): { ok: boolean; checked?: number } | null {
   const audit = accountability?.audit;
-  if (!audit || typeof audit.verified !== "boolean") return null;
+  if (!audit) return null;
   return { ok: audit.verified, checked: audit.events.length };
 }
 
@@ -62,7 +76,7 @@ export function EventsTable({ events }: { events: Sealed[] }) {
           {events.map(({ event: e, status }) => (
             <Table.Tr key={String(e.id)}>
               <Table.Td style={{ whiteSpace: "nowrap" }}>
-                <Time value={eventTime(e)} />
+                <Time value={e.at} />
               </Table.Td>
               <Table.Td>
                 <Code>{e.type}</Code>
@@ -73,7 +87,7 @@ export function EventsTable({ events }: { events: Sealed[] }) {
                 )}
               </Table.Td>
               <Table.Td>{e.outcome}</Table.Td>
-              <Table.Td>{e.actorName ?? e.actorId ?? "—"}</Table.Td>
+              <Table.Td>{e.actorId ?? "—"}</Table.Td>
               <Table.Td>
                 {e.requestId ? <CopyText value={e.requestId} label="request ID" size="xs" /> : "—"}
               </Table.Td>
@@ -107,7 +121,10 @@ export function RunAuditEvents({
   const fromRun = eventsOf(accountability);
   const search = useAuditEvents({ runId }, { enabled: !fromRun, limit: 200 });
   const events: Sealed[] =
-    fromRun ?? (search.data?.pages.flatMap((p) => p.events) ?? []).map((event) => ({ event })).reverse();
+    fromRun ??
+    (search.data?.pages.flatMap((p) => p.events) ?? [])
+      .map((e) => ({ event: { ...e, at: e.occurredAt } }))
+      .reverse();
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-audit">
       <Title order={2} size="h4" id="run-audit" mb="sm">

@@ -1,8 +1,10 @@
 import { Anchor, Badge, Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
+import type { ApprovalDetail } from "../../api/approvals.ts";
+import type { GrantRef, Run } from "../../api/runs.ts";
+import type { RunOnPage } from "../api/runs.ts";
 import { useCurrentUser } from "../api/session.ts";
-import type { Accountability, ApprovalDetail, GrantRef, Run } from "../api/types.ts";
 import { CopyText } from "../components/CopyText.tsx";
 import { Time } from "../components/Time.tsx";
 import { DiffView } from "./DiffView.tsx";
@@ -19,11 +21,10 @@ function Question({ n, title, children }: { n: number; title: string; children: 
 }
 
 function grantText(grant: GrantRef): string {
-  const verbs = grant.verbs?.join(", ") ?? grant.verb ?? "run";
-  const who = grant.subject ? `${grant.subjectKind ?? "role"} ${grant.subject}` : "a grant";
-  const on = grant.on ? ` on ${grant.on}` : "";
-  const source = grant.source ? ` (${grant.source === "config" ? "in code" : "added by an admin"})` : "";
-  return `${who}: ${verbs}${on}${source}`;
+  const verbs = grant.verbs.join(", ");
+  const who = `${grant.subjectKind} ${grant.subject}`;
+  const source = grant.source === "config" ? "in code" : "added by an admin";
+  return `${who}: ${verbs} on ${grant.on} (${source})`;
 }
 
 function Ids({ run }: { run: Run }) {
@@ -49,37 +50,28 @@ function Ids({ run }: { run: Run }) {
   );
 }
 
-/** `allowedBy` is the authorizer's decision (`{ grant, roles }`), or grants as such. */
-function grantsOf(allowedBy: unknown): GrantRef[] {
-  if (!allowedBy || typeof allowedBy !== "object") return [];
-  if (Array.isArray(allowedBy)) return allowedBy as GrantRef[];
-  const grant = (allowedBy as { grant?: GrantRef | null }).grant;
-  if (grant !== undefined) return grant ? [grant] : [];
-  return [allowedBy as GrantRef];
-}
-
 /** The run page's core: who, what target, allowed by, approved by, what changed, which requests. */
 export function SixQuestions({
   run,
   approval,
   changed,
 }: {
-  run: Run;
+  run: RunOnPage;
   approval: ApprovalDetail | null;
   changed: { before: unknown; after: unknown } | null;
 }) {
   const me = useCurrentUser();
-  const acc: Accountability = run.accountability ?? {};
-  const grants = grantsOf(acc.allowedBy);
-  const roles = (acc.allowedBy as { roles?: string[] } | null | undefined)?.roles ?? [];
-  const decisions = approval?.decisions ?? acc.approval?.decisions ?? [];
+  const acc = run.accountability;
+  const grant = acc?.allowedBy?.grant;
+  const grants = grant ? [grant] : [];
+  const roles = acc?.allowedBy?.roles ?? [];
+  const decisions = approval?.decisions ?? acc?.approval.decisions ?? [];
   return (
     <Stack gap="md">
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Question n={1} title="Who">
           <Text size="sm" fw={600} data-run-actor>
-            {acc.who?.actor?.name ??
-              run.actorName ??
+            {acc?.who.actor?.name ??
               (approval?.requester.id === run.actorId ? approval.requester.name : null) ??
               (me.user.id === run.actorId ? me.user.name : run.actorId)}
           </Text>
@@ -136,10 +128,7 @@ export function SixQuestions({
           ) : (
             <Stack gap={6}>
               <Group gap={6}>
-                <Text size="sm">
-                  Requested by{" "}
-                  {approval?.requester.name ?? acc.approval?.requester?.name ?? run.actorName ?? run.actorId}
-                </Text>
+                <Text size="sm">Requested by {approval?.requester.name ?? run.actorId}</Text>
                 <Anchor component={Link} to={`/approvals/${run.approvalRequestId}`} size="xs">
                   Open the request
                 </Anchor>
@@ -159,7 +148,7 @@ export function SixQuestions({
                         : d.decision}
                     {d.reason ? ` — “${d.reason}”` : ""}{" "}
                     <Text span size="xs" c="dimmed">
-                      <Time value={d.decidedAt ?? ("at" in d ? d.at : null)} />
+                      <Time value={"decidedAt" in d ? d.decidedAt : d.at} />
                     </Text>
                   </Text>
                 ))
