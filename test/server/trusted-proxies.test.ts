@@ -6,9 +6,10 @@ import { after, describe, test } from "node:test";
 import { loadConfig } from "../../src/config/config.ts";
 import { StartupError } from "../../src/errors/startup-error.ts";
 import { listen } from "../../src/server/serve.ts";
-import { auditEvents, createPasswordUser } from "../identity/browser.ts";
 import { demoLikeWorkspace } from "../identity/demo-like-workspace.ts";
+import { auditEvents } from "../support/audit-events.ts";
 import { startTestAirlock } from "../support/test-airlock.ts";
+import { createPasswordUser } from "../support/users.ts";
 
 const started: (() => Promise<void>)[] = [];
 after(async () => {

@@ -3,10 +3,10 @@
 // 500 from the database halfway through a request.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Browser, createPasswordUser } from "../identity/browser.ts";
 import { demoLikeWorkspace } from "../identity/demo-like-workspace.ts";
+import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createPasswordUser, createUser, type TestUser } from "../support/users.ts";
 
 let t: TestAirlock;
 let admin: TestUser;
