@@ -8,7 +8,18 @@ import { test } from "node:test";
 // (server, runtime, cli). A module that needs something from above is in the wrong place.
 const BASE = ["ids", "errors", "sdk"];
 const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
-const UPPER = [...DOMAIN, "config", "audit", "identity", "approval", "engine", "runs", "control", "notify"];
+const UPPER = [
+  ...DOMAIN,
+  "config",
+  "audit",
+  "identity",
+  "events",
+  "approval",
+  "engine",
+  "runs",
+  "control",
+  "notify",
+];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
   errors: [],
@@ -21,11 +32,13 @@ export const ALLOWED: Record<string, string[]> = {
   engine: [...BASE, "observe", "store"],
   audit: [...DOMAIN],
   identity: [...DOMAIN, "audit"],
-  runs: [...DOMAIN, "audit", "identity"],
-  approval: [...DOMAIN, "audit", "identity", "engine", "runs"],
-  control: [...DOMAIN, "audit", "identity", "approval", "engine", "runs"],
-  notify: [...DOMAIN, "audit", "identity", "approval", "engine", "runs", "control"],
-  runbook: [...DOMAIN, "audit", "identity", "approval", "engine", "runs", "control", "notify"],
+  // The transactional outbox and its consumers: written by runs and approval, read by notify.
+  events: [...DOMAIN],
+  runs: [...DOMAIN, "audit", "identity", "events"],
+  approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
+  control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
+  notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],
   cli: [...UPPER, "runbook", "server", "runtime"],

@@ -2,8 +2,9 @@ import { createApprovalRequest } from "../../approval/approval-store.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
+import { createRun } from "../../runs/run-lifecycle.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
-import { insertRun, type NewRun } from "../../runs/run-store.ts";
+import type { NewRun } from "../../runs/run-store.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import { claimKey, findKey } from "../idempotency-store.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
@@ -64,7 +65,7 @@ export const execute: Stage = {
       () =>
         [
           tx.query(`BEGIN; SET LOCAL lock_timeout = '${KEY_LOCK_TIMEOUT}'`),
-          inline ? undefined : insertRun(tx, newRun),
+          inline ? undefined : createRun(tx, newRun),
           claimKey(tx, {
             actorId: principal!.id,
             key: ctx.idempotencyKey!,

@@ -1,7 +1,8 @@
 import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
-import { maskedResult, runEvent } from "../../runs/run-audit.ts";
-import { insertRun, type RunRow, runFields } from "../../runs/run-store.ts";
+import { runEvent } from "../../runs/run-audit.ts";
+import { endInline } from "../../runs/run-lifecycle.ts";
+import { type RunRow, runFields } from "../../runs/run-store.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import { NEXT, type Stage } from "../pipeline-context.ts";
 
@@ -70,37 +71,16 @@ export const record: Stage = {
     const outcome = ctx.outcome;
     let write: (() => Promise<RunRow | undefined>) | null = null;
     if (inlineRun && outcome) {
-      const final = outcome.status;
-      write = () =>
-        insertRun(tx, inlineRun, {
-          status: final,
-          result: outcome.result,
-          errorCode: outcome.error?.code ?? null,
-          errorMessage: outcome.error?.message ?? null,
-          snapshotBefore: outcome.snapshotBefore,
-          snapshotAfter: outcome.snapshotAfter,
-        });
-      events.push(
-        runEvent(
-          final === "succeeded" ? "run.succeeded" : "run.failed",
-          final === "succeeded" ? "success" : "failure",
-          action!,
-          run,
-          {
-            ...client,
-            errorCode: outcome.error?.code ?? null,
-            data: {
-              before: outcome.snapshotBefore,
-              after: outcome.snapshotAfter,
-              result: final === "succeeded" ? maskedResult(action!, outcome.result) : undefined,
-              attempt: 1,
-              durationMs: Math.round(outcome.durationMs * 100) / 100,
-            },
-          },
-        ),
-      );
-      ctx.deps.metrics.runsFinished.inc({ action: action!.name, status: final });
-      ctx.deps.metrics.runDuration.observe({ action: action!.name }, outcome.durationMs / 1000);
+      const ended = endInline(ctx.deps, {
+        db: tx,
+        action: action!,
+        run: inlineRun,
+        fields: run,
+        outcome,
+        client,
+      });
+      write = ended.write;
+      events.push(ended.event);
     } else if (inlineRun) {
       throw new Error("an inline run reached record without its handler's outcome");
     }
