@@ -101,6 +101,12 @@ export function createEventOutbox(options: { pool: pg.Pool; log: Log; pollMs: nu
     }
     const client = await pool.connect();
     let broken = false;
+    // The connection may die while a handler runs (no query in flight): without a listener its
+    // error would be thrown at the process. The next query fails instead, and we roll back.
+    const onError = () => {
+      broken = true;
+    };
+    client.on("error", onError);
     try {
       // The horizon first, before this transaction has an xid of its own. Nothing below writes
       // until the cursor moves at the end, so delivering does not hold anyone else's horizon back.
@@ -185,6 +191,7 @@ export function createEventOutbox(options: { pool: pg.Pool; log: Log; pollMs: nu
       });
       throw error;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }
