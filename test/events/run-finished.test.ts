@@ -13,12 +13,14 @@ import { createUser, type TestUser } from "../support/users.ts";
 
 let t: TestAirlock;
 let operator: TestUser;
+let manager: TestUser;
 const quiet = createLogger({ level: "silent" });
 const CONSUMER = { name: "test.run-finished", types: ["run.finished"] as const };
 
 before(async () => {
   t = await startTestAirlock({ workspace: fixtureWorkspace, prepare: createFixtureSchema });
   operator = await createUser(t.airlock.database.pool, { groups: ["operators"] });
+  manager = await createUser(t.airlock.database.pool, { groups: ["managers"] });
 });
 after(async () => {
   await t.close();
@@ -145,5 +147,35 @@ test("after a crash before its cursor moved, the consumer gets the same events a
     assert.equal(await cursor(), await maxEventId());
   } finally {
     await restarted.stop();
+  }
+});
+
+test("a run ended by its approval (rejected) is announced as finished too", async () => {
+  const seen: OutboxEvent[] = [];
+  const outbox = consumer(t.airlock.database.pool, seen);
+  try {
+    await outbox.drain();
+    seen.length = 0;
+    const res = await t.post(
+      "/api/v1/actions/credit_queued/runs",
+      { params: { account: "acc_events", amount: 50_000 }, reason: "large goodwill credit" },
+      { ...operator.headers, "idempotency-key": "events-rejected" },
+    );
+    const run = await res.json();
+    assert.equal(run.status, "pending_approval");
+    assert.equal(await outbox.drain(), 0, "held for approval is not finished");
+    const rejected = await t.post(
+      `/api/v1/approvals/${run.approvalRequestId}/reject`,
+      { reason: "not without a ticket" },
+      manager.headers,
+    );
+    assert.equal(rejected.status, 200);
+    assert.equal(await outbox.drain(), 1);
+    assert.deepEqual(
+      [(seen[0]!.payload as { runId: string }).runId, (seen[0]!.payload as { status: string }).status],
+      [run.id, "rejected"],
+    );
+  } finally {
+    await outbox.stop();
   }
 });
