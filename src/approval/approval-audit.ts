@@ -11,7 +11,10 @@ import type { ApprovalRequestRow } from "./approval-store.ts";
 
 export interface ApprovalEventContext {
   action: CompiledAction | null;
-  request: Pick<ApprovalRequestRow, "id" | "action" | "action_version" | "run_id">;
+  request: Pick<
+    ApprovalRequestRow,
+    "id" | "action" | "action_version" | "run_id" | "subject_kind" | "subject_id"
+  >;
   run: RunRow | null;
   /** Null for the system (the expiry sweeper). */
   actor: Principal | null;
@@ -35,7 +38,9 @@ export function approvalEvent(
     userAgent: ctx.client?.userAgent ?? null,
     reason: extra.reason ?? null,
     errorCode: extra.errorCode ?? null,
-    ...(extra.data === undefined ? {} : { data: extra.data }),
+    ...(extra.data === undefined && ctx.request.subject_kind === "run"
+      ? {}
+      : { data: withSubject(ctx, extra.data) }),
   };
   if (ctx.action && ctx.run) return { ...runEvent(type, outcome, ctx.action, ctx.run), ...who };
   // A retired action: its classification is unknown, so no parameters at all.
@@ -48,4 +53,11 @@ export function approvalEvent(
     approvalRequestId: ctx.request.id,
     ...who,
   };
+}
+
+/** Requests for other subjects than runs name their subject in the event's data. */
+function withSubject(ctx: ApprovalEventContext, data: unknown): unknown {
+  if (ctx.request.subject_kind === "run") return data;
+  const subject = { kind: ctx.request.subject_kind, id: ctx.request.subject_id };
+  return data && typeof data === "object" ? { ...data, subject } : { subject };
 }

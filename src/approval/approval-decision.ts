@@ -4,10 +4,11 @@
 // else, so decisions, cancellations, the expiry sweeper and the worker's re-check on one request
 // run one after another; every status change below is also a compare-and-set, and the decisions
 // table's primary key allows one decision per reviewer. When the deciding approval completes the
-// quorum, the same transaction moves the request to `approved`, the run `pending_approval →
-// approved → queued`, gives it a fresh execution request ID and enqueues its job: the job exists
-// if and only if the approval committed. The worker then executes the run from its stored
-// parameters and re-checks the approval in the executing transaction (control/approval-recheck).
+// quorum, the same transaction moves the request to `approved` with a fresh execution request ID
+// and hands the subject to its kind (approval-subject.ts): for a run, the lifecycle moves it to
+// `approved` and its owner takes it on (the action queue: `queued` and a job, which exists if and
+// only if the approval committed). The worker then executes the run from its stored parameters
+// and re-checks the approval in the executing transaction (approval-recheck.ts).
 //
 // Every outcome is audited: the decision itself, or `approval.refused` with the error code.
 import type pg from "pg";
@@ -16,8 +17,8 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
-import { RUN_QUEUE } from "../runs/run-queue.ts";
-import { getRun, type RunRow, transitionRun } from "../runs/run-store.ts";
+import type { AfterCommit } from "../runs/run-owner.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { approvalEvent } from "./approval-audit.ts";
 import type { ApprovalDeps } from "./approval-deps.ts";
@@ -31,6 +32,7 @@ import {
   insertDecision,
   moveApproval,
 } from "./approval-store.ts";
+import type { ApprovalSubjectKind, Subject } from "./approval-subject.ts";
 import { cancelRefusal, decisionRefusal, maySeeRequest } from "./decision-rules.ts";
 import { type PolicyTally, quorumReached, tallyQuorum } from "./quorum.ts";
 
@@ -45,28 +47,40 @@ export interface DecisionInput {
   requestId: string;
   client: ClientInfo;
   reason: string | null;
+  /** Decide only requests of this subject kind; any other is "not found" (the run API sets "run"). */
+  subjectKind?: string;
 }
 
-export type DecisionOutcome =
+/** A decision on a request of any subject kind. */
+export type SubjectDecisionOutcome =
   | {
       ok: true;
       request: ApprovalRequestRow;
-      run: RunRow;
+      /** The gated run, for run subjects. */
+      run: RunRow | null;
       tally: PolicyTally[];
-      /** The quorum was reached by this decision and the run was enqueued. */
+      /** The quorum was reached by this decision and the subject was handed on. */
       queued: boolean;
     }
   | { ok: false; error: AirlockError };
+
+/** A decision on a request that gates a run (what the HTTP API, CLI and inbox decide). */
+export type DecisionOutcome =
+  | (Extract<SubjectDecisionOutcome, { ok: true }> & { run: RunRow })
+  | Extract<SubjectDecisionOutcome, { ok: false }>;
 
 interface Locked {
   tx: pg.PoolClient;
   holdsApprove: boolean;
   request: ApprovalRequestRow;
-  run: RunRow;
+  kind: ApprovalSubjectKind;
+  subject: Subject;
   action: CompiledAction;
   now: Date;
   verb: DecisionVerb;
   events: AuditEventInput[];
+  /** Set by the kind when the subject was handed on (e.g. wake the local worker). */
+  afterCommit?: AfterCommit;
 }
 
 export function approve(deps: ApprovalDeps, input: DecisionInput) {
@@ -79,19 +93,18 @@ export function reject(deps: ApprovalDeps, input: DecisionInput) {
 
 export function cancel(deps: ApprovalDeps, input: DecisionInput) {
   return withLockedRequest(deps, input, "cancel", async (locked) => {
-    const { tx, request, run, now } = locked;
+    const { tx, request, now } = locked;
     const refusal = cancelRefusal({ principal: input.principal, request, now });
     if (refusal) return await refuseLocked(deps, input, locked, refusal);
     await moveOrThrow(tx, request.id, "cancelled");
-    await runOrThrow(tx, run.id, "pending_approval", "cancelled");
     const ctx = eventContext(input, locked);
     locked.events.push(
       approvalEvent("approval.cancelled", "info", ctx, {
         reason: input.reason,
         data: { channel: input.channel },
       }),
-      approvalEvent("run.cancelled", "info", ctx, { reason: input.reason }),
     );
+    await locked.kind.onCancelled(tx, subjectChange(input, locked));
     return await finished(locked, [], false);
   });
 }
@@ -101,13 +114,13 @@ async function decide(
   input: DecisionInput,
   verb: "approve" | "reject",
   locked: Locked,
-): Promise<DecisionOutcome> {
-  const { tx, request, run, action, now } = locked;
+): Promise<SubjectDecisionOutcome> {
+  const { tx, request, subject, action, now } = locked;
   const decisions = await decisionsOf(tx, request.id);
   const refusal = decisionRefusal({
     principal: input.principal,
     request,
-    run,
+    onBehalfOf: subject.onBehalfOf,
     action,
     decisions,
     now,
@@ -131,14 +144,13 @@ async function decide(
 
   if (verb === "reject") {
     await moveOrThrow(tx, request.id, "rejected");
-    await runOrThrow(tx, run.id, "pending_approval", "rejected");
     locked.events.push(
       approvalEvent("approval.rejected", "denied", ctx, {
         reason: input.reason,
         data: { channel: input.channel },
       }),
-      approvalEvent("run.rejected", "denied", ctx, { reason: input.reason }),
     );
+    await locked.kind.onRejected(tx, subjectChange(input, locked));
     return await finished(locked, [], false);
   }
 
@@ -146,7 +158,7 @@ async function decide(
     ...decisions.filter((d) => d.decision === "approve" && d.reviewer_active).map(personOf),
     input.principal,
   ];
-  const tally = tallyQuorum(request.policies, approvers, [request.requester_id, run.on_behalf_of ?? ""]);
+  const tally = tallyQuorum(request.policies, approvers, [request.requester_id, subject.onBehalfOf ?? ""]);
   const reached = quorumReached(tally);
   let executionRequestId: string | null = null;
   if (reached) {
@@ -154,13 +166,6 @@ async function decide(
     // request's either: a client may reuse its X-Request-Id). The audit links all three.
     executionRequestId = newId("req");
     await moveOrThrow(tx, request.id, "approved", executionRequestId);
-    await runOrThrow(tx, run.id, "pending_approval", "approved");
-    await tx.query(
-      "UPDATE airlock.runs SET execution_request_id = $2 WHERE id = $1 AND status = 'approved' AND execution_request_id IS NULL",
-      [run.id, executionRequestId],
-    );
-    await runOrThrow(tx, run.id, "approved", "queued");
-    await deps.engine.enqueue(tx, RUN_QUEUE, { runId: run.id });
   }
   locked.events.push(
     approvalEvent("approval.approved", "success", ctx, {
@@ -168,20 +173,29 @@ async function decide(
       data: { channel: input.channel, quorum: tally, quorumReached: reached, executionRequestId },
     }),
   );
+  if (executionRequestId) {
+    const refreshed = (await getApprovalRequest(tx, request.id))!;
+    locked.afterCommit = await locked.kind.onApproved(tx, {
+      ...subjectChange(input, locked),
+      request: refreshed,
+      executionRequestId,
+    });
+  }
   return await finished(locked, tally, reached);
 }
 
 /**
  * Check that the caller may see the request (else `approval.not_found`: no hint that it
  * exists), open the transaction, lock the request, run `body`, audit, commit. After the commit:
- * wake the local worker if a run was enqueued, and nudge the event outbox.
+ * what the subject's kind asked for (wake the local worker for a queued run), and nudge the
+ * event outbox.
  */
 async function withLockedRequest(
   deps: ApprovalDeps,
   input: DecisionInput,
   verb: DecisionVerb,
-  body: (locked: Locked) => Promise<DecisionOutcome>,
-): Promise<DecisionOutcome> {
+  body: (locked: Locked) => Promise<SubjectDecisionOutcome>,
+): Promise<SubjectDecisionOutcome> {
   // Before the transaction: whether the caller may see the request and holds `approve`. The
   // authorizer may query the pool (stored grants), and asking it while this request holds a
   // connection in a transaction queued on the row lock can exhaust the pool under contention
@@ -202,14 +216,16 @@ async function withLockedRequest(
 
   const tx = await deps.pool.connect();
   let broken = false;
-  let outcome: DecisionOutcome;
+  let outcome: SubjectDecisionOutcome;
+  let afterCommit: AfterCommit | undefined;
   try {
     await tx.query("BEGIN");
-    const request = visible
-      ? await getApprovalRequest(tx, input.approvalRequestId, { forUpdate: true })
-      : null;
-    const run = request ? await getRun(tx, request.run_id) : null;
-    if (!request || !run || !peekAction) {
+    const found = visible ? await getApprovalRequest(tx, input.approvalRequestId, { forUpdate: true }) : null;
+    const request =
+      found && (input.subjectKind === undefined || found.subject_kind === input.subjectKind) ? found : null;
+    const kind = request ? deps.subjects.get(request.subject_kind) : null;
+    const subject = request && kind ? await kind.load(tx, request) : null;
+    if (!request || !kind || !subject || !peekAction) {
       const error = new AirlockError("approval.not_found");
       await appendAudit(tx, [
         {
@@ -232,9 +248,20 @@ async function withLockedRequest(
       outcome = { ok: false, error };
     } else {
       const now = (await tx.query<{ now: Date }>("SELECT now() AS now")).rows[0]!.now;
-      const locked: Locked = { tx, holdsApprove, request, run, action: peekAction, now, verb, events: [] };
+      const locked: Locked = {
+        tx,
+        holdsApprove,
+        request,
+        kind,
+        subject,
+        action: peekAction,
+        now,
+        verb,
+        events: [],
+      };
       outcome = await body(locked);
       await appendAudit(tx, locked.events);
+      afterCommit = locked.afterCommit;
     }
     await deps.racePoint?.(`approval.${verb}.before_commit`);
     await tx.query("COMMIT");
@@ -246,7 +273,7 @@ async function withLockedRequest(
   } finally {
     tx.release(broken);
   }
-  if (outcome.ok && outcome.queued) deps.engine.wake(RUN_QUEUE);
+  afterCommit?.();
   deps.outbox.nudge();
   return outcome;
 }
@@ -260,10 +287,16 @@ async function refuseLocked(
   input: DecisionInput,
   locked: Locked,
   error: AirlockError,
-): Promise<DecisionOutcome> {
+): Promise<SubjectDecisionOutcome> {
   const ctx = eventContext(input, locked);
   if (error.code === "approval.expired" && locked.request.status === "pending") {
-    locked.events.push(...(await expireRequest(locked.tx, locked.request, locked.run, locked.action)));
+    await expireRequest(locked.tx, {
+      request: locked.request,
+      kind: locked.kind,
+      subject: locked.subject,
+      action: locked.action,
+      auditInto: locked.events,
+    });
   }
   locked.events.push(
     approvalEvent("approval.refused", "denied", ctx, {
@@ -275,9 +308,13 @@ async function refuseLocked(
   return { ok: false, error };
 }
 
-async function finished(locked: Locked, tally: PolicyTally[], queued: boolean): Promise<DecisionOutcome> {
+async function finished(
+  locked: Locked,
+  tally: PolicyTally[],
+  queued: boolean,
+): Promise<SubjectDecisionOutcome> {
   const request = (await getApprovalRequest(locked.tx, locked.request.id))!;
-  const run = (await getRun(locked.tx, locked.run.id))!;
+  const run = request.run_id ? await getRun(locked.tx, request.run_id) : null;
   return { ok: true, request, run, tally, queued };
 }
 
@@ -285,10 +322,27 @@ function eventContext(input: DecisionInput, locked: Locked) {
   return {
     action: locked.action,
     request: locked.request,
-    run: locked.run,
+    run: locked.subject.run,
     actor: input.principal,
     requestId: input.requestId,
     client: input.client,
+  };
+}
+
+function subjectChange(input: DecisionInput, locked: Locked) {
+  return {
+    request: locked.request,
+    subject: locked.subject,
+    action: locked.action,
+    by: {
+      actorId: input.principal.id,
+      actorKind: input.principal.kind,
+      requestId: input.requestId,
+      clientIp: input.client.clientIp,
+      userAgent: input.client.userAgent,
+    },
+    reason: input.reason,
+    auditInto: locked.events,
   };
 }
 
@@ -311,14 +365,4 @@ async function moveOrThrow(
 ) {
   const moved = await moveApproval(tx, id, "pending", to, executionRequestId ? { executionRequestId } : {});
   if (!moved) throw new Error(`approval request ${id} was not pending under its row lock`);
-}
-
-async function runOrThrow(
-  tx: pg.PoolClient,
-  runId: string,
-  from: "pending_approval" | "approved",
-  to: "approved" | "queued" | "rejected" | "cancelled",
-) {
-  if (!(await transitionRun(tx, runId, from, to)))
-    throw new Error(`run ${runId} was not ${from} while its approval request was pending`);
 }

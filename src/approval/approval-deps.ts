@@ -1,9 +1,11 @@
 import type pg from "pg";
 import type { Engine } from "../engine/engine.ts";
+import type { EventOutbox } from "../events/event-outbox.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Log } from "../observe/logger.ts";
+import type { Metrics } from "../observe/metrics.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
-import type { EventOutbox } from "./event-outbox.ts";
+import type { SubjectKinds } from "./approval-subject.ts";
 import type { PolicyModes } from "./policy-modes.ts";
 
 /** Everything the approval module needs, passed in (no globals). */
@@ -15,6 +17,10 @@ export interface ApprovalDeps {
   log: Log;
   policyModes: PolicyModes;
   outbox: EventOutbox;
+  /** What approval requests may gate (runs, and kinds registered by later parts). */
+  subjects: SubjectKinds;
+  /** Counts runs ended by a decision or expiry (optional: tools and tests may leave it out). */
+  metrics?: Metrics;
   /** Named points where tests force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
 }

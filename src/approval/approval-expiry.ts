@@ -1,4 +1,5 @@
-// Expiry: a pending request past its `expires_at` becomes `expired`, and so does its run; neither
+// Expiry: a pending request past its `expires_at` becomes `expired`, and so does its subject (a
+// run ends `expired` through the run lifecycle); neither
 // can ever run afterwards (the run's status is final). Two paths expire requests, both inside a
 // transaction that holds the request's row lock: a decision that finds the request expired, and
 // the sweeper below, a maintenance task on the engine's cron (one tick across processes, see
@@ -7,39 +8,51 @@
 import type pg from "pg";
 import type { AuditEventInput } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
+import { pruneEvents } from "../events/event-outbox.ts";
 import type { Log } from "../observe/logger.ts";
-import { getRun, type RunRow, transitionRun } from "../runs/run-store.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { approvalEvent } from "./approval-audit.ts";
 import { type ApprovalRequestRow, moveApproval } from "./approval-store.ts";
+import type { ApprovalSubjectKind, Subject, SubjectKinds } from "./approval-subject.ts";
 
 // Any constant works as long as every Airlock process uses the same one.
 const SWEEP_LOCK = 7_240_911_006;
 const BATCH = 200;
-/** How long outbox events are kept: delivered ones for inspection, undelivered ones for a late subscriber. */
+/** How long events are kept: for inspection, and for a consumer that fell behind (events/). */
 const OUTBOX_KEEP_DAYS = 7;
 
 /**
- * Expire one locked, pending request and its run. Returns the audit events for the caller to
- * append in its transaction; none if another transaction got there first.
+ * Expire one locked, pending request and its subject. Its audit events go to `auditInto`, for
+ * the caller to append in its transaction; none if another transaction got there first.
  */
 export async function expireRequest(
   tx: pg.PoolClient,
-  request: ApprovalRequestRow,
-  run: RunRow,
-  action: CompiledAction | null,
-): Promise<AuditEventInput[]> {
-  if (!(await moveApproval(tx, request.id, "pending", "expired"))) return [];
-  await transitionRun(tx, run.id, "pending_approval", "expired", {
-    errorCode: "approval.expired",
-    errorMessage: "The approval request expired before it was decided.",
+  input: {
+    request: ApprovalRequestRow;
+    kind: ApprovalSubjectKind;
+    subject: Subject;
+    action: CompiledAction | null;
+    auditInto: AuditEventInput[];
+  },
+): Promise<boolean> {
+  const { request, subject, action } = input;
+  if (!(await moveApproval(tx, request.id, "pending", "expired"))) return false;
+  const ctx = { action, request, run: subject.run, actor: null, requestId: null };
+  input.auditInto.push(
+    approvalEvent("approval.expired", "failure", ctx, {
+      errorCode: "approval.expired",
+      data: { expiresAt: request.expires_at },
+    }),
+  );
+  await input.kind.onExpired(tx, {
+    request,
+    subject,
+    action,
+    by: { actorId: null, actorKind: null, requestId: null },
+    reason: null,
+    auditInto: input.auditInto,
   });
-  const ctx = { action, request, run, actor: null, requestId: null };
-  const data = { expiresAt: request.expires_at };
-  return [
-    approvalEvent("approval.expired", "failure", ctx, { errorCode: "approval.expired", data }),
-    approvalEvent("run.expired", "failure", ctx, { errorCode: "approval.expired", data }),
-  ];
+  return true;
 }
 
 export interface ExpirySweeper {
@@ -52,9 +65,10 @@ export interface ExpirySweeper {
 export function createExpirySweeper(options: {
   pool: pg.Pool;
   workspace: CompiledWorkspace;
+  subjects: SubjectKinds;
   log: Log;
 }): ExpirySweeper {
-  const { pool, workspace, log } = options;
+  const { pool, workspace, subjects, log } = options;
 
   async function sweepOnce(): Promise<number> {
     const client = await pool.connect();
@@ -77,21 +91,20 @@ export function createExpirySweeper(options: {
       );
       const events: AuditEventInput[] = [];
       for (const request of due.rows) {
-        const run = await getRun(client, request.run_id);
-        if (!run) continue;
-        const found = await expireRequest(
-          client,
+        const kind = subjects.get(request.subject_kind);
+        const subject = await kind.load(client, request);
+        if (!subject) continue;
+        const found = await expireRequest(client, {
           request,
-          run,
-          workspace.actions.get(request.action) ?? null,
-        );
-        if (found.length > 0) expired++;
-        events.push(...found);
+          kind,
+          subject,
+          action: workspace.actions.get(request.action) ?? null,
+          auditInto: events,
+        });
+        if (found) expired++;
       }
       await appendAudit(client, events);
-      await client.query(
-        `DELETE FROM airlock.event_outbox WHERE created_at < now() - make_interval(days => ${OUTBOX_KEEP_DAYS})`,
-      );
+      await pruneEvents(client, OUTBOX_KEEP_DAYS);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {

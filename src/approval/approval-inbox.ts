@@ -156,7 +156,8 @@ function summary(workspace: CompiledWorkspace, row: Row): ApprovalSummary {
     status: row.status,
     action: row.action,
     actionTitle: action?.title ?? null,
-    runId: row.run_id,
+    // The inbox joins runs: every row here gates a run.
+    runId: row.run_id!,
     runStatus: row.run_status,
     requester: { id: row.requester_id, name: row.requester_name },
     reason: row.reason,
@@ -170,7 +171,7 @@ function summary(workspace: CompiledWorkspace, row: Row): ApprovalSummary {
     myDecision: row.my_decision
       ? { decision: row.my_decision, reason: row.my_reason, decidedAt: iso(row.my_decided_at)! }
       : null,
-    links: { self: `/api/v1/approvals/${row.id}`, run: `/api/v1/runs/${row.run_id}` },
+    links: { self: `/api/v1/approvals/${row.id}`, run: `/api/v1/runs/${row.run_id!}` },
   };
 }
 

@@ -1,7 +1,9 @@
-// Approval requests in SQL: created in the transaction that holds the run at pending_approval,
-// then decided (approval-decision.ts), cancelled or expired — each a compare-and-set on status.
-
+// Approval requests in SQL: created in the transaction that holds the subject (a run at
+// pending_approval), then decided (approval-decision.ts), cancelled or expired — each a
+// compare-and-set on status. Each of these writes announces itself (`approval.requested`,
+// `approval.decided`) in the same transaction: these are the only writers of the request's status.
 import { AirlockError } from "../errors/airlock-error.ts";
+import { emitEvents } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { type ApprovalStatus, canMoveApproval } from "./approval-status.ts";
 
@@ -14,7 +16,10 @@ export interface PolicySnapshot {
 
 export interface ApprovalRequestRow {
   id: string;
-  run_id: string;
+  subject_kind: string;
+  subject_id: string;
+  /** The gated run, for run subjects (subject_id = run_id); null for other kinds. */
+  run_id: string | null;
   action: string;
   action_version: string;
   requester_id: string;
@@ -33,7 +38,10 @@ export async function createApprovalRequest(
   db: Queryable,
   input: {
     id: string;
-    runId: string;
+    /** A run subject: the gated run. */
+    runId?: string;
+    /** Any other kind of subject (approval-subject.ts). */
+    subject?: { kind: string; id: string };
     action: string;
     actionVersion: string;
     requesterId: string;
@@ -45,13 +53,17 @@ export async function createApprovalRequest(
   },
 ): Promise<{ id: string; expiresAt: Date }> {
   const id = input.id;
+  const subject = input.subject ?? { kind: "run", id: input.runId! };
+  const runId = subject.kind === "run" ? subject.id : (input.runId ?? null);
   const result = await db.query(
-    `INSERT INTO airlock.approval_requests (id, run_id, action, action_version, requester_id, params_hash, reason, policies, status, expires_at, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, 'pending', now() + make_interval(secs => $9::double precision / 1000), $10)
+    `INSERT INTO airlock.approval_requests (id, subject_kind, subject_id, run_id, action, action_version, requester_id, params_hash, reason, policies, status, expires_at, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 'pending', now() + make_interval(secs => $11::double precision / 1000), $12)
      RETURNING expires_at`,
     [
       id,
-      input.runId,
+      subject.kind,
+      subject.id,
+      runId,
       input.action,
       input.actionVersion,
       input.requesterId,
@@ -62,7 +74,24 @@ export async function createApprovalRequest(
       input.requestId,
     ],
   );
-  return { id, expiresAt: (result.rows[0] as { expires_at: Date }).expires_at };
+  const expiresAt = (result.rows[0] as { expires_at: Date }).expires_at;
+  await emitEvents(db, [
+    {
+      type: "approval.requested",
+      payload: {
+        approvalRequestId: id,
+        subjectKind: subject.kind,
+        subjectId: subject.id,
+        runId,
+        action: input.action,
+        requesterId: input.requesterId,
+        policies: input.policies,
+        expiresAt: new Date(expiresAt).toISOString(),
+        requestId: input.requestId,
+      },
+    },
+  ]);
+  return { id, expiresAt };
 }
 
 export async function getApprovalRequest(
@@ -101,10 +130,31 @@ export async function moveApproval(
   const result = await db.query(
     `UPDATE airlock.approval_requests
         SET status = $3, decided_at = now(), execution_request_id = COALESCE($4, execution_request_id)
-      WHERE id = $1 AND status = $2`,
+      WHERE id = $1 AND status = $2
+      RETURNING *`,
     [id, from, to, patch.executionRequestId ?? null],
   );
-  return result.rowCount === 1;
+  const moved = result.rows[0] as ApprovalRequestRow | undefined;
+  if (!moved) return false;
+  if (from === "pending") {
+    await emitEvents(db, [
+      {
+        type: "approval.decided",
+        payload: {
+          approvalRequestId: moved.id,
+          subjectKind: moved.subject_kind,
+          subjectId: moved.subject_id,
+          runId: moved.run_id,
+          action: moved.action,
+          requesterId: moved.requester_id,
+          status: to as "approved" | "rejected" | "cancelled" | "expired",
+          executionRequestId: moved.execution_request_id,
+          requestId: moved.request_id,
+        },
+      },
+    ]);
+  }
+  return true;
 }
 
 export interface DecisionRow {

@@ -23,7 +23,8 @@ export async function approvalView(deps: ApprovalDeps, principal: Principal, id:
   const action = request ? deps.workspace.actions.get(request.action) : undefined;
   if (!request || !action || !(await maySeeRequest(deps.authorizer, deps.workspace, principal, request)))
     throw new AirlockError("approval.not_found");
-  const run = await getRun(deps.pool, request.run_id);
+  // The view shows run subjects; other kinds bring their own view.
+  const run = request.run_id ? await getRun(deps.pool, request.run_id) : null;
   if (!run) throw new AirlockError("approval.not_found");
   const [decisions, requester, now] = await Promise.all([
     decisionsOf(deps.pool, request.id),
@@ -40,7 +41,15 @@ export async function approvalView(deps: ApprovalDeps, principal: Principal, id:
     }));
   const tally = tallyQuorum(request.policies, approvers, [request.requester_id, run.on_behalf_of ?? ""]);
   const holdsApprove = (await deps.authorizer.can(principal, "approve", action)).allowed;
-  const facts = { principal, request, run, action, decisions, now: now.rows[0]!.now, holdsApprove };
+  const facts = {
+    principal,
+    request,
+    onBehalfOf: run.on_behalf_of,
+    action,
+    decisions,
+    now: now.rows[0]!.now,
+    holdsApprove,
+  };
   const whyNot = decisionRefusal(facts);
   const cancelWhyNot = cancelRefusal(facts);
   const target = run.target_type && run.target_id ? { type: run.target_type, id: run.target_id } : null;

@@ -1,12 +1,23 @@
 // The approval module's front door, built once per Airlock instance by the runtime: decisions,
-// the inbox and the request view, policy modes, the expiry sweeper and the event outbox.
+// the inbox and the request view, policy modes, the expiry sweeper, the subject kinds and the
+// event outbox.
+import { createEventOutbox, type EventOutbox } from "../events/event-outbox.ts";
 import type { Principal } from "../identity/principal.ts";
-import { approve, cancel, type DecisionInput, type DecisionOutcome, reject } from "./approval-decision.ts";
+import { actionQueueOwner } from "../runs/run-owner.ts";
+import {
+  approve,
+  cancel,
+  type DecisionInput,
+  type DecisionOutcome,
+  reject,
+  type SubjectDecisionOutcome,
+} from "./approval-decision.ts";
 import type { ApprovalDeps } from "./approval-deps.ts";
 import { createExpirySweeper, type ExpirySweeper } from "./approval-expiry.ts";
 import { countApprovals, type InboxStatus, listApprovals } from "./approval-inbox.ts";
+import { createSubjectKinds, type SubjectKinds } from "./approval-subject.ts";
 import { type ApprovalView, approvalView } from "./approval-view.ts";
-import { createEventOutbox, type EventOutbox } from "./event-outbox.ts";
+import { runSubjectKind } from "./run-subject.ts";
 
 export interface Approvals {
   deps: ApprovalDeps;
@@ -20,35 +31,56 @@ export interface Approvals {
   ) => ReturnType<typeof listApprovals>;
   count(principal: Principal): Promise<{ pending: number; mine: number }>;
   sweeper: ExpirySweeper;
-  /** Subscribe here to `approval.requested`, `approval.decided`, `run.failed` (docs/approvals.md). */
+  /** What requests may gate: runs built in; other parts register their kinds here. */
+  subjects: SubjectKinds;
+  /** Subscribe here to `run.finished`, `approval.requested`, … (events/, docs/architecture.md). */
   events: EventOutbox;
   close(): Promise<void>;
 }
 
 export function createApprovals(
-  options: Omit<ApprovalDeps, "outbox"> & {
+  options: Omit<ApprovalDeps, "outbox" | "subjects"> & {
     /** How often this process looks for undelivered events (local commits also nudge it). */
     outboxPollMs: number;
   },
 ): Approvals {
   const { outboxPollMs, ...rest } = options;
   const outbox = createEventOutbox({ pool: rest.pool, log: rest.log, pollMs: outboxPollMs });
-  const deps: ApprovalDeps = { ...rest, outbox };
+  // An approved run goes to its owner; every run submitted through the control layer is owned by
+  // the action queue (runbooks and bulk batches will own theirs).
+  const subjects = createSubjectKinds([
+    runSubjectKind({ metrics: rest.metrics, owner: actionQueueOwner(rest.engine) }),
+  ]);
+  const deps: ApprovalDeps = { ...rest, outbox, subjects };
   // Run by the runtime's maintenance schedule (and by tests directly).
-  const sweeper = createExpirySweeper({ pool: deps.pool, workspace: deps.workspace, log: deps.log });
+  const sweeper = createExpirySweeper({
+    pool: deps.pool,
+    workspace: deps.workspace,
+    subjects,
+    log: deps.log,
+  });
   return {
     deps,
-    approve: (input) => approve(deps, input),
-    reject: (input) => reject(deps, input),
-    cancel: (input) => cancel(deps, input),
+    approve: (input) => approve(deps, { ...input, subjectKind: "run" }).then(forRun),
+    reject: (input) => reject(deps, { ...input, subjectKind: "run" }).then(forRun),
+    cancel: (input) => cancel(deps, { ...input, subjectKind: "run" }).then(forRun),
     view: (principal, id) => approvalView(deps, principal, id),
     list: (principal, query) => listApprovals(deps, principal, query),
     count: (principal) => countApprovals(deps, principal),
     sweeper,
+    subjects,
     events: outbox,
     async close() {
       await sweeper.stop();
       await outbox.stop();
     },
   };
+}
+
+// Only run requests reach these decisions (subjectKind "run"), and a run request's run exists (a
+// foreign key): a missing one is a broken invariant.
+function forRun(outcome: SubjectDecisionOutcome): DecisionOutcome {
+  if (!outcome.ok) return outcome;
+  if (!outcome.run) throw new Error(`approval request ${outcome.request.id} has no run`);
+  return { ...outcome, run: outcome.run };
 }

@@ -5,7 +5,6 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { canSeeRunOf } from "../runs/run-access.ts";
-import type { RunRow } from "../runs/run-store.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { ApprovalRequestRow } from "./approval-store.ts";
 import { isReviewerOfAny } from "./quorum.ts";
@@ -13,7 +12,8 @@ import { isReviewerOfAny } from "./quorum.ts";
 export interface DecisionFacts {
   principal: Principal;
   request: ApprovalRequestRow;
-  run: Pick<RunRow, "actor_id" | "on_behalf_of">;
+  /** Whoever the subject was requested on behalf of (a run's `on_behalf_of`). */
+  onBehalfOf: string | null;
   action: CompiledAction;
   /** Decisions already recorded on the request. */
   decisions: readonly { reviewer_id: string }[];
@@ -40,9 +40,12 @@ export async function maySeeRequest(
   });
 }
 
-/** The requester, and whoever the run was requested on behalf of, never decide on it. */
-export function isRequester(principal: Principal, facts: Pick<DecisionFacts, "request" | "run">): boolean {
-  return principal.id === facts.request.requester_id || principal.id === facts.run.on_behalf_of;
+/** The requester, and whoever the subject was requested on behalf of, never decide on it. */
+export function isRequester(
+  principal: Principal,
+  facts: Pick<DecisionFacts, "request" | "onBehalfOf">,
+): boolean {
+  return principal.id === facts.request.requester_id || principal.id === facts.onBehalfOf;
 }
 
 /**

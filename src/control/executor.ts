@@ -4,14 +4,13 @@
 // A job delivered again after its worker died finds the run `running`: actions declared
 // `retry: "safe"` execute again (attempt + 1); every other run fails with `run.interrupted`
 // ("outcome unknown — check before retrying") and is never re-executed silently.
-import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
-import { maskedResult, runEvent } from "../runs/run-audit.ts";
+import { failRun as failRunOnce, finishRun, restartSafeRun, startRun } from "../runs/run-lifecycle.ts";
 import type { RunJob } from "../runs/run-queue.ts";
 import { isFinal } from "../runs/run-status.ts";
-import { getRun, type RunRow, transitionRun } from "../runs/run-store.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
@@ -37,16 +36,7 @@ export async function executeQueuedRun(
   }
   let attempt: number;
   if (run.status === "queued") {
-    const started = await inTransaction(deps.pool, async (tx) => {
-      if (!(await transitionRun(tx, run.id, "queued", "running"))) return false;
-      await appendAudit(tx, [
-        runEvent("run.started", "info", action, run, {
-          requestId: run.execution_request_id ?? run.request_id,
-          data: { attempt: run.attempt + 1 },
-        }),
-      ]);
-      return true;
-    });
+    const started = await inTransaction(deps.pool, (tx) => startRun(tx, { action, run }));
     if (!started) return;
     attempt = run.attempt + 1;
   } else if (run.status === "running") {
@@ -54,15 +44,9 @@ export async function executeQueuedRun(
       await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
       return;
     }
-    const restarted = await deps.pool.query(
-      "UPDATE airlock.runs SET attempt = attempt + 1, started_at = now(), updated_at = now() WHERE id = $1 AND status = 'running' AND attempt = $2",
-      [run.id, run.attempt],
-    );
-    if (restarted.rowCount !== 1) return;
+    const restarted = await inTransaction(deps.pool, (tx) => restartSafeRun(tx, { action, run }));
+    if (!restarted) return;
     attempt = run.attempt + 1;
-    await appendAudit(deps.pool, [
-      runEvent("run.started", "info", action, run, { data: { attempt, retry: "safe" } }),
-    ]);
   } else {
     return;
   }
@@ -101,41 +85,13 @@ export async function executeQueuedRun(
           log: () => log,
         });
     await deps.racePoint?.("executor.before_record");
-    const moved = await transitionRun(tx, run.id, "running", outcome.status, {
-      result: outcome.result,
-      errorCode: outcome.error?.code ?? null,
-      errorMessage: outcome.error?.message ?? null,
-      snapshotBefore: outcome.snapshotBefore,
-      snapshotAfter: outcome.snapshotAfter,
-    });
+    const moved = await finishRun(deps, tx, { action, run, outcome, attempt, requestId });
     if (!moved) {
       // Someone else finished this attempt (a duplicate delivery): discard ours, effects included.
       await tx.query("ROLLBACK");
       return;
     }
-    await appendAudit(tx, [
-      runEvent(
-        outcome.status === "succeeded" ? "run.succeeded" : "run.failed",
-        outcome.status === "succeeded" ? "success" : "failure",
-        action,
-        run,
-        {
-          requestId,
-          parentRequestId: run.execution_request_id ? run.request_id : run.parent_request_id,
-          errorCode: outcome.error?.code ?? null,
-          data: {
-            before: outcome.snapshotBefore,
-            after: outcome.snapshotAfter,
-            result: outcome.status === "succeeded" ? maskedResult(action, outcome.result) : undefined,
-            attempt,
-            durationMs: Math.round(outcome.durationMs * 100) / 100,
-          },
-        },
-      ),
-    ]);
     await tx.query("COMMIT");
-    deps.metrics.runsFinished.inc({ action: action.name, status: outcome.status });
-    deps.metrics.runDuration.observe({ action: action.name }, outcome.durationMs / 1000);
   } catch (error) {
     await tx.query("ROLLBACK").catch(() => {
       broken = true;
@@ -154,30 +110,6 @@ async function failRun(
   error: AirlockError,
   from: "queued" | "running" = "queued",
 ) {
-  await inTransaction(deps.pool, async (tx) => {
-    if (
-      !(await transitionRun(tx, run.id, from, "failed", {
-        errorCode: error.code,
-        errorMessage: error.message,
-      }))
-    )
-      return;
-    await appendAudit(tx, [
-      action
-        ? runEvent("run.failed", "failure", action, run, {
-            errorCode: error.code,
-            data: { attempt: run.attempt },
-          })
-        : {
-            type: "run.failed",
-            outcome: "failure",
-            actorId: run.actor_id,
-            action: run.action,
-            runId: run.id,
-            requestId: run.request_id,
-            errorCode: error.code,
-          },
-    ]);
-  });
+  await inTransaction(deps.pool, (tx) => failRunOnce(deps, tx, { run, action, error, from }));
   deps.waiter.finished(run.id);
 }

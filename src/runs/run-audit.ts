@@ -52,3 +52,50 @@ export function runEvent(
     ...extra,
   };
 }
+
+/** Who made a run's status change, when that is not the run's own actor (a reviewer, the sweeper). */
+export interface ChangedBy {
+  /** Null for the system (the expiry sweeper). */
+  actorId: string | null;
+  actorKind: "human" | "service" | null;
+  /** The deciding request's ID; the run's own request ID becomes its parent. */
+  requestId: string | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+}
+
+/**
+ * An event about a run, made by someone other than its actor. A retired action's classification
+ * is unknown, so then the event carries no parameters at all.
+ */
+export function runEventBy(
+  type: AuditEventType,
+  outcome: AuditOutcome,
+  action: CompiledAction | null,
+  run: RunRow,
+  by: ChangedBy,
+  extra: { reason?: string | null; errorCode?: string | null; data?: unknown } = {},
+): AuditEventInput {
+  const who = {
+    actorId: by.actorId,
+    actorKind: by.actorKind,
+    onBehalfOf: null,
+    requestId: by.requestId,
+    parentRequestId: run.request_id,
+    clientIp: by.clientIp ?? null,
+    userAgent: by.userAgent ?? null,
+    reason: extra.reason ?? null,
+    errorCode: extra.errorCode ?? null,
+    ...(extra.data === undefined ? {} : { data: extra.data }),
+  };
+  if (action) return { ...runEvent(type, outcome, action, run), ...who };
+  return {
+    type,
+    outcome,
+    action: run.action,
+    actionVersion: run.action_version,
+    runId: run.id,
+    approvalRequestId: run.approval_request_id,
+    ...who,
+  };
+}

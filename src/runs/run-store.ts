@@ -1,10 +1,7 @@
-// Runs in SQL. `transitionRun` is the only way a status changes: it checks the transition table
-// and moves the row with a compare-and-set (`WHERE status = $from`), so two racing callers cannot
-// both win; the loser sees `false`.
-
-import { AirlockError } from "../errors/airlock-error.ts";
+// A run's row: its shape, and reading it. Writing it is the run lifecycle's alone
+// (run-lifecycle.ts, over the statements in run-lifecycle-sql.ts).
 import type { Queryable } from "../store/queryable.ts";
-import { canTransition, INITIAL_STATUSES, type RunStatus } from "./run-status.ts";
+import type { RunStatus } from "./run-status.ts";
 
 export interface RunRow {
   id: string;
@@ -69,60 +66,6 @@ export interface InlineEnd {
   snapshotAfter: unknown;
 }
 
-// Named, so each connection parses and plans it once (the plan was a third of its cost).
-const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status, actor_id, on_behalf_of, channel, target_type, target_id,
-       params, params_hash, reason, request_id, parent_request_id, idempotency_key, authorized_by, approval_request_id,
-       result, error_code, error_message, snapshot_before, snapshot_after, queued_at, started_at, finished_at, attempt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14, $15, $16::jsonb, $17,
-       $18::json, $19, $20, $21::json, $22::json,
-       CASE WHEN $4 = 'queued' THEN now() END,
-       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
-       CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
-       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END)
-     RETURNING *`;
-
-/**
- * Create a run in one of its initial statuses, or — for an inline run, whose handler ran in this
- * same transaction before the row was written — directly in the status it ended in (`ended`):
- * `running → succeeded/failed` happens inside one transaction, so no one could ever see the
- * intermediate row, and writing it once saves an UPDATE of every index on `runs`.
- * `started_at` is the transaction's start (before the handler), `finished_at` the clock now.
- */
-export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): Promise<RunRow> {
-  if (ended ? !canTransition("running", ended.status) : !INITIAL_STATUSES.includes(run.status))
-    throw new Error(`a run cannot start in status ${ended?.status ?? run.status}`);
-  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-  const result = await db.query({
-    name: "airlock.insert_run",
-    text: INSERT_RUN,
-    values: [
-      run.id,
-      run.action,
-      run.actionVersion,
-      ended?.status ?? run.status,
-      run.actorId,
-      run.onBehalfOf,
-      run.channel,
-      run.targetType,
-      run.targetId,
-      JSON.stringify(run.params),
-      run.paramsHash,
-      run.reason,
-      run.requestId,
-      run.parentRequestId,
-      run.idempotencyKey,
-      JSON.stringify(run.authorizedBy ?? null),
-      run.approvalRequestId,
-      json(ended?.result),
-      ended?.errorCode ?? null,
-      ended?.errorMessage ?? null,
-      json(ended?.snapshotBefore),
-      json(ended?.snapshotAfter),
-    ],
-  });
-  return result.rows[0] as RunRow;
-}
-
 /** The run's fields its audit events carry, before its row exists (an inline run's handler). */
 export function runFields(
   run: NewRun,
@@ -153,64 +96,6 @@ export function runFields(
     reason: run.reason,
     approval_request_id: run.approvalRequestId,
   };
-}
-
-export interface RunPatch {
-  result?: unknown;
-  errorCode?: string | null;
-  errorMessage?: string | null;
-  snapshotBefore?: unknown;
-  snapshotAfter?: unknown;
-  approvalRequestId?: string;
-}
-
-/**
- * Move a run from `from` to `to` if, and only if, it is still in `from`. Returns false when
- * another caller moved it first. An illegal transition is a bug and throws.
- */
-export async function transitionRun(
-  db: Queryable,
-  id: string,
-  from: RunStatus,
-  to: RunStatus,
-  patch: RunPatch = {},
-): Promise<boolean> {
-  if (!canTransition(from, to)) {
-    throw new AirlockError("run.invalid_transition", `A run cannot move from ${from} to ${to}.`);
-  }
-  const result = await db.query({
-    name: "airlock.transition_run",
-    text: `UPDATE airlock.runs SET
-       status = $3,
-       updated_at = now(),
-       queued_at = CASE WHEN $3 = 'queued' THEN now() ELSE queued_at END,
-       started_at = CASE WHEN $3 = 'running' THEN now() ELSE started_at END,
-       attempt = CASE WHEN $3 = 'running' THEN attempt + 1 ELSE attempt END,
-       finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'rejected', 'expired', 'cancelled') THEN now() ELSE finished_at END,
-       result = CASE WHEN $4::boolean THEN $5::json ELSE result END,
-       error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
-       error_message = CASE WHEN $6::boolean THEN $8 ELSE error_message END,
-       snapshot_before = CASE WHEN $9::boolean THEN $10::json ELSE snapshot_before END,
-       snapshot_after = CASE WHEN $11::boolean THEN $12::json ELSE snapshot_after END,
-       approval_request_id = COALESCE($13, approval_request_id)
-     WHERE id = $1 AND status = $2`,
-    values: [
-      id,
-      from,
-      to,
-      patch.result !== undefined,
-      patch.result === undefined ? null : JSON.stringify(patch.result),
-      patch.errorCode !== undefined,
-      patch.errorCode ?? null,
-      patch.errorMessage ?? null,
-      patch.snapshotBefore !== undefined,
-      patch.snapshotBefore === undefined ? null : JSON.stringify(patch.snapshotBefore),
-      patch.snapshotAfter !== undefined,
-      patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
-      patch.approvalRequestId ?? null,
-    ],
-  });
-  return (result as { rowCount?: number | null }).rowCount === 1;
 }
 
 export async function getRun(

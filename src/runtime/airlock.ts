@@ -114,6 +114,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       engine,
       authorizer,
       log,
+      metrics,
       policyModes,
       outboxPollMs: 2_000,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),

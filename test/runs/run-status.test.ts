@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { newId } from "../../src/ids/ids.ts";
+import { insertRun, transitionRun } from "../../src/runs/run-lifecycle-sql.ts";
 import {
   canTransition,
   FINAL_STATUSES,
@@ -10,7 +11,6 @@ import {
   type RunStatus,
   TRANSITIONS,
 } from "../../src/runs/run-status.ts";
-import { insertRun, transitionRun } from "../../src/runs/run-store.ts";
 import { type Database, openDatabase } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createUser } from "../support/users.ts";

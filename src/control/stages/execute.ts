@@ -4,7 +4,8 @@ import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
-import { insertRun, type NewRun } from "../../runs/run-store.ts";
+import { createRun } from "../../runs/run-lifecycle.ts";
+import type { NewRun } from "../../runs/run-store.ts";
 import { claimKey } from "../idempotency-store.ts";
 import type { Executed, InTransaction, Next, Outcome } from "../pipeline-context.ts";
 import { refuse } from "../pipeline-context.ts";
@@ -57,11 +58,11 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
   // by `record`, once, in the state its handler ended in; its key's reference to the run is
   // checked at commit (a deferred foreign key, migration 0012).
-  let first: readonly [Awaited<ReturnType<typeof insertRun>> | null, boolean];
+  let first: readonly [Awaited<ReturnType<typeof createRun>> | null, boolean];
   try {
     first = await (inline
       ? tx.begin((client) => [null, claim(client)] as const)
-      : tx.begin((client) => [insertRun(client, newRun), claim(client)] as const));
+      : tx.begin((client) => [createRun(client, newRun), claim(client)] as const));
   } catch (error) {
     if ((error as { code?: string }).code === "55P03")
       return refuse(ctx, new AirlockError("idempotency.in_progress"));

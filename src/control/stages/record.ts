@@ -1,7 +1,8 @@
 import type { AuditEventInput } from "../../audit/audit-event.ts";
 import { appendAudit } from "../../audit/audit-writer.ts";
-import { maskedResult, runEvent } from "../../runs/run-audit.ts";
-import { insertRun, runFields } from "../../runs/run-store.ts";
+import { runEvent } from "../../runs/run-audit.ts";
+import { endInline } from "../../runs/run-lifecycle.ts";
+import { runFields } from "../../runs/run-store.ts";
 import type { Executed, Recorded } from "../pipeline-context.ts";
 
 /**
@@ -69,40 +70,13 @@ export async function record(ctx: Executed): Promise<Recorded> {
   }
 
   const { newRun, outcome } = ctx;
-  const final = outcome.status;
-  events.push(
-    runEvent(
-      final === "succeeded" ? "run.succeeded" : "run.failed",
-      final === "succeeded" ? "success" : "failure",
-      action,
-      run,
-      {
-        ...client,
-        errorCode: outcome.error?.code ?? null,
-        data: {
-          before: outcome.snapshotBefore,
-          after: outcome.snapshotAfter,
-          result: final === "succeeded" ? maskedResult(action, outcome.result) : undefined,
-          attempt: 1,
-          durationMs: Math.round(outcome.durationMs * 100) / 100,
-        },
-      },
-    ),
-  );
-  ctx.deps.metrics.runsFinished.inc({ action: action.name, status: final });
-  ctx.deps.metrics.runDuration.observe({ action: action.name }, outcome.durationMs / 1000);
+  const ended = endInline(ctx.deps, { action, run: newRun, fields: run, outcome, client });
+  events.push(ended.event);
   return {
     kind: "recorded",
     write(tx) {
-      // Both statements are issued before the first await: they share the COMMIT's write.
-      const inserted = insertRun(tx, newRun, {
-        status: final,
-        result: outcome.result,
-        errorCode: outcome.error?.code ?? null,
-        errorMessage: outcome.error?.message ?? null,
-        snapshotBefore: outcome.snapshotBefore,
-        snapshotAfter: outcome.snapshotAfter,
-      });
+      // Every statement is issued before the first await: they share the COMMIT's write.
+      const inserted = ended.write(tx);
       const audited = appendAudit(tx, events);
       return Promise.all([inserted, audited]).then(([row]) => row);
     },

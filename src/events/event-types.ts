@@ -1,0 +1,84 @@
+// The events Airlock announces, and what each carries. Payloads hold identifiers only, never
+// parameters or results: a consumer loads what it shows through the API's masking rules.
+export const EVENT_TYPES = [
+  "run.finished",
+  "run.failed",
+  "approval.requested",
+  "approval.decided",
+  "runbook.waiting",
+  "bulk.progress",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface EventPayloads {
+  /** A run reached a final status (succeeded, failed, cancelled, rejected or expired). */
+  "run.finished": {
+    runId: string;
+    action: string;
+    actorId: string;
+    status: "succeeded" | "failed" | "cancelled" | "rejected" | "expired";
+    errorCode: string | null;
+    requestId: string;
+    executionRequestId: string | null;
+    approvalRequestId: string | null;
+  };
+  /** A run failed (also announced as `run.finished`); kept for notifications that want only failures. */
+  "run.failed": {
+    runId: string;
+    action: string;
+    actorId: string;
+    errorCode: string | null;
+    requestId: string;
+    executionRequestId: string | null;
+    approvalRequestId: string | null;
+  };
+  "approval.requested": {
+    approvalRequestId: string;
+    subjectKind: string;
+    subjectId: string;
+    /** The gated run, for run subjects; null for other kinds. */
+    runId: string | null;
+    action: string;
+    requesterId: string;
+    policies: { name: string; reviewers: { groups: string[]; users: string[] }; quorum: number }[];
+    expiresAt: string;
+    requestId: string;
+  };
+  "approval.decided": {
+    approvalRequestId: string;
+    subjectKind: string;
+    subjectId: string;
+    runId: string | null;
+    action: string;
+    requesterId: string;
+    status: "approved" | "rejected" | "cancelled" | "expired";
+    executionRequestId: string | null;
+    requestId: string;
+  };
+  /** Declared for runbooks: a step waits for a person (input or approval). Nothing emits it yet. */
+  "runbook.waiting": {
+    runbookRunId: string;
+    step: string;
+    waitingFor: "input" | "approval";
+    assignedGroup: string | null;
+  };
+  /** Declared for bulk actions: a batch's progress. Nothing emits it yet. */
+  "bulk.progress": {
+    batchId: string;
+    action: string;
+    done: number;
+    failed: number;
+    total: number;
+  };
+}
+
+/** One event as a consumer receives it. */
+export interface OutboxEvent<T extends EventType = EventType> {
+  /** Stable across deliveries: use it to make a consumer's effect idempotent. */
+  id: string;
+  type: T;
+  payload: EventPayloads[T];
+  createdAt: Date;
+  /** 1 on the first delivery to this consumer, 2 on its first retry, … */
+  attempts: number;
+}

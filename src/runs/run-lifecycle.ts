@@ -1,0 +1,355 @@
+// The run lifecycle: every status change of a run is one function here. Each does the
+// compare-and-set against the transition table (run-status.ts), appends its audit event, counts
+// it in the metrics and announces it (events/), all with the caller's transaction, so a change
+// never commits without its record and its event. No other module writes a run's status
+// (test/runs/run-lifecycle.test.ts holds the code base to that).
+//
+//   create ─► pending_approval ─approve─► approved ─(owner)─► queued ─start─► running ─finish─► succeeded|failed
+//                  └─reject|cancel|expire─► rejected|cancelled|expired       └─fail─► failed (never started / interrupted)
+//
+// An inline run is written once, in the state its handler ended in (`endInline`): it returns the
+// statements for the caller to send pipelined with the rest of its transaction, rather than
+// executing them one by one (docs/architecture.md, "A run's path").
+//
+// When an approval completes, the run goes to its owner (run-owner.ts): the action queue today,
+// a runbook step or a bulk batch later. The lifecycle does not decide what "next" means.
+import type { AuditEventInput } from "../audit/audit-event.ts";
+import { appendAudit } from "../audit/audit-writer.ts";
+import type { Queryable } from "../store/queryable.ts";
+import type { AirlockError } from "../errors/airlock-error.ts";
+import { emitEvents, type PendingEvent } from "../events/event-emit.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import type { CompiledAction } from "../workspace/compile-workspace.ts";
+import { type ChangedBy, maskedResult, runEvent, runEventBy } from "./run-audit.ts";
+import { insertRun, restartRun, transitionRun } from "./run-lifecycle-sql.ts";
+import type { AfterCommit, RunOwner } from "./run-owner.ts";
+import type { NewRun, RunRow } from "./run-store.ts";
+
+export { transitionRun } from "./run-lifecycle-sql.ts";
+
+/** What the lifecycle needs besides the transaction. Metrics are optional (tools, tests). */
+export interface LifecycleDeps {
+  metrics?: Pick<Metrics, "runsFinished" | "runDuration"> | undefined;
+}
+
+/** How a handler ended (the control layer's HandlerOutcome, structurally). */
+export interface RunOutcome {
+  status: "succeeded" | "failed";
+  result: unknown;
+  error: { code: string; message: string } | null;
+  snapshotBefore: unknown;
+  snapshotAfter: unknown;
+  durationMs: number;
+}
+
+/**
+ * Where a change's audit events go: appended right away (default), or into the caller's list,
+ * which it appends in order before its COMMIT (an approval decision records its own event first).
+ */
+export interface AuditInto {
+  auditInto?: AuditEventInput[];
+}
+
+type FinalStatus = "succeeded" | "failed" | "cancelled" | "rejected" | "expired";
+
+async function record(db: Queryable, events: AuditEventInput[], into: AuditInto): Promise<void> {
+  if (into.auditInto) into.auditInto.push(...events);
+  else await appendAudit(db, events);
+}
+
+/** The events that announce a run's end. */
+export function finishedEvents(
+  run: Pick<
+    RunRow,
+    "id" | "action" | "actor_id" | "request_id" | "execution_request_id" | "approval_request_id"
+  >,
+  status: FinalStatus,
+  errorCode: string | null,
+): PendingEvent[] {
+  const common = {
+    runId: run.id,
+    action: run.action,
+    actorId: run.actor_id,
+    errorCode,
+    requestId: run.request_id,
+    executionRequestId: run.execution_request_id ?? null,
+    approvalRequestId: run.approval_request_id,
+  };
+  const events: PendingEvent[] = [{ type: "run.finished", payload: { ...common, status } }];
+  if (status === "failed") events.push({ type: "run.failed", payload: common });
+  return events;
+}
+
+function count(deps: LifecycleDeps, action: string, status: FinalStatus, durationMs?: number) {
+  deps.metrics?.runsFinished.inc({ action, status });
+  if (durationMs !== undefined) deps.metrics?.runDuration.observe({ action }, durationMs / 1000);
+}
+
+function outcomeData(action: CompiledAction, outcome: RunOutcome, attempt: number) {
+  return {
+    before: outcome.snapshotBefore,
+    after: outcome.snapshotAfter,
+    result: outcome.status === "succeeded" ? maskedResult(action, outcome.result) : undefined,
+    attempt,
+    durationMs: Math.round(outcome.durationMs * 100) / 100,
+  };
+}
+
+/**
+ * Create a run held for approval or queued: the INSERT, issued synchronously so the caller can
+ * pipeline it with its other statements. Its `run.requested` event is appended by the caller's
+ * record step with the other events of the request, in the same transaction.
+ */
+export function createRun(db: Queryable, run: NewRun): Promise<RunRow> {
+  if (run.status === "running") throw new Error("an inline run is written once it ends: use endInline");
+  return insertRun(db, run);
+}
+
+/**
+ * An inline run ended inside its transaction: the statements that write its row (once, in its
+ * final state) and announce it, and its audit event for the caller's batch. `write` issues its
+ * queries synchronously (pipelined with the caller's audit append and COMMIT).
+ */
+export function endInline(
+  deps: LifecycleDeps,
+  input: {
+    action: CompiledAction;
+    run: NewRun;
+    fields: Parameters<typeof runEvent>[3];
+    outcome: RunOutcome;
+    client: Partial<AuditEventInput> & { actorKind?: "human" | "service" };
+  },
+): { write: (db: Queryable) => Promise<RunRow>; event: AuditEventInput } {
+  const { action, run, outcome } = input;
+  const final = outcome.status;
+  const errorCode = outcome.error?.code ?? null;
+  const event = runEvent(
+    final === "succeeded" ? "run.succeeded" : "run.failed",
+    final === "succeeded" ? "success" : "failure",
+    action,
+    input.fields,
+    { ...input.client, errorCode, data: outcomeData(action, outcome, 1) },
+  );
+  count(deps, action.name, final, outcome.durationMs);
+  const write = (db: Queryable) => {
+    const inserted = insertRun(db, run, {
+      status: final,
+      result: outcome.result,
+      errorCode,
+      errorMessage: outcome.error?.message ?? null,
+      snapshotBefore: outcome.snapshotBefore,
+      snapshotAfter: outcome.snapshotAfter,
+    });
+    const announced = emitEvents(
+      db,
+      finishedEvents(
+        {
+          id: run.id,
+          action: run.action,
+          actor_id: run.actorId,
+          request_id: run.requestId,
+          execution_request_id: null,
+          approval_request_id: run.approvalRequestId,
+        },
+        final,
+        errorCode,
+      ),
+    );
+    return Promise.all([inserted, announced]).then(([row]) => row);
+  };
+  return { write, event };
+}
+
+/** queued → running on a worker. False when another delivery started it first. */
+export async function startRun(
+  db: Queryable,
+  input: { action: CompiledAction; run: RunRow },
+): Promise<boolean> {
+  const { action, run } = input;
+  if (!(await transitionRun(db, run.id, "queued", "running"))) return false;
+  await appendAudit(db, [
+    runEvent("run.started", "info", action, run, {
+      requestId: run.execution_request_id ?? run.request_id,
+      data: { attempt: run.attempt + 1 },
+    }),
+  ]);
+  return true;
+}
+
+/** A `retry: "safe"` run whose worker died starts its next attempt. False when another did. */
+export async function restartSafeRun(
+  db: Queryable,
+  input: { action: CompiledAction; run: RunRow },
+): Promise<boolean> {
+  const { action, run } = input;
+  if (!(await restartRun(db, run.id, run.attempt))) return false;
+  await appendAudit(db, [
+    runEvent("run.started", "info", action, run, { data: { attempt: run.attempt + 1, retry: "safe" } }),
+  ]);
+  return true;
+}
+
+/**
+ * running → succeeded | failed, with what the handler did, in the transaction of its effects.
+ * False when another delivery finished this attempt first (the caller rolls back its effects).
+ */
+export async function finishRun(
+  deps: LifecycleDeps,
+  db: Queryable,
+  input: { action: CompiledAction; run: RunRow; outcome: RunOutcome; attempt: number; requestId: string },
+): Promise<boolean> {
+  const { action, run, outcome } = input;
+  const errorCode = outcome.error?.code ?? null;
+  const moved = await transitionRun(db, run.id, "running", outcome.status, {
+    result: outcome.result,
+    errorCode,
+    errorMessage: outcome.error?.message ?? null,
+    snapshotBefore: outcome.snapshotBefore,
+    snapshotAfter: outcome.snapshotAfter,
+  });
+  if (!moved) return false;
+  await Promise.all([
+    appendAudit(db, [
+      runEvent(
+        outcome.status === "succeeded" ? "run.succeeded" : "run.failed",
+        outcome.status === "succeeded" ? "success" : "failure",
+        action,
+        run,
+        {
+          requestId: input.requestId,
+          parentRequestId: run.execution_request_id ? run.request_id : run.parent_request_id,
+          errorCode,
+          data: outcomeData(action, outcome, input.attempt),
+        },
+      ),
+    ]),
+    emitEvents(db, finishedEvents(run, outcome.status, errorCode)),
+  ]);
+  count(deps, action.name, outcome.status, outcome.durationMs);
+  return true;
+}
+
+/**
+ * queued | running → failed without a handler outcome: the action no longer exists, or the run
+ * was interrupted (its worker died and the action is not safe to retry). False if it moved first.
+ */
+export async function failRun(
+  deps: LifecycleDeps,
+  db: Queryable,
+  input: { run: RunRow; action: CompiledAction | null; error: AirlockError; from: "queued" | "running" },
+): Promise<boolean> {
+  const { run, action, error } = input;
+  const moved = await transitionRun(db, run.id, input.from, "failed", {
+    errorCode: error.code,
+    errorMessage: error.message,
+  });
+  if (!moved) return false;
+  await Promise.all([
+    appendAudit(db, [
+      action
+        ? runEvent("run.failed", "failure", action, run, {
+            errorCode: error.code,
+            data: { attempt: run.attempt },
+          })
+        : {
+            type: "run.failed",
+            outcome: "failure",
+            actorId: run.actor_id,
+            action: run.action,
+            runId: run.id,
+            requestId: run.request_id,
+            errorCode: error.code,
+          },
+    ]),
+    emitEvents(db, finishedEvents(run, "failed", error.code)),
+  ]);
+  count(deps, run.action, "failed");
+  return true;
+}
+
+/**
+ * pending_approval → approved, with the fresh request ID it will execute under, then handed to
+ * its owner (the action queue: approved → queued and a job). Its approval's own event records the
+ * decision; the run has no event of its own here. Throws if the run was not pending: the caller
+ * holds the approval request's row lock, so that is a broken invariant, never a race.
+ */
+export async function approveRun(
+  db: Queryable,
+  input: { run: RunRow; executionRequestId: string; owner: RunOwner },
+): Promise<AfterCommit> {
+  const { run } = input;
+  if (
+    !(await transitionRun(db, run.id, "pending_approval", "approved", {
+      executionRequestId: input.executionRequestId,
+    }))
+  )
+    throw new Error(`run ${run.id} was not pending_approval while its approval request was pending`);
+  return await input.owner.approved(db, {
+    ...run,
+    status: "approved",
+    execution_request_id: input.executionRequestId,
+  });
+}
+
+/** approved → queued: the action queue's side of a hand-off (run-owner.ts). */
+export async function queueApprovedRun(db: Queryable, run: Pick<RunRow, "id">): Promise<void> {
+  if (!(await transitionRun(db, run.id, "approved", "queued")))
+    throw new Error(`run ${run.id} was not approved when handed to its queue`);
+}
+
+const ENDED_BY_APPROVAL = {
+  rejected: { type: "run.rejected", outcome: "denied" },
+  cancelled: { type: "run.cancelled", outcome: "info" },
+  expired: { type: "run.expired", outcome: "failure" },
+} as const;
+
+/**
+ * pending_approval → rejected | cancelled | expired: the run's approval ended without approval.
+ * Rejected and cancelled throw if the run was not pending (the caller holds the request's lock);
+ * expired returns false, as the sweeper and a decision may both find the request due.
+ */
+export async function endUnapproved(
+  deps: LifecycleDeps,
+  db: Queryable,
+  input: {
+    to: "rejected" | "cancelled" | "expired";
+    run: RunRow;
+    action: CompiledAction | null;
+    by: ChangedBy;
+    reason?: string | null;
+    data?: unknown;
+  } & AuditInto,
+): Promise<boolean> {
+  const { run, to } = input;
+  const errorCode = to === "expired" ? "approval.expired" : null;
+  const moved = await transitionRun(
+    db,
+    run.id,
+    "pending_approval",
+    to,
+    to === "expired"
+      ? { errorCode, errorMessage: "The approval request expired before it was decided." }
+      : {},
+  );
+  if (!moved) {
+    if (to === "expired") return false;
+    throw new Error(`run ${run.id} was not pending_approval while its approval request was pending`);
+  }
+  const { type, outcome } = ENDED_BY_APPROVAL[to];
+  await Promise.all([
+    record(
+      db,
+      [
+        runEventBy(type, outcome, input.action, run, input.by, {
+          reason: input.reason ?? null,
+          errorCode,
+          ...(input.data === undefined ? {} : { data: input.data }),
+        }),
+      ],
+      input,
+    ),
+    emitEvents(db, finishedEvents(run, to, errorCode)),
+  ]);
+  count(deps, run.action, to);
+  return true;
+}
