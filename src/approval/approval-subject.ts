@@ -6,11 +6,11 @@
 // and what happens to it when the request ends. Kinds are registered per Airlock instance
 // (`createSubjectKinds`), never globally.
 import type { AuditEventInput } from "../audit/audit-event.ts";
-import type { Queryable } from "../store/queryable.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { ChangedBy } from "../runs/run-audit.ts";
 import type { AfterCommit } from "../runs/run-owner.ts";
 import type { RunRow } from "../runs/run-store.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import type { ApprovalRequestRow } from "./approval-store.ts";
 

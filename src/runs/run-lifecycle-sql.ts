@@ -3,8 +3,9 @@
 // change here without its audit event and its announcement would break the lifecycle's promise.
 // `transitionRun` checks the transition table and moves the row with a compare-and-set
 // (`WHERE status = $from`), so two racing callers cannot both win; the loser sees `false`.
-import type { Queryable } from "../store/queryable.ts";
+
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { canTransition, INITIAL_STATUSES, type RunStatus } from "./run-status.ts";
 import type { InlineEnd, NewRun, RunRow } from "./run-store.ts";
 

@@ -15,10 +15,10 @@
 // a runbook step or a bulk batch later. The lifecycle does not decide what "next" means.
 import type { AuditEventInput } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
-import type { Queryable } from "../store/queryable.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import { emitEvents, type PendingEvent } from "../events/event-emit.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { type ChangedBy, maskedResult, runEvent, runEventBy } from "./run-audit.ts";
 import { insertRun, restartRun, transitionRun } from "./run-lifecycle-sql.ts";
