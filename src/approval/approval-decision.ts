@@ -17,6 +17,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
+import { scrubText } from "../pii/mask.ts";
 import type { AfterCommit } from "../runs/run-owner.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
@@ -83,15 +84,18 @@ interface Locked {
   afterCommit?: AfterCommit;
 }
 
-export function approve(deps: ApprovalDeps, input: DecisionInput) {
+export function approve(deps: ApprovalDeps, raw: DecisionInput) {
+  const input = freeTextDecision(raw);
   return withLockedRequest(deps, input, "approve", (locked) => decide(deps, input, "approve", locked));
 }
 
-export function reject(deps: ApprovalDeps, input: DecisionInput) {
+export function reject(deps: ApprovalDeps, raw: DecisionInput) {
+  const input = freeTextDecision(raw);
   return withLockedRequest(deps, input, "reject", (locked) => decide(deps, input, "reject", locked));
 }
 
-export function cancel(deps: ApprovalDeps, input: DecisionInput) {
+export function cancel(deps: ApprovalDeps, raw: DecisionInput) {
+  const input = freeTextDecision(raw);
   return withLockedRequest(deps, input, "cancel", async (locked) => {
     const { tx, request, now } = locked;
     const refusal = cancelRefusal({ principal: input.principal, request, now });
@@ -365,4 +369,9 @@ async function moveOrThrow(
 ) {
   const moved = await moveApproval(tx, id, "pending", to, executionRequestId ? { executionRequestId } : {});
   if (!moved) throw new Error(`approval request ${id} was not pending under its row lock`);
+}
+
+/** A reviewer's reason is free text: PII typed into it is masked before it is stored anywhere. */
+function freeTextDecision(input: DecisionInput): DecisionInput {
+  return input.reason ? { ...input, reason: scrubText(input.reason) } : input;
 }

@@ -7,6 +7,7 @@ import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { CACHE_MS } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
+import { scrubText } from "../pii/mask.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 
 export type PolicyMode = "enforce" | "monitor";
@@ -98,7 +99,7 @@ export function createPolicyModes(pool: pg.Pool): PolicyModes {
           `INSERT INTO airlock.policy_modes (action, policy, mode, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (action, policy) DO UPDATE
              SET mode = EXCLUDED.mode, reason = EXCLUDED.reason, changed_by = EXCLUDED.changed_by, changed_at = now()`,
-          [input.action.name, input.policy.name, input.mode, input.reason, input.actor.id],
+          [input.action.name, input.policy.name, input.mode, scrubText(input.reason), input.actor.id],
         );
         await appendAudit(client, [
           {
@@ -109,7 +110,7 @@ export function createPolicyModes(pool: pg.Pool): PolicyModes {
             action: input.action.name,
             actionVersion: input.action.version,
             requestId: input.requestId,
-            reason: input.reason,
+            reason: scrubText(input.reason),
             clientIp: input.client.clientIp,
             userAgent: input.client.userAgent,
             data: { policy: input.policy.name, from, to: input.mode, codeDefault: input.policy.mode },

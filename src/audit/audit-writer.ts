@@ -3,6 +3,8 @@
 //
 // Hot path: one multi-row INSERT per call, hand-written. It relies on no index for the write; the
 // search indexes in migrations/0004_audit.sql are what it pays for on insert.
+
+import { scrubText } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { AuditEventInput } from "./audit-event.ts";
 
@@ -60,7 +62,8 @@ export function auditValues(event: AuditEventInput): unknown[] {
     event.parentRequestId ?? null,
     event.idempotencyKey ?? null,
     event.errorCode ?? null,
-    event.reason ?? null,
+    // Free text is scrubbed where it enters; this catches any caller that forgot.
+    event.reason == null ? null : scrubText(event.reason),
     event.params === undefined ? null : JSON.stringify(event.params),
     event.data === undefined ? null : JSON.stringify(event.data),
     event.clientIp ?? null,

@@ -5,6 +5,7 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { newId } from "../ids/ids.ts";
+import { scrubText } from "../pii/mask.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 
@@ -94,8 +95,9 @@ export async function getGroup(
 export async function createGroup(
   pool: pg.Pool,
   ctx: ChangeContext,
-  input: { name: string; description: string | null; ssoAliases: string[] },
+  raw: { name: string; description: string | null; ssoAliases: string[] },
 ): Promise<GroupView> {
+  const input = { ...raw, description: freeText(raw.description) };
   const id = newId("grp");
   await inTransaction(pool, async (client) => {
     const inserted = await client.query(
@@ -115,8 +117,12 @@ export async function updateGroup(
   pool: pg.Pool,
   ctx: ChangeContext,
   id: string,
-  input: { description?: string | null | undefined; ssoAliases?: string[] | undefined },
+  raw: { description?: string | null | undefined; ssoAliases?: string[] | undefined },
 ): Promise<GroupView> {
+  const input = {
+    ...raw,
+    description: raw.description == null ? raw.description : scrubText(raw.description),
+  };
   await inTransaction(pool, async (client) => {
     const before = await client.query<{ description: string | null; sso_aliases: string[] }>(
       "SELECT description, sso_aliases FROM airlock.groups WHERE id = $1 FOR UPDATE",
@@ -207,4 +213,9 @@ export async function removeMember(
       ),
     ]);
   });
+}
+
+/** A description is free text shown to every admin and kept in the audit: PII in it is masked. */
+function freeText(text: string | null): string | null {
+  return text === null ? null : scrubText(text);
 }

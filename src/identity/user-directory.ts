@@ -5,6 +5,7 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { newId } from "../ids/ids.ts";
+import { scrubText } from "../pii/mask.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 import { revokeUserTokens } from "./api-tokens.ts";
@@ -106,7 +107,9 @@ export interface NewUserInput {
   password: string | null;
 }
 
-export async function createUser(pool: pg.Pool, ctx: ChangeContext, input: NewUserInput): Promise<UserView> {
+export async function createUser(pool: pg.Pool, ctx: ChangeContext, raw: NewUserInput): Promise<UserView> {
+  // The display name is free text; a card number or an email typed into it is masked.
+  const input = { ...raw, name: scrubText(raw.name) };
   // Hash before the transaction: argon2 takes ~50 ms and must not hold a connection and locks.
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   const id = newId("usr");

@@ -8,7 +8,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
-import { classOfPath, valueAt } from "../pii/mask.ts";
+import { classOfPath, scrubText, valueAt } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { canSeeRunOf } from "./run-access.ts";
@@ -74,7 +74,7 @@ export async function revealRunField(
         runId: run.id,
         requestId: request.requestId,
         errorCode,
-        reason: request.reason.trim() || null,
+        reason: scrubText(request.reason.trim()) || null,
         data: { path: request.path, piiClass },
         clientIp: request.client.clientIp,
         userAgent: request.client.userAgent,

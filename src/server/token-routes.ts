@@ -12,6 +12,7 @@ import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { findServiceIdentity } from "../identity/service-identity.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import { scrubText } from "../pii/mask.ts";
 import type { Database } from "../store/database.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -43,8 +44,10 @@ export function changeContext(c: Context<AppEnv>, actor: Principal): ChangeConte
 export async function issueToken(
   pool: pg.Pool,
   ctx: ChangeContext,
-  input: { userId: string; name: string; expiresAt: string | null | undefined },
+  raw: { userId: string; name: string; expiresAt: string | null | undefined },
 ): Promise<TokenView & { token: string }> {
+  // A token's name is free text shown in lists and the audit: PII typed into it is masked first.
+  const input = { ...raw, name: scrubText(raw.name) };
   const created = await inTransaction(pool, async (client) => {
     const token = await createApiToken(client, {
       userId: input.userId,

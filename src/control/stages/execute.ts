@@ -3,6 +3,7 @@ import { createApprovalRequest } from "../../approval/approval-store.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
+import { scrubText } from "../../pii/mask.ts";
 import { createRun } from "../../runs/run-lifecycle.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
@@ -24,7 +25,8 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   const inline = !held && action.execution === "inline";
   const approvalRequestId = held ? newId("apr") : null;
   const target = action.definition.target?.(ctx.params as never) ?? null;
-  const reason = request.reason?.trim() || null;
+  // Free text: PII typed into the reason is masked before the run, approval and audit store it.
+  const reason = request.reason?.trim() ? scrubText(request.reason.trim()) : null;
   const newRun: NewRun = {
     id: runId,
     action: action.name,
