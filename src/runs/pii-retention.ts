@@ -3,6 +3,7 @@
 import type pg from "pg";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { maskedParams, maskedResult } from "./run-audit.ts";
+import { purgeRunPii } from "./run-lifecycle.ts";
 
 const BATCH = 500;
 
@@ -25,10 +26,7 @@ export async function purgeExpiredPii(
       // A retired action's classification is unknown: drop the values rather than guess.
       const params = action ? maskedParams(action, run.params) : {};
       const result = run.result === null ? null : action ? maskedResult(action, run.result) : null;
-      await pool.query(
-        "UPDATE airlock.runs SET params = $2::json, result = $3::json, pii_purged_at = now() WHERE id = $1 AND pii_purged_at IS NULL",
-        [run.id, JSON.stringify(params), JSON.stringify(result)],
-      );
+      await purgeRunPii(pool, run.id, params, result);
       purged++;
     }
     if ((batch.rowCount ?? 0) < BATCH) return purged;

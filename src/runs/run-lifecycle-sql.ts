@@ -136,3 +136,17 @@ export async function restartRun(db: Queryable, id: string, attempt: number): Pr
   );
   return result.rowCount === 1;
 }
+
+/** Replaces a finished run's raw values by their masked form, once (retention; never a status). */
+export async function maskRunValues(
+  db: Queryable,
+  id: string,
+  params: unknown,
+  result: unknown,
+): Promise<boolean> {
+  const updated = await db.query(
+    "UPDATE airlock.runs SET params = $2::json, result = $3::json, pii_purged_at = now() WHERE id = $1 AND pii_purged_at IS NULL",
+    [id, JSON.stringify(params), JSON.stringify(result)],
+  );
+  return updated.rowCount === 1;
+}

@@ -21,7 +21,7 @@ import type { Metrics } from "../observe/metrics.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { type ChangedBy, maskedResult, runEvent, runEventBy } from "./run-audit.ts";
-import { insertRun, restartRun, transitionRun } from "./run-lifecycle-sql.ts";
+import { insertRun, maskRunValues, restartRun, transitionRun } from "./run-lifecycle-sql.ts";
 import type { AfterCommit, RunOwner } from "./run-owner.ts";
 import type { NewRun, RunRow } from "./run-store.ts";
 
@@ -352,4 +352,13 @@ export async function endUnapproved(
   ]);
   count(deps, run.action, to);
   return true;
+}
+
+/**
+ * Retention: a finished run's raw parameters and result are replaced by their masked form. Not a
+ * status change (no event, no audit of its own: the purge job audits its batch), but a write of
+ * the run's row, so it lives here with the others.
+ */
+export function purgeRunPii(db: Queryable, id: string, params: unknown, result: unknown): Promise<boolean> {
+  return maskRunValues(db, id, params, result);
 }

@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { errorEnvelope } from "../api/common.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import { issuesOf } from "../errors/issues.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { AppEnv } from "./app-env.ts";
 import { refuse } from "./error-response.ts";
@@ -139,14 +140,6 @@ export async function responseProblem(
     .slice(0, 5)
     .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)
     .join("; ");
-}
-
-export function issuesOf(error: z.ZodError) {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    code: issue.code,
-    message: issue.message,
-  }));
 }
 
 export function json(c: Context<AppEnv>, body: unknown, status: ContentfulStatusCode = 200): Response {
