@@ -1,10 +1,25 @@
 // Installs or upgrades pg-boss's schema as the database owner, creates our queues, and grants
 // the application role what it needs to enqueue inside its own transactions and to run workers.
+// The whole install holds a session advisory lock: processes starting together would otherwise
+// race on the GRANTs ("tuple concurrently updated") and on queue creation.
 import { PgBoss } from "pg-boss";
 import { ownerClient } from "../store/database.ts";
 import { ENGINE_SCHEMA, type QueueDefinition } from "./engine.ts";
 
+// Any constant, as long as every Airlock process uses the same one.
+const ENGINE_INSTALL_LOCK = 7_240_911_002;
+
 export async function installEngineSchema(url: string, queues: QueueDefinition[]): Promise<void> {
+  const lock = await ownerClient(url);
+  try {
+    await lock.query("SELECT pg_advisory_lock($1)", [ENGINE_INSTALL_LOCK]);
+    await install(url, queues);
+  } finally {
+    await lock.end();
+  }
+}
+
+async function install(url: string, queues: QueueDefinition[]): Promise<void> {
   const boss = new PgBoss({
     connectionString: url,
     schema: ENGINE_SCHEMA,
