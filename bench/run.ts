@@ -1,6 +1,7 @@
 // `npm run bench` (`-- --quick` for a 2-minute version): every figure measured side by side with
 // its baseline in this one run, medians over rounds, written to bench/results/<time>.json.
 // See docs/benchmarks.md for what each figure means and the goals in ../shared/performance.md.
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
@@ -61,15 +62,40 @@ try {
           DATABASE_URL: db.url,
         })
       : { child: null, info: null };
+  // The two baselines behind a framework-free HTTP front, each in its own process, started after
+  // the Airlock server (they read its tokens): the HTTP floor and a one-step DBOS workflow.
+  const baselines: { name: "floor" | "dbos"; child: ChildProcess; url: string }[] = [];
   try {
+    if (wants("throughput") && info) {
+      for (const name of ["floor", "dbos"] as const) {
+        const started = await startJsonChild<{ url: string }>(
+          join(import.meta.dirname, `${name}-server.ts`),
+          [],
+          { DATABASE_URL: db.url },
+        );
+        baselines.push({ name, child: started.child, url: started.info.url });
+      }
+    }
+
     if (wants("throughput") && info) {
       const rows: Record<string, unknown>[] = [];
       for (const c of concurrencies) {
         const bare: number[] = [];
+        const floor: LoadResult[] = [];
+        const dbos: LoadResult[] = [];
         const inline: LoadResult[] = [];
         const queued: LoadResult[] = [];
         for (let r = 0; r < rounds; r++) {
           bare.push((await measureBareCommits(db.url, c, seconds)).perSecond);
+          for (const baseline of baselines)
+            (baseline.name === "floor" ? floor : dbos).push(
+              await measureGovernedAction(
+                { url: baseline.url, token: info.tokens.operator },
+                "noop_inline",
+                c,
+                seconds,
+              ),
+            );
           inline.push(
             await measureGovernedAction(
               { url: info.url, token: info.tokens.operator },
@@ -90,16 +116,31 @@ try {
         const row = {
           concurrency: c,
           bareCommitsPerSecond: round(median(bare), 0),
+          floor: summarizeLoad(floor),
+          dbos: summarizeLoad(dbos),
           inline: summarizeLoad(inline),
           queued: summarizeLoad(queued),
         };
         rows.push({
           ...row,
           inlineRatio: round(row.inline.perSecond / row.bareCommitsPerSecond, 3),
+          inlineToFloor: round(row.inline.perSecond / row.floor.perSecond, 3),
+          dbosToFloor: round(row.dbos.perSecond / row.floor.perSecond, 3),
+          inlineToDbos: round(row.inline.perSecond / row.dbos.perSecond, 3),
+          addedOverFloor: {
+            p50: round(row.inline.p50 - row.floor.p50, 2),
+            p99: round(row.inline.p99 - row.floor.p99, 2),
+          },
           queuedRatio: round(row.queued.perSecond / row.bareCommitsPerSecond, 3),
         });
         console.log(
-          `  c=${String(c).padStart(2)}  bare ${fmt(row.bareCommitsPerSecond)}/s | inline ${fmt(row.inline.perSecond)}/s p50 ${row.inline.p50} ms p95 ${row.inline.p95} ms p99 ${row.inline.p99} ms (${pct(row.inline.perSecond / row.bareCommitsPerSecond)}) | queued ${fmt(row.queued.perSecond)}/s p50 ${row.queued.p50} ms p99 ${row.queued.p99} ms (${pct(row.queued.perSecond / row.bareCommitsPerSecond)})`,
+          `  c=${String(c).padStart(2)}  HTTP floor ${fmt(row.floor.perSecond)}/s p50 ${row.floor.p50} ms p99 ${row.floor.p99} ms | DBOS 1-step ${fmt(row.dbos.perSecond)}/s p50 ${row.dbos.p50} ms p99 ${row.dbos.p99} ms (${pctOf(row.dbos.perSecond, row.floor.perSecond, "floor")})`,
+        );
+        console.log(
+          `        Airlock inline ${fmt(row.inline.perSecond)}/s = ${pctOf(row.inline.perSecond, row.floor.perSecond, "floor")}, ${round(row.inline.perSecond / row.dbos.perSecond, 2)}× DBOS; added over the floor p50 ${round(row.inline.p50 - row.floor.p50, 2)} ms p99 ${round(row.inline.p99 - row.floor.p99, 2)} ms`,
+        );
+        console.log(
+          `        bare ${fmt(row.bareCommitsPerSecond)}/s | inline ${fmt(row.inline.perSecond)}/s p50 ${row.inline.p50} ms p95 ${row.inline.p95} ms p99 ${row.inline.p99} ms (${pct(row.inline.perSecond / row.bareCommitsPerSecond)}) | queued ${fmt(row.queued.perSecond)}/s p50 ${row.queued.p50} ms p99 ${row.queued.p99} ms (${pct(row.queued.perSecond / row.bareCommitsPerSecond)})`,
         );
       }
       results.throughput = rows;
@@ -118,6 +159,7 @@ try {
       results.approval = approval;
     }
   } finally {
+    for (const baseline of baselines) await stopChild(baseline.child);
     if (child) await stopChild(child);
   }
 
@@ -224,6 +266,10 @@ function summarizeLoad(samples: LoadResult[]) {
 
 function fmt(n: number) {
   return String(Math.round(n)).padStart(5);
+}
+
+function pctOf(value: number, of: number, name: string) {
+  return `${Math.round((value / of) * 100)}% of ${name}`;
 }
 
 function pct(ratio: number) {
