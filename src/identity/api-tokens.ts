@@ -1,10 +1,12 @@
 // API tokens: random, shown once, stored as SHA-256 (a token has 190 bits of entropy, so a fast
 // hash is enough; slow hashes are for low-entropy passwords). Looked up with one indexed query
-// that also returns the user and their groups.
+// that also returns the user and their groups, or from a cache checked against the credentials'
+// version on every use (token-cache.ts).
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { newId } from "../ids/ids.ts";
 import type { Principal } from "./principal.ts";
+import type { TokenCache } from "./token-cache.ts";
 
 export const TOKEN_PREFIX = "alk_";
 
@@ -45,22 +47,52 @@ interface TokenRow {
   email: string | null;
   groups: string[];
   stale_use: boolean;
+  expires_at: Date | null;
+  version: string;
 }
+
+// How often a token's use is recorded (api_tokens.last_used_at) at most, per token.
+const USE_RECORDED_EVERY_MS = 60_000;
 
 /**
  * The principal behind a bearer token, or null when the token is unknown, revoked, expired, or its
- * user is disabled. Uses the unique index on token_hash.
+ * user is disabled. Uses the unique index on token_hash. With a cache, a token seen before costs a
+ * read of the credentials' version instead of the lookup.
  */
 export async function principalFromToken(
   db: Pick<pg.Pool, "query">,
   token: string,
+  cache: TokenCache | null = null,
 ): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const hash = hashToken(token);
+  const cached = cache?.get(hash);
+  if (cache && cached) {
+    const { rows } = await db.query<{ version: string }>({
+      name: "airlock.credential_version",
+      text: "SELECT version FROM airlock.credential_version",
+    });
+    const version = rows[0]?.version;
+    if (version === cached.version) {
+      if (cached.expiresAt !== null && cached.expiresAt.getTime() <= Date.now()) {
+        cache.delete(hash);
+        return null;
+      }
+      const now = Date.now();
+      if (now - cached.usedRecordedAt >= USE_RECORDED_EVERY_MS) {
+        cached.usedRecordedAt = now;
+        recordUse(db, cached.principal.tokenId!);
+      }
+      return cached.principal;
+    }
+    if (version) cache.versionSeen(version);
+  }
   const result = await db.query<TokenRow>({
     name: "airlock.principal_from_token",
     text: `SELECT t.id AS token_id, u.id, u.kind, u.name, u.email,
             COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
-            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale_use
+            (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale_use,
+            t.expires_at, (SELECT version FROM airlock.credential_version) AS version
        FROM airlock.api_tokens t
        JOIN airlock.users u ON u.id = t.user_id
        LEFT JOIN airlock.group_members m ON m.user_id = u.id
@@ -69,17 +101,16 @@ export async function principalFromToken(
         AND (t.expires_at IS NULL OR t.expires_at > now())
         AND u.status = 'active'
       GROUP BY t.id, u.id`,
-    values: [hashToken(token)],
+    values: [hash],
   });
   const row = result.rows[0];
-  if (!row) return null;
-  if (row.stale_use) {
-    // Recorded at most once a minute per token, off the request's critical path.
-    void db
-      .query("UPDATE airlock.api_tokens SET last_used_at = now() WHERE id = $1", [row.token_id])
-      .catch(() => {});
+  if (!row) {
+    cache?.delete(hash);
+    return null;
   }
-  return {
+  // Recorded at most once a minute per token, off the request's critical path.
+  if (row.stale_use) recordUse(db, row.token_id);
+  const principal: Principal = {
     id: row.id,
     kind: row.kind,
     name: row.name,
@@ -88,6 +119,21 @@ export async function principalFromToken(
     via: "token",
     tokenId: row.token_id,
   };
+  // The version came from the lookup's own snapshot: a change committed after that snapshot has
+  // replaced it, so the entry cannot outlive a revocation it did not see.
+  cache?.set(hash, {
+    principal,
+    expiresAt: row.expires_at,
+    version: row.version,
+    usedRecordedAt: Date.now(),
+  });
+  return principal;
+}
+
+function recordUse(db: Pick<pg.Pool, "query">, tokenId: string) {
+  void db
+    .query("UPDATE airlock.api_tokens SET last_used_at = now() WHERE id = $1", [tokenId])
+    .catch(() => {});
 }
 
 /** What a token looks like to its owner and to admins: never the token or its hash. */

@@ -4,6 +4,7 @@ import type pg from "pg";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { principalFromToken } from "./api-tokens.ts";
 import type { Principal } from "./principal.ts";
+import type { TokenCache } from "./token-cache.ts";
 
 export interface RequestCredentials {
   authorization: string | null;
@@ -30,6 +31,7 @@ export async function authenticateRequest(
   db: Pick<pg.Pool, "query">,
   credentials: RequestCredentials,
   sessions: SessionResolver | null = null,
+  tokens: TokenCache | null = null,
 ): Promise<AuthResult> {
   if (credentials.authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(credentials.authorization);
@@ -38,7 +40,7 @@ export async function authenticateRequest(
         principal: null,
         error: new AirlockError("auth.token_invalid", "The Authorization header must be `Bearer <token>`."),
       };
-    const principal = await principalFromToken(db, match[1]!);
+    const principal = await principalFromToken(db, match[1]!, tokens);
     return principal
       ? { principal, error: null }
       : { principal: null, error: new AirlockError("auth.token_invalid") };

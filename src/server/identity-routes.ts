@@ -7,6 +7,7 @@ import { authenticateRequest, type RequestCredentials } from "../identity/authen
 import type { Authorizer } from "../identity/authorizer.ts";
 import { createOidcClient } from "../identity/oidc-client.ts";
 import { createSessionResolver, sessionCookieName } from "../identity/sessions.ts";
+import { createTokenCache } from "../identity/token-cache.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { adminAccessRoutes } from "./admin-access-routes.ts";
@@ -35,6 +36,7 @@ export function identityAccess(deps: {
   const web = webSecurityFor(config.publicUrl);
   const sessions = createSessionResolver({ cookieName: web.sessionCookie, publicOrigin: web.publicOrigin });
   const oidc = config.oidc ? createOidcClient(config.oidc) : null;
+  const tokens = createTokenCache();
   const routes: RouteGroup[] = [
     sessionRoutes({ database, workspace, authorizer, web, oidcEnabled: oidc !== null }),
     oidcRoutes({ database, oidc, web, publicUrl: config.publicUrl }),
@@ -44,7 +46,7 @@ export function identityAccess(deps: {
   ];
   return {
     web,
-    authenticate: (request: RequestCredentials) => authenticateRequest(database.pool, request, sessions),
+    authenticate: (request: RequestCredentials) => authenticateRequest(database.pool, request, sessions, tokens),
     routes,
   };
 }
