@@ -2,11 +2,10 @@
 // workspace, production-like settings (info logs, written to /dev/null), one operator, two
 // reviewers and an auditor (`audit` on `*`) with API tokens. Prints one JSON line with its URL and
 // tokens, then serves until SIGTERM.
-import pino from "pino";
 import { loadConfig } from "../src/config/config.ts";
 import { createApiToken } from "../src/identity/api-tokens.ts";
 import { newId } from "../src/ids/ids.ts";
-import { createLogger } from "../src/observe/logger.ts";
+import { bufferedDestination, createLogger } from "../src/observe/logger.ts";
 import { createAirlock, migrationSourcesFor } from "../src/runtime/airlock.ts";
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { listen } from "../src/server/serve.ts";
@@ -25,7 +24,7 @@ const workspace = compileWorkspace(benchWorkspace);
 await prepareDatabase(url, migrationSourcesFor(workspace));
 const log = createLogger({
   level: "info",
-  destination: pino.destination({ dest: "/dev/null", sync: false }),
+  destination: bufferedDestination("/dev/null"),
 });
 const airlock = await createAirlock({ config, workspace, databaseUrl: url, log });
 

@@ -37,8 +37,18 @@ export function createLogger(options: LoggerOptions): Log {
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: serializeError },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    options.destination ?? bufferedDestination(),
   );
+}
+
+/**
+ * Lines written 4 KiB at a time, or 250 ms after the first one waiting, instead of one write per
+ * line (an access-log line per request made the write the costliest syscall of an inline action).
+ * pino flushes what is left synchronously on exit, a crash's included; only SIGKILL can lose the
+ * last 250 ms.
+ */
+export function bufferedDestination(dest: string | number = 1): pino.DestinationStream {
+  return pino.destination({ dest, sync: false, minLength: 4096, periodicFlush: 250 });
 }
 
 /**
