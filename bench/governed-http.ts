@@ -22,12 +22,14 @@ export async function measureGovernedAction(
   action: string,
   connections: number,
   seconds: number,
+  amount?: number,
 ): Promise<LoadResult> {
   const out = await runChild(join(import.meta.dirname, "load.ts"), [
     JSON.stringify({
       url: `${server.url}/api/v1/actions/${action}/runs`,
       connections,
       seconds,
+      ...(amount ? { amount } : {}),
       method: "POST",
       headers: {
         authorization: `Bearer ${server.token}`,

@@ -2,7 +2,7 @@
 // its baseline in this one run, medians over rounds, written to bench/results/<time>.json.
 // See docs/benchmarks.md for what each figure means and the goals in ../shared/performance.md.
 import type { ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     only: { type: "string" },
     // Audit trail sizes to measure, e.g. `--audit-events 1000000,10000000` (default by mode).
     "audit-events": { type: "string" },
+    // Inline actions before the first and the second RSS reading (default by mode).
+    "memory-actions": { type: "string" },
   },
   allowPositionals: false,
 });
@@ -57,7 +59,7 @@ const results: Record<string, unknown> = {
 
 try {
   const { child, info } =
-    wants("throughput") || wants("approval")
+    wants("throughput") || wants("approval") || wants("memory")
       ? await startJsonChild<BenchServer>(join(import.meta.dirname, "server.ts"), [], {
           DATABASE_URL: db.url,
         })
@@ -144,6 +146,45 @@ try {
         );
       }
       results.throughput = rows;
+    }
+
+    if (wants("memory") && info) {
+      // The server's resident memory after many inline actions and again after three times as
+      // many (goal: flat within ±10%), at c = 8. Each reading follows a pause of 2 s so
+      // that buffers in flight settle; RSS includes V8's heap, pg's buffers and the log buffer.
+      const [first, total] = (values["memory-actions"]?.split(",").map(Number) ??
+        (quick ? [10_000, 30_000] : [100_000, 300_000])) as [number, number];
+      const rss = () => {
+        const status = readFileSync(`/proc/${info.pid}/status`, "utf8");
+        return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+      };
+      const startMB = rss();
+      const drive = async (amount: number) => {
+        const load = await measureGovernedAction(
+          { url: info.url, token: info.tokens.operator },
+          "noop_inline",
+          8,
+          0,
+          amount,
+        );
+        await new Promise((r) => setTimeout(r, 2_000));
+        return load;
+      };
+      const a = await drive(first);
+      const afterFirstMB = rss();
+      const b = await drive(total - first);
+      const afterTotalMB = rss();
+      results.memory = {
+        startMB: round(startMB, 1),
+        actions: [first, total],
+        rssMB: [round(afterFirstMB, 1), round(afterTotalMB, 1)],
+        growth: round(afterTotalMB / afterFirstMB - 1, 3),
+        perSecond: [round(a.perSecond, 0), round(b.perSecond, 0)],
+        non2xx: [a, b].reduce((n, s) => n + (s.requests - (s.statuses["200"] ?? 0)), 0),
+      };
+      console.log(
+        `  server RSS: ${round(startMB, 0)} MB at start, ${round(afterFirstMB, 0)} MB after ${fmtCount(first)} inline actions, ${round(afterTotalMB, 0)} MB after ${fmtCount(total)} (${afterTotalMB >= afterFirstMB ? "+" : ""}${round((afterTotalMB / afterFirstMB - 1) * 100, 1)}%, goal within ±10%)`,
+      );
     }
 
     if (wants("approval") && info) {
@@ -243,6 +284,7 @@ console.log(`\nWrote ${file} (${results.durationSeconds} s)`);
 
 interface BenchServer {
   url: string;
+  pid: number;
   tokens: { operator: string; reviewer: string; reviewer2: string; auditor: string };
 }
 
@@ -262,6 +304,10 @@ function summarizeLoad(samples: LoadResult[]) {
     ),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts, 0),
   };
+}
+
+function fmtCount(n: number) {
+  return n >= 1000 ? `${n / 1000}k` : String(n);
 }
 
 function fmt(n: number) {
