@@ -52,7 +52,11 @@ export interface AuditScaleEstimate {
   sealAndVerifySeconds: number;
 }
 
-const SEARCH_KINDS = ["actor", "target", "request"] as const;
+// Every filter of the audit explorer (GET /api/v1/audit), each alone: the first three carry the
+// p95 goal; the rest are measured and EXPLAINed so that each index they rely on keeps a proof here
+// (an index no search uses has no row below, and can go).
+const SEARCH_KINDS = ["actor", "target", "request", "run", "action", "type", "outcome", "time"] as const;
+const GOAL_KINDS: readonly SearchKind[] = ["actor", "target", "request"];
 type SearchKind = (typeof SEARCH_KINDS)[number];
 
 export interface AuditScaleStep {
@@ -162,7 +166,11 @@ export async function measureAuditScale(
         const samples = drawn.slice(0, options.searchesPerKind);
         const { search, plans } = await measureSearch(part.url, owner, samples, drawn.slice(samples.length));
         options.report(
-          `audit search over ${label} events (n=${samples.length} each, limit 50): ${SEARCH_KINDS.map((k) => `${k} p50 ${search[k].p50} ms p95 ${search[k].p95} ms`).join(" | ")} (goal p95 ≤ ${GOAL_SEARCH_P95_MS} ms)`,
+          `audit search over ${label} events (n=${samples.length} each, limit 50): ${GOAL_KINDS.map((k) => `${k} p50 ${search[k].p50} ms p95 ${search[k].p95} ms`).join(" | ")} (goal p95 ≤ ${GOAL_SEARCH_P95_MS} ms); the explorer's other filters: ${SEARCH_KINDS.filter(
+            (k) => !GOAL_KINDS.includes(k),
+          )
+            .map((k) => `${k} p50 ${search[k].p50} ms p95 ${search[k].p95} ms`)
+            .join(" | ")}`,
         );
         options.report(
           `audit search plans (EXPLAIN, values per plan; ANALYZE of one): ${SEARCH_KINDS.map((k) => `${k} ${plans[k].shapes.map((p) => `${p.nodes} ×${p.values}`).join(", ")} (${plans[k].executionMs} ms)`).join(" | ")}`,
@@ -302,6 +310,10 @@ interface Sample {
   targetType: string;
   targetId: string;
   requestId: string;
+  runId: string;
+  action: string;
+  type: string;
+  occurredAt: Date;
 }
 
 /** Values of random existing events (run events only, so each has a target). */
@@ -314,7 +326,7 @@ async function sampleValues(owner: pg.Client, n: number): Promise<Sample[]> {
     Math.floor(bounds.lo + Math.random() * (bounds.hi - bounds.lo + 1)),
   );
   const result = await owner.query(
-    `SELECT actor_id, target_type, target_id, request_id FROM airlock.audit_events
+    `SELECT actor_id, target_type, target_id, request_id, run_id, action, type, occurred_at FROM airlock.audit_events
       WHERE id = ANY($1::bigint[]) AND target_id IS NOT NULL AND request_id IS NOT NULL`,
     [ids],
   );
@@ -323,15 +335,37 @@ async function sampleValues(owner: pg.Client, n: number): Promise<Sample[]> {
     targetType: row.target_type,
     targetId: row.target_id,
     requestId: row.request_id,
+    runId: row.run_id,
+    action: row.action,
+    type: row.type,
+    occurredAt: row.occurred_at,
   }));
 }
 
-const filtersOf = (kind: SearchKind, s: Sample): Record<string, string> =>
-  kind === "actor"
-    ? { actorId: s.actorId }
-    : kind === "target"
-      ? { targetType: s.targetType, targetId: s.targetId }
-      : { requestId: s.requestId };
+function filtersOf(kind: SearchKind, s: Sample): Record<string, string> {
+  switch (kind) {
+    case "actor":
+      return { actorId: s.actorId };
+    case "target":
+      return { targetType: s.targetType, targetId: s.targetId };
+    case "request":
+      return { requestId: s.requestId };
+    case "run":
+      return { runId: s.runId };
+    case "action":
+      return { action: s.action };
+    case "type":
+      return { type: s.type };
+    case "outcome":
+      return { outcome: "failure" };
+    case "time":
+      // The hour up to a drawn event (an auditor's "what happened around then").
+      return {
+        from: new Date(s.occurredAt.getTime() - 3_600_000).toISOString(),
+        to: new Date(s.occurredAt.getTime() + 1).toISOString(),
+      };
+  }
+}
 
 async function measureSearch(url: string, owner: pg.Client, samples: Sample[], warmUp: Sample[]) {
   const { child, info } = await startJsonChild<{ url: string; tokens: { auditor: string } }>(

@@ -2,8 +2,8 @@
 // its baseline in this one run, medians over rounds, written to bench/results/<time>.json.
 // See docs/benchmarks.md for what each figure means and the goals in ../shared/performance.md.
 import type { ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
@@ -42,6 +42,7 @@ const only = values.only?.split(",");
 const wants = (name: string) => !only || only.includes(name);
 
 const started = Date.now();
+const memoryFile = join(tmpdir(), `airlock-bench-memory-${process.pid}.json`);
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", node: process.version };
 const db = await benchDatabase();
 console.log(
@@ -60,9 +61,12 @@ const results: Record<string, unknown> = {
 try {
   const { child, info } =
     wants("throughput") || wants("approval") || wants("memory")
-      ? await startJsonChild<BenchServer>(join(import.meta.dirname, "server.ts"), [], {
-          DATABASE_URL: db.url,
-        })
+      ? await startJsonChild<BenchServer>(
+          join(import.meta.dirname, "server.ts"),
+          [],
+          { DATABASE_URL: db.url, BENCH_MEMORY_FILE: memoryFile },
+          ["--expose-gc"],
+        )
       : { child: null, info: null };
   // The two baselines behind a framework-free HTTP front, each in its own process, started after
   // the Airlock server (they read its tokens): the HTTP floor and a one-step DBOS workflow.
@@ -158,7 +162,15 @@ try {
         const status = readFileSync(`/proc/${info.pid}/status`, "utf8");
         return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
       };
+      // The V8 heap still in use after a full GC in the server (see bench/server.ts).
+      const liveHeap = async () => {
+        rmSync(memoryFile, { force: true });
+        process.kill(info.pid, "SIGUSR2");
+        for (let i = 0; i < 100 && !existsSync(memoryFile); i++) await new Promise((r) => setTimeout(r, 50));
+        return (JSON.parse(readFileSync(memoryFile, "utf8")) as { heapUsed: number }).heapUsed / 1048576;
+      };
       const startMB = rss();
+      const startHeapMB = await liveHeap();
       const drive = async (amount: number) => {
         const load = await measureGovernedAction(
           { url: info.url, token: info.tokens.operator },
@@ -172,18 +184,21 @@ try {
       };
       const a = await drive(first);
       const afterFirstMB = rss();
+      const afterFirstHeapMB = await liveHeap();
       const b = await drive(total - first);
       const afterTotalMB = rss();
+      const afterTotalHeapMB = await liveHeap();
       results.memory = {
         startMB: round(startMB, 1),
         actions: [first, total],
         rssMB: [round(afterFirstMB, 1), round(afterTotalMB, 1)],
         growth: round(afterTotalMB / afterFirstMB - 1, 3),
+        heapAfterGcMB: [round(startHeapMB, 1), round(afterFirstHeapMB, 1), round(afterTotalHeapMB, 1)],
         perSecond: [round(a.perSecond, 0), round(b.perSecond, 0)],
         non2xx: [a, b].reduce((n, s) => n + (s.requests - (s.statuses["200"] ?? 0)), 0),
       };
       console.log(
-        `  server RSS: ${round(startMB, 0)} MB at start, ${round(afterFirstMB, 0)} MB after ${fmtCount(first)} inline actions, ${round(afterTotalMB, 0)} MB after ${fmtCount(total)} (${afterTotalMB >= afterFirstMB ? "+" : ""}${round((afterTotalMB / afterFirstMB - 1) * 100, 1)}%, goal within ±10%)`,
+        `  server RSS: ${round(startMB, 0)} MB at start, ${round(afterFirstMB, 0)} MB after ${fmtCount(first)} inline actions, ${round(afterTotalMB, 0)} MB after ${fmtCount(total)} (${afterTotalMB >= afterFirstMB ? "+" : ""}${round((afterTotalMB / afterFirstMB - 1) * 100, 1)}%, goal within ±10%); V8 heap in use after a full GC ${round(startHeapMB, 1)} / ${round(afterFirstHeapMB, 1)} / ${round(afterTotalHeapMB, 1)} MB`,
       );
     }
 

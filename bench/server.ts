@@ -2,6 +2,7 @@
 // workspace, production-like settings (info logs, written to /dev/null), one operator, two
 // reviewers and an auditor (`audit` on `*`) with API tokens. Prints one JSON line with its URL and
 // tokens, then serves until SIGTERM.
+import { renameSync, writeFileSync } from "node:fs";
 import { loadConfig } from "../src/config/config.ts";
 import { createApiToken } from "../src/identity/api-tokens.ts";
 import { newId } from "../src/ids/ids.ts";
@@ -48,6 +49,17 @@ const tokens = {
 };
 const listening = await listen(airlock.app, "127.0.0.1", 0);
 process.stdout.write(`${JSON.stringify({ url: listening.url, tokens, pid: process.pid })}\n`);
+// The bench's memory figure (bench/run.ts): on SIGUSR2, a full GC when exposed (--expose-gc), then
+// process.memoryUsage() written to BENCH_MEMORY_FILE, so growth of live objects can be told from
+// memory the allocator merely kept.
+process.on("SIGUSR2", () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const file = process.env.BENCH_MEMORY_FILE;
+  if (!file) return;
+  // Renamed into place, so the reader never sees half a file.
+  writeFileSync(`${file}.tmp`, JSON.stringify(process.memoryUsage()));
+  renameSync(`${file}.tmp`, file);
+});
 process.once("SIGTERM", () => {
   void (async () => {
     await listening.close(1_000);
