@@ -1,6 +1,8 @@
 // The control layer's front door: submit a run (through the pipeline), and execute queued runs
 // on workers. Entry points (HTTP, CLI via HTTP, Slack, schedules, runbooks) call `submit`.
-import type { AirlockError } from "../errors/airlock-error.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { principalFromTokenId } from "../identity/api-tokens.ts";
+import { credentialFence, StaleCredentials, samePrincipal } from "../identity/token-cache.ts";
 import { RUN_QUEUE, type RunJob } from "../runs/run-queue.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { ControlDeps } from "./control-deps.ts";
@@ -19,11 +21,39 @@ export interface Control {
   deps: ControlDeps;
 }
 
+/**
+ * The pipeline, once more if it decided on a cached principal that turned out stale (the token
+ * cache hands the run route principals checked inside the run's transaction: token-cache.ts).
+ * A refusal decided on one is checked too, so a group just granted is never refused from memory.
+ */
+async function decide(deps: ControlDeps, request: RunRequest) {
+  const again = (principal: RunRequest["principal"]) =>
+    principal
+      ? runPipeline({ request: { ...request, principal }, deps })
+      : {
+          kind: "refused" as const,
+          error: new AirlockError("auth.token_invalid"),
+          requestId: request.trace?.requestId ?? "",
+        };
+  try {
+    const result = await runPipeline({ request, deps });
+    const fence = request.principal ? credentialFence(request.principal) : undefined;
+    if (result.kind !== "refused" || !fence || !request.principal) return result;
+    const fresh = await principalFromTokenId(deps.pool, request.principal.tokenId ?? "");
+    if (fresh && samePrincipal(fresh, request.principal)) return result;
+    fence.forget();
+    return await again(fresh);
+  } catch (error) {
+    if (!(error instanceof StaleCredentials)) throw error;
+    return await again(error.fresh);
+  }
+}
+
 export function createControl(deps: ControlDeps): Control {
   return {
     deps,
     async submit(request, options = {}) {
-      const result = await runPipeline({ request, deps });
+      const result = await decide(deps, request);
       if (result.kind === "refused" || result.replayed || result.run.status !== "queued") return result;
       const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs);
       deps.engine.wake(RUN_QUEUE);

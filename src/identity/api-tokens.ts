@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { newId } from "../ids/ids.ts";
 import type { Principal } from "./principal.ts";
-import type { TokenCache } from "./token-cache.ts";
+import { type CachedToken, type TokenCache, withCredentialFence } from "./token-cache.ts";
 
 export const TOKEN_PREFIX = "alk_";
 
@@ -63,10 +63,27 @@ export async function principalFromToken(
   db: Pick<pg.Pool, "query">,
   token: string,
   cache: TokenCache | null = null,
+  options: { fenced?: boolean } = {},
 ): Promise<Principal | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const hash = hashToken(token);
   const cached = cache?.get(hash);
+  if (cache && cached && options.fenced) {
+    // The caller's transaction reads the version with its BEGIN (control/stages/transaction.ts).
+    if (cached.expiresAt !== null && cached.expiresAt.getTime() <= Date.now()) {
+      cache.delete(hash);
+      return null;
+    }
+    noteUse(db, cached);
+    return withCredentialFence(cached.principal, {
+      version: cached.version,
+      confirmed(version) {
+        cached.version = version;
+        cache.set(hash, cached);
+      },
+      forget: () => cache.delete(hash),
+    });
+  }
   if (cache && cached) {
     const { rows } = await db.query<{ version: string }>({
       name: "airlock.credential_version",
@@ -78,11 +95,7 @@ export async function principalFromToken(
         cache.delete(hash);
         return null;
       }
-      const now = Date.now();
-      if (now - cached.usedRecordedAt >= USE_RECORDED_EVERY_MS) {
-        cached.usedRecordedAt = now;
-        recordUse(db, cached.principal.tokenId!);
-      }
+      noteUse(db, cached);
       return cached.principal;
     }
     if (version) cache.versionSeen(version);
@@ -128,6 +141,54 @@ export async function principalFromToken(
     usedRecordedAt: Date.now(),
   });
   return principal;
+}
+
+function noteUse(db: Pick<pg.Pool, "query">, cached: CachedToken) {
+  const now = Date.now();
+  if (now - cached.usedRecordedAt < USE_RECORDED_EVERY_MS) return;
+  cached.usedRecordedAt = now;
+  recordUse(db, cached.principal.tokenId!);
+}
+
+/** The credentials' version, read on the caller's connection (inside its transaction). */
+export async function readCredentialVersion(db: Pick<pg.Pool, "query">): Promise<string | undefined> {
+  const { rows } = await db.query<{ version: string }>({
+    name: "airlock.credential_version",
+    text: "SELECT version FROM airlock.credential_version",
+  });
+  return rows[0]?.version;
+}
+
+/** The principal behind a token, by the token's id (to re-check one decided on a cached principal). */
+export async function principalFromTokenId(
+  db: Pick<pg.Pool, "query">,
+  tokenId: string,
+): Promise<Principal | null> {
+  const result = await db.query<TokenRow>(
+    `SELECT t.id AS token_id, u.id, u.kind, u.name, u.email,
+            COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
+       FROM airlock.api_tokens t
+       JOIN airlock.users u ON u.id = t.user_id
+       LEFT JOIN airlock.group_members m ON m.user_id = u.id
+       LEFT JOIN airlock.groups g ON g.id = m.group_id
+      WHERE t.id = $1 AND t.revoked_at IS NULL
+        AND (t.expires_at IS NULL OR t.expires_at > now())
+        AND u.status = 'active'
+      GROUP BY t.id, u.id`,
+    [tokenId],
+  );
+  const row = result.rows[0];
+  return row
+    ? {
+        id: row.id,
+        kind: row.kind,
+        name: row.name,
+        email: row.email,
+        groups: row.groups,
+        via: "token",
+        tokenId: row.token_id,
+      }
+    : null;
 }
 
 function recordUse(db: Pick<pg.Pool, "query">, tokenId: string) {

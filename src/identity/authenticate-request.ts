@@ -27,6 +27,18 @@ export type SessionResolver = (
   request: RequestCredentials,
 ) => Promise<AuthResult | null>;
 
+// Submitting a run: the run's transaction checks the credentials' version with its BEGIN (in the
+// same round trip), so a cached principal needs no read of its own (token-cache.ts).
+const RUN_SUBMIT = /^\/api\/v1\/actions\/[^/?#]+\/runs(?:[?#]|$)/;
+
+function submitsRun(credentials: RequestCredentials): boolean {
+  if (credentials.method !== "POST" || !credentials.url) return false;
+  const path = credentials.url.startsWith("/")
+    ? credentials.url
+    : credentials.url.replace(/^[a-z]+:\/\/[^/]+/i, "");
+  return RUN_SUBMIT.test(path);
+}
+
 export async function authenticateRequest(
   db: Pick<pg.Pool, "query">,
   credentials: RequestCredentials,
@@ -40,7 +52,7 @@ export async function authenticateRequest(
         principal: null,
         error: new AirlockError("auth.token_invalid", "The Authorization header must be `Bearer <token>`."),
       };
-    const principal = await principalFromToken(db, match[1]!, tokens);
+    const principal = await principalFromToken(db, match[1]!, tokens, { fenced: submitsRun(credentials) });
     return principal
       ? { principal, error: null }
       : { principal: null, error: new AirlockError("auth.token_invalid") };

@@ -9,6 +9,59 @@
 // token's own expiry time.
 import type { Principal } from "./principal.ts";
 
+const CREDENTIAL_VERSION = Symbol("credential version");
+
+/**
+ * A cached principal handed out WITHOUT reading the version first, for a request whose first
+ * database work checks it instead, in the same round trip (the run's transaction,
+ * control/stages/transaction.ts): saves a round trip on the hot path, stays strict.
+ */
+export function withCredentialFence(principal: Principal, fence: CredentialFence): Principal {
+  const copy = { ...principal };
+  Object.defineProperty(copy, CREDENTIAL_VERSION, { value: fence, enumerable: false });
+  return copy;
+}
+
+export interface CredentialFence {
+  /** The version the principal was cached under. */
+  version: string;
+  /** Checked again at `version` (same principal): the cache entry is good under it. */
+  confirmed(version: string): void;
+  /** The principal changed or is gone: drop the entry. */
+  forget(): void;
+}
+
+/** The fence of a principal handed out by `withCredentialFence`; undefined for any other. */
+export function credentialFence(principal: Principal): CredentialFence | undefined {
+  return (principal as { [CREDENTIAL_VERSION]?: CredentialFence })[CREDENTIAL_VERSION];
+}
+
+/**
+ * The credentials' version moved since a fenced principal was cached, and the principal now in
+ * the database differs (null: the token no longer works). The run's transaction has been rolled
+ * back; whoever submitted it decides again with `fresh` (control.ts).
+ */
+export class StaleCredentials extends Error {
+  readonly fresh: Principal | null;
+  constructor(fresh: Principal | null) {
+    super("the caller's credentials changed while the request was being decided");
+    this.fresh = fresh;
+  }
+}
+
+/** Two principals that every check would treat alike. */
+export function samePrincipal(a: Principal, b: Principal): boolean {
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.email === b.email &&
+    a.tokenId === b.tokenId &&
+    a.groups.length === b.groups.length &&
+    a.groups.every((g, i) => g === b.groups[i])
+  );
+}
+
 export interface CachedToken {
   principal: Principal;
   expiresAt: Date | null;

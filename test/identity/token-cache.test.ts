@@ -61,6 +61,43 @@ describe("token cache", () => {
     }
   });
 
+  test("a run submitted to the other instance right after the revoke is refused and writes nothing", async () => {
+    const user = await createUser(pool(), { groups: ["support"] });
+    const run = () => b.post("/api/v1/actions/lookup_account/runs", { params: {} }, user.headers);
+    // The run route takes cached principals unchecked and checks them in the run's transaction.
+    assert.equal((await run()).status, 200);
+    assert.equal((await run()).status, 200);
+    const id = (await pool().query("SELECT id FROM airlock.api_tokens WHERE user_id = $1", [user.id])).rows[0]
+      .id as string;
+    assert.equal(
+      (await a.request(`/api/v1/tokens/${id}`, { method: "DELETE", headers: user.headers })).status,
+      204,
+    );
+    const refused = await run();
+    assert.equal(refused.status, 401);
+    assert.equal((await refused.json()).error.code, "auth.token_invalid");
+    const runs = await pool().query("SELECT count(*)::int AS n FROM airlock.runs WHERE actor_id = $1", [
+      user.id,
+    ]);
+    assert.equal(runs.rows[0].n, 2);
+  });
+
+  test("a group granted: the other instance's next run is decided with it, not refused from memory", async () => {
+    const user = await createUser(pool(), { groups: ["support"] });
+    const other = await createUser(pool(), { groups: ["support"] });
+    const run = (action: string) => b.post(`/api/v1/actions/${action}/runs`, { params: {} }, user.headers);
+    assert.equal((await run("lookup_account")).status, 200);
+    assert.equal((await run("clear_fraud_flag")).status, 404);
+    // Someone else's change moves the version: this user's cached principal is confirmed, not lost.
+    await pool().query("UPDATE airlock.api_tokens SET revoked_at = now() WHERE user_id = $1", [other.id]);
+    assert.equal((await run("lookup_account")).status, 200);
+    await pool().query(
+      "INSERT INTO airlock.group_members (group_id, user_id) SELECT id, $1 FROM airlock.groups WHERE name = 'risk'",
+      [user.id],
+    );
+    assert.equal((await run("clear_fraud_flag")).status, 200);
+  });
+
   test("a user disabled, or moved out of a group, through one instance: the other sees it next", async () => {
     const admin = await createUser(pool(), { groups: ["admins"] });
     const user = await createUser(pool(), { groups: ["support", "risk"] });

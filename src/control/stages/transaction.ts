@@ -1,3 +1,5 @@
+import { principalFromTokenId, readCredentialVersion } from "../../identity/api-tokens.ts";
+import { credentialFence, StaleCredentials, samePrincipal } from "../../identity/token-cache.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import type { Gated, InTransaction, Next, Outcome, RunTransaction } from "../pipeline-context.ts";
 
@@ -23,8 +25,25 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
     begin(first) {
       if (begun) throw new Error("the run's transaction has begun already");
       begun = true;
-      const [began, statements] = sendTogether(client, () => [client.query(BEGIN), first(client)] as const);
-      return Promise.all([began, Promise.all(statements)]).then(([, results]) => results);
+      // A principal from the token cache was not checked against the credentials' version yet:
+      // that read rides in this same write (token-cache.ts), and a change since it was cached
+      // is looked at here, before anything the run does can commit.
+      const fence = credentialFence(ctx.principal);
+      const [began, version, statements] = sendTogether(
+        client,
+        () => [client.query(BEGIN), fence ? readCredentialVersion(client) : null, first(client)] as const,
+      );
+      return Promise.all([began, version, Promise.all(statements)]).then(async ([, current, results]) => {
+        if (fence && current !== fence.version) {
+          const fresh = await principalFromTokenId(client, ctx.principal.tokenId ?? "");
+          if (!fresh || !samePrincipal(fresh, ctx.principal)) {
+            fence.forget();
+            throw new StaleCredentials(fresh);
+          }
+          if (current) fence.confirmed(current);
+        }
+        return results;
+      });
     },
     get client() {
       if (!begun) throw new Error("the run's transaction has not begun");
