@@ -46,7 +46,8 @@ export function identityAccess(deps: {
   ];
   return {
     web,
-    authenticate: (request: RequestCredentials) => authenticateRequest(database.pool, request, sessions, tokens),
+    authenticate: (request: RequestCredentials) =>
+      authenticateRequest(database.pool, request, sessions, tokens),
     routes,
   };
 }
