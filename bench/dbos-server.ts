@@ -24,12 +24,12 @@ const noop = DBOS.registerWorkflow(
   { name: "noop_inline" },
 );
 
-DBOS.setConfig({
-  name: "airlock-bench",
-  systemDatabaseUrl: url,
-  systemDatabasePoolSize: poolSize,
-  logLevel: "warn",
+// Its own pool, so that idle connections close after a second (see floor-server.ts).
+const systemDatabasePool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 1_000 });
+systemDatabasePool.on("error", () => {
+  // A pooled connection that dies is dropped by the pool; DBOS retries its own operations.
 });
+DBOS.setConfig({ name: "airlock-bench", systemDatabaseUrl: url, systemDatabasePool, logLevel: "warn" });
 await DBOS.launch();
 
 const tokens = await (async () => {
@@ -54,5 +54,6 @@ process.once("SIGTERM", () => {
   void listening
     .close()
     .then(() => DBOS.shutdown())
+    .then(() => systemDatabasePool.end())
     .then(() => process.exit(0));
 });

@@ -11,9 +11,13 @@
 import pg from "pg";
 import { listenMinimal, loadTokens } from "./lib/minimal-http.ts";
 
+// Idle connections close after a second: the floor, DBOS and Airlock each hold up to one connection
+// per caller while measured, and must not hold them through each other's rounds (a PostgreSQL
+// with the default max_connections = 100 would run out at c = 32).
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL!,
   max: Number(process.env.BENCH_POOL ?? 40),
+  idleTimeoutMillis: 1_000,
 });
 pool.on("error", () => {
   // A pooled connection that dies is dropped by the pool; the next query opens another.
