@@ -4,9 +4,11 @@ import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { checkCommand } from "./check-command.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
+import { initCommand } from "./init-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
@@ -32,6 +34,8 @@ const COMMANDS: Command[] = [
   usersCommand,
   tokensCommand,
   demoCommand,
+  initCommand,
+  checkCommand,
 ];
 
 export function version(): string {
