@@ -17,9 +17,10 @@ function run(args: string[]): void {
 
 const started = performance.now();
 run([join(root, "src/web/build.ts"), "--if-stale"]);
-// A module deleted from src/ must not live on in the package: start from the web bundle alone.
+// A module deleted from src/ must not live on in the package: start from the web bundle alone
+// (and leave the web build's lock, .web-build.lock, to whoever holds it).
 for (const entry of existsSync(dist) ? readdirSync(dist) : []) {
-  if (entry !== "web") rmSync(join(dist, entry), { recursive: true, force: true });
+  if (entry !== "web" && !entry.startsWith(".")) rmSync(join(dist, entry), { recursive: true, force: true });
 }
 run([join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")]);
 if (!existsSync(join(dist, "web", "index.html")) || !existsSync(join(dist, "cli", "main.js"))) {

@@ -89,14 +89,20 @@ export const initCommand: Command = {
         (name) => scripts[name] !== undefined && scripts[name] !== SCRIPTS[name],
       );
       for (const name of added) scripts[name] = SCRIPTS[name]!;
-      if (added.length > 0) {
-        writeFileSync(packagePath, `${JSON.stringify({ ...pkg, scripts }, null, 2)}\n`);
-        done.push(`added scripts ${added.join(", ")} to ${shown(packagePath)}`);
+      let changed = added.length > 0;
+      const updated: PackageJson = { ...pkg, scripts };
+      if (pkg.type === undefined) {
+        // airlock.config.ts and the test are ES modules; a package.json without "type" is CommonJS.
+        updated.type = "module";
+        changed = true;
       }
+      if (changed) writeFileSync(packagePath, `${JSON.stringify(updated, null, 2)}\n`);
+      if (added.length > 0) done.push(`added scripts ${added.join(", ")} to ${shown(packagePath)}`);
+      if (pkg.type === undefined) done.push(`set "type": "module" in ${shown(packagePath)}`);
       for (const name of kept) done.push(`kept your "${name}" script (airlock's would be: ${SCRIPTS[name]})`);
-      if (pkg.type !== "module")
+      if (pkg.type !== undefined && pkg.type !== "module")
         done.push(
-          `note: ${shown(packagePath)} has no "type": "module"; Node loads airlock.config.ts as ESM by its syntax anyway`,
+          `note: ${shown(packagePath)} says "type": "${pkg.type}"; airlock.config.ts is an ES module, rename it .mts and set AIRLOCK_CONFIG if Node refuses it`,
         );
     }
 

@@ -12,6 +12,7 @@ import { initCommand } from "./init-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
+import { runsCommand } from "./runs-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
@@ -36,6 +37,7 @@ const COMMANDS: Command[] = [
   demoCommand,
   initCommand,
   checkCommand,
+  runsCommand,
 ];
 
 export function version(): string {
