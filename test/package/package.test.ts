@@ -144,12 +144,12 @@ test("install, init, check and the scaffolded tests work in a new project", asyn
   assert.match(tests.out, /fail 0\n/);
 });
 
-test("the server runs the example action over HTTP and the CLI; check --against sees no change", async () => {
+test("airlock dev serves the example action over HTTP and the CLI; check --against sees no change", async () => {
   assert.ok(existsSync(join(project, "airlock.config.ts")), "the previous test made the project");
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   // Its own process group, so that stopping it stops npx and the server under it.
-  server = spawn("npx", ["airlock", "start", "--port", String(port)], {
+  server = spawn("npx", ["airlock", "dev", "--port", String(port), "--host", "127.0.0.1"], {
     cwd: project,
     env: { ...env, DATABASE_URL: database.url, AIRLOCK_DEMO: "1" },
     detached: true,
