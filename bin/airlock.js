@@ -23,5 +23,8 @@ if (major < 24) {
   process.exit(result.status ?? 1);
 }
 
-const { main } = await import("../src/cli/main.ts");
+// This repository runs its sources; the npm package ships no src/, only the compiled dist/ (Node
+// does not strip types under node_modules).
+const source = new URL("../src/cli/main.ts", import.meta.url);
+const { main } = existsSync(source) ? await import(source.href) : await import("../dist/cli/main.js");
 process.exitCode = await main(process.argv.slice(2));

@@ -158,3 +158,16 @@ export const revealResponse = z.strictObject({
   path: z.array(z.union([z.string(), z.number()])),
 });
 export type Revealed = z.output<typeof revealResponse>;
+
+/** GET /api/v1/runs/{id}/logs: what the handler logged with ctx.log (masked, capped per attempt). */
+export const runLogLine = z.strictObject({
+  attempt: z.number().int(),
+  seq: z.number().int(),
+  at: isoTime,
+  level: z.enum(["debug", "info", "warn", "error"]),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  requestId: z.string(),
+});
+export const runLogs = z.strictObject({ runId: z.string(), lines: z.array(runLogLine) });
+export type RunLogs = z.output<typeof runLogs>;

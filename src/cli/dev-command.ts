@@ -3,6 +3,7 @@
 // workspace restarts it; Vite's dev server serves the UI with hot reload and proxies /api and
 // /auth to it, so the browser sees one origin (cookies, CSRF origin checks) as in production.
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
 
@@ -57,6 +58,9 @@ export const devCommand: Command = {
     const host = values.host ?? io.env.HOST ?? "localhost";
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
+    // Installed from npm, Airlock has its UI built and no UI sources (nor Vite): the server serves
+    // the built UI itself and is restarted when the workspace changes.
+    if (!existsSync(VITE_CONFIG)) return serveWithBuiltUi(values["no-watch"] === true, port, host, io);
     let vite: typeof import("vite");
     try {
       vite = await import("vite");
@@ -136,3 +140,25 @@ export const devCommand: Command = {
     return 0;
   },
 };
+
+/** `airlock dev` in a project that installed Airlock: one server, restarted on workspace changes. */
+async function serveWithBuiltUi(noWatch: boolean, port: number, host: string, io: CliIo): Promise<number> {
+  const server = spawn(
+    process.execPath,
+    [...(noWatch ? [] : ["--watch"]), BIN, "serve", "--port", String(port), "--host", host],
+    // Sessions live in PostgreSQL, so a restart keeps everyone signed in.
+    { stdio: "inherit", env: { ...io.env, PORT: String(port) } },
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    server.once("exit", () => resolve());
+  });
+  if (server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    await exited;
+  }
+  return server.exitCode ?? 0;
+}

@@ -4,12 +4,15 @@ import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { checkCommand } from "./check-command.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
+import { initCommand } from "./init-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
+import { runsCommand } from "./runs-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
@@ -32,6 +35,9 @@ const COMMANDS: Command[] = [
   usersCommand,
   tokensCommand,
   demoCommand,
+  initCommand,
+  checkCommand,
+  runsCommand,
 ];
 
 export function version(): string {

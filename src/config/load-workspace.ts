@@ -6,10 +6,18 @@ import { type CompiledWorkspace, compileWorkspace } from "../workspace/compile-w
 
 /** Import `airlock.config.ts` (Node 24 strips its types) and check it. */
 export async function loadWorkspace(path: string): Promise<CompiledWorkspace> {
+  return compileWorkspace(await importWorkspace(path), path);
+}
+
+/**
+ * Import `airlock.config.ts` without checking it. A failed import's StartupError keeps the
+ * original error as its `cause` (its stack locates the mistake).
+ */
+export async function importWorkspace(path: string): Promise<Workspace> {
   if (!existsSync(path)) {
     throw new StartupError(
       "config.workspace_missing",
-      `No workspace file at ${path}. Create airlock.config.ts (see examples/) or set AIRLOCK_CONFIG.`,
+      `No workspace file at ${path}. Create one with \`npx airlock init\`, or set AIRLOCK_CONFIG.`,
     );
   }
   let module: { default?: Workspace };
@@ -17,7 +25,10 @@ export async function loadWorkspace(path: string): Promise<CompiledWorkspace> {
     module = (await import(pathToFileURL(path).href)) as { default?: Workspace };
   } catch (error) {
     const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new StartupError("config.workspace_import_failed", `Could not load ${path}: ${detail}`);
+    throw Object.assign(
+      new StartupError("config.workspace_import_failed", `Could not load ${path}: ${detail}`),
+      { cause: error },
+    );
   }
   if (!module.default) {
     throw new StartupError(
@@ -25,5 +36,5 @@ export async function loadWorkspace(path: string): Promise<CompiledWorkspace> {
       `${path} has no default export; export default defineWorkspace({ ... }).`,
     );
   }
-  return compileWorkspace(module.default, path);
+  return module.default;
 }

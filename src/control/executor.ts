@@ -8,6 +8,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
 import { failRun as failRunOnce, finishRun, restartSafeRun, startRun } from "../runs/run-lifecycle.ts";
+import { appendRunLogs } from "../runs/run-logs.ts";
 import type { RunJob } from "../runs/run-queue.ts";
 import { isFinal } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
@@ -71,6 +72,7 @@ export async function executeQueuedRun(
           snapshotBefore: null,
           snapshotAfter: null,
           durationMs: 0,
+          logs: [],
         }
       : await runHandler(tx, {
           action,
@@ -84,6 +86,7 @@ export async function executeQueuedRun(
           attempt,
           log: () => log,
         });
+    await appendRunLogs(tx, { runId: run.id, attempt, requestId }, outcome.logs);
     await deps.racePoint?.("executor.before_record");
     const moved = await finishRun(deps, tx, { action, run, outcome, attempt, requestId });
     if (!moved) {

@@ -9,10 +9,12 @@ import { issuesOf } from "../errors/issues.ts";
 import type { Log } from "../observe/logger.ts";
 import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
+import type { RunLogLine } from "../runs/run-logs.ts";
 import { ActionError } from "../sdk/action-error.ts";
 import type { ActionDatabase, Actor, HandlerContext } from "../sdk/define-action.ts";
 import { sendTogether } from "../store/send-together.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
+import { createRunLog } from "./run-log.ts";
 
 export interface HandlerInput {
   action: CompiledAction;
@@ -37,6 +39,8 @@ export interface HandlerOutcome {
   snapshotBefore: unknown;
   snapshotAfter: unknown;
   durationMs: number;
+  /** What the handler logged with ctx.log, masked and capped (control/run-log.ts). */
+  logs: RunLogLine[];
 }
 
 export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promise<HandlerOutcome> {
@@ -65,11 +69,8 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };
-  let log: Log | undefined;
-  const handlerLog = () => {
-    log ??= input.log();
-    return log;
-  };
+  const classified = [...action.piiParams, ...action.piiOutput];
+  const runLog = createRunLog({ log: input.log, mask: (value) => maskSnapshot(value, classified) });
   // Made on the first fetch: most handlers never call out.
   let headers: Record<string, string> | undefined;
   const ctx: HandlerContext = {
@@ -79,9 +80,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     idempotencyKey: input.idempotencyKey,
     reason: input.reason,
     attempt: input.attempt,
-    get log() {
-      return handlerLog();
-    },
+    log: runLog.logger,
     db,
     snapshot: {
       before: (value) => {
@@ -136,7 +135,6 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     await taken.catch(() => {});
     await tx.query("ROLLBACK TO SAVEPOINT airlock_handler");
   }
-  const classified = [...action.piiParams, ...action.piiOutput];
   return {
     status: outcome.ok ? "succeeded" : "failed",
     result: outcome.ok ? outcome.value : null,
@@ -144,6 +142,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     snapshotBefore: before === undefined ? null : maskSnapshot(before, classified),
     snapshotAfter: after === undefined ? null : maskSnapshot(after, classified),
     durationMs: performance.now() - started,
+    logs: runLog.lines(),
   };
 }
 

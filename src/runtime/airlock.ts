@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import type pino from "pino";
 import { type Approvals, createApprovals } from "../approval/approvals.ts";
+import { pendingApprovalStats } from "../approval/pending-approval-stats.ts";
 import { createPolicyModes } from "../approval/policy-modes.ts";
 import { createSealer } from "../audit/sealer.ts";
 import type { Config } from "../config/config.ts";
@@ -15,7 +16,9 @@ import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
+import { registerStateGauges } from "../observe/state-gauges.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
+import { queuedRunStats } from "../runs/run-queue-stats.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -87,6 +90,14 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const database = openDatabase({ url: options.databaseUrl, max: config.poolSize, log });
   const migrationSources = migrationSourcesFor(workspace);
   const closers: (() => Promise<void>)[] = [() => database.close()];
+  registerStateGauges(
+    metrics.registry,
+    {
+      queuedRuns: () => queuedRunStats(database.pool),
+      pendingApprovals: () => pendingApprovalStats(database.pool),
+    },
+    (error) => log.warn({ err: error }, "metrics: could not read the queue and approval gauges"),
+  );
 
   try {
     await syncDirectory(database.pool, workspace, { demo: config.demo });

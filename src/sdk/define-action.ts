@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { withDefinitionSource } from "./definition-source.ts";
 import type { Duration } from "./duration.ts";
 
 export type Risk = "low" | "medium" | "high" | "critical";
@@ -138,5 +139,5 @@ export type AnyAction = Action<z.ZodObject, unknown>;
 export function defineAction<P extends z.ZodObject, O = unknown>(
   definition: ActionDefinition<P, O>,
 ): Action<P, O> {
-  return Object.freeze({ ...definition, kind: "action" as const });
+  return Object.freeze(withDefinitionSource({ ...definition, kind: "action" as const }, defineAction));
 }

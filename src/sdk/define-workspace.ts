@@ -1,4 +1,5 @@
 import type { AnyAction } from "./define-action.ts";
+import { withDefinitionSource } from "./definition-source.ts";
 
 /**
  * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
@@ -72,5 +73,5 @@ export interface Workspace extends WorkspaceDefinition {
  * });
  */
 export function defineWorkspace(definition: WorkspaceDefinition): Workspace {
-  return Object.freeze({ ...definition, kind: "workspace" as const });
+  return Object.freeze(withDefinitionSource({ ...definition, kind: "workspace" as const }, defineWorkspace));
 }

@@ -1,10 +1,11 @@
 // Run history and one run. Listing shows the caller's own runs plus the runs of actions they
 // oversee (approve, audit, admin); a run id outside that is "not found".
-import { revealBody, revealResponse, runDetail, runListQuery, runPage } from "../api/runs.ts";
+import { revealBody, revealResponse, runDetail, runListQuery, runLogs, runPage } from "../api/runs.ts";
 import { accountabilityOf } from "../audit/accountability.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { canSeeRunOf, overseenActions } from "../runs/run-access.ts";
+import { listRunLogs } from "../runs/run-logs.ts";
 import { revealRunField } from "../runs/run-reveal.ts";
 import { searchRuns } from "../runs/run-search.ts";
 import { getRun } from "../runs/run-store.ts";
@@ -82,6 +83,22 @@ export function runRoutes(deps: RunRoutesDeps) {
           ...runView(deps.workspace, run),
           accountability: await accountabilityOf(deps.database.pool, run),
         });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/runs/:id/logs",
+      summary: "What a run's handler logged (ctx.log), masked like its parameters, capped per attempt",
+      tags: ["runs"],
+      auth: "principal",
+      responses: { 200: { description: "The run's log lines, oldest first", schema: runLogs } },
+      async handler(c, { principal }) {
+        const run = await getRun(deps.database.pool, c.req.param("id") ?? "");
+        if (!run || !(await canSeeRunOf(deps.authorizer, deps.workspace, principal, run)))
+          throw new AirlockError("run.not_found");
+        const lines = await listRunLogs(deps.database.pool, run.id);
+        return json(c, { runId: run.id, lines: lines.map((l) => ({ ...l, at: l.at.toISOString() })) });
       },
     });
   };

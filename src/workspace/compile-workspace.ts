@@ -27,6 +27,18 @@ export interface CompiledWorkspace {
   } | null;
 }
 
+/** The workspace has mistakes; `problems` lists each (`airlock check` locates them). */
+export class WorkspaceProblemsError extends StartupError {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: string[]) {
+    super(
+      "config.invalid_workspace",
+      `${source} has ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n  - ${problems.join("\n  - ")}`,
+    );
+    this.problems = problems;
+  }
+}
+
 export function compileWorkspace(workspace: Workspace, source = "airlock.config.ts"): CompiledWorkspace {
   const problems: string[] = [];
   if (workspace?.kind !== "workspace") {
@@ -62,12 +74,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     }
   }
 
-  if (problems.length > 0) {
-    throw new StartupError(
-      "config.invalid_workspace",
-      `${source} has ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n  - ${problems.join("\n  - ")}`,
-    );
-  }
+  if (problems.length > 0) throw new WorkspaceProblemsError(source, problems);
   return {
     name: workspace.name,
     actions,

@@ -45,7 +45,9 @@ export const ALLOWED: Record<string, string[]> = {
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],
-  cli: [...UPPER, "runbook", "server", "runtime"],
+  cli: [...UPPER, "runbook", "server", "runtime", "testing"],
+  // airlock/testing: an Airlock instance for an action author's tests.
+  testing: [...UPPER, "runbook", "server", "runtime"],
   web: ["api"],
 };
 

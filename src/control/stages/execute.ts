@@ -5,6 +5,7 @@ import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { scrubText } from "../../pii/mask.ts";
 import { createRun } from "../../runs/run-lifecycle.ts";
+import { appendRunLogs } from "../../runs/run-logs.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
 import { claimKey } from "../idempotency-store.ts";
@@ -86,6 +87,8 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
       attempt: 1,
       log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action.name }),
     });
+    // Only a handler that logged costs this statement (the inline path counts its round trips).
+    await appendRunLogs(tx.client, { runId, attempt: 1, requestId: ctx.requestId }, outcome.logs);
     return await next({ ...ctx, execution: "inline", newRun, outcome });
   }
   if (approvalRequestId !== null) {

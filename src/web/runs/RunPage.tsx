@@ -14,6 +14,7 @@ import { ResultView } from "../result/ResultView.tsx";
 import { piiPathsOf } from "../result/result-shape.ts";
 import { RevealContext } from "../result/reveal-context.ts";
 import { RunAuditEvents } from "./RunAuditEvents.tsx";
+import { RunLogs } from "./RunLogs.tsx";
 import { SixQuestions } from "./SixQuestions.tsx";
 
 export default function RunPage() {
@@ -128,6 +129,7 @@ export default function RunPage() {
             </Paper>
           </Grid.Col>
         </Grid>
+        <RunLogs runId={r.id} final={isFinal(r.status)} />
         <RunAuditEvents runId={r.id} accountability={r.accountability} />
       </Stack>
     </>
