@@ -10,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
@@ -32,6 +33,7 @@ import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
+import { masterKeyring } from "./master-keyring.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -58,6 +60,8 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  /** The master keys (null: none configured, production only; see runtime/master-keyring.ts). */
+  keyring: Keyring | null;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -89,6 +93,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const closers: (() => Promise<void>)[] = [() => database.close()];
 
   try {
+    // First: a malformed key stops the start before anything else is opened.
+    const keyring = masterKeyring(config, log, { embedded: options.embedded ?? false });
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
@@ -192,6 +198,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      keyring,
       app: created.app,
       migrationSources,
       ready,
