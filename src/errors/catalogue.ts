@@ -89,6 +89,23 @@ export const CATALOGUE = {
   "pii.reason_required": { status: 422, message: "Revealing data needs a reason." },
   "pii.not_available": { status: 410, message: "This value is no longer available to reveal." },
 
+  // secrets
+  "secret.not_found": { status: 404, message: "There is no such secret." },
+  "secret.invalid_name": {
+    status: 422,
+    message:
+      "A secret's name is upper-case letters, digits and single underscores, starting with a letter (LEDGER_DB_URL).",
+  },
+  "secret.no_master_key": {
+    status: 503,
+    message:
+      "Secrets need a master key, and this server has none: set AIRLOCK_MASTER_KEY (docs/security.md).",
+  },
+  "secret.unreadable": {
+    status: 500,
+    message: "A secret cannot be decrypted with this server's master keys (see docs/security.md, rotation).",
+  },
+
   // admin
   "admin.not_found": { status: 404, message: "There is no such object." },
   "admin.conflict": { status: 409, message: "That conflicts with something that already exists." },

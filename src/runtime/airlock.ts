@@ -27,6 +27,7 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { secretRoutes } from "../server/secret-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
@@ -182,6 +183,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes(approvals.deps),
         ...identity.routes,
+        secretRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });
