@@ -161,7 +161,9 @@ async function rotateKey(io: CliIo, json: boolean): Promise<number> {
   if (keyFile && report.unreadable.length === 0) writeKeyFile(keyFile.path, keyFile.keys);
   if (json) io.out(JSON.stringify(report, null, 2));
   else {
-    io.out(`Re-wrapped under master key ${report.keyId}: ${report.secrets} secret(s).`);
+    io.out(
+      `Re-wrapped under master key ${report.keyId}: ${report.secrets} secret(s), ${report.runs} run(s) with PII.`,
+    );
     if (report.unreadable.length > 0)
       io.err(
         `Not readable with the keys held (keep the previous key and retry): ${report.unreadable.join(", ")}`,

@@ -17,6 +17,7 @@ import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
+import { sealRawRuns } from "../runs/run-value-sealing.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -112,6 +113,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       waiter,
       runWaitMs: config.runWaitMs,
+      keyring,
       policyModes,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -123,6 +125,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
       metrics,
       policyModes,
+      keyring,
       outboxPollMs: 2_000,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -138,6 +141,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
       },
       { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
+      {
+        name: "seal PII of runs written before encryption at rest",
+        run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
+      },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -172,7 +179,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       routes: [
         healthRoutes({ ready }),
         actionRoutes({ workspace, authorizer, control, policyModes }),
-        runRoutes({ workspace, authorizer, database }),
+        runRoutes({ workspace, authorizer, database, keyring }),
         auditRoutes({
           workspace,
           authorizer,

@@ -4,21 +4,29 @@
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Keyring } from "../crypto/keyring.ts";
+import { rewrapRunEnvelopes } from "../runs/run-value-sealing.ts";
 import { rewrapSecrets } from "../secrets/secret-store.ts";
 
 export interface RotationReport {
   keyId: string;
   secrets: number;
+  /** Runs whose sealed PII (parameters, result) was re-wrapped. */
+  runs: number;
   /** Records whose data key none of the held keys unwraps (named; never their values). */
   unreadable: string[];
 }
 
 export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<RotationReport> {
   const secrets = await rewrapSecrets(pool, keyring);
+  const runs = await rewrapRunEnvelopes(pool, keyring);
   const report: RotationReport = {
     keyId: keyring.current.id,
     secrets: secrets.rewrapped,
-    unreadable: secrets.unreadable.map((name) => `secret ${name}`),
+    runs: runs.rewrapped,
+    unreadable: [
+      ...secrets.unreadable.map((name) => `secret ${name}`),
+      ...runs.unreadable.map((id) => `run ${id}`),
+    ],
   };
   await appendAudit(pool, [
     {
@@ -29,6 +37,7 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
         keyId: report.keyId,
         previousKeyIds: [...keyring.keys.keys()].filter((id) => id !== keyring.current.id),
         secrets: report.secrets,
+        runs: report.runs,
         unreadable: report.unreadable,
       },
     },

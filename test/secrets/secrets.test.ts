@@ -216,7 +216,7 @@ describe("encryption at rest", () => {
     // While rotating, a replacement made with the new keyring is already under the new key.
     assert.equal(await readSecret(pool, during, "LEDGER_DB_URL"), `${CANARY}-v2`);
     const report = await rotateMasterKey(pool, during);
-    assert.deepEqual(report, { keyId: newKey.id, secrets: 1, unreadable: [] });
+    assert.deepEqual(report, { keyId: newKey.id, secrets: 1, runs: 0, unreadable: [] });
     assert.equal(await readSecret(pool, createKeyring(newKey), "LEDGER_DB_URL"), `${CANARY}-v2`);
     await assert.rejects(
       readSecret(pool, createKeyring(oldKey), "LEDGER_DB_URL"),
@@ -225,7 +225,12 @@ describe("encryption at rest", () => {
         return true;
       },
     );
-    assert.deepEqual(await rotateMasterKey(pool, during), { keyId: newKey.id, secrets: 0, unreadable: [] });
+    assert.deepEqual(await rotateMasterKey(pool, during), {
+      keyId: newKey.id,
+      secrets: 0,
+      runs: 0,
+      unreadable: [],
+    });
     const rotated = await auditEvents(pool, ["master_key.rotated"]);
     assert.equal(rotated.length, 2);
     // A key nobody holds any more: the record is named, not silently skipped.
