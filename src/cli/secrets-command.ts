@@ -4,18 +4,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { SecretInfo } from "../api/secrets.ts";
 import { loadConfig } from "../config/config.ts";
-import { loadWorkspace } from "../config/load-workspace.ts";
 import { createKeyring, type Keyring } from "../crypto/keyring.ts";
 import { generateMasterKeyText, parseMasterKey } from "../crypto/master-key.ts";
 import { StartupError } from "../errors/startup-error.ts";
 import { createLogger } from "../observe/logger.ts";
-import { migrationSourcesFor } from "../runtime/airlock.ts";
 import { masterKeyFilePath, masterKeyring, writeKeyFile } from "../runtime/master-keyring.ts";
-import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { type RotationReport, rotateMasterKey } from "../runtime/rotate-master-key.ts";
 import { openDatabase } from "../store/database.ts";
 import { runningEmbeddedUrl } from "../store/embedded-postgres.ts";
+import { AIRLOCK_MIGRATIONS, pendingMigrations } from "../store/migrate.ts";
 import { api, apiOptions, responsePrinter } from "./api-client.ts";
 import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
@@ -144,13 +142,18 @@ async function rotateKey(io: CliIo, json: boolean): Promise<number> {
     keyFile = { path, keys: [fresh] };
     keyring = createKeyring(parseMasterKey(fresh), old.map(parseMasterKey));
   }
-  const workspace = await loadWorkspace(config.workspacePath);
   const provided = await provideDatabase(config, log);
   let report: RotationReport;
   try {
-    await prepareDatabase(provided.url, migrationSourcesFor(workspace));
     const database = openDatabase({ url: provided.url, max: 2, log });
     try {
+      const client = await database.pool.connect();
+      const pending = await pendingMigrations(client, [AIRLOCK_MIGRATIONS]).finally(() => client.release());
+      if (pending.length > 0)
+        throw new StartupError(
+          "config.invalid",
+          "rotate-key: the database is not migrated; run airlock migrate first",
+        );
       report = await rotateMasterKey(database.pool, keyring);
     } finally {
       await database.close();

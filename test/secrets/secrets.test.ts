@@ -323,4 +323,35 @@ describe("CLI", () => {
     assert.match(empty.err, /read nothing from standard input/);
     assert.equal((await cli(["secrets", "set"])).code, 2, "a value is never taken from an argument");
   });
+
+  test("secrets rotate-key re-wraps under AIRLOCK_MASTER_KEY, reading with AIRLOCK_MASTER_KEY_PREVIOUS", async () => {
+    const pool = t.airlock.database.pool;
+    const newKey = generateMasterKeyText();
+    const rotate = (env: Record<string, string>) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      return main(["secrets", "rotate-key"], {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+        env: { DATABASE_URL: t.database.url, AIRLOCK_LOG_LEVEL: "silent", ...env },
+      }).then((code) => ({ code, out: out.join("\n"), err: err.join("\n") }));
+    };
+    const noKey = await rotate({});
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.err, /set AIRLOCK_MASTER_KEY to the new key and AIRLOCK_MASTER_KEY_PREVIOUS/);
+    const done = await rotate({ AIRLOCK_MASTER_KEY: newKey, AIRLOCK_MASTER_KEY_PREVIOUS: TEST_MASTER_KEY });
+    assert.equal(done.code, 0, done.err);
+    assert.match(
+      done.out,
+      /^Re-wrapped under master key [0-9a-f]{16}: 1 secret\(s\), 0 run\(s\) with PII\.\n/,
+    );
+    assert.match(done.out, /AIRLOCK_MASTER_KEY_PREVIOUS can be removed/);
+    assert.equal(
+      await readSecret(pool, createKeyring(parseMasterKey(newKey)), "LEDGER_DB_URL"),
+      `${CANARY}-v2`,
+    );
+    const back = await rotate({ AIRLOCK_MASTER_KEY: TEST_MASTER_KEY, AIRLOCK_MASTER_KEY_PREVIOUS: newKey });
+    assert.equal(back.code, 0, back.err);
+    assert.equal(await readSecret(pool, t.airlock.keyring, "LEDGER_DB_URL"), `${CANARY}-v2`);
+  });
 });
