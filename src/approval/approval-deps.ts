@@ -22,6 +22,8 @@ export interface ApprovalDeps {
   subjects: SubjectKinds;
   /** Master keys: open a run's sealed parameters to check them against the approved hash. */
   keyring: Keyring | null;
+  /** Keys the parameter hashes (runs/params-hash.ts); null without a master key. */
+  paramsHashKey?: Buffer | null;
   /** Counts runs ended by a decision or expiry (optional: tools and tests may leave it out). */
   metrics?: Metrics;
   /** Named points where tests force an interleaving; no-ops in production. */

@@ -52,6 +52,7 @@ export function createApprovals(
     runSubjectKind({
       metrics: rest.metrics,
       keyring: rest.keyring,
+      paramsHashKey: rest.paramsHashKey,
       owner: actionQueueOwner(rest.engine),
     }),
   ]);

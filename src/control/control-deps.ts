@@ -21,6 +21,8 @@ export interface ControlDeps {
   runWaitMs: number;
   /** Master keys: a run's classified values are sealed with them (null: kept masked only). */
   keyring: Keyring | null;
+  /** Keys the parameter hashes (runs/params-hash.ts); null without a master key. */
+  paramsHashKey?: Buffer | null;
   /** Policy modes as set by admins (overriding the code's); without it, the code's modes apply. */
   policyModes?: Pick<PolicyModes, "effectiveMode">;
   /** Named points where tests can force an interleaving; no-ops in production. */

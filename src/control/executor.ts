@@ -73,7 +73,8 @@ export async function executeQueuedRun(
       // Not decryptable: fail the run with the reason rather than retry forever.
     } else if (!actor)
       stale = new AirlockError("approval.stale", "The requester is disabled; nothing was executed.");
-    else if (run.approval_request_id) stale = await recheckApproval(tx, deps.authorizer, action, run, params);
+    else if (run.approval_request_id)
+      stale = await recheckApproval(tx, deps.authorizer, action, run, params, deps.paramsHashKey ?? null);
     const outcome = stale
       ? {
           status: "failed" as const,

@@ -10,14 +10,17 @@ import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
+import { EnvelopeError } from "../crypto/envelope.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
+import { StartupError } from "../errors/startup-error.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { sealRawRuns } from "../runs/run-value-sealing.ts";
+import { sealedKey } from "../secrets/sealed-keys.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -97,6 +100,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   try {
     // First: a malformed key stops the start before anything else is opened.
     const keyring = masterKeyring(config, log, { embedded: options.embedded ?? false });
+    // Keyed parameter hashes (runs/params-hash.ts): the key is created once, sealed in the database.
+    const paramsHashKey = keyring ? await paramsHashKeyOf(database.pool, keyring) : null;
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
@@ -114,6 +119,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       waiter,
       runWaitMs: config.runWaitMs,
       keyring,
+      paramsHashKey,
       policyModes,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -126,6 +132,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       policyModes,
       keyring,
+      paramsHashKey,
       outboxPollMs: 2_000,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -221,5 +228,17 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   } catch (error) {
     for (const close of closers) await close().catch(() => {});
     throw error;
+  }
+}
+
+async function paramsHashKeyOf(pool: Parameters<typeof sealedKey>[0], keyring: Keyring): Promise<Buffer> {
+  try {
+    return await sealedKey(pool, keyring, "params_hash");
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    throw new StartupError(
+      "config.invalid",
+      `AIRLOCK_MASTER_KEY: the key of the parameter hashes does not open with the configured master keys (${(error as Error).message}); was the master key changed without rotation? (docs/secrets.md)`,
+    );
   }
 }

@@ -5,6 +5,7 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { rewrapRunEnvelopes } from "../runs/run-value-sealing.ts";
+import { rewrapSealedKeys } from "../secrets/sealed-keys.ts";
 import { rewrapSecrets } from "../secrets/secret-store.ts";
 
 export interface RotationReport {
@@ -19,6 +20,7 @@ export interface RotationReport {
 export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<RotationReport> {
   const secrets = await rewrapSecrets(pool, keyring);
   const runs = await rewrapRunEnvelopes(pool, keyring);
+  const keys = await rewrapSealedKeys(pool, keyring);
   const report: RotationReport = {
     keyId: keyring.current.id,
     secrets: secrets.rewrapped,
@@ -26,6 +28,7 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
     unreadable: [
       ...secrets.unreadable.map((name) => `secret ${name}`),
       ...runs.unreadable.map((id) => `run ${id}`),
+      ...keys.unreadable.map((name) => `key ${name}`),
     ],
   };
   await appendAudit(pool, [

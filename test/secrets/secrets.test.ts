@@ -235,7 +235,10 @@ describe("encryption at rest", () => {
     assert.equal(rotated.length, 2);
     // A key nobody holds any more: the record is named, not silently skipped.
     const third = createKeyring(parseMasterKey(generateMasterKeyText()));
-    assert.deepEqual((await rotateMasterKey(pool, third)).unreadable, ["secret LEDGER_DB_URL"]);
+    assert.deepEqual((await rotateMasterKey(pool, third)).unreadable, [
+      "secret LEDGER_DB_URL",
+      "key params_hash",
+    ]);
     // Back to the test key for the tests that follow.
     await rotateMasterKey(pool, createKeyring(oldKey, [newKey]));
   });
