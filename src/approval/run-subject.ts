@@ -1,13 +1,16 @@
 // The run as an approval subject: the request holds a run at `pending_approval`; approval hands
 // it to its owner through the run lifecycle (the action queue queues it for a worker), and a
 // rejection, cancellation or expiry ends it there. The payload is the run's stored parameters.
-import { paramsHash } from "../runs/params-hash.ts";
+import { paramsHashAs } from "../runs/params-hash.ts";
 import { approveRun, endUnapproved, type LifecycleDeps } from "../runs/run-lifecycle.ts";
 import type { RunOwner } from "../runs/run-owner.ts";
 import { getRun } from "../runs/run-store.ts";
+import { executionParams } from "../runs/run-values.ts";
 import type { ApprovalSubjectKind, SubjectChange } from "./approval-subject.ts";
 
-export function runSubjectKind(deps: LifecycleDeps & { owner: RunOwner }): ApprovalSubjectKind {
+export function runSubjectKind(
+  deps: LifecycleDeps & { owner: RunOwner; paramsHashKey?: Buffer | null | undefined },
+): ApprovalSubjectKind {
   const end =
     (to: "rejected" | "cancelled" | "expired") =>
     async (db: Parameters<typeof getRun>[0], change: SubjectChange) => {
@@ -32,7 +35,8 @@ export function runSubjectKind(deps: LifecycleDeps & { owner: RunOwner }): Appro
       const run = request.run_id ? await getRun(db, request.run_id) : null;
       if (!run) return null;
       // Both must hold: the parameters hash to what the run stored and to what was approved.
-      const hash = paramsHash(action.name, run.params);
+      const params = executionParams(deps.keyring ?? null, run);
+      const hash = paramsHashAs(run.params_hash, action.name, params, deps.paramsHashKey ?? null);
       return hash === run.params_hash ? hash : null;
     },
     async onApproved(db, change) {

@@ -13,6 +13,7 @@ import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
 import { runsCommand } from "./runs-command.ts";
+import { secretsCommand } from "./secrets-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
@@ -38,6 +39,7 @@ const COMMANDS: Command[] = [
   initCommand,
   checkCommand,
   runsCommand,
+  secretsCommand,
 ];
 
 export function version(): string {

@@ -7,7 +7,7 @@ import { approversOf, getApprovalRequest } from "../approval/approval-store.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
-import { paramsHash } from "../runs/params-hash.ts";
+import { paramsHashAs } from "../runs/params-hash.ts";
 import type { RunRow } from "../runs/run-store.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 
@@ -16,6 +16,9 @@ export async function recheckApproval(
   authorizer: Authorizer,
   action: CompiledAction,
   run: RunRow,
+  /** The run's raw parameters (decrypted: runs/run-values.ts). */
+  params: unknown,
+  hashKey: Buffer | null,
 ): Promise<AirlockError | null> {
   const request = await getApprovalRequest(tx, run.approval_request_id!, { forUpdate: true });
   if (request?.status !== "approved") return stale("the request is no longer approved");
@@ -27,7 +30,7 @@ export async function recheckApproval(
       "approval.expired",
       "The approval expired before the run executed; nothing was executed.",
     );
-  const hash = paramsHash(action.name, run.params);
+  const hash = paramsHashAs(run.params_hash, action.name, params, hashKey);
   if (hash !== run.params_hash || hash !== request.params_hash)
     return stale("the parameters differ from those approved");
   const requester = await loadPrincipal(tx, run.actor_id);

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { PolicyModes } from "../approval/policy-modes.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Log } from "../observe/logger.ts";
@@ -18,6 +19,10 @@ export interface ControlDeps {
   waiter: RunWaiter;
   /** How long a submit waits for a queued run to finish before answering 202. */
   runWaitMs: number;
+  /** Master keys: a run's classified values are sealed with them (null: kept masked only). */
+  keyring: Keyring | null;
+  /** Keys the parameter hashes (runs/params-hash.ts); null without a master key. */
+  paramsHashKey?: Buffer | null;
   /** Policy modes as set by admins (overriding the code's); without it, the code's modes apply. */
   policyModes?: Pick<PolicyModes, "effectiveMode">;
   /** Named points where tests can force an interleaving; no-ops in production. */

@@ -11,7 +11,10 @@ import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
+import { EnvelopeError } from "../crypto/envelope.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
+import { StartupError } from "../errors/startup-error.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
@@ -19,6 +22,8 @@ import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { registerStateGauges } from "../observe/state-gauges.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { queuedRunStats } from "../runs/run-queue-stats.ts";
+import { sealRawRuns } from "../runs/run-value-sealing.ts";
+import { sealedKey } from "../secrets/sealed-keys.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -29,12 +34,14 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { secretRoutes } from "../server/secret-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
+import { masterKeyring } from "./master-keyring.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -61,6 +68,8 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  /** The master keys (null: none configured, production only; see runtime/master-keyring.ts). */
+  keyring: Keyring | null;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -100,6 +109,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   );
 
   try {
+    // First: a malformed key stops the start before anything else is opened.
+    const keyring = masterKeyring(config, log, { embedded: options.embedded ?? false });
+    // Keyed parameter hashes (runs/params-hash.ts): the key is created once, sealed in the database.
+    const paramsHashKey = keyring ? await paramsHashKeyOf(database.pool, keyring) : null;
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
@@ -116,6 +129,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       waiter,
       runWaitMs: config.runWaitMs,
+      keyring,
+      paramsHashKey,
       policyModes,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -127,6 +142,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
       metrics,
       policyModes,
+      keyring,
+      paramsHashKey,
       outboxPollMs: 2_000,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -142,6 +159,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
       },
       { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
+      {
+        name: "seal PII of runs written before encryption at rest",
+        run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
+      },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -176,7 +197,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       routes: [
         healthRoutes({ ready }),
         actionRoutes({ workspace, authorizer, control, policyModes }),
-        runRoutes({ workspace, authorizer, database }),
+        runRoutes({ workspace, authorizer, database, keyring }),
         auditRoutes({
           workspace,
           authorizer,
@@ -187,6 +208,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes(approvals.deps),
         ...identity.routes,
+        secretRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });
@@ -203,6 +225,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      keyring,
       app: created.app,
       migrationSources,
       ready,
@@ -216,5 +239,17 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   } catch (error) {
     for (const close of closers) await close().catch(() => {});
     throw error;
+  }
+}
+
+async function paramsHashKeyOf(pool: Parameters<typeof sealedKey>[0], keyring: Keyring): Promise<Buffer> {
+  try {
+    return await sealedKey(pool, keyring, "params_hash");
+  } catch (error) {
+    if (!(error instanceof EnvelopeError)) throw error;
+    throw new StartupError(
+      "config.invalid",
+      `AIRLOCK_MASTER_KEY: the key of the parameter hashes does not open with the configured master keys (${(error as Error).message}); was the master key changed without rotation? (docs/secrets.md)`,
+    );
   }
 }

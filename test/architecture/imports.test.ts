@@ -9,7 +9,7 @@ import { test } from "node:test";
 // (the HTTP contract: zod schemas of every request and response) imports nothing of ours, so the
 // server that answers and the web UI that asks share it, and the browser bundle stays free of Node.
 const BASE = ["ids", "errors", "sdk"];
-const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
+const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "crypto"];
 const UPPER = [
   ...DOMAIN,
   "api",
@@ -22,12 +22,15 @@ const UPPER = [
   "runs",
   "control",
   "notify",
+  "secrets",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
   errors: [],
   api: [],
   pii: [],
+  // Master keys and envelope encryption: pure, below everything that stores an encrypted value.
+  crypto: [],
   sdk: ["pii"],
   observe: ["ids"],
   store: ["ids", "errors"],
@@ -38,6 +41,8 @@ export const ALLOWED: Record<string, string[]> = {
   identity: [...DOMAIN, "audit"],
   // The transactional outbox and its consumers: written by runs and approval, read by notify.
   events: [...DOMAIN],
+  // The secret store: encrypted values read by server-side code (resources), managed by admins.
+  secrets: [...DOMAIN, "audit", "identity"],
   runs: [...DOMAIN, "audit", "identity", "events"],
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],

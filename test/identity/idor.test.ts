@@ -157,6 +157,17 @@ const CASES: Record<string, Case> = {
       assert.equal(row.revoked_at, null);
     },
   },
+  "GET /api/v1/admin/secrets/{name}": { params: () => ({ name: "LEDGER_DB_URL" }) },
+  "PUT /api/v1/admin/secrets/{name}": {
+    params: () => ({ name: "LEDGER_DB_URL" }),
+    body: { value: "mallory's database" },
+    unchanged: async () => {
+      const n = (await t.airlock.database.pool.query("SELECT count(*)::int AS n FROM airlock.secrets"))
+        .rows[0].n;
+      assert.equal(n, 0, "Mallory wrote no secret");
+    },
+  },
+  "DELETE /api/v1/admin/secrets/{name}": { params: () => ({ name: "LEDGER_DB_URL" }) },
   "POST /api/v1/admin/services/{id}/tokens": {
     params: () => ({ id: ids.service! }),
     body: { name: "mallory's" },

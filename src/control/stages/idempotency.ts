@@ -1,6 +1,6 @@
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
-import { paramsHash } from "../../runs/params-hash.ts";
+import { paramsHash, paramsHashAs } from "../../runs/params-hash.ts";
 import { getRun } from "../../runs/run-store.ts";
 import { findKey, isValidKey, type StoredKey } from "../idempotency-store.ts";
 import { type Keyed, type Next, type Outcome, refuse, type Validated } from "../pipeline-context.ts";
@@ -23,7 +23,11 @@ export async function idempotency(ctx: Validated, next: Next<Keyed>): Promise<Ou
   if (request.idempotencyKey === null) key = `auto:${newId("key")}`;
   else if (isValidKey(request.idempotencyKey)) key = request.idempotencyKey;
   else return refuse(ctx, new AirlockError("idempotency.key_invalid"));
-  const keyed: Keyed = { ...ctx, paramsHash: paramsHash(action.name, params), idempotencyKey: key };
+  const keyed: Keyed = {
+    ...ctx,
+    paramsHash: paramsHash(action.name, params, ctx.deps.paramsHashKey ?? null),
+    idempotencyKey: key,
+  };
   const outcome = await next(keyed);
   if (outcome.kind !== "key_taken") return outcome;
   // Another request with this key committed first: answer as it would have.
@@ -34,7 +38,12 @@ export async function idempotency(ctx: Validated, next: Next<Keyed>): Promise<Ou
 
 /** Answer a request whose key is already taken: the stored run, a mismatch, or in progress. */
 async function replayOrRefuse(stored: StoredKey, ctx: Keyed): Promise<Outcome> {
-  if (stored.action !== ctx.action.name || stored.params_hash !== ctx.paramsHash) {
+  // A key stored before hashes were keyed is compared in its own (plain) scheme.
+  const hash =
+    stored.params_hash === ctx.paramsHash
+      ? ctx.paramsHash
+      : paramsHashAs(stored.params_hash, ctx.action.name, ctx.params, ctx.deps.paramsHashKey ?? null);
+  if (stored.action !== ctx.action.name || stored.params_hash !== hash) {
     return refuse(ctx, new AirlockError("idempotency.mismatch", undefined, { runId: stored.run_id }));
   }
   const run = await getRun(ctx.deps.pool, stored.run_id);

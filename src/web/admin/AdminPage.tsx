@@ -5,6 +5,7 @@ import { PageHeader } from "../components/PageHeader.tsx";
 import { GrantsTab } from "./GrantsTab.tsx";
 import { GroupsTab } from "./GroupsTab.tsx";
 import { PoliciesTab } from "./PoliciesTab.tsx";
+import { SecretsTab } from "./SecretsTab.tsx";
 import { TokensTab } from "./TokensTab.tsx";
 import { UsersTab } from "./UsersTab.tsx";
 
@@ -20,6 +21,7 @@ export default function AdminPage() {
           { value: "users", label: "Users" },
           { value: "groups", label: "Groups" },
           { value: "grants", label: "Grants" },
+          { value: "secrets", label: "Secrets" },
         ]
       : []),
     { value: "tokens", label: "API tokens" },
@@ -49,6 +51,7 @@ export default function AdminPage() {
         <Tabs.Panel value="users">{admin && <UsersTab />}</Tabs.Panel>
         <Tabs.Panel value="groups">{admin && <GroupsTab />}</Tabs.Panel>
         <Tabs.Panel value="grants">{admin && <GrantsTab />}</Tabs.Panel>
+        <Tabs.Panel value="secrets">{admin && <SecretsTab />}</Tabs.Panel>
         <Tabs.Panel value="tokens">
           <TokensTab admin={admin} />
         </Tabs.Panel>
