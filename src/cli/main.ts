@@ -2,8 +2,10 @@
 // one-line message; startup problems exit 1 with one line naming the problem.
 import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
+import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { changesCommand } from "./changes-command.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { devCommand } from "./dev-command.ts";
@@ -32,6 +34,8 @@ const COMMANDS: Command[] = [
   usersCommand,
   tokensCommand,
   demoCommand,
+  adminCommand,
+  changesCommand,
 ];
 
 export function version(): string {

@@ -11,6 +11,9 @@ import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
+import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
+import { changeSubjectKind } from "../governance/change-subject.ts";
+import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
@@ -21,6 +24,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
@@ -58,6 +62,8 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  /** Four-eyes on access and policy changes (src/governance). */
+  changes: ChangeRequests;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -117,9 +123,23 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       policyModes,
       outboxPollMs: 2_000,
+      reviewerRefusal: reviewerCooldownRefusal,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
+    // Four-eyes on access and policy changes: a change request is an approval subject.
+    const changeDeps = {
+      workspace,
+      authorizer,
+      pool: database.pool,
+      policyModes,
+      afterApply: () => {
+        authorizer.invalidate();
+        policyModes.invalidate();
+      },
+    };
+    approvals.subjects.register(changeSubjectKind(changeDeps));
+    const changes = createChangeRequests({ ...changeDeps, approvals: approvals.deps });
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -153,7 +173,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     }
 
     let table: ReturnType<typeof createApp>["table"] | null = null;
-    const identity = identityAccess({ config, workspace, authorizer, database });
+    const identity = identityAccess({ config, workspace, authorizer, database, changes });
     const created = createApp({
       log,
       metrics,
@@ -174,7 +194,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           verifyKeys: () => (signingKey ? [publicKeyPem(signingKey)] : []),
         }),
         approvalRoutes({ workspace, approvals }),
-        policyRoutes(approvals.deps),
+        policyRoutes({ ...approvals.deps, changes }),
+        governanceRoutes({ changes }),
         ...identity.routes,
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
@@ -192,6 +213,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      changes,
       app: created.app,
       migrationSources,
       ready,

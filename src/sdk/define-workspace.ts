@@ -1,4 +1,5 @@
 import type { AnyAction } from "./define-action.ts";
+import type { GovernanceDefinition } from "./governance-definition.ts";
 
 /**
  * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
@@ -43,6 +44,8 @@ export interface WorkspaceDefinition {
   groups?: Record<string, { description?: string }>;
   /** Non-human actors with their own grants. */
   services?: Record<string, { description?: string }>;
+  /** Four-eyes on access and policy changes, and its cooldowns (docs/governance.md). */
+  governance?: GovernanceDefinition;
   /** The workspace's own database schema: a folder of numbered `.sql` migrations. */
   migrations?: string;
   /** Demo mode only: users (password `demo`) and a seeding function for the domain data. */

@@ -28,6 +28,7 @@ export type {
   WorkspaceDefinition,
 } from "./define-workspace.ts";
 export { defineWorkspace } from "./define-workspace.ts";
+export type { ChangeKindName, FourEyesRule, GovernanceDefinition } from "./governance-definition.ts";
 export type { Duration } from "./duration.ts";
 export { durationMs } from "./duration.ts";
 export type { FieldMeta } from "./field-meta.ts";

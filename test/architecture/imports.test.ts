@@ -22,6 +22,7 @@ const UPPER = [
   "runs",
   "control",
   "notify",
+  "governance",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -42,6 +43,8 @@ export const ALLOWED: Record<string, string[]> = {
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  // Four-eyes on access and policy changes: a change request is an approval subject.
+  governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],
