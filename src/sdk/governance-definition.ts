@@ -3,7 +3,12 @@
  * group, adding or revoking a stored grant, switching a policy's mode, creating a user (with
  * their groups).
  */
-export type ChangeKindName = "group.add_member" | "grant.add" | "grant.revoke" | "policy.mode" | "user.create";
+export type ChangeKindName =
+  | "group.add_member"
+  | "grant.add"
+  | "grant.revoke"
+  | "policy.mode"
+  | "user.create";
 
 /**
  * When a change of a kind becomes a change request: `always`; `sensitive` — when it gives `run`,

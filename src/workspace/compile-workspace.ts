@@ -5,8 +5,8 @@
 import { StartupError } from "../errors/startup-error.ts";
 import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
-import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import { type CompiledGovernance, compileGovernance } from "./compile-governance.ts";
+import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 
