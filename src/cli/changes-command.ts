@@ -123,3 +123,19 @@ export const changesCommand: Command = {
     }
   },
 };
+
+/**
+ * For admin subcommands whose change may be held (202): prints the change request and how a
+ * second admin approves it. Returns whether it was held.
+ */
+export function printHeldChange(
+  io: { out(line: string): void },
+  response: { status: number; body: unknown },
+): boolean {
+  if (response.status !== 202) return false;
+  const held = (response.body as { changeRequest?: { id: string; summary: string } }).changeRequest;
+  if (!held) return false;
+  io.out(`Held for a second admin: ${held.id}  ${held.summary}`);
+  io.out(`Another admin approves it with: airlock changes approve ${held.id}`);
+  return true;
+}
