@@ -53,3 +53,16 @@ export const governanceStatus = z.strictObject({
 
 /** The body of an admin change that may be held: an optional reason for the reviewer. */
 export const changeReason = z.string().trim().max(2_000).optional();
+
+/** One deployed version of an action: its recorded definition, what changed, its runs. */
+export const actionVersion = z.strictObject({
+  version: z.string(),
+  current: z.boolean(),
+  firstSeenAt: isoTime,
+  definition: z.record(z.string(), z.unknown()),
+  changes: z.array(z.strictObject({ path: z.string(), before: z.unknown(), after: z.unknown() })),
+  runs: z.strictObject({ count: z.number().int(), first: isoTime.nullable(), last: isoTime.nullable() }),
+});
+export type ActionVersion = z.output<typeof actionVersion>;
+
+export const actionVersionList = z.strictObject({ action: z.string(), versions: z.array(actionVersion) });

@@ -11,6 +11,7 @@ import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
+import { recordActionVersions } from "../governance/action-versions.ts";
 import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
 import { changeSubjectKind } from "../governance/change-subject.ts";
 import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
@@ -96,6 +97,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
 
   try {
     await syncDirectory(database.pool, workspace, { demo: config.demo });
+    await recordActionVersions(database.pool, workspace);
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
     const authorizer = createAuthorizer(workspace, database.pool);
@@ -195,7 +197,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         }),
         approvalRoutes({ workspace, approvals }),
         policyRoutes({ ...approvals.deps, changes }),
-        governanceRoutes({ changes }),
+        governanceRoutes({ changes, workspace, authorizer, database }),
         ...identity.routes,
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],

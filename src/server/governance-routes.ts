@@ -5,15 +5,47 @@
 // applied directly because only one admin exists).
 import type { Context } from "hono";
 import { decisionBody } from "../api/approvals.ts";
-import { changeList, changeListQuery, changeRequest, governanceStatus } from "../api/governance.ts";
+import {
+  actionVersionList,
+  changeList,
+  changeListQuery,
+  changeRequest,
+  governanceStatus,
+} from "../api/governance.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { actionHistory } from "../governance/action-versions.ts";
 import type { ChangeRequests, SubmitOutcome } from "../governance/change-requests.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Database } from "../store/database.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { AppEnv } from "./app-env.ts";
 import { json, type RouteTable } from "./route.ts";
 
 const CHANNELS = new Set(["web", "cli", "api"]);
 
-export function governanceRoutes(deps: { changes: ChangeRequests }) {
+export function governanceRoutes(deps: {
+  changes: ChangeRequests;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+  database: Database;
+}) {
   return (routes: RouteTable) => {
+    routes.add({
+      method: "get",
+      path: "/api/v1/actions/:name/versions",
+      summary: "The action's change log: each deployed version, what changed from the one before, its runs",
+      tags: ["actions"],
+      auth: "principal",
+      responses: { 200: { description: "Versions, newest first", schema: actionVersionList } },
+      async handler(c, { principal }) {
+        const action = deps.workspace.actions.get(c.req.param("name") ?? "");
+        // Like the action itself: whoever may not see it is told it does not exist.
+        if (!action || !(await deps.authorizer.can(principal, "view", action)).allowed)
+          throw new AirlockError("action.not_found");
+        return json(c, { action: action.name, versions: await actionHistory(deps.database.pool, action) });
+      },
+    });
+
     routes.add({
       method: "get",
       path: "/api/v1/changes",
