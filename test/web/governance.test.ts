@@ -54,3 +54,23 @@ test("an admin's change waits in the other admin's inbox and is applied when the
   );
   assert.equal(member.rowCount, 1);
 });
+
+test("the action's page lists its versions, what changed from the one before, and their runs", async () => {
+  const pool = w.t.airlock.database.pool;
+  const current = await pool.query<{ definition: Record<string, unknown> }>(
+    "SELECT definition FROM airlock.action_versions WHERE action = 'issue_credit'",
+  );
+  // An earlier deployment, as it would have been recorded: the same action with a looser risk.
+  const earlier = { ...current.rows[0]!.definition, risk: "medium" };
+  await pool.query(
+    "INSERT INTO airlock.action_versions (action, version, definition, first_seen_at) VALUES ('issue_credit', 'v0earlier000', $1, now() - interval '3 days')",
+    [JSON.stringify(earlier)],
+  );
+  const { page } = await b.newPage();
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/actions/issue_credit");
+  const panel = page.locator("[data-action-versions]");
+  await panel.getByText("v0earlier000").waitFor();
+  await panel.getByText("current").waitFor();
+  await panel.locator("[data-version-change='risk']").getByText("medium → high").waitFor();
+  await screenshot(page, "action-versions", "[data-action-versions]");
+});
