@@ -16,6 +16,9 @@ export const DEMO_USERS: DemoUser[] = [
   { email: "cora.compliance@airlock.demo", name: "Cora Compliance", groups: ["compliance"] },
   { email: "colin.compliance@airlock.demo", name: "Colin Compliance", groups: ["compliance"] },
   { email: "ada.admin@airlock.demo", name: "Ada Admin", groups: ["admins"] },
+  // A second admin: sensitive access and policy changes need one admin to ask and another to
+  // approve (docs/governance.md); with a single admin they would apply directly.
+  { email: "alan.admin@airlock.demo", name: "Alan Admin", groups: ["admins"] },
 ];
 
 export const membersOf = (group: string): string[] =>

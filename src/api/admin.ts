@@ -22,6 +22,7 @@ export const newUserBody = z.strictObject({
     .nullable()
     .optional()
     .describe("Initial password; omit for SSO-only users"),
+  reason: z.string().trim().max(2_000).optional().describe("For the second admin, when the change is held"),
 });
 
 export const adminUser = z.strictObject({
@@ -76,7 +77,10 @@ export const groupPatchBody = z.strictObject({
   ssoAliases: ssoAliases.optional(),
 });
 
-export const memberBody = z.strictObject({ userId: z.string().min(1).max(100) });
+export const memberBody = z.strictObject({
+  userId: z.string().min(1).max(100),
+  reason: z.string().trim().max(2_000).optional().describe("For the second admin, when the change is held"),
+});
 
 export const group = z.strictObject({
   id: z.string(),
@@ -119,6 +123,7 @@ export const grantBody = z.strictObject({
     z.strictObject({ action: z.string().min(1).max(100) }),
     z.strictObject({ tag: z.string().min(1).max(100) }),
   ]),
+  reason: z.string().trim().max(2_000).optional().describe("For the second admin, when the change is held"),
 });
 
 export const grant = z.strictObject({

@@ -76,7 +76,8 @@ interface Locked {
   request: ApprovalRequestRow;
   kind: ApprovalSubjectKind;
   subject: Subject;
-  action: CompiledAction;
+  /** Null for kinds no action governs (their `access` decides who may decide). */
+  action: CompiledAction | null;
   now: Date;
   verb: DecisionVerb;
   events: AuditEventInput[];
@@ -131,6 +132,11 @@ async function decide(
     holdsApprove: locked.holdsApprove,
   });
   if (refusal) return await refuseLocked(deps, input, locked, refusal);
+  const further =
+    (await locked.kind.decisionRefusal?.(tx, input.principal, request, subject)) ??
+    (verb === "approve" ? await deps.reviewerRefusal?.(tx, input.principal, request) : null) ??
+    null;
+  if (further) return await refuseLocked(deps, input, locked, further);
   if (verb === "reject" && !input.reason) {
     return await refuseLocked(deps, input, locked, new AirlockError("approval.reason_required"));
   }
@@ -208,15 +214,22 @@ async function withLockedRequest(
   // reading them without the lock is safe; the status is read again under the lock.
   const known = APPROVAL_ID.test(input.approvalRequestId);
   const peek = known ? await getApprovalRequest(deps.pool, input.approvalRequestId) : null;
-  const peekAction = peek ? deps.workspace.actions.get(peek.action) : undefined;
+  // A kind with its own `access` (an access change) is governed by no action.
+  const access = peek ? deps.subjects.get(peek.subject_kind).access : undefined;
+  const peekAction = peek ? (access ? null : deps.workspace.actions.get(peek.action)) : undefined;
   const visible =
     peek !== null &&
     peekAction !== undefined &&
-    (await maySeeRequest(deps.authorizer, deps.workspace, input.principal, peek));
-  const holdsApprove =
-    visible && peekAction !== undefined
-      ? (await deps.authorizer.can(input.principal, "approve", peekAction)).allowed
-      : false;
+    (access
+      ? await access.maySee(input.principal, peek)
+      : await maySeeRequest(deps.authorizer, deps.workspace, input.principal, peek));
+  const holdsApprove = !visible
+    ? false
+    : access
+      ? await access.mayDecide(input.principal, peek!)
+      : peekAction
+        ? (await deps.authorizer.can(input.principal, "approve", peekAction)).allowed
+        : false;
 
   const tx = await deps.pool.connect();
   let broken = false;
@@ -229,7 +242,7 @@ async function withLockedRequest(
       found && (input.subjectKind === undefined || found.subject_kind === input.subjectKind) ? found : null;
     const kind = request ? deps.subjects.get(request.subject_kind) : null;
     const subject = request && kind ? await kind.load(tx, request) : null;
-    if (!request || !kind || !subject || !peekAction) {
+    if (!request || !kind || !subject || peekAction === undefined) {
       const error = new AirlockError("approval.not_found");
       await appendAudit(tx, [
         {

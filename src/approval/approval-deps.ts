@@ -1,11 +1,15 @@
 import type pg from "pg";
 import type { Keyring } from "../crypto/keyring.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { AirlockError } from "../errors/airlock-error.ts";
 import type { EventOutbox } from "../events/event-outbox.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { ApprovalRequestRow } from "./approval-store.ts";
 import type { SubjectKinds } from "./approval-subject.ts";
 import type { PolicyModes } from "./policy-modes.ts";
 
@@ -26,6 +30,16 @@ export interface ApprovalDeps {
   paramsHashKey?: Buffer | null;
   /** Counts runs ended by a decision or expiry (optional: tools and tests may leave it out). */
   metrics?: Metrics;
+  /**
+   * A refusal from outside the approval module for this reviewer on any request, asked in the
+   * deciding transaction after the built-in rules (governance: a reviewer who added themselves to
+   * a reviewer group waits out a cooldown). Optional: tools and tests may leave it out.
+   */
+  reviewerRefusal?: (
+    db: Queryable,
+    principal: Principal,
+    request: ApprovalRequestRow,
+  ) => Promise<AirlockError | null>;
   /** Named points where tests force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
 }

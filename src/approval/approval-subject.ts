@@ -7,6 +7,7 @@
 // (`createSubjectKinds`), never globally.
 import type { AuditEventInput } from "../audit/audit-event.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
+import type { Principal } from "../identity/principal.ts";
 import type { ChangedBy } from "../runs/run-audit.ts";
 import type { AfterCommit } from "../runs/run-owner.ts";
 import type { RunRow } from "../runs/run-store.ts";
@@ -48,6 +49,21 @@ export interface ApprovalSubjectKind {
   onCancelled(db: Queryable, change: SubjectChange): Promise<void>;
   /** May find the subject already moved (the sweeper and a decision both saw it due): not an error. */
   onExpired(db: Queryable, change: SubjectChange): Promise<void>;
+  /**
+   * For kinds no action governs (an access change): who may see a request and who holds the right
+   * to decide it, in place of the action's grants. Asked before the deciding transaction opens.
+   */
+  access?: {
+    maySee(principal: Principal, request: ApprovalRequestRow): Promise<boolean>;
+    mayDecide(principal: Principal, request: ApprovalRequestRow): Promise<boolean>;
+  };
+  /** A refusal of the kind's own, after the rules every kind gets (e.g. a change that benefits the decider). */
+  decisionRefusal?(
+    db: Queryable,
+    principal: Principal,
+    request: ApprovalRequestRow,
+    subject: Subject,
+  ): Promise<AirlockError | null>;
 }
 
 export interface SubjectKinds {

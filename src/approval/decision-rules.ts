@@ -14,7 +14,7 @@ export interface DecisionFacts {
   request: ApprovalRequestRow;
   /** Whoever the subject was requested on behalf of (a run's `on_behalf_of`). */
   onBehalfOf: string | null;
-  action: CompiledAction;
+  action: CompiledAction | null;
   /** Decisions already recorded on the request. */
   decisions: readonly { reviewer_id: string }[];
   /** The database's clock (the transaction's `now()`), never the web server's. */

@@ -76,18 +76,38 @@ export async function reportPolicies(
   return { from: query.from.toISOString(), to: query.to.toISOString(), interval: query.interval, policies };
 }
 
-export async function changePolicyMode(
+export async function changePolicyMode(deps: Deps, input: PolicyModeInput) {
+  const { action, policy } = await resolvePolicyChange(deps, input);
+  const result = await deps.policyModes.setMode({
+    actor: input.principal,
+    action,
+    policy,
+    mode: input.mode,
+    reason: input.reason,
+    requestId: input.requestId,
+    client: input.client,
+  });
+  return { action: action.name, policy: policy.name, codeMode: policy.mode, ...result, mode: result.to };
+}
+
+export interface PolicyModeInput {
+  principal: Principal;
+  name: string;
+  action?: string | undefined;
+  mode: PolicyMode;
+  reason: string;
+  requestId: string;
+  client: ClientInfo;
+}
+
+/**
+ * The policy a mode change names, once the caller is known to hold `admin` on its action (else
+ * `permission.denied`, audited); a policy the caller may not even see is `policy.not_found`.
+ */
+export async function resolvePolicyChange(
   deps: Deps,
-  input: {
-    principal: Principal;
-    name: string;
-    action?: string | undefined;
-    mode: PolicyMode;
-    reason: string;
-    requestId: string;
-    client: ClientInfo;
-  },
-) {
+  input: PolicyModeInput,
+): Promise<{ action: CompiledAction; policy: CompiledPolicy }> {
   const { principal } = input;
   const matches: { action: CompiledAction; policy: CompiledPolicy }[] = [];
   for (const action of deps.workspace.actions.values()) {
@@ -122,14 +142,5 @@ export async function changePolicyMode(
     ]);
     throw new AirlockError("permission.denied", "Changing a policy's mode needs admin on its action.");
   }
-  const result = await deps.policyModes.setMode({
-    actor: principal,
-    action,
-    policy,
-    mode: input.mode,
-    reason: input.reason,
-    requestId: input.requestId,
-    client: input.client,
-  });
-  return { action: action.name, policy: policy.name, codeMode: policy.mode, ...result, mode: result.to };
+  return { action, policy };
 }

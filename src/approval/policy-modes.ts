@@ -8,6 +8,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { CACHE_MS } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { scrubText } from "../pii/mask.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 
 export type PolicyMode = "enforce" | "monitor";
@@ -80,45 +81,14 @@ export function createPolicyModes(pool: pg.Pool): PolicyModes {
       let broken = false;
       try {
         await client.query("BEGIN");
-        // Serialize changes to one policy, so `from` in the audit is the mode really replaced
-        // even when two admins change it at the same moment.
-        await client.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [
-          `policy_mode:${input.action.name}`,
-          input.policy.name,
-        ]);
-        const current = await client.query<{ mode: PolicyMode }>(
-          "SELECT mode FROM airlock.policy_modes WHERE action = $1 AND policy = $2",
-          [input.action.name, input.policy.name],
-        );
-        const from = current.rows[0]?.mode ?? input.policy.mode;
-        if (from === input.mode) {
+        const result = await storeMode(client, input);
+        if (!result.changed) {
           await client.query("ROLLBACK");
-          return { changed: false, from, to: input.mode };
+          return result;
         }
-        await client.query(
-          `INSERT INTO airlock.policy_modes (action, policy, mode, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (action, policy) DO UPDATE
-             SET mode = EXCLUDED.mode, reason = EXCLUDED.reason, changed_by = EXCLUDED.changed_by, changed_at = now()`,
-          [input.action.name, input.policy.name, input.mode, scrubText(input.reason), input.actor.id],
-        );
-        await appendAudit(client, [
-          {
-            type: "policy.mode_changed",
-            outcome: "success",
-            actorId: input.actor.id,
-            actorKind: input.actor.kind,
-            action: input.action.name,
-            actionVersion: input.action.version,
-            requestId: input.requestId,
-            reason: scrubText(input.reason),
-            clientIp: input.client.clientIp,
-            userAgent: input.client.userAgent,
-            data: { policy: input.policy.name, from, to: input.mode, codeDefault: input.policy.mode },
-          },
-        ]);
         await client.query("COMMIT");
         cached = null;
-        return { changed: true, from, to: input.mode };
+        return result;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {
           broken = true;
@@ -129,4 +99,50 @@ export function createPolicyModes(pool: pg.Pool): PolicyModes {
       }
     },
   };
+}
+
+export type ModeChangeInput = Parameters<PolicyModes["setMode"]>[0];
+
+/**
+ * Stores a policy's mode with its audit event inside the caller's transaction (a change request
+ * applied on its approval); the caller drops the cache (`invalidate`) after COMMIT.
+ */
+export async function storeMode(
+  client: Queryable,
+  input: ModeChangeInput,
+): Promise<{ changed: boolean; from: PolicyMode; to: PolicyMode }> {
+  // Serialize changes to one policy, so `from` in the audit is the mode really replaced
+  // even when two admins change it at the same moment.
+  await client.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [
+    `policy_mode:${input.action.name}`,
+    input.policy.name,
+  ]);
+  const current = await client.query<{ mode: PolicyMode }>(
+    "SELECT mode FROM airlock.policy_modes WHERE action = $1 AND policy = $2",
+    [input.action.name, input.policy.name],
+  );
+  const from = current.rows[0]?.mode ?? input.policy.mode;
+  if (from === input.mode) return { changed: false, from, to: input.mode };
+  await client.query(
+    `INSERT INTO airlock.policy_modes (action, policy, mode, reason, changed_by) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (action, policy) DO UPDATE
+       SET mode = EXCLUDED.mode, reason = EXCLUDED.reason, changed_by = EXCLUDED.changed_by, changed_at = now()`,
+    [input.action.name, input.policy.name, input.mode, scrubText(input.reason), input.actor.id],
+  );
+  await appendAudit(client, [
+    {
+      type: "policy.mode_changed",
+      outcome: "success",
+      actorId: input.actor.id,
+      actorKind: input.actor.kind,
+      action: input.action.name,
+      actionVersion: input.action.version,
+      requestId: input.requestId,
+      reason: scrubText(input.reason),
+      clientIp: input.client.clientIp,
+      userAgent: input.client.userAgent,
+      data: { policy: input.policy.name, from, to: input.mode, codeDefault: input.policy.mode },
+    },
+  ]);
+  return { changed: true, from, to: input.mode };
 }

@@ -44,6 +44,8 @@ export const AUDIT_EVENT_TYPES = [
   "secret.replaced",
   "secret.deleted",
   "master_key.rotated",
+  "change.applied",
+  "admin.bootstrapped",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

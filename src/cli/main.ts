@@ -2,8 +2,10 @@
 // one-line message; startup problems exit 1 with one line naming the problem.
 import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
+import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { changesCommand } from "./changes-command.ts";
 import { checkCommand } from "./check-command.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
@@ -40,6 +42,8 @@ const COMMANDS: Command[] = [
   checkCommand,
   runsCommand,
   secretsCommand,
+  adminCommand,
+  changesCommand,
 ];
 
 export function version(): string {

@@ -2,6 +2,7 @@
 // monitoring report, and mode changes — through the HTTP API, with the same permissions
 // (admin or audit on the action to read; admin to change a mode, which is audited).
 import { api, apiOptions, describeError } from "./api-client.ts";
+import { printHeldChange } from "./changes-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const HELP = [
@@ -83,7 +84,7 @@ export const policiesCommand: Command = {
       const body = response.body as { from: string; to: string; policies: ReportRow[] };
       io.out(`Policies from ${body.from} to ${body.to}`);
       for (const p of body.policies) io.out(reportLines(p).join("\n"));
-    } else {
+    } else if (!printHeldChange(io, response)) {
       const body = response.body as {
         policy: string;
         action: string;

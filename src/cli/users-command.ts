@@ -1,4 +1,5 @@
 import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
+import { printHeldChange } from "./changes-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -80,6 +81,7 @@ export const usersCommand: Command = {
           body: { email: values.email, name: values.name, groups: values.group ?? [], password },
         });
         return show(response, () => {
+          if (printHeldChange(io, response)) return;
           const user = response.body as UserRow;
           io.out(`Created ${user.email} (${user.id})${password ? "" : ", SSO sign-in only"}.`);
         });
@@ -125,13 +127,14 @@ export const usersCommand: Command = {
                 "DELETE",
                 `/api/v1/admin/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}`,
               );
-        return show(response, () =>
+        return show(response, () => {
+          if (printHeldChange(io, response)) return;
           io.out(
             sub === "add-to-group"
               ? `Added ${rest[0]} to ${rest[1]}.`
               : `Removed ${rest[0]} from ${rest[1]}.`,
-          ),
-        );
+          );
+        });
       }
       default:
         throw new UsageError(

@@ -121,6 +121,22 @@ export const CATALOGUE = {
   "admin.conflict": { status: 409, message: "That conflicts with something that already exists." },
   "admin.invalid": { status: 422, message: "The change is not valid." },
 
+  // governance: change requests (four-eyes on access and policy changes)
+  "change.not_found": { status: 404, message: "There is no such change request, or you may not see it." },
+  "change.conflict": {
+    status: 409,
+    message: "Another change request on the same thing is pending; decide or cancel it first.",
+  },
+  "approval.own_access": { status: 403, message: "You cannot approve a change that gives you access." },
+  "approval.reviewer_cooldown": {
+    status: 403,
+    message: "You joined this reviewer group at your own request and cannot approve its requests yet.",
+  },
+  "admin.bootstrap_refused": {
+    status: 409,
+    message: "An admin already exists; further admins are added by change request.",
+  },
+
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },
 

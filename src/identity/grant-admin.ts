@@ -8,6 +8,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { newId } from "../ids/ids.ts";
 import type { Verb } from "../sdk/define-workspace.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledGrant, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
@@ -123,42 +124,61 @@ export async function addGrant(
   deps: { workspace: CompiledWorkspace; authorizer: Authorizer },
   input: GrantInput,
 ): Promise<GrantView> {
-  const problems = await problemsOf(pool, deps.workspace, input);
+  await checkGrant(pool, deps.workspace, input);
+  const row = await inTransaction(pool, (client) => addGrantIn(client, ctx, input));
+  deps.authorizer.invalidate();
+  return row;
+}
+
+/** Refuses a grant naming an unknown verb, role, group, action or tag (`admin.invalid`). */
+export async function checkGrant(
+  db: Pick<pg.Pool, "query">,
+  workspace: CompiledWorkspace,
+  input: GrantInput,
+): Promise<void> {
+  const problems = await problemsOf(db, workspace, input);
   if (problems.length > 0) throw new AirlockError("admin.invalid", problems.join(" "), { problems });
+}
+
+/**
+ * Adds a checked grant inside the caller's transaction (a change request applied on its
+ * approval); the caller drops the authorizer's cache after COMMIT.
+ */
+export async function addGrantIn(
+  client: Queryable,
+  ctx: ChangeContext,
+  input: GrantInput,
+): Promise<GrantView> {
   const verbs = [...new Set(input.verbs)].sort();
   const subjectKind = "role" in input.to ? "role" : "group";
   const subject = "role" in input.to ? input.to.role : input.to.group;
   const onKind = input.on === "*" ? "all" : "action" in input.on ? "action" : "tag";
   const onValue = input.on === "*" ? null : "action" in input.on ? input.on.action : input.on.tag;
   const id = newId("gnt");
-  const row = await inTransaction(pool, async (client) => {
-    // Serialize grant additions (readers are not blocked): the duplicate check below must see a
-    // concurrent identical addition.
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock.grants'))");
-    const duplicate = await client.query(
-      `SELECT 1 FROM airlock.grants WHERE revoked_at IS NULL AND subject_kind = $1 AND subject = $2
-          AND on_kind = $3 AND on_value IS NOT DISTINCT FROM $4 AND verbs = $5::text[]`,
-      [subjectKind, subject, onKind, onValue, verbs],
-    );
-    if ((duplicate.rowCount ?? 0) > 0) throw new AirlockError("admin.conflict", "That grant already exists.");
-    const inserted = await client.query<StoredRow>(
-      `INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       RETURNING id, subject_kind, subject, verbs, on_kind, on_value, created_by, created_at`,
-      [id, subjectKind, subject, verbs, onKind, onValue, ctx.actor.id],
-    );
-    const stored = inserted.rows[0]!;
-    const after = grantView(compiledOf(stored), {
-      createdBy: stored.created_by,
-      createdAt: stored.created_at,
-    });
-    await appendAudit(client, [
-      changeEvent(ctx, "grant.changed", { type: "grant", id }, { change: "added", before: null, after }),
-    ]);
-    return after;
+  // Serialize grant additions (readers are not blocked): the duplicate check below must see a
+  // concurrent identical addition.
+  await client.query("SELECT pg_advisory_xact_lock(hashtext('airlock.grants'))");
+  const duplicate = await client.query(
+    `SELECT 1 FROM airlock.grants WHERE revoked_at IS NULL AND subject_kind = $1 AND subject = $2
+        AND on_kind = $3 AND on_value IS NOT DISTINCT FROM $4 AND verbs = $5::text[]`,
+    [subjectKind, subject, onKind, onValue, verbs],
+  );
+  if ((duplicate.rowCount ?? 0) > 0) throw new AirlockError("admin.conflict", "That grant already exists.");
+  const inserted = await client.query<StoredRow>(
+    `INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     RETURNING id, subject_kind, subject, verbs, on_kind, on_value, created_by, created_at`,
+    [id, subjectKind, subject, verbs, onKind, onValue, ctx.actor.id],
+  );
+  const stored = inserted.rows[0]!;
+  const after = grantView(compiledOf(stored), {
+    createdBy: stored.created_by,
+    createdAt: stored.created_at,
   });
-  deps.authorizer.invalidate();
-  return row;
+  await appendAudit(client, [
+    changeEvent(ctx, "grant.changed", { type: "grant", id }, { change: "added", before: null, after }),
+  ]);
+  return after;
 }
 
 /** Revokes a stored grant. Declared grants change only with the workspace code. */
@@ -173,20 +193,33 @@ export async function revokeGrant(
       "admin.invalid",
       "This grant is declared in the workspace config; change it there (it is reviewed with the code).",
     );
-  await inTransaction(pool, async (client) => {
-    const revoked = await client.query<StoredRow>(
-      `UPDATE airlock.grants SET revoked_at = now(), revoked_by = $2
-        WHERE id = $1 AND revoked_at IS NULL
-        RETURNING id, subject_kind, subject, verbs, on_kind, on_value, created_by, created_at`,
-      [id, ctx.actor.id],
-    );
-    const row = revoked.rows[0];
-    if (!row)
-      throw new AirlockError("admin.not_found", "There is no such grant (or it was already revoked).");
-    const before = grantView(compiledOf(row), { createdBy: row.created_by, createdAt: row.created_at });
-    await appendAudit(client, [
-      changeEvent(ctx, "grant.changed", { type: "grant", id }, { change: "revoked", before, after: null }),
-    ]);
-  });
+  await inTransaction(pool, (client) => revokeGrantIn(client, ctx, id));
   deps.authorizer.invalidate();
+}
+
+/** Revokes a stored grant inside the caller's transaction; the caller drops the authorizer's cache. */
+export async function revokeGrantIn(client: Queryable, ctx: ChangeContext, id: string): Promise<void> {
+  const revoked = await client.query<StoredRow>(
+    `UPDATE airlock.grants SET revoked_at = now(), revoked_by = $2
+      WHERE id = $1 AND revoked_at IS NULL
+      RETURNING id, subject_kind, subject, verbs, on_kind, on_value, created_by, created_at`,
+    [id, ctx.actor.id],
+  );
+  const row = revoked.rows[0];
+  if (!row) throw new AirlockError("admin.not_found", "There is no such grant (or it was already revoked).");
+  const before = grantView(compiledOf(row), { createdBy: row.created_by, createdAt: row.created_at });
+  await appendAudit(client, [
+    changeEvent(ctx, "grant.changed", { type: "grant", id }, { change: "revoked", before, after: null }),
+  ]);
+}
+
+/** A live stored grant by id, or null. */
+export async function getStoredGrant(db: Queryable, id: string): Promise<GrantView | null> {
+  const result = await db.query<StoredRow>(
+    `SELECT id, subject_kind, subject, verbs, on_kind, on_value, created_by, created_at
+       FROM airlock.grants WHERE id = $1 AND revoked_at IS NULL`,
+    [id],
+  );
+  const row = result.rows[0];
+  return row ? grantView(compiledOf(row), { createdBy: row.created_by, createdAt: row.created_at }) : null;
 }

@@ -6,6 +6,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { newId } from "../ids/ids.ts";
 import { scrubText } from "../pii/mask.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 
@@ -157,36 +158,42 @@ export async function addMember(
   groupId: string,
   userId: string,
 ): Promise<{ added: boolean }> {
-  return await inTransaction(pool, async (client) => {
-    const group = await client.query<{ name: string }>("SELECT name FROM airlock.groups WHERE id = $1", [
-      groupId,
-    ]);
-    if (!group.rows[0]) throw new AirlockError("admin.not_found", "There is no such group.");
-    const user = await client.query<{ kind: string }>("SELECT kind FROM airlock.users WHERE id = $1", [
-      userId,
-    ]);
-    if (!user.rows[0]) throw new AirlockError("admin.not_found", "There is no such user.");
-    if (user.rows[0].kind !== "human")
-      throw new AirlockError(
-        "admin.invalid",
-        "Service identities hold roles through the workspace config (roles.<name>.services), not groups.",
-      );
-    const inserted = await client.query(
-      `INSERT INTO airlock.group_members (group_id, user_id, source, added_by) VALUES ($1, $2, 'admin', $3)
-       ON CONFLICT DO NOTHING`,
-      [groupId, userId, ctx.actor.id],
+  return await inTransaction(pool, (client) => addMemberIn(client, ctx, groupId, userId));
+}
+
+/** Adds the member inside the caller's transaction (a change request applied on its approval). */
+export async function addMemberIn(
+  client: Queryable,
+  ctx: ChangeContext,
+  groupId: string,
+  userId: string,
+): Promise<{ added: boolean }> {
+  const group = await client.query<{ name: string }>("SELECT name FROM airlock.groups WHERE id = $1", [
+    groupId,
+  ]);
+  if (!group.rows[0]) throw new AirlockError("admin.not_found", "There is no such group.");
+  const user = await client.query<{ kind: string }>("SELECT kind FROM airlock.users WHERE id = $1", [userId]);
+  if (!user.rows[0]) throw new AirlockError("admin.not_found", "There is no such user.");
+  if (user.rows[0].kind !== "human")
+    throw new AirlockError(
+      "admin.invalid",
+      "Service identities hold roles through the workspace config (roles.<name>.services), not groups.",
     );
-    if (inserted.rowCount === 0) return { added: false };
-    await appendAudit(client, [
-      changeEvent(
-        ctx,
-        "group.member_added",
-        { type: "user", id: userId },
-        { group: group.rows[0].name, groupId, source: "admin" },
-      ),
-    ]);
-    return { added: true };
-  });
+  const inserted = await client.query(
+    `INSERT INTO airlock.group_members (group_id, user_id, source, added_by) VALUES ($1, $2, 'admin', $3)
+     ON CONFLICT DO NOTHING`,
+    [groupId, userId, ctx.actor.id],
+  );
+  if (inserted.rowCount === 0) return { added: false };
+  await appendAudit(client, [
+    changeEvent(
+      ctx,
+      "group.member_added",
+      { type: "user", id: userId },
+      { group: group.rows[0].name, groupId, source: "admin" },
+    ),
+  ]);
+  return { added: true };
 }
 
 export async function removeMember(

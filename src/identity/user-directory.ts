@@ -6,6 +6,7 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { newId } from "../ids/ids.ts";
 import { scrubText } from "../pii/mask.ts";
+import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 import { revokeUserTokens } from "./api-tokens.ts";
@@ -113,51 +114,70 @@ export async function createUser(pool: pg.Pool, ctx: ChangeContext, raw: NewUser
   // Hash before the transaction: argon2 takes ~50 ms and must not hold a connection and locks.
   const passwordHash = input.password === null ? null : await hashPassword(input.password);
   const id = newId("usr");
-  await inTransaction(pool, async (client) => {
-    const groups = await client.query<{ id: string; name: string }>(
-      "SELECT id, name FROM airlock.groups WHERE name = ANY($1::text[])",
-      [input.groups],
+  await inTransaction(pool, (client) =>
+    createUserIn(client, ctx, {
+      id,
+      email: input.email,
+      name: input.name,
+      groups: input.groups,
+      passwordHash,
+    }),
+  );
+  return (await getUser(pool, id))!;
+}
+
+/**
+ * Creates the user inside the caller's transaction (a change request applied on its approval):
+ * the name already scrubbed, the password already hashed (or null: SSO only).
+ */
+export async function createUserIn(
+  client: Queryable,
+  ctx: ChangeContext,
+  input: { id: string; email: string; name: string; groups: string[]; passwordHash: string | null },
+): Promise<void> {
+  const { id, passwordHash } = input;
+  const groups = await client.query<{ id: string; name: string }>(
+    "SELECT id, name FROM airlock.groups WHERE name = ANY($1::text[])",
+    [input.groups],
+  );
+  const missing = input.groups.filter((g) => !groups.rows.some((r) => r.name === g));
+  if (missing.length > 0)
+    throw new AirlockError("admin.invalid", `No such group: ${missing.join(", ")}.`, { groups: missing });
+  const inserted = await client.query(
+    `INSERT INTO airlock.users (id, kind, email, name, password_hash, source)
+     VALUES ($1, 'human', $2, $3, $4, 'admin')
+     ON CONFLICT (lower(email)) WHERE email IS NOT NULL DO NOTHING`,
+    [id, input.email, input.name, passwordHash],
+  );
+  if (inserted.rowCount === 0)
+    throw new AirlockError("admin.conflict", "A user with this email already exists.");
+  for (const group of groups.rows) {
+    await client.query(
+      "INSERT INTO airlock.group_members (group_id, user_id, source, added_by) VALUES ($1, $2, 'admin', $3)",
+      [group.id, id, ctx.actor.id],
     );
-    const missing = input.groups.filter((g) => !groups.rows.some((r) => r.name === g));
-    if (missing.length > 0)
-      throw new AirlockError("admin.invalid", `No such group: ${missing.join(", ")}.`, { groups: missing });
-    const inserted = await client.query(
-      `INSERT INTO airlock.users (id, kind, email, name, password_hash, source)
-       VALUES ($1, 'human', $2, $3, $4, 'admin')
-       ON CONFLICT (lower(email)) WHERE email IS NOT NULL DO NOTHING`,
-      [id, input.email, input.name, passwordHash],
-    );
-    if (inserted.rowCount === 0)
-      throw new AirlockError("admin.conflict", "A user with this email already exists.");
-    for (const group of groups.rows) {
-      await client.query(
-        "INSERT INTO airlock.group_members (group_id, user_id, source, added_by) VALUES ($1, $2, 'admin', $3)",
-        [group.id, id, ctx.actor.id],
-      );
-    }
-    await appendAudit(client, [
+  }
+  await appendAudit(client, [
+    changeEvent(
+      ctx,
+      "user.created",
+      { type: "user", id },
+      {
+        email: input.email,
+        name: input.name,
+        groups: input.groups,
+        signIn: passwordHash === null ? "sso" : "password",
+      },
+    ),
+    ...groups.rows.map((group) =>
       changeEvent(
         ctx,
-        "user.created",
+        "group.member_added",
         { type: "user", id },
-        {
-          email: input.email,
-          name: input.name,
-          groups: input.groups,
-          signIn: input.password === null ? "sso" : "password",
-        },
+        { group: group.name, groupId: group.id, source: "admin" },
       ),
-      ...groups.rows.map((group) =>
-        changeEvent(
-          ctx,
-          "group.member_added",
-          { type: "user", id },
-          { group: group.name, groupId: group.id, source: "admin" },
-        ),
-      ),
-    ]);
-  });
-  return (await getUser(pool, id))!;
+    ),
+  ]);
 }
 
 /**

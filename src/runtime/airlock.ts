@@ -15,6 +15,10 @@ import { EnvelopeError } from "../crypto/envelope.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { StartupError } from "../errors/startup-error.ts";
+import { recordActionVersions } from "../governance/action-versions.ts";
+import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
+import { changeSubjectKind } from "../governance/change-subject.ts";
+import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
@@ -29,6 +33,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
@@ -70,6 +75,8 @@ export interface Airlock {
   approvals: Approvals;
   /** The master keys (null: none configured, production only; see runtime/master-keyring.ts). */
   keyring: Keyring | null;
+  /** Four-eyes on access and policy changes (src/governance). */
+  changes: ChangeRequests;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -114,6 +121,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     // Keyed parameter hashes (runs/params-hash.ts): the key is created once, sealed in the database.
     const paramsHashKey = keyring ? await paramsHashKeyOf(database.pool, keyring) : null;
     await syncDirectory(database.pool, workspace, { demo: config.demo });
+    await recordActionVersions(database.pool, workspace);
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
     const authorizer = createAuthorizer(workspace, database.pool);
@@ -145,9 +153,23 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       paramsHashKey,
       outboxPollMs: 2_000,
+      reviewerRefusal: reviewerCooldownRefusal,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
+    // Four-eyes on access and policy changes: a change request is an approval subject.
+    const changeDeps = {
+      workspace,
+      authorizer,
+      pool: database.pool,
+      policyModes,
+      afterApply: () => {
+        authorizer.invalidate();
+        policyModes.invalidate();
+      },
+    };
+    approvals.subjects.register(changeSubjectKind(changeDeps));
+    const changes = createChangeRequests({ ...changeDeps, approvals: approvals.deps });
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -185,7 +207,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     }
 
     let table: ReturnType<typeof createApp>["table"] | null = null;
-    const identity = identityAccess({ config, workspace, authorizer, database });
+    const identity = identityAccess({ config, workspace, authorizer, database, changes });
     const created = createApp({
       log,
       metrics,
@@ -206,7 +228,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           verifyKeys: () => (signingKey ? [publicKeyPem(signingKey)] : []),
         }),
         approvalRoutes({ workspace, approvals }),
-        policyRoutes(approvals.deps),
+        policyRoutes({ ...approvals.deps, changes }),
+        governanceRoutes({ changes, workspace, authorizer, database }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
@@ -226,6 +249,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       control,
       approvals,
       keyring,
+      changes,
       app: created.app,
       migrationSources,
       ready,

@@ -1,5 +1,6 @@
 import type { AnyAction } from "./define-action.ts";
 import { withDefinitionSource } from "./definition-source.ts";
+import type { GovernanceDefinition } from "./governance-definition.ts";
 
 /**
  * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
@@ -44,6 +45,8 @@ export interface WorkspaceDefinition {
   groups?: Record<string, { description?: string }>;
   /** Non-human actors with their own grants. */
   services?: Record<string, { description?: string }>;
+  /** Four-eyes on access and policy changes, and its cooldowns (docs/governance.md). */
+  governance?: GovernanceDefinition;
   /** The workspace's own database schema: a folder of numbered `.sql` migrations. */
   migrations?: string;
   /** Demo mode only: users (password `demo`) and a seeding function for the domain data. */

@@ -31,6 +31,7 @@ export { defineWorkspace } from "./define-workspace.ts";
 export type { Duration } from "./duration.ts";
 export { durationMs } from "./duration.ts";
 export type { FieldMeta } from "./field-meta.ts";
+export type { ChangeKindName, FourEyesRule, GovernanceDefinition } from "./governance-definition.ts";
 export type { KnownPiiClass, PiiClass } from "./pii-class.ts";
 export { PII_CLASSES } from "./pii-class.ts";
 export { sanitize } from "./sanitize.ts";

@@ -13,20 +13,16 @@ import {
   memberBody,
   newGroupBody,
 } from "../api/admin.ts";
+import { changeRequested } from "../api/governance.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { ChangeRequests } from "../governance/change-requests.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
-import { addGrant, listGrants, revokeGrant } from "../identity/grant-admin.ts";
-import {
-  addMember,
-  createGroup,
-  getGroup,
-  listGroups,
-  removeMember,
-  updateGroup,
-} from "../identity/group-directory.ts";
+import { listGrants } from "../identity/grant-admin.ts";
+import { createGroup, getGroup, listGroups, removeMember, updateGroup } from "../identity/group-directory.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { answerChange } from "./governance-routes.ts";
 import { json, type RouteTable } from "./route.ts";
 import { changeContext } from "./token-routes.ts";
 
@@ -34,6 +30,8 @@ export interface AdminAccessRoutesDeps {
   database: Database;
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
+  /** Memberships and grants go through four-eyes (src/governance). */
+  changes: ChangeRequests;
 }
 
 export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
@@ -133,12 +131,17 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       responses: {
         201: { description: "Added", schema: memberAdded },
         200: { description: "Already a member", schema: memberAdded },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
       },
       body: memberBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
-        const result = await addMember(pool, ctx, c.req.param("id") ?? "", body.userId);
-        return json(c, result, result.added ? 201 : 200);
+        const outcome = await deps.changes.submit(
+          ctx,
+          { kind: "group.add_member", payload: { groupId: c.req.param("id") ?? "", userId: body.userId } },
+          body.reason,
+        );
+        return answerChange(c, outcome, (result) => json(c, result, result.added ? 201 : 200));
       },
     });
 
@@ -175,11 +178,16 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: add a grant to a role or group (audited as grant.changed)",
       tags: ["admin"],
       auth: "principal",
-      responses: { 201: { description: "The new grant", schema: grant } },
+      responses: {
+        201: { description: "The new grant", schema: grant },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
+      },
       body: grantBody,
       async handler(c, { principal, body }) {
         const ctx = await guard(c, principal);
-        return json(c, await addGrant(pool, ctx, deps, body), 201);
+        const { reason, ...input } = body;
+        const outcome = await deps.changes.submit(ctx, { kind: "grant.add", payload: input }, reason);
+        return answerChange(c, outcome, (result) => json(c, result.grant, 201));
       },
     });
 
@@ -189,11 +197,17 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
       summary: "Admin: revoke a stored grant (declared ones change with the workspace code)",
       tags: ["admin"],
       auth: "principal",
-      responses: { 204: { description: "Revoked" } },
+      responses: {
+        204: { description: "Revoked" },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
+      },
       async handler(c, { principal }) {
         const ctx = await guard(c, principal);
-        await revokeGrant(pool, ctx, deps, c.req.param("id") ?? "");
-        return c.body(null, 204);
+        const outcome = await deps.changes.submit(ctx, {
+          kind: "grant.revoke",
+          payload: { grantId: c.req.param("id") ?? "" },
+        });
+        return answerChange(c, outcome, () => c.body(null, 204));
       },
     });
   };

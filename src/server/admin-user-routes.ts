@@ -8,13 +8,18 @@ import {
   serviceList,
   userListQuery,
 } from "../api/admin.ts";
+import { changeRequested } from "../api/governance.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { ChangeRequests } from "../governance/change-requests.ts";
 import { listTokens } from "../identity/api-tokens.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
-import { createUser, getUser, listUsers, setUserStatus } from "../identity/user-directory.ts";
+import { hashPassword } from "../identity/passwords.ts";
+import { getUser, listUsers, setUserStatus } from "../identity/user-directory.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import { scrubText } from "../pii/mask.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { answerChange } from "./governance-routes.ts";
 import { json, type RouteTable } from "./route.ts";
 import { changeContext } from "./token-routes.ts";
 
@@ -22,6 +27,8 @@ export interface AdminUserRoutesDeps {
   database: Database;
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
+  /** A user created into a reviewer group goes through four-eyes (src/governance). */
+  changes: ChangeRequests;
 }
 
 export function adminUserRoutes(deps: AdminUserRoutesDeps) {
@@ -52,17 +59,31 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       auth: "principal",
       body: newUserBody,
       bodyLimit: 16 * 1024,
-      responses: { 201: { description: "The new user", schema: adminUser } },
+      responses: {
+        201: { description: "The new user", schema: adminUser },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
+      },
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
-        const user = await createUser(pool, ctx, {
-          email: body.email,
-          name: body.name,
-          groups: [...new Set(body.groups)],
-          password: body.password ?? null,
-        });
-        return json(c, user, 201);
+        // Hashed here, before anything is stored: a change request never holds a password.
+        const passwordHash = body.password ? await hashPassword(body.password) : null;
+        const outcome = await deps.changes.submit(
+          ctx,
+          {
+            kind: "user.create",
+            payload: {
+              email: body.email,
+              // The display name is free text; a card number or an email typed into it is masked.
+              name: scrubText(body.name),
+              groups: [...new Set(body.groups)],
+              passwordHash,
+            },
+          },
+          body.reason,
+        );
+        const user = outcome.applied ? await getUser(pool, outcome.result.userId as string) : null;
+        return answerChange(c, outcome, () => json(c, user, 201));
       },
     });
 

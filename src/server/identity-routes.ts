@@ -3,6 +3,7 @@
 // and administration. Cookie security follows AIRLOCK_PUBLIC_URL: https means `Secure` cookies
 // with the `__Host-` prefix, and its origin is the only one allowed to change state.
 import type { Config } from "../config/config.ts";
+import type { ChangeRequests } from "../governance/change-requests.ts";
 import { authenticateRequest, type RequestCredentials } from "../identity/authenticate-request.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { createOidcClient } from "../identity/oidc-client.ts";
@@ -31,8 +32,9 @@ export function identityAccess(deps: {
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
   database: Database;
+  changes: ChangeRequests;
 }) {
-  const { config, workspace, authorizer, database } = deps;
+  const { config, workspace, authorizer, database, changes } = deps;
   const web = webSecurityFor(config.publicUrl);
   const sessions = createSessionResolver({ cookieName: web.sessionCookie, publicOrigin: web.publicOrigin });
   const oidc = config.oidc ? createOidcClient(config.oidc) : null;
@@ -41,8 +43,8 @@ export function identityAccess(deps: {
     sessionRoutes({ database, workspace, authorizer, web, oidcEnabled: oidc !== null }),
     oidcRoutes({ database, oidc, web, publicUrl: config.publicUrl }),
     tokenRoutes({ database, authorizer }),
-    adminUserRoutes({ database, workspace, authorizer }),
-    adminAccessRoutes({ database, workspace, authorizer }),
+    adminUserRoutes({ database, workspace, authorizer, changes }),
+    adminAccessRoutes({ database, workspace, authorizer, changes }),
   ];
   return {
     web,

@@ -1,15 +1,21 @@
 // Approval policies: their effective modes, the monitoring report, and mode changes by an
 // action's admin. The rules are in src/approval/policy-admin.ts; these routes translate HTTP.
+
+import { changeRequested } from "../api/governance.ts";
 import { modeBody, modeChange, policyList, policyReport, policyReportQuery } from "../api/policies.ts";
 import type { ApprovalDeps } from "../approval/approval-deps.ts";
-import { changePolicyMode, listPolicies, reportPolicies } from "../approval/policy-admin.ts";
+import { listPolicies, reportPolicies, resolvePolicyChange } from "../approval/policy-admin.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { ChangeRequests } from "../governance/change-requests.ts";
+import { answerChange } from "./governance-routes.ts";
 import { json, type RouteTable } from "./route.ts";
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 731;
 
-export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes">) {
+export function policyRoutes(
+  deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes"> & { changes: ChangeRequests },
+) {
   return (routes: RouteTable) => {
     routes.add({
       method: "get",
@@ -46,15 +52,17 @@ export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer"
     routes.add({
       method: "post",
       path: "/api/v1/policies/:name/mode",
-      summary: "Switch a policy between enforce and monitor (admin of the action; audited)",
+      summary:
+        "Switch a policy between enforce and monitor (admin of the action; a second admin approves the change request)",
       tags: ["policies"],
       auth: "principal",
       body: modeBody,
       responses: {
         200: { description: "The mode now in force, and whether it changed", schema: modeChange },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
       },
       async handler(c, { principal, body }) {
-        const result = await changePolicyMode(deps, {
+        const input = {
           principal,
           name: c.req.param("name") ?? "",
           action: body.action,
@@ -62,8 +70,17 @@ export function policyRoutes(deps: Pick<ApprovalDeps, "workspace" | "authorizer"
           reason: body.reason,
           requestId: c.get("requestId"),
           client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
-        });
-        return json(c, result);
+        };
+        const { action, policy } = await resolvePolicyChange(deps, input);
+        const outcome = await deps.changes.submit(
+          { actor: principal, requestId: input.requestId, client: input.client },
+          {
+            kind: "policy.mode",
+            payload: { action: action.name, policy: policy.name, mode: body.mode, reason: body.reason },
+          },
+          body.reason,
+        );
+        return answerChange(c, outcome, (result) => json(c, result));
       },
     });
   };

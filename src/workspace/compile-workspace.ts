@@ -5,6 +5,7 @@
 import { StartupError } from "../errors/startup-error.ts";
 import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
+import { type CompiledGovernance, compileGovernance } from "./compile-governance.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
@@ -20,6 +21,8 @@ export interface CompiledWorkspace {
   groups: Readonly<Record<string, { description: string }>>;
   services: Readonly<Record<string, { description: string }>>;
   migrationsDir: string | null;
+  /** Four-eyes on access and policy changes (compile-governance.ts). */
+  governance: CompiledGovernance;
   demo: {
     users: DemoUser[];
     seed: NonNullable<Workspace["demo"]>["seed"] | null;
@@ -68,6 +71,8 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     if (compiled) grants.push(compiled);
   }
 
+  const governance = compileGovernance(workspace, problems);
+
   for (const action of actions.values()) {
     for (const policy of action.policies) {
       for (const group of policy.reviewers.groups) groups[group] ??= { description: "" };
@@ -83,6 +88,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     groups,
     services,
     migrationsDir: workspace.migrations ?? null,
+    governance,
     demo: workspace.demo
       ? {
           users: workspace.demo.users,

@@ -23,6 +23,7 @@ const UPPER = [
   "control",
   "notify",
   "secrets",
+  "governance",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -47,6 +48,8 @@ export const ALLOWED: Record<string, string[]> = {
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  // Four-eyes on access and policy changes: a change request is an approval subject.
+  governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],

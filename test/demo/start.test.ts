@@ -222,14 +222,20 @@ test("the README walkthrough: $50 direct, $250 approved by a manager, compliance
 
 test("monitor mode: the admin switches the credit policy; a $250 credit runs and shows in the report", async () => {
   const ada = new Person(first.url, "ada.admin@airlock.demo");
+  const alan = new Person(first.url, "alan.admin@airlock.demo");
   const sally = new Person(first.url, "sally.support@airlock.demo");
-  await Promise.all([ada.signIn(), sally.signIn()]);
+  await Promise.all([ada.signIn(), alan.signIn(), sally.signIn()]);
   const policy = "issue_credit.approval";
-  const switched = await ada.call("POST", `/api/v1/policies/${policy}/mode`, {
-    mode: "monitor",
-    reason: "Measure how many credits would need approval",
-  });
-  assert.equal(switched.status, 200, JSON.stringify(switched.body));
+  // Every policy-mode switch needs a second admin: Ada asks, Alan approves (docs/governance.md).
+  const switchMode = async (mode: string, reason: string) => {
+    const asked = await ada.call("POST", `/api/v1/policies/${policy}/mode`, { mode, reason });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const approved = await alan.call("POST", `/api/v1/changes/${asked.body.changeRequest.id}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.status, "applied");
+    return approved;
+  };
+  await switchMode("monitor", "Measure how many credits would need approval");
   try {
     // The catalog shows the mode in force, not the code's default.
     const shown = await sally.call("GET", "/api/v1/actions/issue_credit");
@@ -252,11 +258,7 @@ test("monitor mode: the admin switches the credit policy; a $250 credit runs and
       JSON.stringify(row.byRequester),
     );
   } finally {
-    const back = await ada.call("POST", `/api/v1/policies/${policy}/mode`, {
-      mode: "enforce",
-      reason: "Done",
-    });
-    assert.equal(back.status, 200, JSON.stringify(back.body));
+    await switchMode("enforce", "Done");
   }
   const held = await sally.run(
     "issue_credit",

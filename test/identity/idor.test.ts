@@ -56,6 +56,26 @@ before(async () => {
     "INSERT INTO airlock.users (id, kind, name, source) VALUES ('svc_idor', 'service', 'idor-svc', 'admin')",
   );
   ids.service = "svc_idor";
+  // A change request Alice asked for (straight in the database: an operator cannot ask through the
+  // API, and no admin exists here), and an action Mallory may not see.
+  ids.approvalOfChange = newId("apr");
+  ids.change = newId("chg");
+  await pool.query(
+    `INSERT INTO airlock.approval_requests (id, subject_kind, subject_id, action, action_version, requester_id, params_hash, policies, status, expires_at, request_id)
+     VALUES ($1, 'change', $2, 'airlock.change', 'group.add_member', $3, 'h', '[]', 'pending', now() + interval '1 day', 'req_idor')`,
+    [ids.approvalOfChange, ids.change, alice.id],
+  );
+  await pool.query(
+    `INSERT INTO airlock.change_requests (id, kind, payload, payload_hash, summary, conflict_key, requested_by, status, approval_request_id, request_id)
+     VALUES ($1, 'group.add_member', $2, 'h', 'Add alice@test.airlock to managers', 'member:idor', $3, 'pending', $4, 'req_idor')`,
+    [ids.change, JSON.stringify({ groupId: ids.group, userId: alice.id }), alice.id, ids.approvalOfChange],
+  );
+  const visible = (await (await t.request("/api/v1/actions", { headers: mallory.headers })).json()) as {
+    actions: { name: string }[];
+  };
+  ids.hiddenAction = [...t.airlock.workspace.actions.keys()].find(
+    (name) => !visible.actions.some((a) => a.name === name),
+  )!;
 });
 after(async () => {
   await t.close();
@@ -168,6 +188,25 @@ const CASES: Record<string, Case> = {
     },
   },
   "DELETE /api/v1/admin/secrets/{name}": { params: () => ({ name: "LEDGER_DB_URL" }) },
+  "GET /api/v1/actions/{name}/versions": { params: () => ({ name: ids.hiddenAction! }) },
+  "GET /api/v1/changes/{id}": { params: () => ({ id: ids.change! }) },
+  ...Object.fromEntries(
+    (["approve", "reject", "cancel"] as const).map((verb) => [
+      `POST /api/v1/changes/{id}/${verb}`,
+      {
+        params: () => ({ id: ids.change! }),
+        body: verb === "reject" ? { reason: "no" } : {},
+        unchanged: async () => {
+          const row = (
+            await t.airlock.database.pool.query("SELECT status FROM airlock.change_requests WHERE id = $1", [
+              ids.change,
+            ])
+          ).rows[0];
+          assert.equal(row.status, "pending");
+        },
+      },
+    ]),
+  ),
   "POST /api/v1/admin/services/{id}/tokens": {
     params: () => ({ id: ids.service! }),
     body: { name: "mallory's" },

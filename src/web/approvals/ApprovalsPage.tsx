@@ -5,6 +5,7 @@ import { StatusBadge } from "../components/Badges.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { ChangeRequestsPanel } from "../governance/ChangeRequestsPanel.tsx";
 import { formatField, labelOf } from "../result/result-shape.ts";
 
 const TABS: { value: InboxTab; label: string; empty: string }[] = [
@@ -96,6 +97,7 @@ export default function ApprovalsPage() {
         title="Approvals"
         description="Requests held for a second person. You never decide on your own requests; the server refuses it anyway."
       />
+      <ChangeRequestsPanel />
       <Tabs
         value={current}
         onChange={(v) => setParams(v && v !== "pending" ? { tab: v } : {})}

@@ -6,6 +6,7 @@ import { useAction } from "../api/actions.ts";
 import { ApprovalBadge, RiskBadge } from "../components/Badges.tsx";
 import { PageHeader, usePageTitle } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
+import { ActionVersions } from "../governance/ActionVersions.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
 import { RunOutcome } from "../result/RunOutcome.tsx";
 import { ActionForm } from "./ActionForm.tsx";
@@ -102,7 +103,10 @@ export default function ActionPage() {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
-          <AboutAction action={a} />
+          <Stack gap="lg">
+            <AboutAction action={a} />
+            <ActionVersions name={a.name} />
+          </Stack>
         </Grid.Col>
       </Grid>
     </>
