@@ -52,6 +52,16 @@ const schema = z.object({
   AIRLOCK_PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Ed25519 private key (PKCS#8 PEM, or base64 of its DER) that signs audit seals. */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  /** Resources an admin marks internal: their HTTP calls may reach private and loopback addresses. */
+  AIRLOCK_INTERNAL_RESOURCES: z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .default([]),
   AIRLOCK_OIDC_ISSUER: z.url().optional(),
   AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -76,6 +86,8 @@ export interface Config {
   piiRetentionDays: number;
   auditSigningKey: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
+  /** Names from AIRLOCK_INTERNAL_RESOURCES. */
+  internalResources: string[];
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -120,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
             groupsClaim: e.AIRLOCK_OIDC_GROUPS_CLAIM ?? null,
           }
         : null,
+    internalResources: e.AIRLOCK_INTERNAL_RESOURCES,
   };
 }

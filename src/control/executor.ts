@@ -83,6 +83,7 @@ export async function executeQueuedRun(
           reason: run.reason,
           attempt,
           log: () => log,
+          resources: deps.resources,
         });
     await deps.racePoint?.("executor.before_record");
     const moved = await finishRun(deps, tx, { action, run, outcome, attempt, requestId });

@@ -9,8 +9,10 @@ import { issuesOf } from "../errors/issues.ts";
 import type { Log } from "../observe/logger.ts";
 import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
+import type { Resources } from "../resources/resources.ts";
 import { ActionError } from "../sdk/action-error.ts";
 import type { ActionDatabase, Actor, HandlerContext } from "../sdk/define-action.ts";
+import type { ResourceHandle } from "../sdk/define-resource.ts";
 import { sendTogether } from "../store/send-together.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 
@@ -26,6 +28,8 @@ export interface HandlerInput {
   attempt: number;
   /** The handler's logger, made on first use (a pino child per run showed in the profile). */
   log: () => Log;
+  /** The workspace's resources (`ctx.resources`), if it has any. */
+  resources?: Resources | undefined;
 }
 
 export interface HandlerOutcome {
@@ -72,6 +76,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   };
   // Made on the first fetch: most handlers never call out.
   let headers: Record<string, string> | undefined;
+  let resources: Readonly<Record<string, ResourceHandle>> | undefined;
   const ctx: HandlerContext = {
     runId: input.runId,
     requestId: input.requestId,
@@ -98,6 +103,17 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       for (const [name, value] of Object.entries(headers)) if (!merged.has(name)) merged.set(name, value);
       const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
       return fetch(resource, { ...init, headers: merged, signal });
+    },
+    get resources() {
+      resources ??=
+        input.resources?.forRun({
+          runId: input.runId,
+          requestId: input.requestId,
+          traceparent: () => outboundTraceHeaders(input.trace).traceparent!,
+          idempotencyKey: input.idempotencyKey,
+          signal: controller.signal,
+        }) ?? {};
+      return resources;
     },
   };
 

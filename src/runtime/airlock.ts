@@ -15,6 +15,7 @@ import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
+import { openResources, type Resources, type SecretReader } from "../resources/resources.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
@@ -46,6 +47,12 @@ export interface AirlockOptions {
   racePoint?: ControlDeps["racePoint"];
   /** Check every API answer against its declared schema (tests; see server/app.ts). */
   checkResponses?: boolean;
+  /** Where resources read their secrets. */
+  secrets?: SecretReader;
+  /** Resources marked internal besides AIRLOCK_INTERNAL_RESOURCES (demo mode's local stand-ins). */
+  internalResources?: readonly string[];
+  /** Name resolution for HTTP resources (tests). */
+  resolve?: (hostname: string) => Promise<string[]>;
 }
 
 export interface Airlock {
@@ -58,6 +65,7 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  resources: Resources;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -89,6 +97,13 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const closers: (() => Promise<void>)[] = [() => database.close()];
 
   try {
+    const resources = await openResources(workspace.resources, {
+      secrets: options.secrets ?? { read: async () => null },
+      log,
+      internal: new Set([...config.internalResources, ...(options.internalResources ?? [])]),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
+    closers.push(() => resources.close());
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
     closers.unshift(() => engine.stop());
@@ -106,6 +121,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       waiter,
       runWaitMs: config.runWaitMs,
       policyModes,
+      resources,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     const approvals = createApprovals({
@@ -192,6 +208,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      resources,
       app: created.app,
       migrationSources,
       ready,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ResourceHandle } from "./define-resource.ts";
 import type { Duration } from "./duration.ts";
 
 export type Risk = "low" | "medium" | "high" | "critical";
@@ -58,6 +59,11 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** `fetch` that sends the request ID (`X-Request-Id`, `traceparent`) and honours the timeout. */
   fetch: typeof fetch;
+  /**
+   * The workspace's resources by name: their calls carry the request ID (and, over HTTP, the
+   * idempotency key on non-GET requests); their credentials never reach the handler.
+   */
+  resources: Readonly<Record<string, ResourceHandle>>;
 }
 
 /** What a policy's `when` sees besides the parameters. */

@@ -1,4 +1,5 @@
 import type { AnyAction } from "./define-action.ts";
+import type { Resource } from "./define-resource.ts";
 
 /**
  * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
@@ -37,6 +38,8 @@ export interface DemoDatabase {
 export interface WorkspaceDefinition {
   name: string;
   actions: AnyAction[];
+  /** Databases and HTTP APIs the actions reach (`ctx.resources.<name>`, SQL and HTTP actions). */
+  resources?: Resource[];
   roles?: Record<string, RoleDefinition>;
   grants?: GrantDefinition[];
   /** Groups known up front (admins and SSO may add more). */

@@ -19,6 +19,20 @@ export type {
 } from "./define-action.ts";
 export { defineAction } from "./define-action.ts";
 export type {
+  HttpAuth,
+  HttpResourceClient,
+  HttpResourceDefinition,
+  HttpResourceRequest,
+  HttpResourceResponse,
+  PostgresResourceClient,
+  PostgresResourceDefinition,
+  Resource,
+  ResourceDefinition,
+  ResourceHandle,
+  SecretRef,
+} from "./define-resource.ts";
+export { defineResource } from "./define-resource.ts";
+export type {
   DemoDatabase,
   DemoUser,
   GrantDefinition,

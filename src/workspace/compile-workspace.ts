@@ -7,14 +7,16 @@ import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
+import { type CompiledResource, compileResources } from "./compile-resources.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
-export type { CompiledAction, CompiledGrant, CompiledPolicy };
+export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledResource };
 
 export interface CompiledWorkspace {
   name: string;
   actions: ReadonlyMap<string, CompiledAction>;
+  resources: ReadonlyMap<string, CompiledResource>;
   roles: CompiledRoles;
   grants: readonly CompiledGrant[];
   groups: Readonly<Record<string, { description: string }>>;
@@ -47,6 +49,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     actions.set(compiled.name, compiled);
   }
 
+  const resources = compileResources(workspace.resources, problems);
   const { roles, groups, services } = compileRoles(workspace, problems);
 
   const tags = new Set([...actions.values()].flatMap((a) => a.tags));
@@ -71,6 +74,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
   return {
     name: workspace.name,
     actions,
+    resources,
     roles,
     grants,
     groups,

@@ -22,6 +22,7 @@ const UPPER = [
   "runs",
   "control",
   "notify",
+  "resources",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -42,7 +43,9 @@ export const ALLOWED: Record<string, string[]> = {
   events: [...DOMAIN],
   runs: [...DOMAIN, "audit", "identity", "events"],
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
-  control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
+  // Resources (databases, HTTP APIs a workspace governs): opened by the runtime, used by handlers.
+  resources: [...DOMAIN],
+  control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "resources"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],

@@ -85,6 +85,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
       reason,
       attempt: 1,
       log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action.name }),
+      resources: deps.resources,
     });
     return await next({ ...ctx, execution: "inline", newRun, outcome });
   }

@@ -1,0 +1,152 @@
+// The workspace's resources, opened once per Airlock instance: every secret they name is read at
+// start (a missing one stops the start with the resource's name, not the first run), a pool per
+// PostgreSQL resource, and for each run the handles a handler sees as `ctx.resources.<name>`.
+import { StartupError } from "../errors/startup-error.ts";
+import type { Log } from "../observe/logger.ts";
+import type { ResourceHandle } from "../sdk/define-resource.ts";
+import type { CompiledResource } from "../workspace/compile-resources.ts";
+import { callHttpResource } from "./http-resource.ts";
+import { PostgresResource, type QueryOptions } from "./postgres-resource.ts";
+
+/** Reads a secret's value by name; null when there is no such secret. */
+export interface SecretReader {
+  read(name: string): Promise<string | null>;
+}
+
+/** What a run's resource calls carry. */
+export interface RunCallContext {
+  runId: string;
+  requestId: string;
+  /** Makes a W3C traceparent for one outbound call (a fresh span in the run's trace). */
+  traceparent: () => string;
+  /** The run's idempotency key; non-GET HTTP calls derive theirs from it in call order. */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
+export interface Resources {
+  readonly names: readonly string[];
+  /** The handles for one run (made on first use of `ctx.resources`). */
+  forRun(call: RunCallContext): Readonly<Record<string, ResourceHandle>>;
+  /** A PostgreSQL resource with the options a SQL action needs (row limit, its own timeout). */
+  postgres(name: string): PostgresResource;
+  close(): Promise<void>;
+}
+
+export interface OpenResourcesOptions {
+  secrets: SecretReader;
+  log: Log;
+  /** Resource names an admin marked internal (private and loopback addresses allowed). */
+  internal?: ReadonlySet<string>;
+  /** Name resolution for HTTP resources (tests). */
+  resolve?: (hostname: string) => Promise<string[]>;
+}
+
+export async function openResources(
+  definitions: ReadonlyMap<string, CompiledResource>,
+  options: OpenResourcesOptions,
+): Promise<Resources> {
+  const secretValues = new Map<string, string>();
+  const missing: string[] = [];
+  for (const resource of definitions.values()) {
+    for (const secret of resource.secrets) {
+      if (secretValues.has(secret)) continue;
+      const value = await options.secrets.read(secret);
+      if (value === null) missing.push(`resource ${resource.name} needs secret ${secret}, which is not set`);
+      else secretValues.set(secret, value);
+    }
+  }
+  if (missing.length > 0) {
+    throw new StartupError(
+      "config.missing_secret",
+      `${missing.join("; ")}. Set it with \`airlock secrets set NAME\` (the value is read from stdin).`,
+    );
+  }
+  for (const name of options.internal ?? []) {
+    if (!definitions.has(name))
+      options.log.warn({ resource: name }, "a resource marked internal does not exist");
+  }
+
+  const postgres = new Map<string, PostgresResource>();
+  for (const resource of definitions.values()) {
+    if (resource.type === "postgres") {
+      postgres.set(
+        resource.name,
+        new PostgresResource(resource, secretValues.get(resource.urlSecret)!, options.log),
+      );
+    }
+  }
+
+  function handle(resource: CompiledResource, call: RunCallContext, nextKey: () => string): ResourceHandle {
+    const wrong = (method: string) => () => {
+      throw new Error(
+        `resource ${resource.name} is ${resource.type === "http" ? "an HTTP API" : "a PostgreSQL database"}; it has no ${method}()`,
+      );
+    };
+    if (resource.type === "postgres") {
+      const pool = postgres.get(resource.name)!;
+      return Object.freeze({
+        type: "postgres" as const,
+        name: resource.name,
+        async query<R>(text: string, values?: readonly unknown[], queryOptions?: { write?: boolean }) {
+          const result = await pool.query<R>(call, text, values, queryOptions as QueryOptions);
+          return { rows: result.rows, rowCount: result.rowCount };
+        },
+        request: wrong("request") as ResourceHandle["request"],
+      });
+    }
+    const secrets = new Map(resource.secrets.map((s) => [s, secretValues.get(s)!] as const));
+    const deps = {
+      secrets,
+      internal: options.internal?.has(resource.name) ?? false,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    };
+    return Object.freeze({
+      type: "http" as const,
+      name: resource.name,
+      query: wrong("query") as ResourceHandle["query"],
+      request: (request: Parameters<ResourceHandle["request"]>[0]) => {
+        const method = (request?.method ?? "GET").toUpperCase();
+        const idempotencyKey = method === "GET" || method === "HEAD" ? call.idempotencyKey : nextKey();
+        return callHttpResource(
+          resource,
+          deps,
+          {
+            requestId: call.requestId,
+            traceparent: call.traceparent(),
+            idempotencyKey,
+            ...(call.signal ? { signal: call.signal } : {}),
+          },
+          request,
+        );
+      },
+    });
+  }
+
+  return {
+    names: [...definitions.keys()],
+    forRun(call) {
+      // The run's first non-GET call sends the run's key; later ones `<key>:2`, `<key>:3`, … in
+      // call order, so a retried run sends each call the key it sent the first time (a handler
+      // that calls in a fixed order) and two different calls never share a key.
+      let sent = 0;
+      const nextKey = () => (++sent === 1 ? call.idempotencyKey : `${call.idempotencyKey}:${sent}`);
+      const handles: Record<string, ResourceHandle> = {};
+      for (const resource of definitions.values()) handles[resource.name] = handle(resource, call, nextKey);
+      return Object.freeze(handles);
+    },
+    postgres(name) {
+      const pool = postgres.get(name);
+      if (!pool) throw new Error(`no PostgreSQL resource named ${name}`);
+      return pool;
+    },
+    async close() {
+      await Promise.all([...postgres.values()].map((p) => p.close()));
+    },
+  };
+}
+
+/** A reader over fixed values (tests, and workspaces whose secrets come from the environment). */
+export function secretsFrom(values: Record<string, string>): SecretReader {
+  return { read: async (name) => (Object.hasOwn(values, name) ? values[name]! : null) };
+}
