@@ -22,7 +22,14 @@ export const runBody = z.strictObject({
   reason: z.string().max(2_000).optional(),
 });
 
-export const runError = z.strictObject({ code: z.string(), message: z.string() });
+export const runError = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  /** A downstream failure's resource, status and trimmed (PII-masked) body; an action's error details. */
+  details: z.record(z.string(), z.unknown()).optional(),
+  /** A call to another system may have taken effect: retry only with `details.idempotencyKey`. */
+  outcomeUnknown: z.literal(true).optional(),
+});
 
 /** A run as everyone outside the server sees it: parameters and result masked by classification. */
 export const run = z.strictObject({

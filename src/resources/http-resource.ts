@@ -56,8 +56,11 @@ export function resourceUrl(
   ) {
     throw new HttpResourceCallError(resource.name, "the path must be relative to the resource's base URL");
   }
-  const url = new URL(path.replace(/^\/+/, ""), resource.baseUrl);
-  if (url.origin !== resource.baseUrl.origin || !url.pathname.startsWith(resource.baseUrl.pathname)) {
+  const base = resource.baseUrl;
+  if (!base)
+    throw new HttpResourceCallError(resource.name, "the resource is not open (its base URL is not loaded)");
+  const url = new URL(path.replace(/^\/+/, ""), base);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
     throw new HttpResourceCallError(resource.name, "the path leaves the resource's base URL");
   }
   for (const [name, value] of Object.entries(query ?? {})) {

@@ -4,7 +4,7 @@
 import { StartupError } from "../errors/startup-error.ts";
 import type { Log } from "../observe/logger.ts";
 import type { ResourceHandle } from "../sdk/define-resource.ts";
-import type { CompiledResource } from "../workspace/compile-resources.ts";
+import { type CompiledResource, checkBaseUrl } from "../workspace/compile-resources.ts";
 import { callHttpResource } from "./http-resource.ts";
 import { PostgresResource, type QueryOptions } from "./postgres-resource.ts";
 
@@ -67,6 +67,21 @@ export async function openResources(
       options.log.warn({ resource: name }, "a resource marked internal does not exist");
   }
 
+  // A base URL from a secret is checked now, with the resource's name (never the value) in the error.
+  const opened = new Map<string, CompiledResource>();
+  for (const resource of definitions.values()) {
+    if (resource.type === "http" && resource.baseUrlSecret !== null) {
+      const checked = checkBaseUrl(secretValues.get(resource.baseUrlSecret));
+      if (typeof checked === "string") {
+        throw new StartupError(
+          "config.invalid_workspace",
+          `resource ${resource.name}: secret ${resource.baseUrlSecret}: ${checked}`,
+        );
+      }
+      opened.set(resource.name, { ...resource, baseUrl: checked });
+    } else opened.set(resource.name, resource);
+  }
+
   const postgres = new Map<string, PostgresResource>();
   for (const resource of definitions.values()) {
     if (resource.type === "postgres") {
@@ -88,14 +103,17 @@ export async function openResources(
       return Object.freeze({
         type: "postgres" as const,
         name: resource.name,
-        async query<R>(text: string, values?: readonly unknown[], queryOptions?: { write?: boolean }) {
-          const result = await pool.query<R>(call, text, values, queryOptions as QueryOptions);
-          return { rows: result.rows, rowCount: result.rowCount };
-        },
+        query: <R>(text: string, values?: readonly unknown[], queryOptions?: QueryOptions) =>
+          pool.query<R>(call, text, values, queryOptions),
         request: wrong("request") as ResourceHandle["request"],
       });
     }
-    const secrets = new Map(resource.secrets.map((s) => [s, secretValues.get(s)!] as const));
+    // The secrets that may never show in an error: the credentials (the base URL is not one).
+    const secrets = new Map(
+      resource.secrets
+        .filter((s) => s !== resource.baseUrlSecret)
+        .map((s) => [s, secretValues.get(s)!] as const),
+    );
     const deps = {
       secrets,
       internal: options.internal?.has(resource.name) ?? false,
@@ -132,7 +150,7 @@ export async function openResources(
       let sent = 0;
       const nextKey = () => (++sent === 1 ? call.idempotencyKey : `${call.idempotencyKey}:${sent}`);
       const handles: Record<string, ResourceHandle> = {};
-      for (const resource of definitions.values()) handles[resource.name] = handle(resource, call, nextKey);
+      for (const resource of opened.values()) handles[resource.name] = handle(resource, call, nextKey);
       return Object.freeze(handles);
     },
     postgres(name) {

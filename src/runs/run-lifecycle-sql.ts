@@ -12,13 +12,13 @@ import type { InlineEnd, NewRun, RunRow } from "./run-store.ts";
 // Named, so each connection parses and plans it once (the plan was a third of its cost).
 const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status, actor_id, on_behalf_of, channel, target_type, target_id,
        params, params_hash, reason, request_id, parent_request_id, idempotency_key, authorized_by, approval_request_id,
-       result, error_code, error_message, snapshot_before, snapshot_after, queued_at, started_at, finished_at, attempt)
+       result, error_code, error_message, snapshot_before, snapshot_after, queued_at, started_at, finished_at, attempt, error_details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14, $15, $16::jsonb, $17,
        $18::json, $19, $20, $21::json, $22::json,
        CASE WHEN $4 = 'queued' THEN now() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
        CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
-       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END)
+       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END, $23::jsonb)
      RETURNING *`;
 
 /**
@@ -58,6 +58,7 @@ export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): 
       ended?.errorMessage ?? null,
       json(ended?.snapshotBefore),
       json(ended?.snapshotAfter),
+      json(ended?.errorDetails ?? undefined),
     ],
   });
   return result.rows[0] as RunRow;
@@ -67,6 +68,8 @@ export interface RunPatch {
   result?: unknown;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** Set together with errorCode. */
+  errorDetails?: Record<string, unknown> | null;
   snapshotBefore?: unknown;
   snapshotAfter?: unknown;
   approvalRequestId?: string;
@@ -103,7 +106,8 @@ export async function transitionRun(
        snapshot_before = CASE WHEN $9::boolean THEN $10::json ELSE snapshot_before END,
        snapshot_after = CASE WHEN $11::boolean THEN $12::json ELSE snapshot_after END,
        approval_request_id = COALESCE($13, approval_request_id),
-       execution_request_id = COALESCE($14, execution_request_id)
+       execution_request_id = COALESCE($14, execution_request_id),
+       error_details = CASE WHEN $6::boolean THEN $15::jsonb ELSE error_details END
      WHERE id = $1 AND status = $2`,
     values: [
       id,
@@ -120,6 +124,7 @@ export async function transitionRun(
       patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
       patch.approvalRequestId ?? null,
       patch.executionRequestId ?? null,
+      patch.errorDetails ? JSON.stringify(patch.errorDetails) : null,
     ],
   });
   return (result as { rowCount?: number | null }).rowCount === 1;

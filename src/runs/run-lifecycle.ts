@@ -36,7 +36,8 @@ export interface LifecycleDeps {
 export interface RunOutcome {
   status: "succeeded" | "failed";
   result: unknown;
-  error: { code: string; message: string } | null;
+  /** `details` of a downstream failure say whether its outcome is unknown (downstream-error.ts). */
+  error: { code: string; message: string; details?: Record<string, unknown> | undefined } | null;
   snapshotBefore: unknown;
   snapshotAfter: unknown;
   durationMs: number;
@@ -90,6 +91,9 @@ function outcomeData(action: CompiledAction, outcome: RunOutcome, attempt: numbe
     before: outcome.snapshotBefore,
     after: outcome.snapshotAfter,
     result: outcome.status === "succeeded" ? maskedResult(action, outcome.result) : undefined,
+    // The audit event says what the failure was beyond its code (which system, what it answered,
+    // whether the outcome is unknown): the run page's "what changed" reads it from here.
+    ...(outcome.error?.details ? { error: outcome.error.details } : {}),
     attempt,
     durationMs: Math.round(outcome.durationMs * 100) / 100,
   };
@@ -137,6 +141,7 @@ export function endInline(
       result: outcome.result,
       errorCode,
       errorMessage: outcome.error?.message ?? null,
+      errorDetails: outcome.error?.details ?? null,
       snapshotBefore: outcome.snapshotBefore,
       snapshotAfter: outcome.snapshotAfter,
     });
@@ -204,6 +209,7 @@ export async function finishRun(
     result: outcome.result,
     errorCode,
     errorMessage: outcome.error?.message ?? null,
+    errorDetails: outcome.error?.details ?? null,
     snapshotBefore: outcome.snapshotBefore,
     snapshotAfter: outcome.snapshotAfter,
   });

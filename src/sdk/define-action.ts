@@ -90,6 +90,21 @@ export interface ApprovalPolicy<P = Record<string, unknown>> {
   mode?: "enforce" | "monitor";
 }
 
+/**
+ * What a SQL or HTTP action sends to its resource (set by `defineSqlAction` / `defineHttpAction`):
+ * checked against the workspace's resources at start, and part of the action's version.
+ */
+export type ResourceUse =
+  | {
+      kind: "sql";
+      resource: string;
+      text: string;
+      write: boolean;
+      maxRows: number;
+      statementTimeoutMs: number;
+    }
+  | { kind: "http"; resource: string; method: string; path: string };
+
 export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unknown> {
   /** snake_case, unique in the workspace: `issue_credit`. */
   name: string;
@@ -117,6 +132,8 @@ export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unkno
    * together or not at all; for short actions whose effects are all in the database.
    */
   execution?: "queued" | "inline";
+  /** Set by defineSqlAction / defineHttpAction. */
+  uses?: ResourceUse;
   /** The target's current state, shown to reviewers of an approval request. */
   describe?: (target: Target, ctx: { db: ActionDatabase }) => Promise<unknown>;
   handler: (params: z.infer<P>, ctx: HandlerContext) => Promise<O> | O;

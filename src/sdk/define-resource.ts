@@ -38,8 +38,8 @@ export interface HttpResourceDefinition {
   name: string;
   type: "http";
   description?: string;
-  /** Requests go only to this origin, under this path. */
-  baseUrl: string;
+  /** Requests go only to this origin, under this path. From a secret when it differs per environment. */
+  baseUrl: string | SecretRef;
   auth?: HttpAuth;
   /** Sent with every request (after the auth header; cannot replace it). */
   headers?: Record<string, string>;
@@ -53,6 +53,20 @@ export type ResourceDefinition = PostgresResourceDefinition | HttpResourceDefini
 
 export type Resource<D extends ResourceDefinition = ResourceDefinition> = D & { readonly kind: "resource" };
 
+export interface ResourceQueryOptions {
+  /** Run read-write (the resource must be declared `readOnly: false`). */
+  write?: boolean;
+  /** Read at most this many rows (through a cursor); `more` says whether others matched. */
+  maxRows?: number;
+  /** This statement's timeout instead of the resource's. */
+  statementTimeoutMs?: number;
+}
+
+export interface ResourceQueryResult<R> extends QueryResult<R> {
+  /** With `maxRows`: more rows matched than were returned. */
+  more?: boolean;
+}
+
 /** A PostgreSQL resource as a handler sees it. Parameterized SQL only. */
 export interface PostgresResourceClient {
   readonly type: "postgres";
@@ -64,8 +78,8 @@ export interface PostgresResourceClient {
   query<R = Record<string, unknown>>(
     text: string,
     values?: readonly unknown[],
-    options?: { write?: boolean },
-  ): Promise<QueryResult<R>>;
+    options?: ResourceQueryOptions,
+  ): Promise<ResourceQueryResult<R>>;
 }
 
 export interface HttpResourceRequest {

@@ -1,6 +1,7 @@
 // The workspace's resources, checked at start: names, types, base URLs, auth shapes and timeouts.
 // Whether each named secret exists is checked when the resources are opened (resources/), which
 // reads the secret store; a mistake here names the resource and what is wrong.
+import type { ResourceUse } from "../sdk/define-action.ts";
 import type { HttpAuth, Resource } from "../sdk/define-resource.ts";
 import { durationMs } from "../sdk/duration.ts";
 import { NAME_PATTERN } from "./workspace-names.ts";
@@ -22,7 +23,9 @@ export interface CompiledPostgresResource extends CompiledCommon {
 
 export interface CompiledHttpResource extends CompiledCommon {
   type: "http";
-  baseUrl: URL;
+  /** Null until opened when it comes from a secret (`baseUrlSecret`). */
+  baseUrl: URL | null;
+  baseUrlSecret: string | null;
   auth: HttpAuth | null;
   headers: Record<string, string>;
   timeoutMs: number;
@@ -115,20 +118,16 @@ function compileResource(resource: Resource, where: string, problems: string[]):
   }
   if (resource.type === "http") {
     let baseUrl: URL | null = null;
-    try {
-      baseUrl = new URL(resource.baseUrl);
-      if (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:") {
-        problems.push(`${where}: baseUrl must be http:// or https://.`);
-      }
-      if (baseUrl.username || baseUrl.password) {
-        problems.push(`${where}: baseUrl must not carry credentials; use auth with a secret.`);
-      }
-      if (baseUrl.search || baseUrl.hash)
-        problems.push(`${where}: baseUrl must not have a query or fragment.`);
-    } catch {
-      problems.push(`${where}: baseUrl ${JSON.stringify(resource.baseUrl)} is not an absolute URL.`);
-    }
+    let baseUrlSecret: string | null = null;
     const secrets: string[] = [];
+    if (typeof resource.baseUrl === "object" && resource.baseUrl !== null) {
+      baseUrlSecret = secretName(resource.baseUrl.secret, "baseUrl.secret", where, problems);
+      secrets.push(baseUrlSecret);
+    } else {
+      const checked = checkBaseUrl(resource.baseUrl);
+      if (typeof checked === "string") problems.push(`${where}: ${checked}`);
+      else baseUrl = checked;
+    }
     const auth = resource.auth ?? null;
     if (auth) {
       if (!["bearer", "basic", "header", "hmac"].includes(auth.type)) {
@@ -155,14 +154,14 @@ function compileResource(resource: Resource, where: string, problems: string[]):
     const maxResponseBytes = resource.maxResponseBytes ?? 1024 * 1024;
     if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1)
       problems.push(`${where}: maxResponseBytes must be a positive integer.`);
-    if (problems.length > before || !baseUrl) return null;
-    if (!baseUrl.pathname.endsWith("/")) baseUrl.pathname = `${baseUrl.pathname}/`;
+    if (problems.length > before) return null;
     return {
       type: "http",
       name: resource.name,
       description,
       secrets,
       baseUrl,
+      baseUrlSecret,
       auth,
       headers,
       timeoutMs,
@@ -171,4 +170,44 @@ function compileResource(resource: Resource, where: string, problems: string[]):
   }
   problems.push(`${where}: type must be "postgres" or "http".`);
   return null;
+}
+
+/** An HTTP resource's base URL, normalised to end in "/", or what is wrong with it. */
+export function checkBaseUrl(text: unknown): URL | string {
+  let url: URL;
+  try {
+    url = new URL(String(text));
+  } catch {
+    return "baseUrl is not an absolute URL.";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "baseUrl must be http:// or https://.";
+  if (url.username || url.password) return "baseUrl must not carry credentials; use auth with a secret.";
+  if (url.search || url.hash) return "baseUrl must not have a query or fragment.";
+  if (!url.pathname.endsWith("/")) url.pathname = `${url.pathname}/`;
+  return url;
+}
+
+/** SQL and HTTP actions name a resource of the right type; a writing SQL action a writable one. */
+export function checkResourceUses(
+  actions: ReadonlyMap<string, { name: string; definition: { uses?: ResourceUse } }>,
+  resources: ReadonlyMap<string, CompiledResource>,
+  problems: string[],
+): void {
+  for (const action of actions.values()) {
+    const uses = action.definition.uses;
+    if (!uses) continue;
+    const resource = resources.get(uses.resource);
+    const wanted = uses.kind === "sql" ? "postgres" : "http";
+    if (!resource) {
+      problems.push(
+        `action ${action.name}: there is no resource named "${uses.resource}"; add it to resources.`,
+      );
+    } else if (resource.type !== wanted) {
+      problems.push(`action ${action.name}: resource ${uses.resource} is ${resource.type}, not ${wanted}.`);
+    } else if (uses.kind === "sql" && uses.write && resource.type === "postgres" && resource.readOnly) {
+      problems.push(
+        `action ${action.name}: it writes, but resource ${uses.resource} is read-only; declare readOnly: false on the resource.`,
+      );
+    }
+  }
 }

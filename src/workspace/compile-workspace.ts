@@ -7,7 +7,7 @@ import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
-import { type CompiledResource, compileResources } from "./compile-resources.ts";
+import { type CompiledResource, checkResourceUses, compileResources } from "./compile-resources.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
@@ -26,6 +26,7 @@ export interface CompiledWorkspace {
     users: DemoUser[];
     seed: NonNullable<Workspace["demo"]>["seed"] | null;
     reset: NonNullable<Workspace["demo"]>["reset"] | null;
+    services: NonNullable<Workspace["demo"]>["services"] | null;
   } | null;
 }
 
@@ -50,6 +51,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
   }
 
   const resources = compileResources(workspace.resources, problems);
+  checkResourceUses(actions, resources, problems);
   const { roles, groups, services } = compileRoles(workspace, problems);
 
   const tags = new Set([...actions.values()].flatMap((a) => a.tags));
@@ -85,6 +87,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
           users: workspace.demo.users,
           seed: workspace.demo.seed ?? null,
           reset: workspace.demo.reset ?? null,
+          services: workspace.demo.services ?? null,
         }
       : null,
   };
