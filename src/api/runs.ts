@@ -124,6 +124,15 @@ export const accountability = z.strictObject({
     before: jsonValue,
     after: jsonValue,
     diff: z.array(z.strictObject({ path: z.string(), before: jsonValue, after: jsonValue })),
+    /** How the run failed; a `downstream.*` code names the system and says whether the outcome is unknown. */
+    error: z
+      .strictObject({
+        code: z.string(),
+        message: z.string(),
+        details: z.record(z.string(), z.unknown()).nullable(),
+        outcomeUnknown: z.boolean(),
+      })
+      .nullable(),
   }),
   requestIds: z.strictObject({
     request: z.string(),
@@ -139,6 +148,7 @@ export const accountability = z.strictObject({
         at: z.string(),
         outcome: z.string(),
         requestId: z.string().nullable(),
+        errorCode: z.string().nullable(),
         status: z.string(),
         sealId: z.number().int().nullable(),
       }),
