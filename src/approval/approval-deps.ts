@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Keyring } from "../crypto/keyring.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { EventOutbox } from "../events/event-outbox.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -19,6 +20,8 @@ export interface ApprovalDeps {
   outbox: EventOutbox;
   /** What approval requests may gate (runs, and kinds registered by later parts). */
   subjects: SubjectKinds;
+  /** Master keys: open a run's sealed parameters to check them against the approved hash. */
+  keyring: Keyring | null;
   /** Counts runs ended by a decision or expiry (optional: tools and tests may leave it out). */
   metrics?: Metrics;
   /** Named points where tests force an interleaving; no-ops in production. */

@@ -49,7 +49,11 @@ export function createApprovals(
   // An approved run goes to its owner; every run submitted through the control layer is owned by
   // the action queue (runbooks and bulk batches will own theirs).
   const subjects = createSubjectKinds([
-    runSubjectKind({ metrics: rest.metrics, owner: actionQueueOwner(rest.engine) }),
+    runSubjectKind({
+      metrics: rest.metrics,
+      keyring: rest.keyring,
+      owner: actionQueueOwner(rest.engine),
+    }),
   ]);
   const deps: ApprovalDeps = { ...rest, outbox, subjects };
   // Run by the runtime's maintenance schedule (and by tests directly).

@@ -5,6 +5,7 @@ import { paramsHash } from "../runs/params-hash.ts";
 import { approveRun, endUnapproved, type LifecycleDeps } from "../runs/run-lifecycle.ts";
 import type { RunOwner } from "../runs/run-owner.ts";
 import { getRun } from "../runs/run-store.ts";
+import { executionParams } from "../runs/run-values.ts";
 import type { ApprovalSubjectKind, SubjectChange } from "./approval-subject.ts";
 
 export function runSubjectKind(deps: LifecycleDeps & { owner: RunOwner }): ApprovalSubjectKind {
@@ -32,7 +33,7 @@ export function runSubjectKind(deps: LifecycleDeps & { owner: RunOwner }): Appro
       const run = request.run_id ? await getRun(db, request.run_id) : null;
       if (!run) return null;
       // Both must hold: the parameters hash to what the run stored and to what was approved.
-      const hash = paramsHash(action.name, run.params);
+      const hash = paramsHash(action.name, executionParams(deps.keyring ?? null, run));
       return hash === run.params_hash ? hash : null;
     },
     async onApproved(db, change) {

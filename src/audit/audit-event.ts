@@ -40,6 +40,10 @@ export const AUDIT_EVENT_TYPES = [
   "audit.viewed",
   "audit.exported",
   "audit.verified",
+  "secret.created",
+  "secret.replaced",
+  "secret.deleted",
+  "master_key.rotated",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

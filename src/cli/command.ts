@@ -7,6 +7,8 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   env: Record<string, string | undefined>;
+  /** Standard input (tests pass their own); `process.stdin` when absent. */
+  stdin?: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
 }
 
 export interface Command {

@@ -10,6 +10,7 @@ import { devCommand } from "./dev-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
+import { secretsCommand } from "./secrets-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
@@ -32,6 +33,7 @@ const COMMANDS: Command[] = [
   usersCommand,
   tokensCommand,
   demoCommand,
+  secretsCommand,
 ];
 
 export function version(): string {

@@ -62,6 +62,10 @@ const schema = z.object({
         .filter(Boolean),
     )
     .default([]),
+  /** Base64 of 32 random bytes: the master key that wraps the data keys of secrets and run PII. */
+  AIRLOCK_MASTER_KEY: z.string().min(1).optional(),
+  /** Previous master keys (comma-separated), read-only until `airlock secrets rotate-key` is done. */
+  AIRLOCK_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
   AIRLOCK_OIDC_ISSUER: z.url().optional(),
   AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -85,6 +89,9 @@ export interface Config {
   poolSize: number;
   piiRetentionDays: number;
   auditSigningKey: string | null;
+  /** Checked when the instance starts (runtime/master-keyring.ts), never echoed. */
+  masterKey: string | null;
+  masterKeyPrevious: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
   /** Names from AIRLOCK_INTERNAL_RESOURCES. */
   internalResources: string[];
@@ -123,6 +130,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     poolSize: e.AIRLOCK_DB_POOL_SIZE,
     piiRetentionDays: e.AIRLOCK_PII_RETENTION_DAYS,
     auditSigningKey: e.AIRLOCK_AUDIT_SIGNING_KEY ?? null,
+    masterKey: e.AIRLOCK_MASTER_KEY ?? null,
+    masterKeyPrevious: e.AIRLOCK_MASTER_KEY_PREVIOUS ?? null,
     oidc:
       e.AIRLOCK_OIDC_ISSUER && e.AIRLOCK_OIDC_CLIENT_ID && e.AIRLOCK_OIDC_CLIENT_SECRET
         ? {

@@ -16,6 +16,8 @@ export async function recheckApproval(
   authorizer: Authorizer,
   action: CompiledAction,
   run: RunRow,
+  /** The run's raw parameters (decrypted: runs/run-values.ts). */
+  params: unknown,
 ): Promise<AirlockError | null> {
   const request = await getApprovalRequest(tx, run.approval_request_id!, { forUpdate: true });
   if (request?.status !== "approved") return stale("the request is no longer approved");
@@ -27,7 +29,7 @@ export async function recheckApproval(
       "approval.expired",
       "The approval expired before the run executed; nothing was executed.",
     );
-  const hash = paramsHash(action.name, run.params);
+  const hash = paramsHash(action.name, params);
   if (hash !== run.params_hash || hash !== request.params_hash)
     return stale("the parameters differ from those approved");
   const requester = await loadPrincipal(tx, run.actor_id);

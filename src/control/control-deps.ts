@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { PolicyModes } from "../approval/policy-modes.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Log } from "../observe/logger.ts";
@@ -19,6 +20,8 @@ export interface ControlDeps {
   waiter: RunWaiter;
   /** How long a submit waits for a queued run to finish before answering 202. */
   runWaitMs: number;
+  /** Master keys: a run's classified values are sealed with them (null: kept masked only). */
+  keyring: Keyring | null;
   /** Policy modes as set by admins (overriding the code's); without it, the code's modes apply. */
   policyModes?: Pick<PolicyModes, "effectiveMode">;
   /** The workspace's resources (databases, HTTP APIs) handed to handlers as `ctx.resources`. */

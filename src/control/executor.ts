@@ -11,6 +11,7 @@ import { failRun as failRunOnce, finishRun, restartSafeRun, startRun } from "../
 import type { RunJob } from "../runs/run-queue.ts";
 import { isFinal } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
+import { executionParams } from "../runs/run-values.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
@@ -60,9 +61,19 @@ export async function executeQueuedRun(
     await tx.query("BEGIN");
     const actor = await loadPrincipal(tx, run.actor_id);
     let stale: AirlockError | null = null;
-    if (!actor)
+    // The raw parameters, decrypted for the handler alone (runs/run-values.ts).
+    let params: Record<string, unknown> = {};
+    try {
+      params = executionParams(deps.keyring, run) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof AirlockError)) throw error;
+      stale = error;
+    }
+    if (stale) {
+      // Not decryptable: fail the run with the reason rather than retry forever.
+    } else if (!actor)
       stale = new AirlockError("approval.stale", "The requester is disabled; nothing was executed.");
-    else if (run.approval_request_id) stale = await recheckApproval(tx, deps.authorizer, action, run);
+    else if (run.approval_request_id) stale = await recheckApproval(tx, deps.authorizer, action, run, params);
     const outcome = stale
       ? {
           status: "failed" as const,
@@ -74,7 +85,7 @@ export async function executeQueuedRun(
         }
       : await runHandler(tx, {
           action,
-          params: run.params,
+          params,
           runId: run.id,
           requestId,
           trace: { requestId, traceId: run.id.slice(-26).toLowerCase().padEnd(32, "0"), parentSpanId: null },

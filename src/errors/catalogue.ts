@@ -88,6 +88,33 @@ export const CATALOGUE = {
   "pii.reveal_denied": { status: 403, message: "You may not reveal this kind of data." },
   "pii.reason_required": { status: 422, message: "Revealing data needs a reason." },
   "pii.not_available": { status: 410, message: "This value is no longer available to reveal." },
+  "pii.no_master_key": {
+    status: 503,
+    message:
+      "This action keeps PII-classified parameters until it runs, which needs a master key, and this server has none: set AIRLOCK_MASTER_KEY (docs/security.md).",
+  },
+  "pii.unreadable": {
+    status: 500,
+    message:
+      "A run's stored PII cannot be decrypted with this server's master keys (docs/security.md, rotation).",
+  },
+
+  // secrets
+  "secret.not_found": { status: 404, message: "There is no such secret." },
+  "secret.invalid_name": {
+    status: 422,
+    message:
+      "A secret's name is upper-case letters, digits and single underscores, starting with a letter (LEDGER_DB_URL).",
+  },
+  "secret.no_master_key": {
+    status: 503,
+    message:
+      "Secrets need a master key, and this server has none: set AIRLOCK_MASTER_KEY (docs/security.md).",
+  },
+  "secret.unreadable": {
+    status: 500,
+    message: "A secret cannot be decrypted with this server's master keys (see docs/security.md, rotation).",
+  },
 
   // admin
   "admin.not_found": { status: 404, message: "There is no such object." },

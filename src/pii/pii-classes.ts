@@ -43,10 +43,29 @@ export const MASKERS: Record<string, Masker> = {
   free_text: (value) => `[hidden text, ${value.length} characters]`,
 };
 
-/** Mask one value of a class. Unknown classes are hidden entirely. */
+/**
+ * What each masker's output looks like. A run's row keeps classified values already masked (the
+ * raw ones are encrypted beside them), and every view masks what it reads: masking a masked value
+ * must give it back unchanged. A text of this shape shows no more than its mask would.
+ */
+const MASKED_FORMS: Record<string, RegExp> = {
+  card_number: /^(\d{6}•+\d{4}|•{4,})$/,
+  ssn: /^(•••-••-\d{4}|•{9})$/,
+  email: /^([^•]•••@[^@]*|•{6})$/,
+  phone: /^•+\d{0,2}$/,
+  name: /^(\S••• )*\S•••$|^•••$/,
+  address: /^••• \(address hidden\)$/,
+  dob: /^••••-••-••$/,
+  bank_account: /^•+\d{0,4}$/,
+  free_text: /^\[hidden text, \d+ characters\]$/,
+};
+
+/** Mask one value of a class. Unknown classes are hidden entirely. Masking a mask changes nothing. */
 export function maskValue(piiClass: string, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   const text = typeof value === "string" ? value : JSON.stringify(value);
   const masker = MASKERS[piiClass];
-  return masker ? masker(text) : `${BULLET.repeat(3)} (${piiClass} hidden)`;
+  if (!masker) return `${BULLET.repeat(3)} (${piiClass} hidden)`;
+  if (typeof value === "string" && MASKED_FORMS[piiClass]?.test(value)) return value;
+  return masker(text);
 }

@@ -51,7 +51,17 @@ export async function openResources(
   for (const resource of definitions.values()) {
     for (const secret of resource.secrets) {
       if (secretValues.has(secret)) continue;
-      const value = await options.secrets.read(secret);
+      let value: string | null;
+      try {
+        value = await options.secrets.read(secret);
+      } catch (error) {
+        // The store could not open it (no master key, a damaged envelope): its message never
+        // carries a value.
+        throw new StartupError(
+          "config.missing_secret",
+          `resource ${resource.name} needs secret ${secret}, which cannot be read: ${(error as Error).message}`,
+        );
+      }
       if (value === null) missing.push(`resource ${resource.name} needs secret ${secret}, which is not set`);
       else secretValues.set(secret, value);
     }
@@ -162,9 +172,4 @@ export async function openResources(
       await Promise.all([...postgres.values()].map((p) => p.close()));
     },
   };
-}
-
-/** A reader over fixed values (tests, and workspaces whose secrets come from the environment). */
-export function secretsFrom(values: Record<string, string>): SecretReader {
-  return { read: async (name) => (Object.hasOwn(values, name) ? values[name]! : null) };
 }

@@ -8,17 +8,19 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { canTransition, INITIAL_STATUSES, type RunStatus } from "./run-status.ts";
 import type { InlineEnd, NewRun, RunRow } from "./run-store.ts";
+import { type RunSealing, storedValue } from "./run-values.ts";
 
 // Named, so each connection parses and plans it once (the plan was a third of its cost).
 const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status, actor_id, on_behalf_of, channel, target_type, target_id,
        params, params_hash, reason, request_id, parent_request_id, idempotency_key, authorized_by, approval_request_id,
-       result, error_code, error_message, snapshot_before, snapshot_after, queued_at, started_at, finished_at, attempt, error_details)
+       result, error_code, error_message, snapshot_before, snapshot_after, params_sealed, result_sealed,
+       queued_at, started_at, finished_at, attempt, error_details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14, $15, $16::jsonb, $17,
-       $18::json, $19, $20, $21::json, $22::json,
+       $18::json, $19, $20, $21::json, $22::json, $23, $24,
        CASE WHEN $4 = 'queued' THEN now() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
        CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
-       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END, $23::jsonb)
+       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END, $25::jsonb)
      RETURNING *`;
 
 /**
@@ -28,10 +30,18 @@ const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status
  * intermediate row, and writing it once saves an UPDATE of every index on `runs`.
  * `started_at` is the transaction's start (before the handler), `finished_at` the clock now.
  */
-export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): Promise<RunRow> {
+export async function insertRun(
+  db: Queryable,
+  sealing: RunSealing,
+  run: NewRun,
+  ended?: InlineEnd,
+): Promise<RunRow> {
   if (ended ? !canTransition("running", ended.status) : !INITIAL_STATUSES.includes(run.status))
     throw new Error(`a run cannot start in status ${ended?.status ?? run.status}`);
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  // Classified fields are written masked, their raw values sealed (run-values.ts).
+  const params = storedValue(sealing, run.id, "params", run.params);
+  const outcome = storedValue(sealing, run.id, "result", ended?.result);
   const result = await db.query({
     name: "airlock.insert_run",
     text: INSERT_RUN,
@@ -45,7 +55,7 @@ export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): 
       run.channel,
       run.targetType,
       run.targetId,
-      JSON.stringify(run.params),
+      JSON.stringify(params.stored),
       run.paramsHash,
       run.reason,
       run.requestId,
@@ -53,11 +63,13 @@ export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): 
       run.idempotencyKey,
       JSON.stringify(run.authorizedBy ?? null),
       run.approvalRequestId,
-      json(ended?.result),
+      json(outcome.stored),
       ended?.errorCode ?? null,
       ended?.errorMessage ?? null,
       json(ended?.snapshotBefore),
       json(ended?.snapshotAfter),
+      params.sealed,
+      outcome.sealed,
       json(ended?.errorDetails ?? undefined),
     ],
   });
@@ -65,7 +77,9 @@ export async function insertRun(db: Queryable, run: NewRun, ended?: InlineEnd): 
 }
 
 export interface RunPatch {
+  /** The result as stored: classified fields masked (run-values.ts), with `resultSealed`. */
   result?: unknown;
+  resultSealed?: Buffer | null;
   errorCode?: string | null;
   errorMessage?: string | null;
   /** Set together with errorCode. */
@@ -101,13 +115,14 @@ export async function transitionRun(
        attempt = CASE WHEN $3 = 'running' THEN attempt + 1 ELSE attempt END,
        finished_at = CASE WHEN $3 IN ('succeeded', 'failed', 'rejected', 'expired', 'cancelled') THEN now() ELSE finished_at END,
        result = CASE WHEN $4::boolean THEN $5::json ELSE result END,
+       result_sealed = CASE WHEN $4::boolean THEN $15::bytea ELSE result_sealed END,
        error_code = CASE WHEN $6::boolean THEN $7 ELSE error_code END,
        error_message = CASE WHEN $6::boolean THEN $8 ELSE error_message END,
        snapshot_before = CASE WHEN $9::boolean THEN $10::json ELSE snapshot_before END,
        snapshot_after = CASE WHEN $11::boolean THEN $12::json ELSE snapshot_after END,
        approval_request_id = COALESCE($13, approval_request_id),
        execution_request_id = COALESCE($14, execution_request_id),
-       error_details = CASE WHEN $6::boolean THEN $15::jsonb ELSE error_details END
+       error_details = CASE WHEN $6::boolean THEN $16::jsonb ELSE error_details END
      WHERE id = $1 AND status = $2`,
     values: [
       id,
@@ -124,6 +139,7 @@ export async function transitionRun(
       patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
       patch.approvalRequestId ?? null,
       patch.executionRequestId ?? null,
+      patch.resultSealed ?? null,
       patch.errorDetails ? JSON.stringify(patch.errorDetails) : null,
     ],
   });
@@ -150,8 +166,53 @@ export async function maskRunValues(
   result: unknown,
 ): Promise<boolean> {
   const updated = await db.query(
-    "UPDATE airlock.runs SET params = $2::json, result = $3::json, pii_purged_at = now() WHERE id = $1 AND pii_purged_at IS NULL",
+    `UPDATE airlock.runs SET params = $2::json, result = $3::json, params_sealed = NULL, result_sealed = NULL,
+            values_masked = true, pii_purged_at = now()
+      WHERE id = $1 AND pii_purged_at IS NULL`,
     [id, JSON.stringify(params), JSON.stringify(result)],
+  );
+  return updated.rowCount === 1;
+}
+
+/**
+ * Master key rotation: a run's envelopes with their data keys re-wrapped (same ciphertext).
+ * Compare-and-set on the old envelopes, so a concurrent purge or finish is never overwritten.
+ */
+export async function replaceRunEnvelopes(
+  db: Queryable,
+  id: string,
+  before: { params: Buffer | null; result: Buffer | null },
+  after: { params: Buffer | null; result: Buffer | null },
+): Promise<boolean> {
+  const updated = await db.query(
+    `UPDATE airlock.runs SET result_sealed = $4, params_sealed = $5
+      WHERE id = $1 AND params_sealed IS NOT DISTINCT FROM $2 AND result_sealed IS NOT DISTINCT FROM $3`,
+    [id, before.params, before.result, after.result, after.params],
+  );
+  return updated.rowCount === 1;
+}
+
+/**
+ * A row written before encryption at rest: its raw values replaced by masked ones, sealed beside
+ * them (not a status change). Only while it is still unsealed and not purged.
+ */
+export async function sealRawRunValues(
+  db: Queryable,
+  sealing: RunSealing,
+  run: Pick<RunRow, "id" | "params" | "result">,
+): Promise<boolean> {
+  const params = storedValue(sealing, run.id, "params", run.params);
+  const result = storedValue(sealing, run.id, "result", run.result);
+  const updated = await db.query(
+    `UPDATE airlock.runs SET result = $3::json, result_sealed = $5, params = $2::json, params_sealed = $4, values_masked = true
+      WHERE id = $1 AND values_masked = false AND pii_purged_at IS NULL`,
+    [
+      run.id,
+      JSON.stringify(params.stored),
+      run.result === null || run.result === undefined ? null : JSON.stringify(result.stored),
+      params.sealed,
+      result.sealed,
+    ],
   );
   return updated.rowCount === 1;
 }

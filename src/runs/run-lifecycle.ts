@@ -15,21 +15,35 @@
 // a runbook step or a bulk batch later. The lifecycle does not decide what "next" means.
 import type { AuditEventInput } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
-import type { AirlockError } from "../errors/airlock-error.ts";
+import type { Keyring } from "../crypto/keyring.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
 import { emitEvents, type PendingEvent } from "../events/event-emit.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { type ChangedBy, maskedResult, runEvent, runEventBy } from "./run-audit.ts";
-import { insertRun, maskRunValues, restartRun, transitionRun } from "./run-lifecycle-sql.ts";
+import {
+  insertRun,
+  maskRunValues,
+  replaceRunEnvelopes,
+  restartRun,
+  sealRawRunValues,
+  transitionRun,
+} from "./run-lifecycle-sql.ts";
 import type { AfterCommit, RunOwner } from "./run-owner.ts";
 import type { NewRun, RunRow } from "./run-store.ts";
+import { cannotKeep, storedValue } from "./run-values.ts";
 
 export { transitionRun } from "./run-lifecycle-sql.ts";
 
 /** What the lifecycle needs besides the transaction. Metrics are optional (tools, tests). */
 export interface LifecycleDeps {
   metrics?: Pick<Metrics, "runsFinished" | "runDuration"> | undefined;
+  /**
+   * The master keys that seal a run's classified values (run-values.ts). Without them (none
+   * configured, or a caller that passes none) classified values are stored masked only, never raw.
+   */
+  keyring?: Keyring | null | undefined;
 }
 
 /** How a handler ended (the control layer's HandlerOutcome, structurally). */
@@ -104,9 +118,17 @@ function outcomeData(action: CompiledAction, outcome: RunOutcome, attempt: numbe
  * pipeline it with its other statements. Its `run.requested` event is appended by the caller's
  * record step with the other events of the request, in the same transaction.
  */
-export function createRun(db: Queryable, run: NewRun): Promise<RunRow> {
+export function createRun(
+  deps: LifecycleDeps,
+  db: Queryable,
+  input: { action: CompiledAction; run: NewRun },
+): Promise<RunRow> {
+  const { action, run } = input;
   if (run.status === "running") throw new Error("an inline run is written once it ends: use endInline");
-  return insertRun(db, run);
+  const sealing = { action, keyring: deps.keyring ?? null };
+  // A run that executes later needs its raw parameters then; masked ones would run wrong.
+  if (cannotKeep(sealing, run.params)) return Promise.reject(new AirlockError("pii.no_master_key"));
+  return insertRun(db, sealing, run);
 }
 
 /**
@@ -136,7 +158,7 @@ export function endInline(
   );
   count(deps, action.name, final, outcome.durationMs);
   const write = (db: Queryable) => {
-    const inserted = insertRun(db, run, {
+    const inserted = insertRun(db, { action, keyring: deps.keyring ?? null }, run, {
       status: final,
       result: outcome.result,
       errorCode,
@@ -205,8 +227,10 @@ export async function finishRun(
 ): Promise<boolean> {
   const { action, run, outcome } = input;
   const errorCode = outcome.error?.code ?? null;
+  const result = storedValue({ action, keyring: deps.keyring ?? null }, run.id, "result", outcome.result);
   const moved = await transitionRun(db, run.id, "running", outcome.status, {
-    result: outcome.result,
+    result: result.stored,
+    resultSealed: result.sealed,
     errorCode,
     errorMessage: outcome.error?.message ?? null,
     errorDetails: outcome.error?.details ?? null,
@@ -368,3 +392,10 @@ export async function endUnapproved(
 export function purgeRunPii(db: Queryable, id: string, params: unknown, result: unknown): Promise<boolean> {
   return maskRunValues(db, id, params, result);
 }
+
+/**
+ * Encryption at rest, not status changes: a run's envelopes re-wrapped under the current master
+ * key (rotation), and a row written before encryption at rest sealed (maintenance). Both are
+ * compare-and-sets that lose quietly to any concurrent write of the same values.
+ */
+export { replaceRunEnvelopes, sealRawRunValues };

@@ -5,6 +5,7 @@
 // `pii.reveal_denied` with its code. The value is returned once and not stored anywhere else.
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -13,6 +14,7 @@ import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { canSeeRunOf } from "./run-access.ts";
 import { getRun } from "./run-store.ts";
+import { rawRunValue } from "./run-values.ts";
 
 export const MIN_REASON = 5;
 
@@ -28,7 +30,7 @@ export interface RevealRequest {
 
 export async function revealRunField(
   db: Queryable,
-  deps: { authorizer: Authorizer; workspace: CompiledWorkspace },
+  deps: { authorizer: Authorizer; workspace: CompiledWorkspace; keyring: Keyring | null },
   request: RevealRequest,
 ): Promise<{ value: unknown; piiClass: string; path: (string | number)[] }> {
   const run = await getRun(db, request.runId);
@@ -103,8 +105,15 @@ export async function revealRunField(
       ),
     );
   }
-  const source = section === "result" ? run.result : run.params;
-  const value = run.pii_purged_at ? undefined : valueAt(source, rest);
+  // Decrypted here, for this one answer (runs/run-values.ts); the row holds only the mask.
+  let source: unknown;
+  try {
+    source = rawRunValue(deps.keyring, run, section === "result" ? "result" : "params");
+  } catch (error) {
+    if (error instanceof AirlockError) throw await refuse(error);
+    throw error;
+  }
+  const value = source === undefined ? undefined : valueAt(source, rest);
   if (value === undefined || value === null) {
     throw await refuse(
       new AirlockError(

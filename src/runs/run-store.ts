@@ -31,6 +31,11 @@ export interface RunRow {
   approval_request_id: string | null;
   execution_request_id: string | null;
   pii_purged_at: Date | null;
+  /** Raw values, encrypted (run-values.ts); null when nothing is classified. */
+  params_sealed: Buffer | null;
+  result_sealed: Buffer | null;
+  /** False only for rows written before encryption at rest (raw values until sealed). */
+  values_masked: boolean;
   created_at: Date;
   queued_at: Date | null;
   started_at: Date | null;

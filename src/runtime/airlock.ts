@@ -10,6 +10,7 @@ import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
 import { createRunWaiter } from "../control/run-waiter.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
@@ -17,6 +18,8 @@ import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { openResources, type Resources, type SecretReader } from "../resources/resources.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
+import { sealRawRuns } from "../runs/run-value-sealing.ts";
+import { readSecret } from "../secrets/secret-store.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -27,12 +30,14 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { secretRoutes } from "../server/secret-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
+import { masterKeyring } from "./master-keyring.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -66,6 +71,8 @@ export interface Airlock {
   control: Control;
   approvals: Approvals;
   resources: Resources;
+  /** The master keys (null: none configured, production only; see runtime/master-keyring.ts). */
+  keyring: Keyring | null;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -97,8 +104,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const closers: (() => Promise<void>)[] = [() => database.close()];
 
   try {
+    // First: a malformed key stops the start before anything else is opened.
+    const keyring = masterKeyring(config, log, { embedded: options.embedded ?? false });
+    // Resources read their secrets from the secret store (values given by the caller — demo
+    // mode's stand-ins — first); a missing one stops the start naming the resource.
+    const given = options.secrets;
     const resources = await openResources(workspace.resources, {
-      secrets: options.secrets ?? { read: async () => null },
+      secrets: {
+        read: async (name) =>
+          (await given?.read(name)) ?? (await readSecret(database.pool, keyring, name)) ?? null,
+      },
       log,
       internal: new Set([...config.internalResources, ...(options.internalResources ?? [])]),
       ...(options.resolve ? { resolve: options.resolve } : {}),
@@ -120,6 +135,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       metrics,
       waiter,
       runWaitMs: config.runWaitMs,
+      keyring,
       policyModes,
       resources,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
@@ -132,6 +148,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
       metrics,
       policyModes,
+      keyring,
       outboxPollMs: 2_000,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
@@ -147,6 +164,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
       },
       { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
+      {
+        name: "seal PII of runs written before encryption at rest",
+        run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
+      },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -181,7 +202,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       routes: [
         healthRoutes({ ready }),
         actionRoutes({ workspace, authorizer, control, policyModes }),
-        runRoutes({ workspace, authorizer, database }),
+        runRoutes({ workspace, authorizer, database, keyring }),
         auditRoutes({
           workspace,
           authorizer,
@@ -192,6 +213,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes(approvals.deps),
         ...identity.routes,
+        secretRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });
@@ -209,6 +231,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       control,
       approvals,
       resources,
+      keyring,
       app: created.app,
       migrationSources,
       ready,

@@ -2,6 +2,7 @@
 // oversee (approve, audit, admin); a run id outside that is "not found".
 import { revealBody, revealResponse, runDetail, runListQuery, runPage } from "../api/runs.ts";
 import { accountabilityOf } from "../audit/accountability.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { canSeeRunOf, overseenActions } from "../runs/run-access.ts";
@@ -17,6 +18,8 @@ export interface RunRoutesDeps {
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
   database: Database;
+  /** Opens a run's sealed PII for a granted reveal (runs/run-values.ts). */
+  keyring: Keyring | null;
 }
 
 export function runRoutes(deps: RunRoutesDeps) {

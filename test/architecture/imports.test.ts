@@ -9,7 +9,7 @@ import { test } from "node:test";
 // (the HTTP contract: zod schemas of every request and response) imports nothing of ours, so the
 // server that answers and the web UI that asks share it, and the browser bundle stays free of Node.
 const BASE = ["ids", "errors", "sdk"];
-const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "outbound"];
+const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "crypto", "outbound"];
 const UPPER = [
   ...DOMAIN,
   "api",
@@ -22,6 +22,7 @@ const UPPER = [
   "runs",
   "control",
   "notify",
+  "secrets",
   "resources",
 ];
 export const ALLOWED: Record<string, string[]> = {
@@ -29,6 +30,8 @@ export const ALLOWED: Record<string, string[]> = {
   errors: [],
   api: [],
   pii: [],
+  // Master keys and envelope encryption: pure, below everything that stores an encrypted value.
+  crypto: [],
   sdk: ["pii"],
   observe: ["ids"],
   store: ["ids", "errors"],
@@ -41,6 +44,8 @@ export const ALLOWED: Record<string, string[]> = {
   identity: [...DOMAIN, "audit"],
   // The transactional outbox and its consumers: written by runs and approval, read by notify.
   events: [...DOMAIN],
+  // The secret store: encrypted values read by server-side code (resources), managed by admins.
+  secrets: [...DOMAIN, "audit", "identity"],
   runs: [...DOMAIN, "audit", "identity", "events"],
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
   // Resources (databases, HTTP APIs a workspace governs): opened by the runtime, used by handlers.

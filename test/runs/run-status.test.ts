@@ -15,6 +15,9 @@ import { type Database, openDatabase } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createUser } from "../support/users.ts";
 
+// Nothing classified: the property is about statuses, not values.
+const UNCLASSIFIED = { action: { piiParams: [], piiOutput: [] }, keyring: null };
+
 let db: TestDatabase;
 let app: Database;
 let actorId: string;
@@ -62,7 +65,7 @@ test("10,000 random events against real rows: only allowed transitions happen, a
       fc.array(event, { minLength: 20, maxLength: 40 }),
       async (initial, sequence) => {
         const id = newId("run");
-        await insertRun(app.pool, {
+        await insertRun(app.pool, UNCLASSIFIED, {
           id,
           action: "prop",
           actionVersion: "v",
@@ -115,7 +118,7 @@ test("10,000 random events against real rows: only allowed transitions happen, a
 
 test("a run cannot be created in a non-initial status", async () => {
   await assert.rejects(
-    insertRun(app.pool, {
+    insertRun(app.pool, UNCLASSIFIED, {
       id: newId("run"),
       action: "prop",
       actionVersion: "v",

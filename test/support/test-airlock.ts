@@ -10,6 +10,12 @@ import { defineWorkspace } from "../../src/sdk/define-workspace.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
+/**
+ * The master key of test instances (secrets, PII at rest). Fixed, so that two instances on one
+ * database read each other's records; a test that needs none passes `AIRLOCK_MASTER_KEY: ""`.
+ */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 0x5a).toString("base64");
+
 export interface TestAirlock {
   airlock: Airlock;
   database: TestDatabase;
@@ -44,6 +50,7 @@ export async function startTestAirlock(
     AIRLOCK_LOG_LEVEL: "debug",
     AIRLOCK_DEMO: "0",
     AIRLOCK_RUN_WAIT_MS: "5000",
+    AIRLOCK_MASTER_KEY: TEST_MASTER_KEY,
     ...options.env,
   });
   const workspace = compileWorkspace(options.workspace ?? defineWorkspace({ name: "test", actions: [] }));

@@ -64,7 +64,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   try {
     first = await (inline
       ? tx.begin((client) => [null, claim(client)] as const)
-      : tx.begin((client) => [createRun(client, newRun), claim(client)] as const));
+      : tx.begin((client) => [createRun(deps, client, { action, run: newRun }), claim(client)] as const));
   } catch (error) {
     if ((error as { code?: string }).code === "55P03")
       return refuse(ctx, new AirlockError("idempotency.in_progress"));
