@@ -77,6 +77,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   // Made on the first fetch: most handlers never call out.
   let headers: Record<string, string> | undefined;
   let resources: Readonly<Record<string, ResourceHandle>> | undefined;
+  const inFlight = new Set<string>();
   const ctx: HandlerContext = {
     runId: input.runId,
     requestId: input.requestId,
@@ -112,6 +113,7 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
           traceparent: () => outboundTraceHeaders(input.trace).traceparent!,
           idempotencyKey: input.idempotencyKey,
           signal: controller.signal,
+          inFlight,
         }) ?? {};
       return resources;
     },
@@ -128,11 +130,18 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       timedOut,
     ]);
     if (result === "timeout") {
+      // A call to another system still under way may take effect after we give up: the run's
+      // outcome is unknown, and a retry with the same key is safe (docs/resources.md).
+      const pending = [...inFlight];
       controller.abort(new Error("timeout"));
       await cancelBackend(tx);
       outcome = {
         ok: false,
-        error: new AirlockError("run.timeout", `The action did not finish within ${action.timeoutMs} ms.`),
+        error: new AirlockError(
+          "run.timeout",
+          `The action did not finish within ${action.timeoutMs} ms.${pending.length > 0 ? " A call to another system was under way: retry with the same idempotency key." : ""}`,
+          pending.length > 0 ? { outcomeUnknown: true, idempotencyKey: pending[0] } : undefined,
+        ),
       };
     } else {
       outcome = validateOutput(action, result);

@@ -22,6 +22,11 @@ export interface RunCallContext {
   /** The run's idempotency key; non-GET HTTP calls derive theirs from it in call order. */
   idempotencyKey: string;
   signal?: AbortSignal;
+  /**
+   * The keys of non-GET HTTP calls under way: a run that times out while one is in flight cannot
+   * know whether it took effect (run-handler.ts marks its outcome unknown with the key).
+   */
+  inFlight?: Set<string>;
 }
 
 export interface Resources {
@@ -135,7 +140,12 @@ export async function openResources(
       query: wrong("query") as ResourceHandle["query"],
       request: (request: Parameters<ResourceHandle["request"]>[0]) => {
         const method = (request?.method ?? "GET").toUpperCase();
-        const idempotencyKey = method === "GET" || method === "HEAD" ? call.idempotencyKey : nextKey();
+        const safe = method === "GET" || method === "HEAD";
+        const idempotencyKey = safe ? call.idempotencyKey : nextKey();
+        if (!safe) call.inFlight?.add(idempotencyKey);
+        const done = () => {
+          if (!safe) call.inFlight?.delete(idempotencyKey);
+        };
         return callHttpResource(
           resource,
           deps,
@@ -146,7 +156,7 @@ export async function openResources(
             ...(call.signal ? { signal: call.signal } : {}),
           },
           request,
-        );
+        ).finally(done);
       },
     });
   }

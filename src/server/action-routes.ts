@@ -179,7 +179,8 @@ export function submitResponse(
           result.run.error_message ?? undefined,
           // A downstream failure says which system, what it answered, and whether the outcome is
           // unknown (then with the idempotency key to retry with).
-          code.startsWith("downstream.") && result.run.error_details
+          (code.startsWith("downstream.") || result.run.error_details?.outcomeUnknown === true) &&
+            result.run.error_details
             ? { ...result.run.error_details, runId: view.id }
             : { runId: view.id },
         );

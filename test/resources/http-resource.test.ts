@@ -48,6 +48,10 @@ before(async () => {
     let body = "";
     for await (const chunk of req) body += chunk;
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+    if (req.url?.startsWith("/api/slow")) {
+      setTimeout(() => res.writeHead(200).end("{}"), 2_500);
+      return;
+    }
     if (req.url?.startsWith("/api/echo-auth")) {
       // A careless API that echoes the credentials it was sent.
       res.writeHead(400, { "content-type": "application/json" });
@@ -102,10 +106,20 @@ before(async () => {
       return res.json();
     },
   });
+  const impatient = defineAction({
+    name: "impatient_call",
+    title: "Call and give up after a second",
+    execution: "inline",
+    timeout: "1s",
+    params: z.object({}),
+    async handler(_p, ctx) {
+      return (await ctx.resources.local_api!.request({ method: "POST", path: "/slow", json: {} })).json();
+    },
+  });
   t = await startTestAirlock({
     workspace: defineWorkspace({
       name: "http",
-      actions: [call],
+      actions: [call, impatient],
       resources,
       roles: { caller: { groups: ["callers"] } },
       grants: [{ to: "caller", verbs: ["view", "run"], on: "*" }],
@@ -200,4 +214,20 @@ test("a resource whose secret is missing stops the start, naming the resource an
     (error: unknown) =>
       error instanceof StartupError && /resource core_ledger needs secret LEDGER_URL/.test(error.message),
   );
+});
+
+test("a run that times out while a POST is under way is run.timeout with its outcome unknown and the key", async () => {
+  const res = await t.post(
+    "/api/v1/actions/impatient_call/runs",
+    { params: {} },
+    { ...user.headers, "idempotency-key": "impatient-1" },
+  );
+  const body = await res.json();
+  assert.equal(body.error.code, "run.timeout", JSON.stringify(body));
+  assert.equal(body.error.details.outcomeUnknown, true);
+  assert.equal(body.error.details.idempotencyKey, `${user.id}:impatient-1`);
+  const run = await t.request(`/api/v1/runs/${body.error.details.runId}`, { headers: user.headers });
+  const view = await run.json();
+  assert.equal(view.error.outcomeUnknown, true);
+  assert.equal(view.accountability.changed.error.outcomeUnknown, true);
 });
