@@ -168,8 +168,8 @@ test("a resource marked internal gets the request ID, traceparent and, on POST o
   assert.equal(got.status, 200);
   assert.equal(seen.at(-1)!.headers["idempotency-key"], undefined);
   // A path cannot leave the base URL.
-  const escape = await call("local_api", "../../outside");
-  assert.equal(escape.status, 500);
+  const leaving = await call("local_api", "../../outside");
+  assert.equal(leaving.status, 500);
   assert.equal(seen.at(-1)!.url, "/api/hello");
 
   const signed = await call("signed_api", "/signed?x=1");
