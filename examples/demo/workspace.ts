@@ -11,14 +11,20 @@
 //   accounts  account setup: plans, feature flags, trials, new accounts
 //   access    customer-side administrator rights
 import { defineWorkspace } from "../../src/sdk/index.ts";
+import { allFlaggedAccounts } from "./actions/all-flagged-accounts.ts";
 import { customerActions } from "./actions/customer-actions.ts";
 import { moneyActions } from "./actions/money-actions.ts";
+import { providerPaymentStatus } from "./actions/provider-payment-status.ts";
 import { DEMO_USERS } from "./demo-users.ts";
+import { demoResources } from "./resources.ts";
 import { resetDemo, seedDemo } from "./seed.ts";
+import { startDemoServices } from "./services/demo-services.ts";
 
 export default defineWorkspace({
   name: "demo",
-  actions: [...moneyActions, ...customerActions],
+  actions: [...moneyActions, ...customerActions, allFlaggedAccounts, providerPaymentStatus],
+  // The core ledger database and the payments provider (local stand-ins in demo mode).
+  resources: demoResources,
   groups: {
     support: { description: "Customer support agents" },
     "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },
@@ -66,5 +72,5 @@ export default defineWorkspace({
   ],
   // The demo fintech's domain schema (`demo`), applied after Airlock's own migrations.
   migrations: new URL("./migrations/", import.meta.url).pathname,
-  demo: { users: DEMO_USERS, seed: seedDemo, reset: resetDemo },
+  demo: { users: DEMO_USERS, seed: seedDemo, reset: resetDemo, services: startDemoServices },
 });

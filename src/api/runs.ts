@@ -22,7 +22,14 @@ export const runBody = z.strictObject({
   reason: z.string().max(2_000).optional(),
 });
 
-export const runError = z.strictObject({ code: z.string(), message: z.string() });
+export const runError = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  /** A downstream failure's resource, status and trimmed (PII-masked) body; an action's error details. */
+  details: z.record(z.string(), z.unknown()).optional(),
+  /** A call to another system may have taken effect: retry only with `details.idempotencyKey`. */
+  outcomeUnknown: z.literal(true).optional(),
+});
 
 /** A run as everyone outside the server sees it: parameters and result masked by classification. */
 export const run = z.strictObject({
@@ -117,6 +124,15 @@ export const accountability = z.strictObject({
     before: jsonValue,
     after: jsonValue,
     diff: z.array(z.strictObject({ path: z.string(), before: jsonValue, after: jsonValue })),
+    /** How the run failed; a `downstream.*` code names the system and says whether the outcome is unknown. */
+    error: z
+      .strictObject({
+        code: z.string(),
+        message: z.string(),
+        details: z.record(z.string(), z.unknown()).nullable(),
+        outcomeUnknown: z.boolean(),
+      })
+      .nullable(),
   }),
   requestIds: z.strictObject({
     request: z.string(),
@@ -132,6 +148,7 @@ export const accountability = z.strictObject({
         at: z.string(),
         outcome: z.string(),
         requestId: z.string().nullable(),
+        errorCode: z.string().nullable(),
         status: z.string(),
         sealId: z.number().int().nullable(),
       }),

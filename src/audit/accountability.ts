@@ -20,6 +20,9 @@ export interface AccountableRun {
   approval_request_id: string | null;
   snapshot_before: unknown;
   snapshot_after: unknown;
+  error_code?: string | null;
+  error_message?: string | null;
+  error_details?: Record<string, unknown> | null;
   request_id: string;
   execution_request_id?: string | null;
   parent_request_id: string | null;
@@ -38,7 +41,18 @@ export interface Accountability {
     decisions: { reviewer: Person; decision: string; reason: string | null; channel: string; at: string }[];
     wouldHaveRequired: { policy: string; because: string | null }[];
   };
-  changed: { before: unknown; after: unknown; diff: { path: string; before: unknown; after: unknown }[] };
+  changed: {
+    before: unknown;
+    after: unknown;
+    diff: { path: string; before: unknown; after: unknown }[];
+    /** How the run failed: a downstream failure names the system, and whether its outcome is unknown. */
+    error: {
+      code: string;
+      message: string;
+      details: Record<string, unknown> | null;
+      outcomeUnknown: boolean;
+    } | null;
+  };
   requestIds: { request: string; execution: string | null; parent: string | null };
   audit: {
     verified: boolean;
@@ -48,6 +62,7 @@ export interface Accountability {
       at: string;
       outcome: string;
       requestId: string | null;
+      errorCode: string | null;
       status: string;
       sealId: number | null;
     }[];
@@ -124,6 +139,14 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
       before: run.snapshot_before,
       after: run.snapshot_after,
       diff: diff(run.snapshot_before, run.snapshot_after),
+      error: run.error_code
+        ? {
+            code: run.error_code,
+            message: run.error_message ?? "",
+            details: run.error_details ?? null,
+            outcomeUnknown: run.error_details?.outcomeUnknown === true,
+          }
+        : null,
     },
     requestIds: {
       request: run.request_id,
@@ -138,6 +161,7 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
         at: event.occurredAt,
         outcome: event.outcome,
         requestId: event.requestId,
+        errorCode: event.errorCode,
         status,
         sealId,
       })),

@@ -2,7 +2,7 @@ import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
-import { seedDemoData } from "../runtime/demo-data.ts";
+import { seedDemoData, startDemoServices } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { listen } from "../server/serve.ts";
@@ -50,25 +50,37 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   const database = await provideDatabase(config, log);
   let airlock: Airlock | undefined;
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  let services: Awaited<ReturnType<typeof startDemoServices>> = null;
   try {
     await prepareDatabase(database.url, migrationSourcesFor(workspace));
     if (config.demo) await seedDemoData(database.url, workspace, log);
+    if (config.demo) services = await startDemoServices(database.url, workspace, log);
+    const demoSecrets = services?.secrets ?? {};
     airlock = await createAirlock({
       config,
       workspace,
       databaseUrl: database.url,
       log,
       embedded: database.embedded,
+      ...(services
+        ? {
+            secrets: {
+              read: async (name: string) => (Object.hasOwn(demoSecrets, name) ? demoSecrets[name]! : null),
+            },
+            internalResources: services.internalResources ?? [],
+          }
+        : {}),
     });
     await webBuild;
     listening = await listen(airlock.app, config.host, config.port);
   } catch (error) {
     await airlock?.close();
+    await services?.stop();
     await database.stop();
     throw error;
   }
   log.info({ url: listening.url, mode, embedded: database.embedded, demo: config.demo }, "Airlock is ready");
-  io.out(banner(listening.url, airlock, database.embedded));
+  io.out(banner(listening.url, airlock, database.embedded, services?.notes ?? []));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -82,6 +94,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
       void (async () => {
         await listening?.close();
         await airlock?.close();
+        await services?.stop();
         await database.stop();
         log.info("stopped");
         resolve();
@@ -93,7 +106,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   return 0;
 }
 
-function banner(url: string, airlock: Airlock, embedded: boolean): string {
+function banner(url: string, airlock: Airlock, embedded: boolean, notes: readonly string[]): string {
   const lines = [
     "",
     `  Airlock is running at ${url}`,
@@ -106,6 +119,7 @@ function banner(url: string, airlock: Airlock, embedded: boolean): string {
       lines.push(`    ${user.email.padEnd(32)} ${user.groups.join(", ")}`);
     }
   }
+  if (notes.length > 0) lines.push("", ...notes.map((note) => `  ${note}`));
   lines.push("", "  Press Ctrl+C to stop.", "");
   return lines.join("\n");
 }

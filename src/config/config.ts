@@ -52,6 +52,16 @@ const schema = z.object({
   AIRLOCK_PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Ed25519 private key (PKCS#8 PEM, or base64 of its DER) that signs audit seals. */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  /** Resources an admin marks internal: their HTTP calls may reach private and loopback addresses. */
+  AIRLOCK_INTERNAL_RESOURCES: z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .default([]),
   /** Base64 of 32 random bytes: the master key that wraps the data keys of secrets and run PII. */
   AIRLOCK_MASTER_KEY: z.string().min(1).optional(),
   /** Previous master keys (comma-separated), read-only until `airlock secrets rotate-key` is done. */
@@ -83,6 +93,8 @@ export interface Config {
   masterKey: string | null;
   masterKeyPrevious: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
+  /** Names from AIRLOCK_INTERNAL_RESOURCES. */
+  internalResources: string[];
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -129,5 +141,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
             groupsClaim: e.AIRLOCK_OIDC_GROUPS_CLAIM ?? null,
           }
         : null,
+    internalResources: e.AIRLOCK_INTERNAL_RESOURCES,
   };
 }

@@ -5,6 +5,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
+import type { Resources } from "../resources/resources.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
@@ -25,6 +26,8 @@ export interface ControlDeps {
   paramsHashKey?: Buffer | null;
   /** Policy modes as set by admins (overriding the code's); without it, the code's modes apply. */
   policyModes?: Pick<PolicyModes, "effectiveMode">;
+  /** The workspace's resources (databases, HTTP APIs) handed to handlers as `ctx.resources`. */
+  resources?: Resources;
   /** Named points where tests can force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
 }

@@ -97,6 +97,7 @@ export async function executeQueuedRun(
           reason: run.reason,
           attempt,
           log: () => log,
+          resources: deps.resources,
         });
     await appendRunLogs(tx, { runId: run.id, attempt, requestId }, outcome.logs);
     await deps.racePoint?.("executor.before_record");

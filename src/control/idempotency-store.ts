@@ -31,7 +31,11 @@ export async function claimKey(
   db: Queryable,
   claim: { actorId: string; key: string; action: string; paramsHash: string; runId: string },
 ): Promise<boolean> {
-  // An expired key may be reused: the DO UPDATE only takes over rows past their expiry.
+  // An expired key may be reused: the DO UPDATE only takes over rows past their expiry. So may a
+  // key whose run failed with its outcome unknown (a call to another system may have taken
+  // effect), for the same action and parameters: the retry runs again and sends the downstream the
+  // same key, which is what makes it safe (Stripe does not store such a result either). The OR is
+  // evaluated only on a conflict.
   // Named: parsed and planned once per connection (it is on every action's path).
   const result = await db.query({
     name: "airlock.claim_key",
@@ -40,7 +44,11 @@ export async function claimKey(
      ON CONFLICT (actor_id, key) DO UPDATE
        SET action = EXCLUDED.action, params_hash = EXCLUDED.params_hash, run_id = EXCLUDED.run_id,
            created_at = now(), expires_at = EXCLUDED.expires_at
-       WHERE airlock.idempotency_keys.expires_at <= now()`,
+       WHERE airlock.idempotency_keys.expires_at <= now()
+          OR (airlock.idempotency_keys.action = EXCLUDED.action
+              AND airlock.idempotency_keys.params_hash = EXCLUDED.params_hash
+              AND EXISTS (SELECT 1 FROM airlock.runs r WHERE r.id = airlock.idempotency_keys.run_id
+                            AND r.status = 'failed' AND r.error_details @> '{"outcomeUnknown": true}'))`,
     values: [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
   });
   return (result as { rowCount?: number | null }).rowCount === 1;

@@ -9,9 +9,11 @@ import { issuesOf } from "../errors/issues.ts";
 import type { Log } from "../observe/logger.ts";
 import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
+import type { Resources } from "../resources/resources.ts";
 import type { RunLogLine } from "../runs/run-logs.ts";
 import { ActionError } from "../sdk/action-error.ts";
 import type { ActionDatabase, Actor, HandlerContext } from "../sdk/define-action.ts";
+import type { ResourceHandle } from "../sdk/define-resource.ts";
 import { sendTogether } from "../store/send-together.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { createRunLog } from "./run-log.ts";
@@ -28,6 +30,8 @@ export interface HandlerInput {
   attempt: number;
   /** The handler's logger, made on first use (a pino child per run showed in the profile). */
   log: () => Log;
+  /** The workspace's resources (`ctx.resources`), if it has any. */
+  resources?: Resources | undefined;
 }
 
 export interface HandlerOutcome {
@@ -73,6 +77,8 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   const runLog = createRunLog({ log: input.log, mask: (value) => maskSnapshot(value, classified) });
   // Made on the first fetch: most handlers never call out.
   let headers: Record<string, string> | undefined;
+  let resources: Readonly<Record<string, ResourceHandle>> | undefined;
+  const inFlight = new Set<string>();
   const ctx: HandlerContext = {
     runId: input.runId,
     requestId: input.requestId,
@@ -98,6 +104,18 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
       return fetch(resource, { ...init, headers: merged, signal });
     },
+    get resources() {
+      resources ??=
+        input.resources?.forRun({
+          runId: input.runId,
+          requestId: input.requestId,
+          traceparent: () => outboundTraceHeaders(input.trace).traceparent!,
+          idempotencyKey: input.idempotencyKey,
+          signal: controller.signal,
+          inFlight,
+        }) ?? {};
+      return resources;
+    },
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -111,11 +129,18 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
       timedOut,
     ]);
     if (result === "timeout") {
+      // A call to another system still under way may take effect after we give up: the run's
+      // outcome is unknown, and a retry with the same key is safe (docs/resources.md).
+      const pending = [...inFlight];
       controller.abort(new Error("timeout"));
       await cancelBackend(tx);
       outcome = {
         ok: false,
-        error: new AirlockError("run.timeout", `The action did not finish within ${action.timeoutMs} ms.`),
+        error: new AirlockError(
+          "run.timeout",
+          `The action did not finish within ${action.timeoutMs} ms.${pending.length > 0 ? " A call to another system was under way: retry with the same idempotency key." : ""}`,
+          pending.length > 0 ? { outcomeUnknown: true, idempotencyKey: pending[0] } : undefined,
+        ),
       };
     } else {
       outcome = validateOutput(action, result);

@@ -140,6 +140,18 @@ export const CATALOGUE = {
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },
 
+  // systems an action calls (resources): "the payment provider is down" is not "my request was wrong"
+  "downstream.timeout": {
+    status: 504,
+    message: "A system the action called did not answer in time; check its outcome before retrying.",
+  },
+  "downstream.unavailable": { status: 503, message: "A system the action called is unavailable right now." },
+  "downstream.rejected": { status: 502, message: "A system the action called refused the request." },
+  "downstream.blocked": {
+    status: 502,
+    message: "The action tried to reach an address that is not allowed (internal or reserved network).",
+  },
+
   // infrastructure
   "service.unavailable": {
     status: 503,

@@ -14,13 +14,13 @@ import { type RunSealing, storedValue } from "./run-values.ts";
 const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status, actor_id, on_behalf_of, channel, target_type, target_id,
        params, params_hash, reason, request_id, parent_request_id, idempotency_key, authorized_by, approval_request_id,
        result, error_code, error_message, snapshot_before, snapshot_after, params_sealed, result_sealed,
-       queued_at, started_at, finished_at, attempt)
+       queued_at, started_at, finished_at, attempt, error_details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14, $15, $16::jsonb, $17,
        $18::json, $19, $20, $21::json, $22::json, $23, $24,
        CASE WHEN $4 = 'queued' THEN now() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
        CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
-       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END)
+       CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END, $25::jsonb)
      RETURNING created_at, queued_at, started_at, finished_at, updated_at`;
 
 /**
@@ -78,6 +78,7 @@ export async function insertRun(
       snapshotAfter,
       params.sealed,
       outcome.sealed,
+      json(ended?.errorDetails ?? undefined),
     ],
   });
   // Only the columns the database makes come back (their times); the rest is what was sent,
@@ -100,6 +101,7 @@ export async function insertRun(
     result: parsed(result),
     error_code: ended?.errorCode ?? null,
     error_message: ended?.errorMessage ?? null,
+    error_details: ended?.errorDetails ?? null,
     request_id: run.requestId,
     parent_request_id: run.parentRequestId,
     idempotency_key: run.idempotencyKey,
@@ -123,6 +125,8 @@ export interface RunPatch {
   resultSealed?: Buffer | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** Set together with errorCode. */
+  errorDetails?: Record<string, unknown> | null;
   snapshotBefore?: unknown;
   snapshotAfter?: unknown;
   approvalRequestId?: string;
@@ -160,7 +164,8 @@ export async function transitionRun(
        snapshot_before = CASE WHEN $9::boolean THEN $10::json ELSE snapshot_before END,
        snapshot_after = CASE WHEN $11::boolean THEN $12::json ELSE snapshot_after END,
        approval_request_id = COALESCE($13, approval_request_id),
-       execution_request_id = COALESCE($14, execution_request_id)
+       execution_request_id = COALESCE($14, execution_request_id),
+       error_details = CASE WHEN $6::boolean THEN $16::jsonb ELSE error_details END
      WHERE id = $1 AND status = $2`,
     values: [
       id,
@@ -178,6 +183,7 @@ export async function transitionRun(
       patch.approvalRequestId ?? null,
       patch.executionRequestId ?? null,
       patch.resultSealed ?? null,
+      patch.errorDetails ? JSON.stringify(patch.errorDetails) : null,
     ],
   });
   return (result as { rowCount?: number | null }).rowCount === 1;

@@ -50,7 +50,8 @@ export interface LifecycleDeps {
 export interface RunOutcome {
   status: "succeeded" | "failed";
   result: unknown;
-  error: { code: string; message: string } | null;
+  /** `details` of a downstream failure say whether its outcome is unknown (downstream-error.ts). */
+  error: { code: string; message: string; details?: Record<string, unknown> | undefined } | null;
   snapshotBefore: unknown;
   snapshotAfter: unknown;
   durationMs: number;
@@ -104,6 +105,9 @@ function outcomeData(action: CompiledAction, outcome: RunOutcome, attempt: numbe
     before: outcome.snapshotBefore,
     after: outcome.snapshotAfter,
     result: outcome.status === "succeeded" ? maskedResult(action, outcome.result) : undefined,
+    // The audit event says what the failure was beyond its code (which system, what it answered,
+    // whether the outcome is unknown): the run page's "what changed" reads it from here.
+    ...(outcome.error?.details ? { error: outcome.error.details } : {}),
     attempt,
     durationMs: Math.round(outcome.durationMs * 100) / 100,
   };
@@ -159,6 +163,7 @@ export function endInline(
       result: outcome.result,
       errorCode,
       errorMessage: outcome.error?.message ?? null,
+      errorDetails: outcome.error?.details ?? null,
       snapshotBefore: outcome.snapshotBefore,
       snapshotAfter: outcome.snapshotAfter,
     });
@@ -228,6 +233,7 @@ export async function finishRun(
     resultSealed: result.sealed,
     errorCode,
     errorMessage: outcome.error?.message ?? null,
+    errorDetails: outcome.error?.details ?? null,
     snapshotBefore: outcome.snapshotBefore,
     snapshotAfter: outcome.snapshotAfter,
   });

@@ -19,6 +19,8 @@ export interface RunRow {
   result: unknown;
   error_code: string | null;
   error_message: string | null;
+  /** What the error says beyond its code (downstream failures: resource, status, outcome unknown). */
+  error_details: Record<string, unknown> | null;
   request_id: string;
   parent_request_id: string | null;
   idempotency_key: string | null;
@@ -67,6 +69,7 @@ export interface InlineEnd {
   result: unknown;
   errorCode: string | null;
   errorMessage: string | null;
+  errorDetails?: Record<string, unknown> | null;
   snapshotBefore: unknown;
   snapshotAfter: unknown;
 }

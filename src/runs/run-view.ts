@@ -16,7 +16,13 @@ export interface RunView {
   params: unknown;
   reason: string | null;
   result: unknown;
-  error: { code: string; message: string } | null;
+  error: {
+    code: string;
+    message: string;
+    details?: Record<string, unknown>;
+    /** A call to another system may have taken effect: retry only with `details.idempotencyKey`. */
+    outcomeUnknown?: true;
+  } | null;
   requestId: string;
   executionRequestId: string | null;
   parentRequestId: string | null;
@@ -50,7 +56,14 @@ export function runView(workspace: CompiledWorkspace, run: RunRow): RunView {
         : action
           ? maskedResult(action, run.result)
           : null,
-    error: run.error_code ? { code: run.error_code, message: run.error_message ?? "" } : null,
+    error: run.error_code
+      ? {
+          code: run.error_code,
+          message: run.error_message ?? "",
+          ...(run.error_details ? { details: run.error_details } : {}),
+          ...(run.error_details?.outcomeUnknown === true ? { outcomeUnknown: true as const } : {}),
+        }
+      : null,
     requestId: run.request_id,
     executionRequestId: run.execution_request_id ?? null,
     parentRequestId: run.parent_request_id,

@@ -24,10 +24,12 @@ import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { registerStateGauges } from "../observe/state-gauges.ts";
+import { openResources, type Resources, type SecretReader } from "../resources/resources.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { queuedRunStats } from "../runs/run-queue-stats.ts";
 import { sealRawRuns } from "../runs/run-value-sealing.ts";
 import { sealedKey } from "../secrets/sealed-keys.ts";
+import { readSecret } from "../secrets/secret-store.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -61,6 +63,12 @@ export interface AirlockOptions {
   racePoint?: ControlDeps["racePoint"];
   /** Check every API answer against its declared schema (tests; see server/app.ts). */
   checkResponses?: boolean;
+  /** Where resources read their secrets. */
+  secrets?: SecretReader;
+  /** Resources marked internal besides AIRLOCK_INTERNAL_RESOURCES (demo mode's local stand-ins). */
+  internalResources?: readonly string[];
+  /** Name resolution for HTTP resources (tests). */
+  resolve?: (hostname: string) => Promise<string[]>;
 }
 
 export interface Airlock {
@@ -73,6 +81,7 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  resources: Resources;
   /** The master keys (null: none configured, production only; see runtime/master-keyring.ts). */
   keyring: Keyring | null;
   /** Four-eyes on access and policy changes (src/governance). */
@@ -120,6 +129,19 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     const keyring = masterKeyring(config, log, { embedded: options.embedded ?? false });
     // Keyed parameter hashes (runs/params-hash.ts): the key is created once, sealed in the database.
     const paramsHashKey = keyring ? await paramsHashKeyOf(database.pool, keyring) : null;
+    // Resources read their secrets from the secret store (values given by the caller — demo
+    // mode's stand-ins — first); a missing one stops the start naming the resource.
+    const given = options.secrets;
+    const resources = await openResources(workspace.resources, {
+      secrets: {
+        read: async (name) =>
+          (await given?.read(name)) ?? (await readSecret(database.pool, keyring, name)) ?? null,
+      },
+      log,
+      internal: new Set([...config.internalResources, ...(options.internalResources ?? [])]),
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    });
+    closers.push(() => resources.close());
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     await recordActionVersions(database.pool, workspace);
     const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
@@ -140,6 +162,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       paramsHashKey,
       policyModes,
+      resources,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     const approvals = createApprovals({
@@ -248,6 +271,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      resources,
       keyring,
       changes,
       app: created.app,

@@ -40,3 +40,10 @@ export async function resetDemoData(url: string, workspace: CompiledWorkspace): 
   }
   return true;
 }
+
+/** The demo's stand-ins for the systems its resources reach, if it has any (demo mode only). */
+export async function startDemoServices(url: string, workspace: CompiledWorkspace, log: Log) {
+  const start = workspace.demo?.services;
+  if (!start) return null;
+  return await start({ databaseUrl: url, log: (line) => log.info(line) });
+}

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ResourceHandle } from "./define-resource.ts";
 import { withDefinitionSource } from "./definition-source.ts";
 import type { Duration } from "./duration.ts";
 
@@ -59,6 +60,11 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** `fetch` that sends the request ID (`X-Request-Id`, `traceparent`) and honours the timeout. */
   fetch: typeof fetch;
+  /**
+   * The workspace's resources by name: their calls carry the request ID (and, over HTTP, the
+   * idempotency key on non-GET requests); their credentials never reach the handler.
+   */
+  resources: Readonly<Record<string, ResourceHandle>>;
 }
 
 /** What a policy's `when` sees besides the parameters. */
@@ -84,6 +90,21 @@ export interface ApprovalPolicy<P = Record<string, unknown>> {
   expiresIn?: Duration;
   mode?: "enforce" | "monitor";
 }
+
+/**
+ * What a SQL or HTTP action sends to its resource (set by `defineSqlAction` / `defineHttpAction`):
+ * checked against the workspace's resources at start, and part of the action's version.
+ */
+export type ResourceUse =
+  | {
+      kind: "sql";
+      resource: string;
+      text: string;
+      write: boolean;
+      maxRows: number;
+      statementTimeoutMs: number;
+    }
+  | { kind: "http"; resource: string; method: string; path: string };
 
 export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unknown> {
   /** snake_case, unique in the workspace: `issue_credit`. */
@@ -112,6 +133,8 @@ export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unkno
    * together or not at all; for short actions whose effects are all in the database.
    */
   execution?: "queued" | "inline";
+  /** Set by defineSqlAction / defineHttpAction. */
+  uses?: ResourceUse;
   /** The target's current state, shown to reviewers of an approval request. */
   describe?: (target: Target, ctx: { db: ActionDatabase }) => Promise<unknown>;
   handler: (params: z.infer<P>, ctx: HandlerContext) => Promise<O> | O;

@@ -1,4 +1,5 @@
 import type { AnyAction } from "./define-action.ts";
+import type { Resource } from "./define-resource.ts";
 import { withDefinitionSource } from "./definition-source.ts";
 import type { GovernanceDefinition } from "./governance-definition.ts";
 
@@ -36,9 +37,28 @@ export interface DemoDatabase {
   query(text: string, values?: readonly unknown[]): Promise<unknown>;
 }
 
+export interface DemoServicesContext {
+  /** Owner URL of Airlock's database (a stand-in database goes on the same server). */
+  databaseUrl: string;
+  /** Prints a line to Airlock's output. */
+  log(line: string): void;
+}
+
+export interface DemoServices {
+  /** Secret values the demo's resources read (instead of the secret store). */
+  secrets: Record<string, string>;
+  /** Resources whose stand-ins listen on loopback: their calls may reach 127.0.0.1. */
+  internalResources?: string[];
+  /** Lines for the start banner (where the stand-ins listen, their switches). */
+  notes?: string[];
+  stop(): Promise<void>;
+}
+
 export interface WorkspaceDefinition {
   name: string;
   actions: AnyAction[];
+  /** Databases and HTTP APIs the actions reach (`ctx.resources.<name>`, SQL and HTTP actions). */
+  resources?: Resource[];
   roles?: Record<string, RoleDefinition>;
   grants?: GrantDefinition[];
   /** Groups known up front (admins and SSO may add more). */
@@ -56,6 +76,12 @@ export interface WorkspaceDefinition {
     seed?: (db: DemoDatabase) => Promise<void>;
     /** Replaces the demo data with a fresh seed (`airlock demo reset`). */
     reset?: (db: DemoDatabase) => Promise<void>;
+    /**
+     * Starts local stand-ins for the systems the resources reach (a second database, a provider's
+     * API): their secrets, and the resources an admin would mark internal (they listen on
+     * 127.0.0.1). Demo mode only; stopped with Airlock.
+     */
+    services?: (context: DemoServicesContext) => Promise<DemoServices>;
   };
 }
 

@@ -14,12 +14,35 @@ export type {
   Logger,
   PolicyContext,
   QueryResult,
+  ResourceUse,
   Risk,
   Target,
 } from "./define-action.ts";
 export { defineAction } from "./define-action.ts";
+export type { HttpActionDefinition } from "./define-http-action.ts";
+export { defineHttpAction } from "./define-http-action.ts";
+export type {
+  HttpAuth,
+  HttpResourceClient,
+  HttpResourceDefinition,
+  HttpResourceRequest,
+  HttpResourceResponse,
+  PostgresResourceClient,
+  PostgresResourceDefinition,
+  Resource,
+  ResourceDefinition,
+  ResourceHandle,
+  ResourceQueryOptions,
+  ResourceQueryResult,
+  SecretRef,
+} from "./define-resource.ts";
+export { defineResource } from "./define-resource.ts";
+export type { SqlActionDefinition, SqlActionResult } from "./define-sql-action.ts";
+export { defineSqlAction } from "./define-sql-action.ts";
 export type {
   DemoDatabase,
+  DemoServices,
+  DemoServicesContext,
   DemoUser,
   GrantDefinition,
   RoleDefinition,

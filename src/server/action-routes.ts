@@ -177,7 +177,12 @@ export function submitResponse(
       : new AirlockError(
           isCatalogued(code) ? code : "handler.failed",
           result.run.error_message ?? undefined,
-          { runId: view.id },
+          // A downstream failure says which system, what it answered, and whether the outcome is
+          // unknown (then with the idempotency key to retry with).
+          (code.startsWith("downstream.") || result.run.error_details?.outcomeUnknown === true) &&
+            result.run.error_details
+            ? { ...result.run.error_details, runId: view.id }
+            : { runId: view.id },
         );
     return errorResponse(c, error);
   }

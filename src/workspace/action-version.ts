@@ -26,6 +26,8 @@ export function actionVersion(
     retry: action.retry ?? null,
     execution: action.execution ?? null,
     reasonRequired: action.reasonRequired ?? false,
+    // A SQL or HTTP action's handler is generic: what it sends is here.
+    ...(action.uses ? { uses: action.uses } : {}),
   });
   return createHash("sha256").update(material).digest("hex").slice(0, 12);
 }

@@ -8,14 +8,16 @@ import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGovernance, compileGovernance } from "./compile-governance.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
+import { type CompiledResource, checkResourceUses, compileResources } from "./compile-resources.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
-export type { CompiledAction, CompiledGrant, CompiledPolicy };
+export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledResource };
 
 export interface CompiledWorkspace {
   name: string;
   actions: ReadonlyMap<string, CompiledAction>;
+  resources: ReadonlyMap<string, CompiledResource>;
   roles: CompiledRoles;
   grants: readonly CompiledGrant[];
   groups: Readonly<Record<string, { description: string }>>;
@@ -27,6 +29,7 @@ export interface CompiledWorkspace {
     users: DemoUser[];
     seed: NonNullable<Workspace["demo"]>["seed"] | null;
     reset: NonNullable<Workspace["demo"]>["reset"] | null;
+    services: NonNullable<Workspace["demo"]>["services"] | null;
   } | null;
 }
 
@@ -62,6 +65,8 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     actions.set(compiled.name, compiled);
   }
 
+  const resources = compileResources(workspace.resources, problems);
+  checkResourceUses(actions, resources, problems);
   const { roles, groups, services } = compileRoles(workspace, problems);
 
   const tags = new Set([...actions.values()].flatMap((a) => a.tags));
@@ -83,6 +88,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
   return {
     name: workspace.name,
     actions,
+    resources,
     roles,
     grants,
     groups,
@@ -94,6 +100,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
           users: workspace.demo.users,
           seed: workspace.demo.seed ?? null,
           reset: workspace.demo.reset ?? null,
+          services: workspace.demo.services ?? null,
         }
       : null,
   };

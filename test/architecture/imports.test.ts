@@ -9,7 +9,7 @@ import { test } from "node:test";
 // (the HTTP contract: zod schemas of every request and response) imports nothing of ours, so the
 // server that answers and the web UI that asks share it, and the browser bundle stays free of Node.
 const BASE = ["ids", "errors", "sdk"];
-const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "crypto"];
+const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "crypto", "outbound"];
 const UPPER = [
   ...DOMAIN,
   "api",
@@ -24,6 +24,7 @@ const UPPER = [
   "notify",
   "secrets",
   "governance",
+  "resources",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -35,6 +36,8 @@ export const ALLOWED: Record<string, string[]> = {
   sdk: ["pii"],
   observe: ["ids"],
   store: ["ids", "errors"],
+  // Outbound HTTP behind the SSRF guard: node's own modules only, so any part may call out.
+  outbound: ["ids", "errors"],
   workspace: ["sdk", "errors", "pii"],
   config: ["sdk", "errors", "workspace"],
   engine: [...BASE, "observe", "store"],
@@ -46,7 +49,9 @@ export const ALLOWED: Record<string, string[]> = {
   secrets: [...DOMAIN, "audit", "identity"],
   runs: [...DOMAIN, "audit", "identity", "events"],
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
-  control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
+  // Resources (databases, HTTP APIs a workspace governs): opened by the runtime, used by handlers.
+  resources: [...DOMAIN],
+  control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "resources"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
   // Four-eyes on access and policy changes: a change request is an approval subject.
   governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],

@@ -3,8 +3,9 @@
 import { Writable } from "node:stream";
 import { type Config, loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observe/logger.ts";
+import type { SecretReader } from "../../src/resources/resources.ts";
 import { type Airlock, createAirlock } from "../../src/runtime/airlock.ts";
-import type { Workspace } from "../../src/sdk/define-workspace.ts";
+import type { DemoServices, Workspace } from "../../src/sdk/define-workspace.ts";
 import { defineWorkspace } from "../../src/sdk/define-workspace.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
@@ -18,6 +19,8 @@ export const TEST_MASTER_KEY = Buffer.alloc(32, 0x5a).toString("base64");
 export interface TestAirlock {
   airlock: Airlock;
   database: TestDatabase;
+  /** The workspace's demo stand-ins (started as `npm start` does when it has them), or null. */
+  services: DemoServices | null;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
   /** Raw log text (for leak scans). */
@@ -35,6 +38,10 @@ export async function startTestAirlock(
     racePoint?: (name: string) => Promise<void>;
     /** Run before the instance starts (e.g. create fixture tables as the owner). */
     prepare?: (ownerUrl: string) => Promise<void>;
+    /** Where resources read secrets; without it, a workspace with demo services starts them. */
+    secrets?: SecretReader;
+    internalResources?: string[];
+    resolve?: (hostname: string) => Promise<string[]>;
   } = {},
 ): Promise<TestAirlock> {
   const database = options.database ?? (await createTestDatabase());
@@ -47,6 +54,17 @@ export async function startTestAirlock(
     ...options.env,
   });
   const workspace = compileWorkspace(options.workspace ?? defineWorkspace({ name: "test", actions: [] }));
+  // A workspace whose resources have demo stand-ins (the demo's ledger and payments provider) gets
+  // them, as `npm start` does.
+  const services =
+    !options.secrets && workspace.demo?.services
+      ? await workspace.demo.services({ databaseUrl: database.url, log: () => {} })
+      : null;
+  const secrets: SecretReader | undefined =
+    options.secrets ??
+    (services
+      ? { read: async (name) => (Object.hasOwn(services.secrets, name) ? services.secrets[name]! : null) }
+      : undefined);
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -63,10 +81,14 @@ export async function startTestAirlock(
     // Every answer of every test is checked against its declared response schema (src/api/).
     checkResponses: true,
     ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+    ...(secrets ? { secrets } : {}),
+    internalResources: [...(options.internalResources ?? []), ...(services?.internalResources ?? [])],
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   });
   return {
     airlock,
     database,
+    services,
     get logs() {
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
@@ -82,6 +104,7 @@ export async function startTestAirlock(
       ),
     async close() {
       await airlock.close();
+      await services?.stop();
       await database.drop();
     },
   };

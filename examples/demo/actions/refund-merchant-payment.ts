@@ -2,7 +2,10 @@
 // account. Idempotent twice over: the refund's `reference` and the ledger journal's are the run's
 // idempotency key, so a retried run finds its refund instead of issuing a second one. The database
 // guarantees the refunds never exceed the payment, even under concurrent refunds. Over $500 a
-// support manager approves.
+// support manager approves. The money goes back through the payments provider (the `payments`
+// resource): the call carries the run's idempotency key, so a retry after an unknown outcome (a
+// timeout) gets the provider's stored answer instead of a second refund; a provider outage fails
+// the run with downstream.unavailable and rolls the ledger side back.
 import { ActionError, defineAction, z } from "../../../src/sdk/index.ts";
 import {
   actorLabel,
@@ -34,6 +37,8 @@ const output = z.object({
   remainingCents: z.number().int(),
   journalId: z.number().int(),
   balanceCents: z.number().int(),
+  /** The provider's refund (null for refunds made before the provider was called). */
+  providerRefundId: z.string().nullable(),
 });
 
 export const refundMerchantPayment = defineAction({
@@ -76,7 +81,7 @@ export const refundMerchantPayment = defineAction({
     const reference = domainReference(ctx.idempotencyKey);
     // Domain idempotency: this request's refund, if it was already made, is the answer.
     const existing = await ctx.db.query(
-      `SELECT r.id, r.payment_id, r.amount_cents, r.journal_id, p.account_id, p.currency, p.amount_cents AS paid,
+      `SELECT r.id, r.payment_id, r.amount_cents, r.journal_id, r.provider_refund_id, p.account_id, p.currency, p.amount_cents AS paid,
               p.refunded_cents
          FROM demo.refunds r JOIN demo.payments p ON p.id = r.payment_id WHERE r.reference = $1`,
       [reference],
@@ -99,6 +104,7 @@ export const refundMerchantPayment = defineAction({
         remainingCents: cents(done.paid) - cents(done.refunded_cents),
         journalId: cents(done.journal_id),
         balanceCents: await balanceOf(ctx.db, done.account_id as string),
+        providerRefundId: (done.provider_refund_id as string | null) ?? null,
       };
     }
 
@@ -145,6 +151,15 @@ export const refundMerchantPayment = defineAction({
       accountBalanceCents: account.balanceCents,
     });
 
+    // The provider first: if it refuses or is down, nothing is posted (the run's savepoint rolls
+    // back). Its body is built from the parameters only, so a retry sends the very same request.
+    const providerRefund = await ctx.resources.payments!.request({
+      method: "POST",
+      path: "/v1/refunds",
+      json: { payment: payment.id, amount: p.amountCents, currency: payment.currency },
+    });
+    const providerRefundId = providerRefund.json<{ id: string }>().id;
+
     const refundId = `rfd_${ctx.runId.replace(/^run_/, "").toLowerCase()}`;
     const journalId = await translatingConstraints(
       async () => {
@@ -159,8 +174,8 @@ export const refundMerchantPayment = defineAction({
           ],
         });
         await ctx.db.query(
-          `INSERT INTO demo.refunds (id, payment_id, currency, amount_cents, status, reason, reference, journal_id, requested_by)
-           VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8)`,
+          `INSERT INTO demo.refunds (id, payment_id, currency, amount_cents, status, reason, reference, journal_id, requested_by, provider_refund_id)
+           VALUES ($1, $2, $3, $4, 'succeeded', $5, $6, $7, $8, $9)`,
           [
             refundId,
             payment.id,
@@ -170,6 +185,7 @@ export const refundMerchantPayment = defineAction({
             reference,
             journal,
             actorLabel(ctx.actor),
+            providerRefundId,
           ],
         );
         return journal;
@@ -209,6 +225,7 @@ export const refundMerchantPayment = defineAction({
       remainingCents: after.amountCents - after.refundedCents,
       journalId,
       balanceCents,
+      providerRefundId,
     };
   },
 });

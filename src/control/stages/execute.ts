@@ -86,6 +86,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
       reason,
       attempt: 1,
       log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action.name }),
+      resources: deps.resources,
     });
     // Only a handler that logged costs this statement (the inline path counts its round trips).
     await appendRunLogs(tx.client, { runId, attempt: 1, requestId: ctx.requestId }, outcome.logs);
