@@ -40,6 +40,12 @@ export const AUDIT_EVENT_TYPES = [
   "audit.viewed",
   "audit.exported",
   "audit.verified",
+  "runbook.started",
+  "runbook.succeeded",
+  "runbook.failed",
+  "runbook.cancelled",
+  "runbook.retried",
+  "runbook.input_answered",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -80,6 +80,13 @@ export interface DurableEngine {
   state(workflowId: string): Promise<WorkflowState | null>;
   /** Wait for a workflow's end (tests and tools). */
   result(workflowId: string, timeoutSeconds: number): Promise<unknown>;
+  /**
+   * A new workflow that carries `workflowId` on from its first step named `fromStep`: the steps
+   * before it are copied with their recorded outputs, that step and the rest run again.
+   */
+  fork(workflowId: string, fromStep: string, newWorkflowId: string): Promise<void>;
+  /** Whether an error is the engine telling a workflow it was cancelled (let it propagate). */
+  isCancellation(error: unknown): boolean;
   /** One supervision pass now (also runs every heartbeat); the workflows re-enqueued. */
   recoverDeadExecutors(): Promise<string[]>;
   release(): Promise<void>;
@@ -149,6 +156,14 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
       return status ? { id: workflowId, status: status.status, executorId: status.executorId } : null;
     },
     result: (workflowId, timeoutSeconds) => DBOS.getResult(workflowId, { timeoutSeconds }),
+    async fork(workflowId, fromStep, newWorkflowId) {
+      const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
+      const step = steps.find((s) => s.name === fromStep);
+      if (!step) throw new Error(`durable engine: workflow ${workflowId} has no step ${fromStep}`);
+      await DBOS.forkWorkflow(workflowId, step.functionID, { newWorkflowID: newWorkflowId });
+    },
+    isCancellation: (error) =>
+      error instanceof Error && error.constructor.name === "DBOSWorkflowCancelledError",
     recoverDeadExecutors: () => current.recoverPass(),
     async release() {
       if (released) return;

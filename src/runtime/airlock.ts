@@ -15,6 +15,7 @@ import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
+import { createRunbooks, type Runbooks } from "../runbooks/runbooks.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
@@ -26,6 +27,7 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { runbookRoutes } from "../server/runbook-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
@@ -58,6 +60,7 @@ export interface Airlock {
   authorizer: Authorizer;
   control: Control;
   approvals: Approvals;
+  runbooks: Runbooks;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -120,6 +123,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
+    const runbooks = await createRunbooks({
+      workspace,
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      authorizer,
+      control,
+      events: approvals.events,
+      log,
+    });
+    closers.unshift(() => runbooks.close());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -175,6 +188,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         }),
         approvalRoutes({ workspace, approvals }),
         policyRoutes(approvals.deps),
+        runbookRoutes({ runbooks }),
         ...identity.routes,
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
@@ -192,6 +206,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       approvals,
+      runbooks,
       app: created.app,
       migrationSources,
       ready,

@@ -1,4 +1,5 @@
 import type { AnyAction } from "./define-action.ts";
+import type { AnyRunbook } from "./define-runbook.ts";
 
 /**
  * `view` an action, `run` it, `approve` others' requests for it, `audit` its runs and audit
@@ -11,8 +12,8 @@ export interface GrantDefinition {
   /** A role name declared in `roles`. */
   to: string;
   verbs: Verb[];
-  /** One action, every action with a tag, or everything. */
-  on: { action: string } | { tag: string } | "*";
+  /** One action, one runbook, every action or runbook with a tag, or everything. */
+  on: { action: string } | { runbook: string } | { tag: string } | "*";
 }
 
 export interface RoleDefinition {
@@ -37,6 +38,8 @@ export interface DemoDatabase {
 export interface WorkspaceDefinition {
   name: string;
   actions: AnyAction[];
+  /** Durable multi-step procedures (`defineRunbook`). */
+  runbooks?: AnyRunbook[];
   roles?: Record<string, RoleDefinition>;
   grants?: GrantDefinition[];
   /** Groups known up front (admins and SSO may add more). */

@@ -28,6 +28,15 @@ export type {
   WorkspaceDefinition,
 } from "./define-workspace.ts";
 export { defineWorkspace } from "./define-workspace.ts";
+export type {
+  AnyRunbook,
+  Assignee,
+  InputOptions,
+  Runbook,
+  RunbookContext,
+  RunbookDefinition,
+} from "./define-runbook.ts";
+export { defineRunbook } from "./define-runbook.ts";
 export type { Duration } from "./duration.ts";
 export { durationMs } from "./duration.ts";
 export type { FieldMeta } from "./field-meta.ts";

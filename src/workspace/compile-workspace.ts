@@ -7,14 +7,16 @@ import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
+import { type CompiledRunbook, compileRunbook } from "./compile-runbook.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
-export type { CompiledAction, CompiledGrant, CompiledPolicy };
+export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledRunbook };
 
 export interface CompiledWorkspace {
   name: string;
   actions: ReadonlyMap<string, CompiledAction>;
+  runbooks: ReadonlyMap<string, CompiledRunbook>;
   roles: CompiledRoles;
   grants: readonly CompiledGrant[];
   groups: Readonly<Record<string, { description: string }>>;
@@ -47,12 +49,25 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     actions.set(compiled.name, compiled);
   }
 
+  const runbooks = new Map<string, CompiledRunbook>();
+  for (const [index, runbook] of (workspace.runbooks ?? []).entries()) {
+    const where = `runbooks[${index}]${runbook?.name ? ` (${runbook.name})` : ""}`;
+    const compiled = compileRunbook(runbook, where, actions, problems);
+    if (!compiled) continue;
+    if (runbooks.has(compiled.name)) {
+      problems.push(`${where}: the name "${compiled.name}" is used by two runbooks; names must be unique.`);
+      continue;
+    }
+    runbooks.set(compiled.name, compiled);
+  }
+
   const { roles, groups, services } = compileRoles(workspace, problems);
 
-  const tags = new Set([...actions.values()].flatMap((a) => a.tags));
+  const tags = new Set([...actions.values(), ...runbooks.values()].flatMap((a) => a.tags));
+  const grantable = new Map<string, unknown>([...actions, ...runbooks]);
   const grants: CompiledGrant[] = [];
   for (const [index, grant] of (workspace.grants ?? []).entries()) {
-    const compiled = compileGrant(grant, index, roles, actions, tags, problems);
+    const compiled = compileGrant(grant, index, roles, grantable, tags, problems);
     if (compiled) grants.push(compiled);
   }
 
@@ -71,6 +86,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
   return {
     name: workspace.name,
     actions,
+    runbooks,
     roles,
     grants,
     groups,

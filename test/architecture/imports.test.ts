@@ -43,9 +43,12 @@ export const ALLOWED: Record<string, string[]> = {
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
-  server: [...UPPER, "runbook"],
-  runtime: [...UPPER, "runbook", "server"],
-  cli: [...UPPER, "runbook", "server", "runtime"],
+  // Runbooks and schedules: durable work on the engine, every step through the control layer.
+  runbooks: [...DOMAIN, "api", "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  schedules: [...DOMAIN, "api", "audit", "identity", "events", "engine", "runs", "control", "runbooks"],
+  server: [...UPPER, "runbook", "runbooks", "schedules"],
+  runtime: [...UPPER, "runbook", "runbooks", "schedules", "server"],
+  cli: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime"],
   web: ["api"],
 };
 
