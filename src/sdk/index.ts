@@ -19,6 +19,15 @@ export type {
 } from "./define-action.ts";
 export { defineAction } from "./define-action.ts";
 export type {
+  AnyRunbook,
+  Assignee,
+  InputOptions,
+  Runbook,
+  RunbookContext,
+  RunbookDefinition,
+} from "./define-runbook.ts";
+export { defineRunbook } from "./define-runbook.ts";
+export type {
   DemoDatabase,
   DemoUser,
   GrantDefinition,
@@ -28,15 +37,6 @@ export type {
   WorkspaceDefinition,
 } from "./define-workspace.ts";
 export { defineWorkspace } from "./define-workspace.ts";
-export type {
-  AnyRunbook,
-  Assignee,
-  InputOptions,
-  Runbook,
-  RunbookContext,
-  RunbookDefinition,
-} from "./define-runbook.ts";
-export { defineRunbook } from "./define-runbook.ts";
 export type { Duration } from "./duration.ts";
 export { durationMs } from "./duration.ts";
 export type { FieldMeta } from "./field-meta.ts";

@@ -7,8 +7,8 @@ import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
-import { type CompiledRunbook, compileRunbook } from "./compile-runbook.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
+import { type CompiledRunbook, compileRunbook } from "./compile-runbook.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
 export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledRunbook };
