@@ -10,6 +10,7 @@ import { devCommand } from "./dev-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
+import { inputCommand, runbookCommand } from "./runbook-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
 import { usersCommand } from "./users-command.ts";
@@ -32,6 +33,8 @@ const COMMANDS: Command[] = [
   usersCommand,
   tokensCommand,
   demoCommand,
+  runbookCommand,
+  inputCommand,
 ];
 
 export function version(): string {

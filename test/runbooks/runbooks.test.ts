@@ -7,8 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { listen } from "../../src/server/serve.ts";
 import { ownerClient } from "../../src/store/database.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
@@ -368,6 +370,40 @@ describe("runbooks", () => {
     const again = await call(operator, `/api/v1/runbook-runs/${id}/retry`, {});
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, "runbook.invalid_transition");
+  });
+
+  test("the CLI starts a runbook, answers its human step and shows every step with who answered", async () => {
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const as = (user: TestUser, args: string[]) =>
+        runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token });
+      const started = await as(operator, ["runbook", "start", "settle", "--param", "account=acc_cli"]);
+      assert.equal(started.code, 3, started.err);
+      const id = /runbook run (rbr_\w+)/.exec(started.out)?.[1];
+      assert.ok(id, started.out);
+      await until("the human step", async () =>
+        (await runbookRun(operator, id)).status === "waiting" ? true : undefined,
+      );
+      const answered = await as(analyst, [
+        "input",
+        id,
+        "--field",
+        "decision=stop",
+        "--field",
+        "note=not today",
+      ]);
+      assert.equal(answered.code, 0, answered.err);
+      assert.match(answered.out, /Answered input\./);
+      await until("the end", async () =>
+        (await runbookRun(operator, id)).status === "succeeded" ? true : undefined,
+      );
+      const status = await as(operator, ["runbook", "status", id]);
+      assert.equal(status.code, 0, status.err);
+      assert.match(status.out, /^succeeded {2}runbook run/);
+      assert.match(status.out, /input\s+input\s+succeeded\s+Ana Analyst/);
+    } finally {
+      await server.close(100);
+    }
   });
 
   test("definition mistakes are refused at load with the runbook's name", () => {
