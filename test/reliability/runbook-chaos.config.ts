@@ -55,13 +55,28 @@ const chaos = defineRunbook({
   },
 });
 
+/** Three action steps around a sleep: what runs while the database restarts. */
+const steady = defineRunbook({
+  name: "steady",
+  title: "Three entries around a sleep",
+  params: z.object({}),
+  uses: ["chaos_add"],
+  async handler(rb) {
+    await rb.run("chaos_add", { n: 1 }, { step: "one" });
+    await rb.sleep("2s");
+    await rb.run("chaos_add", { n: 2 }, { step: "two" });
+    await rb.run("chaos_add", { n: 3 }, { step: "three" });
+  },
+});
+
 export default defineWorkspace({
   name: "chaos",
   actions: [add],
-  runbooks: [chaos],
+  runbooks: [chaos, steady],
   roles: { ops: { groups: ["ops"] } },
   grants: [
     { to: "ops", verbs: ["view", "run"], on: { action: "chaos_add" } },
     { to: "ops", verbs: ["view", "run"], on: { runbook: "chaos" } },
+    { to: "ops", verbs: ["view", "run"], on: { runbook: "steady" } },
   ],
 });
