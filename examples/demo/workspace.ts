@@ -14,11 +14,13 @@ import { defineWorkspace } from "../../src/sdk/index.ts";
 import { customerActions } from "./actions/customer-actions.ts";
 import { moneyActions } from "./actions/money-actions.ts";
 import { DEMO_USERS } from "./demo-users.ts";
+import { fraudReview } from "./runbooks/fraud-review.ts";
 import { resetDemo, seedDemo } from "./seed.ts";
 
 export default defineWorkspace({
   name: "demo",
   actions: [...moneyActions, ...customerActions],
+  runbooks: [fraudReview],
   groups: {
     support: { description: "Customer support agents" },
     "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },
