@@ -328,3 +328,17 @@ export async function stepOfRun(
   );
   return (rows[0] as { workflow_id: string; name: string } | undefined) ?? null;
 }
+
+/** Unfinished runs older than `seconds`, for the sweep that starts a run whose workflow never began. */
+export async function unfinishedRuns(
+  db: Queryable,
+  seconds: number,
+): Promise<{ id: string; workflow_id: string }[]> {
+  const { rows } = await db.query(
+    `SELECT id, workflow_id FROM airlock.runbook_runs
+      WHERE status IN ('running', 'waiting') AND updated_at < now() - make_interval(secs => $1)
+      ORDER BY id LIMIT 100`,
+    [seconds],
+  );
+  return rows as { id: string; workflow_id: string }[];
+}

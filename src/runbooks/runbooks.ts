@@ -33,6 +33,7 @@ import {
   type RunbookRunRow,
   reopenForRetry,
   stepOfRun,
+  unfinishedRuns,
   waitingInputsFor,
 } from "./runbook-store.ts";
 import {
@@ -71,6 +72,11 @@ export interface Runbooks {
   ): Promise<{ run: RunbookRunView; replayed: boolean }>;
   /** Human steps waiting for this person. */
   inbox(principal: Principal): Promise<WaitingInputView[]>;
+  /**
+   * Start the workflow of any unfinished run that has none: a process that died between committing
+   * a start and handing it to the engine leaves such a run. Runs every minute; returns the ids.
+   */
+  sweep(olderThanSeconds?: number): Promise<string[]>;
   /** The durable engine (null without runbooks), for tests and supervision. */
   engine(): DurableEngine | null;
   close(): Promise<void>;
@@ -81,6 +87,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
   const runner: RunnerDeps = { workspace, pool, control: deps.control, log: deps.log, engine: null };
   let engine: DurableEngine | null = null;
   let unsubscribe: (() => void) | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
   if (workspace.runbooks.size > 0) {
     engine = await acquireDurableEngine({
       url: deps.databaseUrl,
@@ -99,6 +106,24 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           await running.send(step.workflow_id, `run:${payload.runId}`, { ended: true }, `woken:${event.id}`);
       },
     );
+  }
+
+  async function sweep(olderThanSeconds = 60): Promise<string[]> {
+    if (!engine) return [];
+    const started: string[] = [];
+    for (const run of await unfinishedRuns(pool, olderThanSeconds)) {
+      if (run.workflow_id !== run.id || (await engine.state(run.id))) continue;
+      await engine.start(RUNBOOK_WORKFLOW, run.id, { runbookRunId: run.id });
+      deps.log.warn({ runbookRunId: run.id }, "started a runbook run whose workflow had never begun");
+      started.push(run.id);
+    }
+    return started;
+  }
+  if (engine) {
+    sweeper = setInterval(() => {
+      sweep().catch((error) => deps.log.warn({ err: error }, "runbook sweep failed"));
+    }, 60_000);
+    sweeper.unref();
   }
 
   function requireEngine(): DurableEngine {
@@ -137,6 +162,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
 
   return {
     engine: () => engine,
+    sweep,
 
     async catalog(principal) {
       const out: { runbook: CompiledRunbook; canRun: boolean }[] = [];
@@ -302,6 +328,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     },
 
     async close() {
+      if (sweeper) clearInterval(sweeper);
       unsubscribe?.();
       await engine?.release();
     },

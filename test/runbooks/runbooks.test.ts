@@ -406,6 +406,24 @@ describe("runbooks", () => {
     }
   });
 
+  test("a run committed but never handed to the engine (a crash in between) is started by the sweep", async () => {
+    const pool = t.airlock.database.pool;
+    const owner = await ownerClient(t.database.url);
+    await owner.query("UPDATE public.rb_switch SET broken = false");
+    await owner.end();
+    await pool.query(
+      `INSERT INTO airlock.runbook_runs (id, runbook, version, status, params, actor_id, request_id, workflow_id, updated_at)
+       VALUES ('rbr_orphan', 'flaky', '1', 'running', '{}', $1, 'req_orphan', 'rbr_orphan', now() - interval '2 minutes')`,
+      [operator.id],
+    );
+    assert.deepEqual(await t.airlock.runbooks.sweep(), ["rbr_orphan"]);
+    await until("the orphan's end", async () => {
+      const run = await runbookRun(operator, "rbr_orphan");
+      return run.status === "succeeded" ? run : undefined;
+    });
+    assert.deepEqual(await t.airlock.runbooks.sweep(), [], "a finished run is not started again");
+  });
+
   test("definition mistakes are refused at load with the runbook's name", () => {
     const broken = defineWorkspace({
       name: "broken",
