@@ -17,6 +17,7 @@ import { moneyActions } from "./actions/money-actions.ts";
 import { providerPaymentStatus } from "./actions/provider-payment-status.ts";
 import { DEMO_USERS } from "./demo-users.ts";
 import { demoResources } from "./resources.ts";
+import { fraudReview } from "./runbooks/fraud-review.ts";
 import { resetDemo, seedDemo } from "./seed.ts";
 import { startDemoServices } from "./services/demo-services.ts";
 
@@ -25,6 +26,7 @@ export default defineWorkspace({
   actions: [...moneyActions, ...customerActions, allFlaggedAccounts, providerPaymentStatus],
   // The core ledger database and the payments provider (local stand-ins in demo mode).
   resources: demoResources,
+  runbooks: [fraudReview],
   groups: {
     support: { description: "Customer support agents" },
     "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },

@@ -46,6 +46,12 @@ export const AUDIT_EVENT_TYPES = [
   "master_key.rotated",
   "change.applied",
   "admin.bootstrapped",
+  "runbook.started",
+  "runbook.succeeded",
+  "runbook.failed",
+  "runbook.cancelled",
+  "runbook.retried",
+  "runbook.input_answered",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -14,6 +14,7 @@ import { initCommand } from "./init-command.ts";
 import { migrateCommand } from "./migrate-command.ts";
 import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
+import { inputCommand, runbookCommand } from "./runbook-command.ts";
 import { runsCommand } from "./runs-command.ts";
 import { secretsCommand } from "./secrets-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
@@ -44,6 +45,8 @@ const COMMANDS: Command[] = [
   secretsCommand,
   adminCommand,
   changesCommand,
+  runbookCommand,
+  inputCommand,
 ];
 
 export function version(): string {

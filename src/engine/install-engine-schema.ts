@@ -1,9 +1,11 @@
-// Installs or upgrades pg-boss's schema as the database owner, creates our queues, and grants
+// Installs or upgrades pg-boss's schema and DBOS's as the database owner, creates our queues, and grants
 // the application role what it needs to enqueue inside its own transactions and to run workers.
 // The whole install holds a session advisory lock: processes starting together would otherwise
 // race on the GRANTs ("tuple concurrently updated") and on queue creation.
+import { DBOS } from "@dbos-inc/dbos-sdk";
 import { PgBoss } from "pg-boss";
 import { ownerClient } from "../store/database.ts";
+import { DURABLE_SCHEMA } from "./durable-engine.ts";
 import { ENGINE_SCHEMA, type QueueDefinition } from "./engine.ts";
 
 // Any constant, as long as every Airlock process uses the same one.
@@ -14,6 +16,9 @@ export async function installEngineSchema(url: string, queues: QueueDefinition[]
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [ENGINE_INSTALL_LOCK]);
     await install(url, queues);
+    // DBOS's system tables (decision 0006), created by the owner; at run time DBOS works as the
+    // application role with `runMigrations: false`.
+    await DBOS.migrate(url, { schemaName: DURABLE_SCHEMA, applicationRole: "airlock_app" });
   } finally {
     await lock.end();
   }

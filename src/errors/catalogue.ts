@@ -136,6 +136,21 @@ export const CATALOGUE = {
     status: 409,
     message: "An admin already exists; further admins are added by change request.",
   },
+  // runbooks
+  "runbook.not_found": { status: 404, message: "There is no such runbook, or you may not see it." },
+  "runbook.invalid": {
+    status: 422,
+    message: "The runbook cannot run as defined; details.problems lists why.",
+  },
+  "runbook.run_not_found": { status: 404, message: "There is no such runbook run, or you may not see it." },
+  "runbook.invalid_transition": {
+    status: 409,
+    message: "The runbook run is not in a state that allows this.",
+  },
+  "runbook.not_assignee": { status: 403, message: "This step is assigned to someone else." },
+  "runbook.step_not_waiting": { status: 409, message: "This step is not waiting for an answer." },
+  "runbook.step_failed": { status: 422, message: "A step of the runbook failed." },
+  "runbook.input_expired": { status: 410, message: "Nobody answered the step before it expired." },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

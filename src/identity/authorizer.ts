@@ -28,7 +28,8 @@ export interface Decision {
 }
 
 export interface Authorizer {
-  can(principal: Principal, verb: Verb, action: CompiledAction): Promise<Decision>;
+  /** `action` is an action or a runbook (they share names and tags). */
+  can(principal: Principal, verb: Verb, action: Pick<CompiledAction, "name" | "tags">): Promise<Decision>;
   /** Roles the principal holds, from its groups (humans) or its name (services). */
   rolesOf(principal: Principal): string[];
   /**
@@ -121,7 +122,7 @@ function holds(grant: CompiledGrant, principal: Principal, roles: string[]): boo
     : principal.kind === "human" && principal.groups.includes(grant.subject);
 }
 
-function covers(grant: CompiledGrant, action: CompiledAction): boolean {
+function covers(grant: CompiledGrant, action: Pick<CompiledAction, "name" | "tags">): boolean {
   if (grant.on.kind === "all") return true;
   if (grant.on.kind === "action") return grant.on.value === action.name;
   return action.tags.includes(grant.on.value);

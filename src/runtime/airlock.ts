@@ -25,6 +25,7 @@ import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { registerStateGauges } from "../observe/state-gauges.ts";
 import { openResources, type Resources, type SecretReader } from "../resources/resources.ts";
+import { createRunbooks, type Runbooks } from "../runbooks/runbooks.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { queuedRunStats } from "../runs/run-queue-stats.ts";
 import { sealRawRuns } from "../runs/run-value-sealing.ts";
@@ -41,6 +42,7 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { runbookRoutes } from "../server/runbook-routes.ts";
 import { secretRoutes } from "../server/secret-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
@@ -86,6 +88,7 @@ export interface Airlock {
   keyring: Keyring | null;
   /** Four-eyes on access and policy changes (src/governance). */
   changes: ChangeRequests;
+  runbooks: Runbooks;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -193,6 +196,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     };
     approvals.subjects.register(changeSubjectKind(changeDeps));
     const changes = createChangeRequests({ ...changeDeps, approvals: approvals.deps });
+    const runbooks = await createRunbooks({
+      workspace,
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      authorizer,
+      control,
+      events: approvals.events,
+      log,
+    });
+    closers.unshift(() => runbooks.close());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -253,6 +266,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
+        runbookRoutes({ runbooks }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
@@ -274,6 +288,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       resources,
       keyring,
       changes,
+      runbooks,
       app: created.app,
       migrationSources,
       ready,

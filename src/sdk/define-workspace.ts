@@ -1,5 +1,6 @@
 import type { AnyAction } from "./define-action.ts";
 import type { Resource } from "./define-resource.ts";
+import type { AnyRunbook } from "./define-runbook.ts";
 import { withDefinitionSource } from "./definition-source.ts";
 import type { GovernanceDefinition } from "./governance-definition.ts";
 
@@ -14,8 +15,8 @@ export interface GrantDefinition {
   /** A role name declared in `roles`. */
   to: string;
   verbs: Verb[];
-  /** One action, every action with a tag, or everything. */
-  on: { action: string } | { tag: string } | "*";
+  /** One action, one runbook, every action or runbook with a tag, or everything. */
+  on: { action: string } | { runbook: string } | { tag: string } | "*";
 }
 
 export interface RoleDefinition {
@@ -59,6 +60,8 @@ export interface WorkspaceDefinition {
   actions: AnyAction[];
   /** Databases and HTTP APIs the actions reach (`ctx.resources.<name>`, SQL and HTTP actions). */
   resources?: Resource[];
+  /** Durable multi-step procedures (`defineRunbook`). */
+  runbooks?: AnyRunbook[];
   roles?: Record<string, RoleDefinition>;
   grants?: GrantDefinition[];
   /** Groups known up front (admins and SSO may add more). */

@@ -37,6 +37,15 @@ export type {
   SecretRef,
 } from "./define-resource.ts";
 export { defineResource } from "./define-resource.ts";
+export type {
+  AnyRunbook,
+  Assignee,
+  InputOptions,
+  Runbook,
+  RunbookContext,
+  RunbookDefinition,
+} from "./define-runbook.ts";
+export { defineRunbook } from "./define-runbook.ts";
 export type { SqlActionDefinition, SqlActionResult } from "./define-sql-action.ts";
 export { defineSqlAction } from "./define-sql-action.ts";
 export type {

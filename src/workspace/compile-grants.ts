@@ -37,10 +37,16 @@ export function compileGrant(
   else if (grant.on && "action" in grant.on) {
     if (!actions.has(grant.on.action)) problems.push(`${where}: action "${grant.on.action}" does not exist.`);
     on = { kind: "action", value: grant.on.action };
+  } else if (grant.on && "runbook" in grant.on) {
+    // Runbooks and actions share one namespace (names are unique across both), so a runbook grant
+    // is stored and checked like an action grant.
+    if (!actions.has(grant.on.runbook))
+      problems.push(`${where}: runbook "${grant.on.runbook}" does not exist.`);
+    on = { kind: "action", value: grant.on.runbook };
   } else if (grant.on && "tag" in grant.on) {
     if (!tags.has(grant.on.tag)) problems.push(`${where}: no action has the tag "${grant.on.tag}".`);
     on = { kind: "tag", value: grant.on.tag };
-  } else problems.push(`${where}: on must be { action }, { tag } or "*".`);
+  } else problems.push(`${where}: on must be { action }, { runbook }, { tag } or "*".`);
   if (problems.length > before || !on) return null;
   return {
     source: "config",

@@ -10,14 +10,16 @@ import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
 import type { CompiledPolicy } from "./compile-policies.ts";
 import { type CompiledResource, checkResourceUses, compileResources } from "./compile-resources.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
+import { type CompiledRunbook, compileRunbook } from "./compile-runbook.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
-export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledResource };
+export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledResource, CompiledRunbook };
 
 export interface CompiledWorkspace {
   name: string;
   actions: ReadonlyMap<string, CompiledAction>;
   resources: ReadonlyMap<string, CompiledResource>;
+  runbooks: ReadonlyMap<string, CompiledRunbook>;
   roles: CompiledRoles;
   grants: readonly CompiledGrant[];
   groups: Readonly<Record<string, { description: string }>>;
@@ -67,12 +69,25 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
 
   const resources = compileResources(workspace.resources, problems);
   checkResourceUses(actions, resources, problems);
+  const runbooks = new Map<string, CompiledRunbook>();
+  for (const [index, runbook] of (workspace.runbooks ?? []).entries()) {
+    const where = `runbooks[${index}]${runbook?.name ? ` (${runbook.name})` : ""}`;
+    const compiled = compileRunbook(runbook, where, actions, problems);
+    if (!compiled) continue;
+    if (runbooks.has(compiled.name)) {
+      problems.push(`${where}: the name "${compiled.name}" is used by two runbooks; names must be unique.`);
+      continue;
+    }
+    runbooks.set(compiled.name, compiled);
+  }
+
   const { roles, groups, services } = compileRoles(workspace, problems);
 
-  const tags = new Set([...actions.values()].flatMap((a) => a.tags));
+  const tags = new Set([...actions.values(), ...runbooks.values()].flatMap((a) => a.tags));
+  const grantable = new Map<string, unknown>([...actions, ...runbooks]);
   const grants: CompiledGrant[] = [];
   for (const [index, grant] of (workspace.grants ?? []).entries()) {
-    const compiled = compileGrant(grant, index, roles, actions, tags, problems);
+    const compiled = compileGrant(grant, index, roles, grantable, tags, problems);
     if (compiled) grants.push(compiled);
   }
 
@@ -89,6 +104,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     name: workspace.name,
     actions,
     resources,
+    runbooks,
     roles,
     grants,
     groups,

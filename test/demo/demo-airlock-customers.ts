@@ -45,7 +45,7 @@ export interface CustomerDemo {
 export function demoWorkspaceWithExistingTags(workspace: Workspace = demoWorkspace): Workspace {
   const tags = new Set(workspace.actions.flatMap((a) => a.tags ?? []));
   const grants = (workspace.grants ?? []).filter(
-    (g) => g.on === "*" || "action" in g.on || tags.has(g.on.tag),
+    (g) => g.on === "*" || !("tag" in g.on) || tags.has(g.on.tag),
   );
   return defineWorkspace({ ...workspace, grants });
 }

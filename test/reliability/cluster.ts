@@ -117,6 +117,7 @@ export function spawnAirlock(
   kind: "serve" | "worker",
   databaseUrl: string,
   started: AirlockProcess[],
+  options: { config?: string } = {},
 ): Promise<AirlockProcess> {
   const args =
     kind === "serve" ? ["serve", "--host", "127.0.0.1", "--port", "0"] : ["worker", "--concurrency", "4"];
@@ -126,7 +127,7 @@ export function spawnAirlock(
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       DATABASE_URL: databaseUrl,
-      AIRLOCK_CONFIG: join(import.meta.dirname, "credit.config.ts"),
+      AIRLOCK_CONFIG: options.config ?? join(import.meta.dirname, "credit.config.ts"),
       AIRLOCK_LOG_LEVEL: "info",
       AIRLOCK_DEMO: "0",
       // Servers only accept runs; the worker processes execute them.

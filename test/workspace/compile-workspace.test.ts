@@ -268,7 +268,7 @@ describe("grant problems", () => {
   test("a grant on something that is neither an action, a tag nor everything", () => {
     assert.deepEqual(
       problemsOf({ grants: [{ to: "support", verbs: ["run"], on: { group: "billing" } as never }] }),
-      ['grants[0]: on must be { action }, { tag } or "*".'],
+      ['grants[0]: on must be { action }, { runbook }, { tag } or "*".'],
     );
   });
 });

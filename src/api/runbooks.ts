@@ -1,0 +1,99 @@
+// Runbooks: the catalog, starting one, runbook runs (every step, its status, its run, who
+// answered), cancel, retry from the failed step, and answering a human step.
+import { z } from "zod";
+import { isoTime, jsonValue, personRef } from "./common.ts";
+
+export const RUNBOOK_RUN_STATUSES = ["running", "waiting", "succeeded", "failed", "cancelled"] as const;
+export const runbookRunStatus = z.enum(RUNBOOK_RUN_STATUSES);
+export const STEP_KINDS = ["action", "step", "input", "sleep"] as const;
+
+export const runbookSummary = z.strictObject({
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+  version: z.string(),
+  tags: z.array(z.string()),
+  uses: z.array(z.string()),
+  paramsSchema: z.record(z.string(), z.unknown()).describe("JSON Schema of the start form"),
+  canRun: z.boolean(),
+});
+export const runbookCatalog = z.strictObject({ runbooks: z.array(runbookSummary) });
+
+export const startRunbookBody = z.strictObject({ params: z.record(z.string(), z.unknown()).optional() });
+
+export const runbookStep = z.strictObject({
+  name: z.string(),
+  position: z.number().int(),
+  kind: z.enum(STEP_KINDS),
+  status: runbookRunStatus,
+  action: z.string().nullable(),
+  runId: z.string().nullable().describe("The action step's run (GET /api/v1/runs/{id})"),
+  title: z.string().nullable(),
+  form: z.record(z.string(), z.unknown()).nullable().describe("Human steps: JSON Schema of the form"),
+  assignee: z.strictObject({ group: z.string().nullable(), user: z.string().nullable() }).nullable(),
+  /** Whether the caller may answer this (waiting) human step. */
+  canAnswer: z.boolean(),
+  expiresAt: isoTime.nullable(),
+  answeredBy: personRef.nullable(),
+  answeredAt: isoTime.nullable(),
+  answer: jsonValue,
+  wakeAt: isoTime.nullable(),
+  output: jsonValue,
+  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  durationMs: z.number().int().nullable(),
+});
+
+export const runbookRun = z.strictObject({
+  id: z.string(),
+  runbook: z.string(),
+  title: z.string(),
+  version: z.string(),
+  status: runbookRunStatus,
+  params: z.record(z.string(), z.unknown()),
+  actor: personRef,
+  requestId: z.string(),
+  attempt: z.number().int(),
+  progress: z.strictObject({ done: z.number(), total: z.number(), label: z.string().nullable() }).nullable(),
+  result: jsonValue,
+  error: z.strictObject({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  steps: z.array(runbookStep),
+  logs: z.array(z.strictObject({ seq: z.number().int(), message: z.string(), at: isoTime })),
+});
+export type RunbookRun = z.output<typeof runbookRun>;
+
+export const runbookRunList = z.strictObject({ runbookRuns: z.array(runbookRun) });
+export const runbookRunListQuery = z.strictObject({
+  runbook: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().max(100).optional().describe("Keyset: runs older than this id"),
+});
+
+export const cancelRunbookBody = z.strictObject({ reason: z.string().max(1_000).optional() });
+
+export const answerBody = z.strictObject({
+  answer: z.record(z.string(), z.unknown()).describe("The form's fields"),
+});
+export const answerResponse = z.strictObject({
+  runbookRun: runbookRun,
+  replayed: z.boolean().describe("true: the step had already been answered; nothing changed"),
+});
+
+export const waitingInput = z.strictObject({
+  runbookRunId: z.string(),
+  runbook: z.string(),
+  runbookTitle: z.string(),
+  step: z.string(),
+  title: z.string().nullable(),
+  form: z.record(z.string(), z.unknown()).nullable(),
+  startedBy: z.string(),
+  expiresAt: isoTime.nullable(),
+  waitingSince: isoTime,
+});
+export const waitingInputList = z.strictObject({ inputs: z.array(waitingInput) });

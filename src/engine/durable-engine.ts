@@ -1,0 +1,316 @@
+// The durable-execution engine: DBOS Transact (decision 0006). Runbooks are DBOS workflows: each
+// step's output is checkpointed by (workflow id, step number) in DBOS's system tables, so a
+// workflow resumed after a crash replays the steps already done from their checkpoints and runs
+// the rest. This module and `install-engine-schema.ts` are the only ones that import DBOS.
+//
+// DBOS is a per-process singleton (`DBOS.setConfig` + `DBOS.launch` once per process). Airlock's
+// rule is "no global state, two instances in one process", so this module makes the singleton
+// explicit: `acquireDurableEngine` launches it once per process and counts its users; a second
+// Airlock instance on the same database shares it, one on another database is refused with a
+// clear error (a test file runs one Airlock database per process).
+//
+// Cross-process recovery. Self-hosted DBOS recovers at launch only the workflows of the launching
+// process's own executor ID; a dead process's workflows otherwise stay PENDING (DBOS's own issue
+// tracker: python #716 — PENDING forever when recovery races a database restart). Airlock
+// supervises it with DBOS's public API: every process writes a heartbeat row
+// (`airlock.engine_executors`, migration 0030) each `heartbeatMs`; a process that has itself been
+// heartbeating without a gap for `deadAfterMs` takes an executor whose heartbeat is older than
+// that (row lock, SKIP LOCKED: one taker), lists its PENDING workflows (`DBOS.listWorkflows`) and
+// re-enqueues them (`DBOS.resumeWorkflows`), then deletes the row — in that order, so a failure
+// half-way (the database restarting) leaves the row for the next pass instead of stranding work.
+// After a database outage every process's heartbeat is stale; the "own continuous heartbeat"
+// rule keeps a process from declaring live peers dead before they had one interval to write.
+import { hostname } from "node:os";
+import { DBOS } from "@dbos-inc/dbos-sdk";
+import pg from "pg";
+import type { Log } from "../observe/logger.ts";
+import { watchOutage } from "../store/connection-loss.ts";
+import { appConnectionOptions, listenForConnectionErrors } from "../store/database.ts";
+
+/** DBOS's schema (installed by `airlock migrate`, see install-engine-schema.ts). */
+export const DURABLE_SCHEMA = "dbos";
+/** DBOS application name; its workflows, queues and schedules are scoped by it. */
+const APPLICATION = "airlock";
+/**
+ * Every Airlock process must use the same application version, or DBOS would not run another
+ * version's workflows. A runbook's own version lives in Airlock's runbook runs table.
+ */
+const APPLICATION_VERSION = "airlock-1";
+
+export type WorkflowBody = (input: unknown) => Promise<unknown>;
+
+export interface DurableEngineOptions {
+  url: string;
+  log: Log;
+  /** Workflows by name; registered before launch (DBOS requires it, for recovery). */
+  workflows: Record<string, WorkflowBody>;
+  /** Default `${hostname}-${pid}-${random}`: a restarted process is a new executor. */
+  executorId?: string;
+  heartbeatMs?: number;
+  deadAfterMs?: number;
+  poolSize?: number;
+}
+
+export interface WorkflowState {
+  id: string;
+  status: string;
+  executorId: string | undefined;
+}
+
+export interface DurableEngine {
+  readonly executorId: string;
+  /**
+   * Start a workflow with this id in this process; starting an id again is a no-op (DBOS). The
+   * answer waits for the workflow's end when the caller wants it.
+   */
+  start(workflow: string, workflowId: string, input: unknown): Promise<{ result(): Promise<unknown> }>;
+  /** Inside a workflow: run `fn` once; on replay its checkpointed output is returned. */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Inside a workflow: a durable sleep (the wake-up time is checkpointed). */
+  sleep(ms: number): Promise<void>;
+  /** Inside a workflow: wait for a message on `topic` (at most `timeoutSeconds`), null on timeout. */
+  recv<T>(topic: string, timeoutSeconds: number): Promise<T | null>;
+  /** Send a message to a workflow; the idempotency key makes a repeated send one message. */
+  send(workflowId: string, topic: string, message: unknown, idempotencyKey: string): Promise<void>;
+  /** The id of the workflow the caller runs in, if any. */
+  currentWorkflowId(): string | undefined;
+  cancel(workflowId: string): Promise<void>;
+  /** Re-enqueue a cancelled or failed workflow; it continues after its last checkpointed step. */
+  resume(workflowId: string): Promise<void>;
+  state(workflowId: string): Promise<WorkflowState | null>;
+  /** Wait for a workflow's end (tests and tools). */
+  result(workflowId: string, timeoutSeconds: number): Promise<unknown>;
+  /**
+   * A new workflow that carries `workflowId` on from its first step named `fromStep`: the steps
+   * before it are copied with their recorded outputs, that step and the rest run again.
+   */
+  fork(workflowId: string, fromStep: string, newWorkflowId: string): Promise<void>;
+  /** Whether an error is the engine telling a workflow it was cancelled (let it propagate). */
+  isCancellation(error: unknown): boolean;
+  /** One supervision pass now (also runs every heartbeat); the workflows re-enqueued. */
+  recoverDeadExecutors(): Promise<string[]>;
+  release(): Promise<void>;
+}
+
+interface Host {
+  url: string;
+  users: number;
+  pool: pg.Pool;
+  executorId: string;
+  bodies: Map<string, WorkflowBody>;
+  registered: Map<string, (input: unknown) => Promise<unknown>>;
+  timer: NodeJS.Timeout | null;
+  stopping: Promise<void> | null;
+  recoverPass: () => Promise<string[]>;
+}
+
+// The one DBOS of this process (see the header): held here, behind acquire/release, so that
+// Airlock instances see an engine object and never the singleton.
+let host: Host | null = null;
+let launching: Promise<Host> | null = null;
+
+export async function acquireDurableEngine(options: DurableEngineOptions): Promise<DurableEngine> {
+  if (launching) await launching.catch(() => {});
+  if (host?.stopping) await host.stopping;
+  if (host && host.url !== options.url)
+    throw new Error(
+      "durable engine: this process already runs DBOS on another database; one database per process",
+    );
+  if (!host) {
+    launching = launch(options);
+    try {
+      host = await launching;
+    } finally {
+      launching = null;
+    }
+  } else {
+    for (const [name, body] of Object.entries(options.workflows)) {
+      if (!host.registered.has(name))
+        throw new Error(`durable engine: workflow ${name} was not registered at launch`);
+      host.bodies.set(name, body);
+    }
+  }
+  const current = host;
+  current.users++;
+  let released = false;
+  return {
+    executorId: current.executorId,
+    async start(workflow, workflowId, input) {
+      const registered = current.registered.get(workflow);
+      if (!registered) throw new Error(`durable engine: unknown workflow ${workflow}`);
+      const handle = await DBOS.startWorkflow(registered, { workflowID: workflowId })(input);
+      return { result: () => handle.getResult() };
+    },
+    step: (name, fn) => DBOS.runStep(fn, { name }),
+    sleep: (ms) => DBOS.sleep(ms),
+    recv: (topic, timeoutSeconds) => DBOS.recv(topic, timeoutSeconds),
+    send: (workflowId, topic, message, idempotencyKey) =>
+      DBOS.send(workflowId, message, topic, idempotencyKey),
+    currentWorkflowId: () => (DBOS.isWithinWorkflow() ? DBOS.workflowID : undefined),
+    cancel: (workflowId) => DBOS.cancelWorkflow(workflowId),
+    resume: async (workflowId) => {
+      await DBOS.resumeWorkflow(workflowId);
+    },
+    async state(workflowId) {
+      const status = await DBOS.getWorkflowStatus(workflowId);
+      return status ? { id: workflowId, status: status.status, executorId: status.executorId } : null;
+    },
+    result: (workflowId, timeoutSeconds) => DBOS.getResult(workflowId, { timeoutSeconds }),
+    async fork(workflowId, fromStep, newWorkflowId) {
+      const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
+      const step = steps.find((s) => s.name === fromStep);
+      if (!step) throw new Error(`durable engine: workflow ${workflowId} has no step ${fromStep}`);
+      await DBOS.forkWorkflow(workflowId, step.functionID, { newWorkflowID: newWorkflowId });
+    },
+    isCancellation: (error) =>
+      error instanceof Error && error.constructor.name === "DBOSWorkflowCancelledError",
+    recoverDeadExecutors: () => current.recoverPass(),
+    async release() {
+      if (released) return;
+      released = true;
+      current.users--;
+      if (current.users > 0) return;
+      current.stopping = stop(current);
+      await current.stopping;
+      if (host === current) host = null;
+    },
+  };
+}
+
+async function launch(options: DurableEngineOptions): Promise<Host> {
+  const executorId =
+    options.executorId ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  const deadAfterMs = options.deadAfterMs ?? 5_000;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    application_name: "airlock-durable",
+    options: appConnectionOptions(),
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+  });
+  const outage = watchOutage(options.log, "durable engine");
+  listenForConnectionErrors(pool, (error) => {
+    if (!outage.failed(error)) options.log.warn({ err: error }, "durable engine connection failed");
+  });
+  pool.on("connect", () => outage.succeeded());
+
+  const bodies = new Map<string, WorkflowBody>(Object.entries(options.workflows));
+  const registered = new Map<string, (input: unknown) => Promise<unknown>>();
+  for (const name of bodies.keys()) {
+    // The registered function looks its body up at call time: an Airlock instance that shares this
+    // process's engine later brings its own (same workspace, same code).
+    const dispatch = async (input: unknown) => {
+      const body = bodies.get(name);
+      if (!body) throw new Error(`durable engine: no body for workflow ${name}`);
+      return await body(input);
+    };
+    registered.set(name, DBOS.registerWorkflow(dispatch, { name }));
+  }
+  const log = options.log.child({ component: "durable-engine" });
+  DBOS.setConfig({
+    name: APPLICATION,
+    systemDatabaseUrl: options.url,
+    systemDatabasePool: pool,
+    systemDatabaseSchemaName: DURABLE_SCHEMA,
+    applicationVersion: APPLICATION_VERSION,
+    executorID: executorId,
+    runMigrations: false,
+    logger: {
+      info: (entry) => log.debug({ dbos: String(entry) }, "dbos"),
+      debug: () => {},
+      warn: (entry) => log.warn({ dbos: String(entry) }, "dbos"),
+      error: (error) => log.error({ err: error }, "dbos error"),
+    },
+  });
+  await DBOS.launch();
+
+  let continuousSince = 0;
+  let lastBeat = 0;
+  async function beat(): Promise<void> {
+    const now = Date.now();
+    await pool.query(
+      `INSERT INTO airlock.engine_executors (executor_id) VALUES ($1)
+       ON CONFLICT (executor_id) DO UPDATE SET heartbeat_at = now()`,
+      [executorId],
+    );
+    if (now - lastBeat > 2 * heartbeatMs + 1_000) continuousSince = now;
+    lastBeat = now;
+  }
+  async function recoverPass(): Promise<string[]> {
+    if (continuousSince === 0 || Date.now() - continuousSince < deadAfterMs) return [];
+    const client = await pool.connect();
+    const recovered: string[] = [];
+    try {
+      await client.query("BEGIN");
+      // Index: engine_executors_pkey (a handful of rows: one per live process).
+      const dead = await client.query<{ executor_id: string }>(
+        `SELECT executor_id FROM airlock.engine_executors
+          WHERE heartbeat_at < now() - make_interval(secs => $1) AND executor_id <> $2
+          FOR UPDATE SKIP LOCKED`,
+        [deadAfterMs / 1000, executorId],
+      );
+      for (const { executor_id: dead_id } of dead.rows) {
+        const pending = await DBOS.listWorkflows({
+          executorId: dead_id,
+          status: "PENDING",
+          loadInput: false,
+          loadOutput: false,
+        });
+        const ids = pending.map((w) => w.workflowID);
+        if (ids.length > 0) await DBOS.resumeWorkflows(ids);
+        recovered.push(...ids);
+        await client.query("DELETE FROM airlock.engine_executors WHERE executor_id = $1", [dead_id]);
+        log.info({ deadExecutor: dead_id, workflows: ids.length }, "recovered a dead process's workflows");
+      }
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    return recovered;
+  }
+  await beat();
+  const created: Host = {
+    url: options.url,
+    users: 0,
+    pool,
+    executorId,
+    bodies,
+    registered,
+    timer: null,
+    stopping: null,
+    recoverPass,
+  };
+  let busy = false;
+  created.timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    beat()
+      .then(() => recoverPass())
+      .catch((error) => {
+        if (!outage.failed(error)) log.warn({ err: error }, "durable engine supervision pass failed");
+      })
+      .finally(() => {
+        busy = false;
+      });
+  }, heartbeatMs);
+  created.timer.unref();
+  return created;
+}
+
+async function stop(current: Host): Promise<void> {
+  if (current.timer) clearInterval(current.timer);
+  // DBOS stops dispatching; workflows still running here stay PENDING on this executor. The
+  // heartbeat is set to the distant past so a live peer takes them on its next pass instead of
+  // waiting deadAfterMs as after a crash.
+  await DBOS.shutdown({ deregister: true });
+  await current.pool
+    .query("UPDATE airlock.engine_executors SET heartbeat_at = '-infinity' WHERE executor_id = $1", [
+      current.executorId,
+    ])
+    .catch(() => {});
+  await current.pool.end().catch(() => {});
+}

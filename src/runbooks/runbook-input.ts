@@ -1,0 +1,107 @@
+// Human steps: a runbook asks a person (a group's members, or one user) to fill a form. The step
+// row holds the form (JSON Schema, generated from the runbook's zod schema), the assignee and the
+// expiry; the answer is written to that row by the answering request (runbooks.ts) and the
+// workflow is woken with a message. The row is the truth: the workflow reads the answer from it,
+// so a lost wake-up message only delays the next step until the next look (≤ RECHECK_SECONDS).
+import type pg from "pg";
+import { z } from "zod";
+import type { DurableEngine } from "../engine/durable-engine.ts";
+import { emitEvents } from "../events/event-emit.ts";
+import { scrubText } from "../pii/mask.ts";
+import type { Assignee } from "../sdk/define-runbook.ts";
+import { inTransaction } from "../store/transaction.ts";
+import { beginStep, endStep, getStep, type RunbookRunRow } from "./runbook-store.ts";
+import { StepFailure } from "./step-failure.ts";
+
+const RECHECK_SECONDS = 60;
+
+export interface HumanStepDeps {
+  pool: pg.Pool;
+  engine: DurableEngine;
+  row: RunbookRunRow;
+}
+
+/** The topic a human step's workflow listens on for its answer. */
+export function inputTopic(step: string): string {
+  return `input:${step}`;
+}
+
+type Check = { kind: "answered"; answer: unknown } | { kind: "expired" } | { kind: "wait"; seconds: number };
+
+export async function waitForAnswer(
+  deps: HumanStepDeps,
+  step: {
+    name: string;
+    position: number;
+    form: z.ZodObject;
+    title: string;
+    assignee: Assignee;
+    expiresInMs: number;
+  },
+): Promise<unknown> {
+  const { pool, engine, row } = deps;
+  const started = await engine.step(step.name, async (): Promise<{ at: number; failed: string | null }> => {
+    const at = Date.now() + step.expiresInMs;
+    const form = z.toJSONSchema(step.form.strict(), { io: "input", unrepresentable: "any" }) as Record<
+      string,
+      unknown
+    >;
+    let assignedUser: string | null = null;
+    if ("user" in step.assignee) {
+      const { rows } = await pool.query<{ id: string }>(
+        "SELECT id FROM airlock.users WHERE lower(email) = lower($1) AND status = 'active'",
+        [step.assignee.user],
+      );
+      if (!rows[0])
+        return {
+          at: 0,
+          failed: `The human step "${step.name}" is assigned to ${step.assignee.user}, who is not an active user.`,
+        };
+      assignedUser = rows[0].id;
+    }
+    const assignedGroup = "group" in step.assignee ? step.assignee.group : null;
+    await inTransaction(pool, async (tx) => {
+      await beginStep(tx, {
+        runbookRunId: row.id,
+        name: step.name,
+        position: step.position,
+        kind: "input",
+        status: "waiting",
+        title: scrubText(step.title).slice(0, 300),
+        form,
+        assignedGroup,
+        assignedUser,
+        expiresAt: new Date(at),
+      });
+      await emitEvents(tx, [
+        {
+          type: "runbook.waiting",
+          payload: { runbookRunId: row.id, step: step.name, waitingFor: "input", assignedGroup },
+        },
+      ]);
+    });
+    return { at, failed: null };
+  });
+  if (started.failed) throw new StepFailure("runbook.invalid", started.failed, step.name);
+
+  for (let look = 1; ; look++) {
+    // A step, so that a resumed run takes the same path: whether it had expired is recorded.
+    const check: Check = await engine.step(`${step.name}.check${look}`, async () => {
+      const current = await getStep(pool, row.id, step.name);
+      if (current?.status === "succeeded") return { kind: "answered", answer: current.answer };
+      const left = started.at - Date.now();
+      if (left <= 0) {
+        await endStep(pool, row.id, step.name, {
+          status: "failed",
+          error: { code: "runbook.input_expired", message: "Nobody answered before the step expired." },
+        });
+        return { kind: "expired" };
+      }
+      return { kind: "wait", seconds: Math.min(RECHECK_SECONDS, Math.ceil(left / 1000)) };
+    });
+    if (check.kind === "answered") return check.answer;
+    if (check.kind === "expired")
+      throw new StepFailure("runbook.input_expired", "Nobody answered before the step expired.", step.name);
+    await engine.recv(inputTopic(step.name), check.seconds);
+  }
+}

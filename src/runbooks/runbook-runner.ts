@@ -1,0 +1,355 @@
+// A runbook run as a durable workflow: the workflow body loads the run, builds the `rb` context
+// and calls the runbook's function. Every `rb` method is one or more durable steps of the engine
+// (DBOS), named after the runbook's step, so a run resumed after a crash replays the steps it had
+// done from their recorded outputs and carries on from the step it was in.
+//
+// Exactly once: an action step submits its run through the control layer with an idempotency key
+// derived from (runbook run, attempt, step). The run's effects, row and audit events commit in the
+// control layer's transaction; the step's checkpoint commits right after, in DBOS's. A crash in
+// between runs the step again, and the key makes the control layer answer with the first run
+// instead of running it twice. Outbound calls made by the action get the same key.
+import type pg from "pg";
+import { appendAudit } from "../audit/audit-writer.ts";
+import type { Control } from "../control/control.ts";
+import { findKey } from "../control/idempotency-store.ts";
+import type { DurableEngine, WorkflowBody } from "../engine/durable-engine.ts";
+import { loadPrincipal } from "../identity/load-principal.ts";
+import type { Principal } from "../identity/principal.ts";
+import type { Log } from "../observe/logger.ts";
+import { scrubText } from "../pii/mask.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
+import type { RunbookContext } from "../sdk/define-runbook.ts";
+import { durationMs } from "../sdk/duration.ts";
+import { inTransaction } from "../store/transaction.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { runbookEvent } from "./runbook-audit.ts";
+import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
+import {
+  appendLog,
+  beginStep,
+  endRunbookRun,
+  endStep,
+  getRunbookRun,
+  type RunbookRunRow,
+  setProgress,
+  setStepRun,
+} from "./runbook-store.ts";
+import { StepFailure } from "./step-failure.ts";
+
+export const RUNBOOK_WORKFLOW = "airlock.runbook";
+const STEP_NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
+const FINAL_RUN = new Set(["succeeded", "failed", "cancelled", "rejected", "expired"]);
+/** Longest wait between two looks at a waiting step's run (a message usually wakes it first). */
+const RECHECK_SECONDS = 30;
+
+export interface RunnerDeps {
+  workspace: CompiledWorkspace;
+  pool: pg.Pool;
+  control: Control;
+  log: Log;
+  /** Set once the engine is up (the engine needs this body before it launches). */
+  engine: DurableEngine | null;
+}
+
+type ActionOutcome =
+  | { status: "succeeded"; runId: string; result: unknown }
+  | { status: "failed"; runId: string | null; code: string; message: string }
+  | { status: "waiting"; runId: string };
+
+export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
+  return async (input) => {
+    const engine = deps.engine;
+    if (!engine) throw new Error("runbook workflow ran before the durable engine was set");
+    const { runbookRunId } = input as { runbookRunId: string };
+    const row = await getRunbookRun(deps.pool, runbookRunId);
+    if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
+    const runbook = deps.workspace.runbooks.get(row.runbook);
+    const principal = await loadPrincipal(deps.pool, row.actor_id, "session");
+    try {
+      if (!runbook)
+        throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
+      if (!principal)
+        throw new StepFailure("permission.denied", "The runbook's starter is no longer active.", null);
+      const rb = createContext(deps, engine, row, principal, runbook.uses);
+      const result = await runbook.handler(rb, row.params);
+      await engine.step("airlock.finish", () =>
+        inTransaction(deps.pool, async (tx) => {
+          if (await endRunbookRun(tx, row.id, { status: "succeeded", result: result ?? null }))
+            await appendAudit(tx, [
+              runbookEvent("runbook.succeeded", "success", runRef(row), actorRef(principal)),
+            ]);
+        }),
+      );
+      return "succeeded";
+    } catch (error) {
+      if (engine.isCancellation(error)) throw error;
+      const failure =
+        error instanceof StepFailure
+          ? error
+          : new StepFailure(
+              "runbook.step_failed",
+              scrubText((error as Error).message ?? String(error)),
+              null,
+            );
+      if (!(error instanceof StepFailure)) deps.log.warn({ err: error, runbookRunId }, "runbook failed");
+      await engine.step("airlock.fail", () =>
+        inTransaction(deps.pool, async (tx) => {
+          const ended = await endRunbookRun(tx, row.id, {
+            status: "failed",
+            error: { code: failure.code, message: failure.message, step: failure.step },
+          });
+          if (ended)
+            await appendAudit(tx, [
+              runbookEvent("runbook.failed", "failure", runRef(row), principal ? actorRef(principal) : null, {
+                errorCode: failure.code,
+                data: { step: failure.step, message: failure.message },
+              }),
+            ]);
+        }),
+      );
+      return "failed";
+    }
+  };
+}
+
+export function runRef(row: RunbookRunRow) {
+  return { id: row.id, runbook: row.runbook, version: row.version, requestId: row.request_id };
+}
+
+function actorRef(principal: Principal) {
+  return { id: principal.id, kind: principal.kind };
+}
+
+function createContext(
+  deps: RunnerDeps,
+  engine: DurableEngine,
+  row: RunbookRunRow,
+  principal: Principal,
+  uses: readonly string[],
+): RunbookContext {
+  const used = new Set<string>();
+  let position = 0;
+  let logSeq = 0;
+  let inputs = 0;
+  let sleeps = 0;
+  // Names must be unique and deterministic: the engine matches a resumed run's steps by order and
+  // name, and a step's idempotency key is built from its name.
+  const claim = (name: string): string => {
+    if (!STEP_NAME.test(name))
+      throw new StepFailure(
+        "runbook.invalid",
+        `The step name ${JSON.stringify(name)} is not valid (lowercase letters, digits, _ . -).`,
+        null,
+      );
+    if (used.has(name))
+      throw new StepFailure(
+        "runbook.invalid",
+        `Two steps are named "${name}"; give each a unique name ({ step: "..." }).`,
+        name,
+      );
+    used.add(name);
+    return name;
+  };
+  const human: HumanStepDeps = { pool: deps.pool, engine, row };
+
+  async function sleepUntil(name: string, wakeAt: () => number): Promise<void> {
+    const pos = position++;
+    const until = await engine.step(name, async () => {
+      const at = wakeAt();
+      await beginStep(deps.pool, {
+        runbookRunId: row.id,
+        name,
+        position: pos,
+        kind: "sleep",
+        status: "waiting",
+        wakeAt: new Date(at),
+      });
+      return at;
+    });
+    // DBOS's sleep records its wake-up time: after a restart it sleeps only what is left.
+    await engine.sleep(Math.max(0, until - Date.now()));
+    await engine.step(`${name}.end`, () => endStep(deps.pool, row.id, name, { status: "succeeded" }));
+  }
+
+  return {
+    runbookRunId: row.id,
+    actor: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
+
+    async run<R>(action: string, params: Record<string, unknown>, options?: { step?: string }): Promise<R> {
+      const name = claim(options?.step ?? action);
+      const pos = position++;
+      if (!uses.includes(action))
+        throw new StepFailure(
+          "runbook.invalid",
+          `The step "${name}" runs the action "${action}", which the runbook does not list in uses.`,
+          name,
+        );
+      let outcome = await engine.step(name, () =>
+        submitStep(deps, row, principal, name, pos, action, params),
+      );
+      for (let check = 1; outcome.status === "waiting"; check++) {
+        const runId = outcome.runId;
+        // Woken by the run's end (runbook-wake.ts) or, at the latest, after RECHECK_SECONDS.
+        await engine.recv(`run:${runId}`, RECHECK_SECONDS);
+        outcome = await engine.step(`${name}.check${check}`, async () => {
+          const run = await getRun(deps.pool, runId);
+          return run ? await settle(deps, row.id, name, run) : outcome;
+        });
+      }
+      if (outcome.status === "failed") throw new StepFailure(outcome.code, outcome.message, name);
+      return outcome.result as R;
+    },
+
+    async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      const claimed = claim(name);
+      const pos = position++;
+      const result = await engine.step(claimed, async () => {
+        await beginStep(deps.pool, {
+          runbookRunId: row.id,
+          name: claimed,
+          position: pos,
+          kind: "step",
+          status: "running",
+        });
+        try {
+          const value = await fn();
+          await endStep(deps.pool, row.id, claimed, { status: "succeeded", output: value ?? null });
+          return { ok: true as const, value };
+        } catch (error) {
+          const message = scrubText((error as Error).message ?? String(error));
+          await endStep(deps.pool, row.id, claimed, {
+            status: "failed",
+            error: { code: "runbook.step_failed", message },
+          });
+          return { ok: false as const, message };
+        }
+      });
+      if (!result.ok) throw new StepFailure("runbook.step_failed", result.message, claimed);
+      return result.value;
+    },
+
+    async input(form, options) {
+      inputs++;
+      const name = claim(options.step ?? (inputs === 1 ? "input" : `input_${inputs}`));
+      const answer = await waitForAnswer(human, {
+        name,
+        position: position++,
+        form,
+        title: options.title,
+        assignee: options.assignee,
+        expiresInMs: durationMs(options.expiresIn ?? "24h"),
+      });
+      return answer as never;
+    },
+
+    async sleep(duration, options) {
+      sleeps++;
+      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      const ms = durationMs(duration);
+      await sleepUntil(name, () => Date.now() + ms);
+    },
+
+    async waitUntil(at, options) {
+      sleeps++;
+      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      await sleepUntil(name, () => at.getTime());
+    },
+
+    async log(message) {
+      // The line's number is its place in the run's code path: written again after a crash, it
+      // is the same line.
+      await appendLog(deps.pool, row.id, ++logSeq, scrubText(String(message)).slice(0, 2_000));
+    },
+
+    async progress(done, total, label) {
+      await setProgress(deps.pool, row.id, {
+        done,
+        total,
+        label: label ? scrubText(label).slice(0, 200) : null,
+      });
+    },
+  };
+}
+
+/** The action step's durable body: submit its run through the control layer (once per key). */
+async function submitStep(
+  deps: RunnerDeps,
+  row: RunbookRunRow,
+  principal: Principal,
+  name: string,
+  position: number,
+  action: string,
+  params: Record<string, unknown>,
+): Promise<ActionOutcome> {
+  await beginStep(deps.pool, {
+    runbookRunId: row.id,
+    name,
+    position,
+    kind: "action",
+    status: "running",
+    action,
+  });
+  const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
+  const submitted = await deps.control.submit(
+    {
+      channel: "runbook",
+      principal,
+      actionName: action,
+      params,
+      idempotencyKey,
+      reason: `Runbook ${row.runbook} (${row.id}), step ${name}`,
+      trace: null,
+      client: { clientIp: null, userAgent: "airlock-runbook" },
+      parentRequestId: row.request_id,
+    },
+    { waitMs: 0 },
+  );
+  let run: RunRow | null = null;
+  if (submitted.kind === "run") run = submitted.run;
+  else if (submitted.error.code === "idempotency.in_progress") {
+    // The step ran before (a crash after the run was created): carry on with that run.
+    const key = await findKey(deps.pool, principal.id, idempotencyKey);
+    run = key ? await getRun(deps.pool, key.run_id) : null;
+  }
+  if (!run) {
+    const error = submitted.kind === "refused" ? submitted.error : null;
+    const failure = {
+      code: error?.code ?? "runbook.step_failed",
+      message: error
+        ? `${error.message}${issuesText(error.details)}`
+        : "The action's run could not be found.",
+    };
+    await endStep(deps.pool, row.id, name, { status: "failed", error: failure });
+    return { status: "failed", runId: null, ...failure };
+  }
+  return await settle(deps, row.id, name, run);
+}
+
+/** Record where an action step's run stands: done, failed, or still waiting (approval, queue). */
+async function settle(
+  deps: RunnerDeps,
+  runbookRunId: string,
+  name: string,
+  run: RunRow,
+): Promise<ActionOutcome> {
+  if (!FINAL_RUN.has(run.status)) {
+    await setStepRun(deps.pool, runbookRunId, name, run.id, true);
+    return { status: "waiting", runId: run.id };
+  }
+  await setStepRun(deps.pool, runbookRunId, name, run.id, false);
+  if (run.status === "succeeded") {
+    // The result stays with its run (masked there by its classification), not copied here.
+    await endStep(deps.pool, runbookRunId, name, { status: "succeeded" });
+    return { status: "succeeded", runId: run.id, result: run.result };
+  }
+  const code = run.error_code ?? `run.${run.status}`;
+  const message = run.error_message ?? `The step's run ended ${run.status}.`;
+  await endStep(deps.pool, runbookRunId, name, { status: "failed", error: { code, message } });
+  return { status: "failed", runId: run.id, code, message };
+}
+
+function issuesText(details: Record<string, unknown> | undefined): string {
+  const issues = details?.issues as { path: (string | number)[]; message: string }[] | undefined;
+  if (!issues?.length) return "";
+  return ` (${issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ")})`;
+}

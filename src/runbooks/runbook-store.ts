@@ -1,0 +1,344 @@
+// The SQL of runbook runs, their steps and their logs (migration 0031). Writes from a step are
+// idempotent (a step run again after a crash writes the same row again), and no write moves a run
+// or a step out of a final status: a cancelled run stays cancelled whatever a late step writes.
+import type { Queryable } from "../store/queryable.ts";
+
+export type RunbookRunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+export type StepStatus = RunbookRunStatus;
+export type StepKind = "action" | "step" | "input" | "sleep";
+
+export interface RunbookRunRow {
+  id: string;
+  runbook: string;
+  version: string;
+  status: RunbookRunStatus;
+  params: Record<string, unknown>;
+  actor_id: string;
+  actor_name: string | null;
+  request_id: string;
+  workflow_id: string;
+  attempt: number;
+  progress: { done: number; total: number; label: string | null } | null;
+  result: unknown;
+  error: { code: string; message: string; step: string | null } | null;
+  cancelled_by: string | null;
+  cancel_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export interface StepRow {
+  runbook_run_id: string;
+  name: string;
+  position: number;
+  kind: StepKind;
+  status: StepStatus;
+  run_id: string | null;
+  action: string | null;
+  title: string | null;
+  form: Record<string, unknown> | null;
+  assigned_group: string | null;
+  assigned_user: string | null;
+  expires_at: Date | null;
+  answered_by: string | null;
+  answered_by_name: string | null;
+  answered_at: Date | null;
+  answer: unknown;
+  wake_at: Date | null;
+  output: unknown;
+  error: { code: string; message: string } | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const FINAL = "('succeeded', 'failed', 'cancelled')";
+
+export async function insertRunbookRun(
+  db: Queryable,
+  run: {
+    id: string;
+    runbook: string;
+    version: string;
+    params: Record<string, unknown>;
+    actorId: string;
+    requestId: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO airlock.runbook_runs (id, runbook, version, status, params, actor_id, request_id, workflow_id)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1)`,
+    [run.id, run.runbook, run.version, JSON.stringify(run.params), run.actorId, run.requestId],
+  );
+}
+
+export async function getRunbookRun(db: Queryable, id: string): Promise<RunbookRunRow | null> {
+  const { rows } = await db.query(
+    `SELECT r.*, u.name AS actor_name FROM airlock.runbook_runs r
+       LEFT JOIN airlock.users u ON u.id = r.actor_id WHERE r.id = $1`,
+    [id],
+  );
+  return (rows[0] as RunbookRunRow | undefined) ?? null;
+}
+
+export async function listRunbookRuns(
+  db: Queryable,
+  filter: { runbooks: string[]; limit: number; before: string | null },
+): Promise<RunbookRunRow[]> {
+  // Index: runbook_runs_created_idx (newest first, keyset on id).
+  const { rows } = await db.query(
+    `SELECT r.*, u.name AS actor_name FROM airlock.runbook_runs r
+       LEFT JOIN airlock.users u ON u.id = r.actor_id
+      WHERE r.runbook = ANY($1) AND ($2::text IS NULL OR r.id < $2)
+      ORDER BY r.id DESC LIMIT $3`,
+    [filter.runbooks, filter.before, filter.limit],
+  );
+  return rows as RunbookRunRow[];
+}
+
+export async function getSteps(db: Queryable, runbookRunId: string): Promise<StepRow[]> {
+  const { rows } = await db.query(
+    `SELECT s.*, u.name AS answered_by_name FROM airlock.runbook_steps s
+       LEFT JOIN airlock.users u ON u.id = s.answered_by
+      WHERE s.runbook_run_id = $1 ORDER BY s.position, s.started_at`,
+    [runbookRunId],
+  );
+  return rows as StepRow[];
+}
+
+export async function getStep(db: Queryable, runbookRunId: string, name: string): Promise<StepRow | null> {
+  const { rows } = await db.query(
+    `SELECT s.*, u.name AS answered_by_name FROM airlock.runbook_steps s
+       LEFT JOIN airlock.users u ON u.id = s.answered_by
+      WHERE s.runbook_run_id = $1 AND s.name = $2`,
+    [runbookRunId, name],
+  );
+  return (rows[0] as StepRow | undefined) ?? null;
+}
+
+/** Begin (or begin again, after a crash or a retry) a step; a finished step is left as it is. */
+export async function beginStep(
+  db: Queryable,
+  step: {
+    runbookRunId: string;
+    name: string;
+    position: number;
+    kind: StepKind;
+    status: "running" | "waiting";
+    action?: string | null;
+    title?: string | null;
+    form?: Record<string, unknown> | null;
+    assignedGroup?: string | null;
+    assignedUser?: string | null;
+    expiresAt?: Date | null;
+    wakeAt?: Date | null;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO airlock.runbook_steps
+       (runbook_run_id, name, position, kind, status, action, title, form, assigned_group,
+        assigned_user, expires_at, wake_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (runbook_run_id, name) DO UPDATE
+       SET status = EXCLUDED.status, started_at = now(), error = NULL, finished_at = NULL,
+           run_id = NULL, expires_at = EXCLUDED.expires_at, wake_at = EXCLUDED.wake_at
+       WHERE airlock.runbook_steps.status NOT IN ('succeeded', 'cancelled')`,
+    [
+      step.runbookRunId,
+      step.name,
+      step.position,
+      step.kind,
+      step.status,
+      step.action ?? null,
+      step.title ?? null,
+      step.form ? JSON.stringify(step.form) : null,
+      step.assignedGroup ?? null,
+      step.assignedUser ?? null,
+      step.expiresAt ?? null,
+      step.wakeAt ?? null,
+    ],
+  );
+  await touchRun(db, step.runbookRunId, step.status === "waiting" ? "waiting" : "running");
+}
+
+export async function setStepRun(
+  db: Queryable,
+  runbookRunId: string,
+  name: string,
+  runId: string,
+  waiting: boolean,
+) {
+  await db.query(
+    `UPDATE airlock.runbook_steps SET run_id = $3, status = CASE WHEN $4 THEN 'waiting' ELSE status END
+      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`,
+    [runbookRunId, name, runId, waiting],
+  );
+  if (waiting) await touchRun(db, runbookRunId, "waiting");
+}
+
+export async function endStep(
+  db: Queryable,
+  runbookRunId: string,
+  name: string,
+  end: { status: "succeeded" | "failed"; output?: unknown; error?: { code: string; message: string } },
+): Promise<void> {
+  await db.query(
+    `UPDATE airlock.runbook_steps SET status = $3, output = $4, error = $5, finished_at = now()
+      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`,
+    [
+      runbookRunId,
+      name,
+      end.status,
+      end.output === undefined ? null : JSON.stringify(end.output),
+      end.error ? JSON.stringify(end.error) : null,
+    ],
+  );
+  if (end.status === "succeeded") await touchRun(db, runbookRunId, "running");
+}
+
+/** A person's answer to a waiting human step; false when it was no longer waiting (answered, ended). */
+export async function answerStep(
+  db: Queryable,
+  runbookRunId: string,
+  name: string,
+  answer: { by: string; value: unknown },
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE airlock.runbook_steps
+        SET status = 'succeeded', answered_by = $3, answered_at = now(), answer = $4, output = $4,
+            finished_at = now()
+      WHERE runbook_run_id = $1 AND name = $2 AND kind = 'input' AND status = 'waiting'`,
+    [runbookRunId, name, answer.by, JSON.stringify(answer.value)],
+  );
+  if ((result.rowCount ?? 0) === 0) return false;
+  await touchRun(db, runbookRunId, "running");
+  return true;
+}
+
+async function touchRun(db: Queryable, id: string, status: "running" | "waiting"): Promise<void> {
+  await db.query(
+    `UPDATE airlock.runbook_runs SET status = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
+    [id, status],
+  );
+}
+
+/** End a run; false when it had already ended (a cancelled run stays cancelled). */
+export async function endRunbookRun(
+  db: Queryable,
+  id: string,
+  end:
+    | { status: "succeeded"; result: unknown }
+    | { status: "failed"; error: { code: string; message: string; step: string | null } }
+    | { status: "cancelled"; by: string; reason: string | null },
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE airlock.runbook_runs
+        SET status = $2, result = $3, error = $4, cancelled_by = $5, cancel_reason = $6,
+            finished_at = now(), updated_at = now()
+      WHERE id = $1 AND status NOT IN ${FINAL}`,
+    [
+      id,
+      end.status,
+      end.status === "succeeded" && end.result !== undefined ? JSON.stringify(end.result) : null,
+      end.status === "failed" ? JSON.stringify(end.error) : null,
+      end.status === "cancelled" ? end.by : null,
+      end.status === "cancelled" ? end.reason : null,
+    ],
+  );
+  if ((result.rowCount ?? 0) === 0) return false;
+  if (end.status === "cancelled")
+    await db.query(
+      `UPDATE airlock.runbook_steps SET status = 'cancelled', finished_at = now()
+        WHERE runbook_run_id = $1 AND status IN ('running', 'waiting')`,
+      [id],
+    );
+  return true;
+}
+
+/** A failed run starts again from its failed step, carried by a new workflow. */
+export async function reopenForRetry(db: Queryable, id: string, workflowId: string): Promise<number | null> {
+  const { rows } = await db.query(
+    `UPDATE airlock.runbook_runs
+        SET status = 'running', error = NULL, finished_at = NULL, attempt = attempt + 1,
+            workflow_id = $2, updated_at = now()
+      WHERE id = $1 AND status = 'failed' RETURNING attempt`,
+    [id, workflowId],
+  );
+  return (rows[0] as { attempt: number } | undefined)?.attempt ?? null;
+}
+
+export async function setProgress(
+  db: Queryable,
+  id: string,
+  progress: { done: number; total: number; label: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE airlock.runbook_runs SET progress = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
+    [id, JSON.stringify(progress)],
+  );
+}
+
+export async function appendLog(db: Queryable, id: string, seq: number, message: string): Promise<void> {
+  await db.query(
+    `INSERT INTO airlock.runbook_logs (runbook_run_id, seq, message) VALUES ($1, $2, $3)
+     ON CONFLICT (runbook_run_id, seq) DO NOTHING`,
+    [id, seq, message],
+  );
+}
+
+export async function getLogs(
+  db: Queryable,
+  id: string,
+): Promise<{ seq: number; message: string; at: Date }[]> {
+  const { rows } = await db.query(
+    "SELECT seq, message, at FROM airlock.runbook_logs WHERE runbook_run_id = $1 ORDER BY seq",
+    [id],
+  );
+  return rows as { seq: number; message: string; at: Date }[];
+}
+
+/** Human steps waiting for this person (directly, or through one of their groups). */
+export async function waitingInputsFor(
+  db: Queryable,
+  person: { id: string; groups: string[] },
+): Promise<(StepRow & { runbook: string; actor_id: string })[]> {
+  // Index: runbook_steps_waiting_idx (partial: waiting human steps only).
+  const { rows } = await db.query(
+    `SELECT s.*, NULL AS answered_by_name, r.runbook, r.actor_id FROM airlock.runbook_steps s
+       JOIN airlock.runbook_runs r ON r.id = s.runbook_run_id
+      WHERE s.kind = 'input' AND s.status = 'waiting'
+        AND (s.assigned_user = $1 OR s.assigned_group = ANY($2))
+      ORDER BY s.started_at`,
+    [person.id, person.groups],
+  );
+  return rows as (StepRow & { runbook: string; actor_id: string })[];
+}
+
+/** The runbook step that a run belongs to, if any (for waking the runbook when the run ends). */
+export async function stepOfRun(
+  db: Queryable,
+  runId: string,
+): Promise<{ workflow_id: string; name: string } | null> {
+  // Index: runbook_steps_run_idx.
+  const { rows } = await db.query(
+    `SELECT r.workflow_id, s.name FROM airlock.runbook_steps s
+       JOIN airlock.runbook_runs r ON r.id = s.runbook_run_id
+      WHERE s.run_id = $1 AND r.status NOT IN ${FINAL}`,
+    [runId],
+  );
+  return (rows[0] as { workflow_id: string; name: string } | undefined) ?? null;
+}
+
+/** Unfinished runs older than `seconds`, for the sweep that starts a run whose workflow never began. */
+export async function unfinishedRuns(
+  db: Queryable,
+  seconds: number,
+): Promise<{ id: string; workflow_id: string }[]> {
+  const { rows } = await db.query(
+    `SELECT id, workflow_id FROM airlock.runbook_runs
+      WHERE status IN ('running', 'waiting') AND updated_at < now() - make_interval(secs => $1)
+      ORDER BY id LIMIT 100`,
+    [seconds],
+  );
+  return rows as { id: string; workflow_id: string }[];
+}

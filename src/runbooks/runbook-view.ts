@@ -1,0 +1,86 @@
+// Runbook runs as the API shows them (src/api/runbooks.ts): times as ISO strings, people as
+// references, each step with whether the viewer may answer it.
+import type { RunbookRun } from "../api/runbooks.ts";
+import type { Principal } from "../identity/principal.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { RunbookRunRow, StepRow } from "./runbook-store.ts";
+
+export type RunbookRunView = RunbookRun;
+export type WaitingInputView = ReturnType<typeof waitingInputView>;
+
+const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+
+export function runbookRunView(
+  workspace: CompiledWorkspace,
+  row: RunbookRunRow,
+  steps: StepRow[],
+  logs: { seq: number; message: string; at: Date }[],
+  viewer: Principal,
+): RunbookRunView {
+  return {
+    id: row.id,
+    runbook: row.runbook,
+    title: workspace.runbooks.get(row.runbook)?.title ?? row.runbook,
+    version: row.version,
+    status: row.status,
+    params: row.params,
+    actor: { id: row.actor_id, name: row.actor_name },
+    requestId: row.request_id,
+    attempt: row.attempt,
+    progress: row.progress,
+    result: row.result ?? null,
+    error: row.error,
+    cancelledBy: row.cancelled_by,
+    cancelReason: row.cancel_reason,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+    finishedAt: iso(row.finished_at),
+    steps: steps.map((step) => ({
+      name: step.name,
+      position: step.position,
+      kind: step.kind,
+      status: step.status,
+      action: step.action,
+      runId: step.run_id,
+      title: step.title,
+      form: step.form,
+      assignee: step.kind === "input" ? { group: step.assigned_group, user: step.assigned_user } : null,
+      canAnswer:
+        step.kind === "input" &&
+        step.status === "waiting" &&
+        (step.assigned_user
+          ? step.assigned_user === viewer.id
+          : step.assigned_group !== null && viewer.groups.includes(step.assigned_group)),
+      expiresAt: iso(step.expires_at),
+      answeredBy: step.answered_by ? { id: step.answered_by, name: step.answered_by_name } : null,
+      answeredAt: iso(step.answered_at),
+      answer: step.answer ?? null,
+      wakeAt: iso(step.wake_at),
+      output: step.output ?? null,
+      error: step.error,
+      startedAt: iso(step.started_at)!,
+      finishedAt: iso(step.finished_at),
+      durationMs: step.finished_at
+        ? Math.max(0, new Date(step.finished_at).getTime() - new Date(step.started_at).getTime())
+        : null,
+    })),
+    logs: logs.map((log) => ({ seq: log.seq, message: log.message, at: iso(log.at)! })),
+  };
+}
+
+export function waitingInputView(
+  workspace: CompiledWorkspace,
+  row: StepRow & { runbook: string; actor_id: string },
+) {
+  return {
+    runbookRunId: row.runbook_run_id,
+    runbook: row.runbook,
+    runbookTitle: workspace.runbooks.get(row.runbook)?.title ?? row.runbook,
+    step: row.name,
+    title: row.title,
+    form: row.form,
+    startedBy: row.actor_id,
+    expiresAt: iso(row.expires_at),
+    waitingSince: iso(row.started_at)!,
+  };
+}

@@ -1,0 +1,354 @@
+// Runbooks for the entry points (HTTP routes, CLI through HTTP): start, read, list, cancel,
+// retry from the failed step, and answer a human step. Every check is here, server side: `run` on
+// the runbook to start, cancel or retry it (and `run` on every action it uses, checked at start);
+// `view` (or having started it, or being asked something by it) to read it; being the assignee to
+// answer. The durable engine is acquired only when the workspace has runbooks.
+import type pg from "pg";
+import { z } from "zod";
+import { appendAudit } from "../audit/audit-writer.ts";
+import type { Control } from "../control/control.ts";
+import { acquireDurableEngine, type DurableEngine } from "../engine/durable-engine.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import { issuesOf } from "../errors/issues.ts";
+import type { EventOutbox } from "../events/event-outbox.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import { newId } from "../ids/ids.ts";
+import type { Log } from "../observe/logger.ts";
+import { scrubDeep, scrubText } from "../pii/mask.ts";
+import { inTransaction } from "../store/transaction.ts";
+import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { runbookEvent } from "./runbook-audit.ts";
+import { inputTopic } from "./runbook-input.ts";
+import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
+import {
+  answerStep,
+  endRunbookRun,
+  getLogs,
+  getRunbookRun,
+  getStep,
+  getSteps,
+  insertRunbookRun,
+  listRunbookRuns,
+  type RunbookRunRow,
+  reopenForRetry,
+  stepOfRun,
+  unfinishedRuns,
+  waitingInputsFor,
+} from "./runbook-store.ts";
+import {
+  type RunbookRunView,
+  runbookRunView,
+  type WaitingInputView,
+  waitingInputView,
+} from "./runbook-view.ts";
+
+export interface RunbooksDeps {
+  workspace: CompiledWorkspace;
+  pool: pg.Pool;
+  databaseUrl: string;
+  authorizer: Authorizer;
+  control: Control;
+  events: EventOutbox;
+  log: Log;
+}
+
+export interface Runbooks {
+  /** Runbooks the principal may see, with whether they may start each. */
+  catalog(principal: Principal): Promise<{ runbook: CompiledRunbook; canRun: boolean }[]>;
+  start(principal: Principal, name: string, params: unknown, requestId: string): Promise<RunbookRunView>;
+  get(principal: Principal, id: string): Promise<RunbookRunView>;
+  list(
+    principal: Principal,
+    filter: { runbook?: string; limit: number; before?: string },
+  ): Promise<RunbookRunView[]>;
+  cancel(principal: Principal, id: string, reason: string | null): Promise<RunbookRunView>;
+  retry(principal: Principal, id: string): Promise<RunbookRunView>;
+  answer(
+    principal: Principal,
+    id: string,
+    step: string,
+    answer: unknown,
+  ): Promise<{ run: RunbookRunView; replayed: boolean }>;
+  /** Human steps waiting for this person. */
+  inbox(principal: Principal): Promise<WaitingInputView[]>;
+  /**
+   * Start the workflow of any unfinished run that has none: a process that died between committing
+   * a start and handing it to the engine leaves such a run. Runs every minute; returns the ids.
+   */
+  sweep(olderThanSeconds?: number): Promise<string[]>;
+  /** The durable engine (null without runbooks), for tests and supervision. */
+  engine(): DurableEngine | null;
+  close(): Promise<void>;
+}
+
+export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
+  const { workspace, pool, authorizer } = deps;
+  const runner: RunnerDeps = { workspace, pool, control: deps.control, log: deps.log, engine: null };
+  let engine: DurableEngine | null = null;
+  let unsubscribe: (() => void) | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+  if (workspace.runbooks.size > 0) {
+    engine = await acquireDurableEngine({
+      url: deps.databaseUrl,
+      log: deps.log,
+      workflows: { [RUNBOOK_WORKFLOW]: runbookWorkflow(runner) },
+    });
+    runner.engine = engine;
+    const running = engine;
+    // An action step waiting for its run (approval, queue) is woken when the run ends.
+    unsubscribe = deps.events.consume(
+      { name: "runbooks.run-finished", types: ["run.finished"] },
+      async (event) => {
+        const payload = event.payload as { runId: string };
+        const step = await stepOfRun(pool, payload.runId);
+        if (step)
+          await running.send(step.workflow_id, `run:${payload.runId}`, { ended: true }, `woken:${event.id}`);
+      },
+    );
+  }
+
+  async function sweep(olderThanSeconds = 60): Promise<string[]> {
+    if (!engine) return [];
+    const started: string[] = [];
+    for (const run of await unfinishedRuns(pool, olderThanSeconds)) {
+      if (run.workflow_id !== run.id || (await engine.state(run.id))) continue;
+      await engine.start(RUNBOOK_WORKFLOW, run.id, { runbookRunId: run.id });
+      deps.log.warn({ runbookRunId: run.id }, "started a runbook run whose workflow had never begun");
+      started.push(run.id);
+    }
+    return started;
+  }
+  if (engine) {
+    sweeper = setInterval(() => {
+      sweep().catch((error) => deps.log.warn({ err: error }, "runbook sweep failed"));
+    }, 60_000);
+    sweeper.unref();
+  }
+
+  function requireEngine(): DurableEngine {
+    if (!engine) throw new AirlockError("runbook.not_found");
+    return engine;
+  }
+
+  async function visibleRunbook(principal: Principal, name: string): Promise<CompiledRunbook> {
+    const runbook = workspace.runbooks.get(name);
+    if (!runbook || !(await authorizer.can(principal, "view", runbook)).allowed)
+      throw new AirlockError("runbook.not_found");
+    return runbook;
+  }
+
+  async function visibleRun(principal: Principal, id: string): Promise<RunbookRunRow> {
+    const row = await getRunbookRun(pool, id);
+    if (!row) throw new AirlockError("runbook.run_not_found");
+    if (row.actor_id === principal.id) return row;
+    const runbook = workspace.runbooks.get(row.runbook);
+    if (runbook && (await authorizer.can(principal, "view", runbook)).allowed) return row;
+    const steps = await getSteps(pool, id);
+    if (steps.some((s) => isAssignee(principal, s))) return row;
+    throw new AirlockError("runbook.run_not_found");
+  }
+
+  async function requireRun(principal: Principal, row: RunbookRunRow): Promise<void> {
+    const runbook = workspace.runbooks.get(row.runbook);
+    if (!runbook || !(await authorizer.can(principal, "run", runbook)).allowed)
+      throw new AirlockError("permission.denied", "You need the run permission on this runbook.");
+  }
+
+  async function view(principal: Principal, row: RunbookRunRow): Promise<RunbookRunView> {
+    const [steps, logs] = await Promise.all([getSteps(pool, row.id), getLogs(pool, row.id)]);
+    return runbookRunView(workspace, row, steps, logs, principal);
+  }
+
+  return {
+    engine: () => engine,
+    sweep,
+
+    async catalog(principal) {
+      const out: { runbook: CompiledRunbook; canRun: boolean }[] = [];
+      for (const runbook of workspace.runbooks.values()) {
+        if (!(await authorizer.can(principal, "view", runbook)).allowed) continue;
+        out.push({ runbook, canRun: (await authorizer.can(principal, "run", runbook)).allowed });
+      }
+      return out;
+    },
+
+    async start(principal, name, params, requestId) {
+      const runbook = await visibleRunbook(principal, name);
+      if (!(await authorizer.can(principal, "run", runbook)).allowed)
+        throw new AirlockError("permission.denied", "You need the run permission on this runbook.");
+      const parsed = runbook.params.safeParse(params ?? {});
+      if (!parsed.success)
+        throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
+      // Refused before it begins rather than half-way: every action it runs must exist and be
+      // runnable by the starter (the runbook's actor).
+      const problems: string[] = [];
+      for (const actionName of runbook.uses) {
+        const action = workspace.actions.get(actionName);
+        if (!action) problems.push(`The action "${actionName}" does not exist.`);
+        else if (!(await authorizer.can(principal, "run", action)).allowed)
+          problems.push(`You may not run the action "${actionName}", which this runbook runs.`);
+      }
+      if (problems.length > 0) throw new AirlockError("runbook.invalid", undefined, { problems });
+      const running = requireEngine();
+      const id = newId("rbr");
+      const values = parsed.data as Record<string, unknown>;
+      await inTransaction(pool, async (tx) => {
+        await insertRunbookRun(tx, {
+          id,
+          runbook: runbook.name,
+          version: runbook.version,
+          params: values,
+          actorId: principal.id,
+          requestId,
+        });
+        await appendAudit(tx, [
+          runbookEvent(
+            "runbook.started",
+            "success",
+            { id, runbook: runbook.name, version: runbook.version, requestId },
+            principal,
+            { params: scrubDeep(values) },
+          ),
+        ]);
+      });
+      await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id });
+      return await view(principal, (await getRunbookRun(pool, id))!);
+    },
+
+    async get(principal, id) {
+      return await view(principal, await visibleRun(principal, id));
+    },
+
+    async list(principal, filter) {
+      const names: string[] = [];
+      for (const runbook of workspace.runbooks.values()) {
+        if (filter.runbook && runbook.name !== filter.runbook) continue;
+        if ((await authorizer.can(principal, "view", runbook)).allowed) names.push(runbook.name);
+      }
+      const rows = await listRunbookRuns(pool, {
+        runbooks: names,
+        limit: filter.limit,
+        before: filter.before ?? null,
+      });
+      return rows.map((row) => runbookRunView(workspace, row, [], [], principal));
+    },
+
+    async cancel(principal, id, reason) {
+      const row = await visibleRun(principal, id);
+      await requireRun(principal, row);
+      const cleanReason = reason ? scrubText(reason).slice(0, 1_000) : null;
+      const ended = await inTransaction(pool, async (tx) => {
+        const done = await endRunbookRun(tx, id, {
+          status: "cancelled",
+          by: principal.id,
+          reason: cleanReason,
+        });
+        if (done)
+          await appendAudit(tx, [
+            runbookEvent("runbook.cancelled", "success", runRef(row), principal, { reason: cleanReason }),
+          ]);
+        return done;
+      });
+      if (!ended)
+        throw new AirlockError("runbook.invalid_transition", `The runbook run is already ${row.status}.`);
+      await requireEngine().cancel(row.workflow_id);
+      return await view(principal, (await getRunbookRun(pool, id))!);
+    },
+
+    async retry(principal, id) {
+      const row = await visibleRun(principal, id);
+      await requireRun(principal, row);
+      const failedStep = row.status === "failed" ? row.error?.step : null;
+      if (!failedStep)
+        throw new AirlockError(
+          "runbook.invalid_transition",
+          row.status === "failed"
+            ? "This run failed before its first step; start the runbook again."
+            : `Only a failed runbook run can be retried; this one is ${row.status}.`,
+        );
+      const running = requireEngine();
+      const workflowId = `${id}.${row.attempt + 1}`;
+      await inTransaction(pool, async (tx) => {
+        const attempt = await reopenForRetry(tx, id, workflowId);
+        if (attempt === null) throw new AirlockError("runbook.invalid_transition");
+        await appendAudit(tx, [
+          runbookEvent("runbook.retried", "success", runRef(row), principal, {
+            data: { step: failedStep, attempt },
+          }),
+        ]);
+      });
+      // The new workflow copies the steps before the failed one with their results and runs the
+      // rest; the step's idempotency key carries the new attempt, so its action runs again.
+      await running.fork(row.workflow_id, failedStep, workflowId);
+      return await view(principal, (await getRunbookRun(pool, id))!);
+    },
+
+    async answer(principal, id, stepName, answer) {
+      const row = await visibleRun(principal, id);
+      const step = await getStep(pool, id, stepName);
+      if (!step || step.kind !== "input")
+        throw new AirlockError("runbook.run_not_found", "There is no such human step.");
+      if (!isAssignee(principal, step)) throw new AirlockError("runbook.not_assignee");
+      // Answering twice gives the first answer back: a double submit is not a second decision.
+      if (step.status === "succeeded") return { run: await view(principal, row), replayed: true };
+      if (step.status !== "waiting") throw new AirlockError("runbook.step_not_waiting");
+      const schema = formSchema(step.form);
+      const parsed = schema.safeParse(answer ?? {});
+      if (!parsed.success)
+        throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
+      // Answers are decisions and comments: free text is scrubbed of PII before it is stored.
+      const value = scrubDeep(parsed.data);
+      const answered = await inTransaction(pool, async (tx) => {
+        if (!(await answerStep(tx, id, stepName, { by: principal.id, value }))) return false;
+        await appendAudit(tx, [
+          runbookEvent("runbook.input_answered", "success", runRef(row), principal, {
+            params: value,
+            data: { step: stepName, title: step.title },
+          }),
+        ]);
+        return true;
+      });
+      if (!answered) {
+        const now = await getStep(pool, id, stepName);
+        if (now?.status === "succeeded") return { run: await view(principal, row), replayed: true };
+        throw new AirlockError("runbook.step_not_waiting");
+      }
+      await requireEngine()
+        .send(row.workflow_id, inputTopic(stepName), { answered: true }, `answer:${id}:${stepName}`)
+        .catch((error) =>
+          deps.log.warn({ err: error, runbookRunId: id }, "runbook wake-up not sent; it looks again"),
+        );
+      return { run: await view(principal, (await getRunbookRun(pool, id))!), replayed: false };
+    },
+
+    async inbox(principal) {
+      const rows = await waitingInputsFor(pool, { id: principal.id, groups: principal.groups });
+      return rows.map((row) => waitingInputView(workspace, row));
+    },
+
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      unsubscribe?.();
+      await engine?.release();
+    },
+  };
+}
+
+function isAssignee(
+  principal: Principal,
+  step: { assigned_user: string | null; assigned_group: string | null },
+) {
+  if (step.assigned_user) return step.assigned_user === principal.id;
+  return (
+    step.assigned_group !== null &&
+    principal.kind === "human" &&
+    principal.groups.includes(step.assigned_group)
+  );
+}
+
+// The form was generated from the runbook's zod schema; rebuilt from it here, the answer gets the
+// same field errors the runbook's code would give.
+function formSchema(form: Record<string, unknown> | null): z.ZodType {
+  return z.fromJSONSchema((form ?? { type: "object", properties: {}, additionalProperties: false }) as never);
+}
