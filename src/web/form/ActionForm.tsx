@@ -13,6 +13,7 @@ import {
   issuesByField,
   toParams,
   validateAll,
+  withCurrency,
 } from "./field-model.ts";
 import { type Outcome, useRunSubmission } from "./useRunSubmission.ts";
 
@@ -40,8 +41,12 @@ export function ActionForm({
   action: ActionDetail;
   onOutcome: (outcome: Outcome) => void;
 }) {
-  const fields = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
-  const [values, setValues] = useState(() => initialValues(fields));
+  const declared = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
+  // The currency of the chosen target (from a lookup option), per lookup field.
+  const [currencies, setCurrencies] = useState<Record<string, string>>({});
+  const targetCurrency = Object.values(currencies)[0] ?? null;
+  const fields = useMemo(() => withCurrency(declared, targetCurrency), [declared, targetCurrency]);
+  const [values, setValues] = useState(() => initialValues(declared));
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -134,6 +139,11 @@ export function ActionForm({
               onChange={(value) => change(field.name, value)}
               onLabel={(label) =>
                 setLabels(({ [field.name]: _, ...rest }) => (label ? { ...rest, [field.name]: label } : rest))
+              }
+              onCurrency={(currency) =>
+                setCurrencies(({ [field.name]: _, ...rest }) =>
+                  currency ? { ...rest, [field.name]: currency } : rest,
+                )
               }
               onBlur={(event) => {
                 // Leaving the field for the Run button: submitting shows every error anyway, and an

@@ -1,4 +1,5 @@
 import { Badge, Table, Text } from "@mantine/core";
+import { currencyOf, useCurrency } from "../result/currency-context.ts";
 import { formatField, labelOf } from "../result/result-shape.ts";
 import { diffSnapshots } from "./diff.ts";
 
@@ -7,6 +8,8 @@ const COLOR = { added: "teal", removed: "red", changed: "orange", same: "gray" }
 
 /** What changed: the target's state before and after, field by field (the word says it, not only the colour). */
 export function DiffView({ before, after }: { before: unknown; after: unknown }) {
+  const inherited = useCurrency();
+  const currency = currencyOf(after) ?? currencyOf(before) ?? inherited;
   if ((before === null || before === undefined) && (after === null || after === undefined))
     return (
       <Text size="sm" c="dimmed">
@@ -31,12 +34,12 @@ export function DiffView({ before, after }: { before: unknown; after: unknown })
             <Table.Td
               className={row.change === "changed" || row.change === "removed" ? "diff-removed" : undefined}
             >
-              {row.change === "added" ? "—" : formatField(row.path.split(".").pop(), row.before)}
+              {row.change === "added" ? "—" : formatField(row.path.split(".").pop(), row.before, currency)}
             </Table.Td>
             <Table.Td
               className={row.change === "changed" || row.change === "added" ? "diff-added" : undefined}
             >
-              {row.change === "removed" ? "—" : formatField(row.path.split(".").pop(), row.after)}
+              {row.change === "removed" ? "—" : formatField(row.path.split(".").pop(), row.after, currency)}
             </Table.Td>
             <Table.Td>
               <Badge size="sm" variant="light" color={COLOR[row.change]} radius="sm">

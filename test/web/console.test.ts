@@ -1,0 +1,79 @@
+// The operator's console in a real browser, one test per promise it makes: money in its own
+// currency; the audit answering "what did this person do"; … (docs/ui.md).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import type { Page } from "playwright-core";
+import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
+import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
+
+let w: WebAirlock;
+let b: TestBrowser;
+
+before(async () => {
+  w = await startWebAirlock();
+  b = await launchBrowser();
+});
+after(async () => {
+  await b?.close();
+  await w?.close();
+});
+
+function assertNoProblems(watched: WatchedPage) {
+  assert.deepEqual(watched.problems, [], "no console errors, page errors or CSP violations");
+}
+
+async function choose(page: Page, field: string, option: RegExp) {
+  await page.getByRole("combobox", { name: field }).click();
+  await page.getByRole("option", { name: option }).click();
+}
+
+async function download(page: Page, button: string): Promise<string> {
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: button }).click(),
+  ]);
+  return readFileSync((await file.path())!, "utf8");
+}
+
+test("money is shown and entered in its own currency: tables, CSV, the form, the result, the run's diff", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/actions/wallet_report");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const table = page.locator("[data-run-outcome] table");
+  await table.getByRole("cell", { name: "Lumen Studio GmbH" }).waitFor();
+  const balances = await table.locator("tbody tr td:nth-child(4)").allTextContents();
+  assert.deepEqual(balances, ["€1,250.00", "£310.50", "¥48,000"]);
+
+  // The CSV holds what the table shows: the columns' labels and each amount in its currency.
+  const csv = await download(page, "Download CSV");
+  assert.match(csv, /^Wallet ID,Owner,Currency,Balance\r\n/);
+  assert.match(csv, /\r\nwal_eur1,Lumen Studio GmbH,EUR,"€1,250\.00"\r\n/);
+  assert.match(csv, /\r\nwal_jpy1,Sakura Tea KK,JPY,"¥48,000"\r\n/);
+
+  // The amount field follows the chosen wallet's currency (its schema names none).
+  await page.goto(`${w.url}/actions/top_up_wallet`);
+  const amount = page.getByRole("textbox", { name: "Amount" });
+  await choose(page, "Wallet", /Lumen Studio GmbH/);
+  const field = amount.locator("xpath=ancestor::div[contains(@class,'mantine-TextInput-root')]");
+  await field.getByText("EUR", { exact: true }).waitFor();
+  assert.equal(await field.getByText("$").count(), 0, "no dollar sign on a euro amount");
+  await amount.fill("50");
+  await amount.blur();
+  assert.equal(await amount.inputValue(), "50.00");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const outcome = page.locator("[data-run-outcome]");
+  await outcome.getByRole("row", { name: "Balance €1,300.00" }).waitFor();
+  await outcome.getByRole("row", { name: "Amount €50.00" }).waitFor();
+  // An identifier is a name, not a quantity: no thousands separator.
+  await outcome.getByRole("row", { name: "Journal ID 12345" }).waitFor();
+
+  // The run page: parameters and the before/after in euros too.
+  await outcome.getByRole("link", { name: "Open", exact: true }).click();
+  const diff = page.getByRole("table", { name: "Before and after" });
+  await diff.getByRole("row", { name: /Balance €1,250\.00 €1,300\.00 Changed/ }).waitFor();
+  await page.getByRole("table", { name: "Parameters" }).getByRole("row", { name: "Amount €50.00" }).waitFor();
+  assertNoProblems(watched);
+  await watched.context.close();
+});
