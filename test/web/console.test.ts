@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
+import { Browser } from "../support/browser.ts";
 import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
@@ -74,6 +75,63 @@ test("money is shown and entered in its own currency: tables, CSV, the form, the
   const diff = page.getByRole("table", { name: "Before and after" });
   await diff.getByRole("row", { name: /Balance €1,250\.00 €1,300\.00 Changed/ }).waitFor();
   await page.getByRole("table", { name: "Parameters" }).getByRole("row", { name: "Amount €50.00" }).waitFor();
+  assertNoProblems(watched);
+  await watched.context.close();
+});
+
+test("the audit answers 'what did this person do': a person picked by name, an action from a list, names with IDs on hover, readable details, the run page's Who", async () => {
+  // Olivia ran something; Ana (an auditor) asks what Olivia did.
+  const olivia = new Browser(w.t);
+  assert.equal((await olivia.login(w.people.operator.email, w.people.operator.password)).status, 200);
+  const ran = await olivia.request("/api/v1/actions/account_summary/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-audit-${Date.now()}` },
+    body: JSON.stringify({ params: { accountId: "acc_1004" } }),
+  });
+  assert.equal(ran.status, 200);
+  const runId = ((await ran.json()) as { id: string }).id;
+
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, w.people.auditor.email, w.people.auditor.password, "/audit");
+  const person = page.getByRole("combobox", { name: "Person" });
+  await person.fill("olivia");
+  await page.getByRole("option", { name: `Olivia Ortiz <${w.people.operator.email}>` }).click();
+  await page.getByLabel("Action").selectOption("account_summary");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.waitForURL(new RegExp(`actorId=${w.people.operator.id}`));
+  const table = page.getByRole("table", { name: "Audit events" });
+  await table.locator(`[data-audit-row='${runId}']`).first().waitFor();
+  // Every row is Olivia's, shown by name with her ID on hover.
+  const actors = await table
+    .locator("tbody [data-actor-id]")
+    .evaluateAll((els) => els.map((e) => [e.textContent, e.getAttribute("title")]));
+  assert.ok(actors.length >= 2, `rows: ${JSON.stringify(actors)}`);
+  for (const [name, id] of actors) assert.deepEqual([name, id], ["Olivia Ortiz", w.people.operator.id]);
+
+  // The expanded row reads as fields, not JSON.
+  await table.locator(`[data-audit-row='${runId}']`).first().locator("button[aria-expanded]").click();
+  const details = page.getByRole("table", { name: /^Audit event / });
+  await details.getByRole("row", { name: "Parameters › Account ID acc_1004" }).waitFor();
+  await details.getByRole("row", { name: `Run ID ${runId}` }).waitFor();
+  assert.equal(await page.locator("[data-audit-row] + tr code").count(), 0, "no raw JSON");
+
+  // The API takes the same filter the UI sends.
+  const ana = new Browser(w.t);
+  await ana.login(w.people.auditor.email, w.people.auditor.password);
+  const api = await ana.request(`/api/v1/audit?actorId=${w.people.operator.id}&action=account_summary`);
+  assert.equal(api.status, 200);
+  const body = (await api.json()) as {
+    events: { actorId: string }[];
+    actors: Record<string, { name: string }>;
+  };
+  assert.ok(body.events.length >= 2 && body.events.every((e) => e.actorId === w.people.operator.id));
+  assert.equal(body.actors[w.people.operator.id]?.name, "Olivia Ortiz");
+
+  // The run's own page names who did each event.
+  await page.goto(`${w.url}/runs/${runId}`);
+  const runEvents = page.getByRole("table", { name: "Audit events of this run" });
+  await runEvents.getByRole("row", { name: /run\.requested .*Olivia Ortiz/ }).waitFor();
   assertNoProblems(watched);
   await watched.context.close();
 });

@@ -1,11 +1,17 @@
 // The audit trail: search, export links, integrity verification.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import type { AuditEvent, AuditPage, AuditVerification } from "../../api/audit.ts";
+import type {
+  AuditActor,
+  AuditActorList,
+  AuditEvent,
+  AuditPage,
+  AuditVerification,
+} from "../../api/audit.ts";
 import { useApi } from "./context.ts";
 import { type Query, withQuery } from "./http.ts";
 
 export const AUDIT_FILTERS = [
-  "actor",
+  "actorId",
   "action",
   "targetType",
   "targetId",
@@ -31,11 +37,26 @@ export function useAuditEvents(filters: AuditFilters, options: { enabled?: boole
         { ...(filters as Query), limit: options.limit ?? 50, cursor: pageParam },
         signal,
       );
-      return { events: page.events, nextCursor: page.nextCursor };
+      return { events: page.events, nextCursor: page.nextCursor, actors: page.actors };
     },
     getNextPageParam: (page) => page.nextCursor,
   });
 }
+
+/** People and service identities by name, email or ID (for the audit's person filter). */
+export function useAuditActors(text: string, enabled = true) {
+  const api = useApi();
+  const q = text.trim();
+  return useQuery({
+    queryKey: ["audit-actors", q],
+    enabled: enabled && q.length > 0,
+    staleTime: 60_000,
+    queryFn: async ({ signal }) =>
+      (await api.get<AuditActorList>("/api/v1/audit/actors", { q }, signal)).actors,
+  });
+}
+
+export type { AuditActor };
 
 export function exportUrl(format: "csv" | "jsonl", filters: AuditFilters): string {
   return withQuery("/api/v1/audit/export", { format, ...(filters as Query) });

@@ -1,7 +1,18 @@
-import { Button, Center, Code, Group, Paper, ScrollArea, Table, Text, UnstyledButton } from "@mantine/core";
+import {
+  Box,
+  Button,
+  Center,
+  Code,
+  Group,
+  Paper,
+  ScrollArea,
+  Table,
+  Text,
+  UnstyledButton,
+} from "@mantine/core";
 import { Fragment, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { AuditEvent } from "../../api/audit.ts";
+import type { AuditActor, AuditEvent } from "../../api/audit.ts";
 import {
   AUDIT_FILTERS,
   eventTime,
@@ -14,10 +25,12 @@ import { DownloadIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { ActorName } from "./ActorName.tsx";
 import { AuditFilters } from "./AuditFilters.tsx";
+import { EventDetails } from "./EventDetails.tsx";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 
-function EventRow({ event }: { event: AuditEvent }) {
+function EventRow({ event, actors }: { event: AuditEvent; actors: Record<string, AuditActor> }) {
   const [open, setOpen] = useState(false);
   const detailsId = `event-${String(event.id)}`;
   return (
@@ -38,7 +51,9 @@ function EventRow({ event }: { event: AuditEvent }) {
           <Code>{event.type}</Code>
         </Table.Td>
         <Table.Td>{event.outcome}</Table.Td>
-        <Table.Td>{event.actorId ?? "—"}</Table.Td>
+        <Table.Td>
+          <ActorName id={event.actorId} name={event.actorId ? actors[event.actorId]?.name : null} />
+        </Table.Td>
         <Table.Td>
           <Text size="sm" ff="monospace">
             {event.action ?? "—"}
@@ -65,9 +80,9 @@ function EventRow({ event }: { event: AuditEvent }) {
       {open && (
         <Table.Tr id={detailsId}>
           <Table.Td colSpan={7} p={0}>
-            <Code block m="xs" className="json-view">
-              {JSON.stringify(event, null, 2)}
-            </Code>
+            <Box m="xs">
+              <EventDetails event={event} actors={actors} />
+            </Box>
           </Table.Td>
         </Table.Tr>
       )}
@@ -82,6 +97,10 @@ export default function AuditPage() {
   );
   const events = useAuditEvents(filters);
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
+  const actors: Record<string, AuditActor> = Object.assign(
+    {},
+    ...(events.data?.pages.map((p) => p.actors) ?? []),
+  );
   return (
     <>
       <PageHeader
@@ -136,7 +155,7 @@ export default function AuditPage() {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((e) => (
-                  <EventRow key={String(e.id)} event={e} />
+                  <EventRow key={String(e.id)} event={e} actors={actors} />
                 ))}
               </Table.Tbody>
             </Table>
