@@ -135,3 +135,48 @@ test("the audit answers 'what did this person do': a person picked by name, an a
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("catalog search keeps every key typed 30 ms apart, ranks title words first, and a view-only form is read-only", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password);
+  const box = page.getByRole("searchbox", { name: "Search actions" });
+  const order = () =>
+    page
+      .locator("#action-list [data-action-row]")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-action-row")));
+  await box.click();
+  await page.keyboard.type("issue a credit", { delay: 30 });
+  assert.equal(await box.inputValue(), "issue a credit", "no key dropped");
+  await page.locator("#action-list > [data-action-row='issue_credit']:only-child").waitFor();
+
+  // "credit" is a word of one title and only in another's description: the title comes first.
+  await box.fill("");
+  await page.keyboard.type("credit", { delay: 30 });
+  await page.locator("#action-list > [data-action-row='find_wallets']").waitFor();
+  assert.deepEqual((await order()).slice(0, 2), ["issue_credit", "find_wallets"]);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Issue a credit" }).waitFor();
+  await page.waitForURL(/\/actions\/issue_credit$/);
+
+  // Someone who may see but not run an action sees its fields read-only.
+  const auditor = await b.newPage();
+  await signIn(
+    auditor.page,
+    w.url,
+    w.people.auditor.email,
+    w.people.auditor.password,
+    "/actions/issue_credit",
+  );
+  await auditor.page.getByText("You may see this action but not run it").waitFor();
+  const fields = [
+    auditor.page.getByRole("combobox", { name: "Account" }),
+    auditor.page.getByRole("textbox", { name: "Amount" }),
+    auditor.page.getByRole("textbox", { name: "Note for the customer record" }),
+  ];
+  for (const field of fields) assert.equal(await field.isEditable(), false, `${field} is read-only`);
+  assertNoProblems(watched);
+  assertNoProblems(auditor);
+  await watched.context.close();
+  await auditor.context.close();
+});

@@ -130,33 +130,40 @@ export function ActionForm({
               This action takes no parameters.
             </Text>
           )}
-          {fields.map((field) => (
-            <FieldInput
-              key={field.name}
-              field={field}
-              value={values[field.name] ?? ""}
-              error={errorFor(field.name)}
-              onChange={(value) => change(field.name, value)}
-              onLabel={(label) =>
-                setLabels(({ [field.name]: _, ...rest }) => (label ? { ...rest, [field.name]: label } : rest))
-              }
-              onCurrency={(currency) =>
-                setCurrencies(({ [field.name]: _, ...rest }) =>
-                  currency ? { ...rest, [field.name]: currency } : rest,
-                )
-              }
-              onBlur={(event) => {
-                // Leaving the field for the Run button: submitting shows every error anyway, and an
-                // error appearing now would move the button away from under the pointer.
-                if (
-                  event?.relatedTarget instanceof Element &&
-                  event.relatedTarget.closest("[data-run-button]")
-                )
-                  return;
-                setTouched((t) => ({ ...t, [field.name]: true }));
-              }}
-            />
-          ))}
+          {/* A view-only action's form is read-only: nothing typed there could be sent. */}
+          <fieldset disabled={blocked} className="form-fields" data-view-only={blocked || undefined}>
+            <Stack gap="md">
+              {fields.map((field) => (
+                <FieldInput
+                  key={field.name}
+                  field={field}
+                  value={values[field.name] ?? ""}
+                  error={errorFor(field.name)}
+                  onChange={(value) => change(field.name, value)}
+                  onLabel={(label) =>
+                    setLabels(({ [field.name]: _, ...rest }) =>
+                      label ? { ...rest, [field.name]: label } : rest,
+                    )
+                  }
+                  onCurrency={(currency) =>
+                    setCurrencies(({ [field.name]: _, ...rest }) =>
+                      currency ? { ...rest, [field.name]: currency } : rest,
+                    )
+                  }
+                  onBlur={(event) => {
+                    // Leaving the field for the Run button: submitting shows every error anyway, and an
+                    // error appearing now would move the button away from under the pointer.
+                    if (
+                      event?.relatedTarget instanceof Element &&
+                      event.relatedTarget.closest("[data-run-button]")
+                    )
+                      return;
+                    setTouched((t) => ({ ...t, [field.name]: true }));
+                  }}
+                />
+              ))}
+            </Stack>
+          </fieldset>
           {showReason && (
             <Textarea
               id={REASON_ID}
@@ -170,6 +177,7 @@ export function ActionForm({
               aria-required={action.reasonRequired}
               autosize
               minRows={2}
+              disabled={blocked}
               value={reason}
               error={reasonError}
               onChange={(e) => {

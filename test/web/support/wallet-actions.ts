@@ -31,7 +31,8 @@ const walletId = z
 const findWallets = defineAction({
   name: "find_wallets",
   title: "Find wallets",
-  description: "Search wallets by owner or ID (used by forms to offer choices).",
+  description:
+    "Search wallets by owner or ID, e.g. to credit or top one up (used by forms to offer choices).",
   tags: ["wallets"],
   execution: "inline",
   params: z.object({ query: z.string().max(100).optional() }),
