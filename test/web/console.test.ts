@@ -180,3 +180,57 @@ test("catalog search keeps every key typed 30 ms apart, ranks title words first,
   await watched.context.close();
   await auditor.context.close();
 });
+
+test("confirmation scales with risk: a critical action runs once its target is typed; a revoke names what it revokes in the page, not window.confirm", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  let browserDialogs = 0;
+  page.on("dialog", (d) => {
+    browserDialogs++;
+    void d.dismiss();
+  });
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/actions/close_wallet");
+  await choose(page, "Wallet", /Harbour Books/);
+  await page.getByRole("button", { name: "Review and run" }).click();
+  const dialog = page.getByRole("dialog", { name: "Confirm: Close a wallet" });
+  const run = dialog.getByRole("button", { name: "Confirm and run" });
+  await dialog.getByRole("textbox", { name: "Type wal_gbp1 to confirm" }).waitFor();
+  assert.equal(await run.isDisabled(), true, "not before the target is typed");
+  await dialog.getByRole("textbox", { name: "Type wal_gbp1 to confirm" }).fill("wal_eur1");
+  assert.equal(await run.isDisabled(), true, "not with another target");
+  await dialog.getByRole("textbox", { name: "Type wal_gbp1 to confirm" }).fill("wal_gbp1");
+  await run.click();
+  await page.locator("[data-run-outcome]").getByText("Succeeded").waitFor();
+
+  // Revoking a token: an in-page dialog that names the token.
+  const operator = new Browser(w.t);
+  await operator.login(w.people.operator.email, w.people.operator.password);
+  const made = await operator.request("/api/v1/tokens", {
+    method: "POST",
+    body: JSON.stringify({ name: "nightly-export" }),
+  });
+  assert.equal(made.status, 201);
+  await page.goto(`${w.url}/admin/tokens`);
+  await page.getByRole("button", { name: "Revoke token nightly-export" }).click();
+  const revoke = page.getByRole("dialog", { name: "Revoke the token “nightly-export”?" });
+  await revoke.getByRole("button", { name: "Revoke the token" }).click();
+  await page.getByRole("button", { name: "Revoke token nightly-export" }).waitFor({ state: "detached" });
+  assert.equal(browserDialogs, 0, "no window.confirm");
+  assertNoProblems(watched);
+  await watched.context.close();
+});
+
+test("dark mode follows the system preference", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await page.emulateMedia({ colorScheme: "dark" });
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.mantineColorScheme), "dark");
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, bl] = (background.match(/\d+/g) ?? []).map(Number);
+  assert.ok(r! + g! + bl! < 150, `a dark page background, not ${background}`);
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.waitForFunction(() => document.documentElement.dataset.mantineColorScheme === "light");
+  assertNoProblems(watched);
+  await watched.context.close();
+});

@@ -54,5 +54,8 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
     "--mantine-color-grape-light-color": "#6f2482",
     "--mantine-color-gray-light-color": "#343a40",
   },
-  dark: {},
+  // Dark: Mantine's dimmed grey on its dark body is 4.0:1; a lighter grey keeps AA.
+  dark: {
+    "--mantine-color-dimmed": "#a6adb5",
+  },
 });

@@ -102,4 +102,16 @@ const topUpWallet = defineAction({
   },
 });
 
-export const walletActions = [findWallets, walletReport, topUpWallet];
+export const closeWallet = defineAction({
+  name: "close_wallet",
+  title: "Close a wallet",
+  description: "Close a wallet for good. It cannot be reopened.",
+  tags: ["wallets"],
+  risk: "critical",
+  execution: "inline",
+  params: z.object({ walletId }),
+  target: (p) => ({ type: "wallet", id: p.walletId }),
+  handler: (p) => ({ walletId: p.walletId, closed: true }),
+});
+
+export const walletActions = [findWallets, walletReport, topUpWallet, closeWallet];
