@@ -234,3 +234,51 @@ test("dark mode follows the system preference", async () => {
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+async function runsOfAction(action: string): Promise<number> {
+  const r = await w.t.airlock.database.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM airlock.runs WHERE action = $1",
+    [action],
+  );
+  return r.rows[0]!.n;
+}
+
+test("after Run the result is on screen and announced; the same values again ask first, with a new key", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/actions/top_up_wallet");
+  await choose(page, "Wallet", /Sakura Tea/);
+  await page.getByRole("textbox", { name: "Amount" }).fill("500");
+  const before = await runsOfAction("top_up_wallet");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const balance = page.locator("[data-run-outcome]").getByRole("row", { name: /^Balance ¥/ });
+  await balance.waitFor();
+  await page.waitForFunction(() => {
+    const row = [...document.querySelectorAll("[data-run-outcome] tr")].find((r) =>
+      r.textContent?.startsWith("Balance"),
+    );
+    const box = row?.getBoundingClientRect();
+    return !!box && box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+  await page.getByRole("status").filter({ hasText: "The run succeeded. The result is below." }).waitFor();
+  assert.equal(await runsOfAction("top_up_wallet"), before + 1);
+
+  // The same values again: never silently. The button says so, and a dialog asks.
+  const again = page.getByRole("button", { name: "Run again with a new key" });
+  await again.click();
+  const ask = page.getByRole("dialog", { name: "Run “Top up a wallet” again with the same values?" });
+  await ask.getByRole("button", { name: "Keep it" }).click();
+  await page.waitForTimeout(300);
+  assert.equal(await runsOfAction("top_up_wallet"), before + 1, "declined: nothing sent");
+  await again.click();
+  await ask.getByRole("button", { name: "Run again" }).click();
+  await page.locator("[data-run-outcome]").getByRole("row", { name: "Balance ¥49,000" }).waitFor();
+  assert.equal(await runsOfAction("top_up_wallet"), before + 2, "confirmed: a second run");
+
+  // Other values are a new submission: plain Run again.
+  await page.getByRole("textbox", { name: "Amount" }).fill("1");
+  await page.getByRole("button", { name: "Run", exact: true }).waitFor();
+  assertNoProblems(watched);
+  await watched.context.close();
+});

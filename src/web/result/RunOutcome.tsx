@@ -15,6 +15,24 @@ import { RunIds } from "./RunIds.tsx";
 import { piiPathsOf } from "./result-shape.ts";
 import { RevealContext } from "./reveal-context.ts";
 
+/** What a screen reader hears when the outcome arrives or changes. */
+function announcement(run: Run): string {
+  switch (run.status) {
+    case "succeeded":
+      return "The run succeeded. The result is below.";
+    case "failed":
+      return `The run failed: ${run.error?.message ?? "see below"}.`;
+    case "pending_approval":
+      return "Waiting for approval: a reviewer must approve before it runs.";
+    case "rejected":
+    case "expired":
+    case "cancelled":
+      return `The request was ${run.status}; nothing was executed.`;
+    default:
+      return `The run is ${run.status.replaceAll("_", " ")}.`;
+  }
+}
+
 function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" }>; action: ActionDetail }) {
   const me = useCurrentUser();
   // Follow the run until it is final: queued → running → succeeded, or a reviewer's decision.
@@ -28,6 +46,9 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
   };
   return (
     <Stack gap="md">
+      <div role="status" className="visually-hidden" data-run-announcement>
+        {announcement(run)}
+      </div>
       <Group gap="sm" hidden={run.status === "pending_approval"}>
         <StatusBadge status={run.status} />
         {!isFinal(run.status) && run.status !== "pending_approval" && (
@@ -61,9 +82,13 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
 /** What happened after "Run": the result, a pending approval, a run in progress, or the error. */
 export function RunOutcome({ outcome, action }: { outcome: Outcome; action: ActionDetail }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  // Keyed by the outcome (ActionPage): each new outcome mounts anew and takes the focus once.
+  const panel = useRef<HTMLDivElement>(null);
+  // Keyed by the outcome (ActionPage): each new outcome mounts anew, takes the focus once and is
+  // scrolled into view from its top, so the result (a new balance) is on screen without scrolling.
   useEffect(() => {
-    heading.current?.focus();
+    heading.current?.focus({ preventScroll: true });
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    panel.current?.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
   }, []);
   const runId =
     outcome.kind === "error" &&
@@ -72,7 +97,15 @@ export function RunOutcome({ outcome, action }: { outcome: Outcome; action: Acti
       ? outcome.error.details.runId
       : null;
   return (
-    <Paper withBorder radius="md" p="lg" data-run-outcome aria-labelledby="outcome-heading">
+    <Paper
+      ref={panel}
+      withBorder
+      radius="md"
+      p="lg"
+      data-run-outcome
+      aria-labelledby="outcome-heading"
+      style={{ scrollMarginTop: 72 }}
+    >
       <Title
         order={2}
         size="h4"
