@@ -56,7 +56,9 @@ function scoped(
 ): AuditFilters | null {
   if (scope.all) return filters;
   if (filters.action !== undefined) return scope.actions.includes(filters.action) ? filters : null;
-  return null;
+  // No action named: the events of every action they may read, and nothing else (no logins,
+  // no grant changes), rather than a refusal they can only fix by guessing a filter.
+  return { ...filters, actions: scope.actions };
 }
 
 export function auditRoutes(deps: AuditRoutesDeps) {

@@ -282,3 +282,46 @@ test("after Run the result is on screen and announced; the same values again ask
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("navigation offers only what the person may use; an auditor of some actions reads them; a refused export says why", async () => {
+  const admin = await b.newPage();
+  await signIn(admin.page, w.url, w.people.admin.email, w.people.admin.password);
+  const adminNav = admin.page.getByRole("navigation").first();
+  await adminNav.getByRole("link", { name: "Admin" }).waitFor();
+  assert.equal(
+    await adminNav.getByRole("link", { name: "Audit" }).count(),
+    0,
+    "admin without audit: no Audit",
+  );
+  assertNoProblems(admin);
+  await admin.context.close();
+
+  const operator = new Browser(w.t);
+  await operator.login(w.people.operator.email, w.people.operator.password);
+  const ran = await operator.request("/api/v1/actions/wallet_report/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-nav-${Date.now()}` },
+    body: JSON.stringify({ params: {} }),
+  });
+  assert.equal(ran.status, 200);
+
+  const walt = await w.person("Walt Wallets", ["wallet-auditors"]);
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, walt.email, walt.password);
+  await page.getByRole("navigation").first().getByRole("link", { name: "Audit" }).click();
+  const table = page.getByRole("table", { name: "Audit events" });
+  await table.getByText("wallet_report").first().waitFor();
+  const actions = await table
+    .locator("tbody tr[data-audit-row] td:nth-child(5) p:first-child")
+    .allTextContents();
+  assert.ok(actions.length > 0 && actions.every((a) => /wallet/.test(a)), `only wallet events: ${actions}`);
+
+  // Access taken away while the page is open: the export says why instead of failing silently.
+  await w.t.airlock.database.pool.query("DELETE FROM airlock.group_members WHERE user_id = $1", [walt.id]);
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const refused = page.getByRole("alert").filter({ hasText: "The export was refused" });
+  await refused.getByText("You may not read the audit trail.").waitFor();
+  assertNoProblems(watched);
+  await watched.context.close();
+});

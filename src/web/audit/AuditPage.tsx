@@ -15,12 +15,13 @@ import { Link, useSearchParams } from "react-router";
 import type { AuditActor, AuditEvent } from "../../api/audit.ts";
 import {
   AUDIT_FILTERS,
+  downloadExport,
   eventTime,
-  exportUrl,
   type AuditFilters as Filters,
   useAuditEvents,
 } from "../api/audit.ts";
 import { CopyText } from "../components/CopyText.tsx";
+import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { DownloadIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
@@ -96,6 +97,19 @@ export default function AuditPage() {
     AUDIT_FILTERS.flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : [])),
   );
   const events = useAuditEvents(filters);
+  const [exportError, setExportError] = useState<unknown>(null);
+  const [exporting, setExporting] = useState<"csv" | "jsonl" | null>(null);
+  async function exportAs(format: "csv" | "jsonl") {
+    setExportError(null);
+    setExporting(format);
+    try {
+      await downloadExport(format, filters);
+    } catch (error) {
+      setExportError(error);
+    } finally {
+      setExporting(null);
+    }
+  }
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
   const actors: Record<string, AuditActor> = Object.assign(
     {},
@@ -108,26 +122,29 @@ export default function AuditPage() {
         description="Every thing that happened, append-only and sealed. Searching and exporting are themselves recorded."
       >
         <Button
-          component="a"
-          href={exportUrl("csv", filters)}
           variant="default"
           size="sm"
           leftSection={<DownloadIcon size={14} />}
-          download
+          loading={exporting === "csv"}
+          onClick={() => void exportAs("csv")}
         >
           Export CSV
         </Button>
         <Button
-          component="a"
-          href={exportUrl("jsonl", filters)}
           variant="default"
           size="sm"
           leftSection={<DownloadIcon size={14} />}
-          download
+          loading={exporting === "jsonl"}
+          onClick={() => void exportAs("jsonl")}
         >
           Export JSON Lines
         </Button>
       </PageHeader>
+      {exportError !== null && (
+        <Box mb="md">
+          <ErrorNotice error={exportError} title="The export was refused" />
+        </Box>
+      )}
       <Paper withBorder radius="md" p="md" mb="md">
         <AuditFilters value={filters} onApply={(next) => setParams(next as Record<string, string>)} />
         <VerifyPanel />

@@ -236,6 +236,7 @@ export const webWorkspace = defineWorkspace({
     support: { groups: ["support"] },
     "support-manager": { groups: ["support-managers"] },
     auditor: { groups: ["auditors"] },
+    "wallet-auditor": { groups: ["wallet-auditors"] },
     admin: { groups: ["admins"] },
   },
   grants: [
@@ -253,6 +254,7 @@ export const webWorkspace = defineWorkspace({
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "lookups" } },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "support" } },
     { to: "auditor", verbs: ["view", "audit"], on: "*" },
+    { to: "wallet-auditor", verbs: ["view", "audit"], on: { tag: "wallets" } },
     { to: "admin", verbs: ["view", "admin"], on: "*" },
   ],
 });
