@@ -325,3 +325,57 @@ test("navigation offers only what the person may use; an auditor of some actions
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("an approval page follows the request live: another reviewer's decision and the run's end show without a reload", async () => {
+  const requester = new Browser(w.t);
+  await requester.login(w.people.operator.email, w.people.operator.password);
+  const asked = await requester.request("/api/v1/actions/issue_credit/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-live-${Date.now()}` },
+    body: JSON.stringify({
+      params: { accountId: "acc_1003", amountCents: 20_000, note: "Live update check" },
+    }),
+  });
+  assert.equal(asked.status, 202);
+  const approvalId = ((await asked.json()) as { approvalRequestId: string }).approvalRequestId;
+
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, w.people.manager.email, w.people.manager.password, `/approvals/${approvalId}`);
+  const runSection = page.locator("section[aria-labelledby='request-run']");
+  await runSection.getByText("Waiting for approval").waitFor();
+
+  // Another manager approves through the API while Marcus watches.
+  const other = await w.person("Maya Reviewer", ["support-managers"]);
+  const reviewer = new Browser(w.t);
+  await reviewer.login(other.email, other.password);
+  const decided = await reviewer.request(`/api/v1/approvals/${approvalId}/approve`, {
+    method: "POST",
+    body: JSON.stringify({}),
+  });
+  assert.equal(decided.status, 200);
+  const started = Date.now();
+  await runSection.getByText("Succeeded").waitFor({ timeout: 6_000 });
+  const seenMs = Date.now() - started;
+  assert.ok(seenMs < 6_000, `shown after ${seenMs} ms`);
+  assert.equal(
+    await page.getByRole("button", { name: "Approve" }).count(),
+    0,
+    "no decision offered any more",
+  );
+  assertNoProblems(watched);
+  await watched.context.close();
+});
+
+test("small things: the inbox opens on 'My requests' for someone who approves nothing; an email field is one line", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/approvals");
+  assert.equal(await page.getByRole("tab", { name: "My requests" }).getAttribute("aria-selected"), "true");
+  await page.goto(`${w.url}/actions/extend_trial`);
+  const email = page.getByRole("textbox", { name: /Send to/ });
+  assert.equal(await email.evaluate((e) => e.tagName), "INPUT");
+  assert.equal(await email.getAttribute("type"), "email");
+  assertNoProblems(watched);
+  await watched.context.close();
+});

@@ -129,6 +129,13 @@ export function FieldInput({ field, value, error, onChange, onLabel, onCurrency,
         />
       );
     default:
-      return <TextInput {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)} />;
+      return (
+        <TextInput
+          {...common}
+          {...(field.format === "email" ? { type: "email" } : {})}
+          value={text}
+          onChange={(e) => onChange(e.currentTarget.value)}
+        />
+      );
   }
 }

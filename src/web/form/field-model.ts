@@ -108,6 +108,8 @@ function widgetOf(schema: JsonSchema, kind: FieldModel["kind"]): Widget {
   if (kind === "integer" || kind === "number") return "number";
   if (schema.format === "date") return "date";
   if (schema.format === "date-time") return "datetime";
+  // An email address is one line, however long the schema lets it be (254).
+  if (schema.format === "email") return "text";
   if ((schema.maxLength ?? 0) > 200) return "textarea";
   return "text";
 }
