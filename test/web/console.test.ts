@@ -261,7 +261,7 @@ test("after Run the result is on screen and announced; the same values again ask
     const box = row?.getBoundingClientRect();
     return !!box && box.top >= 0 && box.bottom <= window.innerHeight;
   });
-  await page.getByRole("status").filter({ hasText: "The run succeeded. The result is below." }).waitFor();
+  await page.locator("[data-run-outcome]").getByRole("status").filter({ hasText: "Succeeded" }).waitFor();
   assert.equal(await runsOfAction("top_up_wallet"), before + 1);
 
   // The same values again: never silently. The button says so, and a dialog asks.

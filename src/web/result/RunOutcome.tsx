@@ -15,24 +15,6 @@ import { RunIds } from "./RunIds.tsx";
 import { piiPathsOf } from "./result-shape.ts";
 import { RevealContext } from "./reveal-context.ts";
 
-/** What a screen reader hears when the outcome arrives or changes. */
-function announcement(run: Run): string {
-  switch (run.status) {
-    case "succeeded":
-      return "The run succeeded. The result is below.";
-    case "failed":
-      return `The run failed: ${run.error?.message ?? "see below"}.`;
-    case "pending_approval":
-      return "Waiting for approval: a reviewer must approve before it runs.";
-    case "rejected":
-    case "expired":
-    case "cancelled":
-      return `The request was ${run.status}; nothing was executed.`;
-    default:
-      return `The run is ${run.status.replaceAll("_", " ")}.`;
-  }
-}
-
 function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" }>; action: ActionDetail }) {
   const me = useCurrentUser();
   // Follow the run until it is final: queued → running → succeeded, or a reviewer's decision.
@@ -46,10 +28,8 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
   };
   return (
     <Stack gap="md">
-      <div role="status" className="visually-hidden" data-run-announcement>
-        {announcement(run)}
-      </div>
-      <Group gap="sm" hidden={run.status === "pending_approval"}>
+      {/* Announced to screen readers as it arrives and as it changes (queued → succeeded). */}
+      <Group gap="sm" hidden={run.status === "pending_approval"} role="status" aria-live="polite">
         <StatusBadge status={run.status} />
         {!isFinal(run.status) && run.status !== "pending_approval" && (
           <Loader size="xs" aria-label="Running" />
