@@ -379,3 +379,40 @@ test("small things: the inbox opens on 'My requests' for someone who approves no
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("layout: on a 390 px phone the run page and the catalog fit, and no badge is cut short", async () => {
+  const operator = new Browser(w.t);
+  await operator.login(w.people.operator.email, w.people.operator.password);
+  const ran = await operator.request("/api/v1/actions/top_up_wallet/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-layout-${Date.now()}` },
+    body: JSON.stringify({ params: { walletId: "wal_eur1", amountCents: 100 } }),
+  });
+  const runId = ((await ran.json()) as { id: string }).id;
+  const watched = await b.newPage();
+  const { page } = watched;
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, w.url, w.people.operator.email, w.people.operator.password);
+  for (const path of ["/", `/runs/${runId}`]) {
+    await page.goto(`${w.url}${path}`);
+    await page.locator(".mantine-Badge-root").first().waitFor();
+    await page.waitForLoadState("networkidle");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > 391 && e.children.length === 0)
+        .slice(0, 8)
+        .map(
+          (e) =>
+            `${e.tagName}.${e.className} ${e.textContent?.slice(0, 40)} ${Math.round(e.getBoundingClientRect().right)}`,
+        ),
+    );
+    assert.ok(width <= 390, `${path} is ${width} px wide: ${wide.join(" | ")}`);
+    const cut = await page
+      .locator(".mantine-Badge-label")
+      .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    assert.deepEqual(cut, [], `${path}: badges cut short`);
+  }
+  assertNoProblems(watched);
+  await watched.context.close();
+});
