@@ -31,8 +31,28 @@ export const auditEvent = z.strictObject({
 });
 export type AuditEvent = z.output<typeof auditEvent>;
 
-export const auditPage = z.strictObject({ events: z.array(auditEvent), nextCursor: z.string().nullable() });
+/** A person or service identity named in the audit, as the reader sees them. */
+export const auditActor = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  kind: z.string(),
+});
+export type AuditActor = z.output<typeof auditActor>;
+
+export const auditPage = z.strictObject({
+  events: z.array(auditEvent),
+  nextCursor: z.string().nullable(),
+  /** The page's actors by ID (events keep the ID; a user may have been renamed since). */
+  actors: z.record(z.string(), auditActor),
+});
 export type AuditPage = z.output<typeof auditPage>;
+
+export const auditActorsQuery = z.strictObject({
+  q: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+});
+export const auditActorList = z.strictObject({ actors: z.array(auditActor) });
+export type AuditActorList = z.output<typeof auditActorList>;
 
 /** The first bad record verification found: what happened to which event in which seal. */
 export const verifyProblem = z.strictObject({

@@ -1,7 +1,7 @@
 // Runs: starting one (POST /api/v1/actions/{name}/runs), history, one run with its
 // accountability (the six questions), and revealing a masked value.
 import { z } from "zod";
-import { isoDateParam, isoTime, jsonValue, target } from "./common.ts";
+import { isoDateParam, isoTime, jsonValue, personRef, target } from "./common.ts";
 
 export const RUN_STATUSES = [
   "pending_approval",
@@ -149,6 +149,8 @@ export const accountability = z.strictObject({
         outcome: z.string(),
         requestId: z.string().nullable(),
         errorCode: z.string().nullable(),
+        /** Who did it (the requester, a reviewer, the executing worker's service identity). */
+        actor: personRef.nullable(),
         status: z.string(),
         sealId: z.number().int().nullable(),
       }),

@@ -3,6 +3,7 @@
 // changed, and which request IDs to search the logs with — plus whether the run's audit events
 // still match their seals.
 import type { Queryable } from "../store/queryable.ts";
+import { actorsByIds } from "./audit-actors.ts";
 import { auditTrailOfRun } from "./run-accountability.ts";
 
 /** The facts of a run the answers start from (a row of airlock.runs; runs/run-store.ts's RunRow fits). */
@@ -63,6 +64,7 @@ export interface Accountability {
       outcome: string;
       requestId: string | null;
       errorCode: string | null;
+      actor: { id: string; name: string | null } | null;
       status: string;
       sealId: number | null;
     }[];
@@ -109,6 +111,10 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
     auditTrailOfRun(db, run.id),
   ]);
   const request = approval.rows[0];
+  const actors = await actorsByIds(
+    db,
+    trail.events.map(({ event }) => event.actorId),
+  );
   return {
     who: { actor: actor.rows[0] ?? null, onBehalfOf: run.on_behalf_of, channel: run.channel },
     target: {
@@ -162,6 +168,7 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
         outcome: event.outcome,
         requestId: event.requestId,
         errorCode: event.errorCode,
+        actor: event.actorId ? { id: event.actorId, name: actors.get(event.actorId)?.name ?? null } : null,
         status,
         sealId,
       })),

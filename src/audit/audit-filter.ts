@@ -9,6 +9,8 @@ export const MAX_SEARCH_LIMIT = 500;
 export interface AuditFilters {
   actorId?: string;
   action?: string;
+  /** Any of these actions: what an action-scoped auditor may read (set by the server, never a query key). */
+  actions?: string[];
   targetType?: string;
   targetId?: string;
   requestId?: string;
@@ -136,6 +138,7 @@ export function filterWhere(filters: AuditFilters, first = 1): { sql: string; va
   };
   if (filters.actorId !== undefined) add("actor_id = ?", filters.actorId);
   if (filters.action !== undefined) add("action = ?", filters.action);
+  if (filters.actions !== undefined) add("action = ANY(?::text[])", filters.actions);
   if (filters.targetType !== undefined) add("target_type = ?", filters.targetType);
   if (filters.targetId !== undefined) add("target_id = ?", filters.targetId);
   if (filters.requestId !== undefined) add("request_id = ?", filters.requestId);

@@ -4,8 +4,15 @@
 import { Readable } from "node:stream";
 import type { Context } from "hono";
 import { stream } from "hono/streaming";
-import { auditExportBody, auditPage, auditVerification } from "../api/audit.ts";
+import {
+  auditActorList,
+  auditActorsQuery,
+  auditExportBody,
+  auditPage,
+  auditVerification,
+} from "../api/audit.ts";
 import { auditAccessEvent } from "../audit/audit-access.ts";
+import { actorsByIds, findActors } from "../audit/audit-actors.ts";
 import { exportAudit, exportContentType } from "../audit/audit-export.ts";
 import { type AuditFilters, auditExportQuerySchema, auditSearchQuerySchema } from "../audit/audit-filter.ts";
 import { searchAudit } from "../audit/audit-search.ts";
@@ -49,7 +56,9 @@ function scoped(
 ): AuditFilters | null {
   if (scope.all) return filters;
   if (filters.action !== undefined) return scope.actions.includes(filters.action) ? filters : null;
-  return null;
+  // No action named: the events of every action they may read, and nothing else (no logins,
+  // no grant changes), rather than a refusal they can only fix by guessing a filter.
+  return { ...filters, actions: scope.actions };
 }
 
 export function auditRoutes(deps: AuditRoutesDeps) {
@@ -100,7 +109,26 @@ export function auditRoutes(deps: AuditRoutesDeps) {
           ...(cursor ? { cursor } : {}),
         });
         await record(c, principal, "audit.viewed", allowed, { returned: page.events.length, limit });
-        return json(c, page);
+        const actors = await actorsByIds(
+          deps.database.pool,
+          page.events.flatMap((e) => [e.actorId, e.onBehalfOf]),
+        );
+        return json(c, { ...page, actors: Object.fromEntries(actors) });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/audit/actors",
+      summary: "Find people and service identities by name, email or ID, to filter the audit by",
+      tags: ["audit"],
+      auth: "principal",
+      query: auditActorsQuery,
+      responses: { 200: { description: "At most 20, by name", schema: auditActorList } },
+      async handler(c, { principal, query }) {
+        // Only for those who may read some of the audit: the list of staff is not for everyone.
+        await readableScope(deps, principal);
+        return json(c, { actors: await findActors(deps.database.pool, query.q) });
       },
     });
 

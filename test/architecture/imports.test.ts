@@ -56,17 +56,14 @@ export const ALLOWED: Record<string, string[]> = {
   // Four-eyes on access and policy changes: a change request is an approval subject.
   governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
-  server: [...UPPER, "runbook"],
-  runtime: [...UPPER, "runbook", "server"],
-  cli: [...UPPER, "runbook", "server", "runtime", "testing"],
-  // airlock/testing: an Airlock instance for an action author's tests.
-  testing: [...UPPER, "runbook", "server", "runtime"],
   // Runbooks and schedules: durable work on the engine, every step through the control layer.
   runbooks: [...DOMAIN, "api", "audit", "identity", "events", "approval", "engine", "runs", "control"],
   schedules: [...DOMAIN, "api", "audit", "identity", "events", "engine", "runs", "control", "runbooks"],
   server: [...UPPER, "runbook", "runbooks", "schedules"],
   runtime: [...UPPER, "runbook", "runbooks", "schedules", "server"],
-  cli: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime"],
+  cli: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime", "testing"],
+  // airlock/testing: an Airlock instance for an action author's tests.
+  testing: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime"],
   web: ["api"],
 };
 

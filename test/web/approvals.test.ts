@@ -90,7 +90,8 @@ test("the requester sees their own request without Approve or Reject, only Cance
 
   await page.goto(`${w.url}/approvals?tab=mine`);
   await page.locator(`[data-approval-row='${ids.approval}']`).waitFor();
-  await page.goto(`${w.url}/approvals`);
+  // Someone who approves nothing lands on "My requests"; "Waiting for me" never holds their own.
+  await page.goto(`${w.url}/approvals?tab=pending`);
   await page.getByText("Nothing is waiting for your decision.").waitFor();
   assert.deepEqual(requester.problems, []);
 });

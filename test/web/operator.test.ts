@@ -344,8 +344,9 @@ test("a table result sorts by column and downloads as CSV", async (t) => {
     page.getByRole("button", { name: "Download CSV" }).click(),
   ]);
   const csv = readFileSync((await download.path())!, "utf8");
-  assert.match(csv, /^account,name,plan,balanceCents\r\n/);
-  assert.match(csv, /acc_1003,Contoso Pharmacy,starter,31000\r\n/);
+  // What the table shows: the columns' labels, amounts as money (docs/ui.md).
+  assert.match(csv, /^Account,Name,Plan,Balance\r\n/);
+  assert.match(csv, /acc_1003,Contoso Pharmacy,starter,\$310\.00\r\n/);
   await assertAccessible(page, "table result");
 
   // The run history: this person's runs, newest first, filterable.

@@ -126,8 +126,12 @@ test("an admin manages users, groups, grants, tokens and policy modes", async (t
   await invite.getByRole("button", { name: "Invite" }).click();
   await page.getByRole("table", { name: "Users" }).getByText("Nina Newhire").waitFor();
 
-  page.once("dialog", (d) => void d.accept());
+  // Disabling asks first, in the page, naming the person.
   await page.getByRole("button", { name: `Disable ${w.people.auditor.name}` }).click();
+  await page
+    .getByRole("dialog", { name: `Disable ${w.people.auditor.name}?` })
+    .getByRole("button", { name: `Disable ${w.people.auditor.name}` })
+    .click();
   await page.getByRole("button", { name: `Enable ${w.people.auditor.name}` }).waitFor();
 
   await page.getByRole("tab", { name: "Groups" }).click();

@@ -17,6 +17,7 @@ import { type FormEvent, useState } from "react";
 import { type GrantRow, useAdminChange, useGrants } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
 
 const VERBS = ["view", "run", "approve", "audit", "admin", "reveal:*"];
 
@@ -161,6 +162,7 @@ function GrantTable({
 }
 
 export function GrantsTab() {
+  const [confirm, confirmDialog] = useConfirm();
   const grants = useGrants();
   const change = useAdminChange();
   const [adding, add] = useDisclosure(false);
@@ -169,7 +171,13 @@ export function GrantsTab() {
   if (grants.isError) return <QueryError error={grants.error} what="Grants" />;
   const roles = Object.keys(grants.data.roles ?? {});
   async function revoke(g: GrantRow) {
-    if (!window.confirm(`Revoke ${g.verbs.join(", ")} for ${g.subject} on ${g.on}?`)) return;
+    const ok = await confirm({
+      title: `Revoke ${g.verbs.join(", ")} for ${g.subject}?`,
+      message: `${g.subject} loses ${g.verbs.join(", ")} on ${g.on} at once.`,
+      confirm: "Revoke the grant",
+      danger: true,
+    });
+    if (!ok) return;
     setError(null);
     try {
       await change("DELETE", `/api/v1/admin/grants/${encodeURIComponent(g.id)}`, undefined, [
@@ -181,6 +189,7 @@ export function GrantsTab() {
   }
   return (
     <Stack gap="lg">
+      {confirmDialog}
       {error !== null && <ErrorNotice error={error} />}
       <Stack gap="xs">
         <Text fw={600}>Declared in the workspace code</Text>

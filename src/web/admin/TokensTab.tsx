@@ -18,6 +18,7 @@ import { CopyText } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
 
 function TokenTable({
   tokens,
@@ -91,6 +92,7 @@ function TokenTable({
 }
 
 export function TokensTab({ admin }: { admin: boolean }) {
+  const [confirm, confirmDialog] = useConfirm();
   const mine = useMyTokens();
   const all = useAllTokens(admin);
   const change = useAdminChange();
@@ -120,7 +122,13 @@ export function TokensTab({ admin }: { admin: boolean }) {
   }
 
   async function revoke(t: Token) {
-    if (!window.confirm(`Revoke the token “${t.name}”? Scripts using it stop working at once.`)) return;
+    const ok = await confirm({
+      title: `Revoke the token “${t.name}”?`,
+      message: "Scripts using it stop working at once. This cannot be undone.",
+      confirm: "Revoke the token",
+      danger: true,
+    });
+    if (!ok) return;
     setError(null);
     try {
       await change("DELETE", `/api/v1/tokens/${encodeURIComponent(t.id)}`, undefined, [["tokens"]]);
@@ -131,6 +139,7 @@ export function TokensTab({ admin }: { admin: boolean }) {
 
   return (
     <Stack gap="lg">
+      {confirmDialog}
       <Paper withBorder radius="md" p="md">
         <form onSubmit={create} noValidate>
           <Group align="flex-end" gap="sm">

@@ -7,6 +7,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { SearchIcon } from "../components/icons.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
 import { InviteUserModal } from "./InviteUserModal.tsx";
 
 function StatusCell({ user }: { user: AdminUser }) {
@@ -30,6 +31,7 @@ function StatusCell({ user }: { user: AdminUser }) {
 }
 
 export function UsersTab() {
+  const [confirm, confirmDialog] = useConfirm();
   const me = useCurrentUser();
   const [q, setQ] = useState("");
   const [debounced] = useDebouncedValue(q.trim(), 250);
@@ -42,7 +44,12 @@ export function UsersTab() {
   async function setStatus(user: AdminUser, verb: "disable" | "enable") {
     if (
       verb === "disable" &&
-      !window.confirm(`Disable ${user.name}? Their sessions and API tokens stop working at once.`)
+      !(await confirm({
+        title: `Disable ${user.name}?`,
+        message: `${user.name}'s sessions and API tokens stop working at once. You can enable them again later.`,
+        confirm: `Disable ${user.name}`,
+        danger: true,
+      }))
     )
       return;
     setBusy(user.id);
@@ -60,6 +67,7 @@ export function UsersTab() {
 
   return (
     <Stack gap="md">
+      {confirmDialog}
       <Group justify="space-between" align="flex-end">
         <TextInput
           label="Find a user"

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { ApprovalCount, ApprovalDetail, ApprovalPage } from "../../api/approvals.ts";
 import { useApi } from "./context.ts";
 import { type ApiClient, ApiError } from "./http.ts";
+import { isFinal } from "./runs.ts";
 
 export type InboxTab = "pending" | "mine" | "decided";
 
@@ -40,7 +41,14 @@ export function useApproval(id: string) {
     enabled: id !== "",
     queryFn: ({ signal }) =>
       api.get<ApprovalDetail>(`/api/v1/approvals/${encodeURIComponent(id)}`, undefined, signal),
-    refetchInterval: (query) => (query.state.data?.status === "pending" ? 10_000 : false),
+    // Live until the run is final: another reviewer may decide, and after approval the run
+    // executes; a page that stays on "Running" until a reload misleads whoever watches it.
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (!data) return false;
+      if (data.status === "pending") return 2_000;
+      return isFinal(data.run.status) ? false : 1_000;
+    },
   });
 }
 

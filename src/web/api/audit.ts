@@ -1,11 +1,17 @@
 // The audit trail: search, export links, integrity verification.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import type { AuditEvent, AuditPage, AuditVerification } from "../../api/audit.ts";
+import type {
+  AuditActor,
+  AuditActorList,
+  AuditEvent,
+  AuditPage,
+  AuditVerification,
+} from "../../api/audit.ts";
 import { useApi } from "./context.ts";
-import { type Query, withQuery } from "./http.ts";
+import { ApiError, type Query, withQuery } from "./http.ts";
 
 export const AUDIT_FILTERS = [
-  "actor",
+  "actorId",
   "action",
   "targetType",
   "targetId",
@@ -31,14 +37,59 @@ export function useAuditEvents(filters: AuditFilters, options: { enabled?: boole
         { ...(filters as Query), limit: options.limit ?? 50, cursor: pageParam },
         signal,
       );
-      return { events: page.events, nextCursor: page.nextCursor };
+      return { events: page.events, nextCursor: page.nextCursor, actors: page.actors };
     },
     getNextPageParam: (page) => page.nextCursor,
   });
 }
 
+/** People and service identities by name, email or ID (for the audit's person filter). */
+export function useAuditActors(text: string, enabled = true) {
+  const api = useApi();
+  const q = text.trim();
+  return useQuery({
+    queryKey: ["audit-actors", q],
+    enabled: enabled && q.length > 0,
+    staleTime: 60_000,
+    queryFn: async ({ signal }) =>
+      (await api.get<AuditActorList>("/api/v1/audit/actors", { q }, signal)).actors,
+  });
+}
+
+export type { AuditActor };
+
 export function exportUrl(format: "csv" | "jsonl", filters: AuditFilters): string {
   return withQuery("/api/v1/audit/export", { format, ...(filters as Query) });
+}
+
+/**
+ * Download an export through fetch, not a plain link: a refused export (403) then says why in
+ * the page instead of a download the browser silently cancels.
+ */
+export async function downloadExport(format: "csv" | "jsonl", filters: AuditFilters): Promise<void> {
+  const response = await fetch(exportUrl(format, filters), { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) {
+    const envelope = (await response.json().catch(() => null)) as {
+      error?: { code?: string; message?: string; requestId?: string };
+    } | null;
+    throw new ApiError({
+      status: response.status,
+      code: envelope?.error?.code ?? `http.${response.status}`,
+      message: envelope?.error?.message ?? `The export was refused (${response.status}).`,
+      requestId: envelope?.error?.requestId ?? response.headers.get("x-request-id"),
+    });
+  }
+  const name =
+    /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1] ??
+    `airlock-audit.${format}`;
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
 
 export function useAuditVerification(enabled: boolean, filters: Query = {}) {

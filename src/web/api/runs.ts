@@ -25,6 +25,9 @@ export function useRun(id: string, options: { poll?: boolean; initial?: RunOnPag
     queryKey: ["run", id],
     ...(options.initial ? { initialData: options.initial, initialDataUpdatedAt: Date.now() } : {}),
     queryFn: ({ signal }) => api.get<RunOnPage>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
+    // A submission's answer has no accountability (who, what changed): the run's own page asks
+    // for it at once instead of showing "no before/after state" for five seconds.
+    staleTime: (query) => (query.state.data?.accountability ? 5_000 : 0),
     // Until the run is final, ask again: quickly while it executes, slowly while a person decides.
     refetchInterval: (query) => {
       const status = query.state.data?.status;

@@ -81,10 +81,13 @@ export function isWorkspaceAdmin(me: Me | null | undefined): boolean {
   return me?.permissions?.workspaceAdmin ?? false;
 }
 
-/** Auditors (audit on some action) and admins see the audit explorer. */
+/**
+ * Auditors (audit on some action) see the audit explorer. Administering access is not reading
+ * the trail: an admin without `audit` would open it only to be refused, so it is not offered.
+ */
 export function canSeeAudit(me: Me | null | undefined): boolean {
   if (!me?.permissions) return false;
-  return me.permissions.actions.audit.length > 0 || me.permissions.workspaceAdmin;
+  return me.permissions.actions.audit.length > 0;
 }
 
 export function canSeeAdmin(me: Me | null | undefined): boolean {

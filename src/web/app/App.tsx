@@ -39,7 +39,8 @@ export function App({ styleNonce }: { styleNonce?: string | undefined }) {
     <MantineProvider
       theme={theme}
       cssVariablesResolver={cssVariablesResolver}
-      forceColorScheme="light"
+      // Light or dark as the system prefers: ops teams work nights.
+      defaultColorScheme="auto"
       {...(styleNonce ? { getStyleNonce: () => styleNonce } : {})}
     >
       <QueryClientProvider client={queryClient}>

@@ -29,7 +29,14 @@ export const theme = createTheme({
   respectReducedMotion: true,
   cursorType: "pointer",
   components: {
-    Badge: { defaultProps: { tt: "none" } },
+    // A badge is a word that must be read whole ("Enforce", "Succeeded"): never shrunk to "Enfo…".
+    Badge: {
+      defaultProps: { tt: "none" },
+      styles: {
+        root: { flexShrink: 0, maxWidth: "none", overflow: "visible" },
+        label: { overflow: "visible", textOverflow: "clip" },
+      },
+    },
     // Mantine's close buttons are icons only: name them for screen readers.
     Modal: { defaultProps: { closeButtonProps: { "aria-label": "Close" } } },
     Drawer: { defaultProps: { closeButtonProps: { "aria-label": "Close" } } },
@@ -54,5 +61,8 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
     "--mantine-color-grape-light-color": "#6f2482",
     "--mantine-color-gray-light-color": "#343a40",
   },
-  dark: {},
+  // Dark: Mantine's dimmed grey on its dark body is 4.0:1; a lighter grey keeps AA.
+  dark: {
+    "--mantine-color-dimmed": "#a6adb5",
+  },
 });

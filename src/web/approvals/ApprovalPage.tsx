@@ -21,6 +21,7 @@ import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { CurrencyContext, currencyOf, DEFAULT_CURRENCY } from "../result/currency-context.ts";
 import { ParamsView } from "../result/ParamsView.tsx";
 import { ResultView } from "../result/ResultView.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
@@ -200,7 +201,12 @@ export default function ApprovalPage() {
                 </Group>
               )}
               <RevealContext value={paramsScope}>
-                <ParamsView params={a.params} schema={action.data?.paramsSchema} />
+                {/* The amount asked for is in the target's currency, which its current state names. */}
+                <CurrencyContext
+                  value={currencyOf((a.targetState as { state?: unknown } | null)?.state) ?? DEFAULT_CURRENCY}
+                >
+                  <ParamsView params={a.params} schema={action.data?.paramsSchema} />
+                </CurrencyContext>
               </RevealContext>
             </Section>
             <DecisionPanel approval={a} />

@@ -1,6 +1,7 @@
 import { Anchor, Badge, Paper, ScrollArea, Table, Tabs, Text } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { type InboxTab, useApprovalCount, useApprovals } from "../api/approvals.ts";
+import { useCurrentUser } from "../api/session.ts";
 import { StatusBadge } from "../components/Badges.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
@@ -90,7 +91,11 @@ function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
 export default function ApprovalsPage() {
   const [params, setParams] = useSearchParams();
   const count = useApprovalCount();
-  const current = (TABS.find((t) => t.value === params.get("tab")) ?? TABS[0]!).value;
+  const me = useCurrentUser();
+  // Someone who may approve nothing never finds anything "waiting for me": start on their requests.
+  const approver = (me.permissions?.actions.approve.length ?? 0) > 0;
+  const fallback: InboxTab = approver ? "pending" : "mine";
+  const current = (TABS.find((t) => t.value === params.get("tab"))?.value ?? fallback) as InboxTab;
   return (
     <>
       <PageHeader
@@ -100,7 +105,7 @@ export default function ApprovalsPage() {
       <ChangeRequestsPanel />
       <Tabs
         value={current}
-        onChange={(v) => setParams(v && v !== "pending" ? { tab: v } : {})}
+        onChange={(v) => setParams(v && v !== fallback ? { tab: v } : {})}
         keepMounted={false}
       >
         <Tabs.List mb="md">

@@ -1,12 +1,15 @@
 import { Button, Group, NativeSelect, SimpleGrid, TextInput } from "@mantine/core";
 import { type FormEvent, useEffect, useState } from "react";
+import { useActions } from "../api/actions.ts";
 import type { AuditFilters as Filters } from "../api/audit.ts";
+import { PersonPicker } from "./PersonPicker.tsx";
 
 const OUTCOMES = ["success", "failure", "denied", "pending", "info"];
 
 /** Filters are typed, then applied together (Enter or "Search"), so each search is one audited read. */
 export function AuditFilters({ value, onApply }: { value: Filters; onApply: (next: Filters) => void }) {
   const [draft, setDraft] = useState<Filters>(value);
+  const actions = useActions();
   useEffect(() => setDraft(value), [value]);
   const set = (key: keyof Filters) => (v: string) => setDraft((d) => ({ ...d, [key]: v || undefined }));
   function submit(event: FormEvent) {
@@ -28,8 +31,19 @@ export function AuditFilters({ value, onApply }: { value: Filters; onApply: (nex
       <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} spacing="sm" verticalSpacing="xs" mb="sm">
         {text("requestId", "Request ID", "req_…")}
         {text("runId", "Run ID", "run_…")}
-        {text("actor", "Actor (user ID)", "usr_…")}
-        {text("action", "Action", "e.g. issue_credit")}
+        <PersonPicker label="Person" value={draft.actorId} onChange={(id) => set("actorId")(id ?? "")} />
+        <NativeSelect
+          label="Action"
+          value={draft.action ?? ""}
+          onChange={(e) => set("action")(e.currentTarget.value)}
+          data={[
+            { value: "", label: "Any action" },
+            ...(draft.action && !actions.data?.some((a) => a.name === draft.action)
+              ? [{ value: draft.action, label: draft.action }]
+              : []),
+            ...(actions.data ?? []).map((a) => ({ value: a.name, label: `${a.title} (${a.name})` })),
+          ]}
+        />
         {text("targetType", "Target type", "e.g. account")}
         {text("targetId", "Target ID")}
         {text("type", "Event type", "e.g. run.succeeded")}

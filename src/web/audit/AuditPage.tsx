@@ -1,23 +1,37 @@
-import { Button, Center, Code, Group, Paper, ScrollArea, Table, Text, UnstyledButton } from "@mantine/core";
+import {
+  Box,
+  Button,
+  Center,
+  Code,
+  Group,
+  Paper,
+  ScrollArea,
+  Table,
+  Text,
+  UnstyledButton,
+} from "@mantine/core";
 import { Fragment, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { AuditEvent } from "../../api/audit.ts";
+import type { AuditActor, AuditEvent } from "../../api/audit.ts";
 import {
   AUDIT_FILTERS,
+  downloadExport,
   eventTime,
-  exportUrl,
   type AuditFilters as Filters,
   useAuditEvents,
 } from "../api/audit.ts";
 import { CopyText } from "../components/CopyText.tsx";
+import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { DownloadIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { ActorName } from "./ActorName.tsx";
 import { AuditFilters } from "./AuditFilters.tsx";
+import { EventDetails } from "./EventDetails.tsx";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 
-function EventRow({ event }: { event: AuditEvent }) {
+function EventRow({ event, actors }: { event: AuditEvent; actors: Record<string, AuditActor> }) {
   const [open, setOpen] = useState(false);
   const detailsId = `event-${String(event.id)}`;
   return (
@@ -38,7 +52,9 @@ function EventRow({ event }: { event: AuditEvent }) {
           <Code>{event.type}</Code>
         </Table.Td>
         <Table.Td>{event.outcome}</Table.Td>
-        <Table.Td>{event.actorId ?? "—"}</Table.Td>
+        <Table.Td>
+          <ActorName id={event.actorId} name={event.actorId ? actors[event.actorId]?.name : null} />
+        </Table.Td>
         <Table.Td>
           <Text size="sm" ff="monospace">
             {event.action ?? "—"}
@@ -65,9 +81,9 @@ function EventRow({ event }: { event: AuditEvent }) {
       {open && (
         <Table.Tr id={detailsId}>
           <Table.Td colSpan={7} p={0}>
-            <Code block m="xs" className="json-view">
-              {JSON.stringify(event, null, 2)}
-            </Code>
+            <Box m="xs">
+              <EventDetails event={event} actors={actors} />
+            </Box>
           </Table.Td>
         </Table.Tr>
       )}
@@ -81,7 +97,24 @@ export default function AuditPage() {
     AUDIT_FILTERS.flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : [])),
   );
   const events = useAuditEvents(filters);
+  const [exportError, setExportError] = useState<unknown>(null);
+  const [exporting, setExporting] = useState<"csv" | "jsonl" | null>(null);
+  async function exportAs(format: "csv" | "jsonl") {
+    setExportError(null);
+    setExporting(format);
+    try {
+      await downloadExport(format, filters);
+    } catch (error) {
+      setExportError(error);
+    } finally {
+      setExporting(null);
+    }
+  }
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
+  const actors: Record<string, AuditActor> = Object.assign(
+    {},
+    ...(events.data?.pages.map((p) => p.actors) ?? []),
+  );
   return (
     <>
       <PageHeader
@@ -89,26 +122,29 @@ export default function AuditPage() {
         description="Every thing that happened, append-only and sealed. Searching and exporting are themselves recorded."
       >
         <Button
-          component="a"
-          href={exportUrl("csv", filters)}
           variant="default"
           size="sm"
           leftSection={<DownloadIcon size={14} />}
-          download
+          loading={exporting === "csv"}
+          onClick={() => void exportAs("csv")}
         >
           Export CSV
         </Button>
         <Button
-          component="a"
-          href={exportUrl("jsonl", filters)}
           variant="default"
           size="sm"
           leftSection={<DownloadIcon size={14} />}
-          download
+          loading={exporting === "jsonl"}
+          onClick={() => void exportAs("jsonl")}
         >
           Export JSON Lines
         </Button>
       </PageHeader>
+      {exportError !== null && (
+        <Box mb="md">
+          <ErrorNotice error={exportError} title="The export was refused" />
+        </Box>
+      )}
       <Paper withBorder radius="md" p="md" mb="md">
         <AuditFilters value={filters} onApply={(next) => setParams(next as Record<string, string>)} />
         <VerifyPanel />
@@ -136,7 +172,7 @@ export default function AuditPage() {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((e) => (
-                  <EventRow key={String(e.id)} event={e} />
+                  <EventRow key={String(e.id)} event={e} actors={actors} />
                 ))}
               </Table.Tbody>
             </Table>

@@ -1,6 +1,6 @@
 import { Kbd, Paper, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { type KeyboardEvent, useEffect, useMemo, useRef } from "react";
+import { type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { useActions } from "../api/actions.ts";
 import { SEARCH_ATTRIBUTE } from "../app/useShortcuts.ts";
@@ -12,10 +12,15 @@ import { filterActions, mergeMatches } from "./filter.ts";
 
 export function CatalogPage() {
   const [params, setParams] = useSearchParams();
-  const text = params.get("q") ?? "";
-  // The list filters instantly on every key; the server is also asked (q=) once typing pauses,
-  // and what it finds is added (it may match on more than the client sees).
-  const [serverQuery] = useDebouncedValue(text.trim(), 250);
+  // The box is controlled by its own state, not by the address: writing the address on every key
+  // re-rendered the page through the router and dropped keys typed faster than ~90 ms apart. The
+  // address follows once typing pauses (so a reload or a shared link keeps the search).
+  const [text, setTextState] = useState(() => params.get("q") ?? "");
+  const filterText = useDeferredValue(text);
+  const [settled] = useDebouncedValue(text, 250);
+  // The list filters on every key; the server is also asked (q=) once typing pauses, and what it
+  // finds is added (it may match on more than the client sees).
+  const serverQuery = settled.trim();
   const actions = useActions("");
   const serverMatches = useActions(serverQuery, serverQuery !== "");
   const navigate = useNavigate();
@@ -24,11 +29,15 @@ export function CatalogPage() {
   const shown = useMemo(
     () =>
       mergeMatches(
-        filterActions(actions.data ?? [], text),
-        serverQuery && serverQuery === text.trim() ? (serverMatches.data ?? []) : [],
+        filterActions(actions.data ?? [], filterText),
+        serverQuery && serverQuery === filterText.trim() ? (serverMatches.data ?? []) : [],
       ),
-    [actions.data, serverMatches.data, serverQuery, text],
+    [actions.data, serverMatches.data, serverQuery, filterText],
   );
+
+  useEffect(() => {
+    if ((params.get("q") ?? "") !== settled) setParams(settled ? { q: settled } : {}, { replace: true });
+  }, [settled, params, setParams]);
 
   useEffect(() => {
     if (params.get("focus") === "search") search.current?.focus();
@@ -49,13 +58,15 @@ export function CatalogPage() {
   }, [listed]);
 
   function setText(value: string) {
-    setParams(value ? { q: value } : {}, { replace: true });
+    setTextState(value);
   }
 
   function onSearchKey(event: KeyboardEvent<HTMLInputElement>) {
-    if (event.key === "Enter" && shown[0]) {
+    if (event.key === "Enter") {
       event.preventDefault();
-      navigate(`/actions/${shown[0].name}`);
+      // What the box says now, not what the list showed a frame ago.
+      const first = mergeMatches(filterActions(actions.data ?? [], text), [])[0] ?? shown[0];
+      if (first) navigate(`/actions/${first.name}`);
     } else if (event.key === "ArrowDown") {
       event.preventDefault();
       rows.current[0]?.focus();

@@ -3,6 +3,7 @@ import { type FormEvent, type KeyboardEvent, useMemo, useState } from "react";
 import type { ActionDetail } from "../../api/actions.ts";
 import { ApiError } from "../api/http.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";
 import {
@@ -13,10 +14,13 @@ import {
   issuesByField,
   toParams,
   validateAll,
+  withCurrency,
 } from "./field-model.ts";
 import { type Outcome, useRunSubmission } from "./useRunSubmission.ts";
 
 const REASON_ID = "run-reason";
+/** A repeat of the same values within this long asks first (a second $50 credit is rarely meant). */
+const REPEAT_WINDOW_MS = 10 * 60_000;
 const MIN_REASON = 3;
 
 function focusField(name: string | undefined) {
@@ -40,8 +44,12 @@ export function ActionForm({
   action: ActionDetail;
   onOutcome: (outcome: Outcome) => void;
 }) {
-  const fields = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
-  const [values, setValues] = useState(() => initialValues(fields));
+  const declared = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
+  // The currency of the chosen target (from a lookup option), per lookup field.
+  const [currencies, setCurrencies] = useState<Record<string, string>>({});
+  const targetCurrency = Object.values(currencies)[0] ?? null;
+  const fields = useMemo(() => withCurrency(declared, targetCurrency), [declared, targetCurrency]);
+  const [values, setValues] = useState(() => initialValues(declared));
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -51,6 +59,9 @@ export function ActionForm({
   const [formError, setFormError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
   const submission = useRunSubmission(action.name);
+  const [confirm, confirmDialog] = useConfirm();
+  // The values the server last answered for: the same values again are a new run, said so.
+  const [last, setLast] = useState<{ sent: string; at: number } | null>(null);
   const clientErrors = useMemo(() => validateAll(fields, values), [fields, values]);
   const showReason = wantsReason(action, fields);
   const confirmFirst = action.risk === "high" || action.risk === "critical";
@@ -70,8 +81,12 @@ export function ActionForm({
     return null;
   }
 
-  function onSubmit(event?: FormEvent) {
+  const sent = JSON.stringify([toParams(fields, values), reason.trim()]);
+  const repeat = last !== null && last.sent === sent;
+
+  async function onSubmit(event?: FormEvent) {
     event?.preventDefault();
+    if (submission.busy) return;
     setAttempted(true);
     const problem = reasonProblem();
     setReasonError(problem);
@@ -79,6 +94,15 @@ export function ActionForm({
     if (invalid || problem) {
       focusField(invalid?.name ?? "reason");
       return;
+    }
+    if (repeat && Date.now() - last.at < REPEAT_WINDOW_MS) {
+      const seconds = Math.max(1, Math.round((Date.now() - last.at) / 1000));
+      const ok = await confirm({
+        title: `Run “${action.title}” again with the same values?`,
+        message: `These exact values ran ${seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`} ago. Running again starts a new run with a new idempotency key (a second credit, a second refund).`,
+        confirm: "Run again",
+      });
+      if (!ok) return;
     }
     if (confirmFirst && !confirming) {
       setConfirming(true);
@@ -92,6 +116,7 @@ export function ActionForm({
     const outcome = await submission.submit(toParams(fields, values), reason.trim() || undefined);
     if (!outcome) return; // a second click while the first is in flight
     setConfirming(false);
+    if (outcome.kind === "run") setLast({ sent, at: Date.now() });
     if (
       outcome.kind === "error" &&
       outcome.error instanceof ApiError &&
@@ -111,42 +136,59 @@ export function ActionForm({
   function onKeyDown(event: KeyboardEvent<HTMLFormElement>) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      onSubmit();
+      void onSubmit();
     }
   }
 
   const blocked = !action.permissions.run;
   return (
     <Paper withBorder radius="md" p="lg">
-      <form onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-label={`${action.title} form`}>
+      <form
+        onSubmit={(e) => void onSubmit(e)}
+        onKeyDown={onKeyDown}
+        noValidate
+        aria-label={`${action.title} form`}
+      >
         <Stack gap="md">
           {fields.length === 0 && (
             <Text size="sm" c="dimmed">
               This action takes no parameters.
             </Text>
           )}
-          {fields.map((field) => (
-            <FieldInput
-              key={field.name}
-              field={field}
-              value={values[field.name] ?? ""}
-              error={errorFor(field.name)}
-              onChange={(value) => change(field.name, value)}
-              onLabel={(label) =>
-                setLabels(({ [field.name]: _, ...rest }) => (label ? { ...rest, [field.name]: label } : rest))
-              }
-              onBlur={(event) => {
-                // Leaving the field for the Run button: submitting shows every error anyway, and an
-                // error appearing now would move the button away from under the pointer.
-                if (
-                  event?.relatedTarget instanceof Element &&
-                  event.relatedTarget.closest("[data-run-button]")
-                )
-                  return;
-                setTouched((t) => ({ ...t, [field.name]: true }));
-              }}
-            />
-          ))}
+          {/* A view-only action's form is read-only: nothing typed there could be sent. */}
+          <fieldset disabled={blocked} className="form-fields" data-view-only={blocked || undefined}>
+            <Stack gap="md">
+              {fields.map((field) => (
+                <FieldInput
+                  key={field.name}
+                  field={field}
+                  value={values[field.name] ?? ""}
+                  error={errorFor(field.name)}
+                  onChange={(value) => change(field.name, value)}
+                  onLabel={(label) =>
+                    setLabels(({ [field.name]: _, ...rest }) =>
+                      label ? { ...rest, [field.name]: label } : rest,
+                    )
+                  }
+                  onCurrency={(currency) =>
+                    setCurrencies(({ [field.name]: _, ...rest }) =>
+                      currency ? { ...rest, [field.name]: currency } : rest,
+                    )
+                  }
+                  onBlur={(event) => {
+                    // Leaving the field for the Run button: submitting shows every error anyway, and an
+                    // error appearing now would move the button away from under the pointer.
+                    if (
+                      event?.relatedTarget instanceof Element &&
+                      event.relatedTarget.closest("[data-run-button]")
+                    )
+                      return;
+                    setTouched((t) => ({ ...t, [field.name]: true }));
+                  }}
+                />
+              ))}
+            </Stack>
+          </fieldset>
           {showReason && (
             <Textarea
               id={REASON_ID}
@@ -160,6 +202,7 @@ export function ActionForm({
               aria-required={action.reasonRequired}
               autosize
               minRows={2}
+              disabled={blocked}
               value={reason}
               error={reasonError}
               onChange={(e) => {
@@ -181,11 +224,12 @@ export function ActionForm({
               Ctrl+Enter submits.
             </Text>
             <Button type="submit" loading={submission.busy} disabled={blocked} data-run-button>
-              {confirmFirst ? "Review and run" : "Run"}
+              {repeat ? "Run again with a new key" : confirmFirst ? "Review and run" : "Run"}
             </Button>
           </Group>
         </Stack>
       </form>
+      {confirmDialog}
       <ConfirmRunModal
         opened={confirming}
         action={action}

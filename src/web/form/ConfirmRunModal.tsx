@@ -1,9 +1,34 @@
-import { Alert, Button, Group, Modal, Stack, Table, Text } from "@mantine/core";
+import { Alert, Button, Group, Modal, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useEffect, useState } from "react";
 import type { ActionDetail } from "../../api/actions.ts";
 import { RiskBadge } from "../components/Badges.tsx";
 import { displayValue, type FieldModel, type FormValues } from "./field-model.ts";
 
-/** The second look before a high or critical action runs: exactly what will be sent. */
+/**
+ * What a critical action's person types to confirm: the value of the field that names its target
+ * (the first lookup, else the first `…Id` field), else the action's name.
+ */
+export function confirmWord(action: ActionDetail, fields: FieldModel[], values: FormValues): string {
+  const field =
+    fields.find((f) => f.widget === "lookup" && values[f.name]) ??
+    fields.find((f) => /Id$|_id$/.test(f.name) && values[f.name]);
+  const value = field ? values[field.name] : null;
+  return typeof value === "string" && value.trim() ? value.trim() : action.name;
+}
+
+/** Whether it will wait for a reviewer: every enforced policy without a condition says "must". */
+function approvalNote(action: ActionDetail): string | null {
+  const enforced = action.approval.policies.filter((p) => p.mode === "enforce");
+  if (enforced.some((p) => !p.conditional)) return "A reviewer must approve this before it runs.";
+  if (enforced.length > 0)
+    return "Depending on the values, a reviewer may have to approve this before it runs.";
+  return null;
+}
+
+/**
+ * The second look before a high or critical action runs: exactly what will be sent. Confirmation
+ * scales with risk: a critical action (often irreversible) runs only once its target is typed.
+ */
 export function ConfirmRunModal(props: {
   opened: boolean;
   action: ActionDetail;
@@ -17,6 +42,13 @@ export function ConfirmRunModal(props: {
   onConfirm: () => void;
 }) {
   const { action, fields, values } = props;
+  const critical = action.risk === "critical";
+  const word = confirmWord(action, fields, values);
+  const [typed, setTyped] = useState("");
+  useEffect(() => {
+    if (props.opened) setTyped("");
+  }, [props.opened]);
+  const note = approvalNote(action);
   return (
     <Modal
       opened={props.opened}
@@ -50,10 +82,20 @@ export function ConfirmRunModal(props: {
             )}
           </Table.Tbody>
         </Table>
-        {action.approval.mayBeRequired && (
+        {note && (
           <Alert color="navy" variant="light">
-            Depending on the values, a reviewer may have to approve this before it runs.
+            {note}
           </Alert>
+        )}
+        {critical && (
+          <TextInput
+            label={`Type ${word} to confirm`}
+            description="This action is critical and may not be undone."
+            value={typed}
+            onChange={(e) => setTyped(e.currentTarget.value)}
+            autoComplete="off"
+            data-autofocus
+          />
         )}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" onClick={props.onCancel}>
@@ -63,7 +105,8 @@ export function ConfirmRunModal(props: {
             color={action.risk === "critical" ? "red" : "navy"}
             onClick={props.onConfirm}
             loading={props.busy}
-            data-autofocus
+            disabled={critical && typed.trim() !== word}
+            {...(critical ? {} : { "data-autofocus": true })}
           >
             Confirm and run
           </Button>

@@ -11,6 +11,7 @@ export interface FieldInputProps {
   error: string | null;
   onChange: (value: FormValue) => void;
   onLabel?: (label: string | null) => void;
+  onCurrency?: (currency: string | null) => void;
   onBlur: (event?: FocusEvent) => void;
 }
 
@@ -19,7 +20,7 @@ export function fieldId(name: string): string {
 }
 
 /** One parameter, drawn by its widget: label, help, sensitivity and error always shown the same way. */
-export function FieldInput({ field, value, error, onChange, onLabel, onBlur }: FieldInputProps) {
+export function FieldInput({ field, value, error, onChange, onLabel, onCurrency, onBlur }: FieldInputProps) {
   const id = fieldId(field.name);
   const label = (
     <>
@@ -100,6 +101,7 @@ export function FieldInput({ field, value, error, onChange, onLabel, onBlur }: F
           error={error}
           onChange={onChange}
           {...(onLabel ? { onLabel } : {})}
+          {...(onCurrency ? { onCurrency } : {})}
           onBlur={onBlur}
         />
       );
@@ -127,6 +129,13 @@ export function FieldInput({ field, value, error, onChange, onLabel, onBlur }: F
         />
       );
     default:
-      return <TextInput {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)} />;
+      return (
+        <TextInput
+          {...common}
+          {...(field.format === "email" ? { type: "email" } : {})}
+          value={text}
+          onChange={(e) => onChange(e.currentTarget.value)}
+        />
+      );
   }
 }

@@ -5,10 +5,13 @@ import { type FocusEvent, type ReactNode, useState } from "react";
 import { runAndWait, useAction } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
 import type { FieldModel } from "./field-model.ts";
+import { isCurrencyCode } from "./money.ts";
 
 interface Option {
   value: string;
   label: string;
+  /** The target's currency, when the lookup says (amounts in the form follow it). */
+  currency?: string;
 }
 
 const SEARCH_PARAMS = ["query", "q", "search"];
@@ -24,6 +27,8 @@ export function LookupInput(props: {
   onChange: (value: string) => void;
   /** The chosen option's label, for the confirmation step. */
   onLabel?: (label: string | null) => void;
+  /** The chosen option's currency, when it has one. */
+  onCurrency?: (currency: string | null) => void;
   onBlur: (event?: FocusEvent) => void;
 }) {
   const api = useApi();
@@ -47,7 +52,11 @@ export function LookupInput(props: {
       if (run.status !== "succeeded")
         throw new Error(run.error?.message ?? `The lookup ended ${run.status}.`);
       const list = (run.result as { options?: Option[] } | null)?.options ?? [];
-      return list.map((o) => ({ value: String(o.value), label: String(o.label ?? o.value) }));
+      return list.map((o) => ({
+        value: String(o.value),
+        label: String(o.label ?? o.value),
+        ...(typeof o.currency === "string" && isCurrencyCode(o.currency) ? { currency: o.currency } : {}),
+      }));
     },
   });
 
@@ -87,6 +96,7 @@ export function LookupInput(props: {
       onChange={(value, option) => {
         setSelectedLabel(option?.label ?? null);
         props.onLabel?.(option?.label ?? null);
+        props.onCurrency?.(data.find((o) => o.value === value)?.currency ?? null);
         props.onChange(value ?? "");
       }}
       onSearchChange={setSearch}

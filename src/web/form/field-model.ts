@@ -48,6 +48,8 @@ export interface FieldModel {
   pattern: string | null;
   format: string | null;
   currency: string;
+  /** The schema names the currency; otherwise it follows the chosen target (see withCurrency). */
+  currencyFixed: boolean;
   lookup: string | null;
   pii: string | null;
   defaultValue: unknown;
@@ -106,6 +108,8 @@ function widgetOf(schema: JsonSchema, kind: FieldModel["kind"]): Widget {
   if (kind === "integer" || kind === "number") return "number";
   if (schema.format === "date") return "date";
   if (schema.format === "date-time") return "datetime";
+  // An email address is one line, however long the schema lets it be (254).
+  if (schema.format === "email") return "text";
   if ((schema.maxLength ?? 0) > 200) return "textarea";
   return "text";
 }
@@ -139,11 +143,22 @@ export function fieldsOf(paramsSchema: JsonSchema | null | undefined): FieldMode
       pattern: typeof schema.pattern === "string" ? schema.pattern : null,
       format: typeof schema.format === "string" ? schema.format : null,
       currency: typeof schema.currency === "string" ? schema.currency : "USD",
+      currencyFixed: typeof schema.currency === "string",
       lookup: typeof schema.lookup === "string" ? schema.lookup : null,
       pii: (schema.pii ?? raw.pii ?? null) as string | null,
       defaultValue: schema.default ?? raw.default,
     };
   });
+}
+
+/**
+ * Money fields in the currency of what the form acts on: a lookup option may carry the target's
+ * currency (`{ value: "acc_1", label: "…", currency: "EUR" }`), and an amount whose schema does not
+ * name a currency is then entered and shown in it, not in the default dollars.
+ */
+export function withCurrency(fields: FieldModel[], currency: string | null): FieldModel[] {
+  if (!currency) return fields;
+  return fields.map((f) => (f.widget === "money" && !f.currencyFixed ? { ...f, currency } : f));
 }
 
 /** `YYYY-MM-DDTHH:mm` in local time, what <input type="datetime-local"> shows. */

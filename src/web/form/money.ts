@@ -12,6 +12,17 @@ function formatter(currency: string): Intl.NumberFormat {
   return f;
 }
 
+/** An ISO 4217 code this browser can format ("EUR"), not just any three letters. */
+export function isCurrencyCode(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  try {
+    formatter(code);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Digits after the decimal point for a currency: 2 for USD, 0 for JPY, 3 for KWD. */
 export function currencyDigits(currency: string): number {
   return formatter(currency).resolvedOptions().maximumFractionDigits ?? 2;

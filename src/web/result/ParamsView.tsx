@@ -3,6 +3,7 @@ import { fieldsOf } from "../form/field-model.ts";
 import type { JsonSchema } from "../form/json-schema.ts";
 import { formatMoney } from "../form/money.ts";
 import { SensitiveBadge } from "../form/SensitiveBadge.tsx";
+import { useCurrency } from "./currency-context.ts";
 import { labelOf } from "./result-shape.ts";
 import { ValueCell } from "./ValueCell.tsx";
 
@@ -17,6 +18,7 @@ export function ParamsView({
   params: Record<string, unknown> | null;
   schema: JsonSchema | null | undefined;
 }) {
+  const currency = useCurrency();
   if (!params || Object.keys(params).length === 0)
     return (
       <Text size="sm" c="dimmed">
@@ -38,7 +40,7 @@ export function ParamsView({
               </Table.Th>
               <Table.Td style={{ wordBreak: "break-word" }}>
                 {f.widget === "money" && typeof value === "number" ? (
-                  formatMoney(value, f.currency)
+                  formatMoney(value, f.currencyFixed ? f.currency : currency)
                 ) : (
                   <ValueCell value={value} path={[f.name]} label={f.label} />
                 )}

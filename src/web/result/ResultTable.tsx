@@ -1,8 +1,17 @@
 import { Button, Group, ScrollArea, Table, Text } from "@mantine/core";
 import { useMemo, useState } from "react";
 import { ArrowDownIcon, ArrowUpIcon, DownloadIcon, SortIcon } from "../components/icons.tsx";
-import { toCsv } from "./csv.ts";
-import { columnsOf, compareCells, labelOf, type Path } from "./result-shape.ts";
+import { tableCsv } from "./csv.ts";
+import { CurrencyContext, currencyOf, useCurrency } from "./currency-context.ts";
+import {
+  columnsOf,
+  compareCells,
+  formatField,
+  isMinorUnitsKey,
+  labelOf,
+  type Path,
+  shownKeys,
+} from "./result-shape.ts";
 import { ValueCell } from "./ValueCell.tsx";
 
 const PAGE = 100;
@@ -30,7 +39,14 @@ export function ResultTable({
   caption: string;
   fileName: string;
 }) {
-  const columns = useMemo(() => columnsOf(rows), [rows]);
+  const inherited = useCurrency();
+  const columns = useMemo(() => {
+    const all = columnsOf(rows);
+    const shown = new Set(
+      shownKeys(Object.fromEntries(all.map((c) => [c, rows.find((r) => r[c] != null)?.[c]]))),
+    );
+    return all.filter((c) => shown.has(c));
+  }, [rows]);
   const [sort, setSort] = useState<{ column: string; dir: 1 | -1 } | null>(null);
   const [limit, setLimit] = useState(PAGE);
   // Sorting keeps each row's original index: reveal paths point at the row as the server has it.
@@ -54,7 +70,18 @@ export function ResultTable({
           size="xs"
           variant="default"
           leftSection={<DownloadIcon size={14} />}
-          onClick={() => download(fileName, toCsv(columns, rows))}
+          onClick={() =>
+            download(
+              fileName,
+              tableCsv(columns, rows, {
+                label: labelOf,
+                value: (row, column) =>
+                  isMinorUnitsKey(column) && typeof row[column] === "number"
+                    ? formatField(column, row[column], currencyOf(row) ?? inherited)
+                    : row[column],
+              }),
+            )
+          }
         >
           Download CSV
         </Button>
@@ -92,17 +119,19 @@ export function ResultTable({
           </Table.Thead>
           <Table.Tbody>
             {ordered.slice(0, limit).map(({ row, index }) => (
-              <Table.Tr key={index}>
-                {columns.map((column) => (
-                  <Table.Td key={column}>
-                    <ValueCell
-                      value={row[column]}
-                      path={[...basePath, index, column]}
-                      label={labelOf(column)}
-                    />
-                  </Table.Td>
-                ))}
-              </Table.Tr>
+              <CurrencyContext.Provider key={index} value={currencyOf(row) ?? inherited}>
+                <Table.Tr>
+                  {columns.map((column) => (
+                    <Table.Td key={column}>
+                      <ValueCell
+                        value={row[column]}
+                        path={[...basePath, index, column]}
+                        label={labelOf(column)}
+                      />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              </CurrencyContext.Provider>
             ))}
           </Table.Tbody>
         </Table>

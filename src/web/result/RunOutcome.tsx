@@ -28,7 +28,8 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
   };
   return (
     <Stack gap="md">
-      <Group gap="sm" hidden={run.status === "pending_approval"}>
+      {/* Announced to screen readers as it arrives and as it changes (queued → succeeded). */}
+      <Group gap="sm" hidden={run.status === "pending_approval"} role="status" aria-live="polite">
         <StatusBadge status={run.status} />
         {!isFinal(run.status) && run.status !== "pending_approval" && (
           <Loader size="xs" aria-label="Running" />
@@ -61,9 +62,13 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
 /** What happened after "Run": the result, a pending approval, a run in progress, or the error. */
 export function RunOutcome({ outcome, action }: { outcome: Outcome; action: ActionDetail }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  // Keyed by the outcome (ActionPage): each new outcome mounts anew and takes the focus once.
+  const panel = useRef<HTMLDivElement>(null);
+  // Keyed by the outcome (ActionPage): each new outcome mounts anew, takes the focus once and is
+  // scrolled into view from its top, so the result (a new balance) is on screen without scrolling.
   useEffect(() => {
-    heading.current?.focus();
+    heading.current?.focus({ preventScroll: true });
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    panel.current?.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
   }, []);
   const runId =
     outcome.kind === "error" &&
@@ -72,7 +77,15 @@ export function RunOutcome({ outcome, action }: { outcome: Outcome; action: Acti
       ? outcome.error.details.runId
       : null;
   return (
-    <Paper withBorder radius="md" p="lg" data-run-outcome aria-labelledby="outcome-heading">
+    <Paper
+      ref={panel}
+      withBorder
+      radius="md"
+      p="lg"
+      data-run-outcome
+      aria-labelledby="outcome-heading"
+      style={{ scrollMarginTop: 72 }}
+    >
       <Title
         order={2}
         size="h4"

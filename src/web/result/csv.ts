@@ -23,3 +23,20 @@ export function toCsv(columns: string[], rows: Record<string, unknown>[]): strin
   for (const row of rows) lines.push(columns.map((c) => cell(row[c])).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
+
+/**
+ * A result table as the person saw it: the columns' labels as headers ("Amount due", not
+ * `amountDueCents`) and each amount in its row's currency ("€1,250.00", not 125000).
+ */
+export function tableCsv(
+  columns: string[],
+  rows: Record<string, unknown>[],
+  show: {
+    label: (column: string) => string;
+    value: (row: Record<string, unknown>, column: string) => unknown;
+  },
+): string {
+  const lines = [columns.map((c) => cell(show.label(c))).join(",")];
+  for (const row of rows) lines.push(columns.map((c) => cell(show.value(row, c))).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}

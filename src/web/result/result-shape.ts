@@ -71,11 +71,31 @@ export function labelOf(key: string): string {
   return humanize(isMinorUnitsKey(key) ? key.replace(/_?cents$/i, "") || key : key);
 }
 
-/** Shown value of a field: money in minor units as currency, the rest as formatScalar. */
+/** Identifiers (`journalId`, `bill_id`, `id`) are names, not quantities: no thousands separator. */
+const IDENTIFIER = /(?:^id|Id|_id|ID|Number|_number)$/;
+
+export function isIdentifierKey(key: string | undefined): boolean {
+  return key !== undefined && IDENTIFIER.test(key);
+}
+
+/** Shown value of a field: money in minor units in its currency, IDs as written, the rest as formatScalar. */
 export function formatField(key: string | undefined, value: unknown, currency = "USD"): string {
   if (isMinorUnitsKey(key) && typeof value === "number" && Number.isInteger(value))
     return formatMoney(value, currency);
+  if (isIdentifierKey(key) && typeof value === "number") return String(value);
   return formatScalar(value);
+}
+
+/**
+ * Keys of a record worth showing: a text copy of an amount (`balance: "€12.50"` next to
+ * `balanceCents`) is left out, so the amount is listed once and formatted one way.
+ */
+export function shownKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  return keys.filter(
+    (key) =>
+      !(typeof record[key] === "string" && (keys.includes(`${key}Cents`) || keys.includes(`${key}_cents`))),
+  );
 }
 
 export function formatScalar(value: unknown): string {

@@ -1,6 +1,7 @@
 import { Alert, Badge, Code, Paper, ScrollArea, Table, Text, Title } from "@mantine/core";
 import type { Accountability } from "../../api/runs.ts";
 import { useAuditEvents } from "../api/audit.ts";
+import { ActorName } from "../audit/ActorName.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
@@ -13,7 +14,7 @@ interface EventRow {
   outcome: string;
   requestId: string | null;
   reason: string | null;
-  actorId: string | null;
+  actor: { id: string; name: string | null } | null;
   status?: string;
 }
 type Sealed = { event: EventRow; status?: string };
@@ -23,7 +24,7 @@ function eventsOf(accountability: Accountability | undefined): Sealed[] | null {
   const events = accountability?.audit.events;
   if (!events) return null;
   return events.map(({ status, ...event }) => ({
-    event: { ...event, reason: null, actorId: null },
+    event: { ...event, reason: null },
     ...(status ? { status } : {}),
   }));
 }
@@ -87,7 +88,9 @@ export function EventsTable({ events }: { events: Sealed[] }) {
                 )}
               </Table.Td>
               <Table.Td>{e.outcome}</Table.Td>
-              <Table.Td>{e.actorId ?? "—"}</Table.Td>
+              <Table.Td>
+                <ActorName id={e.actor?.id ?? null} name={e.actor?.name} />
+              </Table.Td>
               <Table.Td>
                 {e.requestId ? <CopyText value={e.requestId} label="request ID" size="xs" /> : "—"}
               </Table.Td>
@@ -120,10 +123,20 @@ export function RunAuditEvents({
 }) {
   const fromRun = eventsOf(accountability);
   const search = useAuditEvents({ runId }, { enabled: !fromRun, limit: 200 });
+  const actors = Object.assign({}, ...(search.data?.pages.map((p) => p.actors) ?? [])) as Record<
+    string,
+    { name: string }
+  >;
   const events: Sealed[] =
     fromRun ??
     (search.data?.pages.flatMap((p) => p.events) ?? [])
-      .map((e) => ({ event: { ...e, at: e.occurredAt } }))
+      .map((e) => ({
+        event: {
+          ...e,
+          at: e.occurredAt,
+          actor: e.actorId ? { id: e.actorId, name: actors[e.actorId]?.name ?? null } : null,
+        },
+      }))
       .reverse();
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-audit">

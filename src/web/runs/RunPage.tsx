@@ -9,6 +9,7 @@ import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { CurrencyContext, currencyOf, DEFAULT_CURRENCY } from "../result/currency-context.ts";
 import { ParamsView } from "../result/ParamsView.tsx";
 import { ResultView } from "../result/ResultView.tsx";
 import { piiPathsOf } from "../result/result-shape.ts";
@@ -75,63 +76,66 @@ export default function RunPage() {
           </Anchor>
         )}
       </PageHeader>
-      <Stack gap="lg">
-        {r.error && (
-          <Alert color="red" variant="light" title="The run failed" role="alert">
-            <Text size="sm">{r.error.message}</Text>
-            <Text size="xs" ff="monospace">
-              {r.error.code}
-            </Text>
-          </Alert>
-        )}
-        {!isFinal(r.status) && (
-          <Alert
-            color="yellow"
-            variant="light"
-            title={r.status === "pending_approval" ? "Waiting for approval" : "In progress"}
-          >
-            This page updates by itself.
-          </Alert>
-        )}
-        <SixQuestions run={r} approval={approval.data ?? null} changed={changed} />
-        <Grid gap="md">
-          <Grid.Col span={{ base: 12, md: 6 }}>
-            <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-params">
-              <Title order={2} size="h4" id="run-params" mb="sm">
-                Parameters
-              </Title>
-              {r.reason && (
-                <Text size="sm" mb="sm">
-                  Reason: “{r.reason}”
-                </Text>
-              )}
-              <RevealContext value={scope("params")}>
-                <ParamsView params={r.params} schema={action.data?.paramsSchema} />
-              </RevealContext>
-            </Paper>
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, md: 6 }}>
-            <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-result">
-              <Title order={2} size="h4" id="run-result" mb="sm">
-                Result
-              </Title>
-              {r.status === "succeeded" ? (
-                <RevealContext value={scope("result")}>
-                  <ResultView value={r.result} fileName={`${r.action}-${r.id}`} />
-                </RevealContext>
-              ) : (
-                <Group>
-                  <Text size="sm" c="dimmed">
-                    No result ({r.status.replaceAll("_", " ")}).
+      {/* Amounts in the run's currency: its result names it (a credit to a EUR account). */}
+      <CurrencyContext value={currencyOf(r.result) ?? DEFAULT_CURRENCY}>
+        <Stack gap="lg">
+          {r.error && (
+            <Alert color="red" variant="light" title="The run failed" role="alert">
+              <Text size="sm">{r.error.message}</Text>
+              <Text size="xs" ff="monospace">
+                {r.error.code}
+              </Text>
+            </Alert>
+          )}
+          {!isFinal(r.status) && (
+            <Alert
+              color="yellow"
+              variant="light"
+              title={r.status === "pending_approval" ? "Waiting for approval" : "In progress"}
+            >
+              This page updates by itself.
+            </Alert>
+          )}
+          <SixQuestions run={r} approval={approval.data ?? null} changed={changed} />
+          <Grid gap="md">
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-params">
+                <Title order={2} size="h4" id="run-params" mb="sm">
+                  Parameters
+                </Title>
+                {r.reason && (
+                  <Text size="sm" mb="sm">
+                    Reason: “{r.reason}”
                   </Text>
-                </Group>
-              )}
-            </Paper>
-          </Grid.Col>
-        </Grid>
-        <RunLogs runId={r.id} final={isFinal(r.status)} />
-        <RunAuditEvents runId={r.id} accountability={r.accountability} />
-      </Stack>
+                )}
+                <RevealContext value={scope("params")}>
+                  <ParamsView params={r.params} schema={action.data?.paramsSchema} />
+                </RevealContext>
+              </Paper>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 6 }}>
+              <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-result">
+                <Title order={2} size="h4" id="run-result" mb="sm">
+                  Result
+                </Title>
+                {r.status === "succeeded" ? (
+                  <RevealContext value={scope("result")}>
+                    <ResultView value={r.result} fileName={`${r.action}-${r.id}`} />
+                  </RevealContext>
+                ) : (
+                  <Group>
+                    <Text size="sm" c="dimmed">
+                      No result ({r.status.replaceAll("_", " ")}).
+                    </Text>
+                  </Group>
+                )}
+              </Paper>
+            </Grid.Col>
+          </Grid>
+          <RunLogs runId={r.id} final={isFinal(r.status)} />
+          <RunAuditEvents runId={r.id} accountability={r.accountability} />
+        </Stack>
+      </CurrencyContext>
     </>
   );
 }

@@ -3,6 +3,7 @@
 // are PII, a form with every widget, and a report that comes back as a table.
 import { defineAction, defineWorkspace, z } from "../../../src/sdk/index.ts";
 import { ownerClient } from "../../../src/store/database.ts";
+import { createWalletSchema, walletActions } from "./wallet-actions.ts";
 
 export const ACCOUNTS = [
   { id: "acc_1001", name: "Northwind Traders", plan: "business", balance: 1_250_00 },
@@ -30,6 +31,7 @@ export async function createWebFixtureSchema(ownerUrl: string): Promise<void> {
         "INSERT INTO webfix.accounts (id, name, plan, balance_cents) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         [a.id, a.name, a.plan, a.balance],
       );
+    await createWalletSchema(client);
   } finally {
     await client.end();
   }
@@ -221,11 +223,20 @@ const lateBalances = defineAction({
 
 export const webWorkspace = defineWorkspace({
   name: "webfix",
-  actions: [findAccounts, accountSummary, issueCredit, paymentConfirmation, extendTrial, lateBalances],
+  actions: [
+    findAccounts,
+    accountSummary,
+    issueCredit,
+    paymentConfirmation,
+    extendTrial,
+    lateBalances,
+    ...walletActions,
+  ],
   roles: {
     support: { groups: ["support"] },
     "support-manager": { groups: ["support-managers"] },
     auditor: { groups: ["auditors"] },
+    "wallet-auditor": { groups: ["wallet-auditors"] },
     admin: { groups: ["admins"] },
   },
   grants: [
@@ -233,6 +244,7 @@ export const webWorkspace = defineWorkspace({
     { to: "support", verbs: ["view", "run"], on: { tag: "billing" } },
     { to: "support", verbs: ["view", "run"], on: { tag: "payments" } },
     { to: "support", verbs: ["view", "run"], on: { tag: "lookups" } },
+    { to: "support", verbs: ["view", "run"], on: { tag: "wallets" } },
     { to: "support-manager", verbs: ["view", "run", "approve"], on: { tag: "billing" } },
     {
       to: "support-manager",
@@ -242,6 +254,7 @@ export const webWorkspace = defineWorkspace({
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "lookups" } },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "support" } },
     { to: "auditor", verbs: ["view", "audit"], on: "*" },
+    { to: "wallet-auditor", verbs: ["view", "audit"], on: { tag: "wallets" } },
     { to: "admin", verbs: ["view", "admin"], on: "*" },
   ],
 });
