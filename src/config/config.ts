@@ -56,6 +56,12 @@ const schema = z.object({
   AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   AIRLOCK_OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
+  /** SMTP relay for email notifications: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465. */
+  AIRLOCK_SMTP_URL: z
+    .url()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  AIRLOCK_SMTP_FROM: z.string().min(3).default("Airlock <airlock@localhost>"),
 });
 
 export interface Config {
@@ -76,6 +82,8 @@ export interface Config {
   piiRetentionDays: number;
   auditSigningKey: string | null;
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
+  /** Email notifications: the relay (null: no email, or the demo's local sink in demo mode). */
+  smtp: { url: string | null; from: string };
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -120,5 +128,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
             groupsClaim: e.AIRLOCK_OIDC_GROUPS_CLAIM ?? null,
           }
         : null,
+    smtp: { url: e.AIRLOCK_SMTP_URL ?? null, from: e.AIRLOCK_SMTP_FROM },
   };
 }

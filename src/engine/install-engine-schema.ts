@@ -4,7 +4,7 @@
 // race on the GRANTs ("tuple concurrently updated") and on queue creation.
 import { PgBoss } from "pg-boss";
 import { ownerClient } from "../store/database.ts";
-import { ENGINE_SCHEMA, type QueueDefinition } from "./engine.ts";
+import { ENGINE_SCHEMA, type QueueDefinition, retrySettings } from "./engine.ts";
 
 // Any constant, as long as every Airlock process uses the same one.
 const ENGINE_INSTALL_LOCK = 7_240_911_002;
@@ -39,6 +39,7 @@ async function install(url: string, queues: QueueDefinition[]): Promise<void> {
         heartbeatSeconds: queue.heartbeatSeconds,
         expireInSeconds: queue.expireInSeconds,
         retryLimit: queue.retryLimit,
+        ...retrySettings(queue),
       };
       if (existing) await boss.updateQueue(queue.name, settings);
       else await boss.createQueue(queue.name, settings);

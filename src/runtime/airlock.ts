@@ -23,6 +23,7 @@ import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
+import { notificationRoutes } from "../server/notification-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
@@ -32,6 +33,7 @@ import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
+import { startNotifications } from "./notifications.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -120,6 +122,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
+    const notifications = await startNotifications({
+      config,
+      workspace,
+      database,
+      engine,
+      authorizer,
+      approvals,
+      log,
+    });
+    closers.unshift(() => notifications.stop());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -176,6 +188,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes(approvals.deps),
         ...identity.routes,
+        notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

@@ -4,6 +4,7 @@ import { Link, Outlet, useLocation } from "react-router";
 import { useApprovalCount } from "../api/approvals.ts";
 import { canSeeAdmin, canSeeAudit, useCurrentUser } from "../api/session.ts";
 import { LockIcon } from "../components/icons.tsx";
+import { useMailboxNavItem } from "../notify/mailbox-api.ts";
 import { ShortcutsHelp } from "./ShortcutsHelp.tsx";
 import { UserMenu } from "./UserMenu.tsx";
 import { useShortcuts } from "./useShortcuts.ts";
@@ -45,6 +46,7 @@ export function AppLayout() {
     ...(canSeeAdmin(me)
       ? [{ to: "/admin", label: "Admin", active: location.pathname.startsWith("/admin") }]
       : []),
+    ...useMailboxNavItem(me, location.pathname),
   ];
 
   return (
