@@ -40,6 +40,8 @@ export const AUDIT_EVENT_TYPES = [
   "audit.viewed",
   "audit.exported",
   "audit.verified",
+  "slack.request_refused",
+  "slack.user_linked",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -97,6 +97,23 @@ export const CATALOGUE = {
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },
 
+  // Slack (integrations/slack): refusals of requests that claim to come from Slack, and links
+  "slack.signature_missing": {
+    status: 401,
+    message: "The request has no X-Slack-Signature or X-Slack-Request-Timestamp header.",
+  },
+  "slack.signature_invalid": { status: 401, message: "The Slack signature does not match the request." },
+  "slack.timestamp_stale": {
+    status: 401,
+    message: "The Slack request timestamp is more than 5 minutes from now; it may be a replay.",
+  },
+  "slack.not_configured": { status: 404, message: "Slack is not configured on this Airlock." },
+  "slack.link_unverified": {
+    status: 422,
+    message: "Slack does not show a confirmed email on that account equal to the Airlock user's email.",
+  },
+  "slack.unavailable": { status: 502, message: "Slack did not answer; try again shortly." },
+
   // infrastructure
   "service.unavailable": {
     status: 503,

@@ -13,6 +13,7 @@ import { createRunWaiter } from "../control/run-waiter.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
+import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
@@ -27,13 +28,14 @@ import { notificationRoutes } from "../server/notification-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
+import { slackRoutes } from "../server/slack-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
-import { startNotifications } from "./notifications.ts";
+import { startNotifications, webBaseUrl } from "./notifications.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -143,6 +145,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
       },
       { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
+      { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -189,6 +192,13 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         policyRoutes(approvals.deps),
         ...identity.routes,
         notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
+        slackRoutes({
+          slack: notifications.slack,
+          database,
+          authorizer,
+          approvals,
+          baseUrl: webBaseUrl(config),
+        }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

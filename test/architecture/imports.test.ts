@@ -22,6 +22,7 @@ const UPPER = [
   "runs",
   "control",
   "notify",
+  "integrations",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -42,6 +43,8 @@ export const ALLOWED: Record<string, string[]> = {
   approval: [...DOMAIN, "audit", "identity", "events", "engine", "runs"],
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  // Slack (and later other chat tools): a channel for notify, and decisions through approval.
+  integrations: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   server: [...UPPER, "runbook"],
   runtime: [...UPPER, "runbook", "server"],
