@@ -40,3 +40,11 @@ export type NotificationList = z.output<typeof notificationList>;
 export const mailboxQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/**
+ * The live-updates stream (text/event-stream). Each event: `id` (its position, sent back as
+ * Last-Event-ID on reconnect), `event` (the type: approval.requested, approval.decided,
+ * run.finished, run.failed), `data` (JSON: ids and statuses, e.g. `{"approvalRequestId":"apr_…",
+ * "runId":"run_…","action":"issue_credit","status":"approved"}`).
+ */
+export const liveEventsNote = z.string().describe("Server-Sent Events; see the route's summary");

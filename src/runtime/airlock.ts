@@ -14,6 +14,7 @@ import { type Engine, startEngine } from "../engine/engine.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
+import { createLiveFeed } from "../notify/live-feed.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
@@ -22,6 +23,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
 import { notificationRoutes } from "../server/notification-routes.ts";
@@ -134,6 +136,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => notifications.stop());
+    const liveFeed = createLiveFeed({ pool: database.pool, workspace, authorizer, log });
+    closers.unshift(() => liveFeed.stop());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -199,6 +203,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           approvals,
           baseUrl: webBaseUrl(config),
         }),
+        eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });
