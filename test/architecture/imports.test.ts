@@ -9,7 +9,7 @@ import { test } from "node:test";
 // (the HTTP contract: zod schemas of every request and response) imports nothing of ours, so the
 // server that answers and the web UI that asks share it, and the browser bundle stays free of Node.
 const BASE = ["ids", "errors", "sdk"];
-const DOMAIN = [...BASE, "observe", "store", "pii", "workspace"];
+const DOMAIN = [...BASE, "observe", "store", "pii", "workspace", "outbound"];
 const UPPER = [
   ...DOMAIN,
   "api",
@@ -32,6 +32,8 @@ export const ALLOWED: Record<string, string[]> = {
   sdk: ["pii"],
   observe: ["ids"],
   store: ["ids", "errors"],
+  // Outbound HTTP behind the SSRF guard: node's own modules only, so any part may call out.
+  outbound: ["ids", "errors"],
   workspace: ["sdk", "errors", "pii"],
   config: ["sdk", "errors", "workspace"],
   engine: [...BASE, "observe", "store"],
