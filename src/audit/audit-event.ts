@@ -42,6 +42,7 @@ export const AUDIT_EVENT_TYPES = [
   "audit.verified",
   "slack.request_refused",
   "slack.user_linked",
+  "webhook.created",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -114,6 +114,13 @@ export const CATALOGUE = {
   },
   "slack.unavailable": { status: 502, message: "Slack did not answer; try again shortly." },
 
+  // outbound webhooks
+  "webhook.url_refused": {
+    status: 422,
+    message: "The webhook URL is not allowed (not http(s), or it points at a private or reserved address).",
+  },
+  "webhook.not_found": { status: 404, message: "There is no such webhook." },
+
   // infrastructure
   "service.unavailable": {
     status: 503,

@@ -82,7 +82,7 @@ export function createLiveFeed(options: {
     if (!after(position, entry.cursor)) return;
     entry.cursor = position;
     if (!(await visible(entry.subscriber.principal, event))) return;
-    entry.subscriber.send({ id: formatPosition(position), type: event.type, data: dataOf(event) });
+    entry.subscriber.send({ id: formatPosition(position), type: event.type, data: eventSummary(event) });
   }
 
   async function tick(): Promise<void> {
@@ -156,8 +156,8 @@ function after(a: FeedPosition, b: FeedPosition): boolean {
   return ax > bx || (ax === bx && BigInt(a.id) > BigInt(b.id));
 }
 
-/** Ids and statuses only: what a page needs to know that it should refresh. */
-function dataOf(event: OutboxEvent): Record<string, unknown> {
+/** Ids and statuses only: what a page (or a webhook receiver) needs to know that something changed. */
+export function eventSummary(event: OutboxEvent): Record<string, unknown> {
   const p = event.payload as Record<string, unknown>;
   const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => k in p).map((k) => [k, p[k]]));
   switch (event.type) {

@@ -110,13 +110,14 @@ export async function markAttemptFailed(
 
 export async function listNotifications(
   db: Queryable,
-  filter: { channel?: NotificationChannel; approvalRequestId?: string; limit: number },
+  filter: { channel?: NotificationChannel; approvalRequestId?: string; address?: string; limit: number },
 ): Promise<NotificationRow[]> {
   const result = await db.query<NotificationRow>(
     `SELECT * FROM airlock.notifications
       WHERE ($1::text IS NULL OR channel = $1) AND ($2::text IS NULL OR approval_request_id = $2)
+        AND ($4::text IS NULL OR address = $4)
       ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [filter.channel ?? null, filter.approvalRequestId ?? null, filter.limit],
+    [filter.channel ?? null, filter.approvalRequestId ?? null, filter.limit, filter.address ?? null],
   );
   return result.rows;
 }

@@ -44,8 +44,8 @@ export const NOTIFY_QUEUE_DEFINITION: QueueDefinition = {
 
 /** A channel other than email (Slack, webhooks) plugs in here. */
 export interface ChannelSender {
-  /** The rows this channel adds for one event's content (none when it is not configured). */
-  rowsFor(event: OutboxEvent, content: EventContent): Promise<NewNotification[]> | NewNotification[];
+  /** The rows this channel adds for one event (content: what people are told; null if nobody). */
+  rowsFor(event: OutboxEvent, content: EventContent | null): Promise<NewNotification[]> | NewNotification[];
   /** Send one row; what it returns is merged into the row's content (a Slack message's ts). */
   send(notification: NotificationRow): Promise<object | null>;
 }
@@ -76,9 +76,8 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       { db: pool, workspace: options.workspace, authorizer: options.authorizer, baseUrl: options.baseUrl },
       event,
     );
-    if (!content) return;
     const rows: NewNotification[] = [];
-    if (options.email) rows.push(...emailRows(event, content));
+    if (options.email && content) rows.push(...emailRows(event, content));
     for (const channel of Object.values(channels)) rows.push(...(await channel.rowsFor(event, content)));
     if (rows.length === 0) return;
     const created = await inTransaction(pool, async (tx) => {
@@ -125,7 +124,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
     }
   }
 
-  const off = options.events.consume({ name: "notify", types: NOTIFIED_EVENTS }, onEvent);
+  // run.finished is for webhooks; people are told of failures only (run.failed).
+  const off = options.events.consume(
+    { name: "notify", types: [...NOTIFIED_EVENTS, "run.finished"] },
+    onEvent,
+  );
   await engine.work(NOTIFY_QUEUE, { concurrency: options.concurrency ?? 2 }, deliver);
   return {
     async stop() {

@@ -32,6 +32,7 @@ import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
 import { slackRoutes } from "../server/slack-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
+import { webhookRoutes } from "../server/webhook-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
@@ -204,6 +205,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           baseUrl: webBaseUrl(config),
         }),
         eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
+        webhookRoutes({ database, authorizer }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

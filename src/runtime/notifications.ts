@@ -9,6 +9,7 @@ import { slackChannel } from "../integrations/slack/slack-channel.ts";
 import { startDemoMailSink } from "../notify/demo-mail-sink.ts";
 import { createEmailSender, redactedSmtpUrl } from "../notify/email-sender.ts";
 import { startNotifier } from "../notify/notifier.ts";
+import { webhookChannel } from "../notify/webhooks.ts";
 import type { Log } from "../observe/logger.ts";
 import type { SlackIntegration } from "../server/slack-routes.ts";
 import type { Database } from "../store/database.ts";
@@ -60,9 +61,12 @@ export async function startNotifications(deps: NotificationsDeps): Promise<Notif
     log,
     baseUrl: webBaseUrl(config),
     email,
-    channels: slack
-      ? { slack: slackChannel({ db: deps.database.pool, api: slack.api, channel: slack.channel }) }
-      : {},
+    channels: {
+      webhook: webhookChannel({ db: deps.database.pool }),
+      ...(slack
+        ? { slack: slackChannel({ db: deps.database.pool, api: slack.api, channel: slack.channel }) }
+        : {}),
+    },
   });
   return {
     demoMailbox: sink !== null,

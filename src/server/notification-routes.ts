@@ -69,7 +69,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
   };
 }
 
-function notificationView(row: NotificationRow): Notification {
+export function notificationView(row: NotificationRow): Notification {
   return {
     id: row.id,
     eventType: row.event_type,

@@ -25,9 +25,9 @@ type SlackContent =
 export function slackChannel(options: { db: Queryable; api: SlackApi; channel: string }): ChannelSender {
   const { db, api } = options;
   return {
-    async rowsFor(event: OutboxEvent, content: EventContent): Promise<NewNotification[]> {
-      const approvalRequestId = content.approvalRequestId;
-      if (!approvalRequestId) return [];
+    async rowsFor(event: OutboxEvent, content: EventContent | null): Promise<NewNotification[]> {
+      const approvalRequestId = content?.approvalRequestId;
+      if (!content || !approvalRequestId) return [];
       const base = {
         eventId: event.id,
         eventType: event.type,
