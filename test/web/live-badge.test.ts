@@ -1,6 +1,10 @@
-// Live updates in a real browser: a reviewer's inbox badge shows a new request within 1 s of its
-// submission, without a reload (the badge's own poll is every 30 s; the live stream drives this).
+// In a real browser: a reviewer's inbox badge shows a new request within 1 s of its submission,
+// without a reload (the badge's own poll is every 30 s; the live stream drives this); and an
+// admin reads a webhook's delivery log, with the attempts and last error of a failing receiver.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { launchBrowser, signIn, type TestBrowser } from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
@@ -44,4 +48,40 @@ test("the inbox badge counts a new request within 1 s, without a reload", async 
   ctx.diagnostic(`submit answered → badge shown: ${latency} ms`);
   assert.ok(latency <= 1_000, `the badge appeared after ${latency} ms`);
   assert.equal(await badge.getAttribute("aria-label"), "1 waiting for your decision");
+});
+
+test("the Webhooks page shows a delivery that is not delivered yet, with its attempts and last error", async () => {
+  const receiver = createServer((_req, res) => {
+    res.writeHead(500);
+    res.end();
+  });
+  receiver.listen(0, "127.0.0.1");
+  await once(receiver, "listening");
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const created = await fetch(`${w.url}/api/v1/admin/webhooks`, {
+      method: "POST",
+      headers: { ...w.people.admin.headers, "content-type": "application/json" },
+      body: JSON.stringify({ url, eventTypes: ["approval.decided"], internal: true }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const pending = await w.t.airlock.database.pool.query<{ approval_request_id: string }>(
+      "SELECT approval_request_id FROM airlock.runs WHERE status = 'pending_approval' LIMIT 1",
+    );
+    const reject = await fetch(`${w.url}/api/v1/approvals/${pending.rows[0]!.approval_request_id}/reject`, {
+      method: "POST",
+      headers: { ...w.people.manager.headers, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "duplicate of an earlier credit" }),
+    });
+    assert.equal(reject.status, 200, await reject.clone().text());
+
+    const { page } = await b.newPage();
+    await signIn(page, w.url, w.people.admin.email, w.people.admin.password, "/webhooks");
+    await page.getByText(url).click();
+    await page
+      .getByText(/Not delivered yet \(\d+ attempts?, last error: HTTP 500\)/)
+      .waitFor({ timeout: 15_000 });
+  } finally {
+    receiver.close();
+  }
 });

@@ -26,13 +26,15 @@ export function useMailbox(enabled = true) {
   });
 }
 
-/** The navigation entry: admins, and only where the Mailbox exists (demo mode). */
+/** The navigation entries of notifications, for admins: Webhooks, and the Mailbox where it exists (demo mode). */
 export function useMailboxNavItem(
   me: Me | null | undefined,
   pathname: string,
 ): { to: string; label: string; active: boolean; right?: ReactNode }[] {
   const admin = isWorkspaceAdmin(me);
   const mailbox = useMailbox(admin);
-  if (!admin || !mailbox.data) return [];
-  return [{ to: "/mailbox", label: "Mailbox", active: pathname.startsWith("/mailbox") }];
+  if (!admin) return [];
+  const webhooks = { to: "/webhooks", label: "Webhooks", active: pathname.startsWith("/webhooks") };
+  if (!mailbox.data) return [webhooks];
+  return [webhooks, { to: "/mailbox", label: "Mailbox", active: pathname.startsWith("/mailbox") }];
 }
