@@ -48,3 +48,36 @@ export const mailboxQuery = z.strictObject({
  * "runId":"run_…","action":"issue_credit","status":"approved"}`).
  */
 export const liveEventsNote = z.string().describe("Server-Sent Events; see the route's summary");
+
+export const NOTIFIED_EVENT_TYPES = [
+  "approval.requested",
+  "approval.decided",
+  "run.failed",
+  "runbook.waiting",
+] as const;
+
+/** A person's notification preferences: for each event type and channel, on or off, and why. */
+export const notificationPreferences = z.strictObject({
+  preferences: z.array(
+    z.strictObject({
+      eventType: z.enum(NOTIFIED_EVENT_TYPES),
+      channel: z.enum(["email"]),
+      enabled: z.boolean(),
+      source: z.enum(["user", "group", "default"]),
+    }),
+  ),
+});
+
+export const preferenceBody = z.strictObject({
+  eventType: z.enum(NOTIFIED_EVENT_TYPES),
+  channel: z.enum(["email"]),
+  enabled: z.boolean(),
+});
+
+export const groupDefaultBody = preferenceBody;
+export const groupDefaultAnswer = z.strictObject({
+  group: z.string(),
+  eventType: z.enum(NOTIFIED_EVENT_TYPES),
+  channel: z.enum(["email"]),
+  enabled: z.boolean(),
+});

@@ -19,6 +19,7 @@ import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { EmailSender } from "./email-sender.ts";
 import { renderHtml, renderText } from "./message-template.ts";
 import { contentOf, type EventContent, NOTIFIED_EVENTS } from "./notification-content.ts";
+import { wants } from "./notification-preferences.ts";
 import {
   getNotification,
   insertNotifications,
@@ -77,7 +78,12 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       event,
     );
     const rows: NewNotification[] = [];
-    if (options.email && content) rows.push(...emailRows(event, content));
+    if (options.email && content) {
+      const wanted: typeof content.recipients = [];
+      for (const person of content.recipients)
+        if (await wants(pool, person.id, event.type, "email")) wanted.push(person);
+      rows.push(...emailRows(event, { ...content, recipients: wanted }));
+    }
     for (const channel of Object.values(channels)) rows.push(...(await channel.rowsFor(event, content)));
     if (rows.length === 0) return;
     const created = await inTransaction(pool, async (tx) => {

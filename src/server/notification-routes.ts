@@ -1,14 +1,19 @@
 // Notifications: the delivery log (admins) and the demo's Mailbox (admins, demo mode only). Both
 // show what was sent — text already masked when it was written — with its delivery status.
 import {
+  groupDefaultAnswer,
+  groupDefaultBody,
   mailboxQuery,
   type Notification,
   notificationList,
   notificationListQuery,
+  notificationPreferences,
+  preferenceBody,
 } from "../api/notifications.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
+import { preferencesOf, setGroupDefault, setPreference } from "../notify/notification-preferences.ts";
 import { listNotifications, type NotificationRow } from "../notify/notification-store.ts";
 import type { Database } from "../store/database.ts";
 import { json, type RouteTable } from "./route.ts";
@@ -44,6 +49,57 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
           limit: query.limit,
         });
         return json(c, { notifications: rows.map(notificationView) });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/me/notification-preferences",
+      summary:
+        "Your notification preferences: per event type and channel, on or off, and whether you, your groups or the default decided",
+      tags: ["notifications"],
+      auth: "principal",
+      responses: { 200: { description: "The preferences", schema: notificationPreferences } },
+      async handler(c, { principal }) {
+        return json(c, { preferences: await preferencesOf(pool, principal.id) });
+      },
+    });
+
+    routes.add({
+      method: "put",
+      path: "/api/v1/me/notification-preferences",
+      summary: "Turn one kind of notification on or off for yourself (wins over your groups' defaults)",
+      tags: ["notifications"],
+      auth: "principal",
+      body: preferenceBody,
+      bodyLimit: 1024,
+      responses: { 200: { description: "The preferences now", schema: notificationPreferences } },
+      async handler(c, { principal, body }) {
+        if (principal.kind !== "human")
+          throw new AirlockError("permission.denied", "Service identities get no notifications.");
+        await setPreference(pool, principal.id, body);
+        return json(c, { preferences: await preferencesOf(pool, principal.id) });
+      },
+    });
+
+    routes.add({
+      method: "put",
+      path: "/api/v1/admin/groups/:name/notification-defaults",
+      summary: "Admin: a group's default for one kind of notification (a member's own choice still wins)",
+      tags: ["admin", "notifications"],
+      auth: "principal",
+      body: groupDefaultBody,
+      bodyLimit: 1024,
+      responses: { 200: { description: "The default", schema: groupDefaultAnswer } },
+      async handler(c, { principal, body }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        const group = c.req.param("name") ?? "";
+        if (!(await setGroupDefault(pool, principal.id, { group, ...body })))
+          throw new AirlockError("admin.not_found", "There is no such group.");
+        return json(c, { group, ...body });
       },
     });
 

@@ -5,9 +5,11 @@
 // without holding up the decision.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { newId } from "../../src/ids/ids.ts";
 import { listNotifications } from "../../src/notify/notification-store.ts";
-import { type Cast, decide, startApprovalAirlock } from "../approval/approval-support.ts";
+import { type Cast, decide, getJson, startApprovalAirlock } from "../approval/approval-support.ts";
 import type { TestAirlock } from "../support/test-airlock.ts";
+import { createUser } from "../support/users.ts";
 import { type SmtpCatcher, startSmtpCatcher } from "./smtp-catcher.ts";
 
 let t: TestAirlock;
@@ -158,4 +160,51 @@ test("outside demo mode there is no Mailbox", async () => {
   const res = await t.request("/api/v1/mailbox", { headers: cast.admin.headers });
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, "request.not_found");
+});
+
+test("preferences: a group's default turns an email off, a person's own choice wins", async () => {
+  const pool = t.airlock.database.pool;
+  const admin = await createUser(pool, { groups: ["pref-admins"], name: "Pia Admin" });
+  await pool.query(
+    `INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by)
+     VALUES ($1, 'group', 'pref-admins', '{admin}', 'all', NULL, $2)`,
+    [newId("gnt"), admin.id],
+  );
+  const off = { eventType: "approval.requested", channel: "email", enabled: false };
+  const byReviewer = await t.request("/api/v1/admin/groups/approvers/notification-defaults", {
+    method: "PUT",
+    headers: { ...cast.approver1.headers, "content-type": "application/json" },
+    body: JSON.stringify(off),
+  });
+  assert.equal(byReviewer.status, 403, "only admins set group defaults");
+  const setDefault = await t.request("/api/v1/admin/groups/approvers/notification-defaults", {
+    method: "PUT",
+    headers: { ...admin.headers, "content-type": "application/json" },
+    body: JSON.stringify(off),
+  });
+  assert.equal(setDefault.status, 200, await setDefault.clone().text());
+  const own = await t.request("/api/v1/me/notification-preferences", {
+    method: "PUT",
+    headers: { ...cast.approver1.headers, "content-type": "application/json" },
+    body: JSON.stringify({ ...off, enabled: true }),
+  });
+  assert.equal(own.status, 200);
+  const shown = await getJson(t, cast.approver2, "/api/v1/me/notification-preferences");
+  assert.deepEqual(
+    shown.body.preferences.find((p: { eventType: string }) => p.eventType === "approval.requested"),
+    { eventType: "approval.requested", channel: "email", enabled: false, source: "group" },
+  );
+
+  const approvalId = await requestClose("acc_mail_3", "y@example.org", "third request");
+  await t.airlock.approvals.events.drain();
+  const expected = [cast.approver1, cast.complianceOfficer, cast.cfo]
+    .map((u) => u.email.toLowerCase())
+    .sort();
+  await smtp.waitFor((m) => m.filter((x) => x.raw.includes(approvalId)).length >= expected.length);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const to = smtp.mails
+    .filter((m) => m.raw.includes(approvalId))
+    .flatMap((m) => m.to.map((a) => a.toLowerCase()))
+    .sort();
+  assert.deepEqual(to, expected, "approver2 (group default off) gets none; approver1 (own choice on) does");
 });
