@@ -19,3 +19,9 @@ export const slackLink = z.strictObject({
   slackUserId: z.string(),
   userId: z.string(),
 });
+
+/** A one-time code to link your Slack account: type `/airlock link <code>` in Slack. */
+export const slackLinkCode = z.strictObject({ code: z.string(), command: z.string(), expiresAt: z.string() });
+
+/** The answer to a slash command: a message only the person who typed it sees. */
+export const slackCommandAnswer = z.strictObject({ response_type: z.literal("ephemeral"), text: z.string() });

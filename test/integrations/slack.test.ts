@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { newId } from "../../src/ids/ids.ts";
-import { verifySlackRequest } from "../../src/integrations/slack/slack-signature.ts";
+import { slackSignature, verifySlackRequest } from "../../src/integrations/slack/slack-signature.ts";
 import {
   asOwner,
   type Cast,
@@ -324,6 +324,42 @@ describe("Slack against the app", () => {
       audited.map((r: { error_code: string }) => r.error_code),
       cases.map((c) => c[3]),
     );
+  });
+
+  test("a person links their own Slack account with a one-time code typed as /airlock link", async () => {
+    const made = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
+    assert.equal(made.status, 201);
+    const { code, command } = await made.json();
+    assert.equal(command, `/airlock link ${code}`);
+    const slash = (text: string, secret = SECRET) => {
+      const body = new URLSearchParams({
+        team_id: TEAM,
+        user_id: "U0ABE",
+        command: "/airlock",
+        text,
+      }).toString();
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return t.request("/api/v1/integrations/slack/commands", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-slack-request-timestamp": timestamp,
+          "x-slack-signature": slackSignature(secret, timestamp, body),
+        },
+        body,
+      });
+    };
+    const forged = await slash(`link ${code}`, "someone-elses-secret-value");
+    assert.equal(forged.status, 401);
+    const linked = await slash(`link ${code}`);
+    assert.equal(linked.status, 200);
+    assert.match((await linked.json()).text, /now linked/);
+    const again = await slash(`link ${code}`);
+    assert.match((await again.json()).text, /unknown, used or expired/, "a code works once");
+    const rows = await t.airlock.database.pool.query(
+      "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = 'U0ABE'",
+    );
+    assert.deepEqual(rows.rows, [{ user_id: cast.approver1.id, verified_by: "code" }]);
   });
 
   async function postedTs(approvalId: string): Promise<string | null> {

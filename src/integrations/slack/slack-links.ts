@@ -1,7 +1,9 @@
 // Slack user → Airlock user, only through a verified link (migrations/0051_slack.sql): an admin
 // links after Slack's users.info shows the Slack account's confirmed email equal to the Airlock
-// user's. Every link is audited.
+// user's, or the user links themself — a one-time code made in their Airlock session, sent back
+// from their Slack account as `/airlock link CODE` (a signed request). Every link is audited.
 
+import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { appendAudit } from "../../audit/audit-writer.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
@@ -102,4 +104,58 @@ export async function linkByVerifiedEmail(
     ]);
   });
   return { slackTeamId: teamId, slackUserId: input.slackUserId, userId: input.userId };
+}
+
+const CODE_MINUTES = 10;
+
+/** A one-time code for the signed-in user to link their Slack account (`/airlock link CODE`). */
+export async function newLinkCode(db: Queryable, userId: string): Promise<{ code: string; expiresAt: Date }> {
+  const code = randomBytes(9).toString("base64url");
+  const result = await db.query<{ expires_at: Date }>(
+    `INSERT INTO airlock.slack_link_codes (code_hash, user_id, expires_at)
+     VALUES ($1, $2, now() + make_interval(mins => $3)) RETURNING expires_at`,
+    [hashCode(code), userId, CODE_MINUTES],
+  );
+  return { code, expiresAt: result.rows[0]!.expires_at };
+}
+
+/**
+ * Redeem a code sent from Slack (a signed request, so the Slack identity is Slack's word): links
+ * that Slack user to the code's owner. Null when the code is unknown, used or expired.
+ */
+export async function linkByCode(
+  pool: pg.Pool,
+  input: { code: string; teamId: string; slackUserId: string; requestId: string },
+): Promise<string | null> {
+  return await inTransaction(pool, async (tx) => {
+    const used = await tx.query<{ user_id: string }>(
+      `UPDATE airlock.slack_link_codes SET used_at = now()
+        WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+      [hashCode(input.code)],
+    );
+    const userId = used.rows[0]?.user_id;
+    if (!userId) return null;
+    await tx.query(
+      `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
+       VALUES ($1, $2, $3, 'code', $3)
+       ON CONFLICT (slack_team_id, slack_user_id) DO UPDATE
+         SET user_id = EXCLUDED.user_id, verified_by = 'code', linked_by = EXCLUDED.linked_by, linked_at = now()`,
+      [input.teamId, input.slackUserId, userId],
+    );
+    await appendAudit(tx, [
+      {
+        type: "slack.user_linked",
+        outcome: "success",
+        actorId: userId,
+        actorKind: "human",
+        requestId: input.requestId,
+        data: { userId, slackTeamId: input.teamId, slackUserId: input.slackUserId, verifiedBy: "code" },
+      },
+    ]);
+    return userId;
+  });
+}
+
+function hashCode(code: string): string {
+  return createHash("sha256").update(code).digest("hex");
 }
