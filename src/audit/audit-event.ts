@@ -52,6 +52,9 @@ export const AUDIT_EVENT_TYPES = [
   "runbook.cancelled",
   "runbook.retried",
   "runbook.input_answered",
+  "slack.request_refused",
+  "slack.user_linked",
+  "webhook.created",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -70,6 +70,24 @@ const schema = z.object({
   AIRLOCK_OIDC_CLIENT_ID: z.string().min(1).optional(),
   AIRLOCK_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   AIRLOCK_OIDC_GROUPS_CLAIM: z.string().min(1).optional(),
+  /** SMTP relay for email notifications: smtp://user:pass@host:587 (STARTTLS) or smtps://…:465. */
+  AIRLOCK_SMTP_URL: z
+    .url()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  AIRLOCK_SMTP_FROM: z.string().min(3).default("Airlock <airlock@localhost>"),
+  /** Slack app: bot token (xoxb-…), signing secret, and the channel approval requests go to. */
+  AIRLOCK_SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[a-z]-/, "must be a Slack token (xoxb-…)")
+    .optional(),
+  AIRLOCK_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+  AIRLOCK_SLACK_CHANNEL: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,20}$/, "must be a Slack channel id (C…)")
+    .optional(),
+  /** Slack's Web API base URL (a stand-in in tests). */
+  AIRLOCK_SLACK_API_URL: z.url().default("https://slack.com/api"),
 });
 
 export interface Config {
@@ -95,6 +113,10 @@ export interface Config {
   oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string | null } | null;
   /** Names from AIRLOCK_INTERNAL_RESOURCES. */
   internalResources: string[];
+  /** Email notifications: the relay (null: no email, or the demo's local sink in demo mode). */
+  smtp: { url: string | null; from: string };
+  /** Slack: approval requests with Approve / Reject in a channel; null when not configured. */
+  slack: { botToken: string; signingSecret: string; channel: string; apiUrl: string } | null;
 }
 
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -111,6 +133,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     throw new StartupError(
       "config.invalid",
       "Configuration is not valid: AIRLOCK_OIDC_ISSUER, AIRLOCK_OIDC_CLIENT_ID and AIRLOCK_OIDC_CLIENT_SECRET go together; set all three or none.",
+    );
+  }
+  const slackParts = [e.AIRLOCK_SLACK_BOT_TOKEN, e.AIRLOCK_SLACK_SIGNING_SECRET, e.AIRLOCK_SLACK_CHANNEL];
+  if (slackParts.some(Boolean) && !slackParts.every(Boolean)) {
+    throw new StartupError(
+      "config.invalid",
+      "Configuration is not valid: AIRLOCK_SLACK_BOT_TOKEN, AIRLOCK_SLACK_SIGNING_SECRET and AIRLOCK_SLACK_CHANNEL go together; set all three or none.",
     );
   }
   return {
@@ -142,5 +171,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           }
         : null,
     internalResources: e.AIRLOCK_INTERNAL_RESOURCES,
+    smtp: { url: e.AIRLOCK_SMTP_URL ?? null, from: e.AIRLOCK_SMTP_FROM },
+    slack:
+      e.AIRLOCK_SLACK_BOT_TOKEN && e.AIRLOCK_SLACK_SIGNING_SECRET && e.AIRLOCK_SLACK_CHANNEL
+        ? {
+            botToken: e.AIRLOCK_SLACK_BOT_TOKEN,
+            signingSecret: e.AIRLOCK_SLACK_SIGNING_SECRET,
+            channel: e.AIRLOCK_SLACK_CHANNEL,
+            apiUrl: e.AIRLOCK_SLACK_API_URL,
+          }
+        : null,
   };
 }

@@ -35,6 +35,11 @@ export interface QueueDefinition {
   /** Upper bound on a job's active time. */
   expireInSeconds: number;
   retryLimit: number;
+  /** Seconds before the first retry (default: at once); with `retryBackoff`, doubled each time. */
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  /** Upper bound of a backed-off delay. */
+  retryDelayMaxSeconds?: number;
 }
 
 export interface EngineJob<T> {
@@ -96,6 +101,17 @@ export interface EngineOptions {
   poolSize?: number;
   /** Seconds between cron passes (and send-it polls); pg-boss allows 1–45. Default 30. */
   scheduleCheckSeconds?: number;
+}
+
+/** A queue's retry delay and backoff, as pg-boss takes them (only the ones the definition sets). */
+export function retrySettings(definition: QueueDefinition) {
+  return {
+    ...(definition.retryDelaySeconds !== undefined ? { retryDelay: definition.retryDelaySeconds } : {}),
+    ...(definition.retryBackoff !== undefined ? { retryBackoff: definition.retryBackoff } : {}),
+    ...(definition.retryDelayMaxSeconds !== undefined
+      ? { retryDelayMax: definition.retryDelayMaxSeconds }
+      : {}),
+  };
 }
 
 const RUN_TIME_CONNECTION_OPTIONS = "-c role=airlock_app";
@@ -162,6 +178,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         heartbeatSeconds: definition.heartbeatSeconds,
         expireInSeconds: definition.expireInSeconds,
         retryLimit: definition.retryLimit,
+        ...retrySettings(definition),
         ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
       });
     },

@@ -6,7 +6,7 @@ import { DBOS } from "@dbos-inc/dbos-sdk";
 import { PgBoss } from "pg-boss";
 import { ownerClient } from "../store/database.ts";
 import { DURABLE_SCHEMA } from "./durable-engine.ts";
-import { ENGINE_SCHEMA, type QueueDefinition } from "./engine.ts";
+import { ENGINE_SCHEMA, type QueueDefinition, retrySettings } from "./engine.ts";
 
 // Any constant, as long as every Airlock process uses the same one.
 const ENGINE_INSTALL_LOCK = 7_240_911_002;
@@ -44,6 +44,7 @@ async function install(url: string, queues: QueueDefinition[]): Promise<void> {
         heartbeatSeconds: queue.heartbeatSeconds,
         expireInSeconds: queue.expireInSeconds,
         retryLimit: queue.retryLimit,
+        ...retrySettings(queue),
       };
       if (existing) await boss.updateQueue(queue.name, settings);
       else await boss.createQueue(queue.name, settings);

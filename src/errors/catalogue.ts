@@ -166,6 +166,29 @@ export const CATALOGUE = {
     status: 502,
     message: "The action tried to reach an address that is not allowed (internal or reserved network).",
   },
+  // Slack (integrations/slack): refusals of requests that claim to come from Slack, and links
+  "slack.signature_missing": {
+    status: 401,
+    message: "The request has no X-Slack-Signature or X-Slack-Request-Timestamp header.",
+  },
+  "slack.signature_invalid": { status: 401, message: "The Slack signature does not match the request." },
+  "slack.timestamp_stale": {
+    status: 401,
+    message: "The Slack request timestamp is more than 5 minutes from now; it may be a replay.",
+  },
+  "slack.not_configured": { status: 404, message: "Slack is not configured on this Airlock." },
+  "slack.link_unverified": {
+    status: 422,
+    message: "Slack does not show a confirmed email on that account equal to the Airlock user's email.",
+  },
+  "slack.unavailable": { status: 502, message: "Slack did not answer; try again shortly." },
+
+  // outbound webhooks
+  "webhook.url_refused": {
+    status: 422,
+    message: "The webhook URL is not allowed (not http(s), or it points at a private or reserved address).",
+  },
+  "webhook.not_found": { status: 404, message: "There is no such webhook." },
 
   // infrastructure
   "service.unavailable": {

@@ -50,7 +50,7 @@ const CONSUMER_LOCK = 7_240_912;
 // writes outside its own), so events below it are final. The cluster-wide xmin would let a long
 // write in any other database stall delivery here; the sealer measured exactly that
 // (audit/sealer.ts) and this is its bound.
-const horizonSql = `SELECT coalesce(
+export const horizonSql = `SELECT coalesce(
     (SELECT min(x) FROM pg_snapshot_xip(s) AS x
       WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                          WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database())

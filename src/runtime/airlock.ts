@@ -21,6 +21,8 @@ import { changeSubjectKind } from "../governance/change-subject.ts";
 import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
+import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
+import { createLiveFeed } from "../notify/live-feed.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { registerStateGauges } from "../observe/state-gauges.ts";
@@ -36,21 +38,26 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
 import { identityAccess } from "../server/identity-routes.ts";
+import { notificationRoutes } from "../server/notification-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
 import { runbookRoutes } from "../server/runbook-routes.ts";
 import { secretRoutes } from "../server/secret-routes.ts";
+import { slackRoutes } from "../server/slack-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
+import { webhookRoutes } from "../server/webhook-routes.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { auditSigningKey, publicKeyPem } from "./audit-signing-key.ts";
 import { startMaintenance } from "./maintenance.ts";
 import { masterKeyring } from "./master-keyring.ts";
+import { startNotifications, webBaseUrl } from "./notifications.ts";
 import { ENGINE_QUEUES } from "./queues.ts";
 
 export interface AirlockOptions {
@@ -206,6 +213,18 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => runbooks.close());
+    const notifications = await startNotifications({
+      config,
+      workspace,
+      database,
+      engine,
+      authorizer,
+      approvals,
+      log,
+    });
+    closers.unshift(() => notifications.stop());
+    const liveFeed = createLiveFeed({ pool: database.pool, workspace, authorizer, log });
+    closers.unshift(() => liveFeed.stop());
     await control.startWorkers(config.workerConcurrency);
     const signingKey = auditSigningKey(config, log, { embedded: options.embedded ?? false });
     const sealer = createSealer({ pool: database.streamPool, log, signingKey, metrics });
@@ -221,6 +240,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         name: "seal PII of runs written before encryption at rest",
         run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
       },
+      { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -269,6 +289,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         runbookRoutes({ runbooks }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
+        notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
+        slackRoutes({
+          slack: notifications.slack,
+          database,
+          authorizer,
+          approvals,
+          baseUrl: webBaseUrl(config),
+        }),
+        eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
+        webhookRoutes({ database, authorizer }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

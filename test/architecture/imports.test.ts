@@ -25,6 +25,7 @@ const UPPER = [
   "secrets",
   "governance",
   "resources",
+  "integrations",
 ];
 export const ALLOWED: Record<string, string[]> = {
   ids: [],
@@ -55,6 +56,8 @@ export const ALLOWED: Record<string, string[]> = {
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
   // Four-eyes on access and policy changes: a change request is an approval subject.
   governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
+  // Slack (and later other chat tools): a channel for notify, and decisions through approval.
+  integrations: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   // Runbooks and schedules: durable work on the engine, every step through the control layer.
   runbooks: [...DOMAIN, "api", "audit", "identity", "events", "approval", "engine", "runs", "control"],

@@ -4,6 +4,8 @@ import { Link, Outlet, useLocation } from "react-router";
 import { useApprovalCount } from "../api/approvals.ts";
 import { canSeeAdmin, canSeeAudit, useCurrentUser } from "../api/session.ts";
 import { LockIcon } from "../components/icons.tsx";
+import { useLiveUpdates } from "../notify/live-updates.ts";
+import { useMailboxNavItem } from "../notify/mailbox-api.ts";
 import { ShortcutsHelp } from "./ShortcutsHelp.tsx";
 import { UserMenu } from "./UserMenu.tsx";
 import { useShortcuts } from "./useShortcuts.ts";
@@ -25,6 +27,7 @@ export function AppLayout() {
   const [navOpen, nav] = useDisclosure(false);
   const [helpOpen, help] = useDisclosure(false);
   useShortcuts({ onHelp: help.open });
+  useLiveUpdates();
 
   const items = [
     {
@@ -45,6 +48,7 @@ export function AppLayout() {
     ...(canSeeAdmin(me)
       ? [{ to: "/admin", label: "Admin", active: location.pathname.startsWith("/admin") }]
       : []),
+    ...useMailboxNavItem(me, location.pathname),
   ];
 
   return (

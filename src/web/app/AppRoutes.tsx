@@ -15,6 +15,8 @@ const ApprovalsPage = lazy(() => import("../approvals/ApprovalsPage.tsx"));
 const ApprovalPage = lazy(() => import("../approvals/ApprovalPage.tsx"));
 const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
+const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
+const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -39,6 +41,8 @@ export function AppRoutes() {
         <Route path="approvals/:id" element={page(<ApprovalPage />)} />
         <Route path="audit" element={page(<AuditPage />)} />
         <Route path="admin/*" element={page(<AdminPage />)} />
+        <Route path="mailbox" element={page(<MailboxPage />)} />
+        <Route path="webhooks" element={page(<WebhooksPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

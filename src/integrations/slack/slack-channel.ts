@@ -1,0 +1,116 @@
+// Slack as a notification channel (notify/notifier.ts): an approval request is posted to the
+// configured channel with Approve / Reject buttons; when the request ends — decided in Slack, the
+// web UI, the CLI, or expired — the same message is updated (chat.update) to show the outcome and
+// who decided, and its buttons go. Both are notification rows, delivered and retried by the engine.
+import { decisionsOf, getApprovalRequest } from "../../approval/approval-store.ts";
+import type { OutboxEvent } from "../../events/event-types.ts";
+import type { MessageParts } from "../../notify/message-template.ts";
+import { renderText } from "../../notify/message-template.ts";
+import type { EventContent } from "../../notify/notification-content.ts";
+import {
+  getNotification,
+  listNotifications,
+  type NewNotification,
+  type NotificationRow,
+} from "../../notify/notification-store.ts";
+import type { ChannelSender } from "../../notify/notifier.ts";
+import type { Queryable } from "../../store/queryable.ts";
+import type { SlackApi } from "./slack-api.ts";
+import { approvalRequestMessage, decidedMessage } from "./slack-message.ts";
+
+type SlackContent =
+  | { kind: "post"; parts: MessageParts; channel?: string; ts?: string }
+  | { kind: "update"; postId: string; outcome: string };
+
+export function slackChannel(options: { db: Queryable; api: SlackApi; channel: string }): ChannelSender {
+  const { db, api } = options;
+  return {
+    async rowsFor(event: OutboxEvent, content: EventContent | null): Promise<NewNotification[]> {
+      const approvalRequestId = content?.approvalRequestId;
+      if (!content || !approvalRequestId) return [];
+      const base = {
+        eventId: event.id,
+        eventType: event.type,
+        channel: "slack" as const,
+        recipientId: null,
+        address: options.channel,
+        html: null,
+        approvalRequestId,
+        runId: content.runId,
+      };
+      if (event.type === "approval.requested" && content.decidable)
+        return [
+          {
+            ...base,
+            subject: content.parts.subject,
+            text: renderText(content.parts),
+            content: { kind: "post", parts: content.parts } satisfies SlackContent,
+          },
+        ];
+      if (event.type === "approval.decided") {
+        const post = (await listNotifications(db, { channel: "slack", approvalRequestId, limit: 20 })).find(
+          (row) => row.event_type === "approval.requested",
+        );
+        if (!post) return [];
+        const outcome = await outcomeOf(db, approvalRequestId);
+        return [
+          {
+            ...base,
+            subject: `${post.subject} — ${outcome}`,
+            text: outcome,
+            content: { kind: "update", postId: post.id, outcome } satisfies SlackContent,
+          },
+        ];
+      }
+      return [];
+    },
+
+    async send(row: NotificationRow): Promise<object | null> {
+      const content = row.content as SlackContent;
+      if (content.kind === "post") {
+        const message = approvalRequestMessage(content.parts, row.approval_request_id!);
+        const answer = await api.call<{ channel: string; ts: string }>("chat.postMessage", {
+          channel: row.address,
+          ...message,
+        });
+        return { channel: answer.channel, ts: answer.ts };
+      }
+      const post = await getNotification(db, content.postId);
+      const posted = post?.content as Extract<SlackContent, { kind: "post" }> | undefined;
+      // The request's message is not out yet (its own delivery is being retried): try again later.
+      if (!posted?.ts || !posted.channel) throw new Error("the request's Slack message is not posted yet");
+      await api.call("chat.update", {
+        channel: posted.channel,
+        ts: posted.ts,
+        ...decidedMessage(posted.parts, content.outcome),
+      });
+      return null;
+    },
+  };
+}
+
+/** "Approved by Mia Manager (slack)", "Rejected by …: reason", "Expired". Names only; reasons scrubbed when stored. */
+async function outcomeOf(db: Queryable, approvalRequestId: string): Promise<string> {
+  const request = await getApprovalRequest(db, approvalRequestId);
+  if (!request) return "Ended";
+  const decisions = await decisionsOf(db, approvalRequestId);
+  const by = (decision: "approve" | "reject") =>
+    decisions
+      .filter((d) => d.decision === decision)
+      .map((d) => `${d.reviewer_name} (${d.channel})`)
+      .join(", ");
+  switch (request.status) {
+    case "approved":
+      return `Approved by ${by("approve")}`;
+    case "rejected": {
+      const reason = decisions.find((d) => d.decision === "reject")?.reason;
+      return `Rejected by ${by("reject")}${reason ? `: ${reason}` : ""}`;
+    }
+    case "cancelled":
+      return "Cancelled by the requester";
+    case "expired":
+      return "Expired before enough approvals";
+    default:
+      return request.status;
+  }
+}

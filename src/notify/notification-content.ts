@@ -1,0 +1,195 @@
+// What an event says, and to whom: the message parts (message-template.ts) and the people to tell.
+// Events carry ids only; everything shown is loaded here through the API's masking rules —
+// parameters masked by their PII classes and free text scrubbed — so a notification never holds
+// raw PII, and never a secret or token (payloads hold neither, and links carry none).
+import { decisionsOf, getApprovalRequest } from "../approval/approval-store.ts";
+import type { OutboxEvent } from "../events/event-types.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import { scrubText } from "../pii/mask.ts";
+import { maskedParams } from "../runs/run-audit.ts";
+import { getRun } from "../runs/run-store.ts";
+import type { Queryable } from "../store/queryable.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { MessageParts } from "./message-template.ts";
+import { showValue } from "./message-template.ts";
+import { membersOf, personToTell, reviewersOf } from "./notification-recipients.ts";
+
+export interface ContentDeps {
+  db: Queryable;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+  /** Base URL of the web UI (AIRLOCK_PUBLIC_URL, or the local address). */
+  baseUrl: string;
+}
+
+export interface EventContent {
+  parts: MessageParts;
+  recipients: Principal[];
+  approvalRequestId: string | null;
+  runId: string | null;
+  /** For Slack: the request can be decided from the message (approve/reject buttons). */
+  decidable: boolean;
+}
+
+export const NOTIFIED_EVENTS = [
+  "approval.requested",
+  "approval.decided",
+  "run.failed",
+  "runbook.waiting",
+] as const;
+export type NotifiedEvent = (typeof NOTIFIED_EVENTS)[number];
+
+/** The content of `event`, or null when it tells nobody anything (a cancelled request, a gone run). */
+export async function contentOf(deps: ContentDeps, event: OutboxEvent): Promise<EventContent | null> {
+  switch (event.type) {
+    case "approval.requested":
+      return await approvalRequested(deps, event as OutboxEvent<"approval.requested">);
+    case "approval.decided":
+      return await approvalDecided(deps, event as OutboxEvent<"approval.decided">);
+    case "run.failed":
+      return await runFailed(deps, event as OutboxEvent<"run.failed">);
+    case "runbook.waiting":
+      return await runbookWaiting(deps, event as OutboxEvent<"runbook.waiting">);
+    default:
+      return null;
+  }
+}
+
+async function approvalRequested(
+  deps: ContentDeps,
+  event: OutboxEvent<"approval.requested">,
+): Promise<EventContent | null> {
+  const request = await getApprovalRequest(deps.db, event.payload.approvalRequestId);
+  const action = request ? deps.workspace.actions.get(request.action) : undefined;
+  const run = request?.run_id ? await getRun(deps.db, request.run_id) : null;
+  if (!request || !action || !run) return null;
+  const requester = await nameOf(deps.db, request.requester_id);
+  const params = maskedParams(action, run.params) as Record<string, unknown>;
+  const target = run.target_type && run.target_id ? `${run.target_type}:${run.target_id}` : "—";
+  const facts: [string, string][] = [
+    ["Action", `${action.title} (${action.name})`],
+    ["Target", target],
+    ["Requested by", requester],
+    ["Reason", request.reason ? scrubText(request.reason) : "—"],
+    [
+      "Parameters",
+      Object.entries(params ?? {})
+        .map(([name, value]) => `${name}: ${showValue(value)}`)
+        .join("\n") || "—",
+    ],
+    [
+      "Needs",
+      request.policies.map((p) => `${p.quorum} approval${p.quorum === 1 ? "" : "s"} (${p.name})`).join("; "),
+    ],
+    ["Expires", new Date(request.expires_at).toISOString()],
+  ];
+  return {
+    parts: {
+      subject: `Approval needed: ${action.title} on ${target}`,
+      intro: `${requester} asks for approval to run ${action.title}. Review the request in Airlock.`,
+      facts,
+      link: { href: `${deps.baseUrl}/approvals/${request.id}`, label: "Open the request" },
+    },
+    recipients: await reviewersOf(deps.db, deps.authorizer, action, request, run.on_behalf_of),
+    approvalRequestId: request.id,
+    runId: run.id,
+    decidable: true,
+  };
+}
+
+async function approvalDecided(
+  deps: ContentDeps,
+  event: OutboxEvent<"approval.decided">,
+): Promise<EventContent | null> {
+  const { status } = event.payload;
+  // The requester cancelled it: they know.
+  if (status === "cancelled") return null;
+  const request = await getApprovalRequest(deps.db, event.payload.approvalRequestId);
+  const action = request ? deps.workspace.actions.get(request.action) : undefined;
+  const requester = request ? await personToTell(deps.db, request.requester_id) : null;
+  if (!request || !action) return null;
+  const decisions = await decisionsOf(deps.db, request.id);
+  const deciding = decisions.filter((d) => d.decision === (status === "approved" ? "approve" : "reject"));
+  const verb = { approved: "Approved", rejected: "Rejected", expired: "Expired" }[status];
+  const facts: [string, string][] = [["Action", `${action.title} (${action.name})`]];
+  if (status !== "expired") {
+    facts.push(["Decided by", deciding.map((d) => `${d.reviewer_name} (${d.channel})`).join(", ") || "—"]);
+    const reasons = deciding.filter((d) => d.reason).map((d) => scrubText(d.reason!));
+    if (reasons.length > 0) facts.push(["Reason", reasons.join("\n")]);
+  }
+  facts.push(["Your reason", request.reason ? scrubText(request.reason) : "—"]);
+  return {
+    parts: {
+      subject: `${verb}: ${action.title}`,
+      intro:
+        status === "approved"
+          ? `Your request to run ${action.title} was approved; it runs now with the parameters you submitted.`
+          : status === "rejected"
+            ? `Your request to run ${action.title} was rejected; nothing ran.`
+            : `Your request to run ${action.title} expired before enough reviewers approved it; nothing ran.`,
+      facts,
+      link: { href: `${deps.baseUrl}/approvals/${request.id}`, label: "Open the request" },
+    },
+    recipients: requester ? [requester] : [],
+    approvalRequestId: request.id,
+    runId: request.run_id,
+    decidable: false,
+  };
+}
+
+async function runFailed(deps: ContentDeps, event: OutboxEvent<"run.failed">): Promise<EventContent | null> {
+  const run = await getRun(deps.db, event.payload.runId);
+  const action = run ? deps.workspace.actions.get(run.action) : undefined;
+  const actor = run ? await personToTell(deps.db, run.actor_id) : null;
+  if (!run || !action || !actor) return null;
+  const target = run.target_type && run.target_id ? `${run.target_type}:${run.target_id}` : "—";
+  return {
+    parts: {
+      subject: `Run failed: ${action.title} on ${target}`,
+      intro: `Your run of ${action.title} failed.`,
+      facts: [
+        ["Action", `${action.title} (${action.name})`],
+        ["Target", target],
+        [
+          "Error",
+          `${run.error_code ?? "unknown"}${run.error_message ? `: ${scrubText(run.error_message)}` : ""}`,
+        ],
+        ["Request ID", run.execution_request_id ?? run.request_id],
+      ],
+      link: { href: `${deps.baseUrl}/runs/${run.id}`, label: "Open the run" },
+    },
+    recipients: [actor],
+    approvalRequestId: run.approval_request_id,
+    runId: run.id,
+    decidable: false,
+  };
+}
+
+async function runbookWaiting(
+  deps: ContentDeps,
+  event: OutboxEvent<"runbook.waiting">,
+): Promise<EventContent | null> {
+  const { runbookRunId, step, waitingFor, assignedGroup } = event.payload;
+  if (!assignedGroup) return null;
+  return {
+    parts: {
+      subject: `Runbook waiting for your ${waitingFor}: ${step}`,
+      intro: `A runbook step assigned to ${assignedGroup} waits for ${waitingFor === "input" ? "input" : "an approval"}.`,
+      facts: [
+        ["Step", step],
+        ["Assigned to", assignedGroup],
+      ],
+      link: { href: `${deps.baseUrl}/runbooks/runs/${runbookRunId}`, label: "Open the runbook" },
+    },
+    recipients: await membersOf(deps.db, assignedGroup),
+    approvalRequestId: null,
+    runId: null,
+    decidable: false,
+  };
+}
+
+async function nameOf(db: Queryable, userId: string): Promise<string> {
+  const result = await db.query<{ name: string }>("SELECT name FROM airlock.users WHERE id = $1", [userId]);
+  return result.rows[0]?.name ?? "Someone";
+}

@@ -1,0 +1,35 @@
+// Live updates: one EventSource per signed-in tab on GET /api/v1/events/stream. An event marks the
+// queries it affects as stale (the inbox badge, the inbox, a request, a run, the runs list), so the
+// page shows the change without a reload and still reads it through the API. The browser
+// reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+
+const APPROVAL_EVENTS = ["approval.requested", "approval.decided"];
+const RUN_EVENTS = ["run.finished", "run.failed"];
+
+export function useLiveUpdates(): void {
+  const queries = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/events/stream");
+    const onApproval = (message: MessageEvent<string>) => {
+      const data = JSON.parse(message.data) as { approvalRequestId?: string; runId?: string };
+      void queries.invalidateQueries({ queryKey: ["approvals-count"] });
+      void queries.invalidateQueries({ queryKey: ["approvals"] });
+      if (data.approvalRequestId)
+        void queries.invalidateQueries({ queryKey: ["approval", data.approvalRequestId] });
+      if (data.runId) void queries.invalidateQueries({ queryKey: ["run", data.runId] });
+    };
+    const onRun = (message: MessageEvent<string>) => {
+      const data = JSON.parse(message.data) as { runId?: string; approvalRequestId?: string };
+      void queries.invalidateQueries({ queryKey: ["runs"] });
+      if (data.runId) void queries.invalidateQueries({ queryKey: ["run", data.runId] });
+      if (data.approvalRequestId)
+        void queries.invalidateQueries({ queryKey: ["approval", data.approvalRequestId] });
+    };
+    for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
+    for (const type of RUN_EVENTS) source.addEventListener(type, onRun);
+    return () => source.close();
+  }, [queries]);
+}

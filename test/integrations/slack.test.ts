@@ -1,0 +1,372 @@
+// Slack end to end against a local stand-in of Slack's Web API: the signature check (Slack's own
+// documented example, and what must fail), linking by verified email, the approval message with
+// its buttons, a decision from Slack that executes once and shows channel "slack" in the six
+// questions, self-approval and unlinked users refused, a retried interaction that decides once,
+// the rejection modal, and the message updated to show who decided.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { newId } from "../../src/ids/ids.ts";
+import { slackSignature, verifySlackRequest } from "../../src/integrations/slack/slack-signature.ts";
+import {
+  asOwner,
+  type Cast,
+  effects,
+  getJson,
+  requestApproval,
+  startApprovalAirlock,
+  waitForRun,
+} from "../approval/approval-support.ts";
+import type { TestAirlock } from "../support/test-airlock.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { type SlackStandIn, signedInteraction, startSlackStandIn } from "./slack-stand-in.ts";
+
+const TOKEN = "xoxb-test-0000-airlock";
+const SECRET = "a-signing-secret-of-this-test-app";
+const CHANNEL = "C0APPROVALS";
+const TEAM = "T0FIXTURE";
+const INTERACTIONS = "/api/v1/integrations/slack/interactions";
+
+describe("Slack's documented signing example (Verifying requests from Slack)", () => {
+  // The example of Slack's guide: signing secret, timestamp, the slash-command body, the signature.
+  const secret = "8f742231b10e8888abcd99yyyzzz85a5";
+  const timestamp = "1531420618";
+  const rawBody =
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+  const signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+  const at = Number(timestamp);
+
+  test("verifies", () => {
+    assert.equal(verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at }), null);
+    assert.equal(verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at + 300 }), null);
+  });
+  test("a flipped byte in the body or the signature, another secret, a missing header or a stale time fail", () => {
+    const flipped = rawBody.replace("roadrunner", "roadrunnes");
+    assert.equal(
+      verifySlackRequest({ secret, timestamp, signature, rawBody: flipped, nowSeconds: at }),
+      "slack.signature_invalid",
+    );
+    const badSig = `${signature.slice(0, -1)}4`;
+    assert.equal(
+      verifySlackRequest({ secret, timestamp, signature: badSig, rawBody, nowSeconds: at }),
+      "slack.signature_invalid",
+    );
+    assert.equal(
+      verifySlackRequest({ secret: `${secret}x`, timestamp, signature, rawBody, nowSeconds: at }),
+      "slack.signature_invalid",
+    );
+    assert.equal(
+      verifySlackRequest({
+        secret,
+        timestamp,
+        signature: `v1=${signature.slice(3)}`,
+        rawBody,
+        nowSeconds: at,
+      }),
+      "slack.signature_invalid",
+    );
+    assert.equal(
+      verifySlackRequest({ secret, timestamp: undefined, signature, rawBody, nowSeconds: at }),
+      "slack.signature_missing",
+    );
+    assert.equal(
+      verifySlackRequest({ secret, timestamp, signature: null, rawBody, nowSeconds: at }),
+      "slack.signature_missing",
+    );
+    assert.equal(
+      verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at + 301 }),
+      "slack.timestamp_stale",
+    );
+    assert.equal(
+      verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at - 301 }),
+      "slack.timestamp_stale",
+    );
+  });
+});
+
+describe("Slack against the app", () => {
+  let t: TestAirlock;
+  let cast: Cast;
+  let slack: SlackStandIn;
+  let admin: TestUser;
+
+  const slackIds = new Map<string, string>();
+  let actionTs = 1_700_000_000;
+
+  before(async () => {
+    slack = await startSlackStandIn(TOKEN);
+    ({ t, cast } = await startApprovalAirlock({
+      env: {
+        AIRLOCK_SLACK_BOT_TOKEN: TOKEN,
+        AIRLOCK_SLACK_SIGNING_SECRET: SECRET,
+        AIRLOCK_SLACK_CHANNEL: CHANNEL,
+        AIRLOCK_SLACK_API_URL: slack.url,
+        AIRLOCK_PUBLIC_URL: "https://airlock.fixture.test",
+      },
+    }));
+    const pool = t.airlock.database.pool;
+    admin = await createUser(pool, { groups: ["slack-admins"], name: "Sol Admin" });
+    await pool.query(
+      `INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by)
+       VALUES ($1, 'group', 'slack-admins', '{admin}', 'all', NULL, $2)`,
+      [newId("gnt"), admin.id],
+    );
+    for (const [name, user] of [
+      ["mia", cast.manager],
+      ["max", cast.manager2],
+      ["olive", cast.operator],
+    ] as const) {
+      const id = `U0${name.toUpperCase()}`;
+      slackIds.set(user.id, id);
+      slack.users.set(id, { id, teamId: TEAM, email: user.email.toUpperCase() });
+    }
+    slack.users.set("U0EVE", {
+      id: "U0EVE",
+      teamId: TEAM,
+      email: cast.manager2.email,
+      emailConfirmed: false,
+    });
+  });
+  after(async () => {
+    await t?.close();
+    await slack?.close();
+  });
+
+  const link = (userId: string, slackUserId: string) =>
+    t.post("/api/v1/admin/integrations/slack/links", { userId, slackUserId }, admin.headers);
+
+  function click(slackUserId: string, approvalId: string, actionId: string, ts = `${actionTs++}.000200`) {
+    return {
+      type: "block_actions",
+      team: { id: TEAM },
+      user: { id: slackUserId },
+      channel: { id: CHANNEL },
+      trigger_id: `trigger-${ts}`,
+      actions: [{ action_id: actionId, value: approvalId, action_ts: ts }],
+    };
+  }
+
+  async function send(payload: object, options: { timestamp?: number; retryNum?: number } = {}) {
+    const { body, headers } = signedInteraction(SECRET, payload, options);
+    const res = await t.request(INTERACTIONS, { method: "POST", headers, body });
+    return { status: res.status, text: await res.text() };
+  }
+
+  async function decisionsOf(approvalId: string) {
+    const view = await getJson(t, cast.auditor, `/api/v1/approvals/${approvalId}`);
+    return view.body.decisions as {
+      reviewer: { name: string };
+      decision: string;
+      channel: string;
+      reason: string;
+    }[];
+  }
+
+  const ephemeralsTo = (slackUserId: string) =>
+    slack.calls
+      .filter((c) => c.method === "chat.postEphemeral" && c.body.user === slackUserId)
+      .map((c) => String(c.body.text));
+
+  test("links need Slack's confirmed email to equal the Airlock user's", async () => {
+    for (const user of [cast.manager, cast.manager2, cast.operator]) {
+      const res = await link(user.id, slackIds.get(user.id)!);
+      assert.equal(res.status, 201, await res.clone().text());
+    }
+    // Unconfirmed email, and an email that is someone else's: refused.
+    const unconfirmed = await link(cast.manager2.id, "U0EVE");
+    assert.equal(unconfirmed.status, 422);
+    assert.equal((await unconfirmed.json()).error.code, "slack.link_unverified");
+    const other = await link(cast.manager.id, slackIds.get(cast.operator.id)!);
+    assert.equal((await other.json()).error.code, "slack.link_unverified");
+    // Only admins link.
+    const byManager = await t.post(
+      "/api/v1/admin/integrations/slack/links",
+      { userId: cast.manager.id, slackUserId: "U0MIA" },
+      cast.manager.headers,
+    );
+    assert.equal(byManager.status, 403);
+  });
+
+  test("approve from Slack: one execution, channel slack in the six questions; no self-approval; unlinked and retried clicks do nothing", async () => {
+    await asOwner(t, "INSERT INTO fixture.balances (account, balance) VALUES ('acc_slack', 0)");
+    const { run, approvalId } = await requestApproval(t, cast.operator, "credit_queued", {
+      account: "acc_slack",
+      amount: 25_000,
+    });
+    await t.airlock.approvals.events.drain();
+    const [post] = (
+      await slack.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage"))
+    ).filter((c) => c.method === "chat.postMessage");
+    assert.equal(post!.body.channel, CHANNEL);
+    const buttons = JSON.stringify(post!.body.blocks);
+    assert.ok(
+      buttons.includes('"action_id":"airlock_approve"') && buttons.includes(`"value":"${approvalId}"`),
+    );
+    assert.ok(buttons.includes('"action_id":"airlock_reject"'));
+    assert.ok(buttons.includes(`https://airlock.fixture.test/approvals/${approvalId}`));
+
+    // The requester's own click: refused by the approval rules, told so, audited as refused.
+    assert.equal((await send(click("U0OLIVE", approvalId, "airlock_approve"))).status, 200);
+    await slack.waitFor(() => ephemeralsTo("U0OLIVE").length > 0);
+    assert.match(ephemeralsTo("U0OLIVE")[0]!, /cannot decide on your own request/);
+    // A Slack user with no link: told to link, nothing happens.
+    assert.equal((await send(click("U0NOBODY", approvalId, "airlock_approve"))).status, 200);
+    await slack.waitFor(() => ephemeralsTo("U0NOBODY").length > 0);
+    assert.match(ephemeralsTo("U0NOBODY")[0]!, /not linked/);
+    assert.deepEqual(await decisionsOf(approvalId), []);
+
+    // A manager approves; Slack retries the same interaction (as it does after a slow answer).
+    const approveClick = click("U0MIA", approvalId, "airlock_approve");
+    const first = await send(approveClick);
+    assert.equal(first.status, 200);
+    const retry = await send(approveClick, { retryNum: 1 });
+    assert.equal(retry.status, 200);
+    const done = await waitForRun(t, run.id, ["succeeded", "failed"]);
+    assert.equal(done.status, "succeeded", done.error_message);
+    assert.equal((await effects(t, { runId: run.id })).length, 1, "executed once");
+    const decisions = await decisionsOf(approvalId);
+    assert.deepEqual(
+      decisions.map((d) => [d.reviewer.name, d.decision, d.channel]),
+      [["Mia Manager", "approve", "slack"]],
+    );
+    const detail = await getJson(t, cast.auditor, `/api/v1/runs/${run.id}`);
+    assert.deepEqual(
+      detail.body.accountability.approval.decisions.map((d: { channel: string; decision: string }) => [
+        d.decision,
+        d.channel,
+      ]),
+      [["approve", "slack"]],
+    );
+    const duplicates = (
+      await asOwner(
+        t,
+        "SELECT error_code FROM airlock.audit_events WHERE type = 'slack.request_refused' AND error_code = 'slack.duplicate_interaction'",
+      )
+    ).rows;
+    assert.equal(duplicates.length, 1, "the retry is refused and audited");
+
+    // The message now says who decided, and has no buttons.
+    await t.airlock.approvals.events.drain();
+    const updates = await slack.waitFor((calls) => calls.some((c) => c.method === "chat.update"));
+    const update = updates.find((c) => c.method === "chat.update")!;
+    assert.equal(update.body.channel, CHANNEL);
+    assert.equal(update.body.ts, (await postedTs(approvalId)) ?? "");
+    assert.match(String(update.body.text), /Approved by Mia Manager \(slack\)/);
+    assert.ok(!JSON.stringify(update.body.blocks).includes("airlock_approve"));
+    assert.deepEqual(slack.refused, []);
+  });
+
+  test("reject from Slack asks for the reason in a modal, and a rejection without one is refused there", async () => {
+    const { approvalId } = await requestApproval(t, cast.operator, "credit_queued", {
+      account: "acc_slack_r",
+      amount: 30_000,
+    });
+    const clickTs = `${actionTs++}.000300`;
+    await send(click("U0MAX", approvalId, "airlock_reject", clickTs));
+    const opened = await slack.waitFor((calls) => calls.some((c) => c.method === "views.open"));
+    const view = opened.find((c) => c.method === "views.open")!.body.view as { private_metadata: string };
+    assert.equal(view.private_metadata, approvalId);
+    assert.deepEqual(await decisionsOf(approvalId), [], "opening the modal decides nothing");
+
+    const submit = (viewId: string, reason: string) => ({
+      type: "view_submission",
+      team: { id: TEAM },
+      user: { id: "U0MAX" },
+      view: {
+        id: viewId,
+        callback_id: "airlock_reject_reason",
+        private_metadata: approvalId,
+        state: { values: { reason: { reason_input: { value: reason } } } },
+      },
+    });
+    const empty = await send(submit("V0EMPTY", "  "));
+    assert.equal(empty.status, 200);
+    assert.match(JSON.parse(empty.text).errors.reason, /needs a reason/);
+    const rejected = await send(submit("V0REASON", "amount looks wrong"));
+    assert.equal(rejected.status, 200);
+    assert.equal(rejected.text, "");
+    assert.deepEqual(
+      (await decisionsOf(approvalId)).map((d) => [d.decision, d.channel, d.reason]),
+      [["reject", "slack", "amount looks wrong"]],
+    );
+  });
+
+  test("forged, stale and unsigned requests are refused with stable codes and audited", async () => {
+    const payload = click("U0MIA", "apr_X", "airlock_approve");
+    const { body, headers } = signedInteraction(SECRET, payload);
+    const cases: [string, Record<string, string>, string, string][] = [
+      ["flipped byte", headers, body.replace("U0MIA", "U0MIB"), "slack.signature_invalid"],
+      [
+        "another secret",
+        signedInteraction("not-the-secret-at-all", payload).headers,
+        body,
+        "slack.signature_invalid",
+      ],
+      [
+        "six minutes old",
+        signedInteraction(SECRET, payload, { timestamp: Math.floor(Date.now() / 1000) - 360 }).headers,
+        body,
+        "slack.timestamp_stale",
+      ],
+      ["no signature", { "content-type": headers["content-type"]! }, body, "slack.signature_missing"],
+    ];
+    for (const [name, h, b, code] of cases) {
+      const res = await t.request(INTERACTIONS, { method: "POST", headers: h, body: b });
+      assert.equal(res.status, 401, name);
+      assert.equal((await res.json()).error.code, code, name);
+    }
+    const audited = (
+      await asOwner(
+        t,
+        "SELECT error_code FROM airlock.audit_events WHERE type = 'slack.request_refused' AND error_code <> 'slack.duplicate_interaction' ORDER BY id",
+      )
+    ).rows;
+    assert.deepEqual(
+      audited.map((r: { error_code: string }) => r.error_code),
+      cases.map((c) => c[3]),
+    );
+  });
+
+  test("a person links their own Slack account with a one-time code typed as /airlock link", async () => {
+    const made = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
+    assert.equal(made.status, 201);
+    const { code, command } = await made.json();
+    assert.equal(command, `/airlock link ${code}`);
+    const slash = (text: string, secret = SECRET) => {
+      const body = new URLSearchParams({
+        team_id: TEAM,
+        user_id: "U0ABE",
+        command: "/airlock",
+        text,
+      }).toString();
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return t.request("/api/v1/integrations/slack/commands", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-slack-request-timestamp": timestamp,
+          "x-slack-signature": slackSignature(secret, timestamp, body),
+        },
+        body,
+      });
+    };
+    const forged = await slash(`link ${code}`, "someone-elses-secret-value");
+    assert.equal(forged.status, 401);
+    const linked = await slash(`link ${code}`);
+    assert.equal(linked.status, 200);
+    assert.match((await linked.json()).text, /now linked/);
+    const again = await slash(`link ${code}`);
+    assert.match((await again.json()).text, /unknown, used or expired/, "a code works once");
+    const rows = await t.airlock.database.pool.query(
+      "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = 'U0ABE'",
+    );
+    assert.deepEqual(rows.rows, [{ user_id: cast.approver1.id, verified_by: "code" }]);
+  });
+
+  async function postedTs(approvalId: string): Promise<string | null> {
+    const rows = await t.airlock.database.pool.query<{ ts: string | null }>(
+      "SELECT content->>'ts' AS ts FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.requested'",
+      [approvalId],
+    );
+    return rows.rows[0]?.ts ?? null;
+  }
+});
