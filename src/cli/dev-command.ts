@@ -4,7 +4,9 @@
 // /auth to it, so the browser sees one origin (cookies, CSRF origin checks) as in production.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { developmentMasterKey } from "../runtime/master-keyring.ts";
 import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
@@ -80,7 +82,7 @@ export const devCommand: Command = {
         "--host",
         "127.0.0.1",
       ],
-      { stdio: "inherit", env: { ...io.env, PORT: String(apiPort) } },
+      { stdio: "inherit", env: { ...devEnv(io.env), PORT: String(apiPort) } },
     );
     const stopServer = () =>
       new Promise<void>((resolve) => {
@@ -147,7 +149,7 @@ async function serveWithBuiltUi(noWatch: boolean, port: number, host: string, io
     process.execPath,
     [...(noWatch ? [] : ["--watch"]), BIN, "serve", "--port", String(port), "--host", host],
     // Sessions live in PostgreSQL, so a restart keeps everyone signed in.
-    { stdio: "inherit", env: { ...io.env, PORT: String(port) } },
+    { stdio: "inherit", env: { ...devEnv(io.env), PORT: String(port) } },
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -161,4 +163,15 @@ async function serveWithBuiltUi(noWatch: boolean, port: number, host: string, io
     await exited;
   }
   return server.exitCode ?? 0;
+}
+
+/**
+ * The server's environment in development: on a database given by DATABASE_URL and with no
+ * AIRLOCK_MASTER_KEY, a development key kept in the data directory (.airlock/master-key), so
+ * secrets and actions that keep classified values work as they will in production.
+ */
+function devEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.AIRLOCK_MASTER_KEY || !env.DATABASE_URL) return env;
+  const dataDir = resolve(env.AIRLOCK_DATA_DIR ?? ".airlock");
+  return { ...env, AIRLOCK_MASTER_KEY: developmentMasterKey(dataDir) };
 }

@@ -1,7 +1,10 @@
 // Installs or upgrades pg-boss's schema and DBOS's as the database owner, creates our queues, and grants
 // the application role what it needs to enqueue inside its own transactions and to run workers.
 // The whole install holds a session advisory lock: processes starting together would otherwise
-// race on the GRANTs ("tuple concurrently updated") and on queue creation.
+// race on the GRANTs ("tuple concurrently updated") and on queue creation. The lock is taken by
+// polling, never by a blocking `pg_advisory_lock`: DBOS's migrations run CREATE INDEX
+// CONCURRENTLY, which waits for every statement running in the database — a waiter blocked on our
+// lock would wait for the holder, and the holder for it.
 import { DBOS } from "@dbos-inc/dbos-sdk";
 import { PgBoss } from "pg-boss";
 import { ownerClient } from "../store/database.ts";
@@ -14,7 +17,9 @@ const ENGINE_INSTALL_LOCK = 7_240_911_002;
 export async function installEngineSchema(url: string, queues: QueueDefinition[]): Promise<void> {
   const lock = await ownerClient(url);
   try {
-    await lock.query("SELECT pg_advisory_lock($1)", [ENGINE_INSTALL_LOCK]);
+    while (!(await lock.query("SELECT pg_try_advisory_lock($1) AS ok", [ENGINE_INSTALL_LOCK])).rows[0].ok) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await install(url, queues);
     // DBOS's system tables (decision 0006), created by the owner; at run time DBOS works as the
     // application role with `runMigrations: false`.

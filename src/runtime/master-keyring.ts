@@ -4,7 +4,7 @@
 // signing key is: its first line is the current key, further lines previous ones. Without either,
 // nothing can be encrypted: secrets are refused and classified run values are kept masked only
 // (never raw), and the start says so.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
 import { createKeyring, type Keyring } from "../crypto/keyring.ts";
@@ -69,4 +69,19 @@ export function masterKeyring(config: Config, log: Log, options: { embedded: boo
     "AIRLOCK_MASTER_KEY is not set: secrets cannot be stored, and PII-classified run values are kept masked only (not revealable; actions that queue or wait for approval with classified parameters are refused). See docs/security.md",
   );
   return null;
+}
+
+/**
+ * The current key of a development key file (created on first use), for `airlock dev` on a
+ * database of its own (DATABASE_URL) without AIRLOCK_MASTER_KEY: a developer's machine keeps its
+ * key beside its data, as an embedded installation does.
+ */
+export function developmentMasterKey(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, MASTER_KEY_FILE);
+  embeddedKeyring(path);
+  const [current] = readFileSync(path, "utf8")
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  return current!;
 }

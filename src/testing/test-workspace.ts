@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { loadConfig } from "../config/config.ts";
+import { generateMasterKeyText } from "../crypto/master-key.ts";
 import type { Principal } from "../identity/principal.ts";
 import { createLogger } from "../observe/logger.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
@@ -109,6 +110,8 @@ export async function startTestWorkspace(
       AIRLOCK_RUN_WAIT_MS: "30000",
       AIRLOCK_WORKER_CONCURRENCY: "2",
       AIRLOCK_DB_POOL_SIZE: "5",
+      // A key of this test's own, so actions that keep classified values (queued, approval) work.
+      AIRLOCK_MASTER_KEY: generateMasterKeyText(),
     });
     const destination = new Writable({
       write(chunk, _encoding, callback) {

@@ -69,6 +69,8 @@ test("a port in use is named", async () => {
   try {
     const result = airlock(["serve"], {
       DATABASE_URL: db.url,
+      // A workspace with no resources: the demo's need their secrets before the port is tried.
+      AIRLOCK_CONFIG: "test/support/worker-fixture.config.ts",
       PORT: String(port),
       AIRLOCK_WORKER_CONCURRENCY: "0",
       AIRLOCK_LOG_LEVEL: "silent",

@@ -70,6 +70,15 @@ before(async () => {
      VALUES ($1, 'group.add_member', $2, 'h', 'Add alice@test.airlock to managers', 'member:idor', $3, 'pending', $4, 'req_idor')`,
     [ids.change, JSON.stringify({ groupId: ids.group, userId: alice.id }), alice.id, ids.approvalOfChange],
   );
+  // A runbook run of Alice's (straight in the database: this workspace declares no runbook, and a
+  // run of one Mallory may not see must answer as if it did not exist).
+  ids.runbookRun = newId("rbr");
+  await pool.query(
+    `INSERT INTO airlock.runbook_runs (id, runbook, version, status, actor_id, params, request_id, workflow_id)
+     VALUES ($1, 'alice_runbook', 'v1', 'waiting', $2, '{}', 'req_idor', $1)`,
+    [ids.runbookRun, alice.id],
+  );
+  ids.webhook = newId("whk");
   const visible = (await (await t.request("/api/v1/actions", { headers: mallory.headers })).json()) as {
     actions: { name: string }[];
   };
@@ -104,10 +113,46 @@ const aliceActive = async () => {
   assert.equal(row.status, "active");
 };
 
+const runbookRunWaiting = async () => {
+  const row = (
+    await t.airlock.database.pool.query("SELECT status FROM airlock.runbook_runs WHERE id = $1", [
+      ids.runbookRun,
+    ])
+  ).rows[0];
+  assert.equal(row.status, "waiting");
+};
+
 const CASES: Record<string, Case> = {
   "GET /api/v1/actions/{name}": { params: () => ({ name: "secret_op" }) },
   "POST /api/v1/actions/{name}/runs": { params: () => ({ name: "secret_op" }), body: { params: {} } },
   "GET /api/v1/runs/{id}": { params: () => ({ id: ids.run! }) },
+  "GET /api/v1/runs/{id}/logs": { params: () => ({ id: ids.run! }) },
+  "PUT /api/v1/admin/groups/{name}/notification-defaults": {
+    params: () => ({ name: "managers" }),
+    body: { eventType: "approval.requested", channel: "email", enabled: false },
+    unchanged: async () => {
+      const rows = await t.airlock.database.pool.query("SELECT 1 FROM airlock.group_notification_defaults");
+      assert.equal(rows.rowCount, 0);
+    },
+  },
+  "GET /api/v1/admin/webhooks/{id}/deliveries": { params: () => ({ id: ids.webhook! }) },
+  "POST /api/v1/runbooks/{name}/runs": { params: () => ({ name: "alice_runbook" }), body: { params: {} } },
+  "GET /api/v1/runbook-runs/{id}": { params: () => ({ id: ids.runbookRun! }) },
+  ...Object.fromEntries(
+    (["cancel", "retry"] as const).map((verb) => [
+      `POST /api/v1/runbook-runs/{id}/${verb}`,
+      {
+        params: () => ({ id: ids.runbookRun! }),
+        body: { reason: "mallory was here" },
+        unchanged: runbookRunWaiting,
+      },
+    ]),
+  ),
+  "POST /api/v1/runbook-runs/{id}/steps/{step}/answer": {
+    params: () => ({ id: ids.runbookRun!, step: "decide" }),
+    body: { answer: {} },
+    unchanged: runbookRunWaiting,
+  },
   "POST /api/v1/runs/{id}/reveal": {
     params: () => ({ id: ids.run! }),
     body: { path: ["params", "card"], reason: "curious about alice" },
