@@ -51,29 +51,50 @@ console.log(
 );
 
 const concurrency = process.env.TEST_CONCURRENCY ?? "4";
-const testArgs = [
-  "--test",
-  `--test-concurrency=${concurrency}`,
-  "--test-timeout=180000",
-  "--test-reporter=spec",
-  ...flags,
-  ...(files.length > 0 ? files : ["test/**/*.test.ts"]),
-];
-const child = spawn(process.execPath, testArgs, {
-  cwd: root,
-  stdio: "inherit",
-  env: {
-    ...process.env,
-    AIRLOCK_TEST_SERVER_URL: serverUrl,
-    AIRLOCK_TEST_TEMPLATES: JSON.stringify(templates),
-    AIRLOCK_TEST_RUN: runId,
-    AIRLOCK_TEST_EMBEDDED: stopEmbedded ? "1" : "0",
-  },
-});
-const forward = (signal: NodeJS.Signals) => child.kill(signal);
-process.on("SIGINT", forward);
-process.on("SIGTERM", forward);
-const code: number = await new Promise((r) => child.on("exit", (c, s) => r(c ?? (s ? 1 : 0))));
+// With no files named, the chaos tests (test/reliability/: processes killed, PostgreSQL restarted,
+// recovery timed) run after the rest, one file at a time: beside a full parallel suite on two
+// cores, servers took half a minute to start and their recovery figures measured the machine.
+const phases: { files: string[]; concurrency: string }[] =
+  files.length > 0
+    ? [{ files, concurrency }]
+    : [
+        { files: testFiles("test").filter((f) => !f.startsWith("test/reliability/")), concurrency },
+        { files: testFiles("test/reliability"), concurrency: "1" },
+      ];
+let code = 0;
+for (const phase of phases) {
+  code = await runTests(phase.files, phase.concurrency);
+  if (code !== 0) break;
+}
+
+async function runTests(testFilesOfPhase: string[], phaseConcurrency: string): Promise<number> {
+  const testArgs = [
+    "--test",
+    `--test-concurrency=${phaseConcurrency}`,
+    "--test-timeout=180000",
+    "--test-reporter=spec",
+    ...flags,
+    ...testFilesOfPhase,
+  ];
+  const child = spawn(process.execPath, testArgs, {
+    cwd: root,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      AIRLOCK_TEST_SERVER_URL: serverUrl,
+      AIRLOCK_TEST_TEMPLATES: JSON.stringify(templates),
+      AIRLOCK_TEST_RUN: runId,
+      AIRLOCK_TEST_EMBEDDED: stopEmbedded ? "1" : "0",
+    },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  const exit: number = await new Promise((r) => child.on("exit", (c, s) => r(c ?? (s ? 1 : 0))));
+  process.off("SIGINT", forward);
+  process.off("SIGTERM", forward);
+  return exit;
+}
 
 const keep =
   process.env.TEST_KEEP_DATABASES === "1" || (code !== 0 && process.env.TEST_KEEP_DATABASES !== "0");
@@ -89,6 +110,14 @@ console.log(
   `npm test: ${code === 0 ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
 process.exit(code);
+
+/** Every `*.test.ts` under a folder of the repository, as paths relative to its root, sorted. */
+function testFiles(dir: string): string[] {
+  return readdirSync(resolve(root, dir), { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".test.ts"))
+    .map((name) => `${dir}/${name}`)
+    .sort();
+}
 
 function safeList(dir: string): string[] {
   try {

@@ -31,7 +31,9 @@ export function createSlackApi(options: { token: string; baseUrl: string }): Sla
           "content-type": form ? "application/x-www-form-urlencoded" : "application/json; charset=utf-8",
         },
         body: form
-          ? new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString()
+          ? new URLSearchParams(
+              Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]),
+            ).toString()
           : JSON.stringify(body),
         redirect: "error",
         signal: AbortSignal.timeout(TIMEOUT_MS),
