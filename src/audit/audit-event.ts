@@ -20,6 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   "approval.refused",
   "policy.would_require_approval",
   "policy.mode_changed",
+  "policy.what_if",
   "session.login",
   "session.login_failed",
   "session.logout",

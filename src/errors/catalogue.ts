@@ -82,6 +82,10 @@ export const CATALOGUE = {
 
   // policies
   "policy.not_found": { status: 404, message: "There is no such policy." },
+  "policy.draft_invalid": {
+    status: 422,
+    message: "The policy draft cannot be replayed: see `problems`.",
+  },
 
   // PII
   "pii.not_classified": { status: 422, message: "That field is not classified as PII." },

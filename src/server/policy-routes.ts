@@ -2,9 +2,18 @@
 // action's admin. The rules are in src/approval/policy-admin.ts; these routes translate HTTP.
 
 import { changeRequested } from "../api/governance.ts";
-import { modeBody, modeChange, policyList, policyReport, policyReportQuery } from "../api/policies.ts";
+import {
+  modeBody,
+  modeChange,
+  policyList,
+  policyReport,
+  policyReportQuery,
+  whatIfBody,
+  whatIfReport,
+} from "../api/policies.ts";
 import type { ApprovalDeps } from "../approval/approval-deps.ts";
 import { listPolicies, reportPolicies, resolvePolicyChange } from "../approval/policy-admin.ts";
+import { policyWhatIf } from "../approval/policy-what-if.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { ChangeRequests } from "../governance/change-requests.ts";
 import { answerChange } from "./governance-routes.ts";
@@ -14,7 +23,9 @@ const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 731;
 
 export function policyRoutes(
-  deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes"> & { changes: ChangeRequests },
+  deps: Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes" | "keyring"> & {
+    changes: ChangeRequests;
+  },
 ) {
   return (routes: RouteTable) => {
     routes.add({
@@ -81,6 +92,30 @@ export function policyRoutes(
           body.reason,
         );
         return answerChange(c, outcome, (result) => json(c, result));
+      },
+    });
+    routes.add({
+      method: "post",
+      path: "/api/v1/policies/:name/what-if",
+      summary:
+        "Replay the last N days of the action's runs against a draft of the policy (admin or audit on the action; changes nothing)",
+      tags: ["policies"],
+      auth: "principal",
+      body: whatIfBody,
+      responses: { 200: { description: "What the draft would have changed", schema: whatIfReport } },
+      async handler(c, { principal, body }) {
+        return json(
+          c,
+          await policyWhatIf(deps, {
+            principal,
+            name: c.req.param("name") ?? "",
+            action: body.action,
+            days: body.days,
+            draft: body.draft,
+            requestId: c.get("requestId"),
+            client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+          }),
+        );
       },
     });
   };
