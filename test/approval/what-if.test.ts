@@ -1,6 +1,11 @@
 // Policy what-if: a draft replayed against the action's past runs, without changing anything.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { listen } from "../../src/server/serve.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import type { TestAirlock } from "../support/test-airlock.ts";
 import { audit, type Cast, getJson, startApprovalAirlock, submit } from "./approval-support.ts";
 
@@ -137,4 +142,38 @@ describe("policy what-if", () => {
     assert.equal(hidden.status, 404);
     assert.equal(hidden.body.error.code, "policy.not_found");
   });
+});
+
+test("the CLI replays a draft from a file and prints the counts and the changed runs", async () => {
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const dir = await mkdtemp(join(tmpdir(), "airlock-what-if-"));
+  try {
+    const file = join(dir, "draft.json");
+    await writeFile(file, JSON.stringify(over(1_000)));
+    const res = await runAirlock(
+      ["policies", "what-if", "credit_watch.approval", "--draft", file, "--days", "7"],
+      { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: cast.admin.token },
+    );
+    assert.equal(res.code, 0, res.out + res.err);
+    assert.match(res.out, /credit_watch\.approval {2}\(credit_watch\): the last 7 day\(s\), 4 run\(s\)/);
+    assert.match(res.out, /now: {3}2 gated/);
+    assert.match(
+      res.out,
+      /draft: 3 gated; condition: amount gt 1000; quorum 1; could approve: A\w+ Approver, A\w+ Approver/,
+    );
+    assert.match(res.out, /newly gated 1, no longer gated 0, unchanged 3, unknown 0/);
+    assert.match(res.out, new RegExp(`${runIds[5_000]}\\s+\\S+\\s+newly_gated\\s+Cleo Clerk`));
+    const bad = await runAirlock(
+      ["policies", "what-if", "credit_watch.approval", "--draft", join(dir, "missing.json")],
+      {
+        AIRLOCK_URL: server.url,
+        AIRLOCK_TOKEN: cast.admin.token,
+      },
+    );
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--draft: ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await server.close(100);
+  }
 });
