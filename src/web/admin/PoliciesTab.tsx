@@ -4,6 +4,7 @@ import { type PolicyRow, useAdminChange, usePolicies, usePolicyReport } from "..
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
+import { WhatIfModal } from "./WhatIfModal.tsx";
 
 function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () => void }) {
   const change = useAdminChange();
@@ -115,6 +116,7 @@ function Report() {
 export function PoliciesTab() {
   const policies = usePolicies();
   const [switching, setSwitching] = useState<PolicyRow | null>(null);
+  const [drafting, setDrafting] = useState<PolicyRow | null>(null);
   return (
     <Stack gap="lg">
       <Stack gap="xs">
@@ -165,6 +167,15 @@ export function PoliciesTab() {
                       )}
                     </Table.Td>
                     <Table.Td ta="right">
+                      <Button
+                        size="compact-sm"
+                        variant="subtle"
+                        mr="xs"
+                        onClick={() => setDrafting(p)}
+                        aria-label={`What if: ${p.name}`}
+                      >
+                        What if…
+                      </Button>
                       {p.canChangeMode && (
                         <Button size="compact-sm" variant="default" onClick={() => setSwitching(p)}>
                           Switch to {p.mode === "enforce" ? "monitor" : "enforce"}
@@ -183,6 +194,7 @@ export function PoliciesTab() {
         <Report />
       </Stack>
       <ModeModal policy={switching} onClose={() => setSwitching(null)} />
+      <WhatIfModal policy={drafting} onClose={() => setDrafting(null)} />
     </Stack>
   );
 }
