@@ -171,7 +171,7 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
     days: input.days,
     since: since.toISOString(),
     current: {
-      condition: policy.when ? "defined in code" : "every run",
+      condition: policy.when ? "the condition in code" : "every run",
       reviewers: policy.reviewers,
       quorum: policy.quorum,
       eligibleReviewers: reviewersNow,
