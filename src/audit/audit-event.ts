@@ -56,6 +56,9 @@ export const AUDIT_EVENT_TYPES = [
   "slack.request_refused",
   "slack.user_linked",
   "webhook.created",
+  "schedule.paused",
+  "schedule.resumed",
+  "schedule.tick_refused",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

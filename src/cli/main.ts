@@ -16,6 +16,7 @@ import { policiesCommand } from "./policies-command.ts";
 import { runCommand } from "./run-command.ts";
 import { inputCommand, runbookCommand } from "./runbook-command.ts";
 import { runsCommand } from "./runs-command.ts";
+import { schedulesCommand } from "./schedules-command.ts";
 import { secretsCommand } from "./secrets-command.ts";
 import { serveCommand, startCommand } from "./serve-command.ts";
 import { tokensCommand } from "./tokens-command.ts";
@@ -47,6 +48,7 @@ const COMMANDS: Command[] = [
   changesCommand,
   runbookCommand,
   inputCommand,
+  schedulesCommand,
 ];
 
 export function version(): string {

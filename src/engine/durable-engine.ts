@@ -39,6 +39,39 @@ const APPLICATION_VERSION = "airlock-1";
 
 export type WorkflowBody = (input: unknown) => Promise<unknown>;
 
+/** What a schedule's tick runs: the tick's time and the context the schedule was applied with. */
+export type TickBody = (tickAt: Date, context: unknown) => Promise<void>;
+
+/** A schedule as DBOS fires it (its dynamic scheduler: one workflow per tick, id by tick time). */
+export interface EngineSchedule {
+  name: string;
+  /** 5 fields, or 6 (with seconds) in tests. */
+  cron: string;
+  timeZone: string;
+  context: unknown;
+}
+
+/**
+ * Schedules on DBOS's dynamic scheduler. Every process runs a loop per active schedule and, at a
+ * tick, inserts the workflow `sched-<name>-<tick ISO time>`: the id is the workflow's primary key,
+ * so N processes firing one tick make one workflow, which one process runs (the internal queue).
+ */
+export interface DurableSchedules {
+  /** Create or update these (keeping each one's paused state and last tick); delete the others. */
+  apply(schedules: EngineSchedule[]): Promise<void>;
+  pause(name: string): Promise<void>;
+  resume(name: string): Promise<void>;
+  /** The last tick each schedule fired (ISO), by name. */
+  lastFired(): Promise<Map<string, string | null>>;
+  /** Fire one tick now (catching up after downtime); the same tick fired twice is one workflow. */
+  fire(name: string, tickAt: Date, context: unknown): Promise<void>;
+  /** What a tick runs in this process (one body per process: the instance sharing the engine). */
+  onTick(body: TickBody): void;
+}
+
+/** The workflow every schedule's tick runs, registered at launch in every process. */
+const SCHEDULE_TICK_WORKFLOW = "airlock.schedule-tick";
+
 export interface DurableEngineOptions {
   url: string;
   log: Log;
@@ -89,6 +122,7 @@ export interface DurableEngine {
   isCancellation(error: unknown): boolean;
   /** One supervision pass now (also runs every heartbeat); the workflows re-enqueued. */
   recoverDeadExecutors(): Promise<string[]>;
+  readonly schedules: DurableSchedules;
   release(): Promise<void>;
 }
 
@@ -99,6 +133,7 @@ interface Host {
   executorId: string;
   bodies: Map<string, WorkflowBody>;
   registered: Map<string, (input: unknown) => Promise<unknown>>;
+  tick: { body: TickBody | null; workflow: (tickAt: Date, context: unknown) => Promise<void> };
   timer: NodeJS.Timeout | null;
   stopping: Promise<void> | null;
   recoverPass: () => Promise<string[]>;
@@ -165,6 +200,36 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
     isCancellation: (error) =>
       error instanceof Error && error.constructor.name === "DBOSWorkflowCancelledError",
     recoverDeadExecutors: () => current.recoverPass(),
+    schedules: {
+      async apply(schedules) {
+        await DBOS.applySchedules(
+          schedules.map((s) => ({
+            scheduleName: s.name,
+            workflowFn: current.tick.workflow,
+            schedule: s.cron,
+            cronTimezone: s.timeZone,
+            context: s.context,
+          })),
+        );
+        const wanted = new Set(schedules.map((s) => s.name));
+        for (const existing of await DBOS.listSchedules())
+          if (!wanted.has(existing.scheduleName)) await DBOS.deleteSchedule(existing.scheduleName);
+      },
+      pause: (name) => DBOS.pauseSchedule(name),
+      resume: (name) => DBOS.resumeSchedule(name),
+      async lastFired() {
+        const all = await DBOS.listSchedules();
+        return new Map(all.map((s) => [s.scheduleName, s.lastFiredAt]));
+      },
+      async fire(name, tickAt, context) {
+        // DBOS's own id for a tick (scheduler.js), so a tick its loop also fires is one workflow.
+        const workflowID = `sched-${name}-${tickAt.toISOString()}`;
+        await DBOS.startWorkflow(current.tick.workflow, { workflowID })(tickAt, context);
+      },
+      onTick(body) {
+        current.tick.body = body;
+      },
+    },
     async release() {
       if (released) return;
       released = true;
@@ -208,6 +273,18 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     registered.set(name, DBOS.registerWorkflow(dispatch, { name }));
   }
   const log = options.log.child({ component: "durable-engine" });
+  const tick: Host["tick"] = {
+    body: null,
+    workflow: DBOS.registerWorkflow(
+      async (tickAt: Date, context: unknown) => {
+        // A process whose workspace has no schedules has no body: the tick was fired from a
+        // schedule another configuration applied; nothing to run here.
+        if (!tick.body) return log.warn({ context }, "a schedule ticked in a process without schedules");
+        await tick.body(new Date(tickAt), context);
+      },
+      { name: SCHEDULE_TICK_WORKFLOW },
+    ),
+  };
   DBOS.setConfig({
     name: APPLICATION,
     systemDatabaseUrl: options.url,
@@ -280,6 +357,7 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     executorId,
     bodies,
     registered,
+    tick,
     timer: null,
     stopping: null,
     recoverPass,

@@ -155,6 +155,9 @@ export const CATALOGUE = {
   "runbook.step_not_waiting": { status: 409, message: "This step is not waiting for an answer." },
   "runbook.step_failed": { status: 422, message: "A step of the runbook failed." },
   "runbook.input_expired": { status: 410, message: "Nobody answered the step before it expired." },
+  // schedules
+  "schedule.not_found": { status: 404, message: "There is no such schedule, or you may not see it." },
+  "schedule.tick_failed": { status: 500, message: "The schedule's tick did not start a run." },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

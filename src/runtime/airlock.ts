@@ -31,6 +31,7 @@ import { createRunbooks, type Runbooks } from "../runbooks/runbooks.ts";
 import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { queuedRunStats } from "../runs/run-queue-stats.ts";
 import { sealRawRuns } from "../runs/run-value-sealing.ts";
+import { createSchedules, type Schedules } from "../schedules/schedules.ts";
 import { sealedKey } from "../secrets/sealed-keys.ts";
 import { readSecret } from "../secrets/secret-store.ts";
 import { actionRoutes } from "../server/action-routes.ts";
@@ -47,6 +48,7 @@ import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
 import { runbookRoutes } from "../server/runbook-routes.ts";
+import { scheduleRoutes } from "../server/schedule-routes.ts";
 import { secretRoutes } from "../server/secret-routes.ts";
 import { slackRoutes } from "../server/slack-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
@@ -96,6 +98,7 @@ export interface Airlock {
   /** Four-eyes on access and policy changes (src/governance). */
   changes: ChangeRequests;
   runbooks: Runbooks;
+  schedules: Schedules;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -213,6 +216,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => runbooks.close());
+    const schedules = await createSchedules({
+      workspace,
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      authorizer,
+      control,
+      runbooks,
+      log,
+    });
+    closers.unshift(() => schedules.close());
     const notifications = await startNotifications({
       config,
       workspace,
@@ -287,6 +300,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
         runbookRoutes({ runbooks }),
+        scheduleRoutes({ schedules }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
@@ -319,6 +333,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       changes,
       runbooks,
+      schedules,
       app: created.app,
       migrationSources,
       ready,

@@ -1,6 +1,7 @@
 import type { AnyAction } from "./define-action.ts";
 import type { Resource } from "./define-resource.ts";
 import type { AnyRunbook } from "./define-runbook.ts";
+import type { Schedule } from "./define-schedule.ts";
 import { withDefinitionSource } from "./definition-source.ts";
 import type { GovernanceDefinition } from "./governance-definition.ts";
 
@@ -62,6 +63,8 @@ export interface WorkspaceDefinition {
   resources?: Resource[];
   /** Durable multi-step procedures (`defineRunbook`). */
   runbooks?: AnyRunbook[];
+  /** Actions and runbooks started on a timetable, as service identities (`defineSchedule`). */
+  schedules?: Schedule[];
   roles?: Record<string, RoleDefinition>;
   grants?: GrantDefinition[];
   /** Groups known up front (admins and SSO may add more). */

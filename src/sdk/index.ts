@@ -46,6 +46,13 @@ export type {
   RunbookDefinition,
 } from "./define-runbook.ts";
 export { defineRunbook } from "./define-runbook.ts";
+export type {
+  Schedule,
+  ScheduleDefinition,
+  ScheduleTarget,
+  ScheduleTiming,
+} from "./define-schedule.ts";
+export { defineSchedule } from "./define-schedule.ts";
 export type { SqlActionDefinition, SqlActionResult } from "./define-sql-action.ts";
 export { defineSqlAction } from "./define-sql-action.ts";
 export type {

@@ -11,15 +11,24 @@ import type { CompiledPolicy } from "./compile-policies.ts";
 import { type CompiledResource, checkResourceUses, compileResources } from "./compile-resources.ts";
 import { type CompiledRoles, compileRoles } from "./compile-roles.ts";
 import { type CompiledRunbook, compileRunbook } from "./compile-runbook.ts";
+import { type CompiledSchedule, compileSchedule } from "./compile-schedule.ts";
 
 export { NAME_PATTERN } from "./workspace-names.ts";
-export type { CompiledAction, CompiledGrant, CompiledPolicy, CompiledResource, CompiledRunbook };
+export type {
+  CompiledAction,
+  CompiledGrant,
+  CompiledPolicy,
+  CompiledResource,
+  CompiledRunbook,
+  CompiledSchedule,
+};
 
 export interface CompiledWorkspace {
   name: string;
   actions: ReadonlyMap<string, CompiledAction>;
   resources: ReadonlyMap<string, CompiledResource>;
   runbooks: ReadonlyMap<string, CompiledRunbook>;
+  schedules: ReadonlyMap<string, CompiledSchedule>;
   roles: CompiledRoles;
   grants: readonly CompiledGrant[];
   groups: Readonly<Record<string, { description: string }>>;
@@ -83,6 +92,18 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
 
   const { roles, groups, services } = compileRoles(workspace, problems);
 
+  const schedules = new Map<string, CompiledSchedule>();
+  for (const [index, schedule] of (workspace.schedules ?? []).entries()) {
+    const where = `schedules[${index}]${schedule?.name ? ` (${schedule.name})` : ""}`;
+    const compiled = compileSchedule(schedule, where, { actions, runbooks, services }, problems);
+    if (!compiled) continue;
+    if (schedules.has(compiled.name)) {
+      problems.push(`${where}: the name "${compiled.name}" is used by two schedules; names must be unique.`);
+      continue;
+    }
+    schedules.set(compiled.name, compiled);
+  }
+
   const tags = new Set([...actions.values(), ...runbooks.values()].flatMap((a) => a.tags));
   const grantable = new Map<string, unknown>([...actions, ...runbooks]);
   const grants: CompiledGrant[] = [];
@@ -105,6 +126,7 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     actions,
     resources,
     runbooks,
+    schedules,
     roles,
     grants,
     groups,

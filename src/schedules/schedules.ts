@@ -1,0 +1,246 @@
+// Schedules for the entry points (HTTP routes, CLI through HTTP): the schedules a person may see
+// with their next ticks and last runs, and pause/resume by an admin (audited).
+//
+// How ticks fire: DBOS's dynamic scheduler (decision 0006), through the durable engine's facade.
+// At start every process applies the workspace's schedules (an upsert that keeps each one's paused
+// state and last tick) and runs DBOS's loop for each; a tick inserts the workflow
+// `sched-<name>-<tick>`, whose id makes N processes' firings one workflow, run by one process.
+// Its body (schedule-tick.ts) is one checkpointed step that starts the run as the schedule's
+// service identity. Missed ticks: DBOS's loop starts from now, so ticks that fell due while no
+// process ran are skipped; a schedule with `missed: "catchUpOnce"` gets its latest missed tick
+// fired at the next start (the same workflow id, so every process starting at once fires it once).
+import type pg from "pg";
+import type { z } from "zod";
+import type { scheduleView } from "../api/schedules.ts";
+import { appendAudit } from "../audit/audit-writer.ts";
+import type { Control } from "../control/control.ts";
+import { acquireDurableEngine, type DurableEngine } from "../engine/durable-engine.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
+import type { Principal } from "../identity/principal.ts";
+import type { Log } from "../observe/logger.ts";
+import { scrubText } from "../pii/mask.ts";
+import type { Runbooks } from "../runbooks/runbooks.ts";
+import { inTransaction } from "../store/transaction.ts";
+import type { CompiledSchedule, CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import {
+  isPaused,
+  lastTicks,
+  latestRecordedTick,
+  type ScheduleStateRow,
+  scheduleStates,
+  setPaused,
+  type TickRow,
+} from "./schedule-store.ts";
+import { runTick, type TickOutcome } from "./schedule-tick.ts";
+import { keepsTick, latestTickAtOrBefore, nextTicks } from "./schedule-times.ts";
+
+export type ScheduleView = z.output<typeof scheduleView>;
+
+export interface SchedulesDeps {
+  workspace: CompiledWorkspace;
+  pool: pg.Pool;
+  databaseUrl: string;
+  authorizer: Authorizer;
+  control: Control;
+  runbooks: Runbooks;
+  log: Log;
+}
+
+export interface Schedules {
+  list(principal: Principal): Promise<ScheduleView[]>;
+  pause(principal: Principal, name: string, reason: string | null, requestId: string): Promise<ScheduleView>;
+  resume(principal: Principal, name: string, requestId: string): Promise<ScheduleView>;
+  /** Fire the latest missed tick of each `catchUpOnce` schedule (done at start); the names fired. */
+  catchUp(now?: Date): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+interface TickContext {
+  schedule: string;
+  catchUp?: boolean;
+}
+
+const NEXT_TICKS = 5;
+const LAST_RUNS = 10;
+
+export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
+  const { workspace, pool, authorizer, log } = deps;
+  let engine: DurableEngine | null = null;
+  if (workspace.schedules.size > 0 || workspace.runbooks.size > 0) {
+    // Shared with runbooks when they launched it (acquire counts users); launched here otherwise.
+    engine = await acquireDurableEngine({ url: deps.databaseUrl, log, workflows: {} });
+    const running = engine;
+    running.schedules.onTick(async (tickAt, context) => {
+      const { schedule: name, catchUp = false } = context as TickContext;
+      const schedule = workspace.schedules.get(name);
+      if (!schedule)
+        return log.warn({ schedule: name }, "a tick of a schedule this workspace does not define");
+      if (!keepsTick(schedule, tickAt)) return;
+      await running.step("start", async (): Promise<TickOutcome | { status: "paused" }> => {
+        if (await isPaused(pool, name)) return { status: "paused" };
+        return await runTick({ ...deps }, schedule, tickAt, catchUp);
+      });
+    });
+    try {
+      await running.schedules.apply(
+        [...workspace.schedules.values()].map((s) => ({
+          name: s.name,
+          cron: s.cron,
+          timeZone: s.timeZone,
+          context: { schedule: s.name } satisfies TickContext,
+        })),
+      );
+      for (const [name, state] of await scheduleStates(pool)) {
+        if (!workspace.schedules.has(name)) continue;
+        if (state.paused) await running.schedules.pause(name);
+        else await running.schedules.resume(name);
+      }
+    } catch (error) {
+      await running.release();
+      throw error;
+    }
+  }
+
+  async function catchUp(now = new Date()): Promise<string[]> {
+    if (!engine) return [];
+    const fired: string[] = [];
+    const states = await scheduleStates(pool);
+    const lastFired = await engine.schedules.lastFired();
+    for (const schedule of workspace.schedules.values()) {
+      if (schedule.missed !== "catchUpOnce" || states.get(schedule.name)?.paused) continue;
+      const recorded = await latestRecordedTick(pool, schedule.name);
+      const dbosLast = lastFired.get(schedule.name);
+      const times = [recorded?.getTime() ?? 0, dbosLast ? Date.parse(dbosLast) : 0];
+      const last = Math.max(...times);
+      // Never ticked: a new schedule has nothing to catch up.
+      if (last === 0) continue;
+      const due = latestTickAtOrBefore(schedule, now);
+      if (!due || due.getTime() <= last) continue;
+      await engine.schedules.fire(schedule.name, due, { schedule: schedule.name, catchUp: true });
+      log.info({ schedule: schedule.name, tickAt: due }, "caught up a schedule's latest missed tick");
+      fired.push(schedule.name);
+    }
+    return fired;
+  }
+  await catchUp();
+
+  async function visible(principal: Principal, schedule: CompiledSchedule): Promise<boolean> {
+    if (await authorizer.isWorkspaceAdmin(principal)) return true;
+    const target =
+      schedule.target.kind === "action"
+        ? workspace.actions.get(schedule.target.name)
+        : workspace.runbooks.get(schedule.target.name);
+    return target ? (await authorizer.can(principal, "view", target)).allowed : false;
+  }
+
+  async function views(principal: Principal, only?: string): Promise<ScheduleView[]> {
+    const shown: CompiledSchedule[] = [];
+    for (const schedule of workspace.schedules.values()) {
+      if (only && schedule.name !== only) continue;
+      if (await visible(principal, schedule)) shown.push(schedule);
+    }
+    const [states, ticks, admin] = await Promise.all([
+      scheduleStates(pool),
+      lastTicks(
+        pool,
+        shown.map((s) => s.name),
+        LAST_RUNS,
+      ),
+      authorizer.isWorkspaceAdmin(principal),
+    ]);
+    const now = new Date();
+    return shown.map((schedule) =>
+      scheduleViewOf(
+        schedule,
+        states.get(schedule.name) ?? null,
+        ticks.filter((t) => t.schedule === schedule.name),
+        admin,
+        now,
+      ),
+    );
+  }
+
+  async function change(
+    principal: Principal,
+    name: string,
+    paused: boolean,
+    reason: string | null,
+    requestId: string,
+  ): Promise<ScheduleView> {
+    const schedule = workspace.schedules.get(name);
+    if (!schedule || !(await visible(principal, schedule))) throw new AirlockError("schedule.not_found");
+    if (!(await authorizer.isWorkspaceAdmin(principal)))
+      throw new AirlockError("permission.denied", "Only an admin may pause or resume a schedule.");
+    const cleanReason = reason ? scrubText(reason).slice(0, 1_000) : null;
+    await inTransaction(pool, async (tx) => {
+      // Pausing a paused schedule changes nothing and is not recorded twice.
+      if (!(await setPaused(tx, name, paused, principal.id, cleanReason))) return;
+      await appendAudit(tx, [
+        {
+          type: paused ? "schedule.paused" : "schedule.resumed",
+          outcome: "success",
+          actorId: principal.id,
+          actorKind: principal.kind,
+          action: schedule.target.name,
+          targetType: "schedule",
+          targetId: name,
+          requestId,
+          reason: cleanReason,
+          data: { schedule: name, as: schedule.as },
+        },
+      ]);
+    });
+    if (engine) {
+      if (paused) await engine.schedules.pause(name);
+      else await engine.schedules.resume(name);
+    }
+    return (await views(principal, name))[0]!;
+  }
+
+  return {
+    list: (principal) => views(principal),
+    pause: (principal, name, reason, requestId) => change(principal, name, true, reason, requestId),
+    resume: (principal, name, requestId) => change(principal, name, false, null, requestId),
+    catchUp,
+    async close() {
+      await engine?.release();
+    },
+  };
+}
+
+function scheduleViewOf(
+  schedule: CompiledSchedule,
+  state: ScheduleStateRow | null,
+  ticks: TickRow[],
+  canAdmin: boolean,
+  now: Date,
+): ScheduleView {
+  const paused = state?.paused ?? false;
+  return {
+    name: schedule.name,
+    title: schedule.title,
+    description: schedule.description,
+    timing: schedule.timing,
+    timeZone: schedule.timeZone,
+    as: schedule.as,
+    target: { kind: schedule.target.kind, name: schedule.target.name },
+    missed: schedule.missed,
+    paused,
+    changedBy: state?.changed_by ? { id: state.changed_by, name: state.changed_by_name } : null,
+    changedAt: state?.changed_at?.toISOString() ?? null,
+    reason: state?.reason ?? null,
+    nextTicks: paused ? [] : nextTicks(schedule, now, NEXT_TICKS).map((d) => d.toISOString()),
+    lastRuns: ticks.map((t) => ({
+      tickAt: t.tick_at.toISOString(),
+      status: t.status,
+      runId: t.run_id,
+      runbookRunId: t.runbook_run_id,
+      targetStatus: t.target_status,
+      errorCode: t.error_code,
+      errorMessage: t.error_message,
+      catchUp: t.catch_up,
+    })),
+    canAdmin,
+  };
+}

@@ -1,0 +1,34 @@
+// One Airlock process of the schedule tests (spawned, several at once, on one database): the tick
+// workspace plus the schedules named in TICK_SCHEDULES (`name:missed` pairs), each ticking every
+// second. Prints "schedule process ready" once started; SIGTERM closes it cleanly.
+import { loadConfig } from "../../src/config/config.ts";
+import { createAirlock } from "../../src/runtime/airlock.ts";
+import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
+import { TEST_MASTER_KEY } from "../support/test-airlock.ts";
+import { everySecond, tickWorkspace, withSecondTicks } from "./tick-workspace.ts";
+
+const schedules = (process.env.TICK_SCHEDULES ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((pair) => {
+    const [name, missed] = pair.split(":") as [string, "skip" | "catchUpOnce"];
+    return everySecond(name, missed);
+  });
+const airlock = await createAirlock({
+  config: loadConfig({
+    AIRLOCK_LOG_LEVEL: "warn",
+    AIRLOCK_DEMO: "0",
+    AIRLOCK_MASTER_KEY: TEST_MASTER_KEY,
+    AIRLOCK_WORKER_CONCURRENCY: "0",
+    AIRLOCK_DB_POOL_SIZE: "5",
+  }),
+  workspace: withSecondTicks(compileWorkspace(tickWorkspace), schedules),
+  databaseUrl: process.env.DATABASE_URL ?? "",
+});
+console.log("schedule process ready");
+process.once("SIGTERM", () => {
+  airlock.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
