@@ -12,7 +12,7 @@ import { type Listening, listen } from "../../src/server/serve.ts";
 import { buildWeb } from "../../src/web/build.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
-import { launchBrowser, signIn, type TestBrowser } from "./support/chromium.ts";
+import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
 
 const checkAccount = defineAction({
   name: "check_account",
@@ -70,6 +70,9 @@ let server: Listening;
 let b: TestBrowser;
 let operator: Person;
 let analyst: Person;
+/** Each person's signed-in page, kept across the tests (a sign-in costs seconds on a loaded machine). */
+let op: WatchedPage;
+let an: WatchedPage;
 
 before(async () => {
   await buildWeb({ ifStale: true, quiet: true });
@@ -99,7 +102,7 @@ const MARKED = () => (window as unknown as { __noReload?: boolean }).__noReload 
 
 test("a runbook started from the catalog reaches its human step, is answered by the assignee after a field error, and finishes live on both pages", async (ctx) => {
   const started = Date.now();
-  const op = await b.newPage();
+  op = await b.newPage();
   await signIn(op.page, server.url, operator.email, PASSWORD, "/");
   await op.page.locator('[data-runbook-row="limit_review"]').click();
   await op.page.getByRole("heading", { name: "Review a credit limit" }).waitFor();
@@ -121,7 +124,7 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   assert.match((await actionRun.getAttribute("href")) ?? "", /^\/runs\/run_/);
 
   // The analyst's inbox lists the step (and the badge counts it); the email links to its page.
-  const an = await b.newPage();
+  an = await b.newPage();
   await signIn(an.page, server.url, analyst.email, PASSWORD, "/approvals");
   await an.page.evaluate(MARK);
   const row = an.page.locator(`[data-runbook-input="${id}"]`);
@@ -161,7 +164,7 @@ test("a runbook started from the catalog reaches its human step, is answered by 
 
   // Both pages show it finish, without a reload.
   for (const page of [an.page, op.page]) {
-    await page.locator('[data-status="succeeded"]').first().waitFor({ timeout: 30_000 });
+    await page.locator('[data-run-status="succeeded"]').waitFor({ timeout: 30_000 });
     await page.locator('[data-step="input"] [data-answered-by]').getByText("Raj Risk").waitFor();
     await page.locator('[data-step="recheck"][data-step-status="succeeded"]').waitFor();
     await page.getByText("2 of 2 rechecked").waitFor();
@@ -185,23 +188,21 @@ test("a waiting runbook is cancelled from its page with a reason; someone withou
   assert.equal(res.status, 202, await res.clone().text());
   const { id } = (await res.json()) as { id: string };
 
-  const an = await b.newPage();
-  await signIn(an.page, server.url, analyst.email, PASSWORD, `/runbooks/runs/${id}`);
+  await an.page.goto(`${server.url}/runbooks/runs/${id}`);
   await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
   assert.equal(await an.page.getByRole("button", { name: "Cancel runbook" }).count(), 0);
 
-  const op = await b.newPage();
-  await signIn(op.page, server.url, operator.email, PASSWORD, `/runbooks/runs/${id}`);
+  await op.page.goto(`${server.url}/runbooks/runs/${id}`);
   await op.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
   await op.page.getByRole("button", { name: "Cancel runbook" }).click();
   const dialog = op.page.getByRole("dialog");
   await dialog.getByLabel("Reason").fill("Customer closed the account");
   await dialog.getByRole("button", { name: "Cancel runbook" }).click();
   await op.page.getByText("“Customer closed the account”").waitFor();
-  await op.page.locator('[data-status="cancelled"]').first().waitFor();
+  await op.page.locator('[data-run-status="cancelled"]').waitFor();
   // The step done before it stays done and listed.
   await op.page.locator('[data-step="check_account"][data-step-status="succeeded"]').waitFor();
   // The analyst's page follows: the form is gone once the run is cancelled.
-  await an.page.locator('[data-status="cancelled"]').first().waitFor({ timeout: 10_000 });
+  await an.page.locator('[data-run-status="cancelled"]').waitFor({ timeout: 10_000 });
   assert.equal(await an.page.locator("[data-human-step-form]").count(), 0);
 });

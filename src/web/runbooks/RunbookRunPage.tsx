@@ -225,7 +225,11 @@ export default function RunbookRunPage() {
       <PageHeader
         title={run.title}
         description={`Runbook run ${run.id}`}
-        badges={<RunbookStatusBadge status={run.status} />}
+        badges={
+          <span data-run-status={run.status}>
+            <RunbookStatusBadge status={run.status} />
+          </span>
+        }
       >
         <RunControls run={run} />
       </PageHeader>
