@@ -51,14 +51,33 @@ const limitReview = defineRunbook({
   },
 });
 
+/** The recheck step's switch: on, it fails (a dependency down); off, it passes. */
+let recheckBroken = false;
+
+const flakyCheck = defineRunbook({
+  name: "flaky_check",
+  title: "Check an account twice",
+  params: z.object({ account: z.string().min(3) }),
+  uses: ["check_account"],
+  async handler(rb, { account }) {
+    await rb.run("check_account", { account });
+    await rb.step("recheck", async () => {
+      if (recheckBroken) throw new Error("The scoring service did not answer.");
+      return { rechecked: true };
+    });
+    return { account };
+  },
+});
+
 const workspace = defineWorkspace({
   name: "rbweb",
   actions: [checkAccount],
-  runbooks: [limitReview],
+  runbooks: [limitReview, flakyCheck],
   roles: { operator: { groups: ["operators"] }, risk: { groups: ["risk"] } },
   grants: [
     { to: "operator", verbs: ["view", "run"], on: { tag: "risk" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "limit_review" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "flaky_check" } },
     { to: "risk", verbs: ["view"], on: { runbook: "limit_review" } },
   ],
 });
@@ -107,6 +126,7 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   await op.page.locator('[data-runbook-row="limit_review"]').click();
   await op.page.getByRole("heading", { name: "Review a credit limit" }).waitFor();
   await op.page.locator("#param-account").fill("acc_7001");
+  const clicked = Date.now();
   await op.page.getByRole("button", { name: "Start runbook" }).click();
   await op.page.waitForURL(/\/runbooks\/runs\/rbr_/);
   const id = decodeURIComponent(new URL(op.page.url()).pathname.split("/").pop()!);
@@ -115,7 +135,7 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   // The operator watches it reach the human step; they are not asked, so they get no form.
   const humanStep = op.page.locator('[data-step="input"]');
   await op.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
-  ctx.diagnostic(`start clicked → human step shown waiting: ${Date.now() - started} ms (loaded machine)`);
+  ctx.diagnostic(`start clicked → human step shown waiting: ${Date.now() - clicked} ms (loaded machine)`);
   await humanStep.getByText("Waiting for the risk group to answer.").waitFor();
   assert.equal(await op.page.locator("[data-human-step-form]").count(), 0, "no form for a non-assignee");
   await op.page.getByText("1 of 2 checked").waitFor();
@@ -205,4 +225,30 @@ test("a waiting runbook is cancelled from its page with a reason; someone withou
   // The analyst's page follows: the form is gone once the run is cancelled.
   await an.page.locator('[data-run-status="cancelled"]').waitFor({ timeout: 10_000 });
   assert.equal(await an.page.locator("[data-human-step-form]").count(), 0);
+});
+
+test("a failed runbook is retried from its failed step from its page; the steps before it are not run again", async () => {
+  recheckBroken = true;
+  const res = await t.post(
+    "/api/v1/runbooks/flaky_check/runs",
+    { params: { account: "acc_7003" } },
+    operator.headers,
+  );
+  assert.equal(res.status, 202, await res.clone().text());
+  const { id } = (await res.json()) as { id: string };
+  await op.page.goto(`${server.url}/runbooks/runs/${id}`);
+  await op.page.locator('[data-run-status="failed"]').waitFor({ timeout: 30_000 });
+  await op.page.getByText("The scoring service did not answer.").first().waitFor();
+  const firstRun = await op.page.locator('[data-step="check_account"] [data-step-run]').getAttribute("href");
+
+  recheckBroken = false;
+  await op.page.getByRole("button", { name: "Retry from “recheck”" }).click();
+  await op.page.locator('[data-run-status="succeeded"]').waitFor({ timeout: 30_000 });
+  await op.page.locator('[data-step="recheck"][data-step-status="succeeded"]').waitFor();
+  assert.equal(
+    await op.page.locator('[data-step="check_account"] [data-step-run]').getAttribute("href"),
+    firstRun,
+    "the action step before the failed one kept its run",
+  );
+  assert.equal(await op.page.getByRole("button", { name: /^Retry/ }).count(), 0, "nothing left to retry");
 });
