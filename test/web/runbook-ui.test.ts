@@ -12,7 +12,14 @@ import { type Listening, listen } from "../../src/server/serve.ts";
 import { buildWeb } from "../../src/web/build.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
-import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
+import {
+  axeViolations,
+  describeViolations,
+  launchBrowser,
+  signIn,
+  type TestBrowser,
+  type WatchedPage,
+} from "./support/chromium.ts";
 
 const checkAccount = defineAction({
   name: "check_account",
@@ -171,6 +178,9 @@ test("a runbook started from the catalog reaches its human step, is answered by 
 
   // A value the browser lets through and the server refuses: its error is on the field.
   const form = an.page.locator('[data-human-step-form="input"]');
+  await form.waitFor();
+  const violations = await axeViolations(an.page);
+  assert.deepEqual(violations, [], describeViolations(violations));
   await form.locator("#param-decision").selectOption("raise");
   await form.locator("#param-limitCents").fill("250050");
   await form.getByRole("button", { name: "Send answer" }).click();
