@@ -17,6 +17,8 @@ const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
 const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
+const RunbookPage = lazy(() => import("../runbooks/RunbookPage.tsx"));
+const RunbookRunPage = lazy(() => import("../runbooks/RunbookRunPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -35,6 +37,8 @@ export function AppRoutes() {
       >
         <Route index element={<CatalogPage />} />
         <Route path="actions/:name" element={page(<ActionPage />)} />
+        <Route path="runbooks/:name" element={page(<RunbookPage />)} />
+        <Route path="runbooks/runs/:id" element={page(<RunbookRunPage />)} />
         <Route path="runs" element={page(<RunsPage />)} />
         <Route path="runs/:id" element={page(<RunPage />)} />
         <Route path="approvals" element={page(<ApprovalsPage />)} />

@@ -8,6 +8,7 @@ import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { ChangeRequestsPanel } from "../governance/ChangeRequestsPanel.tsx";
 import { formatField, labelOf } from "../result/result-shape.ts";
+import { RunbookInputsSection } from "../runbooks/RunbookInputsSection.tsx";
 
 const TABS: { value: InboxTab; label: string; empty: string }[] = [
   { value: "pending", label: "Waiting for me", empty: "Nothing is waiting for your decision." },
@@ -103,6 +104,7 @@ export default function ApprovalsPage() {
         description="Requests held for a second person. You never decide on your own requests; the server refuses it anyway."
       />
       <ChangeRequestsPanel />
+      <RunbookInputsSection />
       <Tabs
         value={current}
         onChange={(v) => setParams(v && v !== fallback ? { tab: v } : {})}

@@ -7,6 +7,7 @@ import { SEARCH_ATTRIBUTE } from "../app/useShortcuts.ts";
 import { SearchIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
+import { RunbookList } from "../runbooks/RunbookList.tsx";
 import { ActionRow } from "./ActionRow.tsx";
 import { filterActions, mergeMatches } from "./filter.ts";
 
@@ -112,6 +113,7 @@ export function CatalogPage() {
         {...{ [SEARCH_ATTRIBUTE]: "" }}
         aria-controls="action-list"
       />
+      <RunbookList filter={filterText} />
       {actions.isPending ? (
         <ListSkeleton rows={6} label="Loading actions" />
       ) : actions.isError && !actions.data ? (

@@ -1,0 +1,126 @@
+// Runbooks from the web: the catalog's runbooks, starting one, a runbook run (asked again every
+// second until it is final: the live event stream carries no runbook events yet), cancel, retry,
+// answering a human step, and the human steps waiting for the viewer.
+import { useQuery } from "@tanstack/react-query";
+import type { z } from "zod";
+import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
+import { useApi } from "../api/context.ts";
+import { type ApiClient, ApiError } from "../api/http.ts";
+
+export type RunbookSummary = z.output<typeof runbookSummary>;
+export type WaitingInput = z.output<typeof waitingInput>;
+export type { RunbookRun };
+export type RunbookStep = RunbookRun["steps"][number];
+
+/** How often an unfinished runbook run is asked again (the issue's bound: ≤ 1 s). */
+export const RUN_POLL_MS = 1_000;
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/** The runbook run's page (the runbook-waiting email links here too). */
+export function runbookRunPath(id: string): string {
+  return `/runbooks/runs/${encodeURIComponent(id)}`;
+}
+
+export function isFinalRunbookStatus(status: string): boolean {
+  return FINAL.has(status);
+}
+
+/** The runbooks the viewer may see. A server without runbooks lists none rather than an error. */
+export function useRunbooks() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["runbooks"],
+    queryFn: async ({ signal }) => {
+      try {
+        return (await api.get<{ runbooks: RunbookSummary[] }>("/api/v1/runbooks", undefined, signal))
+          .runbooks;
+      } catch (error) {
+        if (error instanceof ApiError && error.notAvailable) return [];
+        throw error;
+      }
+    },
+    staleTime: 30_000,
+  });
+}
+
+export function useRunbookRun(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["runbook-run", id],
+    enabled: id !== "",
+    queryFn: ({ signal }) =>
+      api.get<RunbookRun>(`/api/v1/runbook-runs/${encodeURIComponent(id)}`, undefined, signal),
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status && isFinalRunbookStatus(status) ? false : RUN_POLL_MS;
+    },
+  });
+}
+
+/** Recent runs of one runbook (without steps), for its page. */
+export function useRunbookRuns(runbook: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["runbook-runs", runbook],
+    queryFn: ({ signal }) =>
+      api.get<{ runbookRuns: RunbookRun[] }>("/api/v1/runbook-runs", { runbook, limit: 10 }, signal),
+    select: (data) => data.runbookRuns,
+    refetchInterval: 10_000,
+  });
+}
+
+/** Human steps waiting for the viewer (assigned to them or to one of their groups). */
+export function useWaitingInputs() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["runbook-inputs"],
+    queryFn: async ({ signal }) => {
+      try {
+        return (await api.get<{ inputs: WaitingInput[] }>("/api/v1/runbook-inputs", undefined, signal))
+          .inputs;
+      } catch (error) {
+        if (error instanceof ApiError && error.notAvailable) return [];
+        throw error;
+      }
+    },
+    // The inbox and the nav badge: a new human step shows within this long.
+    refetchInterval: 5_000,
+    retry: false,
+  });
+}
+
+export async function startRunbook(
+  api: ApiClient,
+  name: string,
+  params: Record<string, unknown>,
+  idempotencyKey: string,
+): Promise<RunbookRun> {
+  const response = await api.send<RunbookRun>(
+    "POST",
+    `/api/v1/runbooks/${encodeURIComponent(name)}/runs`,
+    { params },
+    { "idempotency-key": idempotencyKey },
+  );
+  return response.data;
+}
+
+export async function cancelRunbookRun(api: ApiClient, id: string, reason: string): Promise<RunbookRun> {
+  const body = reason.trim() ? { reason: reason.trim() } : {};
+  return (await api.send<RunbookRun>("POST", `/api/v1/runbook-runs/${encodeURIComponent(id)}/cancel`, body))
+    .data;
+}
+
+export async function retryRunbookRun(api: ApiClient, id: string): Promise<RunbookRun> {
+  return (await api.send<RunbookRun>("POST", `/api/v1/runbook-runs/${encodeURIComponent(id)}/retry`, {}))
+    .data;
+}
+
+export async function answerHumanStep(
+  api: ApiClient,
+  id: string,
+  step: string,
+  answer: Record<string, unknown>,
+): Promise<z.output<typeof answerResponse>> {
+  const path = `/api/v1/runbook-runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/answer`;
+  return (await api.send<z.output<typeof answerResponse>>("POST", path, { answer })).data;
+}
