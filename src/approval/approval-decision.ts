@@ -154,6 +154,7 @@ async function decide(
 
   if (verb === "reject") {
     await moveOrThrow(tx, request.id, "rejected");
+    observeWaitAfterCommit(deps, locked, "rejected");
     locked.events.push(
       approvalEvent("approval.rejected", "denied", ctx, {
         reason: input.reason,
@@ -190,6 +191,7 @@ async function decide(
       request: refreshed,
       executionRequestId,
     });
+    observeWaitAfterCommit(deps, locked, "approved");
   }
   return await finished(locked, tally, reached);
 }
@@ -382,6 +384,19 @@ async function moveOrThrow(
 ) {
   const moved = await moveApproval(tx, id, "pending", to, executionRequestId ? { executionRequestId } : {});
   if (!moved) throw new Error(`approval request ${id} was not pending under its row lock`);
+}
+
+/** The request's wait, from its creation to this decision, counted once the decision commits. */
+function observeWaitAfterCommit(deps: ApprovalDeps, locked: Locked, decision: "approved" | "rejected") {
+  if (!deps.metrics) return;
+  const metrics = deps.metrics;
+  const seconds = Math.max(0, (locked.now.getTime() - locked.request.created_at.getTime()) / 1000);
+  const subject = locked.request.subject_kind;
+  const then = locked.afterCommit;
+  locked.afterCommit = () => {
+    metrics.approvalWait.observe({ subject, decision }, seconds);
+    return then?.();
+  };
 }
 
 /** A reviewer's reason is free text: PII typed into it is masked before it is stored anywhere. */

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
+import { startTracing } from "../observe/tracing.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { seedDemoData, startDemoServices } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
@@ -44,6 +45,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   };
   const config = loadConfig(env);
   const log = createLogger({ level: config.logLevel });
+  const tracing = await startTracing(io.env, log);
   // Built while the database starts; only `start` (the first-look command) builds.
   const webBuild = mode === "start" ? buildWebIfStale(io) : Promise.resolve(true);
   const workspace = await loadWorkspace(config.workspacePath);
@@ -77,6 +79,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
     await airlock?.close();
     await services?.stop();
     await database.stop();
+    await tracing?.shutdown();
     throw error;
   }
   log.info({ url: listening.url, mode, embedded: database.embedded, demo: config.demo }, "Airlock is ready");
@@ -96,6 +99,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
         await airlock?.close();
         await services?.stop();
         await database.stop();
+        await tracing?.shutdown();
         log.info("stopped");
         resolve();
       })();

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
 import { createLogger } from "../observe/logger.ts";
+import { startTracing } from "../observe/tracing.ts";
 import { createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
@@ -30,6 +31,7 @@ export const workerCommand: Command = {
     const config = loadConfig(env);
     if (config.workerConcurrency < 1) throw new UsageError("--concurrency must be at least 1");
     const log = createLogger({ level: config.logLevel });
+    const tracing = await startTracing(io.env, log);
     const workspace = await loadWorkspace(config.workspacePath);
     const database = await provideDatabase(config, log, { shareRunning: true });
     await prepareDatabase(database.url, migrationSourcesFor(workspace));
@@ -48,6 +50,7 @@ export const workerCommand: Command = {
         void (async () => {
           await airlock.close();
           await database.stop();
+          await tracing?.shutdown();
           resolve();
         })();
       };

@@ -4,6 +4,7 @@
 // A job delivered again after its worker died finds the run `running`: actions declared
 // `retry: "safe"` execute again (attempt + 1); every other run fails with `run.interrupted`
 // ("outcome unknown — check before retrying") and is never re-executed silently.
+import { createHash } from "node:crypto";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
@@ -91,7 +92,8 @@ export async function executeQueuedRun(
           params,
           runId: run.id,
           requestId,
-          trace: { requestId, traceId: run.id.slice(-26).toLowerCase().padEnd(32, "0"), parentSpanId: null },
+          // Without tracing, a trace ID of the run's own (hex, as W3C requires; run IDs are not).
+          trace: { requestId, traceId: runTraceId(run.id), parentSpanId: null },
           actor: actorOf(actor!),
           idempotencyKey: `${run.actor_id}:${run.idempotency_key ?? run.id}`,
           reason: run.reason,
@@ -128,4 +130,8 @@ async function failRun(
 ) {
   await inTransaction(deps.pool, (tx) => failRunOnce(deps, tx, { run, action, error, from }));
   deps.waiter.finished(run.id);
+}
+
+function runTraceId(runId: string): string {
+  return createHash("sha256").update(runId).digest("hex").slice(0, 32);
 }

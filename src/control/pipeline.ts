@@ -3,6 +3,7 @@
 // Stages compose like hono's middleware: each receives the context and `next` (the rest of the
 // list), passes a richer context to `next` or ends the run with an outcome. `transaction` wraps
 // the stages after it, so the run's transaction has one scope.
+import { inSpan } from "../observe/tracing.ts";
 import type { Answered, Next, Outcome, Refused, Submitted } from "./pipeline-context.ts";
 import { approvalPolicy } from "./stages/approval-policy.ts";
 import { authenticate } from "./stages/authenticate.ts";
@@ -62,7 +63,8 @@ export function compose<R>(
         | ((ctx: unknown, next: (ctx: unknown) => Promise<unknown>) => Promise<Outcome>)
         | undefined;
       if (stage === undefined) return last(context);
-      return stage(context, (richer) => dispatch(i + 1, richer));
+      // A stage's span holds the stages after it, as its `next` does (the trace shows the nesting).
+      return inSpan(`stage ${stage.name}`, {}, () => stage(context, (richer) => dispatch(i + 1, richer)));
     };
     return dispatch(0, ctx);
   };

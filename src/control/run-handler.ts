@@ -8,6 +8,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { issuesOf } from "../errors/issues.ts";
 import type { Log } from "../observe/logger.ts";
 import { outboundTraceHeaders, type TraceContext } from "../observe/request-id.ts";
+import { inSpan, SpanKind } from "../observe/tracing.ts";
 import { maskFields, scrubDeep, scrubText } from "../pii/mask.ts";
 import type { Resources } from "../resources/resources.ts";
 import type { RunLogLine } from "../runs/run-logs.ts";
@@ -75,8 +76,6 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   };
   const classified = [...action.piiParams, ...action.piiOutput];
   const runLog = createRunLog({ log: input.log, mask: (value) => maskSnapshot(value, classified) });
-  // Made on the first fetch: most handlers never call out.
-  let headers: Record<string, string> | undefined;
   let resources: Readonly<Record<string, ResourceHandle>> | undefined;
   const inFlight = new Set<string>();
   const ctx: HandlerContext = {
@@ -98,11 +97,19 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
     },
     signal: controller.signal,
     fetch: (resource, init) => {
-      const merged = new Headers(init?.headers);
-      headers ??= outboundTraceHeaders(input.trace);
-      for (const [name, value] of Object.entries(headers)) if (!merged.has(name)) merged.set(name, value);
-      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
-      return fetch(resource, { ...init, headers: merged, signal });
+      const method = (init?.method ?? "GET").toUpperCase();
+      // Its own client span: the traceparent sent is that span's, so the callee joins the trace.
+      return inSpan(
+        `fetch ${method}`,
+        { kind: SpanKind.CLIENT, attributes: { "http.request.method": method } },
+        () => {
+          const merged = new Headers(init?.headers);
+          const headers = outboundTraceHeaders(input.trace);
+          for (const [name, value] of Object.entries(headers)) if (!merged.has(name)) merged.set(name, value);
+          const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+          return fetch(resource, { ...init, headers: merged, signal });
+        },
+      );
     },
     get resources() {
       resources ??=
@@ -125,7 +132,17 @@ export async function runHandler(tx: pg.PoolClient, input: HandlerInput): Promis
   let outcome: { ok: true; value: unknown } | { ok: false; error: AirlockError };
   try {
     const result = await Promise.race([
-      Promise.resolve().then(() => action.definition.handler(input.params, ctx)),
+      inSpan(
+        `handler ${action.name}`,
+        {
+          attributes: {
+            "airlock.action": action.name,
+            "airlock.run_id": input.runId,
+            "airlock.attempt": input.attempt,
+          },
+        },
+        () => Promise.resolve().then(() => action.definition.handler(input.params, ctx)),
+      ),
       timedOut,
     ]);
     if (result === "timeout") {

@@ -138,6 +138,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     superviseIntervalSeconds: 10,
     monitorIntervalSeconds: 10,
     useListenNotify: true,
+    // With tracing on (observe/tracing.ts), a job carries its sender's trace context, so the worker
+    // that runs it continues the request's trace; without it nothing is stored.
+    openTelemetry: { propagateContext: true },
     reindex: false,
     persistWarnings: false,
   });

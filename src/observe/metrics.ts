@@ -9,6 +9,7 @@ export interface Metrics {
   runsFinished: Counter<"action" | "status">;
   runDuration: Histogram<"action">;
   auditSealLag: Histogram<never>;
+  approvalWait: Histogram<"subject" | "decision">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -46,6 +47,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "airlock_audit_seal_lag_seconds",
       help: "Age of the oldest event in each sealed batch when it was sealed.",
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    approvalWait: new Histogram({
+      name: "airlock_approval_wait_seconds",
+      help: "Time from an approval request to the decision that settled it (approved or rejected).",
+      labelNames: ["subject", "decision"],
+      // Reviewers answer in minutes to days.
+      buckets: [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600],
       registers: [registry],
     }),
   };

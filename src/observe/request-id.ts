@@ -2,6 +2,7 @@
 // followed through), or take the trace id of a W3C traceparent, or make a new one. Anything else
 // is ignored rather than refused: a bad header must not make a request fail.
 import { newId, randomHex } from "../ids/ids.ts";
+import { activeTraceId, activeTraceparent } from "./tracing.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -27,13 +28,17 @@ export function traceContextFrom(headers: {
   const inbound = headers.requestId?.trim();
   const requestId =
     inbound && REQUEST_ID.test(inbound) ? inbound : parent ? `req_${traceId}` : newRequestId();
-  return { requestId, traceId, parentSpanId: parent ? parent[2]! : null };
+  // With tracing on, the trace is the request's server span's (which continued the caller's).
+  return { requestId, traceId: activeTraceId() ?? traceId, parentSpanId: parent ? parent[2]! : null };
 }
 
-/** Headers for an outbound call made on behalf of this request. */
+/**
+ * Headers for an outbound call made on behalf of this request. With tracing on, the traceparent
+ * is the active span's (the call's own span), so the callee's spans join the run's trace.
+ */
 export function outboundTraceHeaders(trace: TraceContext): Record<string, string> {
   return {
     "x-request-id": trace.requestId,
-    traceparent: `00-${trace.traceId}-${randomHex(8)}-01`,
+    traceparent: activeTraceparent() ?? `00-${trace.traceId}-${randomHex(8)}-01`,
   };
 }

@@ -7,7 +7,12 @@ export type WaitingSource = () => Promise<{ count: number; oldestSeconds: number
 
 export function registerStateGauges(
   registry: Registry,
-  sources: { queuedRuns: WaitingSource; pendingApprovals: WaitingSource },
+  sources: {
+    queuedRuns: WaitingSource;
+    pendingApprovals: WaitingSource;
+    /** The age of the oldest audit event not sealed yet (0 when all are). */
+    unsealedAudit?: () => Promise<{ oldestSeconds: number }>;
+  },
   onError: (error: Error) => void,
 ): void {
   const pair = (name: string, what: string, source: WaitingSource) => {
@@ -47,4 +52,19 @@ export function registerStateGauges(
   };
   pair("runs_queued", "Runs waiting in the action queue for a worker", sources.queuedRuns);
   pair("approvals_pending", "Approval requests waiting for a decision", sources.pendingApprovals);
+  const unsealed = sources.unsealedAudit;
+  if (unsealed) {
+    new Gauge({
+      name: "airlock_audit_unsealed_oldest_seconds",
+      help: "How long the oldest audit event not yet sealed has waited (0 when every event is sealed).",
+      registers: [registry],
+      async collect() {
+        const stats = await unsealed().catch((error: Error) => {
+          onError(error);
+          return null;
+        });
+        if (stats) this.set(stats.oldestSeconds);
+      },
+    });
+  }
 }

@@ -3,6 +3,7 @@
 // PostgreSQL resource, and for each run the handles a handler sees as `ctx.resources.<name>`.
 import { StartupError } from "../errors/startup-error.ts";
 import type { Log } from "../observe/logger.ts";
+import { inSpan, SpanKind } from "../observe/tracing.ts";
 import type { ResourceHandle } from "../sdk/define-resource.ts";
 import { type CompiledResource, checkBaseUrl } from "../workspace/compile-resources.ts";
 import { callHttpResource } from "./http-resource.ts";
@@ -119,7 +120,11 @@ export async function openResources(
         type: "postgres" as const,
         name: resource.name,
         query: <R>(text: string, values?: readonly unknown[], queryOptions?: QueryOptions) =>
-          pool.query<R>(call, text, values, queryOptions),
+          inSpan(
+            `query ${resource.name}`,
+            { kind: SpanKind.CLIENT, attributes: dbAttributes(resource.name) },
+            () => pool.query<R>(call, text, values, queryOptions),
+          ),
         request: wrong("request") as ResourceHandle["request"],
       });
     }
@@ -146,16 +151,25 @@ export async function openResources(
         const done = () => {
           if (!safe) call.inFlight?.delete(idempotencyKey);
         };
-        return callHttpResource(
-          resource,
-          deps,
+        // The call's own client span: its traceparent is the one sent (observe/tracing.ts).
+        return inSpan(
+          `${method} ${resource.name}`,
           {
-            requestId: call.requestId,
-            traceparent: call.traceparent(),
-            idempotencyKey,
-            ...(call.signal ? { signal: call.signal } : {}),
+            kind: SpanKind.CLIENT,
+            attributes: { "http.request.method": method, "airlock.resource": resource.name },
           },
-          request,
+          () =>
+            callHttpResource(
+              resource,
+              deps,
+              {
+                requestId: call.requestId,
+                traceparent: call.traceparent(),
+                idempotencyKey,
+                ...(call.signal ? { signal: call.signal } : {}),
+              },
+              request,
+            ),
         ).finally(done);
       },
     });
@@ -182,4 +196,8 @@ export async function openResources(
       await Promise.all([...postgres.values()].map((p) => p.close()));
     },
   };
+}
+
+function dbAttributes(resource: string) {
+  return { "db.system.name": "postgresql", "airlock.resource": resource };
 }

@@ -7,6 +7,7 @@ import { type Approvals, createApprovals } from "../approval/approvals.ts";
 import { pendingApprovalStats } from "../approval/pending-approval-stats.ts";
 import { createPolicyModes } from "../approval/policy-modes.ts";
 import { createSealer } from "../audit/sealer.ts";
+import { unsealedAuditStats } from "../audit/unsealed-audit-stats.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
@@ -133,6 +134,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     {
       queuedRuns: () => queuedRunStats(database.pool),
       pendingApprovals: () => pendingApprovalStats(database.pool),
+      unsealedAudit: () => unsealedAuditStats(database.pool),
     },
     (error) => log.warn({ err: error }, "metrics: could not read the queue and approval gauges"),
   );

@@ -6,6 +6,7 @@ import { trustedProxies } from "../config/trusted-proxies.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import { traceContextFrom } from "../observe/request-id.ts";
+import { endServerSpan, inServerSpan } from "../observe/tracing.ts";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../store/storable-text.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clientAddress } from "./client-address.ts";
@@ -39,6 +40,13 @@ export function createApp(options: AppOptions): { app: Hono<AppEnv>; table: Rout
   const { log, metrics } = options;
   const proxies = trustedProxies(options.trustedProxies ?? []);
 
+  // The request's server span (when tracing is on) is the active span for everything after it.
+  app.use((c, next) =>
+    inServerSpan(c.req.raw.headers, c.req.method, async (span) => {
+      await next();
+      endServerSpan(span, c.req.method, c.req.routePath || "unmatched", c.res.status);
+    }),
+  );
   app.use(async (c, next) => {
     const started = performance.now();
     const trace = traceContextFrom({

@@ -1,5 +1,6 @@
 import { principalFromTokenId, readCredentialVersion } from "../../identity/api-tokens.ts";
 import { credentialFence, StaleCredentials, samePrincipal } from "../../identity/token-cache.ts";
+import { inSpan } from "../../observe/tracing.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import type { Gated, InTransaction, Next, Outcome, RunTransaction } from "../pipeline-context.ts";
 
@@ -57,8 +58,8 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
     await ctx.deps.racePoint?.("record.before_commit");
     // One round trip: the record's statements and COMMIT, pipelined. A failure in either write
     // aborts the transaction, and the COMMIT then rolls back.
-    const [run] = await Promise.all(
-      sendTogether(client, () => [outcome.write(client), client.query("COMMIT")] as const),
+    const [run] = await inSpan("commit", {}, () =>
+      Promise.all(sendTogether(client, () => [outcome.write(client), client.query("COMMIT")] as const)),
     );
     committed = true;
     return { kind: "run", run, replayed: false, requestId: ctx.requestId };

@@ -1,0 +1,195 @@
+// Traces over OTLP: a local OTLP/HTTP receiver (a real server on 127.0.0.1 decoding the JSON the
+// exporter posts) gets one trace from the caller's traceparent through the HTTP request, the
+// pipeline's stages, the engine's send and the worker's process, the handler, to the handler's
+// call to another system, which receives the traceparent of that call's own span.
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { after, before, test } from "node:test";
+import { trace } from "@opentelemetry/api";
+import { createLogger } from "../../src/observe/logger.ts";
+import { startTracing, type Tracing, tracingOn } from "../../src/observe/tracing.ts";
+import { defineAction, defineResource, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+
+interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  service: string;
+}
+
+const quietLog = createLogger({
+  level: "info",
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
+let receiver: Server;
+let receiverUrl = "";
+const spans: ReceivedSpan[] = [];
+const contentTypes: string[] = [];
+let provider: Server;
+const providerSaw: IncomingMessage["headers"][] = [];
+let tracing: Tracing | null = null;
+let t: TestAirlock;
+let user: TestUser;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+before(async () => {
+  receiver = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    if (req.method !== "POST" || req.url !== "/v1/traces") return res.writeHead(404).end();
+    contentTypes.push(String(req.headers["content-type"]));
+    const decoded = JSON.parse(body) as {
+      resourceSpans: {
+        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+        scopeSpans: { spans: Omit<ReceivedSpan, "service">[] }[];
+      }[];
+    };
+    for (const rs of decoded.resourceSpans) {
+      const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, service });
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
+  });
+  receiverUrl = `http://127.0.0.1:${await listen(receiver)}`;
+
+  provider = createServer(async (req, res) => {
+    for await (const _ of req);
+    providerSaw.push(req.headers);
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ paid: true }));
+  });
+  const providerPort = await listen(provider);
+
+  const pay = defineAction({
+    name: "pay_supplier",
+    title: "Pay a supplier",
+    params: z.object({ amount: z.number() }),
+    async handler(p, ctx) {
+      const res = await ctx.resources.payments!.request({ method: "POST", path: "/pay", json: p });
+      return res.json();
+    },
+  });
+  t = await startTestAirlock({
+    workspace: defineWorkspace({
+      name: "traced",
+      actions: [pay],
+      resources: [defineResource({ name: "payments", type: "http", baseUrl: { secret: "PAYMENTS_URL" } })],
+      roles: { payer: { groups: ["payers"] } },
+      grants: [{ to: "payer", verbs: ["view", "run"], on: "*" }],
+    }),
+    secrets: { read: async (name) => (name === "PAYMENTS_URL" ? `http://127.0.0.1:${providerPort}/` : null) },
+    internalResources: ["payments"],
+  });
+  user = await createUser(t.airlock.database.pool, { groups: ["payers"] });
+});
+
+after(async () => {
+  await t?.close();
+  await tracing?.shutdown();
+  for (const server of [receiver, provider]) {
+    server?.closeAllConnections();
+    server?.close();
+  }
+});
+
+test("without OTEL_EXPORTER_OTLP_ENDPOINT tracing is off: no provider registered, calls out still carry a traceparent", async () => {
+  assert.equal(await startTracing({}, quietLog), null);
+  assert.equal(tracingOn(), false);
+  // The API's global provider is still its no-op proxy: no SDK was registered.
+  const delegate = (trace.getTracerProvider() as unknown as { getDelegate(): object }).getDelegate();
+  assert.equal(delegate.constructor.name, "NoopTracerProvider");
+  const res = await t.post(
+    "/api/v1/actions/pay_supplier/runs",
+    { params: { amount: 5 } },
+    { ...user.headers, "idempotency-key": "untraced-1" },
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.match(String(providerSaw.at(-1)?.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test("with an OTLP endpoint, one trace runs from the caller's traceparent to the handler's outbound call", async () => {
+  tracing = await startTracing(
+    { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_SERVICE_NAME: "airlock-test" },
+    quietLog,
+  );
+  assert.ok(tracing);
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const callerSpan = "00f067aa0ba902b7";
+  const res = await t.post(
+    "/api/v1/actions/pay_supplier/runs",
+    { params: { amount: 12 } },
+    { ...user.headers, "idempotency-key": "traced-1", traceparent: `00-${traceId}-${callerSpan}-01` },
+  );
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.status, "succeeded");
+
+  // The provider got the trace, with the span ID of the resource call's own span.
+  const sent = String(providerSaw.at(-1)?.traceparent);
+  const [, sentTrace, sentSpan] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(sent) ?? [];
+  assert.equal(sentTrace, traceId, `the outbound call continues the caller's trace (${sent})`);
+
+  // The response is sent once the run is committed; the worker's span ends just after (when the
+  // engine has marked the job complete), so the receiver is read until that span has arrived.
+  const deadline = Date.now() + 20_000;
+  while (
+    !spans.some((s) => s.traceId === traceId && s.name === "process airlock.run") &&
+    Date.now() < deadline
+  ) {
+    await tracing.flush();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await tracing.flush();
+  assert.ok(
+    contentTypes.every((type) => type.startsWith("application/json")),
+    contentTypes.join(),
+  );
+  const ours = spans.filter((s) => s.traceId === traceId);
+  const byId = new Map(ours.map((s) => [s.spanId, s]));
+  const names = ours.map((s) => s.name);
+  console.log(
+    `OTLP receiver: ${spans.length} spans, ${ours.length} in the request's trace: ${names.join(", ")}`,
+  );
+  assert.ok(ours.every((s) => s.service === "airlock-test"));
+
+  const server = ours.find((s) => s.name === "POST /api/v1/actions/:name/runs");
+  assert.ok(server, `a server span named after the route (${names.join(", ")})`);
+  assert.equal(server.parentSpanId, callerSpan, "the server span's parent is the caller's span");
+  for (const stage of [
+    "authenticate",
+    "authorize",
+    "validate",
+    "idempotency",
+    "approvalPolicy",
+    "transaction",
+    "execute",
+  ])
+    assert.ok(names.includes(`stage ${stage}`), `stage ${stage} has a span`);
+  assert.ok(names.includes("commit"), "the run's commit has a span");
+  assert.ok(names.includes("send airlock.run"), "the engine's enqueue has a span");
+  assert.ok(names.includes("process airlock.run"), "the worker's run of the job has a span");
+
+  // The call's span is the one whose ID went out, and its ancestry climbs handler → worker →
+  // engine send → stages → the HTTP request.
+  const call = byId.get(sentSpan!);
+  assert.ok(call, "the span whose ID the provider received was exported");
+  assert.equal(call.name, "POST payments");
+  const ancestry: string[] = [];
+  for (let s: ReceivedSpan | undefined = call; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined)
+    ancestry.push(s.name);
+  console.log(`ancestry of the outbound call: ${ancestry.join(" ← ")}`);
+  assert.equal(ancestry[1], "handler pay_supplier");
+  assert.equal(ancestry[2], "process airlock.run");
+  assert.equal(ancestry[3], "send airlock.run");
+  assert.ok(ancestry.includes("stage execute"));
+  assert.equal(ancestry.at(-1), "POST /api/v1/actions/:name/runs");
+});
