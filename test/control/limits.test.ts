@@ -211,7 +211,7 @@ describe("concurrency", () => {
     for (let finished = 0; finished < 3; finished++) {
       await waitFor(() => queuedKeys().length === finished + 1, `run ${finished + 1} to start`);
       // While it holds the slot, no other run starts (given time to try).
-      await new Promise((r) => setTimeout(r, 1_200));
+      await new Promise((r) => setTimeout(r, 800));
       assert.equal(queuedKeys().length, finished + 1, "a second run started while the slot was held");
       gates.get(queuedKeys()[finished]!)!();
     }
