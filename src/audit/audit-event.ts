@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   "run.cancelled",
   "run.expired",
   "run.rejected",
+  "run.rate_limited",
   "validation.failed",
   "permission.denied",
   "approval.requested",

@@ -5,12 +5,14 @@
 // `retry: "safe"` execute again (attempt + 1); every other run fails with `run.interrupted`
 // ("outcome unknown — check before retrying") and is never re-executed silently.
 import { createHash } from "node:crypto";
+import type pg from "pg";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
 import { failRun as failRunOnce, finishRun, restartSafeRun, startRun } from "../runs/run-lifecycle.ts";
 import { appendRunLogs } from "../runs/run-logs.ts";
 import type { RunJob } from "../runs/run-queue.ts";
+import { RUN_QUEUE } from "../runs/run-queue.ts";
 import { isFinal } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import { executionParams } from "../runs/run-values.ts";
@@ -18,7 +20,11 @@ import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
 import type { ControlDeps } from "./control-deps.ts";
+import { takeSlot } from "./limits.ts";
 import { runHandler } from "./run-handler.ts";
+
+// How soon a queued run whose action has no free slot is tried again.
+const SLOT_RETRY_SECONDS = 1;
 
 export async function executeQueuedRun(
   deps: ControlDeps,
@@ -37,6 +43,26 @@ export async function executeQueuedRun(
     );
     return;
   }
+  // A concurrency limit: the slot is taken by the transaction the handler will run in, before
+  // the run is started, and held until that transaction ends. With every slot taken, the run
+  // stays queued and its job comes back in a second (taking no worker while it waits).
+  const slot = action.limits.concurrency === null ? null : await holdSlot(deps, action, run.id);
+  if (slot === false) return;
+  try {
+    await startAndExecute(deps, run, action, slot);
+  } finally {
+    if (slot) await endSlot(slot);
+  }
+}
+
+/** The connection whose transaction holds a slot; `open` until that transaction has ended. */
+interface Slot {
+  client: pg.PoolClient;
+  open: boolean;
+  broken: boolean;
+}
+
+async function startAndExecute(deps: ControlDeps, run: RunRow, action: CompiledAction, slot: Slot | null) {
   let attempt: number;
   if (run.status === "queued") {
     const started = await inTransaction(deps.pool, (tx) => startRun(tx, { action, run }));
@@ -57,10 +83,10 @@ export async function executeQueuedRun(
 
   const requestId = run.execution_request_id ?? run.request_id;
   const log = deps.log.child({ requestId, runId: run.id, action: action.name });
-  const tx = await deps.pool.connect();
+  const tx = slot?.client ?? (await deps.pool.connect());
   let broken = false;
   try {
-    await tx.query("BEGIN");
+    if (!slot) await tx.query("BEGIN");
     const actor = await loadPrincipal(tx, run.actor_id);
     let stale: AirlockError | null = null;
     // The raw parameters, decrypted for the handler alone (runs/run-values.ts).
@@ -116,9 +142,37 @@ export async function executeQueuedRun(
     });
     throw error;
   } finally {
-    tx.release(broken);
+    // The transaction ended above (COMMIT or ROLLBACK), and the slot with it.
+    if (slot) Object.assign(slot, { open: false, broken });
+    else tx.release(broken);
   }
   deps.waiter.finished(run.id);
+}
+
+/**
+ * A connection in a transaction holding one of the action's slots; or false when all are taken,
+ * after the run's job was put back on the queue for a second later.
+ */
+async function holdSlot(deps: ControlDeps, action: CompiledAction, runId: string): Promise<Slot | false> {
+  const slot: Slot = { client: await deps.pool.connect(), open: true, broken: false };
+  let taken = false;
+  try {
+    await slot.client.query("BEGIN");
+    taken = (await takeSlot(slot.client, action.name, action.limits.concurrency ?? 0)) !== null;
+  } finally {
+    if (!taken) await endSlot(slot);
+  }
+  if (taken) return slot;
+  await deps.engine.enqueue(deps.pool, RUN_QUEUE, { runId }, { startAfterSeconds: SLOT_RETRY_SECONDS });
+  return false;
+}
+
+async function endSlot(slot: Slot): Promise<void> {
+  if (slot.open)
+    await slot.client.query("ROLLBACK").catch(() => {
+      slot.broken = true;
+    });
+  slot.client.release(slot.broken);
 }
 
 async function failRun(

@@ -10,6 +10,7 @@ import { authenticate } from "./stages/authenticate.ts";
 import { authorize } from "./stages/authorize.ts";
 import { execute } from "./stages/execute.ts";
 import { idempotency } from "./stages/idempotency.ts";
+import { rateLimit } from "./stages/rate-limit.ts";
 import { record } from "./stages/record.ts";
 import { requestId } from "./stages/request-id.ts";
 import { resolveAction } from "./stages/resolve-action.ts";
@@ -24,6 +25,7 @@ export const STAGES = [
   validate,
   idempotency,
   approvalPolicy,
+  rateLimit,
   transaction,
   execute,
   record,

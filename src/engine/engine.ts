@@ -58,7 +58,7 @@ export interface Engine {
     db: SqlExecutor,
     queue: string,
     data: object,
-    options?: { singletonKey?: string },
+    options?: { singletonKey?: string; startAfterSeconds?: number },
   ): Promise<string | null>;
   /** Wake this process's workers on a queue now (call after the enqueueing commit). */
   wake(queue: string): void;
@@ -183,6 +183,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         retryLimit: definition.retryLimit,
         ...retrySettings(definition),
         ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
       });
     },
     wake(queue) {

@@ -13,6 +13,10 @@ export const CATALOGUE = {
     message: "The request contains text that cannot be stored (a NUL character or a lone UTF-16 surrogate).",
   },
   "request.not_found": { status: 404, message: "There is nothing at this address." },
+  "request.rate_limited": {
+    status: 429,
+    message: "This action has reached one of its limits; try again after the time in Retry-After.",
+  },
 
   // authentication and sessions
   "auth.required": { status: 401, message: "Sign in or send an API token." },

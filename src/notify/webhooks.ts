@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { OutboxEvent } from "../events/event-types.ts";
 import type { ChangeContext } from "../identity/admin-change.ts";
@@ -22,6 +23,7 @@ import { inTransaction } from "../store/transaction.ts";
 import { eventSummary } from "./live-feed.ts";
 import type { NewNotification, NotificationRow } from "./notification-store.ts";
 import type { ChannelSender } from "./notifier.ts";
+import { sealWebhookSecret, webhookSecret } from "./webhook-secrets.ts";
 
 /** The event types a webhook may subscribe to: those Airlock emits today. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -59,23 +61,25 @@ export async function createWebhook(
   pool: pg.Pool,
   ctx: ChangeContext,
   input: { url: string; eventTypes: string[]; description?: string | undefined; internal: boolean },
-  deps: { resolve?: (host: string) => Promise<string[]> } = {},
+  deps: { keyring: Keyring | null; resolve?: (host: string) => Promise<string[]> },
 ): Promise<{ webhook: WebhookRow; secret: string }> {
   await checkDestination(input.url, input.internal, deps.resolve);
   const unknown = input.eventTypes.filter((t) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
   if (unknown.length > 0 || input.eventTypes.length === 0)
     throw new AirlockError("admin.invalid", `Unknown event types: ${unknown.join(", ") || "(none given)"}.`);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+  const id = newId("whk");
+  const envelope = sealWebhookSecret(deps.keyring, id, secret);
   const webhook = await inTransaction(pool, async (tx) => {
     const result = await tx.query<WebhookRow>(
-      `INSERT INTO airlock.webhooks (id, url, event_types, secret, internal, description, created_by)
+      `INSERT INTO airlock.webhooks (id, url, event_types, secret_envelope, internal, description, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING id, url, event_types, internal, description, created_by, created_at, disabled_at`,
       [
-        newId("whk"),
+        id,
         input.url,
         [...new Set(input.eventTypes)],
-        secret,
+        envelope,
         input.internal,
         input.description ? scrubText(input.description) : null,
         ctx.actor.id,
@@ -136,6 +140,7 @@ async function checkDestination(
 /** Webhooks as a notification channel (notify/notifier.ts). */
 export function webhookChannel(options: {
   db: Queryable;
+  keyring: Keyring | null;
   resolve?: (host: string) => Promise<string[]>;
 }): ChannelSender {
   const { db } = options;
@@ -171,14 +176,20 @@ export function webhookChannel(options: {
 
     async send(row: NotificationRow): Promise<object | null> {
       const hook = await db.query<{
+        id: string;
         url: string;
-        secret: string;
+        secret_envelope: Buffer | null;
+        plaintext_secret: string | null;
         internal: boolean;
         disabled_at: Date | null;
-      }>("SELECT url, secret, internal, disabled_at FROM airlock.webhooks WHERE id = $1", [row.address]);
+      }>(
+        "SELECT id, url, secret_envelope, plaintext_secret, internal, disabled_at FROM airlock.webhooks WHERE id = $1",
+        [row.address],
+      );
       const webhook = hook.rows[0];
       if (!webhook || webhook.disabled_at) return { skipped: "the webhook was removed or disabled" };
       const timestamp = Math.floor(Date.now() / 1000);
+      const secret = webhookSecret(options.keyring, webhook);
       try {
         const response = await outboundRequest(
           {
@@ -189,7 +200,7 @@ export function webhookChannel(options: {
               "user-agent": "Airlock-Webhooks/1",
               "x-airlock-event": row.event_type,
               "x-airlock-delivery": row.id,
-              "x-airlock-signature": webhookSignature(webhook.secret, timestamp, row.body_text),
+              "x-airlock-signature": webhookSignature(secret, timestamp, row.body_text),
             },
             body: row.body_text,
             internal: webhook.internal,

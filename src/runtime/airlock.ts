@@ -24,6 +24,7 @@ import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
 import { createLiveFeed } from "../notify/live-feed.ts";
+import { sealPlaintextWebhookSecrets } from "../notify/webhook-secrets.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
 import { registerStateGauges } from "../observe/state-gauges.ts";
@@ -228,6 +229,9 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => schedules.close());
+    // Webhook secrets written before they were sealed (migration 0054) are sealed now, once.
+    const sealedWebhooks = keyring ? await sealPlaintextWebhookSecrets(database.pool, keyring) : 0;
+    if (sealedWebhooks > 0) log.info({ webhooks: sealedWebhooks }, "sealed plain-text webhook secrets");
     const notifications = await startNotifications({
       config,
       workspace,
@@ -235,6 +239,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       engine,
       authorizer,
       approvals,
+      keyring,
       log,
     });
     closers.unshift(() => notifications.stop());
@@ -314,7 +319,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
           baseUrl: webBaseUrl(config),
         }),
         eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
-        webhookRoutes({ database, authorizer }),
+        webhookRoutes({ database, authorizer, keyring }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

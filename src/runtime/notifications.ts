@@ -2,6 +2,7 @@
 // a local sink), the channels, and the notifier that turns events into deliveries.
 import type { Approvals } from "../approval/approvals.ts";
 import type { Config } from "../config/config.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { createSlackApi } from "../integrations/slack/slack-api.ts";
@@ -22,6 +23,8 @@ export interface NotificationsDeps {
   engine: Engine;
   authorizer: Authorizer;
   approvals: Approvals;
+  /** Webhook signing secrets are sealed under it (null: none configured). */
+  keyring: Keyring | null;
   log: Log;
 }
 
@@ -62,7 +65,7 @@ export async function startNotifications(deps: NotificationsDeps): Promise<Notif
     baseUrl: webBaseUrl(config),
     email,
     channels: {
-      webhook: webhookChannel({ db: deps.database.pool }),
+      webhook: webhookChannel({ db: deps.database.pool, keyring: deps.keyring }),
       ...(slack
         ? { slack: slackChannel({ db: deps.database.pool, api: slack.api, channel: slack.channel }) }
         : {}),

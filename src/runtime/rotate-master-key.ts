@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Keyring } from "../crypto/keyring.ts";
+import { rewrapWebhookSecrets } from "../notify/webhook-secrets.ts";
 import { rewrapRunEnvelopes } from "../runs/run-value-sealing.ts";
 import { rewrapSealedKeys } from "../secrets/sealed-keys.ts";
 import { rewrapSecrets } from "../secrets/secret-store.ts";
@@ -21,6 +22,7 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
   const secrets = await rewrapSecrets(pool, keyring);
   const runs = await rewrapRunEnvelopes(pool, keyring);
   const keys = await rewrapSealedKeys(pool, keyring);
+  const webhooks = await rewrapWebhookSecrets(pool, keyring);
   const report: RotationReport = {
     keyId: keyring.current.id,
     secrets: secrets.rewrapped,
@@ -29,6 +31,7 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
       ...secrets.unreadable.map((name) => `secret ${name}`),
       ...runs.unreadable.map((id) => `run ${id}`),
       ...keys.unreadable.map((name) => `key ${name}`),
+      ...webhooks.unreadable.map((id) => `webhook ${id}`),
     ],
   };
   await appendAudit(pool, [

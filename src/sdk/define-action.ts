@@ -106,6 +106,12 @@ export type ResourceUse =
     }
   | { kind: "http"; resource: string; method: string; path: string };
 
+export interface ActionLimits {
+  concurrency?: number;
+  perMinute?: number;
+  perActor?: number;
+}
+
 export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unknown> {
   /** snake_case, unique in the workspace: `issue_credit`. */
   name: string;
@@ -133,6 +139,16 @@ export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unkno
    * together or not at all; for short actions whose effects are all in the database.
    */
   execution?: "queued" | "inline";
+  /**
+   * Limits shared by every Airlock process on the database (docs/resources.md, "Limits"):
+   * `concurrency` runs executing at once (an inline run over it is refused, a queued one waits in
+   * the queue), `perMinute` runs admitted in any 60 s, `perActor` runs admitted per person in any
+   * 60 s. A run over a rate is refused with `request.rate_limited` and `Retry-After`.
+   *
+   * @example
+   * limits: { concurrency: 2, perMinute: 60, perActor: 10 }
+   */
+  limits?: ActionLimits;
   /** Set by defineSqlAction / defineHttpAction. */
   uses?: ResourceUse;
   /** The target's current state, shown to reviewers of an approval request. */

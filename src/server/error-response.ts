@@ -11,6 +11,9 @@ import type { AppEnv } from "./app-env.ts";
 export function errorResponse(c: Context<AppEnv>, error: AirlockError): Response {
   const requestId = c.get("requestId");
   c.header("X-Request-Id", requestId);
+  // A refusal that says when to come back (a rate limit, a locked sign-in) says it to HTTP too.
+  const retryAfter = error.details?.retryAfterSeconds;
+  if (error.status === 429 && typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   return c.json(error.toBody(requestId), error.status as ContentfulStatusCode);
 }
 

@@ -8,6 +8,7 @@ import {
   type Webhook,
   webhookList,
 } from "../api/webhooks.ts";
+import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
@@ -18,7 +19,7 @@ import { notificationView } from "./notification-routes.ts";
 import { json, type RouteTable } from "./route.ts";
 import { changeContext } from "./token-routes.ts";
 
-export function webhookRoutes(deps: { database: Database; authorizer: Authorizer }) {
+export function webhookRoutes(deps: { database: Database; authorizer: Authorizer; keyring: Keyring | null }) {
   const pool = deps.database.pool;
   return (routes: RouteTable) => {
     routes.add({
@@ -34,7 +35,7 @@ export function webhookRoutes(deps: { database: Database; authorizer: Authorizer
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
-        const created = await createWebhook(pool, ctx, body);
+        const created = await createWebhook(pool, ctx, body, { keyring: deps.keyring });
         return json(c, { webhook: webhookView(created.webhook), secret: created.secret }, 201);
       },
     });

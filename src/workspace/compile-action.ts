@@ -5,6 +5,7 @@ import { type PiiField, piiFieldsOf } from "../pii/pii-fields.ts";
 import type { AnyAction, Risk } from "../sdk/define-action.ts";
 import { durationMs } from "../sdk/duration.ts";
 import { actionVersion } from "./action-version.ts";
+import { type CompiledLimits, compileLimits } from "./compile-limits.ts";
 import { type CompiledPolicy, compilePolicies } from "./compile-policies.ts";
 import { DASHED_NAME_PATTERN, NAME_PATTERN } from "./workspace-names.ts";
 
@@ -29,6 +30,7 @@ export interface CompiledAction {
   timeoutMs: number;
   retry: "safe" | "never";
   execution: "queued" | "inline";
+  limits: CompiledLimits;
   definition: AnyAction;
 }
 
@@ -99,6 +101,7 @@ export function compileAction(action: AnyAction, where: string, problems: string
     problems.push(`${where}: execution must be "queued" or "inline".`);
   }
   const policies = compilePolicies(action, where, problems);
+  const limits = compileLimits(action.limits, where, problems);
   if (problems.length > before) return null;
   return {
     name: action.name,
@@ -118,6 +121,7 @@ export function compileAction(action: AnyAction, where: string, problems: string
     timeoutMs,
     retry: action.retry ?? "never",
     execution: action.execution ?? "queued",
+    limits,
     definition: action,
   };
 }

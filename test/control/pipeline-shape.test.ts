@@ -35,6 +35,7 @@ test("the stages, by name, in order", () => {
       "validate",
       "idempotency",
       "approvalPolicy",
+      "rateLimit",
       "transaction",
       "execute",
       "record",

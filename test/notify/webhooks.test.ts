@@ -1,6 +1,8 @@
 // Outbound webhooks: registration checked by the SSRF guard (a loopback URL only when the admin
 // marks it internal; the secret shown once), then a delivery that is signed, retried after a 500
-// with backoff, and visible in the webhook's delivery log with its attempts and last error.
+// with backoff, and visible in the webhook's delivery log with its attempts and last error. The
+// signing secret is stored sealed under the master key, and one stored before that is sealed at
+// the next start.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
@@ -8,8 +10,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { newId } from "../../src/ids/ids.ts";
+import { webhookSecret } from "../../src/notify/webhook-secrets.ts";
+import { ownerClient } from "../../src/store/database.ts";
 import { type Cast, getJson, requestApproval, startApprovalAirlock } from "../approval/approval-support.ts";
-import type { TestAirlock } from "../support/test-airlock.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
 let t: TestAirlock;
@@ -129,4 +133,56 @@ test("a delivery is signed, retried after a 500, and logged", async () => {
   assert.deepEqual([log[0]!.status, log[0]!.attempts, log[0]!.lastError], ["delivered", 2, "HTTP 500"]);
   const missing = await getJson(t, admin, "/api/v1/admin/webhooks/whk_nope/deliveries");
   assert.equal(missing.status, 404);
+});
+
+test("signing secrets are stored sealed: no plain text in the table, and the stored bytes do not contain the secret", async () => {
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sealed`;
+  const created = await t.post(
+    "/api/v1/admin/webhooks",
+    { url, eventTypes: ["run.failed"], internal: true },
+    admin.headers,
+  );
+  assert.equal(created.status, 201);
+  const { webhook, secret } = await created.json();
+  const owner = await ownerClient(t.database.url);
+  try {
+    const { rows } = await owner.query(
+      "SELECT plaintext_secret, secret_envelope FROM airlock.webhooks WHERE id = $1",
+      [webhook.id],
+    );
+    assert.equal(rows[0].plaintext_secret, null);
+    assert.ok(Buffer.isBuffer(rows[0].secret_envelope));
+    assert.equal(rows[0].secret_envelope.includes(Buffer.from(secret)), false);
+    assert.equal(rows[0].secret_envelope.includes(Buffer.from(secret.slice(6))), false);
+  } finally {
+    await owner.end();
+  }
+});
+
+test("a secret stored in plain text before sealing existed is sealed by the next start, and still signs with the same value", async () => {
+  const owner = await ownerClient(t.database.url);
+  const legacySecret = "whsec_legacy_plain_text_value_0123456789";
+  const id = newId("whk");
+  try {
+    await owner.query(
+      `INSERT INTO airlock.webhooks (id, url, event_types, plaintext_secret, internal, created_by)
+       VALUES ($1, 'http://127.0.0.1:9/legacy', '{run.failed}', $2, true, $3)`,
+      [id, legacySecret, admin.id],
+    );
+    const second = await startTestAirlock({ database: t.database });
+    await second.airlock.close(); // not second.close(): that drops the shared database
+    const { rows } = await owner.query(
+      "SELECT id, plaintext_secret, secret_envelope FROM airlock.webhooks WHERE id = $1",
+      [id],
+    );
+    assert.equal(rows[0].plaintext_secret, null, "the plain text is gone");
+    assert.equal(rows[0].secret_envelope.includes(Buffer.from(legacySecret)), false);
+    assert.equal(webhookSecret(t.airlock.keyring, rows[0]), legacySecret, "it opens to the same secret");
+    const dump = await owner.query(
+      "SELECT count(*)::int AS n FROM airlock.webhooks WHERE plaintext_secret IS NOT NULL",
+    );
+    assert.equal(dump.rows[0].n, 0);
+  } finally {
+    await owner.end();
+  }
 });

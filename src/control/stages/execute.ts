@@ -9,6 +9,7 @@ import { appendRunLogs } from "../../runs/run-logs.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
 import { claimKey } from "../idempotency-store.ts";
+import { rateLimited, refuseOverLimit, takeSlot } from "../limits.ts";
 import type { Executed, InTransaction, Next, Outcome } from "../pipeline-context.ts";
 import { refuse } from "../pipeline-context.ts";
 import { runHandler } from "../run-handler.ts";
@@ -75,6 +76,12 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   if (!claimed) return { kind: "key_taken" };
 
   if (run === null) {
+    // An inline run executes now or not at all: with every slot of its action taken, it is
+    // refused (a queued run waits for a slot on its worker instead: executor.ts).
+    const { concurrency } = action.limits;
+    if (concurrency !== null && (await takeSlot(tx.client, action.name, concurrency)) === null) {
+      return await refuseOverLimit(ctx, rateLimited(action.name, "concurrency", concurrency, 1));
+    }
     const outcome = await runHandler(tx.client, {
       action,
       params: ctx.params,

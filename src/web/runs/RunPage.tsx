@@ -14,6 +14,7 @@ import { ParamsView } from "../result/ParamsView.tsx";
 import { ResultView } from "../result/ResultView.tsx";
 import { piiPathsOf } from "../result/result-shape.ts";
 import { RevealContext } from "../result/reveal-context.ts";
+import { OutcomeUnknownNotice } from "./OutcomeUnknownNotice.tsx";
 import { RunAuditEvents } from "./RunAuditEvents.tsx";
 import { RunLogs } from "./RunLogs.tsx";
 import { SixQuestions } from "./SixQuestions.tsx";
@@ -79,6 +80,7 @@ export default function RunPage() {
       {/* Amounts in the run's currency: its result names it (a credit to a EUR account). */}
       <CurrencyContext value={currencyOf(r.result) ?? DEFAULT_CURRENCY}>
         <Stack gap="lg">
+          <OutcomeUnknownNotice run={r} />
           {r.error && (
             <Alert color="red" variant="light" title="The run failed" role="alert">
               <Text size="sm">{r.error.message}</Text>
