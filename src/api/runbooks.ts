@@ -5,7 +5,29 @@ import { isoTime, jsonValue, personRef } from "./common.ts";
 
 export const RUNBOOK_RUN_STATUSES = ["running", "waiting", "succeeded", "failed", "cancelled"] as const;
 export const runbookRunStatus = z.enum(RUNBOOK_RUN_STATUSES);
-export const STEP_KINDS = ["action", "step", "input", "sleep"] as const;
+export const STEP_KINDS = ["action", "step", "input", "sleep", "approval"] as const;
+
+/** An approval gate (`rb.approve`): its request, decisions so far, whether the caller may decide. */
+export const gateApproval = z.strictObject({
+  requestId: z.string(),
+  status: z.enum(["pending", "approved", "rejected", "cancelled", "expired"]),
+  reason: z.string().nullable(),
+  reviewers: z.strictObject({ groups: z.array(z.string()), users: z.array(z.string()) }),
+  quorum: z.number().int(),
+  decisions: z.array(
+    z.strictObject({
+      reviewer: personRef,
+      decision: z.enum(["approve", "reject"]),
+      reason: z.string().nullable(),
+      channel: z.string(),
+      decidedAt: isoTime,
+    }),
+  ),
+  expiresAt: isoTime,
+  decidedAt: isoTime.nullable(),
+  canDecide: z.boolean(),
+  whyNot: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+});
 
 export const runbookSummary = z.strictObject({
   name: z.string(),
@@ -38,6 +60,7 @@ export const runbookStep = z.strictObject({
   answeredAt: isoTime.nullable(),
   answer: jsonValue,
   wakeAt: isoTime.nullable(),
+  approval: gateApproval.nullable().describe("Approval gates: the request and its decisions"),
   output: jsonValue,
   error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   startedAt: isoTime,
@@ -97,3 +120,18 @@ export const waitingInput = z.strictObject({
   waitingSince: isoTime,
 });
 export const waitingInputList = z.strictObject({ inputs: z.array(waitingInput) });
+
+export const gateDecisionBody = z.strictObject({
+  reason: z.string().max(1_000).optional().describe("Required to reject"),
+});
+
+export const waitingGate = z.strictObject({
+  runbookRunId: z.string(),
+  runbook: z.string(),
+  runbookTitle: z.string(),
+  step: z.string(),
+  startedBy: z.string(),
+  waitingSince: isoTime,
+  approval: gateApproval,
+});
+export const waitingGateList = z.strictObject({ gates: z.array(waitingGate) });

@@ -151,6 +151,11 @@ export const CATALOGUE = {
   "runbook.step_not_waiting": { status: 409, message: "This step is not waiting for an answer." },
   "runbook.step_failed": { status: 422, message: "A step of the runbook failed." },
   "runbook.input_expired": { status: 410, message: "Nobody answered the step before it expired." },
+  "runbook.gate_rejected": { status: 409, message: "A reviewer rejected the runbook's approval gate." },
+  "runbook.gate_cancelled": {
+    status: 409,
+    message: "The runbook's approval gate was withdrawn before it was decided.",
+  },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },
