@@ -41,7 +41,14 @@ export const runbookSummary = z.strictObject({
 });
 export const runbookCatalog = z.strictObject({ runbooks: z.array(runbookSummary) });
 
-export const startRunbookBody = z.strictObject({ params: z.record(z.string(), z.unknown()).optional() });
+export const startRunbookBody = z.strictObject({
+  params: z.record(z.string(), z.unknown()).optional(),
+  reason: z
+    .string()
+    .max(1_000)
+    .optional()
+    .describe("Why it is started (recorded with the run and its audit)"),
+});
 
 export const runbookStep = z.strictObject({
   name: z.string(),
@@ -68,6 +75,72 @@ export const runbookStep = z.strictObject({
   durationMs: z.number().int().nullable(),
 });
 
+const decisionView = z.strictObject({
+  reviewer: personRef,
+  decision: z.string(),
+  reason: z.string().nullable(),
+  channel: z.string(),
+  decidedAt: isoTime,
+});
+
+/** The six questions for a whole runbook run (each action step's run answers its own too). */
+export const runbookQuestions = z.strictObject({
+  who: z.strictObject({ startedBy: personRef, requestId: z.string() }),
+  what: z.strictObject({
+    runbook: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    steps: z.number().int(),
+    status: runbookRunStatus,
+  }),
+  why: z.strictObject({
+    reason: z.string().nullable().describe("The starter's reason"),
+    approvals: z.array(
+      z.strictObject({
+        step: z.string(),
+        kind: z.enum(["gate", "action"]).describe("gate: rb.approve; action: an action step's approval"),
+        requestId: z.string(),
+        status: z.string(),
+        reason: z.string().nullable(),
+        decisions: z.array(decisionView),
+      }),
+    ),
+    answers: z.array(
+      z.strictObject({
+        step: z.string(),
+        title: z.string().nullable(),
+        answeredBy: personRef,
+        answeredAt: isoTime,
+        answer: jsonValue,
+      }),
+    ),
+  }),
+  changed: z.array(
+    z.strictObject({
+      step: z.string(),
+      action: z.string(),
+      runId: z.string().nullable().describe("GET /api/v1/runs/{id} answers the run's own six questions"),
+      status: z.string(),
+      errorCode: z.string().nullable(),
+      requestId: z.string().nullable(),
+      executionRequestId: z.string().nullable(),
+      snapshotBefore: jsonValue,
+      snapshotAfter: jsonValue,
+    }),
+  ),
+  when: z.strictObject({
+    startedAt: isoTime,
+    finishedAt: isoTime.nullable(),
+    durationMs: z.number().int().nullable(),
+    steps: z.array(z.strictObject({ step: z.string(), startedAt: isoTime, finishedAt: isoTime.nullable() })),
+  }),
+  version: z.strictObject({
+    runbook: z.string(),
+    attempt: z.number().int(),
+    actions: z.array(z.strictObject({ step: z.string(), action: z.string(), version: z.string() })),
+  }),
+});
+export type RunbookQuestions = z.output<typeof runbookQuestions>;
+
 export const runbookRun = z.strictObject({
   id: z.string(),
   runbook: z.string(),
@@ -88,6 +161,8 @@ export const runbookRun = z.strictObject({
   finishedAt: isoTime.nullable(),
   steps: z.array(runbookStep),
   logs: z.array(z.strictObject({ seq: z.number().int(), message: z.string(), at: isoTime })),
+  reason: z.string().nullable().describe("Why it was started"),
+  questions: runbookQuestions.nullable().describe("The six questions (one run's page; null in lists)"),
 });
 export type RunbookRun = z.output<typeof runbookRun>;
 

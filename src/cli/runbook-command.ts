@@ -61,6 +61,7 @@ export const runbookCommand: Command = {
   summary: "Start and follow runbooks: airlock runbook start|status|cancel|retry|approve|reject|gates …",
   help: [
     "Usage: airlock runbook start <runbook> [--param name=value]… [--params-json JSON]",
+    "                             [--reason TEXT] [--idempotency-key KEY]",
     "       airlock runbook status <runbook-run-id>",
     "       airlock runbook cancel <runbook-run-id> [--reason TEXT]",
     "       airlock runbook retry <runbook-run-id>",
@@ -87,6 +88,7 @@ export const runbookCommand: Command = {
         "params-json": { type: "string" },
         reason: { type: "string" },
         step: { type: "string" },
+        "idempotency-key": { type: "string" },
       },
     });
     const [verb, subject, ...rest] = positionals;
@@ -130,7 +132,8 @@ export const runbookCommand: Command = {
         params[key] = coerce(pair.slice(eq + 1), schema?.properties?.[key]?.type);
       }
       response = await api(options, "POST", `/api/v1/runbooks/${encodeURIComponent(subject)}/runs`, {
-        body: { params },
+        body: { params, ...(values.reason ? { reason: values.reason } : {}) },
+        ...(values["idempotency-key"] ? { headers: { "idempotency-key": values["idempotency-key"] } } : {}),
       });
     } else if (verb === "status") {
       response = await api(options, "GET", `/api/v1/runbook-runs/${encodeURIComponent(subject)}`);

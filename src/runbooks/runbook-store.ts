@@ -16,6 +16,9 @@ export interface RunbookRunRow {
   actor_id: string;
   actor_name: string | null;
   request_id: string;
+  idempotency_key: string | null;
+  params_hash: string | null;
+  reason: string | null;
   workflow_id: string;
   attempt: number;
   progress: { done: number; total: number; label: string | null } | null;
@@ -65,13 +68,46 @@ export async function insertRunbookRun(
     params: Record<string, unknown>;
     actorId: string;
     requestId: string;
+    idempotencyKey?: string | null;
+    paramsHash?: string | null;
+    reason?: string | null;
   },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO airlock.runbook_runs (id, runbook, version, status, params, actor_id, request_id, workflow_id)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1)`,
-    [run.id, run.runbook, run.version, JSON.stringify(run.params), run.actorId, run.requestId],
+): Promise<boolean> {
+  // A taken key inserts nothing (the unique index settles two starts racing with one key).
+  const result = await db.query(
+    `INSERT INTO airlock.runbook_runs
+       (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
+        reason)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9)
+     ON CONFLICT (actor_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+    [
+      run.id,
+      run.runbook,
+      run.version,
+      JSON.stringify(run.params),
+      run.actorId,
+      run.requestId,
+      run.idempotencyKey ?? null,
+      run.paramsHash ?? null,
+      run.reason ?? null,
+    ],
   );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The starter's runbook run started with this idempotency key, if any. */
+export async function runbookRunByKey(
+  db: Queryable,
+  actorId: string,
+  key: string,
+): Promise<RunbookRunRow | null> {
+  // Index: runbook_runs_idempotency_idx.
+  const { rows } = await db.query(
+    `SELECT r.*, u.name AS actor_name FROM airlock.runbook_runs r
+       LEFT JOIN airlock.users u ON u.id = r.actor_id WHERE r.actor_id = $1 AND r.idempotency_key = $2`,
+    [actorId, key],
+  );
+  return (rows[0] as RunbookRunRow | undefined) ?? null;
 }
 
 export async function getRunbookRun(db: Queryable, id: string): Promise<RunbookRunRow | null> {

@@ -1,6 +1,6 @@
 // Runbook runs as the API shows them (src/api/runbooks.ts): times as ISO strings, people as
 // references, each step with whether the viewer may answer it.
-import type { RunbookRun } from "../api/runbooks.ts";
+import type { RunbookQuestions, RunbookRun } from "../api/runbooks.ts";
 import type { ApprovalRequestRow, DecisionRow } from "../approval/approval-store.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -50,6 +50,7 @@ export function runbookRunView(
   logs: { seq: number; message: string; at: Date }[],
   viewer: Principal,
   gates: ReadonlyMap<string, GateFacts> = new Map(),
+  questions: RunbookQuestions | null = null,
 ): RunbookRunView {
   return {
     id: row.id,
@@ -100,6 +101,8 @@ export function runbookRunView(
         : null,
     })),
     logs: logs.map((log) => ({ seq: log.seq, message: log.message, at: iso(log.at)! })),
+    reason: row.reason ?? null,
+    questions,
   };
 }
 

@@ -14,6 +14,7 @@ import { decisionRefusal } from "../approval/decision-rules.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
+import { isValidKey } from "../control/idempotency-store.ts";
 import { acquireDurableEngine, type DurableEngine } from "../engine/durable-engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { issuesOf } from "../errors/issues.ts";
@@ -23,11 +24,13 @@ import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
 import type { Log } from "../observe/logger.ts";
 import { scrubDeep, scrubText } from "../pii/mask.ts";
+import { paramsHash } from "../runs/params-hash.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
 import { inputTopic } from "./runbook-input.ts";
+import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
 import {
   answerStep,
@@ -41,6 +44,7 @@ import {
   pendingGates,
   type RunbookRunRow,
   reopenForRetry,
+  runbookRunByKey,
   stepOfRun,
   unfinishedRuns,
   waitingInputsFor,
@@ -81,7 +85,18 @@ export interface GateDecisionInput {
 export interface Runbooks {
   /** Runbooks the principal may see, with whether they may start each. */
   catalog(principal: Principal): Promise<{ runbook: CompiledRunbook; canRun: boolean }[]>;
-  start(principal: Principal, name: string, params: unknown, requestId: string): Promise<RunbookRunView>;
+  /**
+   * Start a runbook. With an idempotency key, a start repeated by the same person with the same
+   * runbook and parameters returns the first run (its `requestId` is the first request's); with
+   * other parameters it is refused (`idempotency.mismatch`).
+   */
+  start(
+    principal: Principal,
+    name: string,
+    params: unknown,
+    requestId: string,
+    options?: { idempotencyKey?: string | null; reason?: string | null },
+  ): Promise<RunbookRunView>;
   get(principal: Principal, id: string): Promise<RunbookRunView>;
   list(
     principal: Principal,
@@ -207,7 +222,15 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     for (const step of steps)
       if (step.approval_request_id)
         gates.set(step.name, await gateFacts(principal, step.approval_request_id));
-    return runbookRunView(workspace, row, steps, logs, principal, gates);
+    return runbookRunView(
+      workspace,
+      row,
+      steps,
+      logs,
+      principal,
+      gates,
+      await runbookQuestions(pool, row, steps),
+    );
   }
 
   /** A gate as the viewer sees it: its request, decisions, and whether they may decide it now. */
@@ -244,7 +267,9 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       return out;
     },
 
-    async start(principal, name, params, requestId) {
+    async start(principal, name, params, requestId, options = {}) {
+      const key = options.idempotencyKey ?? null;
+      if (key !== null && !isValidKey(key)) throw new AirlockError("idempotency.key_invalid");
       const runbook = await visibleRunbook(principal, name);
       if (!(await authorizer.can(principal, "run", runbook)).allowed)
         throw new AirlockError("permission.denied", "You need the run permission on this runbook.");
@@ -264,25 +289,45 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       const running = requireEngine();
       const id = newId("rbr");
       const values = parsed.data as Record<string, unknown>;
-      await inTransaction(pool, async (tx) => {
-        await insertRunbookRun(tx, {
-          id,
-          runbook: runbook.name,
-          version: runbook.version,
-          params: values,
-          actorId: principal.id,
-          requestId,
-        });
+      const hash = paramsHash(`runbook:${runbook.name}`, values);
+      const reason = options.reason ? scrubText(options.reason).slice(0, 1_000) : null;
+      // Stripe's rules, as for actions: the same key and request → the first run; anything else
+      // with that key → a mismatch, nothing started.
+      const replay = async (): Promise<RunbookRunView> => {
+        const first = await runbookRunByKey(pool, principal.id, key!);
+        if (!first) throw new AirlockError("idempotency.in_progress");
+        if (first.runbook !== runbook.name || first.params_hash !== hash)
+          throw new AirlockError("idempotency.mismatch");
+        return await view(principal, first);
+      };
+      if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();
+      const inserted = await inTransaction(pool, async (tx) => {
+        if (
+          !(await insertRunbookRun(tx, {
+            id,
+            runbook: runbook.name,
+            version: runbook.version,
+            params: values,
+            actorId: principal.id,
+            requestId,
+            idempotencyKey: key,
+            paramsHash: hash,
+            reason,
+          }))
+        )
+          return false;
         await appendAudit(tx, [
           runbookEvent(
             "runbook.started",
             "success",
             { id, runbook: runbook.name, version: runbook.version, requestId },
             principal,
-            { params: scrubDeep(values) },
+            { params: scrubDeep(values), reason, ...(key ? { data: { idempotencyKey: key } } : {}) },
           ),
         ]);
+        return true;
       });
+      if (!inserted) return await replay();
       await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id });
       return await view(principal, (await getRunbookRun(pool, id))!);
     },

@@ -46,7 +46,8 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
     routes.add({
       method: "post",
       path: "/api/v1/runbooks/:name/runs",
-      summary: "Start a runbook (needs run on it and on every action it uses)",
+      summary:
+        "Start a runbook (needs run on it and on every action it uses; send Idempotency-Key to make retries safe)",
       tags: ["runbooks"],
       auth: "principal",
       body: startRunbookBody,
@@ -59,7 +60,10 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
           c.req.param("name") ?? "",
           body.params ?? {},
           c.get("requestId"),
+          { idempotencyKey: c.req.header("idempotency-key") ?? null, reason: body.reason?.trim() || null },
         );
+        // A repeated start answers with the first run, whose request is the first request.
+        if (started.requestId !== c.get("requestId")) c.header("Idempotent-Replayed", "true");
         return json(c, started, 202);
       },
     });

@@ -47,10 +47,26 @@ const reprice = defineRunbook({
   },
 });
 
+const reviewPrice = defineRunbook({
+  name: "review_price",
+  title: "Review, approve and set a price",
+  version: "3",
+  params: z.object({ plan: z.string(), cents: z.number().int().positive() }),
+  uses: ["set_price"],
+  async handler(rb, { plan, cents }) {
+    const { note } = await rb.input(z.object({ note: z.string().min(2) }), {
+      assignee: { group: "managers" },
+      title: `Check ${plan}`,
+    });
+    await rb.approve({ reviewers: { groups: ["managers"] }, reason: `Set ${plan}: ${note}` });
+    await rb.run("set_price", { plan, cents });
+  },
+});
+
 const workspace = defineWorkspace({
   name: "gates",
   actions: [setPrice],
-  runbooks: [reprice],
+  runbooks: [reprice, reviewPrice],
   roles: {
     analyst: { groups: ["analysts"] },
     manager: { groups: ["managers"] },
@@ -59,6 +75,8 @@ const workspace = defineWorkspace({
     { to: "analyst", verbs: ["view", "run"], on: { runbook: "reprice" } },
     { to: "analyst", verbs: ["view", "run"], on: { action: "set_price" } },
     { to: "manager", verbs: ["view", "approve"], on: { runbook: "reprice" } },
+    { to: "analyst", verbs: ["view", "run"], on: { runbook: "review_price" } },
+    { to: "manager", verbs: ["view", "approve"], on: { runbook: "review_price" } },
   ],
 });
 
@@ -280,6 +298,93 @@ describe("runbook approval gates", () => {
         ["approval.cancelled", analyst.id],
         ["approval.refused", manager.id],
       ],
+    );
+  });
+
+  test("a start with an Idempotency-Key is one runbook run; the same key with other parameters is a conflict; the run answers the six questions", async () => {
+    const start = (params: unknown) =>
+      t.request("/api/v1/runbooks/review_price/runs", {
+        method: "POST",
+        headers: { ...analyst.headers, "idempotency-key": "review-enterprise-1" },
+        body: JSON.stringify({ params, reason: "quarterly review" }),
+      });
+    const first = await start({ plan: "enterprise", cents: 19900 });
+    assert.equal(first.status, 202);
+    const id = ((await first.json()) as Json).id;
+    const again = await start({ plan: "enterprise", cents: 19900 });
+    assert.equal(again.status, 202);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.equal(((await again.json()) as Json).id, id);
+    const other = await start({ plan: "enterprise", cents: 1 });
+    assert.equal(other.status, 422);
+    assert.equal(((await other.json()) as Json).error.code, "idempotency.mismatch");
+    const count = await t.airlock.database.pool.query(
+      "SELECT count(*)::int AS n FROM airlock.runbook_runs WHERE runbook = 'review_price'",
+    );
+    assert.equal(count.rows[0].n, 1);
+
+    await until("the human step", async () => {
+      const { body } = await call(analyst, `/api/v1/runbook-runs/${id}`);
+      return body.steps.some((s: Json) => s.name === "input" && s.status === "waiting") ? true : undefined;
+    });
+    const answered = await call(manager, `/api/v1/runbook-runs/${id}/steps/input/answer`, {
+      answer: { note: "in line with the market" },
+    });
+    assert.equal(answered.status, 200, JSON.stringify(answered.body));
+    await atGate(analyst, id);
+    const approved = await call(manager, `/api/v1/runbook-runs/${id}/steps/approval/approve`, {
+      reason: "fine",
+    });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    const done = await ended(analyst, id);
+    assert.equal(done.status, "succeeded", JSON.stringify(done.error));
+
+    const q = done.questions;
+    assert.deepEqual(q.who.startedBy, { id: analyst.id, name: "Ana Analyst" });
+    assert.equal(q.who.requestId, done.requestId);
+    assert.deepEqual(q.what, {
+      runbook: "review_price",
+      params: { plan: "enterprise", cents: 19900 },
+      steps: 3,
+      status: "succeeded",
+    });
+    assert.equal(q.why.reason, "quarterly review");
+    assert.deepEqual(
+      q.why.answers.map((a: Json) => [a.step, a.title, a.answeredBy.name, a.answer]),
+      [["input", "Check enterprise", "Max Manager", { note: "in line with the market" }]],
+    );
+    assert.deepEqual(
+      q.why.approvals.map((a: Json) => [
+        a.step,
+        a.kind,
+        a.status,
+        a.reason,
+        a.decisions.map((d: Json) => [d.reviewer.name, d.decision, d.reason]),
+      ]),
+      [
+        [
+          "approval",
+          "gate",
+          "approved",
+          "Set enterprise: in line with the market",
+          [["Max Manager", "approve", "fine"]],
+        ],
+      ],
+    );
+    const runId = done.steps.find((s: Json) => s.name === "set_price").runId;
+    assert.deepEqual(
+      q.changed.map((c: Json) => [c.step, c.action, c.runId, c.status]),
+      [["set_price", "set_price", runId, "succeeded"]],
+    );
+    assert.deepEqual(
+      q.when.steps.map((s: Json) => s.step),
+      ["input", "approval", "set_price"],
+    );
+    assert.ok(q.when.durationMs >= 0 && q.when.finishedAt === done.finishedAt);
+    assert.equal(q.version.runbook, "3");
+    assert.deepEqual(
+      q.version.actions.map((a: Json) => [a.step, a.action]),
+      [["set_price", "set_price"]],
     );
   });
 });
