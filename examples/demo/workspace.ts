@@ -8,7 +8,8 @@
 //   treasury  moving money between accounts
 //   risk      fraud review
 //   privacy   GDPR/CCPA: export and erasure
-//   accounts  account setup: plans, feature flags, trials, new accounts
+//   accounts  account setup: plans, feature flags, trials, new accounts, history imports
+//   pricing   plan fees (changed through the pricing_change runbook and its approval gate)
 //   access    customer-side administrator rights
 import { defineWorkspace } from "../../src/sdk/index.ts";
 import { allFlaggedAccounts } from "./actions/all-flagged-accounts.ts";
@@ -18,6 +19,8 @@ import { providerPaymentStatus } from "./actions/provider-payment-status.ts";
 import { DEMO_USERS } from "./demo-users.ts";
 import { demoResources } from "./resources.ts";
 import { fraudReview } from "./runbooks/fraud-review.ts";
+import { onboarding } from "./runbooks/onboarding.ts";
+import { pricingChange } from "./runbooks/pricing-change.ts";
 import { resetDemo, seedDemo } from "./seed.ts";
 import { startDemoServices } from "./services/demo-services.ts";
 
@@ -26,7 +29,7 @@ export default defineWorkspace({
   actions: [...moneyActions, ...customerActions, allFlaggedAccounts, providerPaymentStatus],
   // The core ledger database and the payments provider (local stand-ins in demo mode).
   resources: demoResources,
-  runbooks: [fraudReview],
+  runbooks: [fraudReview, onboarding, pricingChange],
   groups: {
     support: { description: "Customer support agents" },
     "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },
@@ -69,6 +72,14 @@ export default defineWorkspace({
     { to: "compliance", verbs: ["approve"], on: { tag: "access" } },
     { to: "compliance", verbs: ["audit"], on: "*" },
     { to: "compliance", verbs: ["reveal:*"], on: { tag: "privacy" } },
+    { to: "ops", verbs: ["run"], on: { tag: "pricing" } },
+    // Onboarding makes co-administrators admins; each still needs a compliance officer's approval.
+    { to: "ops", verbs: ["run"], on: { action: "make_admin" } },
+    // Runbooks are granted by their tags like actions (onboard_account: accounts); compliance
+    // follows the onboardings it checks.
+    { to: "compliance", verbs: ["view"], on: { runbook: "onboard_account" } },
+    // The gate's reviewers: a second ops member approves a price change (never its proposer).
+    { to: "ops", verbs: ["approve"], on: { runbook: "pricing_change" } },
     { to: "admin", verbs: ["admin"], on: "*" },
     { to: "admin", verbs: ["run"], on: { tag: "access" } },
   ],

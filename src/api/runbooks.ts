@@ -5,7 +5,29 @@ import { isoTime, jsonValue, personRef } from "./common.ts";
 
 export const RUNBOOK_RUN_STATUSES = ["running", "waiting", "succeeded", "failed", "cancelled"] as const;
 export const runbookRunStatus = z.enum(RUNBOOK_RUN_STATUSES);
-export const STEP_KINDS = ["action", "step", "input", "sleep"] as const;
+export const STEP_KINDS = ["action", "step", "input", "sleep", "approval"] as const;
+
+/** An approval gate (`rb.approve`): its request, decisions so far, whether the caller may decide. */
+export const gateApproval = z.strictObject({
+  requestId: z.string(),
+  status: z.enum(["pending", "approved", "rejected", "cancelled", "expired"]),
+  reason: z.string().nullable(),
+  reviewers: z.strictObject({ groups: z.array(z.string()), users: z.array(z.string()) }),
+  quorum: z.number().int(),
+  decisions: z.array(
+    z.strictObject({
+      reviewer: personRef,
+      decision: z.enum(["approve", "reject"]),
+      reason: z.string().nullable(),
+      channel: z.string(),
+      decidedAt: isoTime,
+    }),
+  ),
+  expiresAt: isoTime,
+  decidedAt: isoTime.nullable(),
+  canDecide: z.boolean(),
+  whyNot: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+});
 
 export const runbookSummary = z.strictObject({
   name: z.string(),
@@ -19,7 +41,14 @@ export const runbookSummary = z.strictObject({
 });
 export const runbookCatalog = z.strictObject({ runbooks: z.array(runbookSummary) });
 
-export const startRunbookBody = z.strictObject({ params: z.record(z.string(), z.unknown()).optional() });
+export const startRunbookBody = z.strictObject({
+  params: z.record(z.string(), z.unknown()).optional(),
+  reason: z
+    .string()
+    .max(1_000)
+    .optional()
+    .describe("Why it is started (recorded with the run and its audit)"),
+});
 
 export const runbookStep = z.strictObject({
   name: z.string(),
@@ -38,12 +67,79 @@ export const runbookStep = z.strictObject({
   answeredAt: isoTime.nullable(),
   answer: jsonValue,
   wakeAt: isoTime.nullable(),
+  approval: gateApproval.nullable().describe("Approval gates: the request and its decisions"),
   output: jsonValue,
   error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   startedAt: isoTime,
   finishedAt: isoTime.nullable(),
   durationMs: z.number().int().nullable(),
 });
+
+const decisionView = z.strictObject({
+  reviewer: personRef,
+  decision: z.string(),
+  reason: z.string().nullable(),
+  channel: z.string(),
+  decidedAt: isoTime,
+});
+
+/** The six questions for a whole runbook run (each action step's run answers its own too). */
+export const runbookQuestions = z.strictObject({
+  who: z.strictObject({ startedBy: personRef, requestId: z.string() }),
+  what: z.strictObject({
+    runbook: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    steps: z.number().int(),
+    status: runbookRunStatus,
+  }),
+  why: z.strictObject({
+    reason: z.string().nullable().describe("The starter's reason"),
+    approvals: z.array(
+      z.strictObject({
+        step: z.string(),
+        kind: z.enum(["gate", "action"]).describe("gate: rb.approve; action: an action step's approval"),
+        requestId: z.string(),
+        status: z.string(),
+        reason: z.string().nullable(),
+        decisions: z.array(decisionView),
+      }),
+    ),
+    answers: z.array(
+      z.strictObject({
+        step: z.string(),
+        title: z.string().nullable(),
+        answeredBy: personRef,
+        answeredAt: isoTime,
+        answer: jsonValue,
+      }),
+    ),
+  }),
+  changed: z.array(
+    z.strictObject({
+      step: z.string(),
+      action: z.string(),
+      runId: z.string().nullable().describe("GET /api/v1/runs/{id} answers the run's own six questions"),
+      status: z.string(),
+      errorCode: z.string().nullable(),
+      requestId: z.string().nullable(),
+      executionRequestId: z.string().nullable(),
+      snapshotBefore: jsonValue,
+      snapshotAfter: jsonValue,
+    }),
+  ),
+  when: z.strictObject({
+    startedAt: isoTime,
+    finishedAt: isoTime.nullable(),
+    durationMs: z.number().int().nullable(),
+    steps: z.array(z.strictObject({ step: z.string(), startedAt: isoTime, finishedAt: isoTime.nullable() })),
+  }),
+  version: z.strictObject({
+    runbook: z.string(),
+    attempt: z.number().int(),
+    actions: z.array(z.strictObject({ step: z.string(), action: z.string(), version: z.string() })),
+  }),
+});
+export type RunbookQuestions = z.output<typeof runbookQuestions>;
 
 export const runbookRun = z.strictObject({
   id: z.string(),
@@ -65,6 +161,8 @@ export const runbookRun = z.strictObject({
   finishedAt: isoTime.nullable(),
   steps: z.array(runbookStep),
   logs: z.array(z.strictObject({ seq: z.number().int(), message: z.string(), at: isoTime })),
+  reason: z.string().nullable().describe("Why it was started"),
+  questions: runbookQuestions.nullable().describe("The six questions (one run's page; null in lists)"),
 });
 export type RunbookRun = z.output<typeof runbookRun>;
 
@@ -97,3 +195,18 @@ export const waitingInput = z.strictObject({
   waitingSince: isoTime,
 });
 export const waitingInputList = z.strictObject({ inputs: z.array(waitingInput) });
+
+export const gateDecisionBody = z.strictObject({
+  reason: z.string().max(1_000).optional().describe("Required to reject"),
+});
+
+export const waitingGate = z.strictObject({
+  runbookRunId: z.string(),
+  runbook: z.string(),
+  runbookTitle: z.string(),
+  step: z.string(),
+  startedBy: z.string(),
+  waitingSince: isoTime,
+  approval: gateApproval,
+});
+export const waitingGateList = z.strictObject({ gates: z.array(waitingGate) });

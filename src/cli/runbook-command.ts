@@ -58,17 +58,23 @@ function printRun(io: CliIo, run: RunbookRunJson): void {
 
 export const runbookCommand: Command = {
   name: "runbook",
-  summary: "Start and follow runbooks: airlock runbook start|status|cancel|retry …",
+  summary: "Start and follow runbooks: airlock runbook start|status|cancel|retry|approve|reject|gates …",
   help: [
     "Usage: airlock runbook start <runbook> [--param name=value]… [--params-json JSON]",
+    "                             [--reason TEXT] [--idempotency-key KEY]",
     "       airlock runbook status <runbook-run-id>",
     "       airlock runbook cancel <runbook-run-id> [--reason TEXT]",
     "       airlock runbook retry <runbook-run-id>",
+    "       airlock runbook approve <runbook-run-id> [--step NAME] [--reason TEXT]",
+    "       airlock runbook reject <runbook-run-id> [--step NAME] --reason TEXT",
+    "       airlock runbook gates",
     "       (each takes [--json] [--server URL] [--token TOKEN])",
     "",
     "start needs run on the runbook and on every action it uses; status lists every step, its run",
     "and who answered it; cancel stops a running or waiting run (steps done stay done); retry runs",
-    "a failed run again from its failed step.",
+    "a failed run again from its failed step; approve/reject decide an approval gate (rb.approve)",
+    "waiting in the run (--step when it waits on several; never your own run's); gates lists the",
+    "gates you may decide.",
     "",
     "Exit status: 0 done, 1 refused or failed, 3 started or still running.",
   ].join("\n"),
@@ -81,14 +87,39 @@ export const runbookCommand: Command = {
         param: { type: "string", multiple: true, short: "p" },
         "params-json": { type: "string" },
         reason: { type: "string" },
+        step: { type: "string" },
+        "idempotency-key": { type: "string" },
       },
     });
     const [verb, subject, ...rest] = positionals;
-    if (!verb || !subject || rest.length > 0 || !["start", "status", "cancel", "retry"].includes(verb))
-      throw new UsageError("use: airlock runbook start|status|cancel|retry <name or id>");
     const options = apiOptions(values, io.env);
+    if (verb === "gates" && !subject) return await listGates(io, options);
+    if (!verb || !subject || rest.length > 0 || !VERBS.includes(verb))
+      throw new UsageError("use: airlock runbook start|status|cancel|retry|approve|reject <name or id>");
     let response: Awaited<ReturnType<typeof api>>;
-    if (verb === "start") {
+    if (verb === "approve" || verb === "reject") {
+      const id = encodeURIComponent(subject);
+      let step = values.step;
+      if (!step) {
+        const current = await api(options, "GET", `/api/v1/runbook-runs/${id}`);
+        if (current.status >= 400) {
+          io.err(describeError(current));
+          return 1;
+        }
+        step = (current.body as RunbookRunJson).steps.find(
+          (s) => s.kind === "approval" && s.status === "waiting",
+        )?.name;
+        if (!step) throw new UsageError("this runbook run has no approval gate waiting");
+      }
+      response = await api(
+        options,
+        "POST",
+        `/api/v1/runbook-runs/${id}/steps/${encodeURIComponent(step)}/${verb}`,
+        {
+          body: values.reason ? { reason: values.reason } : {},
+        },
+      );
+    } else if (verb === "start") {
       const params: Record<string, unknown> = values["params-json"] ? JSON.parse(values["params-json"]) : {};
       const listed = await api(options, "GET", "/api/v1/runbooks");
       const schema = (
@@ -101,7 +132,8 @@ export const runbookCommand: Command = {
         params[key] = coerce(pair.slice(eq + 1), schema?.properties?.[key]?.type);
       }
       response = await api(options, "POST", `/api/v1/runbooks/${encodeURIComponent(subject)}/runs`, {
-        body: { params },
+        body: { params, ...(values.reason ? { reason: values.reason } : {}) },
+        ...(values["idempotency-key"] ? { headers: { "idempotency-key": values["idempotency-key"] } } : {}),
       });
     } else if (verb === "status") {
       response = await api(options, "GET", `/api/v1/runbook-runs/${encodeURIComponent(subject)}`);
@@ -121,6 +153,33 @@ export const runbookCommand: Command = {
     return run.status === "failed" ? 1 : 3;
   },
 };
+
+const VERBS = ["start", "status", "cancel", "retry", "approve", "reject"];
+
+async function listGates(io: CliIo, options: ReturnType<typeof apiOptions>): Promise<number> {
+  const listed = await api(options, "GET", "/api/v1/runbook-gates");
+  if (listed.status >= 400) {
+    io.err(describeError(listed));
+    return 1;
+  }
+  const gates = (
+    listed.body as {
+      gates: {
+        runbookRunId: string;
+        step: string;
+        runbookTitle: string;
+        approval: { reason: string | null };
+      }[];
+    }
+  ).gates;
+  io.out(
+    table(
+      ["runbook run", "step", "runbook", "why"],
+      gates.map((g) => [g.runbookRunId, g.step, g.runbookTitle, g.approval.reason ?? ""]),
+    ),
+  );
+  return 0;
+}
 
 export const inputCommand: Command = {
   name: "input",

@@ -162,6 +162,11 @@ export const CATALOGUE = {
   // schedules
   "schedule.not_found": { status: 404, message: "There is no such schedule, or you may not see it." },
   "schedule.tick_failed": { status: 500, message: "The schedule's tick did not start a run." },
+  "runbook.gate_rejected": { status: 409, message: "A reviewer rejected the runbook's approval gate." },
+  "runbook.gate_cancelled": {
+    status: 409,
+    message: "The runbook's approval gate was withdrawn before it was decided.",
+  },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

@@ -23,6 +23,7 @@ import { durationMs } from "../sdk/duration.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { runbookEvent } from "./runbook-audit.ts";
+import { waitForGate } from "./runbook-gate.ts";
 import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
 import {
   appendLog,
@@ -132,6 +133,7 @@ function createContext(
   let logSeq = 0;
   let inputs = 0;
   let sleeps = 0;
+  let gates = 0;
   // Names must be unique and deterministic: the engine matches a resumed run's steps by order and
   // name, and a step's idempotency key is built from its name.
   const claim = (name: string): string => {
@@ -240,6 +242,20 @@ function createContext(
         expiresInMs: durationMs(options.expiresIn ?? "24h"),
       });
       return answer as never;
+    },
+
+    async approve(options) {
+      gates++;
+      const name = claim(options.step ?? (gates === 1 ? "approval" : `approval_${gates}`));
+      return await waitForGate(
+        { pool: deps.pool, engine, row, principal },
+        {
+          name,
+          position: position++,
+          options,
+          expiresInMs: durationMs(options.expiresIn ?? "24h"),
+        },
+      );
     },
 
     async sleep(duration, options) {

@@ -5,7 +5,7 @@ import type { Queryable } from "../store/queryable.ts";
 
 export type RunbookRunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
 export type StepStatus = RunbookRunStatus;
-export type StepKind = "action" | "step" | "input" | "sleep";
+export type StepKind = "action" | "step" | "input" | "sleep" | "approval";
 
 export interface RunbookRunRow {
   id: string;
@@ -16,6 +16,9 @@ export interface RunbookRunRow {
   actor_id: string;
   actor_name: string | null;
   request_id: string;
+  idempotency_key: string | null;
+  params_hash: string | null;
+  reason: string | null;
   workflow_id: string;
   attempt: number;
   progress: { done: number; total: number; label: string | null } | null;
@@ -46,6 +49,8 @@ export interface StepRow {
   answered_at: Date | null;
   answer: unknown;
   wake_at: Date | null;
+  /** Approval gates: their approval request. */
+  approval_request_id: string | null;
   output: unknown;
   error: { code: string; message: string } | null;
   started_at: Date;
@@ -63,13 +68,46 @@ export async function insertRunbookRun(
     params: Record<string, unknown>;
     actorId: string;
     requestId: string;
+    idempotencyKey?: string | null;
+    paramsHash?: string | null;
+    reason?: string | null;
   },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO airlock.runbook_runs (id, runbook, version, status, params, actor_id, request_id, workflow_id)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1)`,
-    [run.id, run.runbook, run.version, JSON.stringify(run.params), run.actorId, run.requestId],
+): Promise<boolean> {
+  // A taken key inserts nothing (the unique index settles two starts racing with one key).
+  const result = await db.query(
+    `INSERT INTO airlock.runbook_runs
+       (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
+        reason)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9)
+     ON CONFLICT (actor_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+    [
+      run.id,
+      run.runbook,
+      run.version,
+      JSON.stringify(run.params),
+      run.actorId,
+      run.requestId,
+      run.idempotencyKey ?? null,
+      run.paramsHash ?? null,
+      run.reason ?? null,
+    ],
   );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The starter's runbook run started with this idempotency key, if any. */
+export async function runbookRunByKey(
+  db: Queryable,
+  actorId: string,
+  key: string,
+): Promise<RunbookRunRow | null> {
+  // Index: runbook_runs_idempotency_idx.
+  const { rows } = await db.query(
+    `SELECT r.*, u.name AS actor_name FROM airlock.runbook_runs r
+       LEFT JOIN airlock.users u ON u.id = r.actor_id WHERE r.actor_id = $1 AND r.idempotency_key = $2`,
+    [actorId, key],
+  );
+  return (rows[0] as RunbookRunRow | undefined) ?? null;
 }
 
 export async function getRunbookRun(db: Queryable, id: string): Promise<RunbookRunRow | null> {
@@ -215,6 +253,29 @@ export async function answerStep(
   return true;
 }
 
+/** An approval gate decided (in the deciding transaction); false when it was no longer waiting. */
+export async function endGateStep(
+  db: Queryable,
+  runbookRunId: string,
+  name: string,
+  end: { status: "succeeded" | "failed"; output?: unknown; error?: { code: string; message: string } },
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE airlock.runbook_steps SET status = $3, output = $4, error = $5, finished_at = now()
+      WHERE runbook_run_id = $1 AND name = $2 AND kind = 'approval' AND status = 'waiting'`,
+    [
+      runbookRunId,
+      name,
+      end.status,
+      end.output === undefined ? null : JSON.stringify(end.output),
+      end.error ? JSON.stringify(end.error) : null,
+    ],
+  );
+  if ((result.rowCount ?? 0) === 0) return false;
+  await touchRun(db, runbookRunId, "running");
+  return true;
+}
+
 async function touchRun(db: Queryable, id: string, status: "running" | "waiting"): Promise<void> {
   await db.query(
     `UPDATE airlock.runbook_runs SET status = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
@@ -341,4 +402,20 @@ export async function unfinishedRuns(
     [seconds],
   );
   return rows as { id: string; workflow_id: string }[];
+}
+
+/** Approval gates waiting for a decision, oldest first (who may decide is the caller's filter). */
+export async function pendingGates(
+  db: Queryable,
+): Promise<(StepRow & { runbook: string; actor_id: string; approval_request_id: string })[]> {
+  // Index: approval_requests_pending_idx narrows to pending requests; gates are few among them.
+  const { rows } = await db.query(
+    `SELECT s.*, NULL AS answered_by_name, r.runbook, r.actor_id FROM airlock.approval_requests ar
+       JOIN airlock.runbook_steps s ON s.approval_request_id = ar.id
+       JOIN airlock.runbook_runs r ON r.id = s.runbook_run_id
+      WHERE ar.subject_kind = 'runbook_gate' AND ar.status = 'pending' AND ar.expires_at > now()
+        AND s.status = 'waiting'
+      ORDER BY ar.created_at LIMIT 200`,
+  );
+  return rows as (StepRow & { runbook: string; actor_id: string; approval_request_id: string })[];
 }

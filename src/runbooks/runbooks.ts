@@ -5,8 +5,16 @@
 // answer. The durable engine is acquired only when the workspace has runbooks.
 import type pg from "pg";
 import { z } from "zod";
+import { approvalEvent } from "../approval/approval-audit.ts";
+import { approve, reject } from "../approval/approval-decision.ts";
+import type { ApprovalDeps } from "../approval/approval-deps.ts";
+import { decisionsOf, getApprovalRequest, moveApproval } from "../approval/approval-store.ts";
+import type { SubjectKinds } from "../approval/approval-subject.ts";
+import { decisionRefusal } from "../approval/decision-rules.ts";
+import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
+import { isValidKey } from "../control/idempotency-store.ts";
 import { acquireDurableEngine, type DurableEngine } from "../engine/durable-engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { issuesOf } from "../errors/issues.ts";
@@ -16,10 +24,13 @@ import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
 import type { Log } from "../observe/logger.ts";
 import { scrubDeep, scrubText } from "../pii/mask.ts";
+import { paramsHash } from "../runs/params-hash.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { runbookEvent } from "./runbook-audit.ts";
+import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
 import { inputTopic } from "./runbook-input.ts";
+import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
 import {
   answerStep,
@@ -30,16 +41,21 @@ import {
   getSteps,
   insertRunbookRun,
   listRunbookRuns,
+  pendingGates,
   type RunbookRunRow,
   reopenForRetry,
+  runbookRunByKey,
   stepOfRun,
   unfinishedRuns,
   waitingInputsFor,
 } from "./runbook-store.ts";
 import {
+  type GateFacts,
   type RunbookRunView,
   runbookRunView,
+  type WaitingGateView,
   type WaitingInputView,
+  waitingGateView,
   waitingInputView,
 } from "./runbook-view.ts";
 
@@ -50,13 +66,37 @@ export interface RunbooksDeps {
   authorizer: Authorizer;
   control: Control;
   events: EventOutbox;
+  /** Approval gates are decided by the approval module, like every approval request. */
+  approvals: { deps: ApprovalDeps; subjects: SubjectKinds };
   log: Log;
+}
+
+/** A decision on a runbook's approval gate, from any channel. */
+export interface GateDecisionInput {
+  principal: Principal;
+  runbookRunId: string;
+  step: string;
+  reason: string | null;
+  channel: string;
+  requestId: string;
+  client: ClientInfo;
 }
 
 export interface Runbooks {
   /** Runbooks the principal may see, with whether they may start each. */
   catalog(principal: Principal): Promise<{ runbook: CompiledRunbook; canRun: boolean }[]>;
-  start(principal: Principal, name: string, params: unknown, requestId: string): Promise<RunbookRunView>;
+  /**
+   * Start a runbook. With an idempotency key, a start repeated by the same person with the same
+   * runbook and parameters returns the first run (its `requestId` is the first request's); with
+   * other parameters it is refused (`idempotency.mismatch`).
+   */
+  start(
+    principal: Principal,
+    name: string,
+    params: unknown,
+    requestId: string,
+    options?: { idempotencyKey?: string | null; reason?: string | null },
+  ): Promise<RunbookRunView>;
   get(principal: Principal, id: string): Promise<RunbookRunView>;
   list(
     principal: Principal,
@@ -70,8 +110,12 @@ export interface Runbooks {
     step: string,
     answer: unknown,
   ): Promise<{ run: RunbookRunView; replayed: boolean }>;
+  /** Approve or reject a runbook's approval gate (never the starter: no self-approval). */
+  decideGate(verb: "approve" | "reject", input: GateDecisionInput): Promise<RunbookRunView>;
   /** Human steps waiting for this person. */
   inbox(principal: Principal): Promise<WaitingInputView[]>;
+  /** Approval gates this person may decide now. */
+  gates(principal: Principal): Promise<WaitingGateView[]>;
   /**
    * Start the workflow of any unfinished run that has none: a process that died between committing
    * a start and handing it to the engine leaves such a run. Runs every minute; returns the ids.
@@ -96,8 +140,21 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     });
     runner.engine = engine;
     const running = engine;
+    deps.approvals.subjects.register(gateSubjectKind({ pool, workspace, authorizer }));
+    // A gate decided (approved, rejected, withdrawn, expired) wakes its runbook at once.
+    const unsubscribeGates = deps.events.consume(
+      { name: "runbooks.gate-decided", types: ["approval.decided"] },
+      async (event) => {
+        const payload = event.payload as { subjectKind: string; subjectId: string };
+        if (payload.subjectKind !== GATE_SUBJECT) return;
+        const [runbookRunId, step] = payload.subjectId.split(":");
+        const row = runbookRunId ? await getRunbookRun(pool, runbookRunId) : null;
+        if (row && step)
+          await running.send(row.workflow_id, gateTopic(step), { decided: true }, `woken:${event.id}`);
+      },
+    );
     // An action step waiting for its run (approval, queue) is woken when the run ends.
-    unsubscribe = deps.events.consume(
+    const unsubscribeRuns = deps.events.consume(
       { name: "runbooks.run-finished", types: ["run.finished"] },
       async (event) => {
         const payload = event.payload as { runId: string };
@@ -106,6 +163,10 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           await running.send(step.workflow_id, `run:${payload.runId}`, { ended: true }, `woken:${event.id}`);
       },
     );
+    unsubscribe = () => {
+      unsubscribeRuns();
+      unsubscribeGates();
+    };
   }
 
   async function sweep(olderThanSeconds = 60): Promise<string[]> {
@@ -157,7 +218,40 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
 
   async function view(principal: Principal, row: RunbookRunRow): Promise<RunbookRunView> {
     const [steps, logs] = await Promise.all([getSteps(pool, row.id), getLogs(pool, row.id)]);
-    return runbookRunView(workspace, row, steps, logs, principal);
+    const gates = new Map<string, GateFacts>();
+    for (const step of steps)
+      if (step.approval_request_id)
+        gates.set(step.name, await gateFacts(principal, step.approval_request_id));
+    return runbookRunView(
+      workspace,
+      row,
+      steps,
+      logs,
+      principal,
+      gates,
+      await runbookQuestions(pool, row, steps),
+    );
+  }
+
+  /** A gate as the viewer sees it: its request, decisions, and whether they may decide it now. */
+  async function gateFacts(principal: Principal, requestId: string): Promise<GateFacts> {
+    const request = (await getApprovalRequest(pool, requestId))!;
+    const [decisions, now] = await Promise.all([
+      decisionsOf(pool, requestId),
+      pool.query<{ now: Date }>("SELECT now() AS now"),
+    ]);
+    const runbook = workspace.runbooks.get(request.action);
+    const holdsApprove = runbook ? (await authorizer.can(principal, "approve", runbook)).allowed : false;
+    const whyNot = decisionRefusal({
+      principal,
+      request,
+      onBehalfOf: null,
+      action: null,
+      decisions,
+      now: now.rows[0]!.now,
+      holdsApprove,
+    });
+    return { request, decisions, whyNot };
   }
 
   return {
@@ -173,7 +267,9 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       return out;
     },
 
-    async start(principal, name, params, requestId) {
+    async start(principal, name, params, requestId, options = {}) {
+      const key = options.idempotencyKey ?? null;
+      if (key !== null && !isValidKey(key)) throw new AirlockError("idempotency.key_invalid");
       const runbook = await visibleRunbook(principal, name);
       if (!(await authorizer.can(principal, "run", runbook)).allowed)
         throw new AirlockError("permission.denied", "You need the run permission on this runbook.");
@@ -193,25 +289,45 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       const running = requireEngine();
       const id = newId("rbr");
       const values = parsed.data as Record<string, unknown>;
-      await inTransaction(pool, async (tx) => {
-        await insertRunbookRun(tx, {
-          id,
-          runbook: runbook.name,
-          version: runbook.version,
-          params: values,
-          actorId: principal.id,
-          requestId,
-        });
+      const hash = paramsHash(`runbook:${runbook.name}`, values);
+      const reason = options.reason ? scrubText(options.reason).slice(0, 1_000) : null;
+      // Stripe's rules, as for actions: the same key and request → the first run; anything else
+      // with that key → a mismatch, nothing started.
+      const replay = async (): Promise<RunbookRunView> => {
+        const first = await runbookRunByKey(pool, principal.id, key!);
+        if (!first) throw new AirlockError("idempotency.in_progress");
+        if (first.runbook !== runbook.name || first.params_hash !== hash)
+          throw new AirlockError("idempotency.mismatch");
+        return await view(principal, first);
+      };
+      if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();
+      const inserted = await inTransaction(pool, async (tx) => {
+        if (
+          !(await insertRunbookRun(tx, {
+            id,
+            runbook: runbook.name,
+            version: runbook.version,
+            params: values,
+            actorId: principal.id,
+            requestId,
+            idempotencyKey: key,
+            paramsHash: hash,
+            reason,
+          }))
+        )
+          return false;
         await appendAudit(tx, [
           runbookEvent(
             "runbook.started",
             "success",
             { id, runbook: runbook.name, version: runbook.version, requestId },
             principal,
-            { params: scrubDeep(values) },
+            { params: scrubDeep(values), reason, ...(key ? { data: { idempotencyKey: key } } : {}) },
           ),
         ]);
+        return true;
       });
+      if (!inserted) return await replay();
       await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id });
       return await view(principal, (await getRunbookRun(pool, id))!);
     },
@@ -244,10 +360,12 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           by: principal.id,
           reason: cleanReason,
         });
-        if (done)
+        if (done) {
           await appendAudit(tx, [
             runbookEvent("runbook.cancelled", "success", runRef(row), principal, { reason: cleanReason }),
           ]);
+          await withdrawGates(tx, row, principal, cleanReason);
+        }
         return done;
       });
       if (!ended)
@@ -287,7 +405,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     async answer(principal, id, stepName, answer) {
       const row = await visibleRun(principal, id);
       const step = await getStep(pool, id, stepName);
-      if (!step || step.kind !== "input")
+      if (step?.kind !== "input")
         throw new AirlockError("runbook.run_not_found", "There is no such human step.");
       if (!isAssignee(principal, step)) throw new AirlockError("runbook.not_assignee");
       // Answering twice gives the first answer back: a double submit is not a second decision.
@@ -322,6 +440,37 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       return { run: await view(principal, (await getRunbookRun(pool, id))!), replayed: false };
     },
 
+    async decideGate(verb, input) {
+      const row = await visibleRun(input.principal, input.runbookRunId);
+      const step = await getStep(pool, row.id, input.step);
+      if (step?.kind !== "approval" || !step.approval_request_id)
+        throw new AirlockError("runbook.run_not_found", "There is no such approval gate.");
+      const decide = verb === "approve" ? approve : reject;
+      const outcome = await decide(deps.approvals.deps, {
+        approvalRequestId: step.approval_request_id,
+        principal: input.principal,
+        channel: input.channel,
+        requestId: input.requestId,
+        client: input.client,
+        reason: input.reason,
+        subjectKind: GATE_SUBJECT,
+      });
+      if (!outcome.ok) throw outcome.error;
+      return await view(input.principal, (await getRunbookRun(pool, row.id))!);
+    },
+
+    async gates(principal) {
+      if (principal.kind !== "human") return [];
+      const rows = await pendingGates(pool);
+      const out: WaitingGateView[] = [];
+      for (const gate of rows) {
+        const facts = await gateFacts(principal, gate.approval_request_id);
+        if (facts.whyNot) continue;
+        out.push(waitingGateView(workspace, gate, facts));
+      }
+      return out;
+    },
+
     async inbox(principal) {
       const rows = await waitingInputsFor(pool, { id: principal.id, groups: principal.groups });
       return rows.map((row) => waitingInputView(workspace, row));
@@ -333,6 +482,32 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       await engine?.release();
     },
   };
+}
+
+/** A cancelled runbook's pending gates are withdrawn with it: no reviewer decides a dead gate. */
+async function withdrawGates(
+  tx: pg.PoolClient,
+  row: RunbookRunRow,
+  principal: Principal,
+  reason: string | null,
+): Promise<void> {
+  const { rows } = await tx.query<{ approval_request_id: string }>(
+    `SELECT approval_request_id FROM airlock.runbook_steps
+      WHERE runbook_run_id = $1 AND kind = 'approval' AND approval_request_id IS NOT NULL`,
+    [row.id],
+  );
+  for (const { approval_request_id: id } of rows) {
+    const request = await getApprovalRequest(tx, id, { forUpdate: true });
+    if (request?.status !== "pending" || !(await moveApproval(tx, id, "pending", "cancelled"))) continue;
+    await appendAudit(tx, [
+      approvalEvent(
+        "approval.cancelled",
+        "info",
+        { action: null, request, run: null, actor: principal, requestId: row.request_id },
+        { reason, data: { runbookRunId: row.id, via: "runbook.cancelled" } },
+      ),
+    ]);
+  }
 }
 
 function isAssignee(

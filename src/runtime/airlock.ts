@@ -216,6 +216,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       authorizer,
       control,
       events: approvals.events,
+      approvals,
       log,
     });
     closers.unshift(() => runbooks.close());

@@ -15,6 +15,29 @@ export interface InputOptions {
   expiresIn?: Duration;
 }
 
+export interface ApproveOptions {
+  /** The step's name, unique within the runbook (default `approval`, then `approval_2`, …). */
+  step?: string;
+  /**
+   * Who may approve: members of these groups and these users (by email). They also need
+   * `approve` on the runbook. The runbook's starter never counts, even if listed.
+   */
+  reviewers: { groups?: string[]; users?: string[] };
+  /** Why the runbook asks, shown to the reviewers (free text is scrubbed of PII). */
+  reason: string;
+  /** Distinct approvals needed. Default 1. */
+  quorum?: number;
+  /** Undecided by then, the gate expires and the runbook fails. Default 24 h. */
+  expiresIn?: Duration;
+}
+
+/** What an approved gate returns. */
+export interface GateApproval {
+  approvalRequestId: string;
+  /** Ids of the people who approved, in order. */
+  approvedBy: string[];
+}
+
 /**
  * What a runbook's function works with. Every method is a durable step: after a crash the
  * runbook resumes where it was, steps already done are not done again (their recorded outputs
@@ -37,6 +60,12 @@ export interface RunbookContext {
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A human step: waits until the assignee answers the form (a zod object) in the UI, API or CLI. */
   input<S extends z.ZodObject>(form: S, options: InputOptions): Promise<z.output<S>>;
+  /**
+   * An approval gate: waits until the reviewers approve, decided like any approval request (in
+   * the UI, API or CLI; quorum of distinct people; never by the runbook's starter). A rejection,
+   * a withdrawal or an expiry fails the step (and the runbook, which can be retried from it).
+   */
+  approve(options: ApproveOptions): Promise<GateApproval>;
   /** Wait, durably (a restart does not start the wait again). */
   sleep(duration: Duration, options?: { step?: string }): Promise<void>;
   /** Wait until a time, durably. */

@@ -39,7 +39,9 @@ export type {
 export { defineResource } from "./define-resource.ts";
 export type {
   AnyRunbook,
+  ApproveOptions,
   Assignee,
+  GateApproval,
   InputOptions,
   Runbook,
   RunbookContext,

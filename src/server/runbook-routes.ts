@@ -4,11 +4,13 @@ import {
   answerBody,
   answerResponse,
   cancelRunbookBody,
+  gateDecisionBody,
   runbookCatalog,
   runbookRun,
   runbookRunList,
   runbookRunListQuery,
   startRunbookBody,
+  waitingGateList,
   waitingInputList,
 } from "../api/runbooks.ts";
 import type { Runbooks } from "../runbooks/runbooks.ts";
@@ -44,7 +46,8 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
     routes.add({
       method: "post",
       path: "/api/v1/runbooks/:name/runs",
-      summary: "Start a runbook (needs run on it and on every action it uses)",
+      summary:
+        "Start a runbook (needs run on it and on every action it uses; send Idempotency-Key to make retries safe)",
       tags: ["runbooks"],
       auth: "principal",
       body: startRunbookBody,
@@ -57,7 +60,10 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
           c.req.param("name") ?? "",
           body.params ?? {},
           c.get("requestId"),
+          { idempotencyKey: c.req.header("idempotency-key") ?? null, reason: body.reason?.trim() || null },
         );
+        // A repeated start answers with the first run, whose request is the first request.
+        if (started.requestId !== c.get("requestId")) c.header("Idempotent-Replayed", "true");
         return json(c, started, 202);
       },
     });
@@ -136,6 +142,46 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
       },
     });
 
+    for (const verb of ["approve", "reject"] as const)
+      routes.add({
+        method: "post",
+        path: `/api/v1/runbook-runs/:id/steps/:step/${verb}`,
+        summary:
+          verb === "approve"
+            ? "Approve a runbook's approval gate (never the runbook's starter)"
+            : "Reject a runbook's approval gate (a reason is required); the runbook fails at it",
+        tags: ["runbooks"],
+        auth: "principal",
+        body: gateDecisionBody,
+        responses: { 200: { description: "Decided", schema: runbookRun } },
+        async handler(c, { principal, body }) {
+          return json(
+            c,
+            await runbooks.decideGate(verb, {
+              principal,
+              runbookRunId: c.req.param("id") ?? "",
+              step: c.req.param("step") ?? "",
+              reason: body.reason?.trim() || null,
+              channel: channelOf(c.req.header("x-airlock-client")),
+              requestId: c.get("requestId"),
+              client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+            }),
+          );
+        },
+      });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/runbook-gates",
+      summary: "Runbook approval gates you may decide now",
+      tags: ["runbooks"],
+      auth: "principal",
+      responses: { 200: { description: "Pending gates, oldest first", schema: waitingGateList } },
+      async handler(c, { principal }) {
+        return json(c, { gates: await runbooks.gates(principal) });
+      },
+    });
+
     routes.add({
       method: "get",
       path: "/api/v1/runbook-inputs",
@@ -148,4 +194,10 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
       },
     });
   };
+}
+
+// Where a decision came from, as the approval routes record it (the CLI and web UI say so).
+const CHANNELS = new Set(["web", "cli", "api"]);
+function channelOf(header: string | undefined): string {
+  return header && CHANNELS.has(header) ? header : "api";
 }

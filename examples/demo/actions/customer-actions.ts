@@ -15,6 +15,8 @@
 //   accounts  toggle_feature_flag         medium    -
 //   accounts  set_account_plan            medium    -
 //   accounts  create_account              medium    - (idempotent: id derived from the key)
+//   accounts  import_transaction_history  low       - (idempotent: source ids are unique)
+//   pricing   set_plan_fee                high      - (through the pricing_change runbook's gate)
 import type { AnyAction } from "../../../src/sdk/index.ts";
 import { changeCustomerEmail } from "./change-customer-email.ts";
 import { clearFraudFlag } from "./clear-fraud-flag.ts";
@@ -23,10 +25,12 @@ import { createAccount } from "./create-account.ts";
 import { eraseCustomer } from "./erase-customer.ts";
 import { exportCustomerData } from "./export-customer-data.ts";
 import { extendTrial } from "./extend-trial.ts";
+import { importTransactionHistory } from "./import-transaction-history.ts";
 import { listFeatureFlags } from "./list-feature-flags.ts";
 import { listFlaggedTransactions } from "./list-flagged-transactions.ts";
 import { makeAdmin } from "./make-admin.ts";
 import { setAccountPlan } from "./set-account-plan.ts";
+import { setPlanFee } from "./set-plan-fee.ts";
 import { toggleFeatureFlag } from "./toggle-feature-flag.ts";
 
 export const customerActions: AnyAction[] = [
@@ -42,4 +46,6 @@ export const customerActions: AnyAction[] = [
   toggleFeatureFlag,
   setAccountPlan,
   createAccount,
+  importTransactionHistory,
+  setPlanFee,
 ];
