@@ -55,6 +55,12 @@ export const AUDIT_EVENT_TYPES = [
   "slack.request_refused",
   "slack.user_linked",
   "webhook.created",
+  "bulk.started",
+  "bulk.paused",
+  "bulk.resumed",
+  "bulk.cancelled",
+  "bulk.stopped",
+  "bulk.finished",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -7,6 +7,7 @@ import { type Approvals, createApprovals } from "../approval/approvals.ts";
 import { pendingApprovalStats } from "../approval/pending-approval-stats.ts";
 import { createPolicyModes } from "../approval/policy-modes.ts";
 import { createSealer } from "../audit/sealer.ts";
+import { type Bulk, createBulk } from "../bulk/bulks.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
@@ -38,6 +39,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { bulkRoutes } from "../server/bulk-routes.ts";
 import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
@@ -96,6 +98,8 @@ export interface Airlock {
   /** Four-eyes on access and policy changes (src/governance). */
   changes: ChangeRequests;
   runbooks: Runbooks;
+  /** Bulk actions: batches of items under one approval (src/bulk). */
+  bulk: Bulk;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -213,6 +217,17 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => runbooks.close());
+    const bulk = await createBulk({
+      workspace,
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      authorizer,
+      control,
+      approvals: approvals.deps,
+      log,
+      ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+    });
+    closers.unshift(() => bulk.close());
     const notifications = await startNotifications({
       config,
       workspace,
@@ -287,6 +302,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
         runbookRoutes({ runbooks }),
+        bulkRoutes({ bulk }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
@@ -319,6 +335,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       changes,
       runbooks,
+      bulk,
       app: created.app,
       migrationSources,
       ready,
