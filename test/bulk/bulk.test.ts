@@ -5,8 +5,13 @@
 // item's run naming it), pause / resume / cancel (audited), the stop rule, the failure report and
 // retrying the failed items as a new batch.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { listen } from "../../src/server/serve.ts";
 import { ownerClient } from "../../src/store/database.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { ACCOUNTS, bulkWorkspace, prepareBulkTables } from "./bulk-fixture.ts";
@@ -19,9 +24,17 @@ let operator: TestUser;
 let manager: TestUser;
 let manager2: TestUser;
 let outsider: TestUser;
+let hold: PromiseWithResolvers<void> | null = null;
 
 before(async () => {
-  t = await startTestAirlock({ workspace: bulkWorkspace, prepare: prepareBulkTables });
+  t = await startTestAirlock({
+    workspace: bulkWorkspace,
+    prepare: prepareBulkTables,
+    // The pause test holds the batch's lanes after an item, to pause it mid-way on any machine.
+    racePoint: async (name) => {
+      if (name === "bulk.after_item" && hold) await hold.promise;
+    },
+  });
   const pool = t.airlock.database.pool;
   operator = await createUser(pool, { groups: ["operators"], name: "Olive Operator" });
   manager = await createUser(pool, { groups: ["managers"], name: "Max Manager" });
@@ -273,11 +286,17 @@ describe("pause, resume, cancel", () => {
     const ids = ACCOUNTS.slice(20, 30);
     const started = await start(operator, { action: "charge_fee", rows: rows(ids, 100) });
     const batch = started.body.batch;
+    hold = Promise.withResolvers<void>();
     const approved = await call("POST", `/api/v1/bulk/${batch.id}/approve`, manager2);
     assert.equal(approved.status, 200, approved.text);
+    await until(batch.id, operator, (b) => b.status === "running", "the batch running");
     const paused = await call("POST", `/api/v1/bulk/${batch.id}/pause`, operator, { reason: "checking" });
     assert.equal(paused.status, 200, paused.text);
     assert.equal(paused.body.status, "paused");
+    // Held past the runner's status check interval: released, each lane sees the pause first.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    hold.resolve();
+    hold = null;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const still = await call("GET", `/api/v1/bulk/${batch.id}`, operator);
     const settled = still.body.counts;
@@ -349,5 +368,31 @@ describe("stop rule and failure report", () => {
     assert.equal(retry.body.itemCount, 3);
     const twice = await call("POST", `/api/v1/bulk/${batch.id}/retry`, operator);
     assert.equal(twice.body.id, retry.body.id);
+  });
+});
+
+describe("CLI", () => {
+  test("airlock bulk start --wait previews, starts and follows the batch with a progress bar", async () => {
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const env = { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: operator.token };
+      const csv = join(tmpdir(), `bulk-cli-${process.pid}.csv`);
+      writeFileSync(csv, `id,amountCents\n${ACCOUNTS[26]},200\n${ACCOUNTS[27]},200\nacc_nobody,200\n`);
+      const started = await runAirlock(
+        ["bulk", "start", "charge_fee", "--csv", csv, "--key", "cli-1", "--wait", "--interval-ms", "200"],
+        env,
+      );
+      assert.equal(started.code, 0, started.out + started.err);
+      assert.match(started.out, /preview: 2 items, totals 4\.00 USD, 1 refused/);
+      assert.match(started.out, /refused row 4 \(acc_nobody\): unknown_target/);
+      assert.match(started.out, /\[#{30}\] 2\/2 100% {2}ok 2 {2}failed 0 {2}skipped 0 {2}succeeded/);
+      const id = /batch (blk_\w+)/.exec(started.out)?.[1];
+      assert.ok(id, started.out);
+      const again = await runAirlock(["bulk", "start", "charge_fee", "--csv", csv, "--key", "cli-1"], env);
+      assert.match(again.out, new RegExp(`already started: batch ${id}`));
+      assert.equal(again.code, 0, again.err);
+    } finally {
+      await server.close();
+    }
   });
 });
