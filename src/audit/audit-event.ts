@@ -60,6 +60,12 @@ export const AUDIT_EVENT_TYPES = [
   "schedule.paused",
   "schedule.resumed",
   "schedule.tick_refused",
+  "bulk.started",
+  "bulk.paused",
+  "bulk.resumed",
+  "bulk.cancelled",
+  "bulk.stopped",
+  "bulk.finished",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

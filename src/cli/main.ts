@@ -5,6 +5,7 @@ import { StartupError } from "../errors/startup-error.ts";
 import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { bulkCommand } from "./bulk-command.ts";
 import { changesCommand } from "./changes-command.ts";
 import { checkCommand } from "./check-command.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
@@ -49,6 +50,7 @@ const COMMANDS: Command[] = [
   runbookCommand,
   inputCommand,
   schedulesCommand,
+  bulkCommand,
 ];
 
 export function version(): string {

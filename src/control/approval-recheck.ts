@@ -31,7 +31,9 @@ export async function recheckApproval(
       "The approval expired before the run executed; nothing was executed.",
     );
   const hash = paramsHashAs(run.params_hash, action.name, params, hashKey);
-  if (hash !== run.params_hash || hash !== request.params_hash)
+  // A request of another kind (a bulk batch's) binds to its own payload's hash, re-checked by
+  // that kind's owner; the run's parameters must still be what the run stored.
+  if (hash !== run.params_hash || (request.subject_kind === "run" && hash !== request.params_hash))
     return stale("the parameters differ from those approved");
   const requester = await loadPrincipal(tx, run.actor_id);
   if (!requester || !(await authorizer.can(requester, "run", action)).allowed)

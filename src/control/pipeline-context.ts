@@ -13,7 +13,7 @@ import type { CompiledAction, CompiledPolicy } from "../workspace/compile-worksp
 import type { ControlDeps } from "./control-deps.ts";
 import type { HandlerOutcome } from "./run-handler.ts";
 
-export type Channel = "api" | "web" | "cli" | "slack" | "schedule" | "runbook";
+export type Channel = "api" | "web" | "cli" | "slack" | "schedule" | "runbook" | "bulk";
 
 /** A request to run an action, from any entry point. */
 export interface RunRequest {
@@ -29,6 +29,12 @@ export interface RunRequest {
   onBehalfOf?: string | null;
   /** Set by runbooks and schedules: the request this one was made on behalf of. */
   parentRequestId?: string | null;
+  /**
+   * An approved request that already covers this run (a bulk batch's, checked by its runner):
+   * the action's own policies do not hold the run again, and the run names that approval. Set
+   * server side only, never from a client's input.
+   */
+  coveredBy?: { approvalRequestId: string } | null;
 }
 
 export interface PolicyMatch {

@@ -71,6 +71,11 @@ export interface DurableSchedules {
 
 /** The workflow every schedule's tick runs, registered at launch in every process. */
 const SCHEDULE_TICK_WORKFLOW = "airlock.schedule-tick";
+/**
+ * Every workflow name an Airlock process may run, registered at launch whichever part launches
+ * first (DBOS refuses a registration after launch); each part brings its body when it acquires.
+ */
+export const PROCESS_WORKFLOWS: readonly string[] = ["airlock.runbook", "airlock.bulk"];
 
 export interface DurableEngineOptions {
   url: string;
@@ -262,7 +267,7 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
 
   const bodies = new Map<string, WorkflowBody>(Object.entries(options.workflows));
   const registered = new Map<string, (input: unknown) => Promise<unknown>>();
-  for (const name of bodies.keys()) {
+  for (const name of new Set([...bodies.keys(), ...PROCESS_WORKFLOWS])) {
     // The registered function looks its body up at call time: an Airlock instance that shares this
     // process's engine later brings its own (same workspace, same code).
     const dispatch = async (input: unknown) => {

@@ -167,6 +167,22 @@ export const CATALOGUE = {
     status: 409,
     message: "The runbook's approval gate was withdrawn before it was decided.",
   },
+  // bulk actions
+  "bulk.not_allowed": { status: 422, message: "This action cannot run in bulk." },
+  "bulk.selection_invalid": { status: 400, message: "The selection of items is not valid." },
+  "bulk.csv_invalid": { status: 400, message: "The CSV cannot be read; nothing was previewed." },
+  "bulk.too_many_items": {
+    status: 422,
+    message: "The selection has more items than this action allows in one batch (details.maxItems).",
+  },
+  "bulk.no_items": { status: 422, message: "No item of the selection can run; see the refused items." },
+  "bulk.item_set_changed": {
+    status: 409,
+    message: "The items differ from the preview you saw; preview again before starting.",
+  },
+  "bulk.not_found": { status: 404, message: "There is no such batch, or you may not see it." },
+  "bulk.invalid_transition": { status: 409, message: "The batch is not in a state that allows this." },
+  "bulk.nothing_to_retry": { status: 409, message: "The batch has no failed items to retry." },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

@@ -62,7 +62,7 @@ export interface EventPayloads {
     waitingFor: "input" | "approval";
     assignedGroup: string | null;
   };
-  /** Declared for bulk actions: a batch's progress. Nothing emits it yet. */
+  /** A bulk batch's progress: emitted with each group of item outcomes the runner writes. */
   "bulk.progress": {
     batchId: string;
     action: string;

@@ -8,6 +8,7 @@ import { pendingApprovalStats } from "../approval/pending-approval-stats.ts";
 import { createPolicyModes } from "../approval/policy-modes.ts";
 import { createSealer } from "../audit/sealer.ts";
 import { unsealedAuditStats } from "../audit/unsealed-audit-stats.ts";
+import { type Bulk, createBulk } from "../bulk/bulks.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
@@ -41,6 +42,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { bulkRoutes } from "../server/bulk-routes.ts";
 import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
@@ -101,6 +103,8 @@ export interface Airlock {
   changes: ChangeRequests;
   runbooks: Runbooks;
   schedules: Schedules;
+  /** Bulk actions: batches of items under one approval (src/bulk). */
+  bulk: Bulk;
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
@@ -233,6 +237,17 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     // Webhook secrets written before they were sealed (migration 0054) are sealed now, once.
     const sealedWebhooks = keyring ? await sealPlaintextWebhookSecrets(database.pool, keyring) : 0;
     if (sealedWebhooks > 0) log.info({ webhooks: sealedWebhooks }, "sealed plain-text webhook secrets");
+    const bulk = await createBulk({
+      workspace,
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      authorizer,
+      control,
+      approvals: approvals.deps,
+      log,
+      ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+    });
+    closers.unshift(() => bulk.close());
     const notifications = await startNotifications({
       config,
       workspace,
@@ -309,6 +324,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         governanceRoutes({ changes, workspace, authorizer, database }),
         runbookRoutes({ runbooks }),
         scheduleRoutes({ schedules }),
+        bulkRoutes({ bulk }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),
@@ -342,6 +358,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       changes,
       runbooks,
       schedules,
+      bulk,
       app: created.app,
       migrationSources,
       ready,

@@ -112,6 +112,40 @@ export interface ActionLimits {
   perActor?: number;
 }
 
+/** What a batch's own policy sees: the item set as previewed. */
+export interface BatchSummary {
+  count: number;
+  /** Sum of the items' amounts per currency (minor units), from `bulk.amount`. */
+  totals: Readonly<Record<string, number>>;
+}
+
+/**
+ * An action that may run over many items as one governed batch: previewed, approved once (bound
+ * to the hash of the item set), then each item executed as its own run.
+ */
+export interface BulkOptions<P = Record<string, unknown>> {
+  /** Largest item set accepted; a larger one is refused before preview. */
+  maxItems: number;
+  /** One selected row (of a lookup's result, or a CSV line) → the item's parameters. */
+  paramsFrom: (row: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** The item's amount in minor units and its currency, for the preview's totals. */
+  amount?: (params: P) => { amount: number; currency: string } | null;
+  /**
+   * The batch's own policy: when it applies, a second person approves the whole batch (once).
+   * Without it, a batch needs approval when any item would need one under the action's policies.
+   */
+  approval?: {
+    when: (batch: BatchSummary) => boolean | string;
+    reviewers: { groups?: string[]; users?: string[] };
+    quorum?: number;
+    expiresIn?: Duration;
+  };
+  /** Items run at once. Default 4. */
+  concurrency?: number;
+  /** Stop the batch after this many failures in a row (default 10), or above this failure rate (0–1) once 20 items ended. */
+  stopAfter?: { consecutiveFailures?: number; failureRate?: number };
+}
+
 export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unknown> {
   /** snake_case, unique in the workspace: `issue_credit`. */
   name: string;
@@ -151,6 +185,8 @@ export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unkno
   limits?: ActionLimits;
   /** Set by defineSqlAction / defineHttpAction. */
   uses?: ResourceUse;
+  /** Allows running the action over many items as one batch (see `BulkOptions`). */
+  bulk?: BulkOptions<z.infer<P>>;
   /** The target's current state, shown to reviewers of an approval request. */
   describe?: (target: Target, ctx: { db: ActionDatabase }) => Promise<unknown>;
   handler: (params: z.infer<P>, ctx: HandlerContext) => Promise<O> | O;

@@ -10,6 +10,8 @@ export type {
   Actor,
   AnyAction,
   ApprovalPolicy,
+  BatchSummary,
+  BulkOptions,
   HandlerContext,
   Logger,
   PolicyContext,

@@ -62,11 +62,13 @@ export const ALLOWED: Record<string, string[]> = {
   // Runbooks and schedules: durable work on the engine, every step through the control layer.
   runbooks: [...DOMAIN, "api", "audit", "identity", "events", "approval", "engine", "runs", "control"],
   schedules: [...DOMAIN, "api", "audit", "identity", "events", "engine", "runs", "control", "runbooks"],
-  server: [...UPPER, "runbook", "runbooks", "schedules"],
-  runtime: [...UPPER, "runbook", "runbooks", "schedules", "server"],
-  cli: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime", "testing"],
+  // Bulk actions: one approval over many items, each item a governed run; batches on the engine.
+  bulk: [...DOMAIN, "api", "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  server: [...UPPER, "runbook", "runbooks", "schedules", "bulk"],
+  runtime: [...UPPER, "runbook", "runbooks", "schedules", "bulk", "server"],
+  cli: [...UPPER, "runbook", "runbooks", "schedules", "bulk", "server", "runtime", "testing"],
   // airlock/testing: an Airlock instance for an action author's tests.
-  testing: [...UPPER, "runbook", "runbooks", "schedules", "server", "runtime"],
+  testing: [...UPPER, "runbook", "runbooks", "schedules", "bulk", "server", "runtime"],
   web: ["api"],
 };
 

@@ -23,7 +23,8 @@ import { runHandler } from "../run-handler.ts";
 export async function execute(ctx: InTransaction, next: Next<Executed>): Promise<Outcome> {
   const { deps, action, principal, request, tx } = ctx;
   const runId = newId("run");
-  const held = ctx.enforced.length > 0;
+  const covered = request.coveredBy?.approvalRequestId ?? null;
+  const held = ctx.enforced.length > 0 && covered === null;
   const inline = !held && action.execution === "inline";
   const approvalRequestId = held ? newId("apr") : null;
   const target = action.definition.target?.(ctx.params as never) ?? null;
@@ -46,7 +47,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     parentRequestId: request.parentRequestId ?? null,
     idempotencyKey: ctx.idempotencyKey,
     authorizedBy: ctx.authorizedBy,
-    approvalRequestId,
+    approvalRequestId: approvalRequestId ?? covered,
   };
   const claim = (client: pg.PoolClient) =>
     claimKey(client, {

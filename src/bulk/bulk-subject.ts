@@ -1,0 +1,70 @@
+// The batch as an approval subject (kind `bulk`). The payload is the batch's item set: its hash is
+// computed again from the stored items, so an item added, removed or changed after the preview
+// makes the approval stale. The rules every kind gets hold here too (no self-approval, quorum of
+// distinct humans, approvers hold `approve` on the action). Approval starts the batch; rejection,
+// cancellation or expiry ends it with every item skipped.
+import type { ApprovalSubjectKind, SubjectChange } from "../approval/approval-subject.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
+import type { Queryable } from "../store/queryable.ts";
+import { batchEvent } from "./bulk-audit.ts";
+import { itemSetHash } from "./bulk-item-set.ts";
+import { getBatch, moveBatch, skipPending } from "./bulk-store.ts";
+
+export const BULK_SUBJECT = "bulk";
+
+/** The hash of the items as stored now (every item, in position order). */
+export async function storedItemSetHash(db: Queryable, batchId: string): Promise<string | null> {
+  const batch = await getBatch(db, batchId);
+  if (!batch) return null;
+  const items = await db.query<{ params: unknown }>(
+    "SELECT params FROM airlock.bulk_items WHERE batch_id = $1 ORDER BY position",
+    [batchId],
+  );
+  return itemSetHash({ name: batch.action, version: batch.action_version }, items.rows);
+}
+
+export function bulkSubjectKind(deps: {
+  /** After the approval commits: start the batch's workflow. */
+  started: (batchId: string, generation: number) => void;
+}): ApprovalSubjectKind {
+  const end = (to: "rejected" | "cancelled" | "expired") => async (db: Queryable, change: SubjectChange) => {
+    const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], to);
+    if (!batch) return; // already moved (the sweeper and a decision both saw it due)
+    await skipPending(db, batch.id, `batch.${to}`, `The batch's approval request was ${to}.`);
+  };
+  return {
+    kind: BULK_SUBJECT,
+    async load(db, request) {
+      return (await getBatch(db, request.subject_id)) ? { onBehalfOf: null, run: null } : null;
+    },
+    async payloadHash(db, request) {
+      return await storedItemSetHash(db, request.subject_id);
+    },
+    async onApproved(db, change) {
+      if ((await storedItemSetHash(db, change.request.subject_id)) !== change.request.params_hash)
+        throw new AirlockError(
+          "approval.stale",
+          "The batch's items differ from the ones previewed; nothing was approved or run.",
+        );
+      const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], "running");
+      if (!batch) throw new Error(`batch ${change.request.subject_id} is not pending under its approval`);
+      change.auditInto.push(
+        batchEvent(
+          "bulk.started",
+          "info",
+          batch,
+          {
+            actorId: change.by.actorId,
+            actorKind: change.by.actorKind,
+            requestId: change.executionRequestId,
+          },
+          { data: { via: "approval" } },
+        ),
+      );
+      return () => deps.started(batch.id, batch.generation);
+    },
+    onRejected: end("rejected"),
+    onCancelled: end("cancelled"),
+    onExpired: end("expired"),
+  };
+}
