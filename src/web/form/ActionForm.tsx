@@ -12,6 +12,7 @@ import {
   fieldsOf,
   initialValues,
   issuesByField,
+  prefilledValues,
   toParams,
   validateAll,
   withCurrency,
@@ -40,16 +41,21 @@ function wantsReason(action: ActionDetail, fields: FieldModel[]): boolean {
 export function ActionForm({
   action,
   onOutcome,
+  prefill,
 }: {
   action: ActionDetail;
   onOutcome: (outcome: Outcome) => void;
+  /** Values to start from (a row action's, a re-run's), as the API takes them. */
+  prefill?: Record<string, unknown>;
 }) {
   const declared = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
   // The currency of the chosen target (from a lookup option), per lookup field.
   const [currencies, setCurrencies] = useState<Record<string, string>>({});
   const targetCurrency = Object.values(currencies)[0] ?? null;
   const fields = useMemo(() => withCurrency(declared, targetCurrency), [declared, targetCurrency]);
-  const [values, setValues] = useState(() => initialValues(declared));
+  const [values, setValues] = useState(() =>
+    prefill ? prefilledValues(declared, prefill) : initialValues(declared),
+  );
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
