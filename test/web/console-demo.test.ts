@@ -147,3 +147,74 @@ test("the run list shows parameters and errors, finds the $250 credit by text, a
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("approving a high-risk action asks first, naming it; decisions and runs are announced; the policy dialog names its policy", async () => {
+  const rita = w.people.rita!;
+  const requested = await fetch(`${w.url}/api/v1/actions/confirm_fraud/runs`, {
+    method: "POST",
+    headers: { ...rita.headers, "idempotency-key": "console-demo-freeze" },
+    body: JSON.stringify({
+      params: {
+        transactionId: "txn_demo_flag_2",
+        reason: "Customer did not make it; card was stolen.",
+        freezeAccount: true,
+      },
+    }),
+  });
+  const run = (await requested.json()) as { status: string; approvalRequestId: string };
+  assert.equal(run.status, "pending_approval", JSON.stringify(run));
+
+  const watched = await b.newPage();
+  const { page } = watched;
+  const raj = w.people.raj!;
+  await signIn(page, w.url, raj.email, raj.password, `/approvals/${run.approvalRequestId}`);
+  await page.getByRole("button", { name: "Approve", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByText(/Approve “Confirm fraud.*” on transaction txn_demo_flag_2\?/).waitFor();
+  await dialog.getByRole("button", { name: "Keep it" }).click();
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal(
+    (
+      (await (
+        await fetch(`${w.url}/api/v1/approvals/${run.approvalRequestId}`, { headers: rita.headers })
+      ).json()) as {
+        status: string;
+      }
+    ).status,
+    "pending",
+    "closing the dialog decides nothing",
+  );
+  await page.getByRole("button", { name: "Approve", exact: true }).click();
+  await dialog.getByRole("button", { name: "Approve and run" }).click();
+  await page.locator("[data-toast=success]", { hasText: "Approved: the action runs now" }).waitFor();
+
+  // A run's success is announced too, not only shown below the form.
+  const sam = w.people.sam!;
+  const support = await b.newPage();
+  await signIn(
+    support.page,
+    w.url,
+    sam.email,
+    sam.password,
+    "/actions/issue_credit?accountId=acc_demo_alice&amountCents=500",
+  );
+  await support.page.getByRole("textbox", { name: /^Reason/ }).fill("Outage on 2 December");
+  await support.page.getByRole("button", { name: "Run", exact: true }).click();
+  await support.page.locator("[data-toast=success]", { hasText: "Done: Issue a goodwill credit" }).waitFor();
+  assertNoProblems(support);
+  await support.context.close();
+
+  // The policy switch says which policy it changes.
+  const ada = w.people.ada!;
+  const admin = await b.newPage();
+  await signIn(admin.page, w.url, ada.email, ada.password, "/admin/policies");
+  const policyRow = admin.page.locator("tr", { hasText: "confirm_fraud.second_analyst" });
+  await policyRow.getByRole("button", { name: /Switch to enforce/ }).click();
+  await admin.page
+    .getByRole("dialog", { name: /Switch the policy “confirm_fraud\.second_analyst” to enforce/ })
+    .waitFor();
+  assertNoProblems(admin);
+  await admin.context.close();
+  assertNoProblems(watched);
+  await watched.context.close();
+});

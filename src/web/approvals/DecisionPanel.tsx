@@ -6,6 +6,14 @@ import { type Decision, decide } from "../api/approvals.ts";
 import { useApi } from "../api/context.ts";
 import { useCurrentUser } from "../api/session.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { useToast } from "../components/toasts.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
+
+const DONE: Record<Decision, string> = {
+  approve: "Approved: the action runs now",
+  reject: "Rejected: nothing was run",
+  cancel: "Request cancelled",
+};
 
 /**
  * Approve / Reject for a reviewer who may decide; for the requester only "waiting" and Cancel —
@@ -19,6 +27,8 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const toast = useToast();
+  const [confirm, confirmDialog] = useConfirm();
   const mine = approval.requester.id === me.user.id;
   const pending = approval.status === "pending";
 
@@ -29,11 +39,25 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
       document.getElementById("decision-reason")?.focus();
       return;
     }
+    // Approving a high or critical action runs it: ask first, naming it (critical: type its target).
+    const risk = approval.action.risk;
+    if (decision === "approve" && (risk === "high" || risk === "critical")) {
+      const target = approval.target ? `${approval.target.type} ${approval.target.id}` : null;
+      const ok = await confirm({
+        title: `Approve “${approval.action.title}”${target ? ` on ${target}` : ""}?`,
+        message: `This ${risk}-risk action runs as soon as you approve, with exactly the values shown on this page${risk === "critical" ? ", and cannot be undone" : ""}.`,
+        confirm: "Approve and run",
+        danger: risk === "critical",
+        ...(risk === "critical" ? { typeToConfirm: approval.target?.id ?? approval.action.name } : {}),
+      });
+      if (!ok) return;
+    }
     setBusy(decision);
     setError(null);
     try {
       await decide(api, approval.id, decision, reason);
       setReason("");
+      toast({ kind: "success", title: DONE[decision], message: approval.action.title });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["approval", approval.id] }),
         queryClient.invalidateQueries({ queryKey: ["approvals"] }),
@@ -43,6 +67,11 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
       ]);
     } catch (e) {
       setError(e);
+      toast({
+        kind: "failure",
+        title: "The decision was not recorded",
+        message: e instanceof Error ? e.message : undefined,
+      });
     } finally {
       setBusy(null);
     }
@@ -51,6 +80,7 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
   if (!pending) return null;
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="decision-title">
+      {confirmDialog}
       <Title order={2} size="h4" id="decision-title" mb="sm">
         Decision
       </Title>

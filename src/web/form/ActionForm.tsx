@@ -3,6 +3,7 @@ import { type FormEvent, type KeyboardEvent, useMemo, useState } from "react";
 import type { ActionDetail } from "../../api/actions.ts";
 import { ApiError } from "../api/http.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";
@@ -66,6 +67,7 @@ export function ActionForm({
   const [confirming, setConfirming] = useState(false);
   const submission = useRunSubmission(action.name);
   const [confirm, confirmDialog] = useConfirm();
+  const toast = useToast();
   // The values the server last answered for: the same values again are a new run, said so.
   const [last, setLast] = useState<{ sent: string; at: number } | null>(null);
   const clientErrors = useMemo(() => validateAll(fields, values), [fields, values]);
@@ -137,6 +139,22 @@ export function ActionForm({
       return;
     }
     onOutcome(outcome);
+    announce(outcome);
+  }
+
+  /** Success and failure also as a message that outlives scrolling away from the outcome. */
+  function announce(outcome: Outcome) {
+    if (outcome.kind === "error") {
+      const message = outcome.error instanceof Error ? outcome.error.message : undefined;
+      toast({ kind: "failure", title: `“${action.title}” did not run`, message });
+      return;
+    }
+    const { status, error } = outcome.run;
+    if (status === "succeeded") toast({ kind: "success", title: `Done: ${action.title}` });
+    else if (status === "pending_approval")
+      toast({ kind: "success", title: "Sent for approval", message: action.title });
+    else if (status === "failed")
+      toast({ kind: "failure", title: `“${action.title}” failed`, message: error?.message });
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLFormElement>) {

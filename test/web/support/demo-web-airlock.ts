@@ -11,6 +11,8 @@ export interface DemoPerson {
   email: string;
   name: string;
   password: string;
+  /** Headers for the API as this person (a bearer token). */
+  headers: Record<string, string>;
 }
 
 export interface DemoWebAirlock {
@@ -27,7 +29,7 @@ export async function startDemoWebAirlock(): Promise<DemoWebAirlock> {
   const hash = await hashPassword(PASSWORD);
   const people: Record<string, DemoPerson> = {};
   for (const user of DEMO_USERS) {
-    await createUser(demo.t.airlock.database.pool, {
+    const created = await createUser(demo.t.airlock.database.pool, {
       email: user.email,
       name: user.name,
       groups: user.groups,
@@ -37,6 +39,7 @@ export async function startDemoWebAirlock(): Promise<DemoWebAirlock> {
       email: user.email,
       name: user.name,
       password: PASSWORD,
+      headers: created.headers,
     };
   }
   let server: Listening;
