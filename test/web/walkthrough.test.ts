@@ -103,7 +103,7 @@ test("the README walkthrough: fewer than 24 clicks at 10 characters/s, no reload
   await click(page.getByRole("link", { name: /Issue a goodwill credit/ }).first());
   await type(page.getByRole("textbox", { name: "Reason" }), "Checked");
   await click(page.getByRole("button", { name: "Approve", exact: true }));
-  await onScreen(page.getByText(/Succeeded/).first(), "the run's new status");
+  await onScreen(page.locator("[data-decision-outcome]").getByText("Succeeded"), "the run's outcome");
   await signOut();
 
   // 4. Cora reads the run: the six questions.

@@ -1,10 +1,12 @@
 import { Alert, Button, Group, Paper, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
 import type { ApprovalDetail } from "../../api/approvals.ts";
 import { type Decision, decide } from "../api/approvals.ts";
 import { useApi } from "../api/context.ts";
 import { useCurrentUser } from "../api/session.ts";
+import { StatusBadge } from "../components/Badges.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
@@ -27,6 +29,12 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // The decision made on this page: its outcome replaces the buttons, where the person looks.
+  const [decided, setDecided] = useState<Decision | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (decided) outcomeRef.current?.scrollIntoView({ block: "nearest" });
+  }, [decided]);
   const toast = useToast();
   const [confirm, confirmDialog] = useConfirm();
   const mine = approval.requester.id === me.user.id;
@@ -57,6 +65,7 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
     try {
       await decide(api, approval.id, decision, reason);
       setReason("");
+      setDecided(decision);
       toast({ kind: "success", title: DONE[decision], message: approval.action.title });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["approval", approval.id] }),
@@ -77,6 +86,26 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
     }
   }
 
+  if (!pending && decided)
+    return (
+      <Paper withBorder radius="md" p="md" component="section" ref={outcomeRef} data-decision-outcome>
+        <Stack gap={6} role="status">
+          <Text fw={600}>{DONE[decided]}</Text>
+          <Group gap={6}>
+            <Text size="sm">The run:</Text>
+            <StatusBadge status={approval.run.status} />
+            <Button component={Link} to={`/runs/${approval.run.id}`} size="compact-sm" variant="light">
+              Open the run
+            </Button>
+          </Group>
+          {approval.run.error && (
+            <Text size="sm" c="red.8">
+              {approval.run.error.message}
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+    );
   if (!pending) return null;
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="decision-title">
