@@ -11,9 +11,12 @@
 //   accounts  account setup: plans, feature flags, trials, new accounts, history imports
 //   pricing   plan fees (changed through the pricing_change runbook and its approval gate)
 //   access    customer-side administrator rights
+//   lookup    the account and customer pickers (every role runs them)
 import { defineWorkspace } from "../../src/sdk/index.ts";
 import { allFlaggedAccounts } from "./actions/all-flagged-accounts.ts";
 import { customerActions } from "./actions/customer-actions.ts";
+import { findAccount } from "./actions/find-account.ts";
+import { findCustomer } from "./actions/find-customer.ts";
 import { moneyActions } from "./actions/money-actions.ts";
 import { providerPaymentStatus } from "./actions/provider-payment-status.ts";
 import { DEMO_USERS } from "./demo-users.ts";
@@ -26,7 +29,14 @@ import { startDemoServices } from "./services/demo-services.ts";
 
 export default defineWorkspace({
   name: "demo",
-  actions: [...moneyActions, ...customerActions, allFlaggedAccounts, providerPaymentStatus],
+  actions: [
+    ...moneyActions,
+    ...customerActions,
+    allFlaggedAccounts,
+    providerPaymentStatus,
+    findAccount,
+    findCustomer,
+  ],
   // The core ledger database and the payments provider (local stand-ins in demo mode).
   resources: demoResources,
   runbooks: [fraudReview, onboarding, pricingChange],
@@ -82,6 +92,12 @@ export default defineWorkspace({
     { to: "ops", verbs: ["approve"], on: { runbook: "pricing_change" } },
     { to: "admin", verbs: ["admin"], on: "*" },
     { to: "admin", verbs: ["run"], on: { tag: "access" } },
+    // The pickers behind account and customer fields: whoever fills in such a field may search.
+    ...["support", "support-manager", "risk-analyst", "ops", "compliance", "admin"].map((to) => ({
+      to,
+      verbs: ["run" as const],
+      on: { tag: "lookup" },
+    })),
   ],
   // The demo fintech's domain schema (`demo`), applied after Airlock's own migrations.
   migrations: new URL("./migrations/", import.meta.url).pathname,

@@ -67,6 +67,14 @@ export const runListQuery = z.strictObject({
   targetId: z.string().max(200).optional(),
   from: isoDateParam.optional(),
   to: isoDateParam.optional(),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .describe(
+      "Text search: action, target, request ID, who, error and the (masked) parameters; an amount such as 250 or $250.00 also finds 25000 minor units",
+    ),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
 });

@@ -19,6 +19,8 @@ export interface RunSearch {
   from?: string | undefined;
   /** Exclusive, ISO 8601. */
   to?: string | undefined;
+  /** Words found in the action, target, request ID, actor, error or the stored (masked) parameters. */
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -42,6 +44,7 @@ export async function searchRuns(
   if (search.targetId) add("r.target_id = ?", search.targetId);
   if (search.from) add("r.created_at >= ?::timestamptz", search.from);
   if (search.to) add("r.created_at < ?::timestamptz", search.to);
+  if (search.q) addTextSearch(search.q, values, where);
   if (search.cursor) {
     const cursor = decodeCursor(search.cursor);
     values.push(cursor.at, cursor.id);
@@ -57,6 +60,28 @@ export async function searchRuns(
   const rows = result.rows.slice(0, search.limit);
   const last = rows[rows.length - 1];
   return { rows, nextCursor: result.rows.length > search.limit && last ? encodeCursor(last) : null };
+}
+
+/**
+ * Every word of `q` must appear somewhere in the run's text (masked parameters: a search never
+ * matches a sealed value). A word that reads as an amount ("250", "$250.00") also matches that
+ * amount in minor units in the parameters (`"amountCents":25000`).
+ */
+function addTextSearch(q: string, values: unknown[], where: string[]): void {
+  for (const word of q.split(/\s+/).filter(Boolean).slice(0, 8)) {
+    values.push(`%${word.replace(/[\\%_]/g, "\\$&")}%`);
+    const like = `$${values.length}`;
+    const text = `concat_ws(' ', r.action, r.target_type, r.target_id, r.request_id, r.id, u.name, u.email,
+                             r.params::text, r.error_code, r.error_message)`;
+    const amount = /^[$€£¥]?(\d{1,12})(?:[.,](\d{1,2}))?$/.exec(word.replaceAll(",", ""));
+    if (amount) {
+      const minor = Number(amount[1]) * 100 + Number((amount[2] ?? "0").padEnd(2, "0"));
+      values.push(`:\\s*${minor}\\s*[,}]`);
+      where.push(`(${text} ILIKE ${like} OR r.params::text ~ $${values.length})`);
+    } else {
+      where.push(`${text} ILIKE ${like}`);
+    }
+  }
 }
 
 function encodeCursor(row: RunRow): string {

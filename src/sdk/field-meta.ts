@@ -16,6 +16,12 @@ export interface FieldMeta {
   currency?: string;
   /** Name of an action that returns `{ options: [{ value, label }] }` for a `lookup` field. */
   lookup?: string;
+  /**
+   * On an output field: actions a result row offers for this value (a row's "Clear fraud flag");
+   * each opens that action's form with the value in its parameter of the same name (`account_id`
+   * fills `accountId`). Shown only to people who may run the action.
+   */
+  actions?: string[];
   pii?: PiiClass;
 }
 

@@ -7,13 +7,25 @@ export const customerIdField = (help = "The customer's id, e.g. cus_demo_alice."
   z
     .string()
     .regex(/^cus_[a-z0-9_]+$/, "A customer id looks like cus_… (lowercase letters, digits, _).")
-    .meta({ label: "Customer", help, placeholder: "cus_…" });
+    .meta({
+      label: "Customer",
+      help,
+      placeholder: "Name, email, last 4 digits or cus_…",
+      widget: "lookup",
+      lookup: "find_customer",
+    });
 
 export const accountIdField = (help = "The account's id, e.g. acc_demo_alice.") =>
   z
     .string()
     .regex(/^acc_[a-z0-9_]+$/, "An account id looks like acc_… (lowercase letters, digits, _).")
-    .meta({ label: "Account", help, placeholder: "acc_…" });
+    .meta({
+      label: "Account",
+      help,
+      placeholder: "Name, email, last 4 digits or acc_…",
+      widget: "lookup",
+      lookup: "find_account",
+    });
 
 export const transactionIdField = () =>
   z

@@ -4,8 +4,8 @@ import { defineAction, z } from "../../../src/sdk/index.ts";
 import { accountIdField, cents, loadAccount } from "./money-helpers.ts";
 
 const latePayment = z.object({
-  billId: z.string(),
-  accountId: z.string(),
+  billId: z.string().meta({ actions: ["clear_delinquent_payment"] }),
+  accountId: z.string().meta({ actions: ["issue_credit"] }),
   customerId: z.string(),
   period: z.string(),
   currency: z.string(),

@@ -63,7 +63,13 @@ export const accountIdField = (label = "Account", help = "The account's id, e.g.
     .string()
     .trim()
     .regex(/^acc_[a-z0-9_]+$/, "An account id looks like acc_…")
-    .meta({ label, help, placeholder: "acc_…", widget: "text" });
+    .meta({
+      label,
+      help,
+      placeholder: "Name, email, last 4 digits or acc_…",
+      widget: "lookup",
+      lookup: "find_account",
+    });
 
 export const paymentIdField = () =>
   z

@@ -3,11 +3,13 @@ import { type FormEvent, useState } from "react";
 import { type PolicyRow, useAdminChange, usePolicies, usePolicyReport } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
+import { useToast } from "../components/toasts.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
 import { WhatIfModal } from "./WhatIfModal.tsx";
 
 function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () => void }) {
   const change = useAdminChange();
+  const toast = useToast();
   const [reason, setReason] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -18,13 +20,17 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
     setBusy(true);
     setError(null);
     try {
-      await change(
+      const answer = await change<{ changeRequest?: unknown; message?: string }>(
         "POST",
         `/api/v1/policies/${encodeURIComponent(policy.name)}/mode`,
         { mode: next, reason: reason.trim(), action: policy.action },
         [["policies"]],
       );
       setReason("");
+      toast({
+        kind: "success",
+        title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
+      });
       onClose();
     } catch (e) {
       setError(e);
@@ -33,9 +39,19 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
     }
   }
   return (
-    <Modal opened={policy !== null} onClose={onClose} title={`Switch to ${next}`}>
+    <Modal
+      opened={policy !== null}
+      onClose={onClose}
+      title={`Switch the policy “${policy?.name ?? ""}” to ${next}`}
+    >
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
+          {policy && (
+            <Text size="sm">
+              Policy <b>{policy.name}</b> on the action <b>{policy.action}</b>
+              {policy.description ? `: ${policy.description}` : ""}
+            </Text>
+          )}
           <Text size="sm">
             {next === "monitor"
               ? "Monitor mode lets gated runs go ahead and only records that they would have needed approval."
@@ -149,8 +165,13 @@ export function PoliciesTab() {
                       <Text size="sm" fw={500}>
                         {p.actionTitle}
                       </Text>
-                      <Text size="xs" c="dimmed">
-                        {p.description ?? p.name}
+                      {p.description && (
+                        <Text size="xs" c="dimmed">
+                          {p.description}
+                        </Text>
+                      )}
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {p.name}
                       </Text>
                     </Table.Td>
                     <Table.Td>

@@ -45,6 +45,8 @@ export interface RunFilters {
   targetId?: string;
   from?: string;
   to?: string;
+  /** Text search (action, target, who, error, parameters, an amount). */
+  q?: string;
 }
 
 export function useRuns(filters: RunFilters, limit = 25) {

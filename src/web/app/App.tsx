@@ -5,6 +5,7 @@ import { BrowserRouter } from "react-router";
 import { ApiContext } from "../api/context.ts";
 import { ApiClient, ApiError } from "../api/http.ts";
 import { ME_KEY, SIGNED_OUT_KEY } from "../api/session.ts";
+import { ToastProvider } from "../components/toasts.tsx";
 import { AppRoutes } from "./AppRoutes.tsx";
 import { cssVariablesResolver, theme } from "./theme.ts";
 
@@ -45,9 +46,11 @@ export function App({ styleNonce }: { styleNonce?: string | undefined }) {
     >
       <QueryClientProvider client={queryClient}>
         <ApiContext value={api}>
-          <BrowserRouter>
-            <AppRoutes />
-          </BrowserRouter>
+          <ToastProvider>
+            <BrowserRouter>
+              <AppRoutes />
+            </BrowserRouter>
+          </ToastProvider>
         </ApiContext>
       </QueryClientProvider>
     </MantineProvider>

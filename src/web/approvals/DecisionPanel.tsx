@@ -1,11 +1,21 @@
 import { Alert, Button, Group, Paper, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
 import type { ApprovalDetail } from "../../api/approvals.ts";
 import { type Decision, decide } from "../api/approvals.ts";
 import { useApi } from "../api/context.ts";
 import { useCurrentUser } from "../api/session.ts";
+import { StatusBadge } from "../components/Badges.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { useToast } from "../components/toasts.tsx";
+import { useConfirm } from "../components/useConfirm.tsx";
+
+const DONE: Record<Decision, string> = {
+  approve: "Approved: the action runs now",
+  reject: "Rejected: nothing was run",
+  cancel: "Request cancelled",
+};
 
 /**
  * Approve / Reject for a reviewer who may decide; for the requester only "waiting" and Cancel —
@@ -19,6 +29,14 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // The decision made on this page: its outcome replaces the buttons, where the person looks.
+  const [decided, setDecided] = useState<Decision | null>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (decided) outcomeRef.current?.scrollIntoView({ block: "nearest" });
+  }, [decided]);
+  const toast = useToast();
+  const [confirm, confirmDialog] = useConfirm();
   const mine = approval.requester.id === me.user.id;
   const pending = approval.status === "pending";
 
@@ -29,11 +47,26 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
       document.getElementById("decision-reason")?.focus();
       return;
     }
+    // Approving a high or critical action runs it: ask first, naming it (critical: type its target).
+    const risk = approval.action.risk;
+    if (decision === "approve" && (risk === "high" || risk === "critical")) {
+      const target = approval.target ? `${approval.target.type} ${approval.target.id}` : null;
+      const ok = await confirm({
+        title: `Approve “${approval.action.title}”${target ? ` on ${target}` : ""}?`,
+        message: `This ${risk}-risk action runs as soon as you approve, with exactly the values shown on this page${risk === "critical" ? ", and cannot be undone" : ""}.`,
+        confirm: "Approve and run",
+        danger: risk === "critical",
+        ...(risk === "critical" ? { typeToConfirm: approval.target?.id ?? approval.action.name } : {}),
+      });
+      if (!ok) return;
+    }
     setBusy(decision);
     setError(null);
     try {
       await decide(api, approval.id, decision, reason);
       setReason("");
+      setDecided(decision);
+      toast({ kind: "success", title: DONE[decision], message: approval.action.title });
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["approval", approval.id] }),
         queryClient.invalidateQueries({ queryKey: ["approvals"] }),
@@ -43,14 +76,40 @@ export function DecisionPanel({ approval }: { approval: ApprovalDetail }) {
       ]);
     } catch (e) {
       setError(e);
+      toast({
+        kind: "failure",
+        title: "The decision was not recorded",
+        message: e instanceof Error ? e.message : undefined,
+      });
     } finally {
       setBusy(null);
     }
   }
 
+  if (!pending && decided)
+    return (
+      <Paper withBorder radius="md" p="md" component="section" ref={outcomeRef} data-decision-outcome>
+        <Stack gap={6} role="status">
+          <Text fw={600}>{DONE[decided]}</Text>
+          <Group gap={6}>
+            <Text size="sm">The run:</Text>
+            <StatusBadge status={approval.run.status} />
+            <Button component={Link} to={`/runs/${approval.run.id}`} size="compact-sm" variant="light">
+              Open the run
+            </Button>
+          </Group>
+          {approval.run.error && (
+            <Text size="sm" c="red.8">
+              {approval.run.error.message}
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+    );
   if (!pending) return null;
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="decision-title">
+      {confirmDialog}
       <Title order={2} size="h4" id="decision-title" mb="sm">
         Decision
       </Title>

@@ -3,6 +3,7 @@ import { type FormEvent, type KeyboardEvent, useMemo, useState } from "react";
 import type { ActionDetail } from "../../api/actions.ts";
 import { ApiError } from "../api/http.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
+import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";
@@ -12,6 +13,7 @@ import {
   fieldsOf,
   initialValues,
   issuesByField,
+  prefilledValues,
   toParams,
   validateAll,
   withCurrency,
@@ -40,16 +42,21 @@ function wantsReason(action: ActionDetail, fields: FieldModel[]): boolean {
 export function ActionForm({
   action,
   onOutcome,
+  prefill,
 }: {
   action: ActionDetail;
   onOutcome: (outcome: Outcome) => void;
+  /** Values to start from (a row action's, a re-run's), as the API takes them. */
+  prefill?: Record<string, unknown>;
 }) {
   const declared = useMemo(() => fieldsOf(action.paramsSchema), [action.paramsSchema]);
   // The currency of the chosen target (from a lookup option), per lookup field.
   const [currencies, setCurrencies] = useState<Record<string, string>>({});
   const targetCurrency = Object.values(currencies)[0] ?? null;
   const fields = useMemo(() => withCurrency(declared, targetCurrency), [declared, targetCurrency]);
-  const [values, setValues] = useState(() => initialValues(declared));
+  const [values, setValues] = useState(() =>
+    prefill ? prefilledValues(declared, prefill) : initialValues(declared),
+  );
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -60,6 +67,7 @@ export function ActionForm({
   const [confirming, setConfirming] = useState(false);
   const submission = useRunSubmission(action.name);
   const [confirm, confirmDialog] = useConfirm();
+  const toast = useToast();
   // The values the server last answered for: the same values again are a new run, said so.
   const [last, setLast] = useState<{ sent: string; at: number } | null>(null);
   const clientErrors = useMemo(() => validateAll(fields, values), [fields, values]);
@@ -131,6 +139,22 @@ export function ActionForm({
       return;
     }
     onOutcome(outcome);
+    announce(outcome);
+  }
+
+  /** Success and failure also as a message that outlives scrolling away from the outcome. */
+  function announce(outcome: Outcome) {
+    if (outcome.kind === "error") {
+      const message = outcome.error instanceof Error ? outcome.error.message : undefined;
+      toast({ kind: "failure", title: `“${action.title}” did not run`, message });
+      return;
+    }
+    const { status, error } = outcome.run;
+    if (status === "succeeded") toast({ kind: "success", title: `Done: ${action.title}` });
+    else if (status === "pending_approval")
+      toast({ kind: "success", title: "Sent for approval", message: action.title });
+    else if (status === "failed")
+      toast({ kind: "failure", title: `“${action.title}” failed`, message: error?.message });
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLFormElement>) {

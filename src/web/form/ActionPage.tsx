@@ -1,6 +1,6 @@
 import { Anchor, Badge, Breadcrumbs, Grid, Group, Paper, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import type { ActionDetail } from "../../api/actions.ts";
 import { useAction } from "../api/actions.ts";
 import { ApprovalBadge, RiskBadge } from "../components/Badges.tsx";
@@ -66,6 +66,9 @@ export default function ActionPage() {
   const { name = "" } = useParams();
   const action = useAction(name);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  // `?accountId=acc_…` fills the form (row actions, "Run this action again").
+  const [search] = useSearchParams();
+  const prefill = Object.fromEntries(search.entries());
   usePageTitle(action.data?.title ?? "Action");
 
   if (action.isPending) return <PageLoader label="Loading the action" />;
@@ -92,7 +95,12 @@ export default function ActionPage() {
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 8 }}>
           <Stack gap="lg">
-            <ActionForm key={a.name} action={a} onOutcome={setOutcome} />
+            <ActionForm
+              key={`${a.name}?${search.toString()}`}
+              action={a}
+              onOutcome={setOutcome}
+              prefill={prefill}
+            />
             {outcome && (
               <RunOutcome
                 key={outcome.key + (outcome.kind === "run" ? outcome.run.id : "")}

@@ -1,7 +1,7 @@
 import { Select, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
-import { type FocusEvent, type ReactNode, useState } from "react";
+import { type FocusEvent, type ReactNode, useEffect, useState } from "react";
 import { runAndWait, useAction } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
 import type { FieldModel } from "./field-model.ts";
@@ -42,7 +42,9 @@ export function LookupInput(props: {
   const [selectedLabel, setSelectedLabel] = useState<string | null>(null);
   const [debounced] = useDebouncedValue(search, 250);
   // The box shows the chosen option's label: that is not a search, so list everything.
-  const term = searchParam && debounced !== selectedLabel ? debounced : "";
+  // A value filled in from outside (a row action, a re-run) is looked up by itself for its label.
+  const typed = debounced !== selectedLabel ? debounced : "";
+  const term = !searchParam ? "" : typed || (selectedLabel === null ? props.value : "");
   const options = useQuery({
     queryKey: ["lookup", lookup, term],
     enabled: lookupAction.isSuccess,
@@ -59,6 +61,15 @@ export function LookupInput(props: {
       }));
     },
   });
+
+  // Once the options name a value chosen elsewhere, show its label and take its currency.
+  const known = selectedLabel === null ? options.data?.find((o) => o.value === props.value) : undefined;
+  useEffect(() => {
+    if (!known) return;
+    setSelectedLabel(known.label);
+    props.onLabel?.(known.label);
+    props.onCurrency?.(known.currency ?? null);
+  }, [known, props.onLabel, props.onCurrency]);
 
   if (lookupAction.isError) {
     // Without the lookup (not visible to this user), the value can still be typed.

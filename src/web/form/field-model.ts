@@ -182,6 +182,27 @@ export function initialValues(fields: FieldModel[]): FormValues {
   return Object.fromEntries(fields.map((f) => [f.name, initialValue(f)]));
 }
 
+/**
+ * The form's values with some filled in from outside (a row action, "Run this action again"):
+ * `params` as the API takes them (money in minor units). Masked values (with "•") and values of
+ * unknown fields are left out: a masked value was never what ran.
+ */
+export function prefilledValues(fields: FieldModel[], params: Record<string, unknown>): FormValues {
+  const values = initialValues(fields);
+  for (const field of fields) {
+    const raw = params[field.name];
+    if (raw === undefined || raw === null || typeof raw === "object") continue;
+    if (typeof raw === "string" && raw.includes("•")) continue;
+    if (field.widget === "boolean" || field.kind === "boolean")
+      values[field.name] = raw === true || raw === "true";
+    else if (field.widget === "money" && Number.isFinite(Number(raw)))
+      values[field.name] = minorToInput(Number(raw), field.currency);
+    else if (field.widget === "datetime") values[field.name] = toLocalInput(String(raw));
+    else values[field.name] = String(raw);
+  }
+  return values;
+}
+
 function isEmpty(value: FormValue): boolean {
   return typeof value === "string" && value.trim() === "";
 }

@@ -1,8 +1,10 @@
 import { Button, Group, ScrollArea, Table, Text } from "@mantine/core";
 import { useMemo, useState } from "react";
+import { useActions } from "../api/actions.ts";
 import { ArrowDownIcon, ArrowUpIcon, DownloadIcon, SortIcon } from "../components/icons.tsx";
 import { tableCsv } from "./csv.ts";
 import { CurrencyContext, currencyOf, useCurrency } from "./currency-context.ts";
+import { RowActions } from "./RowActions.tsx";
 import {
   columnsOf,
   compareCells,
@@ -12,6 +14,7 @@ import {
   type Path,
   shownKeys,
 } from "./result-shape.ts";
+import { rowActionsOf, useOutputSchema } from "./row-actions.ts";
 import { ValueCell } from "./ValueCell.tsx";
 
 const PAGE = 100;
@@ -47,6 +50,18 @@ export function ResultTable({
     );
     return all.filter((c) => shown.has(c));
   }, [rows]);
+  // Row actions declared on the output's fields, kept to the actions this person may run.
+  const declared = rowActionsOf(useOutputSchema(), basePath);
+  const catalog = useActions("", Object.keys(declared).length > 0);
+  const runnable = new Map(
+    (catalog.data ?? []).filter((a) => a.permissions.run).map((a) => [a.name, a.title] as const),
+  );
+  const rowActions = Object.fromEntries(
+    Object.entries(declared)
+      .map(([column, actions]) => [column, actions.filter((a) => runnable.has(a))] as const)
+      .filter(([, actions]) => actions.length > 0),
+  );
+  const withActions = Object.keys(rowActions).length > 0;
   const [sort, setSort] = useState<{ column: string; dir: 1 | -1 } | null>(null);
   const [limit, setLimit] = useState(PAGE);
   // Sorting keeps each row's original index: reveal paths point at the row as the server has it.
@@ -115,6 +130,7 @@ export function ResultTable({
                   </Table.Th>
                 );
               })}
+              {withActions && <Table.Th>Actions</Table.Th>}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -130,6 +146,11 @@ export function ResultTable({
                       />
                     </Table.Td>
                   ))}
+                  {withActions && (
+                    <Table.Td>
+                      <RowActions row={row} byColumn={rowActions} titles={runnable} />
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               </CurrencyContext.Provider>
             ))}

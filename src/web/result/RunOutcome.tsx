@@ -51,7 +51,11 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
       )}
       {run.status === "succeeded" && (
         <RevealContext value={scope}>
-          <ResultView value={run.result} fileName={`${action.name}-${run.id}`} />
+          <ResultView
+            value={run.result}
+            fileName={`${action.name}-${run.id}`}
+            outputSchema={action.outputSchema}
+          />
         </RevealContext>
       )}
       <RunIds run={run} requestId={outcome.requestId} replayed={outcome.replayed} />

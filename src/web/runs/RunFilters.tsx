@@ -1,4 +1,6 @@
 import { Button, Group, NativeSelect, Select, TextInput } from "@mantine/core";
+import { useDebouncedCallback } from "@mantine/hooks";
+import { useState } from "react";
 import { useActions } from "../api/actions.ts";
 import type { RunFilters as Filters } from "../api/runs.ts";
 import { statusLabel } from "../components/Badges.tsx";
@@ -19,8 +21,22 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange: (nex
   const actions = useActions("");
   const set = (key: keyof Filters, v: string | null) => onChange({ ...value, [key]: v || undefined });
   const any = Object.values(value).some(Boolean);
+  // The box keeps its own text; the search (and the address) follows once typing pauses.
+  const [text, setText] = useState(value.q ?? "");
+  const search = useDebouncedCallback((q: string) => onChange({ ...value, q: q.trim() || undefined }), 300);
   return (
     <Group gap="sm" align="flex-end" wrap="wrap" mb="md">
+      <TextInput
+        label="Search"
+        type="search"
+        placeholder="Account, amount, person, error…"
+        w={240}
+        value={text}
+        onChange={(e) => {
+          setText(e.currentTarget.value);
+          search(e.currentTarget.value);
+        }}
+      />
       <Select
         label="Action"
         placeholder="Any action"
@@ -68,7 +84,13 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange: (nex
         onChange={(e) => set("to", e.currentTarget.value)}
       />
       {any && (
-        <Button variant="subtle" onClick={() => onChange({})}>
+        <Button
+          variant="subtle"
+          onClick={() => {
+            setText("");
+            onChange({});
+          }}
+        >
           Clear filters
         </Button>
       )}

@@ -14,6 +14,7 @@ import { ParamsView } from "../result/ParamsView.tsx";
 import { ResultView } from "../result/ResultView.tsx";
 import { piiPathsOf } from "../result/result-shape.ts";
 import { RevealContext } from "../result/reveal-context.ts";
+import { prefilledFormPath } from "../result/row-actions.ts";
 import { OutcomeUnknownNotice } from "./OutcomeUnknownNotice.tsx";
 import { RunAuditEvents } from "./RunAuditEvents.tsx";
 import { RunLogs } from "./RunLogs.tsx";
@@ -72,7 +73,7 @@ export default function RunPage() {
         badges={<StatusBadge status={r.status} />}
       >
         {action.data?.permissions.run && (
-          <Anchor component={Link} to={`/actions/${r.action}`} size="sm">
+          <Anchor component={Link} to={prefilledFormPath(r.action, r.params ?? {})} size="sm">
             Run this action again
           </Anchor>
         )}
@@ -122,7 +123,11 @@ export default function RunPage() {
                 </Title>
                 {r.status === "succeeded" ? (
                   <RevealContext value={scope("result")}>
-                    <ResultView value={r.result} fileName={`${r.action}-${r.id}`} />
+                    <ResultView
+                      value={r.result}
+                      fileName={`${r.action}-${r.id}`}
+                      outputSchema={action.data?.outputSchema ?? null}
+                    />
                   </RevealContext>
                 ) : (
                   <Group>

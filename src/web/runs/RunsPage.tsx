@@ -7,9 +7,10 @@ import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { paramsSummary } from "./params-summary.ts";
 import { RunFilters } from "./RunFilters.tsx";
 
-const KEYS = ["action", "actor", "status", "targetType", "targetId", "from", "to"] as const;
+const KEYS = ["q", "action", "actor", "status", "targetType", "targetId", "from", "to"] as const;
 
 /** "to" is a date the person means to include: ask for runs before the next day. */
 function dayAfter(date: string): string {
@@ -60,6 +61,7 @@ export default function RunsPage() {
                   <Table.Th>Status</Table.Th>
                   <Table.Th>Who</Table.Th>
                   <Table.Th>Target</Table.Th>
+                  <Table.Th>Details</Table.Th>
                   <Table.Th>Request ID</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -78,6 +80,16 @@ export default function RunsPage() {
                     <Table.Td>{run.actorName ?? run.actorId}</Table.Td>
                     <Table.Td ff="monospace">
                       {run.target ? `${run.target.type}:${run.target.id}` : "—"}
+                    </Table.Td>
+                    <Table.Td maw={420}>
+                      <Text size="xs" lineClamp={2} title={paramsSummary(run.params, run.result)}>
+                        {paramsSummary(run.params, run.result) || "—"}
+                      </Text>
+                      {run.error && (
+                        <Text size="xs" c="red" lineClamp={2} title={run.error.message}>
+                          {run.error.message}
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <CopyText value={run.requestId} label="request ID" size="xs" />

@@ -2,12 +2,14 @@
 // a fresh profile per browser. Pages record console errors and Content-Security-Policy
 // violations so that a test can assert there were none.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "..", "..", "..");
 const AXE = readFileSync(join(ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
-export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
+/** The tests' own pictures (test workspace), for debugging: the README's come from `npm run screenshots`. */
+export const SCREENSHOTS = join(tmpdir(), "airlock-test-screenshots");
 
 export interface TestBrowser {
   browser: Browser;
@@ -125,7 +127,7 @@ export function describeViolations(violations: AxeViolation[]): string {
     .join("\n");
 }
 
-/** With UPDATE_SCREENSHOTS=1: a 1280×800 PNG of the page into docs/screenshots/<name>.png. */
+/** With UPDATE_SCREENSHOTS=1: a 1280×800 PNG of the page into SCREENSHOTS/<name>.png. */
 export async function screenshot(page: Page, name: string, show?: string): Promise<void> {
   if (process.env.UPDATE_SCREENSHOTS !== "1") return;
   mkdirSync(SCREENSHOTS, { recursive: true });
