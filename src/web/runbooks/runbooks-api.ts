@@ -83,8 +83,9 @@ export function useWaitingInputs() {
         throw error;
       }
     },
-    // The inbox and the nav badge: a new human step shows within this long.
-    refetchInterval: 5_000,
+    // The inbox and the nav badge (every signed-in tab asks): a new human step shows within this
+    // long, as a new approval does in the inbox list. The live stream carries no runbook events.
+    refetchInterval: 15_000,
     retry: false,
   });
 }
