@@ -53,7 +53,8 @@ export function GateDecision({
     <Stack gap={4} data-gate={step.name}>
       <Text size="sm">
         Needs {reviewersText(approval)}
-        {approval.reason && <> · “{approval.reason}”</>}
+        {/* The step's title is usually the gate's reason already: not said twice. */}
+        {approval.reason && approval.reason !== step.title && <> · “{approval.reason}”</>}
         {open && (
           <Text span size="xs" c="dimmed">
             {" "}
