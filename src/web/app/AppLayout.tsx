@@ -6,16 +6,16 @@ import { canSeeAdmin, canSeeAudit, useCurrentUser } from "../api/session.ts";
 import { LockIcon } from "../components/icons.tsx";
 import { useLiveUpdates } from "../notify/live-updates.ts";
 import { useMailboxNavItem } from "../notify/mailbox-api.ts";
-import { useWaitingInputs } from "../runbooks/runbooks-api.ts";
+import { useRunbookWaitingCount } from "../runbooks/RunbookInputsSection.tsx";
 import { ShortcutsHelp } from "./ShortcutsHelp.tsx";
 import { UserMenu } from "./UserMenu.tsx";
 import { useShortcuts } from "./useShortcuts.ts";
 
 function ApprovalsCount() {
   const count = useApprovalCount();
-  // Human steps of runbooks waiting for this person count as waiting for their decision too.
-  const inputs = useWaitingInputs();
-  const pending = (count.data?.pending ?? 0) + (inputs.data?.length ?? 0);
+  // What runbooks wait for from this person (answers, gates) counts as waiting for them too.
+  const runbooks = useRunbookWaitingCount();
+  const pending = (count.data?.pending ?? 0) + runbooks;
   if (!pending) return null;
   return (
     <Badge size="sm" color="navy" variant="filled" circle aria-label={`${pending} waiting for your decision`}>

@@ -1,15 +1,58 @@
-// The inbox's runbook part: human steps waiting for the viewer's answer (assigned to them or to
-// one of their groups), beside the approvals. Each opens the runbook run, where the form is.
+// The inbox's runbook part: what runbooks wait for from the viewer, beside the approvals — human
+// steps to answer (assigned to them or to one of their groups) and approval gates they may decide.
+// Each opens the runbook run, where the form or the decision is.
 import { Anchor, Badge, Group, Paper, ScrollArea, Stack, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useWaitingGates } from "./gate-api.ts";
 import { runbookRunPath, useWaitingInputs } from "./runbooks-api.ts";
+
+interface Row {
+  key: string;
+  runbookRunId: string;
+  what: "Answer" | "Approve";
+  title: string;
+  note: string | null;
+  runbookTitle: string;
+  waitingSince: string;
+  expiresAt: string | null;
+}
+
+/** How many things runbooks wait for from the viewer (the nav badge adds it to approvals). */
+export function useRunbookWaitingCount(): number {
+  const inputs = useWaitingInputs();
+  const gates = useWaitingGates();
+  return (inputs.data?.length ?? 0) + (gates.data?.length ?? 0);
+}
 
 export function RunbookInputsSection() {
   const inputs = useWaitingInputs();
+  const gates = useWaitingGates();
   if (inputs.isError) return <QueryError error={inputs.error} what="Runbook steps waiting for you" />;
-  const rows = inputs.data ?? [];
+  if (gates.isError) return <QueryError error={gates.error} what="Runbook gates waiting for you" />;
+  const rows: Row[] = [
+    ...(inputs.data ?? []).map((input) => ({
+      key: `${input.runbookRunId}:${input.step}`,
+      runbookRunId: input.runbookRunId,
+      what: "Answer" as const,
+      title: input.title ?? input.step,
+      note: null,
+      runbookTitle: input.runbookTitle,
+      waitingSince: input.waitingSince,
+      expiresAt: input.expiresAt,
+    })),
+    ...(gates.data ?? []).map((gate) => ({
+      key: `${gate.runbookRunId}:${gate.step}`,
+      runbookRunId: gate.runbookRunId,
+      what: "Approve" as const,
+      title: `Approve “${gate.step}”`,
+      note: gate.approval.reason,
+      runbookTitle: gate.runbookTitle,
+      waitingSince: gate.waitingSince,
+      expiresAt: gate.approval.expiresAt,
+    })),
+  ].sort((a, b) => a.waitingSince.localeCompare(b.waitingSince));
   // Nothing waiting takes no room: most people's inbox is approvals.
   if (rows.length === 0) return null;
   return (
@@ -32,24 +75,34 @@ export function RunbookInputsSection() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {rows.map((input) => (
-                <Table.Tr key={`${input.runbookRunId}:${input.step}`} data-runbook-input={input.runbookRunId}>
+              {rows.map((row) => (
+                <Table.Tr key={row.key} data-runbook-input={row.runbookRunId} data-waiting-for={row.what}>
                   <Table.Td>
-                    <Anchor component={Link} to={runbookRunPath(input.runbookRunId)} fw={600} size="sm">
-                      {input.title ?? input.step}
-                    </Anchor>
+                    <Group gap={6} wrap="nowrap">
+                      <Badge size="xs" variant="default" radius="sm">
+                        {row.what}
+                      </Badge>
+                      <Anchor component={Link} to={runbookRunPath(row.runbookRunId)} fw={600} size="sm">
+                        {row.title}
+                      </Anchor>
+                    </Group>
+                    {row.note && (
+                      <Text size="xs" c="dimmed" lineClamp={1}>
+                        “{row.note}”
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
-                    {input.runbookTitle}
+                    {row.runbookTitle}
                     <Text size="xs" c="dimmed" ff="monospace">
-                      {input.runbookRunId}
+                      {row.runbookRunId}
                     </Text>
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <Time value={input.waitingSince} />
+                    <Time value={row.waitingSince} />
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
-                    <Time value={input.expiresAt} />
+                    <Time value={row.expiresAt} />
                   </Table.Td>
                 </Table.Tr>
               ))}

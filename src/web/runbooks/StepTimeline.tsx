@@ -7,6 +7,8 @@ import { Link } from "react-router";
 import { Time } from "../components/Time.tsx";
 import { ResultView } from "../result/ResultView.tsx";
 import { formatDuration } from "./duration.ts";
+import { GateDecision } from "./GateDecision.tsx";
+import { gateOf } from "./gate-api.ts";
 import { HumanStepForm } from "./HumanStepForm.tsx";
 import { RunbookStatusBadge, runbookStatusColor } from "./RunbookStatusBadge.tsx";
 import { isFinalRunbookStatus, type RunbookRun, type RunbookStep } from "./runbooks-api.ts";
@@ -16,6 +18,7 @@ const KIND: Record<string, string> = {
   step: "Step",
   input: "Human step",
   sleep: "Wait",
+  approval: "Approval gate",
 };
 
 function assigneeText(step: RunbookStep): string | null {
@@ -40,6 +43,7 @@ function StepDetails({ run, step }: { run: RunbookRun; step: RunbookStep }) {
   const answer = step.answer as Record<string, unknown> | null;
   // A cancelled or failed run asks nothing more, whatever its last step's row still says.
   const open = step.status === "waiting" && !isFinalRunbookStatus(run.status);
+  const gate = gateOf(step);
   return (
     <Stack gap={6} mt={4}>
       <Group gap="xs" wrap="wrap">
@@ -100,6 +104,7 @@ function StepDetails({ run, step }: { run: RunbookRun; step: RunbookStep }) {
           )}
         </Stack>
       )}
+      {gate && <GateDecision run={run} step={step} approval={gate} />}
       {step.kind === "sleep" && step.wakeAt && (
         <Text size="sm">
           Waits until <Time value={step.wakeAt} />

@@ -52,7 +52,9 @@ export function useRunbookRun(id: string) {
       api.get<RunbookRun>(`/api/v1/runbook-runs/${encodeURIComponent(id)}`, undefined, signal),
     refetchInterval: (query) => {
       const status = query.state.data?.status;
-      return status && isFinalRunbookStatus(status) ? false : RUN_POLL_MS;
+      // A run that is not there (or not visible) is not asked about every second.
+      if (!status) return query.state.status === "error" ? false : RUN_POLL_MS;
+      return isFinalRunbookStatus(status) ? false : RUN_POLL_MS;
     },
   });
 }
@@ -83,8 +85,9 @@ export function useWaitingInputs() {
         throw error;
       }
     },
-    // The inbox and the nav badge: a new human step shows within this long.
-    refetchInterval: 5_000,
+    // The inbox and the nav badge (every signed-in tab asks): a new human step shows within this
+    // long, as a new approval does in the inbox list. The live stream carries no runbook events.
+    refetchInterval: 15_000,
     retry: false,
   });
 }
