@@ -91,7 +91,6 @@ test("a gate: the starter is told why not; a manager approves it from the inbox'
   const gate = an.page.locator('[data-gate="approval"]');
   await gate.getByText("Change the price of pro").waitFor({ timeout: 30_000 });
   assert.equal(await gate.getByRole("button", { name: "Approve" }).count(), 0);
-  console.log("starter sees:", await gate.innerText());
 
   const mx = await b.newPage();
   await signIn(mx.page, server.url, manager.email, PASSWORD, "/approvals");
