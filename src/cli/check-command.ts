@@ -7,7 +7,6 @@ import { relative, resolve } from "node:path";
 import { importWorkspace } from "../config/load-workspace.ts";
 import { StartupError } from "../errors/startup-error.ts";
 import type { Workspace } from "../sdk/define-workspace.ts";
-import { definitionSource } from "../sdk/definition-source.ts";
 import {
   type CompiledWorkspace,
   compileWorkspace,
@@ -17,6 +16,7 @@ import { apiOptions } from "./api-client.ts";
 import { changesAgainst } from "./check-against.ts";
 import { permissionMatrix, piiTable, policyTable, summaryLine, warningsOf } from "./check-report.ts";
 import { type Command, parseCommandArgs } from "./command.ts";
+import { locationInStack, sourceOfProblem } from "./workspace-problems.ts";
 
 const OPTIONS = {
   config: { type: "string" },
@@ -108,22 +108,3 @@ export const checkCommand: Command = {
     return 0;
   },
 };
-
-/** `actions[3] (name): …` is about the fourth action; anything else about the workspace itself. */
-function sourceOfProblem(workspace: Workspace, problem: string) {
-  const index = /^actions\[(\d+)\]/.exec(problem)?.[1];
-  const action = index === undefined ? undefined : workspace.actions?.[Number(index)];
-  return definitionSource(action) ?? definitionSource(workspace);
-}
-
-/** The first place in the user's own files (not a dependency) an import error's stack names. */
-function locationInStack(error: unknown, configPath: string): string | null {
-  if (!(error instanceof Error)) return null;
-  const text = `${error.message}\n${error.stack ?? ""}`;
-  const dir = resolve(configPath, "..");
-  for (const match of text.matchAll(/(?:file:\/\/)?(\/[^\s():]+\.[cm]?[tj]s):(\d+)/g)) {
-    const file = match[1]!;
-    if (file.startsWith(dir) && !file.includes("/node_modules/")) return `${file}:${match[2]}`;
-  }
-  return null;
-}

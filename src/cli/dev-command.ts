@@ -1,7 +1,10 @@
 // `airlock dev`: the engineer's loop. The Airlock server (embedded database, demo data, the
-// workspace's actions) runs as a child process under `node --watch`, so editing an action or the
-// workspace restarts it; Vite's dev server serves the UI with hot reload and proxies /api and
-// /auth to it, so the browser sees one origin (cookies, CSRF origin checks) as in production.
+// workspace's actions) runs as a child process (`airlock serve --reload`) that reloads the
+// workspace in-process on save (cli/dev-reload.ts: no restart, sessions kept, runs under way finish
+// on the old version, a located error while it does not compile). In this repository, Vite's dev
+// server serves the UI with hot reload and proxies /api and /auth to it, so the browser sees one
+// origin (cookies, CSRF origin checks) as in production, and the server restarts when its own
+// code (src/) changes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -11,6 +14,7 @@ import { type CliIo, type Command, parseCommandArgs, UsageError } from "./comman
 
 const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
 const VITE_CONFIG = fileURLToPath(new URL("../web/vite.config.ts", import.meta.url));
+const SERVER_SOURCES = fileURLToPath(new URL("../", import.meta.url));
 const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
@@ -43,15 +47,18 @@ async function waitForServer(url: string, child: ChildProcess, timeoutMs: number
 
 export const devCommand: Command = {
   name: "dev",
-  summary: "Develop: the server (restarted when actions change) plus the UI with hot reload",
+  summary: "Develop: the server and UI, actions reloaded in-process on save, errors shown located",
   help: [
     "Usage: airlock dev [--port N] [--host H] [--api-port N] [--no-watch]",
     "",
     "Starts the Airlock server like `airlock start` (embedded PostgreSQL and demo data unless",
-    "DATABASE_URL is set) on --api-port (default: port + 1), restarting it when a server file or",
-    "the workspace changes, and Vite's dev server on --port (default PORT or 3000) with hot module",
-    "reload for src/web, proxying /api and /auth to the server. Open the --port address.",
-    "Needs the dev dependencies (Vite). See docs/ui.md.",
+    "DATABASE_URL is set). Saving a file of the workspace reloads its actions in the running",
+    "server (no restart: sessions stay, runs under way finish on the old version); while the",
+    "workspace does not compile, the terminal and every page show the error with its file and",
+    "line, and the previous version keeps serving. --no-watch: no reloading.",
+    "In the Airlock repository it also runs Vite's dev server on --port (default PORT or 3000)",
+    "with hot module reload for src/web, the API on --api-port (default: port + 1), restarted when",
+    "src/ changes. See docs/getting-started.md.",
   ].join("\n"),
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs({ args, options: OPTIONS, allowPositionals: false });
@@ -74,13 +81,14 @@ export const devCommand: Command = {
     const server = spawn(
       process.execPath,
       [
-        ...(values["no-watch"] ? [] : ["--watch"]),
+        ...(values["no-watch"] ? [] : [`--watch-path=${SERVER_SOURCES}`]),
         BIN,
         "serve",
         "--port",
         String(apiPort),
         "--host",
         "127.0.0.1",
+        ...(values["no-watch"] ? [] : ["--reload"]),
       ],
       { stdio: "inherit", env: { ...devEnv(io.env), PORT: String(apiPort) } },
     );
@@ -119,7 +127,7 @@ export const devCommand: Command = {
       [
         "",
         `  Airlock dev: open http://${host}:${port}`,
-        `  UI: Vite with hot reload (src/web).  API: ${apiUrl}${values["no-watch"] ? "" : " (restarts when server code or the workspace changes)"}`,
+        `  UI: Vite with hot reload (src/web).  API: ${apiUrl}${values["no-watch"] ? "" : " (actions reload on save; restarts when server code changes)"}`,
         "  Press Ctrl+C to stop.",
         "",
       ].join("\n"),
@@ -143,12 +151,11 @@ export const devCommand: Command = {
   },
 };
 
-/** `airlock dev` in a project that installed Airlock: one server, restarted on workspace changes. */
+/** `airlock dev` in a project that installed Airlock: one server, reloading the workspace on save. */
 async function serveWithBuiltUi(noWatch: boolean, port: number, host: string, io: CliIo): Promise<number> {
   const server = spawn(
     process.execPath,
-    [...(noWatch ? [] : ["--watch"]), BIN, "serve", "--port", String(port), "--host", host],
-    // Sessions live in PostgreSQL, so a restart keeps everyone signed in.
+    [BIN, "serve", "--port", String(port), "--host", host, ...(noWatch ? [] : ["--reload"])],
     { stdio: "inherit", env: { ...devEnv(io.env), PORT: String(port) } },
   );
   await new Promise<void>((resolve) => {

@@ -8,9 +8,10 @@ import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
 import { listen } from "../server/serve.ts";
 import { type CliIo, type Command, parseCommandArgs } from "./command.ts";
+import { type DevReloader, startDevReload } from "./dev-reload.ts";
 import { buildWebIfStale } from "./web-build.ts";
 
-const OPTIONS = { port: { type: "string" }, host: { type: "string" } } as const;
+const OPTIONS = { port: { type: "string" }, host: { type: "string" }, reload: { type: "boolean" } } as const;
 
 export const startCommand: Command = {
   name: "start",
@@ -28,10 +29,11 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP server (production: one of N stateless processes)",
   help: [
-    "Usage: airlock serve [--port N] [--host H]",
+    "Usage: airlock serve [--port N] [--host H] [--reload]",
     "",
     "Runs the API and web UI. Set DATABASE_URL to a PostgreSQL 15+ server. Runs",
     "AIRLOCK_WORKER_CONCURRENCY workers in-process (0 to leave execution to `airlock worker`).",
+    "--reload (what `airlock dev` uses): reload the workspace in-process when its files change.",
   ].join("\n"),
   run: (args, io) => runServer(args, io, "serve"),
 };
@@ -51,6 +53,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   const workspace = await loadWorkspace(config.workspacePath);
   const database = await provideDatabase(config, log);
   let airlock: Airlock | undefined;
+  let reloader: DevReloader | undefined;
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
   let services: Awaited<ReturnType<typeof startDemoServices>> = null;
   try {
@@ -58,25 +61,40 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
     if (config.demo) await seedDemoData(database.url, workspace, log);
     if (config.demo) services = await startDemoServices(database.url, workspace, log);
     const demoSecrets = services?.secrets ?? {};
-    airlock = await createAirlock({
-      config,
-      workspace,
-      databaseUrl: database.url,
-      log,
-      embedded: database.embedded,
-      ...(services
-        ? {
-            secrets: {
-              read: async (name: string) => (Object.hasOwn(demoSecrets, name) ? demoSecrets[name]! : null),
-            },
-            internalResources: services.internalResources ?? [],
-          }
-        : {}),
-    });
+    const instance = (compiled: typeof workspace) =>
+      createAirlock({
+        config,
+        workspace: compiled,
+        databaseUrl: database.url,
+        log,
+        embedded: database.embedded,
+        ...(services
+          ? {
+              secrets: {
+                read: async (name: string) => (Object.hasOwn(demoSecrets, name) ? demoSecrets[name]! : null),
+              },
+              internalResources: services.internalResources ?? [],
+            }
+          : {}),
+      });
+    airlock = await instance(workspace);
+    if (values.reload) {
+      reloader = startDevReload({
+        workspacePath: config.workspacePath,
+        first: airlock,
+        async create(compiled) {
+          await prepareDatabase(database.url, migrationSourcesFor(compiled));
+          return await instance(compiled);
+        },
+        log,
+        out: io.out,
+        err: io.err,
+      });
+    }
     await webBuild;
-    listening = await listen(airlock.app, config.host, config.port);
+    listening = await listen(reloader ?? airlock.app, config.host, config.port);
   } catch (error) {
-    await airlock?.close();
+    await (reloader ?? airlock)?.close();
     await services?.stop();
     await database.stop();
     await tracing?.shutdown();
@@ -84,6 +102,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   }
   log.info({ url: listening.url, mode, embedded: database.embedded, demo: config.demo }, "Airlock is ready");
   io.out(banner(listening.url, airlock, database.embedded, services?.notes ?? []));
+  if (reloader) io.out("  Actions reload on save (the workspace's folder is watched).\n");
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -96,7 +115,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
       log.info({ signal }, "shutting down");
       void (async () => {
         await listening?.close();
-        await airlock?.close();
+        await (reloader ?? airlock)?.close();
         await services?.stop();
         await database.stop();
         await tracing?.shutdown();

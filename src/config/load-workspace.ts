@@ -13,7 +13,7 @@ export async function loadWorkspace(path: string): Promise<CompiledWorkspace> {
  * Import `airlock.config.ts` without checking it. A failed import's StartupError keeps the
  * original error as its `cause` (its stack locates the mistake).
  */
-export async function importWorkspace(path: string): Promise<Workspace> {
+export async function importWorkspace(path: string, options: { query?: string } = {}): Promise<Workspace> {
   if (!existsSync(path)) {
     throw new StartupError(
       "config.workspace_missing",
@@ -22,7 +22,9 @@ export async function importWorkspace(path: string): Promise<Workspace> {
   }
   let module: { default?: Workspace };
   try {
-    module = (await import(pathToFileURL(path).href)) as { default?: Workspace };
+    // A query makes a new module instance (the dev server's reload; see cli/dev-reload.ts).
+    const url = `${pathToFileURL(path).href}${options.query ? `?${options.query}` : ""}`;
+    module = (await import(url)) as { default?: Workspace };
   } catch (error) {
     const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw Object.assign(

@@ -13,7 +13,12 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(app: Hono<AppEnv>, host: string, port: number): Promise<Listening> {
+/** What answers: an app, or anything with its `fetch` (the dev server's reloading front). */
+export async function listen(
+  app: { fetch: Hono<AppEnv>["fetch"] },
+  host: string,
+  port: number,
+): Promise<Listening> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

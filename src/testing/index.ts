@@ -1,6 +1,7 @@
 // `airlock/testing`: what an action author's tests import.
 export type {
   TestActionOptions,
+  TestApproveOptions,
   TestAuditEvent,
   TestPrincipalOptions,
   TestRunResult,

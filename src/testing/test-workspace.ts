@@ -7,6 +7,9 @@ import { loadConfig } from "../config/config.ts";
 import { generateMasterKeyText } from "../crypto/master-key.ts";
 import type { Principal } from "../identity/principal.ts";
 import { createLogger } from "../observe/logger.ts";
+import { newRequestId } from "../observe/request-id.ts";
+import { isFinal } from "../runs/run-status.ts";
+import { getRun, type RunRow } from "../runs/run-store.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import type { Workspace } from "../sdk/define-workspace.ts";
@@ -64,6 +67,12 @@ export interface TestActionOptions {
   idempotencyKey?: string;
 }
 
+export interface TestApproveOptions {
+  /** Who approves: a principal from `principal()`, or the groups of a new user made for this. */
+  as: Principal | TestPrincipalOptions;
+  reason?: string;
+}
+
 export interface TestWorkspace {
   /** The Airlock instance (HTTP app: `airlock.app.request(...)`), for what the helpers do not cover. */
   airlock: Airlock;
@@ -73,6 +82,13 @@ export interface TestWorkspace {
   principal(options: TestPrincipalOptions): Promise<Principal>;
   /** Runs an action through the control layer and waits (up to 30 s) for a queued run to end. */
   testAction(action: string, params: unknown, options: TestActionOptions): Promise<TestRunResult>;
+  /**
+   * A reviewer approves a run waiting for approval (the result of `testAction`, or its approval
+   * request's ID), through the same checks as the API: no self-approval, the reviewer must hold
+   * `approve` and be among the request's reviewers. When that completes the quorum, waits (up to
+   * 30 s) for the run to end and returns it; a refused decision comes back as `refused`.
+   */
+  approve(run: TestRunResult | string, options: TestApproveOptions): Promise<TestRunResult>;
   /** Every log line Airlock wrote (JSON objects), handler lines included. */
   logs(): Record<string, unknown>[];
   /** Stops the instance and drops the database (and the embedded server, if one was started). */
@@ -168,32 +184,74 @@ export async function startTestWorkspace(
           snapshots: { before: null, after: null },
         };
       }
-      const row = outcome.run;
-      return {
-        status: row.status,
-        run: {
-          id: row.id,
-          status: row.status,
-          result: row.result,
-          error: row.error_code ? { code: row.error_code, message: row.error_message } : null,
-          requestId: row.request_id,
-          approvalRequestId: row.approval_request_id,
-          target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
-          params: row.params,
-        },
-        refusal: null,
-        replayed: outcome.replayed,
-        requestId: outcome.requestId,
-        // A queued run executes under its own request ID: both belong to the run.
-        audit: await auditOfRun(pool, row.id, outcome.requestId),
-        snapshots: { before: row.snapshot_before ?? null, after: row.snapshot_after ?? null },
-      };
+      return await runResult(pool, outcome.run, outcome.requestId, outcome.replayed);
+    },
+    async approve(run, approveOptions) {
+      const approvalRequestId = typeof run === "string" ? run : run.run?.approvalRequestId;
+      if (!approvalRequestId) throw new Error("approve(): this run is not waiting for an approval");
+      const principal =
+        "via" in approveOptions.as ? approveOptions.as : await createTestPrincipal(pool, approveOptions.as);
+      const requestId = newRequestId();
+      const decided = await airlock.approvals.approve({
+        approvalRequestId,
+        principal,
+        channel: "api",
+        requestId,
+        client: { clientIp: null, userAgent: "airlock/testing" },
+        reason: approveOptions.reason ?? null,
+      });
+      if (!decided.ok) {
+        const { code, message, details } = decided.error;
+        return {
+          status: "refused",
+          run: null,
+          refusal: { code, message, details },
+          replayed: false,
+          requestId,
+          audit: await auditOf(pool, requestId),
+          snapshots: { before: null, after: null },
+        };
+      }
+      let row = decided.run;
+      const deadline = Date.now() + 30_000;
+      while (decided.queued && !isFinal(row.status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        row = (await getRun(pool, row.id)) ?? row;
+      }
+      return await runResult(pool, row, row.request_id, false);
     },
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await airlock.close();
       await database.drop();
     },
+  };
+}
+
+async function runResult(
+  pool: Airlock["database"]["pool"],
+  row: RunRow,
+  requestId: string,
+  replayed: boolean,
+): Promise<TestRunResult> {
+  return {
+    status: row.status,
+    run: {
+      id: row.id,
+      status: row.status,
+      result: row.result,
+      error: row.error_code ? { code: row.error_code, message: row.error_message } : null,
+      requestId: row.request_id,
+      approvalRequestId: row.approval_request_id,
+      target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
+      params: row.params,
+    },
+    refusal: null,
+    replayed,
+    requestId,
+    // A queued run executes under its own request ID: both belong to the run.
+    audit: await auditOfRun(pool, row.id, requestId),
+    snapshots: { before: row.snapshot_before ?? null, after: row.snapshot_after ?? null },
   };
 }
 
