@@ -128,10 +128,10 @@ export async function runbookRunOfTick(db: Queryable, requestId: string): Promis
 }
 
 /** The latest tick recorded for a schedule. */
-export async function latestRecordedTick(db: Queryable, name: string): Promise<Date | null> {
+export async function latestRecordedTick(db: Queryable, name: string, before: Date): Promise<Date | null> {
   const result = await db.query<{ tick_at: Date }>(
-    "SELECT max(tick_at) AS tick_at FROM airlock.schedule_ticks WHERE schedule = $1",
-    [name],
+    "SELECT max(tick_at) AS tick_at FROM airlock.schedule_ticks WHERE schedule = $1 AND tick_at <= $2",
+    [name, before],
   );
   return result.rows[0]?.tick_at ?? null;
 }

@@ -52,6 +52,14 @@ test("the daily fraud check flags today's large purchase and starts a fraud revi
   );
   assert.deepEqual(run.rows[0], { actor_id: bot.rows[0]!.id, status: "succeeded", channel: "schedule" });
 
+  // The six questions name the service identity as who, on the schedule channel.
+  const sixQuestions = await getAs(t, cast.ada, `/api/v1/runs/${outcome.runId}`);
+  assert.deepEqual(
+    [sixQuestions.body.accountability.who.actor.name, sixQuestions.body.accountability.who.actor.kind],
+    ["fraud-bot", "service"],
+  );
+  assert.equal(sixQuestions.body.accountability.who.channel, "schedule");
+
   const tick = await owner.query<{ for_each_runbook_run_ids: string[] }>(
     "SELECT for_each_runbook_run_ids FROM airlock.schedule_ticks WHERE schedule = 'daily_fraud_check'",
   );
