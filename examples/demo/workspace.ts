@@ -17,6 +17,7 @@ import { allFlaggedAccounts } from "./actions/all-flagged-accounts.ts";
 import { customerActions } from "./actions/customer-actions.ts";
 import { findAccount } from "./actions/find-account.ts";
 import { findCustomer } from "./actions/find-customer.ts";
+import { flagSuspiciousTransactions } from "./actions/flag-suspicious-transactions.ts";
 import { moneyActions } from "./actions/money-actions.ts";
 import { providerPaymentStatus } from "./actions/provider-payment-status.ts";
 import { DEMO_USERS } from "./demo-users.ts";
@@ -24,6 +25,7 @@ import { demoResources } from "./resources.ts";
 import { fraudReview } from "./runbooks/fraud-review.ts";
 import { onboarding } from "./runbooks/onboarding.ts";
 import { pricingChange } from "./runbooks/pricing-change.ts";
+import { dailyFraudCheck } from "./schedules.ts";
 import { resetDemo, seedDemo } from "./seed.ts";
 import { startDemoServices } from "./services/demo-services.ts";
 
@@ -36,10 +38,14 @@ export default defineWorkspace({
     providerPaymentStatus,
     findAccount,
     findCustomer,
+    flagSuspiciousTransactions,
   ],
   // The core ledger database and the payments provider (local stand-ins in demo mode).
   resources: demoResources,
   runbooks: [fraudReview, onboarding, pricingChange],
+  // Every morning: flag suspicious spending, start a fraud review per account (as fraud-bot).
+  schedules: [dailyFraudCheck],
+  services: { "fraud-bot": { description: "Runs the daily fraud check and the reviews it starts" } },
   groups: {
     support: { description: "Customer support agents" },
     "support-managers": { description: "Support team leads; approve credits, refunds and overrides" },
@@ -64,6 +70,7 @@ export default defineWorkspace({
       groups: ["compliance"],
     },
     admin: { description: "Manages users, groups, grants and policy modes", groups: ["admins"] },
+    "fraud-bot": { description: "The daily fraud check's service identity", services: ["fraud-bot"] },
   },
   grants: [
     { to: "support", verbs: ["run"], on: { tag: "support" } },
@@ -98,6 +105,12 @@ export default defineWorkspace({
       verbs: ["run" as const],
       on: { tag: "lookup" },
     })),
+    // The bot flags and starts reviews; a risk analyst decides each review in the inbox.
+    { to: "fraud-bot", verbs: ["view", "run"], on: { action: "flag_suspicious_transactions" } },
+    { to: "fraud-bot", verbs: ["view", "run"], on: { runbook: "fraud_review" } },
+    { to: "fraud-bot", verbs: ["view", "run"], on: { action: "list_flagged_transactions" } },
+    { to: "fraud-bot", verbs: ["view", "run"], on: { action: "clear_fraud_flag" } },
+    { to: "fraud-bot", verbs: ["view", "run"], on: { action: "confirm_fraud" } },
   ],
   // The demo fintech's domain schema (`demo`), applied after Airlock's own migrations.
   migrations: new URL("./migrations/", import.meta.url).pathname,

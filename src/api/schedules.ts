@@ -9,6 +9,9 @@ export const scheduleTick = z.strictObject({
   runId: z.string().nullable().describe("The run it started (GET /api/v1/runs/{id})"),
   runbookRunId: z.string().nullable().describe("The runbook run it started (GET /api/v1/runbook-runs/{id})"),
   targetStatus: z.string().nullable().describe("That run's status now"),
+  forEachRunbookRunIds: z
+    .array(z.string())
+    .describe("Runbook runs started from the action's result (forEach)"),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   catchUp: z.boolean().describe("Fired at the next start after downtime (missed: catchUpOnce)"),
@@ -21,7 +24,11 @@ export const scheduleView = z.strictObject({
   timing: z.string().describe('As written: "0 6 * * * (Europe/London)" or "every 15m"'),
   timeZone: z.string(),
   as: z.string().describe("The service identity each tick acts as"),
-  target: z.strictObject({ kind: z.enum(["action", "runbook"]), name: z.string() }),
+  target: z.strictObject({
+    kind: z.enum(["action", "runbook"]),
+    name: z.string(),
+    forEach: z.string().nullable().describe("The runbook started per result of the action, if any"),
+  }),
   missed: z.enum(["skip", "catchUpOnce"]),
   paused: z.boolean(),
   changedBy: personRef.nullable().describe("Who last paused or resumed it"),

@@ -20,6 +20,7 @@ export interface TickRow {
   error_code: string | null;
   error_message: string | null;
   catch_up: boolean;
+  for_each_runbook_run_ids: string[];
   recorded_at: Date;
   /** The run's (or runbook run's) status now. */
   target_status: string | null;
@@ -67,6 +68,7 @@ export async function recordTick(
     actorId: string | null;
     runId: string | null;
     runbookRunId: string | null;
+    forEachRunbookRunIds: string[];
     status: "started" | "refused";
     errorCode: string | null;
     errorMessage: string | null;
@@ -76,11 +78,13 @@ export async function recordTick(
   // A tick's step run again after a crash writes the same row.
   await db.query(
     `INSERT INTO airlock.schedule_ticks
-       (schedule, tick_at, actor_id, run_id, runbook_run_id, status, error_code, error_message, catch_up)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       (schedule, tick_at, actor_id, run_id, runbook_run_id, status, error_code, error_message, catch_up,
+        for_each_runbook_run_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (schedule, tick_at) DO UPDATE SET run_id = EXCLUDED.run_id,
             runbook_run_id = EXCLUDED.runbook_run_id, status = EXCLUDED.status,
-            error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message`,
+            error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+            for_each_runbook_run_ids = EXCLUDED.for_each_runbook_run_ids`,
     [
       tick.schedule,
       tick.tickAt,
@@ -91,6 +95,7 @@ export async function recordTick(
       tick.errorCode,
       tick.errorMessage,
       tick.catchUp,
+      tick.forEachRunbookRunIds,
     ],
   );
 }
@@ -123,10 +128,10 @@ export async function runbookRunOfTick(db: Queryable, requestId: string): Promis
 }
 
 /** The latest tick recorded for a schedule. */
-export async function latestRecordedTick(db: Queryable, name: string): Promise<Date | null> {
+export async function latestRecordedTick(db: Queryable, name: string, before: Date): Promise<Date | null> {
   const result = await db.query<{ tick_at: Date }>(
-    "SELECT max(tick_at) AS tick_at FROM airlock.schedule_ticks WHERE schedule = $1",
-    [name],
+    "SELECT max(tick_at) AS tick_at FROM airlock.schedule_ticks WHERE schedule = $1 AND tick_at <= $2",
+    [name, before],
   );
   return result.rows[0]?.tick_at ?? null;
 }

@@ -13,9 +13,11 @@ import type { Control } from "../control/control.ts";
 import { findKey } from "../control/idempotency-store.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import { loadServicePrincipal } from "../identity/load-principal.ts";
+import type { Principal } from "../identity/principal.ts";
 import { randomHex } from "../ids/ids.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Runbooks } from "../runbooks/runbooks.ts";
+import { getRun } from "../runs/run-store.ts";
 import type { CompiledSchedule } from "../workspace/compile-workspace.ts";
 import { recordTick, runbookRunOfTick } from "./schedule-store.ts";
 
@@ -56,6 +58,7 @@ export async function runTick(
       ...base,
       runId: null,
       runbookRunId: null,
+      forEachRunbookRunIds: [],
       status: "refused",
       errorCode: code,
       errorMessage: message,
@@ -103,13 +106,15 @@ export async function runTick(
       const error = submitted.kind === "refused" ? submitted.error : null;
       return await refused(error?.code ?? "schedule.tick_failed", error?.message ?? "No run was created.");
     }
+    const followOn = await startFollowOns(deps, schedule, principal, runId, requestId);
     await recordTick(deps.pool, {
       ...base,
       runId,
       runbookRunId: null,
+      forEachRunbookRunIds: followOn.ids,
       status: "started",
-      errorCode: null,
-      errorMessage: null,
+      errorCode: followOn.error?.code ?? null,
+      errorMessage: followOn.error?.message ?? null,
     });
     return { status: "started", runId, runbookRunId: null, errorCode: null };
   }
@@ -130,9 +135,52 @@ export async function runTick(
     ...base,
     runId: null,
     runbookRunId,
+    forEachRunbookRunIds: [],
     status: "started",
     errorCode: null,
     errorMessage: null,
   });
   return { status: "started", runId: null, runbookRunId, errorCode: null };
+}
+
+/**
+ * `forEach`: once the action's run succeeded, a runbook per input derived from its result (as stored:
+ * PII masked). Each gets the request id `sched:<name>:<tick>:<n>` and is looked for by it first,
+ * so a step run again after a crash starts none twice.
+ */
+async function startFollowOns(
+  deps: TickDeps,
+  schedule: CompiledSchedule,
+  principal: Principal,
+  runId: string,
+  requestId: string,
+): Promise<{ ids: string[]; error: { code: string; message: string } | null }> {
+  const forEach = schedule.target.kind === "action" ? schedule.target.forEach : null;
+  if (!forEach) return { ids: [], error: null };
+  const run = await getRun(deps.pool, runId);
+  if (run?.status !== "succeeded")
+    return {
+      ids: [],
+      error: {
+        code: "schedule.tick_failed",
+        message: `The run ended ${run?.status ?? "missing"}; no runbook started.`,
+      },
+    };
+  const ids: string[] = [];
+  for (const [index, input] of forEach.inputs(run.result).entries()) {
+    const childRequestId = `${requestId}:${index + 1}`;
+    const existing = await runbookRunOfTick(deps.pool, childRequestId);
+    if (existing) {
+      ids.push(existing);
+      continue;
+    }
+    try {
+      ids.push((await deps.runbooks.start(principal, forEach.runbook, input, childRequestId)).id);
+    } catch (error) {
+      const code = (error as AirlockError).code;
+      if (typeof code !== "string") throw error;
+      return { ids, error: { code, message: (error as Error).message } };
+    }
+  }
+  return { ids, error: null };
 }

@@ -102,17 +102,24 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
     }
   }
 
-  async function catchUp(now = new Date()): Promise<string[]> {
+  // Ticks this process's own scheduler loop fires (from its launch on) are not "before the
+  // downtime": only ticks fired or recorded before the process began count as the last one, and
+  // the tick caught up is the latest due before it began (measured: under load the loop fired the
+  // current tick before this ran, which hid the downtime).
+  const processStart = performance.timeOrigin;
+  async function catchUp(now = new Date(Math.min(Date.now(), processStart))): Promise<string[]> {
     if (!engine) return [];
     const fired: string[] = [];
     const states = await scheduleStates(pool);
     const lastFired = await engine.schedules.lastFired();
     for (const schedule of workspace.schedules.values()) {
       if (schedule.missed !== "catchUpOnce" || states.get(schedule.name)?.paused) continue;
-      const recorded = await latestRecordedTick(pool, schedule.name);
+      const recorded = await latestRecordedTick(pool, schedule.name, now);
       const dbosLast = lastFired.get(schedule.name);
-      const times = [recorded?.getTime() ?? 0, dbosLast ? Date.parse(dbosLast) : 0];
-      const last = Math.max(...times);
+      const times = [recorded?.getTime() ?? 0, dbosLast ? Date.parse(dbosLast) : 0].filter(
+        (t) => t <= now.getTime(),
+      );
+      const last = Math.max(0, ...times);
       // Never ticked: a new schedule has nothing to catch up.
       if (last === 0) continue;
       const due = latestTickAtOrBefore(schedule, now);
@@ -224,7 +231,11 @@ function scheduleViewOf(
     timing: schedule.timing,
     timeZone: schedule.timeZone,
     as: schedule.as,
-    target: { kind: schedule.target.kind, name: schedule.target.name },
+    target: {
+      kind: schedule.target.kind,
+      name: schedule.target.name,
+      forEach: schedule.target.kind === "action" ? (schedule.target.forEach?.runbook ?? null) : null,
+    },
     missed: schedule.missed,
     paused,
     changedBy: state?.changed_by ? { id: state.changed_by, name: state.changed_by_name } : null,
@@ -237,6 +248,7 @@ function scheduleViewOf(
       runId: t.run_id,
       runbookRunId: t.runbook_run_id,
       targetStatus: t.target_status,
+      forEachRunbookRunIds: t.for_each_runbook_run_ids,
       errorCode: t.error_code,
       errorMessage: t.error_message,
       catchUp: t.catch_up,

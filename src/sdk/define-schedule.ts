@@ -15,7 +15,20 @@ export type ScheduleTiming =
 
 /** What a tick starts: one action run, or one runbook run. */
 export type ScheduleTarget =
-  | { action: string; params?: Record<string, unknown> }
+  | {
+      action: string;
+      params?: Record<string, unknown>;
+      /**
+       * After the action's run succeeds, start this runbook once per input the function returns
+       * from the run's result (a daily check that starts a review per account it flagged). The
+       * action must run inline, so its result is there when the tick goes on.
+       */
+      forEach?: {
+        runbook: string;
+        // biome-ignore lint/suspicious/noExplicitAny: the action's result, as its handler returned it
+        inputs: (result: any) => Record<string, unknown>[];
+      };
+    }
   | { runbook: string; input?: Record<string, unknown> };
 
 export type ScheduleDefinition = ScheduleTiming & {

@@ -22,7 +22,13 @@ export interface CompiledSchedule {
   timing: string;
   as: string;
   target:
-    | { kind: "action"; name: string; params: Record<string, unknown> }
+    | {
+        kind: "action";
+        name: string;
+        params: Record<string, unknown>;
+        /** A runbook started per input derived from the run's result. */
+        forEach: { runbook: string; inputs: (result: unknown) => Record<string, unknown>[] } | null;
+      }
     | {
         kind: "runbook";
         name: string;
@@ -42,7 +48,10 @@ export interface ScheduleLimits {
 export const WORKSPACE_LIMITS: ScheduleLimits = { minimumTickMs: MINUTE_MS };
 
 interface Known {
-  actions: ReadonlyMap<string, { params: { safeParse(v: unknown): { success: boolean; error?: unknown } } }>;
+  actions: ReadonlyMap<
+    string,
+    { execution: string; params: { safeParse(v: unknown): { success: boolean; error?: unknown } } }
+  >;
   runbooks: ReadonlyMap<string, { params: { safeParse(v: unknown): { success: boolean; error?: unknown } } }>;
   services: Readonly<Record<string, unknown>>;
 }
@@ -172,7 +181,29 @@ function compileTarget(
     if (!action) problems.push(`${where}: the target action "${target.action}" does not exist.`);
     else if (!action.params.safeParse(params).success)
       problems.push(`${where}: the params for "${target.action}" do not match its schema.`);
-    return action ? { kind: "action", name: target.action, params } : null;
+    const forEach = target.forEach as { runbook?: unknown; inputs?: unknown } | undefined;
+    if (forEach !== undefined) {
+      if (typeof forEach.runbook !== "string" || !known.runbooks.has(forEach.runbook))
+        problems.push(
+          `${where}: forEach.runbook must name a runbook of the workspace, got ${JSON.stringify(forEach.runbook)}.`,
+        );
+      if (typeof forEach.inputs !== "function")
+        problems.push(
+          `${where}: forEach.inputs must be a function from the action's result to runbook inputs.`,
+        );
+      if (action && action.execution !== "inline")
+        problems.push(`${where}: forEach needs an inline action (its result is read when the tick runs).`);
+    }
+    return action
+      ? {
+          kind: "action",
+          name: target.action,
+          params,
+          forEach: forEach
+            ? (forEach as NonNullable<Extract<CompiledSchedule["target"], { kind: "action" }>["forEach"]>)
+            : null,
+        }
+      : null;
   }
   if (target && typeof target.runbook === "string") {
     const runbook = known.runbooks.get(target.runbook);

@@ -21,7 +21,10 @@ const VERBS: Verb[] = [
   "reveal:ssn",
   "reveal:email",
 ];
-const ROLES = Object.entries(demo.roles ?? {}).map(([role, def]) => ({ role, group: def.groups![0]! }));
+// Roles held by people (a group); a service identity's role (the fraud check's bot) has no group.
+const ROLES = Object.entries(demo.roles ?? {})
+  .filter(([, def]) => (def.groups ?? []).length > 0)
+  .map(([role, def]) => ({ role, group: def.groups![0]! }));
 const GRANTS = demo.grants ?? [];
 
 let t: TestAirlock;

@@ -140,7 +140,7 @@ describe("schedules over HTTP", () => {
     assert.equal(nightly.name, "nightly_ticks");
     assert.equal(nightly.timing, "30 2 * * * (Europe/London)");
     assert.equal(nightly.as, "ticker");
-    assert.deepEqual(nightly.target, { kind: "action", name: "record_tick" });
+    assert.deepEqual(nightly.target, { kind: "action", name: "record_tick", forEach: null });
     assert.equal(nightly.paused, false);
     assert.equal(nightly.canAdmin, false);
     assert.equal(nightly.nextTicks.length, 5);

@@ -136,7 +136,10 @@ test("3 processes, 20 ticks: 20 runs, each tick once; after downtime catchUpOnce
   await sleep(4_000);
   const restartAt = new Date();
   await startProcess(db.url);
-  await sleep(4_000);
+  const waitedFrom = Date.now();
+  while (!(await ticks("caught_up")).some((t) => t.catch_up) && Date.now() - waitedFrom < 60_000)
+    await sleep(250);
+  await sleep(2_000);
   const caught = (await ticks("caught_up")).filter((t) => t.tick_at > lastCaught);
   const catchUps = caught.filter((t) => t.catch_up);
   assert.equal(catchUps.length, 1, "one catch-up tick");

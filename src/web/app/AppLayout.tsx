@@ -39,6 +39,7 @@ export function AppLayout() {
       active: location.pathname === "/" || location.pathname.startsWith("/actions"),
     },
     { to: "/runs", label: "Runs", active: location.pathname.startsWith("/runs") },
+    { to: "/schedules", label: "Schedules", active: location.pathname.startsWith("/schedules") },
     {
       to: "/approvals",
       label: "Approvals",

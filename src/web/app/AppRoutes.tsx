@@ -19,6 +19,7 @@ const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
 const RunbookPage = lazy(() => import("../runbooks/RunbookPage.tsx"));
 const RunbookRunPage = lazy(() => import("../runbooks/RunbookRunPage.tsx"));
+const SchedulesPage = lazy(() => import("../schedules/SchedulesPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -47,6 +48,7 @@ export function AppRoutes() {
         <Route path="admin/*" element={page(<AdminPage />)} />
         <Route path="mailbox" element={page(<MailboxPage />)} />
         <Route path="webhooks" element={page(<WebhooksPage />)} />
+        <Route path="schedules" element={page(<SchedulesPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
