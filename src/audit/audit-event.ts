@@ -56,6 +56,7 @@ export const AUDIT_EVENT_TYPES = [
   "slack.request_refused",
   "slack.user_linked",
   "webhook.created",
+  "demo.switch_set",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -52,6 +52,8 @@ import { secretRoutes } from "../server/secret-routes.ts";
 import { slackRoutes } from "../server/slack-routes.ts";
 import { webRoutes } from "../server/web-routes.ts";
 import { webhookRoutes } from "../server/webhook-routes.ts";
+import { demoSwitchRoutes } from "../server/demo-switch-routes.ts";
+import type { DemoSwitch } from "../sdk/define-workspace.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { AIRLOCK_MIGRATIONS, type MigrationSource, pendingMigrations } from "../store/migrate.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
@@ -79,6 +81,8 @@ export interface AirlockOptions {
   internalResources?: readonly string[];
   /** Name resolution for HTTP resources (tests). */
   resolve?: (hostname: string) => Promise<string[]>;
+  /** Demo mode: the stand-ins' switches, for admins in the UI (none: the routes answer 404). */
+  demoSwitches?: readonly DemoSwitch[];
 }
 
 export interface Airlock {
@@ -304,6 +308,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         }),
         eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
         webhookRoutes({ database, authorizer, keyring }),
+        demoSwitchRoutes({ database, authorizer, switches: options.demoSwitches ?? [] }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

@@ -52,6 +52,7 @@ export type {
   DemoDatabase,
   DemoServices,
   DemoServicesContext,
+  DemoSwitch,
   DemoUser,
   GrantDefinition,
   RoleDefinition,

@@ -17,6 +17,7 @@ const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
 const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
+const DemoSystemsPage = lazy(() => import("../notify/DemoSystemsPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -43,6 +44,7 @@ export function AppRoutes() {
         <Route path="admin/*" element={page(<AdminPage />)} />
         <Route path="mailbox" element={page(<MailboxPage />)} />
         <Route path="webhooks" element={page(<WebhooksPage />)} />
+        <Route path="demo-systems" element={page(<DemoSystemsPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
