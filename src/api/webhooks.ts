@@ -26,11 +26,14 @@ export const webhook = z.strictObject({
   description: z.string().nullable(),
   createdBy: z.string(),
   createdAt: isoTime,
+  /** Set while an admin has it disabled: nothing is delivered. */
+  disabledAt: isoTime.nullable(),
 });
 export type Webhook = z.output<typeof webhook>;
 
 /** The answer to a registration: the only time the signing secret is shown. */
 export const createdWebhook = z.strictObject({ webhook, secret: z.string() });
+export const webhookAnswer = z.strictObject({ webhook });
 export const webhookList = z.strictObject({ webhooks: z.array(webhook) });
 export type WebhookList = z.output<typeof webhookList>;
 

@@ -56,6 +56,9 @@ export const AUDIT_EVENT_TYPES = [
   "slack.request_refused",
   "slack.user_linked",
   "webhook.created",
+  "webhook.disabled",
+  "webhook.enabled",
+  "webhook.deleted",
   "demo.switch_set",
 ] as const;
 
