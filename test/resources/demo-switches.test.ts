@@ -16,6 +16,7 @@ let demo: DemoAirlock;
 let server: Listening;
 let browser: TestBrowser;
 let admin: TestUser & { email: string };
+let maya: TestUser & { email: string };
 
 before(async () => {
   await buildWeb({ ifStale: true, quiet: true });
@@ -24,6 +25,12 @@ before(async () => {
     email: "ada.admin@airlock.test",
     name: "Ada Admin",
     groups: ["admins"],
+    passwordHash: await hashPassword(PASSWORD),
+  });
+  maya = await createUser(demo.t.airlock.database.pool, {
+    email: "maya.manager@airlock.test",
+    name: "Maya Manager",
+    groups: ["support-managers"],
     passwordHash: await hashPassword(PASSWORD),
   });
   server = await listen(demo.t.airlock.app, "127.0.0.1", 0);
@@ -103,4 +110,37 @@ test("an admin turns the provider's outage on from the Demo systems page: a run 
   );
   // The navigation offers the page to the admin.
   await page.getByRole("link", { name: "Demo systems" }).first().waitFor();
+});
+
+test("slow answers from the Demo systems page leave a refund's outcome unknown; its run page says so first, with the key that retries safely", async () => {
+  const { page } = await browser.newPage();
+  await signIn(page, server.url, admin.email, PASSWORD, "/demo-systems");
+  const slow = page.getByRole("region", { name: "Payments provider: slow answers" });
+  await slow.getByText("15 s late").click();
+  const until = Date.now() + 15_000;
+  while (demo.t.services!.switches![1]!.current() !== "15000") {
+    assert.ok(Date.now() < until, "the switch did not move");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const refund = await runAction(
+    demo.t,
+    maya,
+    "refund_merchant_payment",
+    { paymentId: F.PAYMENT_1, amountCents: 200, reason: "ticket 5150" },
+    { key: "refund-unknown" },
+  );
+  await slow.getByText("Normal").click();
+  assert.equal(refund.body.error?.code, "downstream.timeout", JSON.stringify(refund.body));
+  const runId = refund.body.id ?? refund.body.error?.details?.runId;
+  assert.ok(runId, JSON.stringify(refund.body));
+
+  const own = await browser.newPage();
+  await signIn(own.page, server.url, maya.email, PASSWORD, `/runs/${runId}`);
+  const notice = own.page.getByRole("alert").filter({ hasText: "Outcome unknown — check before retrying" });
+  await notice.waitFor();
+  const text = (await notice.textContent()) ?? "";
+  assert.match(text, /A call to payments may have taken effect/);
+  assert.match(text, /refund-unknown/, "the idempotency key that retries safely");
+  assert.match(text, /--idempotency-key refund-unknown/);
+  assert.match(text, /new key.*may do it twice/);
 });
