@@ -18,6 +18,8 @@ export const newWebhookBody = z.strictObject({
   internal: z.boolean().default(false),
 });
 
+export type NewWebhookBody = z.input<typeof newWebhookBody>;
+
 export const webhook = z.strictObject({
   id: z.string(),
   url: z.string(),
@@ -26,11 +28,15 @@ export const webhook = z.strictObject({
   description: z.string().nullable(),
   createdBy: z.string(),
   createdAt: isoTime,
+  /** Set while an admin has it disabled: nothing is delivered. */
+  disabledAt: isoTime.nullable(),
 });
 export type Webhook = z.output<typeof webhook>;
 
 /** The answer to a registration: the only time the signing secret is shown. */
 export const createdWebhook = z.strictObject({ webhook, secret: z.string() });
+export type CreatedWebhook = z.output<typeof createdWebhook>;
+export const webhookAnswer = z.strictObject({ webhook });
 export const webhookList = z.strictObject({ webhooks: z.array(webhook) });
 export type WebhookList = z.output<typeof webhookList>;
 

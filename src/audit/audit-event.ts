@@ -66,6 +66,10 @@ export const AUDIT_EVENT_TYPES = [
   "bulk.cancelled",
   "bulk.stopped",
   "bulk.finished",
+  "webhook.disabled",
+  "webhook.enabled",
+  "webhook.deleted",
+  "demo.switch_set",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -74,6 +74,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
                 read: async (name: string) => (Object.hasOwn(demoSecrets, name) ? demoSecrets[name]! : null),
               },
               internalResources: services.internalResources ?? [],
+              demoSwitches: services.switches ?? [],
             }
           : {}),
       });

@@ -35,6 +35,7 @@ import { purgeExpiredPii } from "../runs/pii-retention.ts";
 import { queuedRunStats } from "../runs/run-queue-stats.ts";
 import { sealRawRuns } from "../runs/run-value-sealing.ts";
 import { createSchedules, type Schedules } from "../schedules/schedules.ts";
+import type { DemoSwitch } from "../sdk/define-workspace.ts";
 import { sealedKey } from "../secrets/sealed-keys.ts";
 import { readSecret } from "../secrets/secret-store.ts";
 import { actionRoutes } from "../server/action-routes.ts";
@@ -43,6 +44,7 @@ import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
 import { bulkRoutes } from "../server/bulk-routes.ts";
+import { demoSwitchRoutes } from "../server/demo-switch-routes.ts";
 import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { governanceRoutes } from "../server/governance-routes.ts";
 import { healthRoutes, metricsRoute, type ReadyReport } from "../server/health-routes.ts";
@@ -84,6 +86,8 @@ export interface AirlockOptions {
   internalResources?: readonly string[];
   /** Name resolution for HTTP resources (tests). */
   resolve?: (hostname: string) => Promise<string[]>;
+  /** Demo mode: the stand-ins' switches, for admins in the UI (none: the routes answer 404). */
+  demoSwitches?: readonly DemoSwitch[];
 }
 
 export interface Airlock {
@@ -337,6 +341,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         }),
         eventStreamRoutes({ feed: liveFeed, authenticate: identity.authenticate }),
         webhookRoutes({ database, authorizer, keyring }),
+        demoSwitchRoutes({ database, authorizer, switches: options.demoSwitches ?? [] }),
         openApiRoute({ table: () => table!, version: VERSION, workspace, authorizer }),
       ],
     });

@@ -53,7 +53,20 @@ export interface DemoServices {
   internalResources?: string[];
   /** Lines for the start banner (where the stand-ins listen, their switches). */
   notes?: string[];
+  /** Switches an admin flips from the UI (demo mode only): an outage, slow answers. */
+  switches?: DemoSwitch[];
   stop(): Promise<void>;
+}
+
+/** One demo switch: a few named positions, one of them current. */
+export interface DemoSwitch {
+  /** snake_case, unique among the demo's switches. */
+  name: string;
+  label: string;
+  description: string;
+  choices: { value: string; label: string }[];
+  current(): string;
+  set(value: string): void;
 }
 
 export interface WorkspaceDefinition {

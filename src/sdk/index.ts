@@ -63,6 +63,7 @@ export type {
   DemoDatabase,
   DemoServices,
   DemoServicesContext,
+  DemoSwitch,
   DemoUser,
   GrantDefinition,
   RoleDefinition,

@@ -6,6 +6,7 @@ import {
   deliveryLogQuery,
   newWebhookBody,
   type Webhook,
+  webhookAnswer,
   webhookList,
 } from "../api/webhooks.ts";
 import type { Keyring } from "../crypto/keyring.ts";
@@ -13,6 +14,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import { listNotifications } from "../notify/notification-store.ts";
+import { deleteWebhook, setWebhookDisabled } from "../notify/webhook-admin.ts";
 import { createWebhook, listWebhooks, type WebhookRow } from "../notify/webhooks.ts";
 import type { Database } from "../store/database.ts";
 import { notificationView } from "./notification-routes.ts";
@@ -75,6 +77,43 @@ export function webhookRoutes(deps: { database: Database; authorizer: Authorizer
         return json(c, { deliveries: rows.map(notificationView) });
       },
     });
+
+    for (const [verb, disabled] of [
+      ["disable", true],
+      ["enable", false],
+    ] as const) {
+      routes.add({
+        method: "post",
+        path: `/api/v1/admin/webhooks/:id/${verb}`,
+        summary: disabled
+          ? "Admin: disable a webhook — nothing more is delivered (pending deliveries are skipped); audited"
+          : "Admin: enable a disabled webhook again; audited",
+        tags: ["admin", "webhooks"],
+        auth: "principal",
+        responses: { 200: { description: "The webhook now", schema: webhookAnswer } },
+        async handler(c, { principal }) {
+          const ctx = changeContext(c, principal);
+          await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+          const row = await setWebhookDisabled(pool, ctx, c.req.param("id") ?? "", disabled);
+          return json(c, { webhook: webhookView(row) });
+        },
+      });
+    }
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/admin/webhooks/:id",
+      summary: "Admin: delete a webhook and its secret (its delivery log stays); audited",
+      tags: ["admin", "webhooks"],
+      auth: "principal",
+      responses: { 204: { description: "Deleted" } },
+      async handler(c, { principal }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
+        await deleteWebhook(pool, ctx, c.req.param("id") ?? "");
+        return c.body(null, 204);
+      },
+    });
   };
 }
 
@@ -87,5 +126,6 @@ function webhookView(row: WebhookRow): Webhook {
     description: row.description,
     createdBy: row.created_by,
     createdAt: new Date(row.created_at).toISOString(),
+    disabledAt: row.disabled_at ? new Date(row.disabled_at).toISOString() : null,
   };
 }

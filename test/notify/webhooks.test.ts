@@ -186,3 +186,50 @@ test("a secret stored in plain text before sealing existed is sealed by the next
     await owner.end();
   }
 });
+
+test("an admin disables, enables and deletes a webhook (each audited); a disabled webhook gets no delivery; others may not", async () => {
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/managed`;
+  const created = await t.post(
+    "/api/v1/admin/webhooks",
+    { url, eventTypes: ["approval.requested"], internal: true },
+    admin.headers,
+  );
+  const { webhook } = await created.json();
+  const call = (path: string, method: string, user: TestUser) =>
+    t.request(path, { method, headers: user.headers });
+  assert.equal(
+    (await call(`/api/v1/admin/webhooks/${webhook.id}/disable`, "POST", cast.manager)).status,
+    403,
+  );
+  assert.equal((await call(`/api/v1/admin/webhooks/${webhook.id}`, "DELETE", cast.manager)).status, 403);
+
+  const disabled = await call(`/api/v1/admin/webhooks/${webhook.id}/disable`, "POST", admin);
+  assert.equal(disabled.status, 200);
+  assert.ok((await disabled.json()).webhook.disabledAt);
+  await requestApproval(t, cast.operator, "credit_queued", { account: "acc_off", amount: 25_000 });
+  await t.airlock.approvals.events.drain();
+  await new Promise((r) => setTimeout(r, 1_000));
+  const deliveries = await getJson(t, admin, `/api/v1/admin/webhooks/${webhook.id}/deliveries`);
+  assert.equal(deliveries.body.deliveries.length, 0, "nothing is queued for a disabled webhook");
+
+  const enabled = await call(`/api/v1/admin/webhooks/${webhook.id}/enable`, "POST", admin);
+  assert.equal((await enabled.json()).webhook.disabledAt, null);
+  assert.equal((await call(`/api/v1/admin/webhooks/${webhook.id}`, "DELETE", admin)).status, 204);
+  assert.equal((await call(`/api/v1/admin/webhooks/${webhook.id}`, "DELETE", admin)).status, 404);
+  const listed = await getJson(t, admin, "/api/v1/admin/webhooks");
+  assert.ok(!listed.body.webhooks.some((w: { id: string }) => w.id === webhook.id));
+
+  const { rows } = await t.airlock.database.pool.query(
+    `SELECT type, actor_id FROM airlock.audit_events
+      WHERE type IN ('webhook.disabled', 'webhook.enabled', 'webhook.deleted') AND data->>'webhookId' = $1 ORDER BY id`,
+    [webhook.id],
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.type, r.actor_id]),
+    [
+      ["webhook.disabled", admin.id],
+      ["webhook.enabled", admin.id],
+      ["webhook.deleted", admin.id],
+    ],
+  );
+});

@@ -84,6 +84,7 @@ export async function startTestAirlock(
     ...(secrets ? { secrets } : {}),
     internalResources: [...(options.internalResources ?? []), ...(services?.internalResources ?? [])],
     ...(options.resolve ? { resolve: options.resolve } : {}),
+    demoSwitches: services?.switches ?? [],
   });
   return {
     airlock,

@@ -18,6 +18,33 @@ export async function startDemoServices(context: DemoServicesContext): Promise<D
       `  outage switch: curl -X POST '${provider.url}/demo/outage?on=1'   (on=0 ends it)`,
       `  slow answers:  curl -X POST '${provider.url}/demo/slow?ms=15000'   (ms=0 ends it)`,
     ],
+    // The same two switches as buttons for admins (the Demo systems page).
+    switches: [
+      {
+        name: "payments_outage",
+        label: "Payments provider: outage",
+        description: "During an outage every call to the provider answers 503 (downstream.unavailable).",
+        choices: [
+          { value: "off", label: "Working" },
+          { value: "on", label: "Outage (503)" },
+        ],
+        current: () => (provider.state().outage ? "on" : "off"),
+        set: (value) => provider.setOutage(value === "on"),
+      },
+      {
+        name: "payments_slow",
+        label: "Payments provider: slow answers",
+        description:
+          "A slow provider makes the refund, then answers late: past the resource's 5 s timeout the run's outcome is unknown.",
+        choices: [
+          { value: "0", label: "Normal" },
+          { value: "3000", label: "3 s late" },
+          { value: "15000", label: "15 s late" },
+        ],
+        current: () => String(provider.state().delayMs),
+        set: (value) => provider.setDelay(Number(value)),
+      },
+    ],
     stop: () => provider.stop(),
   };
 }

@@ -26,6 +26,8 @@ export interface PaymentsProvider {
   log(): ProviderLogEntry[];
   setOutage(on: boolean): void;
   setDelay(ms: number): void;
+  /** Where the switches stand. */
+  state(): { outage: boolean; delayMs: number };
   stop(): Promise<void>;
 }
 
@@ -220,6 +222,7 @@ export async function startPaymentsProvider(options: {
     setDelay(ms) {
       delayMs = ms;
     },
+    state: () => ({ outage, delayMs }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

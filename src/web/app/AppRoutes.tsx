@@ -20,6 +20,7 @@ const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
 const RunbookPage = lazy(() => import("../runbooks/RunbookPage.tsx"));
 const RunbookRunPage = lazy(() => import("../runbooks/RunbookRunPage.tsx"));
 const SchedulesPage = lazy(() => import("../schedules/SchedulesPage.tsx"));
+const DemoSystemsPage = lazy(() => import("../notify/DemoSystemsPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -49,6 +50,7 @@ export function AppRoutes() {
         <Route path="mailbox" element={page(<MailboxPage />)} />
         <Route path="webhooks" element={page(<WebhooksPage />)} />
         <Route path="schedules" element={page(<SchedulesPage />)} />
+        <Route path="demo-systems" element={page(<DemoSystemsPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

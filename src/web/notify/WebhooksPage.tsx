@@ -1,13 +1,47 @@
 // Admin: outbound webhooks and their delivery logs — each delivery's status, attempts and last
-// error ("Not delivered yet (2 attempts, last error: HTTP 500)"). Registration is an API call
-// (POST /api/v1/admin/webhooks, docs/notifications.md): its answer holds the secret, shown once.
-import { Accordion, Badge, Code, Group, Paper, Stack, Table, Text } from "@mantine/core";
+// error ("Not delivered yet (2 attempts, last error: HTTP 500)") — registered here (the secret
+// shown once), disabled, enabled again or deleted.
+import { Accordion, Badge, Button, Code, Group, Paper, Stack, Table, Text } from "@mantine/core";
 import type { Webhook } from "../../api/webhooks.ts";
+import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { deliveryText } from "./MailboxPage.tsx";
-import { useDeliveries, useWebhooks } from "./webhooks-api.ts";
+import { WebhookRegistration } from "./WebhookRegistration.tsx";
+import { useDeliveries, useWebhookChanges, useWebhooks } from "./webhooks-api.ts";
+
+function WebhookControls({ webhook }: { webhook: Webhook }) {
+  const { setDisabled, remove } = useWebhookChanges();
+  const disabled = webhook.disabledAt !== null;
+  return (
+    <Group gap="xs" mb="sm">
+      <Button
+        size="xs"
+        variant="default"
+        loading={setDisabled.isPending}
+        onClick={() => setDisabled.mutate({ id: webhook.id, disabled: !disabled })}
+        aria-label={`${disabled ? "Enable" : "Disable"} ${webhook.url}`}
+      >
+        {disabled ? "Enable" : "Disable"}
+      </Button>
+      <Button
+        size="xs"
+        color="red"
+        variant="light"
+        loading={remove.isPending}
+        onClick={() => {
+          if (window.confirm(`Delete the webhook to ${webhook.url}? Its secret goes with it.`))
+            remove.mutate(webhook.id);
+        }}
+        aria-label={`Delete ${webhook.url}`}
+      >
+        Delete
+      </Button>
+      {(setDisabled.isError || remove.isError) && <ErrorNotice error={setDisabled.error ?? remove.error} />}
+    </Group>
+  );
+}
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
   const log = useDeliveries(webhook.id);
@@ -54,8 +88,10 @@ export default function WebhooksPage() {
     <>
       <PageHeader
         title="Webhooks"
-        description="Signed POSTs of Airlock's events to your systems, retried with backoff. Register one with POST /api/v1/admin/webhooks."
-      />
+        description="Signed POSTs of Airlock's events to your systems, retried with backoff."
+      >
+        <WebhookRegistration />
+      </PageHeader>
       {hooks.isPending ? (
         <ListSkeleton rows={3} label="Loading webhooks" />
       ) : hooks.isError ? (
@@ -78,10 +114,14 @@ export default function WebhooksPage() {
                         {w.description ? ` · ${w.description}` : ""}
                       </Text>
                     </Stack>
-                    {w.internal && <Badge variant="light">internal</Badge>}
+                    <Group gap={4} wrap="nowrap">
+                      {w.disabledAt && <Badge color="gray">disabled</Badge>}
+                      {w.internal && <Badge variant="light">internal</Badge>}
+                    </Group>
                   </Group>
                 </Accordion.Control>
                 <Accordion.Panel>
+                  <WebhookControls webhook={w} />
                   <Deliveries webhook={w} />
                 </Accordion.Panel>
               </Accordion.Item>

@@ -7,6 +7,7 @@ import type { Me } from "../../api/session.ts";
 import { useApi } from "../api/context.ts";
 import { ApiError } from "../api/http.ts";
 import { isWorkspaceAdmin } from "../api/session.ts";
+import { useDemoSwitches } from "./demo-switches-api.ts";
 
 export function useMailbox(enabled = true) {
   const api = useApi();
@@ -26,15 +27,21 @@ export function useMailbox(enabled = true) {
   });
 }
 
-/** The navigation entries of notifications, for admins: Webhooks, and the Mailbox where it exists (demo mode). */
+/**
+ * The navigation entries of notifications, for admins: Webhooks, and where they exist (demo
+ * mode) the Mailbox and the Demo systems' switches.
+ */
 export function useMailboxNavItem(
   me: Me | null | undefined,
   pathname: string,
 ): { to: string; label: string; active: boolean; right?: ReactNode }[] {
   const admin = isWorkspaceAdmin(me);
   const mailbox = useMailbox(admin);
+  const switches = useDemoSwitches(admin);
   if (!admin) return [];
-  const webhooks = { to: "/webhooks", label: "Webhooks", active: pathname.startsWith("/webhooks") };
-  if (!mailbox.data) return [webhooks];
-  return [webhooks, { to: "/mailbox", label: "Mailbox", active: pathname.startsWith("/mailbox") }];
+  const items = [{ to: "/webhooks", label: "Webhooks", active: pathname.startsWith("/webhooks") }];
+  if (mailbox.data) items.push({ to: "/mailbox", label: "Mailbox", active: pathname.startsWith("/mailbox") });
+  if (switches.data?.switches.length)
+    items.push({ to: "/demo-systems", label: "Demo systems", active: pathname.startsWith("/demo-systems") });
+  return items;
 }
