@@ -32,6 +32,7 @@ import {
   endStep,
   getRunbookRun,
   type RunbookRunRow,
+  runOfStepKey,
   setProgress,
   setStepRun,
 } from "./runbook-store.ts";
@@ -297,7 +298,7 @@ async function submitStep(
   action: string,
   params: Record<string, unknown>,
 ): Promise<ActionOutcome> {
-  await beginStep(deps.pool, {
+  const first = await beginStep(deps.pool, {
     runbookRunId: row.id,
     name,
     position,
@@ -306,6 +307,14 @@ async function submitStep(
     action,
   });
   const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
+  if (!first) {
+    // The step runs again (a crash before its checkpoint). Its run, if it made one, is found by
+    // the key in the runs table, where it never expires: the key's claim is kept only 24 h, and a
+    // runbook resumed after a longer outage must not run the action twice.
+    const earlier = await runOfStepKey(deps.pool, principal.id, idempotencyKey);
+    const run = earlier ? await getRun(deps.pool, earlier) : null;
+    if (run) return await settle(deps, row.id, name, run);
+  }
   const submitted = await deps.control.submit(
     {
       channel: "runbook",
