@@ -12,7 +12,7 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
 import { findKey } from "../control/idempotency-store.ts";
-import type { DurableEngine, WorkflowBody } from "../engine/durable-engine.ts";
+import { type DurableEngine, type WorkflowBody, whileUnreachable } from "../engine/durable-engine.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
@@ -63,10 +63,11 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
     const engine = deps.engine;
     if (!engine) throw new Error("runbook workflow ran before the durable engine was set");
     const { runbookRunId } = input as { runbookRunId: string };
-    const row = await getRunbookRun(deps.pool, runbookRunId);
+    // Read again on every resume, which may follow a database restart: waited for, not failed.
+    const row = await whileUnreachable(() => getRunbookRun(deps.pool, runbookRunId));
     if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
     const runbook = deps.workspace.runbooks.get(row.runbook);
-    const principal = await loadPrincipal(deps.pool, row.actor_id, "session");
+    const principal = await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
     try {
       if (!runbook)
         throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
@@ -275,15 +276,18 @@ function createContext(
     async log(message) {
       // The line's number is its place in the run's code path: written again after a crash, it
       // is the same line.
-      await appendLog(deps.pool, row.id, ++logSeq, scrubText(String(message)).slice(0, 2_000));
+      const seq = ++logSeq;
+      const line = scrubText(String(message)).slice(0, 2_000);
+      await whileUnreachable(() => appendLog(deps.pool, row.id, seq, line));
     },
 
     async progress(done, total, label) {
-      await setProgress(deps.pool, row.id, {
+      const value = {
         done,
         total,
         label: label ? scrubText(label).slice(0, 200) : null,
-      });
+      };
+      await whileUnreachable(() => setProgress(deps.pool, row.id, value));
     },
   };
 }
