@@ -1,8 +1,11 @@
 // `npm run bench:engines` (`-- --quick` for small counts): the durable-execution engines side by
 // side on one PostgreSQL (decision 0006): DBOS workflows of 1 and 10 no-op steps, DBOS and pg-boss
 // enqueue → handler start, their throughput at 8 callers, and recovery after kill -9 of the process
-// running a workflow (DBOS with Airlock's heartbeat supervision, pg-boss with its own). Prints a
-// table and writes bench/results/engines-<time>.json. Not a timed test.
+// running a workflow (DBOS with Airlock's heartbeat supervision, pg-boss with its own), and, in
+// the same run, Airlock's runbooks on that DBOS: a 10-step runbook of no-op governed action steps
+// (each with its run row and audit events), step → next step in one process, and a human step's
+// answer → the next step started. Prints a table and writes bench/results/engines-<time>.json.
+// Not a timed test.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -13,11 +16,13 @@ import pino from "pino";
 import { acquireDurableEngine, type DurableEngine } from "../src/engine/durable-engine.ts";
 import { startEngine } from "../src/engine/engine.ts";
 import { installEngineSchema } from "../src/engine/install-engine-schema.ts";
+import { RUNBOOK_WORKFLOW } from "../src/runbooks/runbook-runner.ts";
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { AIRLOCK_MIGRATIONS } from "../src/store/migrate.ts";
 import { benchDatabase } from "./lib/bench-database.ts";
 import { round, summarize } from "./lib/stats.ts";
+import { measureRunbooks } from "./runbook-steps.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" } } });
 const quick = values.quick ?? false;
@@ -61,6 +66,10 @@ try {
         await engine!.step("one", async () => 1);
         await engine!.step("two", async () => 2);
         return "done";
+      },
+      // Registered at launch (DBOS's rule); the Airlock instance below brings its body.
+      [RUNBOOK_WORKFLOW]: async () => {
+        throw new Error("the runbook workflow's body is set by the Airlock instance");
       },
     },
   });
@@ -185,6 +194,9 @@ try {
   }
   results.pgbossRecovery = { killToStartedElsewhere: stat(bossRecovery), heartbeatSeconds: 10 };
   console.log("pg-boss, kill -9 → job started elsewhere", stat(bossRecovery));
+
+  // Airlock runbooks on the same DBOS, in the same run: side by side with the DBOS rows above.
+  results.runbooks = await measureRunbooks(db.url, { quick, dbosTenStepsP50: stat(ten).p50 });
 
   await boss.stop();
   await appDb.close();

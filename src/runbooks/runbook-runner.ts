@@ -12,7 +12,7 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
 import { findKey } from "../control/idempotency-store.ts";
-import type { DurableEngine, WorkflowBody } from "../engine/durable-engine.ts";
+import { type DurableEngine, type WorkflowBody, whileUnreachable } from "../engine/durable-engine.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
@@ -32,6 +32,7 @@ import {
   endStep,
   getRunbookRun,
   type RunbookRunRow,
+  runOfStepKey,
   setProgress,
   setStepRun,
 } from "./runbook-store.ts";
@@ -62,10 +63,11 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
     const engine = deps.engine;
     if (!engine) throw new Error("runbook workflow ran before the durable engine was set");
     const { runbookRunId } = input as { runbookRunId: string };
-    const row = await getRunbookRun(deps.pool, runbookRunId);
+    // Read again on every resume, which may follow a database restart: waited for, not failed.
+    const row = await whileUnreachable(() => getRunbookRun(deps.pool, runbookRunId));
     if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
     const runbook = deps.workspace.runbooks.get(row.runbook);
-    const principal = await loadPrincipal(deps.pool, row.actor_id, "session");
+    const principal = await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
     try {
       if (!runbook)
         throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
@@ -274,15 +276,18 @@ function createContext(
     async log(message) {
       // The line's number is its place in the run's code path: written again after a crash, it
       // is the same line.
-      await appendLog(deps.pool, row.id, ++logSeq, scrubText(String(message)).slice(0, 2_000));
+      const seq = ++logSeq;
+      const line = scrubText(String(message)).slice(0, 2_000);
+      await whileUnreachable(() => appendLog(deps.pool, row.id, seq, line));
     },
 
     async progress(done, total, label) {
-      await setProgress(deps.pool, row.id, {
+      const value = {
         done,
         total,
         label: label ? scrubText(label).slice(0, 200) : null,
-      });
+      };
+      await whileUnreachable(() => setProgress(deps.pool, row.id, value));
     },
   };
 }
@@ -297,7 +302,7 @@ async function submitStep(
   action: string,
   params: Record<string, unknown>,
 ): Promise<ActionOutcome> {
-  await beginStep(deps.pool, {
+  const first = await beginStep(deps.pool, {
     runbookRunId: row.id,
     name,
     position,
@@ -306,6 +311,14 @@ async function submitStep(
     action,
   });
   const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
+  if (!first) {
+    // The step runs again (a crash before its checkpoint). Its run, if it made one, is found by
+    // the key in the runs table, where it never expires: the key's claim is kept only 24 h, and a
+    // runbook resumed after a longer outage must not run the action twice.
+    const earlier = await runOfStepKey(deps.pool, principal.id, idempotencyKey);
+    const run = earlier ? await getRun(deps.pool, earlier) : null;
+    if (run) return await settle(deps, row.id, name, run);
+  }
   const submitted = await deps.control.submit(
     {
       channel: "runbook",

@@ -171,8 +171,9 @@ export async function beginStep(
     expiresAt?: Date | null;
     wakeAt?: Date | null;
   },
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  // `xmax = 0`: the row was inserted, not updated — the step's first start, not a re-run.
+  const result = await db.query<{ first: boolean }>(
     `INSERT INTO airlock.runbook_steps
        (runbook_run_id, name, position, kind, status, action, title, form, assigned_group,
         assigned_user, expires_at, wake_at)
@@ -180,7 +181,8 @@ export async function beginStep(
      ON CONFLICT (runbook_run_id, name) DO UPDATE
        SET status = EXCLUDED.status, started_at = now(), error = NULL, finished_at = NULL,
            run_id = NULL, expires_at = EXCLUDED.expires_at, wake_at = EXCLUDED.wake_at
-       WHERE airlock.runbook_steps.status NOT IN ('succeeded', 'cancelled')`,
+       WHERE airlock.runbook_steps.status NOT IN ('succeeded', 'cancelled')
+     RETURNING (xmax = 0) AS first`,
     [
       step.runbookRunId,
       step.name,
@@ -197,6 +199,17 @@ export async function beginStep(
     ],
   );
   await touchRun(db, step.runbookRunId, step.status === "waiting" ? "waiting" : "running");
+  return result.rows[0]?.first ?? false;
+}
+
+/** The run an action step made with its key, whatever the key's claim's age (index: runs_runbook_key_idx). */
+export async function runOfStepKey(db: Queryable, actorId: string, key: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM airlock.runs WHERE actor_id = $1 AND idempotency_key = $2 AND idempotency_key LIKE 'rb:%'
+      ORDER BY created_at DESC LIMIT 1`,
+    [actorId, key],
+  );
+  return rows[0]?.id ?? null;
 }
 
 export async function setStepRun(

@@ -85,10 +85,20 @@ const flaky = defineRunbook({
   },
 });
 
+const single = defineRunbook({
+  name: "single",
+  title: "One entry",
+  params: z.object({}),
+  uses: ["add_entry"],
+  async handler(rb) {
+    await rb.run("add_entry", { amount: 3 }, { step: "entry" });
+  },
+});
+
 const workspace = defineWorkspace({
   name: "runbooks",
   actions: [addEntry, bigEntry],
-  runbooks: [settle, flaky],
+  runbooks: [settle, flaky, single],
   roles: {
     operator: { groups: ["operators"] },
     analyst: { groups: ["analysts"] },
@@ -99,6 +109,7 @@ const workspace = defineWorkspace({
     { to: "operator", verbs: ["view", "run"], on: { tag: "ledger" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "settle" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "flaky" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "single" } },
     { to: "analyst", verbs: ["view"], on: { runbook: "settle" } },
     { to: "manager", verbs: ["view", "approve"], on: { tag: "ledger" } },
     { to: "limited", verbs: ["view", "run"], on: { runbook: "settle" } },
@@ -422,6 +433,43 @@ describe("runbooks", () => {
       return run.status === "succeeded" ? run : undefined;
     });
     assert.deepEqual(await t.airlock.runbooks.sweep(), [], "a finished run is not started again");
+  });
+
+  test("an action step run again after its key's claim expired (an outage longer than 24 h) finds its run instead of running twice", async () => {
+    const pool = t.airlock.database.pool;
+    const started = await call(operator, "/api/v1/runbooks/single/runs", { params: {} });
+    const id = started.body.id as string;
+    const first = await until("the first end", async () => {
+      const run = await runbookRun(operator, id);
+      return run.status === "succeeded" ? run : undefined;
+    });
+    const key = `rb:${id}:1:entry`;
+    // The key's claim expires and is pruned, as after 24 h; then the step runs again from before
+    // its checkpoint (what a resume after a crash inside the step does), with the same attempt.
+    await pool.query("DELETE FROM airlock.idempotency_keys WHERE actor_id = $1 AND key = $2", [
+      operator.id,
+      key,
+    ]);
+    await pool.query(
+      "UPDATE airlock.runbook_runs SET status = 'running', finished_at = NULL, workflow_id = $2 WHERE id = $1",
+      [id, `${id}.again`],
+    );
+    await pool.query("UPDATE airlock.runbook_steps SET status = 'running' WHERE runbook_run_id = $1", [id]);
+    await t.airlock.runbooks.engine()!.fork(id, "entry", `${id}.again`);
+    const again = await until("the second end", async () => {
+      const run = await runbookRun(operator, id);
+      return run.status !== "running" ? run : undefined;
+    });
+    assert.equal(again.status, "succeeded", JSON.stringify(again.error));
+    assert.equal(again.steps[0].runId, first.steps[0].runId, "the step settled with its first run");
+    const runs = await pool.query("SELECT count(*)::int AS n FROM airlock.runs WHERE idempotency_key = $1", [
+      key,
+    ]);
+    assert.equal(runs.rows[0].n, 1);
+    const entries = await pool.query("SELECT count(*)::int AS n FROM public.rb_ledger WHERE reference = $1", [
+      `${operator.id}:${key}`,
+    ]);
+    assert.equal(entries.rows[0].n, 1, "the handler's key (actor:key) made one ledger entry");
   });
 
   test("definition mistakes are refused at load with the runbook's name", () => {
