@@ -17,6 +17,8 @@ const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
 const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
+const BulkNewPage = lazy(() => import("../bulk/BulkNewPage.tsx"));
+const BulkBatchPage = lazy(() => import("../bulk/BulkBatchPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -43,6 +45,8 @@ export function AppRoutes() {
         <Route path="admin/*" element={page(<AdminPage />)} />
         <Route path="mailbox" element={page(<MailboxPage />)} />
         <Route path="webhooks" element={page(<WebhooksPage />)} />
+        <Route path="bulk/new" element={page(<BulkNewPage />)} />
+        <Route path="bulk/:id" element={page(<BulkBatchPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
