@@ -17,6 +17,7 @@ import { compileWorkspace } from "../src/workspace/compile-workspace.ts";
 import { measureApprovalLatency } from "./approval-latency.ts";
 import { measureAuditScale } from "./audit-scale.ts";
 import { measureBareCommits } from "./baseline.ts";
+import { measureBulk } from "./bulk.ts";
 import { type LoadResult, measureGovernedAction } from "./governed-http.ts";
 import { benchDatabase } from "./lib/bench-database.ts";
 import { startJsonChild, stopChild } from "./lib/child.ts";
@@ -285,6 +286,15 @@ try {
     };
     console.log(
       `  npm start → /readyz 200: warm median ${round(median(startup.warmMs), 0)} ms (first start ${round(startup.coldMs, 0)} ms)`,
+    );
+  }
+
+  // Opt-in (`--only bulk`): a 10,000-item batch against 10,000 single inline actions.
+  if (only?.includes("bulk")) {
+    const bulk = await measureBulk(db, { items: 10_000, concurrency: 4 });
+    results.bulk = bulk;
+    console.log(
+      `  bulk batch of ${fmtCount(bulk.items)} inline no-ops at c = ${bulk.concurrency}: ${fmt(bulk.batchPerSecond)} items/s vs ${fmt(bulk.singlePerSecond)}/s single inline (${Math.round(bulk.ratio * 100)}% of single inline, goal ≥ 70%); RSS ${bulk.rssMB.before} → ${bulk.rssMB.after} MB`,
     );
   }
 

@@ -69,9 +69,22 @@ export const flakyFee = defineAction({
   },
 });
 
+/** The lookup whose rows the web UI acts on in bulk. */
+export const listAccounts = defineAction({
+  name: "list_accounts",
+  title: "List accounts",
+  tags: ["fees"],
+  execution: "inline",
+  params: z.object({}),
+  async handler(_p, ctx) {
+    const { rows } = await ctx.db.query("SELECT id FROM public.accounts ORDER BY id LIMIT 8");
+    return rows;
+  },
+});
+
 export const bulkWorkspace = defineWorkspace({
   name: "bulk",
-  actions: [chargeFee, flakyFee],
+  actions: [chargeFee, flakyFee, listAccounts],
   roles: { operator: { groups: ["operators"] }, manager: { groups: ["managers"] } },
   grants: [
     { to: "operator", verbs: ["view", "run"], on: { tag: "fees" } },

@@ -2,6 +2,7 @@
 // payment confirmations). One action per file in this folder; this list is what the workspace uses.
 // Shared reading, posting and refusal helpers: money-helpers.ts.
 import type { AnyAction } from "../../../src/sdk/index.ts";
+import { chargeLateFee } from "./charge-late-fee.ts";
 import { clearDelinquentPayment } from "./clear-delinquent-payment.ts";
 import { depositStatus } from "./deposit-status.ts";
 import { findLatePayments } from "./find-late-payments.ts";
@@ -21,6 +22,7 @@ export const moneyActions: AnyAction[] = [
   refundMerchantPayment,
   overridePayment,
   clearDelinquentPayment,
+  chargeLateFee,
   // treasury
   moveMoney,
 ];

@@ -21,6 +21,8 @@ const RunbookPage = lazy(() => import("../runbooks/RunbookPage.tsx"));
 const RunbookRunPage = lazy(() => import("../runbooks/RunbookRunPage.tsx"));
 const SchedulesPage = lazy(() => import("../schedules/SchedulesPage.tsx"));
 const DemoSystemsPage = lazy(() => import("../notify/DemoSystemsPage.tsx"));
+const BulkNewPage = lazy(() => import("../bulk/BulkNewPage.tsx"));
+const BulkBatchPage = lazy(() => import("../bulk/BulkBatchPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -51,6 +53,8 @@ export function AppRoutes() {
         <Route path="webhooks" element={page(<WebhooksPage />)} />
         <Route path="schedules" element={page(<SchedulesPage />)} />
         <Route path="demo-systems" element={page(<DemoSystemsPage />)} />
+        <Route path="bulk/new" element={page(<BulkNewPage />)} />
+        <Route path="bulk/:id" element={page(<BulkBatchPage />)} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -1,0 +1,52 @@
+// Bulk batches from the browser: preview, start, follow (polled every second while it moves),
+// and the batch's controls. Types are the API's own (src/api/bulk.ts).
+import { useQuery } from "@tanstack/react-query";
+import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
+import { useApi } from "../api/context.ts";
+import type { ApiClient } from "../api/http.ts";
+
+const MOVING = new Set(["pending_approval", "running", "paused"]);
+
+export function useBatch(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["bulk", id],
+    queryFn: ({ signal }) => api.get<BulkBatch>(`/api/v1/bulk/${encodeURIComponent(id)}`, undefined, signal),
+    refetchInterval: (query) => (query.state.data && !MOVING.has(query.state.data.status) ? false : 1_000),
+  });
+}
+
+export async function previewBatch(api: ApiClient, action: string, rows: Record<string, unknown>[]) {
+  return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, rows })).data;
+}
+
+export async function startBatch(
+  api: ApiClient,
+  body: { action: string; rows: Record<string, unknown>[]; itemSetHash: string; reason?: string },
+  idempotencyKey: string,
+) {
+  const response = await api.send<{ batch: BulkBatch; replayed: boolean }>(
+    "POST",
+    "/api/v1/bulk/start",
+    body,
+    {
+      "idempotency-key": idempotencyKey,
+    },
+  );
+  return response.data.batch;
+}
+
+export async function batchCommand(
+  api: ApiClient,
+  id: string,
+  verb: "approve" | "reject" | "pause" | "resume" | "cancel",
+  reason?: string,
+) {
+  return (
+    await api.send<BulkBatch>(
+      "POST",
+      `/api/v1/bulk/${encodeURIComponent(id)}/${verb}`,
+      reason ? { reason } : {},
+    )
+  ).data;
+}

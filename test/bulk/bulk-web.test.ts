@@ -1,0 +1,90 @@
+// The bulk flow in a real browser: an operator selects rows of a lookup's result, previews the
+// batch (count, total, "needs a second person"), starts it and waits; a manager opens the batch
+// and approves it; both pages follow the progress live to 5 / 5 without a reload.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { hashPassword } from "../../src/identity/passwords.ts";
+import { type Listening, listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, signIn, type TestBrowser } from "../web/support/chromium.ts";
+import { bulkWorkspace, prepareBulkTables } from "./bulk-fixture.ts";
+
+let t: TestAirlock;
+let server: Listening;
+let b: TestBrowser;
+let operator: TestUser;
+let manager: TestUser;
+
+before(async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  t = await startTestAirlock({ workspace: bulkWorkspace, prepare: prepareBulkTables });
+  server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const passwordHash = await hashPassword(PASSWORD);
+  const pool = t.airlock.database.pool;
+  operator = await createUser(pool, {
+    email: "olive@fintech.test",
+    name: "Olive Operator",
+    groups: ["operators"],
+    passwordHash,
+  });
+  manager = await createUser(pool, {
+    email: "max@fintech.test",
+    name: "Max Manager",
+    groups: ["managers"],
+    passwordHash,
+  });
+  b = await launchBrowser();
+});
+after(async () => {
+  await b?.close();
+  await server?.close(100);
+  await t?.close();
+});
+
+test("select rows of a lookup's result → preview → a manager approves → live progress to the end", async () => {
+  const lookup = await t.post("/api/v1/actions/list_accounts/runs", { params: {} }, operator.headers);
+  assert.equal(lookup.status, 200);
+  const runId = ((await lookup.json()) as { id: string }).id;
+
+  const asOperator = await b.newPage();
+  const page = asOperator.page;
+  await signIn(page, server.url, operator.email, PASSWORD, `/bulk/new?action=charge_fee&from=${runId}`);
+  const rows = page.getByRole("table", { name: "Rows to act on" });
+  await rows.getByText("acc_001").waitFor();
+  for (const n of [1, 2, 3, 4, 5]) await page.getByRole("checkbox", { name: `Select row ${n}` }).check();
+  await page.getByRole("button", { name: "Preview 5 rows" }).click();
+  const preview = page.locator("[data-bulk-preview]");
+  await preview.getByText("5 items · total 25.00 USD").waitFor();
+  await preview.getByText("more than 3 items").waitFor();
+  await preview.getByRole("button", { name: "Start batch of 5" }).click();
+  await page.waitForURL(/\/bulk\/blk_/);
+  const batchId = /\/bulk\/(blk_\w+)/.exec(page.url())![1]!;
+  await page.locator("[data-bulk-status]").getByText("pending approval").waitFor();
+  assert.equal(
+    await page.getByRole("button", { name: "Approve batch" }).count(),
+    0,
+    "no Approve on your own batch",
+  );
+
+  const asManager = await b.newPage();
+  await signIn(asManager.page, server.url, manager.email, PASSWORD, `/bulk/${batchId}`);
+  await asManager.page.getByRole("button", { name: "Approve batch" }).click();
+  await asManager.page.locator("[data-bulk-status]").getByText("succeeded").waitFor({ timeout: 30_000 });
+
+  // The operator's page moves on its own (polled every second): no reload.
+  await page
+    .locator("[data-bulk-counts]")
+    .getByText(/^5 \/ 5 · succeeded 5/)
+    .waitFor({ timeout: 30_000 });
+  await page.locator("[data-bulk-status]").getByText("succeeded").waitFor();
+  await page.getByRole("link", { name: "Download report (CSV)" }).waitFor();
+  const ledger = await t.airlock.database.pool.query(
+    "SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'charge_fee' AND idempotency_key LIKE $1",
+    [`bulk:${batchId}:%`],
+  );
+  assert.equal(ledger.rows[0].n, 5);
+  assert.deepEqual(asOperator.problems, []);
+  assert.deepEqual(asManager.problems, []);
+});
