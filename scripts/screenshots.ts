@@ -73,20 +73,25 @@ const browser = await chromium.launch({
   headless: true,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
 });
-let failed = false;
+// A shot that fails is reported and the others still run; the exit code says whether all worked.
+let failed = 0;
 try {
   const context = shotContext(browser, url);
   for (const shot of await loadShots()) {
     console.log(shot.title);
-    await shot.take(context);
+    try {
+      await shot.take(context);
+    } catch (error) {
+      failed++;
+      console.error(`  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-} catch (error) {
-  failed = true;
-  console.error(error);
 } finally {
   await browser.close();
   await stop(child);
   rmSync(dataDir, { recursive: true, force: true });
 }
-console.log(`${failed ? "Failed" : "Done"} in ${Math.round((performance.now() - started) / 1000)} s.`);
+console.log(
+  `${failed ? `${failed} shot(s) failed` : "Done"} in ${Math.round((performance.now() - started) / 1000)} s.`,
+);
 process.exit(failed ? 1 : 0);

@@ -68,6 +68,10 @@ test("result rows offer their actions prefilled; risk's queue of flagged transac
   await page.getByRole("button", { name: "Run", exact: true }).click();
   const table = page.locator("[data-run-outcome] table");
   await table.getByRole("cell", { name: "txn_demo_flag_1", exact: true }).waitFor();
+  // The result table uses the page's full width, not the form's column.
+  const tableWidth = (await table.boundingBox())!.width;
+  const mainWidth = (await page.locator("#main").boundingBox())!.width;
+  assert.ok(tableWidth > mainWidth * 0.85, `table ${tableWidth} px of ${mainWidth} px`);
   const accounts = new Set(await table.locator("tbody tr td:nth-child(2)").allTextContents());
   assert.ok(
     accounts.has("acc_demo_flagged") && accounts.size > 1,
@@ -134,6 +138,10 @@ test("the run list shows parameters and errors, finds the $250 credit by text, a
   );
   assert.match((await rows.filter({ hasText: "acc_demo_closed" }).textContent()) ?? "", /is closed/);
 
+  // Times are relative, the absolute time on hover.
+  const when = rows.first().locator("time");
+  assert.match((await when.textContent()) ?? "", /ago|just now/);
+  assert.match((await when.getAttribute("title")) ?? "", /\b20\d\d\b/);
   await page.getByRole("searchbox", { name: "Search" }).pressSequentially("$250", { delay: 30 });
   await page.waitForURL(/[?&]q=%24250/);
   await page.waitForFunction(() => document.querySelectorAll("tr[data-run-row]").length === 1);

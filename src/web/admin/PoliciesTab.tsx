@@ -27,10 +27,19 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
         [["policies"]],
       );
       setReason("");
-      toast({
-        kind: "success",
-        title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
-      });
+      // With a second admin the switch waits as a change request: say so, not "done".
+      toast(
+        answer.changeRequest
+          ? {
+              kind: "success",
+              title: `Switching “${policy.name}” waits for a second admin`,
+              message: answer.message,
+            }
+          : {
+              kind: "success",
+              title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
+            },
+      );
       onClose();
     } catch (e) {
       setError(e);

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Breadcrumbs, Grid, Group, Paper, Stack, Text } from "@mantine/core";
+import { Anchor, Badge, Box, Breadcrumbs, Grid, Group, Paper, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import type { ActionDetail } from "../../api/actions.ts";
@@ -101,13 +101,6 @@ export default function ActionPage() {
               onOutcome={setOutcome}
               prefill={prefill}
             />
-            {outcome && (
-              <RunOutcome
-                key={outcome.key + (outcome.kind === "run" ? outcome.run.id : "")}
-                outcome={outcome}
-                action={a}
-              />
-            )}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>
@@ -117,6 +110,16 @@ export default function ActionPage() {
           </Stack>
         </Grid.Col>
       </Grid>
+      {/* The outcome uses the page's full width: result tables are often wide. */}
+      {outcome && (
+        <Box mt="lg">
+          <RunOutcome
+            key={outcome.key + (outcome.kind === "run" ? outcome.run.id : "")}
+            outcome={outcome}
+            action={a}
+          />
+        </Box>
+      )}
     </>
   );
 }
