@@ -66,3 +66,39 @@ export const actionVersion = z.strictObject({
 export type ActionVersion = z.output<typeof actionVersion>;
 
 export const actionVersionList = z.strictObject({ action: z.string(), versions: z.array(actionVersion) });
+
+/** An invitation link's token (`inv_…`), sent in a body so it never lands in a URL or access log. */
+const invitationToken = z.string().min(1).max(200);
+
+export const invitationLookupBody = z.strictObject({ token: invitationToken });
+export const invitationLookup = z.strictObject({
+  email: z.string().nullable(),
+  name: z.string(),
+  expiresAt: isoTime,
+});
+
+const newPassword = z
+  .string()
+  .min(12, "Use at least 12 characters.")
+  .max(1_024, "Use at most 1,024 characters.");
+
+export const invitationAcceptBody = z.strictObject({ token: invitationToken, password: newPassword });
+
+/** Choosing one's own password in place of one someone else chose (refused sign-in until then). */
+export const passwordChangeBody = z
+  .strictObject({
+    email: z.string().trim().min(1).max(320),
+    currentPassword: z.string().min(1).max(1_024),
+    newPassword,
+  })
+  .refine((body) => body.newPassword !== body.currentPassword, {
+    path: ["newPassword"],
+    message: "Choose a password different from the one you were given.",
+  });
+
+/** The invitation an admin sent again (the newest link is the only one that works). */
+export const invitationSent = z.strictObject({
+  userId: z.string(),
+  invitationId: z.string(),
+  expiresAt: isoTime,
+});

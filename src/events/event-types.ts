@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   "approval.decided",
   "runbook.waiting",
   "bulk.progress",
+  "user.invited",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -70,6 +71,8 @@ export interface EventPayloads {
     failed: number;
     total: number;
   };
+  /** A person was invited (governance): the invitation email is minted and sent from this. */
+  "user.invited": { invitationId: string; userId: string };
 }
 
 /** One event as a consumer receives it. */

@@ -18,7 +18,8 @@ import { StartupError } from "../errors/startup-error.ts";
 import { recordActionVersions } from "../governance/action-versions.ts";
 import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
 import { changeSubjectKind } from "../governance/change-subject.ts";
-import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
+import { startInvitationMail } from "../governance/invitation-mail.ts";
+import { governanceReviewerRefusal } from "../governance/reviewer-refusal.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
@@ -186,7 +187,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       paramsHashKey,
       outboxPollMs: 2_000,
-      reviewerRefusal: reviewerCooldownRefusal,
+      reviewerRefusal: governanceReviewerRefusal,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
@@ -223,6 +224,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => notifications.stop());
+    // Invitation links are minted and emailed here, never stored (src/governance/invitation-mail.ts).
+    const stopInvitationMail = startInvitationMail({
+      pool: database.pool,
+      events: approvals.events,
+      email: notifications.email,
+      baseUrl: webBaseUrl(config),
+      showLinks: notifications.demoMailbox,
+      log,
+    });
+    closers.unshift(async () => stopInvitationMail());
     const liveFeed = createLiveFeed({ pool: database.pool, workspace, authorizer, log });
     closers.unshift(() => liveFeed.stop());
     await control.startWorkers(config.workerConcurrency);

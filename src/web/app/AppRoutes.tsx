@@ -17,6 +17,7 @@ const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
 const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
+const SetPasswordPage = lazy(() => import("../governance/SetPasswordPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -26,6 +27,7 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/set-password" element={page(<SetPasswordPage />)} />
       <Route
         element={
           <RequireSession>
