@@ -102,3 +102,36 @@ export const invitationSent = z.strictObject({
   invitationId: z.string(),
   expiresAt: isoTime,
 });
+
+/** Taking an emergency role (break-glass). */
+export const breakGlassBody = z.strictObject({
+  role: z.string().min(1).max(100),
+  reason: z.string().max(2_000).default(""),
+  minutes: z.number().int().default(60).describe("How long, at most 240 (4 hours)"),
+});
+
+export const breakGlass = z.strictObject({
+  id: z.string(),
+  user: z.strictObject({ id: z.string(), name: z.string(), email: z.string().nullable() }),
+  role: z.string(),
+  reason: z.string(),
+  requestId: z.string(),
+  startedAt: isoTime,
+  endsAt: isoTime,
+  endedAt: isoTime.nullable(),
+  active: z.boolean(),
+  review: z.strictObject({
+    status: z.enum(["pending", "done"]),
+    reviewedBy: z.string().nullable(),
+    reviewedAt: isoTime.nullable(),
+    note: z.string().nullable(),
+  }),
+});
+export type BreakGlass = z.output<typeof breakGlass>;
+
+export const breakGlassList = z.strictObject({ elevations: z.array(breakGlass) });
+export const breakGlassListQuery = z.strictObject({
+  review: z.enum(["pending"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const breakGlassReviewBody = z.strictObject({ note: z.string().trim().min(1).max(2_000) });

@@ -153,6 +153,24 @@ export const CATALOGUE = {
     status: 403,
     message: "Your password was set by someone else: choose your own before you sign in.",
   },
+  // governance: break-glass
+  "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },
+  "breakglass.too_long": { status: 422, message: "Break-glass lasts at most 4 hours." },
+  "breakglass.not_emergency_role": {
+    status: 422,
+    message: "That role is not an emergency role of this workspace (roles with emergency: true).",
+  },
+  "breakglass.already_active": { status: 409, message: "You already hold an emergency role; end it first." },
+  "breakglass.not_found": { status: 404, message: "There is no such break-glass elevation, or you may not see it." },
+  "breakglass.self_review": {
+    status: 403,
+    message: "A second person reviews a break-glass elevation: not the person who used it.",
+  },
+  "breakglass.still_active": { status: 409, message: "The elevation is still in force; review it once it has ended." },
+  "approval.break_glass_active": {
+    status: 403,
+    message: "You hold an emergency role: you cannot approve anything until it ends.",
+  },
   "approval.password_change_required": {
     status: 403,
     message: "Your password was set by someone else; you cannot approve anything until you choose your own.",

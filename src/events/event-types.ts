@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   "runbook.waiting",
   "bulk.progress",
   "user.invited",
+  "breakglass.started",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -73,6 +74,8 @@ export interface EventPayloads {
   };
   /** A person was invited (governance): the invitation email is minted and sent from this. */
   "user.invited": { invitationId: string; userId: string };
+  /** A person took an emergency role (governance): every admin is told. */
+  "breakglass.started": { breakGlassId: string; userId: string; role: string };
 }
 
 /** One event as a consumer receives it. */

@@ -20,12 +20,23 @@ export async function passwordChangeRefusal(
   return found.rows[0]?.required ? new AirlockError("approval.password_change_required") : null;
 }
 
+/** While a person holds an emergency role they approve nothing (break-glass.ts). */
+export async function breakGlassRefusal(db: Queryable, principal: Principal): Promise<AirlockError | null> {
+  const found = await db.query(
+    "SELECT 1 FROM airlock.break_glass WHERE user_id = $1 AND ended_at IS NULL AND ends_at > now()",
+    [principal.id],
+  );
+  return (found.rowCount ?? 0) > 0 ? new AirlockError("approval.break_glass_active") : null;
+}
+
 export async function governanceReviewerRefusal(
   db: Queryable,
   principal: Principal,
   request: ApprovalRequestRow,
 ): Promise<AirlockError | null> {
   return (
-    (await passwordChangeRefusal(db, principal)) ?? (await reviewerCooldownRefusal(db, principal, request))
+    (await passwordChangeRefusal(db, principal)) ??
+    (await breakGlassRefusal(db, principal)) ??
+    (await reviewerCooldownRefusal(db, principal, request))
   );
 }

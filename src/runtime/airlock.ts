@@ -18,6 +18,8 @@ import { StartupError } from "../errors/startup-error.ts";
 import { recordActionVersions } from "../governance/action-versions.ts";
 import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
 import { changeSubjectKind } from "../governance/change-subject.ts";
+import { startBreakGlassAlerts } from "../governance/break-glass-alerts.ts";
+import { closeExpired } from "../governance/break-glass.ts";
 import { startInvitationMail } from "../governance/invitation-mail.ts";
 import { governanceReviewerRefusal } from "../governance/reviewer-refusal.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
@@ -38,6 +40,7 @@ import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
+import { breakGlassRoutes } from "../server/break-glass-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
 import { eventStreamRoutes } from "../server/event-stream-routes.ts";
 import { governanceRoutes } from "../server/governance-routes.ts";
@@ -234,6 +237,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(async () => stopInvitationMail());
+    const stopBreakGlassAlerts = startBreakGlassAlerts({
+      pool: database.pool,
+      events: approvals.events,
+      engine,
+      workspace,
+      authorizer,
+      baseUrl: webBaseUrl(config),
+      emailOn: notifications.email !== null,
+    });
+    closers.unshift(async () => stopBreakGlassAlerts());
     const liveFeed = createLiveFeed({ pool: database.pool, workspace, authorizer, log });
     closers.unshift(() => liveFeed.stop());
     await control.startWorkers(config.workerConcurrency);
@@ -252,6 +265,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
       },
       { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
+      { name: "end break-glass elevations whose time is up", run: () => closeExpired(database.pool) },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -297,6 +311,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
+        breakGlassRoutes({ pool: database.pool, workspace, authorizer }),
         runbookRoutes({ runbooks }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),

@@ -62,11 +62,18 @@ export interface SessionRoutesDeps {
 }
 
 export async function describePrincipal(deps: SessionRoutesDeps, principal: Principal) {
+  // Fresh grants and break-glass elevations first: an emergency role counts from its first second.
+  await deps.authorizer.grants();
   return {
     user: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
     groups: principal.groups,
     roles: deps.authorizer.rolesOf(principal),
   };
+}
+
+async function elevationView(authorizer: Authorizer, principal: Principal) {
+  const elevation = await authorizer.elevation(principal);
+  return elevation ? { id: elevation.id, role: elevation.role, endsAt: elevation.endsAt.toISOString() } : null;
 }
 
 /** Sets the session cookie and answers who signed in, with the CSRF token. */
@@ -198,6 +205,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
           via: principal.via,
           ...(principal.via === "session" ? { csrfToken: principal.csrfToken } : {}),
           permissions: await permissionSummary(deps.authorizer, deps.workspace, principal),
+          breakGlass: await elevationView(deps.authorizer, principal),
         });
       },
     });
