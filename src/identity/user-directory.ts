@@ -4,14 +4,11 @@
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
-import { newId } from "../ids/ids.ts";
-import { scrubText } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 import { revokeUserTokens } from "./api-tokens.ts";
 import { clearAccountLock } from "./login-throttle.ts";
-import { hashPassword } from "./passwords.ts";
 import { endUserSessions } from "./sessions.ts";
 
 export interface UserView {

@@ -73,7 +73,9 @@ export async function describePrincipal(deps: SessionRoutesDeps, principal: Prin
 
 async function elevationView(authorizer: Authorizer, principal: Principal) {
   const elevation = await authorizer.elevation(principal);
-  return elevation ? { id: elevation.id, role: elevation.role, endsAt: elevation.endsAt.toISOString() } : null;
+  return elevation
+    ? { id: elevation.id, role: elevation.role, endsAt: elevation.endsAt.toISOString() }
+    : null;
 }
 
 /** Sets the session cookie and answers who signed in, with the CSRF token. */

@@ -12,7 +12,6 @@ import { breakGlassWorkspace } from "./break-glass-workspace.ts";
 let t: TestAirlock;
 let smtp: SmtpCatcher;
 let ada: TestUser; // admin
-let bob: TestUser; // second admin
 let rex: TestUser; // reader: no access to credits
 let mark: TestUser; // support manager
 
@@ -21,7 +20,7 @@ before(async () => {
   t = await startTestAirlock({ workspace: breakGlassWorkspace, env: { AIRLOCK_SMTP_URL: smtp.url } });
   const pool = t.airlock.database.pool;
   ada = await createUser(pool, { groups: ["admins"], name: "Ada Admin", email: "ada@bg.test" });
-  bob = await createUser(pool, { groups: ["admins"], name: "Bob Admin", email: "bob@bg.test" });
+  await createUser(pool, { groups: ["admins"], name: "Bob Admin", email: "bob@bg.test" });
   rex = await createUser(pool, { groups: ["readers"], name: "Rex Reader", email: "rex@bg.test" });
   mark = await createUser(pool, {
     groups: ["support-managers"],
