@@ -41,8 +41,9 @@ export function startBreakGlassAlerts(deps: {
       "",
       `Reason: ${row.reason}`,
       "",
-      "It took effect at once; every action they take under it is marked, and a second person must review it afterwards:",
-      `${deps.baseUrl}/admin/break-glass`,
+      "It took effect at once, without approval. It ends by itself; while it lasts they approve nothing.",
+      "Afterwards an admin other than them must review what they did (airlock: GET /api/v1/break-glass?review=pending).",
+      `Audit trail: ${deps.baseUrl}/audit?actorId=${encodeURIComponent(row.user_id)}`,
     ].join("\n");
     const created = await inTransaction(deps.pool, async (tx) => {
       const ids = await insertNotifications(
