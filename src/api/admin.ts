@@ -158,6 +158,8 @@ export const role = z.strictObject({
   description: z.string(),
   groups: z.array(z.string()),
   services: z.array(z.string()),
+  /** Taken only by break-glass (docs/governance.md). */
+  emergency: z.boolean(),
 });
 
 export const grantList = z.strictObject({
