@@ -14,14 +14,18 @@ export const newUserBody = z.strictObject({
   email: z.email().max(320),
   name: z.string().trim().min(1).max(200),
   groups: z.array(z.string().min(1).max(100)).max(100).default([]),
-  /** Omit (or null) for a user who signs in with SSO only. */
+  /**
+   * `invitation` (the default): the person gets a one-time link by email and sets their own
+   * password; `sso`: they sign in by single sign-on only. Admins never choose a password.
+   */
+  signIn: z.enum(["invitation", "sso"]).default("invitation"),
+  /** Refused (`admin.password_not_allowed`): kept in the schema so the refusal can say why. */
   password: z
     .string()
-    .min(12, "Use at least 12 characters.")
     .max(1_024)
     .nullable()
     .optional()
-    .describe("Initial password; omit for SSO-only users"),
+    .describe("Not accepted: admins never choose another person's password (use signIn)"),
   reason: z.string().trim().max(2_000).optional().describe("For the second admin, when the change is held"),
 });
 
@@ -33,8 +37,19 @@ export const adminUser = z.strictObject({
   status: z.enum(["active", "disabled"]),
   source: z.string(),
   groups: z.array(z.string()),
-  /** False for SSO-only users and service identities. */
+  /** False for SSO-only users, people who have not accepted their invitation, and service identities. */
   hasPassword: z.boolean(),
+  /** The password was chosen by someone else: it must be changed at sign-in; no approving before. */
+  passwordChangeRequired: z.boolean(),
+  /** The newest invitation to set a password, or null. */
+  invitation: z
+    .strictObject({
+      status: z.enum(["pending", "accepted", "revoked", "expired"]),
+      expiresAt: isoTime,
+      sentAt: isoTime.nullable(),
+    })
+    .nullable(),
+
   createdAt: isoTime,
   lastLoginAt: isoTime.nullable(),
   disabledAt: isoTime.nullable(),
@@ -143,6 +158,8 @@ export const role = z.strictObject({
   description: z.string(),
   groups: z.array(z.string()),
   services: z.array(z.string()),
+  /** Taken only by break-glass (docs/governance.md). */
+  emergency: z.boolean(),
 });
 
 export const grantList = z.strictObject({

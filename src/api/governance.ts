@@ -66,3 +66,72 @@ export const actionVersion = z.strictObject({
 export type ActionVersion = z.output<typeof actionVersion>;
 
 export const actionVersionList = z.strictObject({ action: z.string(), versions: z.array(actionVersion) });
+
+/** An invitation link's token (`inv_…`), sent in a body so it never lands in a URL or access log. */
+const invitationToken = z.string().min(1).max(200);
+
+export const invitationLookupBody = z.strictObject({ token: invitationToken });
+export const invitationLookup = z.strictObject({
+  email: z.string().nullable(),
+  name: z.string(),
+  expiresAt: isoTime,
+});
+
+const newPassword = z
+  .string()
+  .min(12, "Use at least 12 characters.")
+  .max(1_024, "Use at most 1,024 characters.");
+
+export const invitationAcceptBody = z.strictObject({ token: invitationToken, password: newPassword });
+
+/** Choosing one's own password in place of one someone else chose (refused sign-in until then). */
+export const passwordChangeBody = z
+  .strictObject({
+    email: z.string().trim().min(1).max(320),
+    currentPassword: z.string().min(1).max(1_024),
+    newPassword,
+  })
+  .refine((body) => body.newPassword !== body.currentPassword, {
+    path: ["newPassword"],
+    message: "Choose a password different from the one you were given.",
+  });
+
+/** The invitation an admin sent again (the newest link is the only one that works). */
+export const invitationSent = z.strictObject({
+  userId: z.string(),
+  invitationId: z.string(),
+  expiresAt: isoTime,
+});
+
+/** Taking an emergency role (break-glass). */
+export const breakGlassBody = z.strictObject({
+  role: z.string().min(1).max(100),
+  reason: z.string().max(2_000).default(""),
+  minutes: z.number().int().default(60).describe("How long, at most 240 (4 hours)"),
+});
+
+export const breakGlass = z.strictObject({
+  id: z.string(),
+  user: z.strictObject({ id: z.string(), name: z.string(), email: z.string().nullable() }),
+  role: z.string(),
+  reason: z.string(),
+  requestId: z.string(),
+  startedAt: isoTime,
+  endsAt: isoTime,
+  endedAt: isoTime.nullable(),
+  active: z.boolean(),
+  review: z.strictObject({
+    status: z.enum(["pending", "done"]),
+    reviewedBy: z.string().nullable(),
+    reviewedAt: isoTime.nullable(),
+    note: z.string().nullable(),
+  }),
+});
+export type BreakGlass = z.output<typeof breakGlass>;
+
+export const breakGlassList = z.strictObject({ elevations: z.array(breakGlass) });
+export const breakGlassListQuery = z.strictObject({
+  review: z.enum(["pending"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const breakGlassReviewBody = z.strictObject({ note: z.string().trim().min(1).max(2_000) });

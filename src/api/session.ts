@@ -43,6 +43,8 @@ export const me = z.strictObject({
     reveal: z.record(z.string(), actionNames),
     workspaceAdmin: z.boolean(),
   }),
+  /** The emergency role you hold by break-glass right now (the UI shows a banner), or null. */
+  breakGlass: z.strictObject({ id: z.string(), role: z.string(), endsAt: isoTime }).nullable(),
 });
 export type Me = z.output<typeof me>;
 

@@ -9,8 +9,9 @@ const HELP = [
   "Manage users and group memberships through a running server (needs an admin's API token).",
   "",
   "  list [--status active|disabled] [--kind human|service]   list users",
-  "  add --email E --name N [--group G]… [--password-stdin]   create a user; without a password",
-  "                                                           the user signs in with SSO only",
+  "  add --email E --name N [--group G]… [--sso]              create a user: they get an invitation",
+  "                                                           link to set their own password (--sso:",
+  "                                                           single sign-on only, no password)",
   "  disable <email|id>                                       end their sessions, revoke tokens",
   "  enable <email|id>                                        allow sign-in again (lifts a lockout)",
   "  groups                                                   list groups and the roles they give",
@@ -76,14 +77,16 @@ export const usersCommand: Command = {
       case "add": {
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
         if (!values.email || !values.name) throw new UsageError("add needs --email and --name");
-        const password = values["password-stdin"] ? await readPassword() : null;
+        const signIn = values.sso ? "sso" : "invitation";
         const response = await api(options, "POST", "/api/v1/admin/users", {
-          body: { email: values.email, name: values.name, groups: values.group ?? [], password },
+          body: { email: values.email, name: values.name, groups: values.group ?? [], signIn },
         });
         return show(response, () => {
           if (printHeldChange(io, response)) return;
           const user = response.body as UserRow;
-          io.out(`Created ${user.email} (${user.id})${password ? "" : ", SSO sign-in only"}.`);
+          io.out(
+            `Created ${user.email} (${user.id})${signIn === "sso" ? ", SSO sign-in only" : "; an invitation link to set their password was emailed to them"}.`,
+          );
         });
       }
       case "disable":
@@ -154,7 +157,7 @@ function parse(args: string[]) {
       email: { type: "string" },
       name: { type: "string" },
       group: { type: "string", multiple: true },
-      "password-stdin": { type: "boolean" },
+      sso: { type: "boolean" },
       status: { type: "string" },
       kind: { type: "string" },
       json: { type: "boolean" },
@@ -187,15 +190,4 @@ async function resolveGroup(options: ApiClientOptions, name: string): Promise<st
   );
   if (!group) throw new UsageError(`no group named ${name} (airlock users groups lists them)`);
   return group.id;
-}
-
-/** The password from standard input (never from an argument: those end up in shell history and `ps`). */
-async function readPassword(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const password = Buffer.concat(chunks)
-    .toString("utf8")
-    .replace(/\r?\n$/, "");
-  if (!password) throw new UsageError("--password-stdin read nothing; pipe the password in");
-  return password;
 }

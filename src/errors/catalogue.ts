@@ -144,6 +144,60 @@ export const CATALOGUE = {
     status: 409,
     message: "An admin already exists; further admins are added by change request.",
   },
+  // governance: no puppets (invitations, passwords chosen by someone else)
+  "admin.password_not_allowed": {
+    status: 422,
+    message:
+      "Admins do not choose other people's passwords: the person gets an invitation link to set their own, or signs in by SSO.",
+  },
+  "invitation.not_found": {
+    status: 404,
+    message: "This invitation link is not valid (or was replaced by a newer one).",
+  },
+  "invitation.used": {
+    status: 410,
+    message: "This invitation link was already used; sign in with your password.",
+  },
+  "invitation.expired": {
+    status: 410,
+    message: "This invitation link has expired; ask an admin to send a new one.",
+  },
+  "invitation.not_needed": {
+    status: 409,
+    message: "This user already has a password (or is not a person); there is nothing to invite them to.",
+  },
+  "auth.password_change_required": {
+    status: 403,
+    message: "Your password was set by someone else: choose your own before you sign in.",
+  },
+  // governance: break-glass
+  "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },
+  "breakglass.too_long": { status: 422, message: "Break-glass lasts at most 4 hours." },
+  "breakglass.not_emergency_role": {
+    status: 422,
+    message: "That role is not an emergency role of this workspace (roles with emergency: true).",
+  },
+  "breakglass.already_active": { status: 409, message: "You already hold an emergency role; end it first." },
+  "breakglass.not_found": {
+    status: 404,
+    message: "There is no such break-glass elevation, or you may not see it.",
+  },
+  "breakglass.self_review": {
+    status: 403,
+    message: "A second person reviews a break-glass elevation: not the person who used it.",
+  },
+  "breakglass.still_active": {
+    status: 409,
+    message: "The elevation is still in force; review it once it has ended.",
+  },
+  "approval.break_glass_active": {
+    status: 403,
+    message: "You hold an emergency role: you cannot approve anything until it ends.",
+  },
+  "approval.password_change_required": {
+    status: 403,
+    message: "Your password was set by someone else; you cannot approve anything until you choose your own.",
+  },
   // runbooks
   "runbook.not_found": { status: 404, message: "There is no such runbook, or you may not see it." },
   "runbook.invalid": {

@@ -7,6 +7,8 @@ export const EVENT_TYPES = [
   "approval.decided",
   "runbook.waiting",
   "bulk.progress",
+  "user.invited",
+  "breakglass.started",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -70,6 +72,10 @@ export interface EventPayloads {
     failed: number;
     total: number;
   };
+  /** A person was invited (governance): the invitation email is minted and sent from this. */
+  "user.invited": { invitationId: string; userId: string };
+  /** A person took an emergency role (governance): every admin is told. */
+  "breakglass.started": { breakGlassId: string; userId: string; role: string };
 }
 
 /** One event as a consumer receives it. */

@@ -1,7 +1,9 @@
 // The first admin of a fresh installation, created from the command line through DATABASE_URL
 // (`airlock admin bootstrap --email`): whoever holds the database may do this once, and only
 // while no admin exists — afterwards admins are added through the admin API, by change request.
-// An advisory lock makes two concurrent bootstraps create one admin.
+// An advisory lock makes two concurrent bootstraps create one admin. A password given here was
+// typed at a terminal, perhaps by someone else: it must be changed at the first sign-in, and the
+// admin cannot approve anything before.
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -37,8 +39,8 @@ export async function bootstrapAdmin(
     if (existing.rows[0]!.n > 0) throw new AirlockError("admin.bootstrap_refused");
     const userId = newId("usr");
     const inserted = await tx.query(
-      `INSERT INTO airlock.users (id, kind, email, name, password_hash, source)
-       VALUES ($1, 'human', $2, $3, $4, 'admin')
+      `INSERT INTO airlock.users (id, kind, email, name, password_hash, source, password_change_required)
+       VALUES ($1, 'human', $2, $3, $4, 'admin', $4::text IS NOT NULL)
        ON CONFLICT (lower(email)) WHERE email IS NOT NULL DO NOTHING`,
       [userId, input.email, scrubText(input.name), input.passwordHash],
     );

@@ -8,6 +8,8 @@ import type pg from "pg";
 import type { PolicyModes } from "../approval/policy-modes.ts";
 import { storeMode } from "../approval/policy-modes.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import { emitEvents } from "../events/event-emit.ts";
+
 import type { ChangeContext } from "../identity/admin-change.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import {
@@ -18,6 +20,7 @@ import {
   revokeGrantIn,
 } from "../identity/grant-admin.ts";
 import { addMemberIn } from "../identity/group-directory.ts";
+import { createInvitationIn } from "../identity/invitations.ts";
 import { createUserIn } from "../identity/user-directory.ts";
 import { newId } from "../ids/ids.ts";
 import type { ChangeKindName } from "../sdk/governance-definition.ts";
@@ -42,8 +45,11 @@ export type ChangeInput =
     }
   | {
       kind: "user.create";
-      /** The password arrives hashed: a change request never holds a password. */
-      payload: { email: string; name: string; groups: string[]; passwordHash: string | null };
+      /**
+       * `invitation`: the person gets a one-time link and sets their own password; `sso`: they
+       * sign in by single sign-on only. A change request never holds a password.
+       */
+      payload: { email: string; name: string; groups: string[]; signIn: "invitation" | "sso" };
     };
 
 /** A change checked against the current state, ready to apply or to hold for approval. */
@@ -146,7 +152,7 @@ export async function prepareChange(deps: ChangeDeps, change: ChangeInput): Prom
       for (const group of groups)
         sensitive ??= await groupSensitivity(deps.workspace, deps.authorizer, group);
       const password =
-        change.payload.passwordHash === null ? "SSO sign-in" : "a password set by the requester";
+        change.payload.signIn === "sso" ? "SSO sign-in" : "an invitation link to set their own password";
       return {
         kind: change.kind,
         payload: { ...change.payload },
@@ -207,10 +213,31 @@ export async function applyChange(
       return { action: action.name, policy: policy.name, codeMode: policy.mode, ...result, mode: result.to };
     }
     case "user.create": {
-      const p = payload as { email: string; name: string; groups: string[]; passwordHash: string | null };
+      const p = payload as {
+        email: string;
+        name: string;
+        groups: string[];
+        signIn?: "invitation" | "sso";
+        /** Change requests stored before invitations existed carry an admin-chosen password's hash. */
+        passwordHash?: string | null;
+      };
       const id = newId("usr");
-      await createUserIn(db, ctx, { id, ...p });
-      return { userId: id };
+      const passwordHash = p.passwordHash ?? null;
+      await createUserIn(db, ctx, {
+        id,
+        email: p.email,
+        name: p.name,
+        groups: p.groups,
+        passwordHash,
+        passwordChangeRequired: passwordHash !== null,
+      });
+      if (p.signIn !== "invitation") return { userId: id };
+      const invitation = await createInvitationIn(db, ctx, {
+        userId: id,
+        expiresInMs: workspace.governance.invitationExpiryMs,
+      });
+      await emitEvents(db, [{ type: "user.invited", payload: { invitationId: invitation.id, userId: id } }]);
+      return { userId: id, invitationId: invitation.id };
     }
     default:
       throw new Error(`unknown change kind "${kind}"`);

@@ -40,14 +40,35 @@ export interface Authorizer {
   /** Whether the principal holds `verb` through a grant on `*` (workspace-wide, e.g. an auditor). */
   holdsOnAll(principal: Principal, verb: Verb): Promise<boolean>;
   grants(): Promise<readonly CompiledGrant[]>;
+  /** The emergency role the person holds by break-glass right now, or null (governance). */
+  elevation(principal: Principal): Promise<Elevation | null>;
   invalidate(): void;
+}
+
+/** A break-glass elevation in force: the emergency role, until `endsAt`. */
+export interface Elevation {
+  id: string;
+  role: string;
+  endsAt: Date;
 }
 
 export function createAuthorizer(workspace: CompiledWorkspace, db: Pick<pg.Pool, "query">): Authorizer {
   let cached: { at: number; grants: CompiledGrant[] } | null = null;
+  // Break-glass elevations in force, read with the stored grants (same cache, same lag across
+  // processes); each is checked against its end at every use, so it ends to the second.
+  let elevations = new Map<string, Elevation>();
+
+  function elevationNow(principal: Principal): Elevation | null {
+    const found = principal.kind === "human" ? elevations.get(principal.id) : undefined;
+    return found && found.endsAt.getTime() > Date.now() ? found : null;
+  }
 
   async function storedGrants(): Promise<CompiledGrant[]> {
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.grants;
+    const open = await db.query<{ id: string; user_id: string; role: string; ends_at: Date }>(
+      "SELECT id, user_id, role, ends_at FROM airlock.break_glass WHERE ended_at IS NULL AND ends_at > now()",
+    );
+    elevations = new Map(open.rows.map((r) => [r.user_id, { id: r.id, role: r.role, endsAt: r.ends_at }]));
     const result = await db.query<{
       id: string;
       subject_kind: "role" | "group";
@@ -82,6 +103,9 @@ export function createAuthorizer(workspace: CompiledWorkspace, db: Pick<pg.Pool,
       const byService = principal.kind === "service" && role.services.includes(principal.name);
       if (byGroup || byService) roles.push(name);
     }
+    const elevated = elevationNow(principal);
+    if (elevated && workspace.roles[elevated.role]?.emergency && !roles.includes(elevated.role))
+      roles.push(elevated.role);
     return roles;
   }
 
@@ -93,9 +117,13 @@ export function createAuthorizer(workspace: CompiledWorkspace, db: Pick<pg.Pool,
     invalidate() {
       cached = null;
     },
+    async elevation(principal) {
+      await storedGrants();
+      return elevationNow(principal);
+    },
     async can(principal, verb, action) {
-      const roles = rolesOf(principal);
       const all = [...workspace.grants, ...(await storedGrants())];
+      const roles = rolesOf(principal);
       for (const grant of all) {
         if (!holds(grant, principal, roles) || !covers(grant, action) || !grantsVerb(grant.verbs, verb))
           continue;
@@ -107,8 +135,8 @@ export function createAuthorizer(workspace: CompiledWorkspace, db: Pick<pg.Pool,
       return this.holdsOnAll(principal, "admin");
     },
     async holdsOnAll(principal, verb) {
-      const roles = rolesOf(principal);
       const all = [...workspace.grants, ...(await storedGrants())];
+      const roles = rolesOf(principal);
       return all.some(
         (grant) => grant.on.kind === "all" && grant.verbs.includes(verb) && holds(grant, principal, roles),
       );

@@ -19,7 +19,8 @@ import {
   type ThrottlePolicy,
   throttleKeys,
 } from "./login-throttle.ts";
-import { verifyPassword } from "./passwords.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+
 import { type NewSession, pruneSessions, type SessionPolicy, sessionRef, startSession } from "./sessions.ts";
 
 export interface LoginInput {
@@ -31,6 +32,11 @@ export interface LoginInput {
   requestId: string;
   /** The session cookie the browser already had (revoked: rotation at sign-in). */
   previousCookie: string | null;
+  /**
+   * The person's own new password, replacing `password` in the sign-in's transaction: how
+   * someone whose password another person chose (it must be changed) gets in at all.
+   */
+  newPassword?: string;
 }
 
 export interface SignedInUser {
@@ -48,6 +54,7 @@ export interface LoginResult {
 interface UserRow extends SignedInUser {
   status: "active" | "disabled";
   password_hash: string | null;
+  password_change_required: boolean;
 }
 
 export async function passwordLogin(
@@ -58,7 +65,7 @@ export async function passwordLogin(
   const email = input.email.trim().toLowerCase();
   // The instance's identifier key comes with the user lookup (one round trip).
   const found = await pool.query<Partial<UserRow> & { key: Buffer }>(
-    `SELECT k.key, u.id, u.kind, u.name, u.email, u.status, u.password_hash
+    `SELECT k.key, u.id, u.kind, u.name, u.email, u.status, u.password_hash, u.password_change_required
        FROM airlock.server_keys k
        LEFT JOIN airlock.users u ON u.kind = 'human' AND lower(u.email) = $1
       WHERE k.name = $2`,
@@ -132,8 +139,41 @@ export async function passwordLogin(
     throw new AirlockError(errorCode as "auth.user_disabled" | "auth.invalid_credentials");
   }
 
+  // A password someone else chose (the first admin's, from the command line) opens no session:
+  // whoever chose it knows it. The person picks their own first (POST /api/v1/session/password).
+  if (user.password_change_required && input.newPassword === undefined) {
+    await appendAudit(pool, [
+      failed("auth.password_change_required", { reason: "password_change_required" }),
+    ]);
+    throw new AirlockError("auth.password_change_required");
+  }
+  // Hashed after the old one was verified (no argon2 spent for a stranger) and before the
+  // transaction (argon2 must not hold a connection).
+  const newHash = input.newPassword === undefined ? null : await hashPassword(input.newPassword);
+
   const session = await inTransaction(pool, async (client) => {
     await recordSuccess(client, keys);
+    if (newHash !== null) {
+      await client.query(
+        `UPDATE airlock.users SET password_hash = $2, password_change_required = false, updated_at = now()
+          WHERE id = $1`,
+        [user.id, newHash],
+      );
+      await appendAudit(client, [
+        {
+          type: "user.password_changed",
+          outcome: "success",
+          actorId: user.id,
+          actorKind: user.kind,
+          requestId: input.requestId,
+          targetType: "user",
+          targetId: user.id,
+          data: { wasChosenBySomeoneElse: user.password_change_required },
+          clientIp: input.client.clientIp,
+          userAgent: input.client.userAgent,
+        },
+      ]);
+    }
     const created = await startSession(
       client,
       { userId: user.id, client: input.client, replacing: input.previousCookie },

@@ -4,14 +4,11 @@
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
-import { newId } from "../ids/ids.ts";
-import { scrubText } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import { type ChangeContext, changeEvent } from "./admin-change.ts";
 import { revokeUserTokens } from "./api-tokens.ts";
 import { clearAccountLock } from "./login-throttle.ts";
-import { hashPassword } from "./passwords.ts";
 import { endUserSessions } from "./sessions.ts";
 
 export interface UserView {
@@ -22,8 +19,16 @@ export interface UserView {
   status: "active" | "disabled";
   source: string;
   groups: string[];
-  /** False for SSO-only users and service identities. */
+  /** False for SSO-only users, people who have not accepted their invitation, and service identities. */
   hasPassword: boolean;
+  /** The password was chosen by someone else: it must be changed at sign-in, and no approving before. */
+  passwordChangeRequired: boolean;
+  /** The newest invitation to set a password: pending (and until when), accepted, or none. */
+  invitation: {
+    status: "pending" | "accepted" | "revoked" | "expired";
+    expiresAt: Date;
+    sentAt: Date | null;
+  } | null;
   createdAt: Date;
   lastLoginAt: Date | null;
   disabledAt: Date | null;
@@ -39,6 +44,10 @@ interface UserRow {
   source: string;
   groups: string[];
   has_password: boolean;
+  password_change_required: boolean;
+  invitation_status: "pending" | "accepted" | "revoked" | null;
+  invitation_expires_at: Date | null;
+  invitation_sent_at: Date | null;
   created_at: Date;
   last_login_at: Date | null;
   disabled_at: Date | null;
@@ -47,7 +56,13 @@ interface UserRow {
 
 const USER_SELECT = `
   SELECT u.id, u.kind, u.email, u.name, u.status, u.source, u.created_at, u.last_login_at, u.disabled_at,
-         u.password_hash IS NOT NULL AS has_password,
+         u.password_hash IS NOT NULL AS has_password, u.password_change_required,
+         (SELECT i.status FROM airlock.invitations i WHERE i.user_id = u.id
+           ORDER BY i.created_at DESC, i.id DESC LIMIT 1) AS invitation_status,
+         (SELECT i.expires_at FROM airlock.invitations i WHERE i.user_id = u.id
+           ORDER BY i.created_at DESC, i.id DESC LIMIT 1) AS invitation_expires_at,
+         (SELECT i.sent_at FROM airlock.invitations i WHERE i.user_id = u.id
+           ORDER BY i.created_at DESC, i.id DESC LIMIT 1) AS invitation_sent_at,
          COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
          (SELECT t.locked_until FROM airlock.login_throttle t
            WHERE t.key = 'account:user:' || u.id AND t.locked_until > now()) AS locked_until
@@ -65,6 +80,19 @@ function userView(row: UserRow): UserView {
     source: row.source,
     groups: row.groups,
     hasPassword: row.has_password,
+    passwordChangeRequired: row.password_change_required,
+    invitation:
+      row.invitation_status && row.invitation_expires_at
+        ? {
+            status:
+              row.invitation_status === "pending" && row.invitation_expires_at.getTime() <= Date.now()
+                ? "expired"
+                : row.invitation_status,
+            expiresAt: row.invitation_expires_at,
+            sentAt: row.invitation_sent_at,
+          }
+        : null,
+
     createdAt: row.created_at,
     lastLoginAt: row.last_login_at,
     disabledAt: row.disabled_at,
@@ -99,41 +127,23 @@ export async function getUser(db: Pick<pg.Pool, "query">, id: string): Promise<U
   return result.rows[0] ? userView(result.rows[0]) : null;
 }
 
-export interface NewUserInput {
-  email: string;
-  name: string;
-  /** Group names; each must exist. */
-  groups: string[];
-  /** Null: the user signs in with SSO only. */
-  password: string | null;
-}
-
-export async function createUser(pool: pg.Pool, ctx: ChangeContext, raw: NewUserInput): Promise<UserView> {
-  // The display name is free text; a card number or an email typed into it is masked.
-  const input = { ...raw, name: scrubText(raw.name) };
-  // Hash before the transaction: argon2 takes ~50 ms and must not hold a connection and locks.
-  const passwordHash = input.password === null ? null : await hashPassword(input.password);
-  const id = newId("usr");
-  await inTransaction(pool, (client) =>
-    createUserIn(client, ctx, {
-      id,
-      email: input.email,
-      name: input.name,
-      groups: input.groups,
-      passwordHash,
-    }),
-  );
-  return (await getUser(pool, id))!;
-}
-
 /**
- * Creates the user inside the caller's transaction (a change request applied on its approval):
- * the name already scrubbed, the password already hashed (or null: SSO only).
+ * Creates the user inside the caller's transaction (through governance's `user.create` change):
+ * the name already scrubbed. No admin chooses a password: the person is invited to set their own
+ * (identity/invitations.ts) or signs in by SSO; `passwordHash` is only ever a password someone
+ * else chose (a change request stored before invitations), and then must be changed at sign-in.
  */
 export async function createUserIn(
   client: Queryable,
   ctx: ChangeContext,
-  input: { id: string; email: string; name: string; groups: string[]; passwordHash: string | null },
+  input: {
+    id: string;
+    email: string;
+    name: string;
+    groups: string[];
+    passwordHash: string | null;
+    passwordChangeRequired?: boolean;
+  },
 ): Promise<void> {
   const { id, passwordHash } = input;
   const groups = await client.query<{ id: string; name: string }>(
@@ -144,10 +154,10 @@ export async function createUserIn(
   if (missing.length > 0)
     throw new AirlockError("admin.invalid", `No such group: ${missing.join(", ")}.`, { groups: missing });
   const inserted = await client.query(
-    `INSERT INTO airlock.users (id, kind, email, name, password_hash, source)
-     VALUES ($1, 'human', $2, $3, $4, 'admin')
+    `INSERT INTO airlock.users (id, kind, email, name, password_hash, source, password_change_required)
+     VALUES ($1, 'human', $2, $3, $4, 'admin', $5)
      ON CONFLICT (lower(email)) WHERE email IS NOT NULL DO NOTHING`,
-    [id, input.email, input.name, passwordHash],
+    [id, input.email, input.name, passwordHash, input.passwordChangeRequired ?? false],
   );
   if (inserted.rowCount === 0)
     throw new AirlockError("admin.conflict", "A user with this email already exists.");
@@ -166,7 +176,7 @@ export async function createUserIn(
         email: input.email,
         name: input.name,
         groups: input.groups,
-        signIn: passwordHash === null ? "sso" : "password",
+        signIn: passwordHash === null ? "sso or invitation" : "password set by the requester",
       },
     ),
     ...groups.rows.map((group) =>

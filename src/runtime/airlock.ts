@@ -18,9 +18,12 @@ import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { StartupError } from "../errors/startup-error.ts";
 import { recordActionVersions } from "../governance/action-versions.ts";
+import { closeExpired } from "../governance/break-glass.ts";
+import { startBreakGlassAlerts } from "../governance/break-glass-alerts.ts";
 import { type ChangeRequests, createChangeRequests } from "../governance/change-requests.ts";
 import { changeSubjectKind } from "../governance/change-subject.ts";
-import { reviewerCooldownRefusal } from "../governance/reviewer-cooldown.ts";
+import { startInvitationMail } from "../governance/invitation-mail.ts";
+import { governanceReviewerRefusal } from "../governance/reviewer-refusal.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
@@ -43,6 +46,7 @@ import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
 import { auditRoutes } from "../server/audit-routes.ts";
 import { authMiddleware } from "../server/auth-middleware.ts";
+import { breakGlassRoutes } from "../server/break-glass-routes.ts";
 import { bulkRoutes } from "../server/bulk-routes.ts";
 import { demoSwitchRoutes } from "../server/demo-switch-routes.ts";
 import { eventStreamRoutes } from "../server/event-stream-routes.ts";
@@ -200,7 +204,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       keyring,
       paramsHashKey,
       outboxPollMs: 2_000,
-      reviewerRefusal: reviewerCooldownRefusal,
+      reviewerRefusal: governanceReviewerRefusal,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => approvals.close());
@@ -263,6 +267,26 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => notifications.stop());
+    // Invitation links are minted and emailed here, never stored (src/governance/invitation-mail.ts).
+    const stopInvitationMail = startInvitationMail({
+      pool: database.pool,
+      events: approvals.events,
+      email: notifications.email,
+      baseUrl: webBaseUrl(config),
+      showLinks: notifications.demoMailbox,
+      log,
+    });
+    closers.unshift(async () => stopInvitationMail());
+    const stopBreakGlassAlerts = startBreakGlassAlerts({
+      pool: database.pool,
+      events: approvals.events,
+      engine,
+      workspace,
+      authorizer,
+      baseUrl: webBaseUrl(config),
+      emailOn: notifications.email !== null,
+    });
+    closers.unshift(async () => stopBreakGlassAlerts());
     const liveFeed = createLiveFeed({ pool: database.pool, workspace, authorizer, log });
     closers.unshift(() => liveFeed.stop());
     await control.startWorkers(config.workerConcurrency);
@@ -281,6 +305,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
       },
       { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
+      { name: "end break-glass elevations whose time is up", run: () => closeExpired(database.pool) },
     ]);
 
     async function ready(): Promise<ReadyReport> {
@@ -326,6 +351,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         approvalRoutes({ workspace, approvals }),
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
+        breakGlassRoutes({ pool: database.pool, workspace, authorizer }),
         runbookRoutes({ runbooks }),
         scheduleRoutes({ schedules }),
         bulkRoutes({ bulk }),

@@ -8,7 +8,7 @@ import type { Authorizer } from "../identity/authorizer.ts";
 import { createSlackApi } from "../integrations/slack/slack-api.ts";
 import { slackChannel } from "../integrations/slack/slack-channel.ts";
 import { startDemoMailSink } from "../notify/demo-mail-sink.ts";
-import { createEmailSender, redactedSmtpUrl } from "../notify/email-sender.ts";
+import { createEmailSender, type EmailSender, redactedSmtpUrl } from "../notify/email-sender.ts";
 import { startNotifier } from "../notify/notifier.ts";
 import { webhookChannel } from "../notify/webhooks.ts";
 import type { Log } from "../observe/logger.ts";
@@ -31,6 +31,8 @@ export interface NotificationsDeps {
 export interface Notifications {
   /** The demo's local mail sink is running (the Mailbox page exists only then). */
   demoMailbox: boolean;
+  /** The email sender (the relay, or the demo's sink); null when no email is configured. */
+  email: EmailSender | null;
   /** Slack's Web API and the app's secrets, for the interactivity endpoint; null without Slack. */
   slack: SlackIntegration | null;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startNotifications(deps: NotificationsDeps): Promise<Notif
   });
   return {
     demoMailbox: sink !== null,
+    email,
     slack,
     async stop() {
       await notifier.stop();

@@ -26,6 +26,11 @@ export interface RoleDefinition {
   groups?: string[];
   /** Service identities that hold the role (for schedules and runbooks). */
   services?: string[];
+  /**
+   * An emergency role: nobody holds it through groups; a person takes it by break-glass, with a
+   * reason, for at most 4 hours, and a second person reviews what they did afterwards.
+   */
+  emergency?: boolean;
 }
 
 export interface DemoUser {

@@ -29,4 +29,6 @@ export interface GovernanceDefinition {
   reviewerCooldownHours?: number;
   /** Hours a change request waits for a second admin before it expires (72). */
   changeRequestExpiryHours?: number;
+  /** Hours an invitation link works before the person must be invited again (168: a week). */
+  invitationExpiryHours?: number;
 }

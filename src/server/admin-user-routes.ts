@@ -13,7 +13,6 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { ChangeRequests } from "../governance/change-requests.ts";
 import { listTokens } from "../identity/api-tokens.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
-import { hashPassword } from "../identity/passwords.ts";
 import { getUser, listUsers, setUserStatus } from "../identity/user-directory.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import { scrubText } from "../pii/mask.ts";
@@ -54,7 +53,8 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
     routes.add({
       method: "post",
       path: "/api/v1/admin/users",
-      summary: "Admin: create (invite) a user, with an initial password or SSO-only",
+      summary:
+        "Admin: create a user, who gets a one-time invitation link to set their own password (or signs in by SSO only)",
       tags: ["admin"],
       auth: "principal",
       body: newUserBody,
@@ -66,8 +66,10 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
-        // Hashed here, before anything is stored: a change request never holds a password.
-        const passwordHash = body.password ? await hashPassword(body.password) : null;
+        // No puppets: whoever chose a person's password could sign in as them. The person sets
+        // their own through an invitation link, or signs in by SSO.
+        if (body.password !== undefined && body.password !== null)
+          throw new AirlockError("admin.password_not_allowed");
         const outcome = await deps.changes.submit(
           ctx,
           {
@@ -77,7 +79,7 @@ export function adminUserRoutes(deps: AdminUserRoutesDeps) {
               // The display name is free text; a card number or an email typed into it is masked.
               name: scrubText(body.name),
               groups: [...new Set(body.groups)],
-              passwordHash,
+              signIn: body.signIn,
             },
           },
           body.reason,

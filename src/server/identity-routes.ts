@@ -14,6 +14,7 @@ import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { adminAccessRoutes } from "./admin-access-routes.ts";
 import { adminUserRoutes } from "./admin-user-routes.ts";
 import type { RouteGroup } from "./app.ts";
+import { invitationRoutes } from "./invitation-routes.ts";
 import { oidcRoutes } from "./oidc-routes.ts";
 import { sessionRoutes, type WebSecurity } from "./session-routes.ts";
 import { tokenRoutes } from "./token-routes.ts";
@@ -45,6 +46,7 @@ export function identityAccess(deps: {
     tokenRoutes({ database, authorizer }),
     adminUserRoutes({ database, workspace, authorizer, changes }),
     adminAccessRoutes({ database, workspace, authorizer, changes }),
+    invitationRoutes({ database, workspace, authorizer, web }),
   ];
   return {
     web,

@@ -1,6 +1,7 @@
 // Signing in and out with a password, who am I, and which sign-in methods exist. The session
 // itself lives in PostgreSQL (identity/sessions.ts); the browser holds only a random cookie.
 import type { Context } from "hono";
+import { passwordChangeBody } from "../api/governance.ts";
 import { loginBody, me, providers, sessionResponse } from "../api/session.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -10,7 +11,7 @@ import { loadPrincipal } from "../identity/load-principal.ts";
 import { passwordLogin } from "../identity/password-login.ts";
 import { permissionSummary } from "../identity/permission-summary.ts";
 import type { Principal } from "../identity/principal.ts";
-import { endSession, readCookie, sessionRef } from "../identity/sessions.ts";
+import { endSession, type NewSession, readCookie, sessionRef } from "../identity/sessions.ts";
 import type { Database } from "../store/database.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
@@ -61,6 +62,8 @@ export interface SessionRoutesDeps {
 }
 
 export async function describePrincipal(deps: SessionRoutesDeps, principal: Principal) {
+  // Fresh grants and break-glass elevations first: an emergency role counts from its first second.
+  await deps.authorizer.grants();
   return {
     user: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
     groups: principal.groups,
@@ -68,8 +71,66 @@ export async function describePrincipal(deps: SessionRoutesDeps, principal: Prin
   };
 }
 
+async function elevationView(authorizer: Authorizer, principal: Principal) {
+  const elevation = await authorizer.elevation(principal);
+  return elevation
+    ? { id: elevation.id, role: elevation.role, endsAt: elevation.endsAt.toISOString() }
+    : null;
+}
+
+/** Sets the session cookie and answers who signed in, with the CSRF token. */
+export async function answerSession(
+  c: Context<AppEnv>,
+  deps: Pick<SessionRoutesDeps, "database" | "authorizer" | "web">,
+  userId: string,
+  session: NewSession,
+) {
+  const principal = (await loadPrincipal(deps.database.pool, userId, "session"))!;
+  setCookie(
+    c,
+    deps.web,
+    deps.web.sessionCookie,
+    session.cookieValue,
+    (session.absoluteExpiresAt.getTime() - Date.now()) / 1000,
+  );
+  c.header("Cache-Control", "no-store");
+  return json(c, {
+    user: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
+    groups: principal.groups,
+    roles: deps.authorizer.rolesOf(principal),
+    csrfToken: session.csrfToken,
+    session: {
+      idleExpiresAt: session.idleExpiresAt.toISOString(),
+      absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
+    },
+  });
+}
+
 export function sessionRoutes(deps: SessionRoutesDeps) {
   const pool = deps.database.pool;
+
+  async function signIn(c: Context<AppEnv>, email: string, password: string, newPassword?: string) {
+    // Login CSRF: another site must not sign the browser into an account of its choosing.
+    if (!originAllowed(c.req.header("origin"), expectedOrigin(c, deps.web)))
+      throw new AirlockError("auth.csrf_failed", "Cross-origin sign-in is not allowed.");
+    const client = { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") };
+    const { user, session } = await passwordLogin(pool, {
+      email,
+      password,
+      client,
+      // The peer, or the client a trusted proxy names (app.ts): never a header anyone can write.
+      throttleIp: client.clientIp,
+      requestId: c.get("requestId"),
+      previousCookie: readCookie(c.req.header("cookie") ?? null, deps.web.sessionCookie),
+      ...(newPassword === undefined ? {} : { newPassword }),
+    }).catch((error: unknown) => {
+      const retryAfter = error instanceof AirlockError ? error.details?.retryAfterSeconds : undefined;
+      if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
+      throw error;
+    });
+    return await answerSession(c, deps, user.id, session);
+  }
+
   return (routes: RouteTable) => {
     routes.add({
       method: "post",
@@ -81,40 +142,22 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
       bodyLimit: 8 * 1024,
       responses: { 200: { description: "Signed in", schema: sessionResponse } },
       async handler(c, { body }) {
-        // Login CSRF: another site must not sign the browser into an account of its choosing.
-        if (!originAllowed(c.req.header("origin"), expectedOrigin(c, deps.web)))
-          throw new AirlockError("auth.csrf_failed", "Cross-origin sign-in is not allowed.");
-        const client = { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") };
-        const { user, session } = await passwordLogin(pool, {
-          email: body.email,
-          password: body.password,
-          client,
-          // The peer, or the client a trusted proxy names (app.ts): never a header anyone can write.
-          throttleIp: client.clientIp,
-          requestId: c.get("requestId"),
-          previousCookie: readCookie(c.req.header("cookie") ?? null, deps.web.sessionCookie),
-        }).catch((error: unknown) => {
-          const retryAfter = error instanceof AirlockError ? error.details?.retryAfterSeconds : undefined;
-          if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
-          throw error;
-        });
-        const principal = (await loadPrincipal(pool, user.id, "session"))!;
-        setCookie(
-          c,
-          deps.web,
-          deps.web.sessionCookie,
-          session.cookieValue,
-          (session.absoluteExpiresAt.getTime() - Date.now()) / 1000,
-        );
-        c.header("Cache-Control", "no-store");
-        return json(c, {
-          ...(await describePrincipal(deps, principal)),
-          csrfToken: session.csrfToken,
-          session: {
-            idleExpiresAt: session.idleExpiresAt.toISOString(),
-            absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
-          },
-        });
+        return await signIn(c, body.email, body.password);
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/session/password",
+      summary:
+        "Choose your own password in place of the one you were given, and sign in (a password someone else chose opens no session)",
+      tags: ["session"],
+      auth: "public",
+      body: passwordChangeBody,
+      bodyLimit: 8 * 1024,
+      responses: { 200: { description: "Password changed; signed in", schema: sessionResponse } },
+      async handler(c, { body }) {
+        return await signIn(c, body.email, body.currentPassword, body.newPassword);
       },
     });
 
@@ -164,6 +207,7 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
           via: principal.via,
           ...(principal.via === "session" ? { csrfToken: principal.csrfToken } : {}),
           permissions: await permissionSummary(deps.authorizer, deps.workspace, principal),
+          breakGlass: await elevationView(deps.authorizer, principal),
         });
       },
     });

@@ -25,6 +25,7 @@ export interface CompiledGovernance {
   changeRequests: Readonly<Record<ChangeKindName, FourEyesRule>>;
   reviewerCooldownMs: number;
   changeRequestExpiryMs: number;
+  invitationExpiryMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -51,5 +52,6 @@ export function compileGovernance(workspace: Workspace, problems: string[]): Com
     changeRequests: rules,
     reviewerCooldownMs: hours("reviewerCooldownHours", given.reviewerCooldownHours, 24, 24 * 90),
     changeRequestExpiryMs: hours("changeRequestExpiryHours", given.changeRequestExpiryHours, 72, 24 * 30),
+    invitationExpiryMs: hours("invitationExpiryHours", given.invitationExpiryHours, 24 * 7, 24 * 30),
   };
 }

@@ -5,7 +5,10 @@ import type { RoleDefinition, Workspace } from "../sdk/define-workspace.ts";
 import { DASHED_NAME_PATTERN } from "./workspace-names.ts";
 
 export type CompiledRoles = Readonly<
-  Record<string, Required<Pick<RoleDefinition, "groups" | "services">> & { description: string }>
+  Record<
+    string,
+    Required<Pick<RoleDefinition, "groups" | "services">> & { description: string; emergency: boolean }
+  >
 >;
 
 export interface CompiledPeople {
@@ -33,7 +36,13 @@ export function compileRoles(workspace: Workspace, problems: string[]): Compiled
       description: role.description ?? "",
       groups: [...(role.groups ?? [])],
       services: [...(role.services ?? [])],
+      emergency: role.emergency === true,
     };
+    // Held only by break-glass: a group or service holding it would be in an emergency forever.
+    if (role.emergency && (role.groups?.length || role.services?.length))
+      problems.push(
+        `roles.${name}: an emergency role is taken by break-glass only; give it no groups or services.`,
+      );
   }
   const groups: Record<string, { description: string }> = {};
   for (const [name, group] of Object.entries(workspace.groups ?? {})) {

@@ -55,7 +55,9 @@ export const ALLOWED: Record<string, string[]> = {
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "resources"],
   notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
   // Four-eyes on access and policy changes: a change request is an approval subject.
-  governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs"],
+  // Governance sends its own mail (invitation links, break-glass alerts) through notify's sender
+  // and delivery log; notify never imports governance.
+  governance: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "notify"],
   // Slack (and later other chat tools): a channel for notify, and decisions through approval.
   integrations: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],
   runbook: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control", "notify"],

@@ -167,17 +167,27 @@ describe("path 2: an admin grants their own group `run`, creates a puppet approv
     await call(ada, "POST", `/api/v1/changes/${id}/cancel`, {});
   });
 
-  test("a user created into a reviewer group with a password the admin chose is a change request", async () => {
-    const puppet = await call(ada, "POST", "/api/v1/admin/users", {
+  test("a user created into a reviewer group is a change request; a password the admin chose is refused", async () => {
+    // No puppets: the admin may not choose the password at all (test/governance/invitations.test.ts
+    // follows the invitation to the end).
+    const chosen = await call(ada, "POST", "/api/v1/admin/users", {
       email: "puppet@gov.test",
       name: "Pat Puppet",
       groups: ["support-managers"],
       password: "chosen by the admin",
     });
+    assert.equal(chosen.status, 422, JSON.stringify(chosen.body));
+    assert.equal(chosen.body.error.code, "admin.password_not_allowed");
+    const puppet = await call(ada, "POST", "/api/v1/admin/users", {
+      email: "puppet@gov.test",
+      name: "Pat Puppet",
+      groups: ["support-managers"],
+    });
     assert.equal(puppet.status, 202, JSON.stringify(puppet.body));
-    assert.equal(puppet.body.changeRequest.payload.passwordSet, true);
+    assert.equal(puppet.body.changeRequest.payload.signIn, "invitation");
     assert.doesNotMatch(JSON.stringify(puppet.body), /passwordHash|argon2|chosen by the admin/);
-    assert.match(puppet.body.changeRequest.summary, /password set by the requester/);
+    assert.match(puppet.body.changeRequest.summary, /invitation link to set their own password/);
+
     const exists = await t.airlock.database.pool.query(
       "SELECT 1 FROM airlock.users WHERE email = 'puppet@gov.test'",
     );

@@ -70,19 +70,28 @@ describe("admin routes are for `admin` on `*` only", () => {
 });
 
 describe("users", () => {
-  test("create with a password: can sign in; audited; listed with groups", async () => {
-    const created = await send("POST", "/api/v1/admin/users", {
+  test("create: an admin-chosen password is refused; the user is invited, audited, listed with groups", async () => {
+    // Admins never choose another person's password (test/governance/invitations.test.ts: the link).
+    const chosen = await send("POST", "/api/v1/admin/users", {
       email: "new.person@test.airlock",
       name: "New Person",
       groups: ["support"],
       password: "a long initial password",
     });
+    assert.equal(chosen.status, 422, JSON.stringify(chosen.body));
+    assert.equal(chosen.body.error.code, "admin.password_not_allowed");
+    const created = await send("POST", "/api/v1/admin/users", {
+      email: "new.person@test.airlock",
+      name: "New Person",
+      groups: ["support"],
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual(created.body.groups, ["support"]);
-    assert.equal(created.body.hasPassword, true);
+    assert.equal(created.body.hasPassword, false);
+    assert.equal(created.body.invitation.status, "pending");
     assert.equal(JSON.stringify(created.body).includes("a long initial password"), false);
     const browser = new Browser(t);
-    assert.equal((await browser.login("new.person@test.airlock", "a long initial password")).status, 200);
+    assert.equal((await browser.login("new.person@test.airlock", "a long initial password")).status, 401);
 
     const events = await auditEvents(pool(), ["user.created", "group.member_added"], {
       targetId: created.body.id,

@@ -4,6 +4,7 @@ import { Link, Outlet, useLocation } from "react-router";
 import { useApprovalCount } from "../api/approvals.ts";
 import { canSeeAdmin, canSeeAudit, useCurrentUser } from "../api/session.ts";
 import { LockIcon } from "../components/icons.tsx";
+import { BreakGlassBanner } from "../governance/BreakGlassBanner.tsx";
 import { useLiveUpdates } from "../notify/live-updates.ts";
 import { useMailboxNavItem } from "../notify/mailbox-api.ts";
 import { useRunbookWaitingCount } from "../runbooks/RunbookInputsSection.tsx";
@@ -111,6 +112,7 @@ export function AppLayout() {
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1} style={{ outline: "none" }}>
         <Box maw={1200} mx="auto">
+          <BreakGlassBanner />
           <Outlet />
         </Box>
       </AppShell.Main>

@@ -23,6 +23,7 @@ const SchedulesPage = lazy(() => import("../schedules/SchedulesPage.tsx"));
 const DemoSystemsPage = lazy(() => import("../notify/DemoSystemsPage.tsx"));
 const BulkNewPage = lazy(() => import("../bulk/BulkNewPage.tsx"));
 const BulkBatchPage = lazy(() => import("../bulk/BulkBatchPage.tsx"));
+const SetPasswordPage = lazy(() => import("../governance/SetPasswordPage.tsx"));
 
 function page(element: React.ReactNode) {
   return <Suspense fallback={<PageLoader />}>{element}</Suspense>;
@@ -32,6 +33,7 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/set-password" element={page(<SetPasswordPage />)} />
       <Route
         element={
           <RequireSession>

@@ -62,6 +62,11 @@ export function SignInPage() {
       queryClient.setQueryData(ME_KEY, await fetchMe(api));
       navigate(next, { replace: true });
     } catch (e) {
+      // A password someone else chose opens no session: the person picks their own first.
+      if (e instanceof ApiError && e.code === "auth.password_change_required") {
+        navigate("/set-password", { state: { email: email.trim() } });
+        return;
+      }
       setError(e);
       setBusy(false);
     }

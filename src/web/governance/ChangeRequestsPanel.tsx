@@ -41,7 +41,7 @@ function ChangeRow({ change }: { change: ChangeRequest }) {
     }
   };
   return (
-    <Table.Tr data-change-row={change.id}>
+    <Table.Tr data-change-row={change.id} id={change.id}>
       <Table.Td>
         <Text size="sm" fw={600}>
           {change.summary}
