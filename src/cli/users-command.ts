@@ -32,6 +32,7 @@ interface UserRow {
   source: string;
   groups: string[];
   hasPassword: boolean;
+  invitation: { status: string } | null;
   lockedUntil: string | null;
 }
 
@@ -67,7 +68,13 @@ export const usersCommand: Command = {
                 u.email ?? `${u.name} (service)`,
                 u.lockedUntil ? `${u.status}, locked` : u.status,
                 u.groups.join(",") || "-",
-                u.kind === "service" ? "token" : u.hasPassword ? "password" : "sso",
+                u.kind === "service"
+                  ? "token"
+                  : u.hasPassword
+                    ? "password"
+                    : u.invitation?.status === "pending"
+                      ? "invited"
+                      : "sso",
                 u.id,
               ]),
             ),

@@ -64,40 +64,37 @@ function cliProcess(
 }
 
 describe("airlock users", () => {
-  test("add with --password-stdin, list, and the new user can sign in", async () => {
+  test("add invites the person by email (no password is ever typed by the admin); list shows them as invited", async () => {
     const added = await cliProcess(
-      [
-        "users",
-        "add",
-        "--email",
-        "cli.user@test.airlock",
-        "--name",
-        "CLI User",
-        "--group",
-        "support",
-        "--password-stdin",
-      ],
-      "a password from stdin\n",
+      ["users", "add", "--email", "cli.user@test.airlock", "--name", "CLI User", "--group", "support"],
+      "",
     );
     assert.equal(added.code, 0, added.err);
-    assert.match(added.out, /^Created cli\.user@test\.airlock \(usr_/);
-    const login = await new Browser(t).login("cli.user@test.airlock", "a password from stdin");
-    assert.equal(login.status, 200);
+    assert.match(
+      added.out,
+      /^Created cli\.user@test\.airlock \(usr_\w+\); an invitation link to set their password was emailed to them\./,
+    );
+    const refused = await cliProcess(
+      ["users", "add", "--email", "p@test.airlock", "--name", "P", "--password-stdin"],
+      "x\n",
+    );
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /Unknown option '--password-stdin'/);
 
     const list = await cli(["users", "list"]);
     assert.equal(list.code, 0, list.err);
     assert.match(list.out, /^EMAIL \/ NAME\s+STATUS\s+GROUPS\s+SIGN-IN\s+ID/);
-    assert.match(list.out, /cli\.user@test\.airlock\s+active\s+support\s+password\s+usr_/);
+    assert.match(list.out, /cli\.user@test\.airlock\s+active\s+support\s+invited\s+usr_/);
     assert.match(list.out, /nightly-fraud-check \(service\)/);
     const json = await cli(["users", "list", "--json"]);
     assert.ok(JSON.parse(json.out).users.length >= 3);
   });
 
-  test("add without a password is SSO-only; mistakes are exit 2 or the API's refusal", async () => {
-    const sso = await cli(["users", "add", "--email", "sso.cli@test.airlock", "--name", "SSO"]);
+  test("add --sso is SSO-only; mistakes are exit 2 or the API's refusal", async () => {
+    const sso = await cli(["users", "add", "--email", "sso.cli@test.airlock", "--name", "SSO", "--sso"]);
     assert.equal(sso.code, 0, sso.err);
     assert.match(sso.out, /SSO sign-in only/);
-    const dup = await cli(["users", "add", "--email", "sso.cli@test.airlock", "--name", "Again"]);
+    const dup = await cli(["users", "add", "--email", "sso.cli@test.airlock", "--name", "Again", "--sso"]);
     assert.equal(dup.code, 1);
     assert.match(dup.err, /^admin\.conflict: .*\(request /);
     assert.equal((await cli(["users", "add", "--email", "x@test.airlock"])).code, 2);

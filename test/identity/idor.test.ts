@@ -79,6 +79,10 @@ before(async () => {
     [ids.runbookRun, alice.id],
   );
   ids.webhook = newId("whk");
+  // Ids of kinds this workspace has no object of (batches, elevations): any id Mallory names must
+  // answer 403/404 with nothing else, whether or not it exists.
+  ids.batch = newId("blk");
+  ids.elevation = newId("bgl");
   const visible = (await (await t.request("/api/v1/actions", { headers: mallory.headers })).json()) as {
     actions: { name: string }[];
   };
@@ -264,6 +268,60 @@ const CASES: Record<string, Case> = {
       ).rows[0].n;
       assert.equal(n, 0);
     },
+  },
+  "POST /api/v1/policies/{name}/what-if": {
+    params: () => ({ name: "credit_inline.approval" }),
+    body: { draft: { when: "always" } },
+  },
+  "POST /api/v1/break-glass/{id}/end": { params: () => ({ id: ids.elevation! }) },
+  "POST /api/v1/break-glass/{id}/review": {
+    params: () => ({ id: ids.elevation! }),
+    body: { note: "nothing to see" },
+  },
+  ...Object.fromEntries(
+    (["approve", "reject"] as const).map((verb) => [
+      `POST /api/v1/runbook-runs/{id}/steps/{step}/${verb}`,
+      {
+        params: () => ({ id: ids.runbookRun!, step: "gate" }),
+        body: { reason: "mallory decides" },
+        unchanged: runbookRunWaiting,
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    (["pause", "resume"] as const).map((verb) => [
+      `POST /api/v1/schedules/{name}/${verb}`,
+      { params: () => ({ name: "nightly_check" }), body: { reason: "mallory" } },
+    ]),
+  ),
+  "GET /api/v1/bulk/{id}": { params: () => ({ id: ids.batch! }) },
+  "GET /api/v1/bulk/{id}/items": { params: () => ({ id: ids.batch! }) },
+  "GET /api/v1/bulk/{id}/report.csv": { params: () => ({ id: ids.batch! }) },
+  ...Object.fromEntries(
+    (["pause", "resume", "cancel", "approve", "reject", "retry"] as const).map((verb) => [
+      `POST /api/v1/bulk/{id}/${verb}`,
+      { params: () => ({ id: ids.batch! }), body: { reason: "mallory" } },
+    ]),
+  ),
+  "POST /api/v1/admin/users/{id}/invitation": {
+    params: () => ({ id: alice.id }),
+    body: {},
+    unchanged: async () => {
+      const n = (await t.airlock.database.pool.query("SELECT count(*)::int AS n FROM airlock.invitations"))
+        .rows[0].n;
+      assert.equal(n, 0, "no invitation was sent");
+    },
+  },
+  ...Object.fromEntries(
+    (["disable", "enable"] as const).map((verb) => [
+      `POST /api/v1/admin/webhooks/{id}/${verb}`,
+      { params: () => ({ id: ids.webhook! }), body: {} },
+    ]),
+  ),
+  "DELETE /api/v1/admin/webhooks/{id}": { params: () => ({ id: ids.webhook! }) },
+  "PUT /api/v1/admin/demo/switches/{name}": {
+    params: () => ({ name: "provider" }),
+    body: { value: "outage" },
   },
 };
 
