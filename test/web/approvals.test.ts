@@ -119,6 +119,9 @@ test("a support manager finds it in the inbox (badge), reviews the context and a
   await page.getByRole("textbox", { name: "Reason" }).fill("Checked the outage report");
   const started = Date.now();
   await page.getByRole("button", { name: "Approve" }).click();
+  // A high-risk action runs as soon as it is approved: the page asks first, naming it.
+  const confirm = page.getByRole("dialog", { name: /Approve “Issue a credit” on account acc_1001\?/ });
+  await confirm.getByRole("button", { name: "Approve and run" }).click();
   await page.locator("[data-decision]").filter({ hasText: "Marcus Chen approved" }).waitFor();
   t.diagnostic(`approval recorded and shown in ${Date.now() - started} ms`);
   assert.equal(await page.getByRole("button", { name: "Approve" }).count(), 0, "no second decision offered");

@@ -46,6 +46,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             onClose={() => dismiss(t.id)}
             closeButtonProps={{ "aria-label": "Close the message" }}
             withBorder
+            // Mantine's dimmed description fails WCAG AA contrast (3.3:1) on white.
+            styles={{ description: { color: "var(--mantine-color-text)" } }}
           >
             {t.message}
           </Notification>
