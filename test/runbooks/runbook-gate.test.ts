@@ -142,7 +142,11 @@ async function start(user: TestUser, plan: string, cents: number): Promise<strin
 async function atGate(user: TestUser, id: string) {
   return await until("the approval gate", async () => {
     const { body } = await call(user, `/api/v1/runbook-runs/${id}`);
-    return body.steps?.find((s: Json) => s.kind === "approval" && s.status === "waiting") ? body : undefined;
+    // The step row is written before the run's own status turns to waiting: wait for both.
+    return body.status === "waiting" &&
+      body.steps?.find((s: Json) => s.kind === "approval" && s.status === "waiting")
+      ? body
+      : undefined;
   });
 }
 

@@ -1,7 +1,7 @@
 // The demo's daily fraud check (examples/demo/schedules.ts) on the seeded demo data: a tick, as
 // the fraud-bot service identity, flags a large card purchase made today and starts the fraud
 // runbook for its account, whose decision step then waits for the risk team. The tick is run by
-// its body (schedule-tick.ts), as DBOS runs it; test/schedules/ticks.test.ts covers the firing.
+// its body (schedule-tick.ts), as DBOS runs it; test/reliability/schedule-ticks.test.ts covers the firing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ACCOUNT_ALICE } from "../../examples/demo/fixtures.ts";

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
+import { TICK_TABLE } from "../schedules/tick-workspace.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { TICK_TABLE } from "./tick-workspace.ts";
 
-const SCRIPT = join(import.meta.dirname, "tick-process.ts");
+const SCRIPT = join(import.meta.dirname, "..", "schedules", "tick-process.ts");
 const SCHEDULES = "every_second:skip,caught_up:catchUpOnce";
 let db: TestDatabase;
 let pool: pg.Pool;
