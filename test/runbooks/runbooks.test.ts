@@ -190,7 +190,11 @@ describe("runbooks", () => {
 
     const waiting = await until("the human step", async () => {
       const run = await runbookRun(operator, id);
-      return run.steps.find((s: Row) => s.name === "input" && s.status === "waiting") ? run : undefined;
+      // The step row is written before the run's own status turns to waiting: wait for both.
+      return run.status === "waiting" &&
+        run.steps.find((s: Row) => s.name === "input" && s.status === "waiting")
+        ? run
+        : undefined;
     });
     assert.equal(waiting.status, "waiting");
     const first = waiting.steps.find((s: Row) => s.name === "add_entry");
