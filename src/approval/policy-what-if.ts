@@ -16,6 +16,7 @@ import { actorOf, type Principal } from "../identity/principal.ts";
 import { rawRunValue } from "../runs/run-values.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 import type { ApprovalDeps } from "./approval-deps.ts";
+import { eligibleReviewers } from "./eligible-reviewers.ts";
 import {
   describeWhen,
   draftApplies,
@@ -25,7 +26,6 @@ import {
   resolveDraft,
 } from "./policy-draft.ts";
 import { overrideKey } from "./policy-modes.ts";
-import { isReviewerOf } from "./quorum.ts";
 
 type Deps = Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes" | "keyring">;
 
@@ -88,8 +88,8 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
   if (truncated) rows.length = WHAT_IF_MAX_RUNS;
 
   const [reviewersNow, reviewersDraft] = await Promise.all([
-    eligibleReviewers(deps, action, policy.reviewers),
-    eligibleReviewers(deps, action, draft.reviewers),
+    reviewersUnder(deps, action, policy.reviewers),
+    reviewersUnder(deps, action, draft.reviewers),
   ]);
   const requesters = new Map<string, Principal>();
   const totals = {
@@ -271,36 +271,20 @@ async function requesterOf(deps: Deps, run: RunRow): Promise<Principal> {
   );
 }
 
-/** People who could decide under these reviewers: in a group or listed, and holding `approve`. */
-async function eligibleReviewers(
+/** People who could decide under these reviewers (eligible-reviewers.ts), as id and name. */
+async function reviewersUnder(
   deps: Deps,
   action: CompiledAction,
   reviewers: { groups: readonly string[]; users: readonly string[] },
 ): Promise<{ id: string; name: string }[]> {
-  const listed = reviewers.users.map((u) => u.toLowerCase());
-  const candidates = await deps.pool.query<{ id: string }>(
-    `SELECT DISTINCT u.id FROM airlock.users u
-       LEFT JOIN airlock.group_members m ON m.user_id = u.id
-       LEFT JOIN airlock.groups g ON g.id = m.group_id
-      WHERE u.kind = 'human' AND u.status = 'active'
-        AND (g.name = ANY($1::text[]) OR lower(u.id) = ANY($2::text[]) OR lower(u.email) = ANY($2::text[]))
-      ORDER BY u.id`,
-    [reviewers.groups, listed],
-  );
-  const people: { id: string; name: string }[] = [];
-  const snapshot = {
-    name: "draft",
+  const policy = {
+    name: "what-if",
     reviewers: { groups: [...reviewers.groups], users: [...reviewers.users] },
     quorum: 1,
     because: null,
   };
-  for (const { id } of candidates.rows) {
-    const principal = await loadPrincipal(deps.pool, id);
-    if (!principal || !isReviewerOf(principal, snapshot)) continue;
-    if (!(await deps.authorizer.can(principal, "approve", action)).allowed) continue;
-    people.push({ id: principal.id, name: principal.name });
-  }
-  return people;
+  const people = await eligibleReviewers(deps.pool, deps.authorizer, action, [policy]);
+  return people.map((p) => ({ id: p.id, name: p.name }));
 }
 
 /**

@@ -4,7 +4,7 @@
 // outside every policy's reviewers or without `approve` on the action never.
 
 import type { ApprovalRequestRow } from "../approval/approval-store.ts";
-import { isReviewerOfAny } from "../approval/quorum.ts";
+import { eligibleReviewers } from "../approval/eligible-reviewers.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -19,26 +19,10 @@ export async function reviewersOf(
   request: Pick<ApprovalRequestRow, "policies" | "requester_id">,
   onBehalfOf: string | null,
 ): Promise<Principal[]> {
-  const groups = [...new Set(request.policies.flatMap((p) => p.reviewers.groups))];
-  const listed = [...new Set(request.policies.flatMap((p) => p.reviewers.users.map((u) => u.toLowerCase())))];
-  const candidates = await db.query<{ id: string }>(
-    `SELECT DISTINCT u.id FROM airlock.users u
-       LEFT JOIN airlock.group_members m ON m.user_id = u.id
-       LEFT JOIN airlock.groups g ON g.id = m.group_id
-      WHERE u.kind = 'human' AND u.status = 'active'
-        AND (g.name = ANY($1::text[]) OR lower(u.id) = ANY($2::text[]) OR lower(u.email) = ANY($2::text[]))
-      ORDER BY u.id`,
-    [groups, listed],
-  );
-  const reviewers: Principal[] = [];
-  for (const { id } of candidates.rows) {
-    if (id === request.requester_id || id === onBehalfOf) continue;
-    const principal = await loadPrincipal(db, id);
-    if (!principal || !isReviewerOfAny(principal, request.policies)) continue;
-    if (!(await authorizer.can(principal, "approve", action)).allowed) continue;
-    reviewers.push(principal);
-  }
-  return reviewers;
+  return await eligibleReviewers(db, authorizer, action, request.policies, [
+    request.requester_id,
+    onBehalfOf,
+  ]);
 }
 
 /** An active human, or null (services and disabled users get no notifications). */

@@ -8,6 +8,7 @@ import { installEngineSchema } from "../../src/engine/install-engine-schema.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { until as waitFor } from "../support/until.ts";
 
 const QUEUES = ["test.once", "test.rollback", "test.cancel", "test.schedule", "test.tick"].map((name) => ({
   name,
@@ -33,15 +34,8 @@ async function engine(): Promise<Engine> {
 }
 
 /** Polls `check` until it returns a value, failing with `what` after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) =>
+  waitFor(what, check, timeoutMs, 100);
 
 async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
   const client = await ownerClient(db.url);

@@ -9,8 +9,9 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { until as waitFor } from "../support/until.ts";
 import { createUser } from "../support/users.ts";
-import { type AirlockProcess, sleep, spawnAirlock } from "./cluster.ts";
+import { type AirlockProcess, spawnAirlock } from "./cluster.ts";
 
 const CONFIG = join(import.meta.dirname, "bulk-chaos.config.ts");
 const ITEMS = 120;
@@ -24,15 +25,8 @@ after(async () => {
   await db?.drop();
 });
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000) =>
+  waitFor(what, check, timeoutMs, 50);
 
 test("kill -9 of the server running a batch: a live server resumes it within 10 s, every item applied once", async () => {
   db = await createTestDatabase();

@@ -11,6 +11,7 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { until as waitFor } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { type AirlockProcess, sleep, spawnAirlock } from "./cluster.ts";
 
@@ -25,15 +26,8 @@ after(async () => {
   await db?.drop();
 });
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  waitFor(what, check, timeoutMs, 50);
 
 test("kill -9 of the process running a runbook at each step boundary: it finishes, each effect once", async () => {
   db = await createTestDatabase();

@@ -12,6 +12,7 @@ import { ownerClient } from "../../src/store/database.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
 import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
 const addEntry = defineAction({
@@ -160,16 +161,6 @@ async function call(user: TestUser, path: string, body?: unknown) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Json };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function runbookRun(user: TestUser, id: string) {

@@ -4,7 +4,7 @@
 // without scrolling (docs/ui.md). Prints the clicks and the time it took.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Locator, Page } from "playwright-core";
+import type { Locator } from "playwright-core";
 import { launchBrowser, type TestBrowser } from "./support/chromium.ts";
 import { type DemoWebAirlock, startDemoWebAirlock } from "./support/demo-web-airlock.ts";
 
