@@ -13,11 +13,13 @@ import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf, type Principal } from "../identity/principal.ts";
+import { scrubText } from "../pii/mask.ts";
 import { rawRunValue } from "../runs/run-values.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 import type { ApprovalDeps } from "./approval-deps.ts";
 import { eligibleReviewers } from "./eligible-reviewers.ts";
 import {
+  type DraftScalar,
   describeWhen,
   draftApplies,
   draftProblems,
@@ -203,7 +205,9 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
       data: {
         policy: policy.name,
         days: input.days,
-        draft: { when: draft.when, reviewers: draft.reviewers, quorum: draft.quorum },
+        // A draft's values are typed by a person (an email to compare with, say): scrubbed like any
+        // free text before the audit trail keeps them.
+        draft: { when: scrubbedWhen(draft.when), reviewers: draft.reviewers, quorum: draft.quorum },
         runs: totals.runs,
         gatedNow: totals.gatedNow,
         gatedDraft: totals.gatedDraft,
@@ -333,4 +337,14 @@ async function resolveReadable(
     throw new AirlockError("permission.denied", "A policy what-if needs admin or audit on its action.");
   }
   return { action, policy };
+}
+
+function scrubbedWhen(when: ResolvedDraft["when"]): ResolvedDraft["when"] {
+  if (when === null || when === "always") return when;
+  const scrub = (v: DraftScalar): DraftScalar => (typeof v === "string" ? scrubText(v) : v);
+  const conditions = ("all" in when ? when.all : when.any).map((c) => ({
+    ...c,
+    ...(c.value === undefined ? {} : { value: Array.isArray(c.value) ? c.value.map(scrub) : scrub(c.value) }),
+  }));
+  return "all" in when ? { all: conditions } : { any: conditions };
 }

@@ -92,6 +92,19 @@ describe("policy what-if", () => {
     assert.equal(mine.data.runs, 4);
   });
 
+  test("a value typed into a draft is scrubbed of PII before the audit trail keeps it", async () => {
+    const res = await whatIf(cast.admin, {
+      days: 2,
+      draft: { when: { all: [{ param: "account", op: "eq", value: "olive.secret@example.com" }] } },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const events = await audit(t, { type: "policy.what_if" });
+    const mine = events.find((e: { data: { days: number } }) => e.data.days === 2);
+    assert.ok(mine, "a policy.what_if event for the replay");
+    assert.doesNotMatch(JSON.stringify(mine.data), /olive\.secret@example\.com/);
+    assert.equal(mine.data.draft.when.all[0].param, "account");
+  });
+
   test("a draft naming a parameter the action does not have, or a group that does not exist, is refused with each problem", async () => {
     const res = await whatIf(cast.admin, {
       draft: {
