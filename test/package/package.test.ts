@@ -107,7 +107,11 @@ test("the tarball ships compiled JavaScript, declarations, the web UI, migration
   assert.match(readFileSync(join(ROOT, "LICENSE"), "utf8"), /Apache License\s+Version 2\.0/);
 });
 
-test("install, init, check and the scaffolded tests work in a new project", async () => {
+// npm install of the tarball, then the scaffolded tests on their own embedded PostgreSQL: minutes,
+// not seconds, on a busy machine; the suite's 3-minute default is too short for it there.
+test("install, init, check and the scaffolded tests work in a new project", {
+  timeout: 600_000,
+}, async () => {
   await sh("mkdir", ["-p", project], work);
   const installed = await timed("npm install", () =>
     sh("npm", ["install", tarball, "--prefer-offline", "--loglevel", "error"], project),
