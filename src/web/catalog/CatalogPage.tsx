@@ -1,6 +1,14 @@
 import { Kbd, Paper, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { type KeyboardEvent, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import {
+  type KeyboardEvent,
+  type MouseEvent,
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { useActions } from "../api/actions.ts";
 import { SEARCH_ATTRIBUTE } from "../app/useShortcuts.ts";
@@ -36,7 +44,12 @@ export function CatalogPage() {
     [actions.data, serverMatches.data, serverQuery, filterText],
   );
 
+  // Once an action is being opened, the address is no longer ours to write: the router keeps this
+  // page on screen while the form's code loads, and a late search write would replace the
+  // navigation to the action with the catalog again.
+  const leaving = useRef(false);
   useEffect(() => {
+    if (leaving.current) return;
     if ((params.get("q") ?? "") !== settled) setParams(settled ? { q: settled } : {}, { replace: true });
   }, [settled, params, setParams]);
 
@@ -67,7 +80,10 @@ export function CatalogPage() {
       event.preventDefault();
       // What the box says now, not what the list showed a frame ago.
       const first = mergeMatches(filterActions(actions.data ?? [], text), [])[0] ?? shown[0];
-      if (first) navigate(`/actions/${first.name}`);
+      if (first) {
+        leaving.current = true;
+        navigate(`/actions/${first.name}`);
+      }
     } else if (event.key === "ArrowDown") {
       event.preventDefault();
       rows.current[0]?.focus();
@@ -89,8 +105,14 @@ export function CatalogPage() {
     };
   }
 
+  // A plain click on an action or runbook link opens it in this tab: the same as Enter above.
+  function onClickCapture(event: MouseEvent<HTMLDivElement>) {
+    const plain = event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+    if (plain && (event.target as Element).closest("a[href]")) leaving.current = true;
+  }
+
   return (
-    <>
+    <div onClickCapture={onClickCapture}>
       <PageHeader
         title="Actions"
         description="The operations you may see. Open one to fill its form; risky ones ask for confirmation, and some need a second person's approval."
@@ -144,6 +166,6 @@ export function CatalogPage() {
           </Paper>
         </>
       )}
-    </>
+    </div>
   );
 }
