@@ -20,7 +20,7 @@ import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
 import type { ControlDeps } from "./control-deps.ts";
-import { takeSlot } from "./limits.ts";
+import { admitRun, takeSlot } from "./limits.ts";
 import { runHandler } from "./run-handler.ts";
 
 // How soon a queued run whose action has no free slot is tried again.
@@ -48,6 +48,25 @@ export async function executeQueuedRun(
   // stays queued and its job comes back in a second (taking no worker while it waits).
   const slot = action.limits.concurrency === null ? null : await holdSlot(deps, action, run.id);
   if (slot === false) return;
+  // A rate with `whenFull: "queue"`: the run takes its place in the window as it starts (not when
+  // it was requested), after its slot so a run waiting for a slot is not counted twice. Over the
+  // rate, it stays queued and its job comes back when the oldest admission leaves the window.
+  if (run.status === "queued" && action.limits.whenFull === "queue") {
+    const verdict = await admitQueued(deps, action, run).catch(async (error) => {
+      if (slot) await endSlot(slot);
+      throw error;
+    });
+    if (!verdict.admitted) {
+      if (slot) await endSlot(slot);
+      await deps.engine.enqueue(
+        deps.pool,
+        RUN_QUEUE,
+        { runId },
+        { startAfterSeconds: verdict.retryAfterSeconds },
+      );
+      return;
+    }
+  }
   try {
     await startAndExecute(deps, run, action, slot);
   } finally {
@@ -165,6 +184,11 @@ async function holdSlot(deps: ControlDeps, action: CompiledAction, runId: string
   if (taken) return slot;
   await deps.engine.enqueue(deps.pool, RUN_QUEUE, { runId }, { startAfterSeconds: SLOT_RETRY_SECONDS });
   return false;
+}
+
+async function admitQueued(deps: ControlDeps, action: CompiledAction, run: RunRow) {
+  if (action.limits.perMinute === null && action.limits.perActor === null) return { admitted: true as const };
+  return await admitRun(deps.pool, action.name, run.actor_id, action.limits);
 }
 
 async function endSlot(slot: Slot): Promise<void> {

@@ -110,6 +110,12 @@ export interface ActionLimits {
   concurrency?: number;
   perMinute?: number;
   perActor?: number;
+  /**
+   * What a run over `perMinute` or `perActor` meets: `refuse` (default) answers 429 with
+   * `Retry-After`; `queue` accepts it (202, `queued`) and executes it once the window has room.
+   * `queue` needs `execution: "queued"`.
+   */
+  whenFull?: "refuse" | "queue";
 }
 
 /** What a batch's own policy sees: the item set as previewed. */
@@ -177,7 +183,8 @@ export interface ActionDefinition<P extends z.ZodObject = z.ZodObject, O = unkno
    * Limits shared by every Airlock process on the database (docs/resources.md, "Limits"):
    * `concurrency` runs executing at once (an inline run over it is refused, a queued one waits in
    * the queue), `perMinute` runs admitted in any 60 s, `perActor` runs admitted per person in any
-   * 60 s. A run over a rate is refused with `request.rate_limited` and `Retry-After`.
+   * 60 s. A run over a rate is refused with `request.rate_limited` and `Retry-After`, or, with
+   * `whenFull: "queue"`, waits in the queue until the window has room.
    *
    * @example
    * limits: { concurrency: 2, perMinute: 60, perActor: 10 }

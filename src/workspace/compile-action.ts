@@ -101,7 +101,7 @@ export function compileAction(action: AnyAction, where: string, problems: string
     problems.push(`${where}: execution must be "queued" or "inline".`);
   }
   const policies = compilePolicies(action, where, problems);
-  const limits = compileLimits(action.limits, where, problems);
+  const limits = compileLimits(action.limits, where, problems, action.execution ?? "queued");
   if (problems.length > before) return null;
   return {
     name: action.name,

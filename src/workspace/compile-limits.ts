@@ -9,12 +9,15 @@ export interface CompiledLimits {
   perMinute: number | null;
   /** Runs admitted in any 60 s for one actor. */
   perActor: number | null;
+  /** Over a rate: refused (429), or kept queued until the window has room. */
+  whenFull: "refuse" | "queue";
 }
 
 export const NO_LIMITS: CompiledLimits = Object.freeze({
   concurrency: null,
   perMinute: null,
   perActor: null,
+  whenFull: "refuse",
 });
 
 const KEYS = ["concurrency", "perMinute", "perActor"] as const;
@@ -29,6 +32,7 @@ export function compileLimits(
   limits: ActionLimits | undefined,
   where: string,
   problems: string[],
+  execution: "queued" | "inline" = "queued",
 ): CompiledLimits {
   if (limits === undefined) return NO_LIMITS;
   if (limits === null || typeof limits !== "object") {
@@ -36,10 +40,22 @@ export function compileLimits(
     return NO_LIMITS;
   }
   for (const key of Object.keys(limits)) {
-    if (!(KEYS as readonly string[]).includes(key))
-      problems.push(`${where}: limits.${key} is not a limit (concurrency, perMinute, perActor).`);
+    if (!(KEYS as readonly string[]).includes(key) && key !== "whenFull")
+      problems.push(`${where}: limits.${key} is not a limit (concurrency, perMinute, perActor, whenFull).`);
   }
-  const compiled: Record<string, number | null> = {};
+  const compiled: Record<string, number | null | string> = { whenFull: "refuse" };
+  if (limits.whenFull !== undefined) {
+    if (limits.whenFull !== "refuse" && limits.whenFull !== "queue")
+      problems.push(
+        `${where}: limits.whenFull must be "refuse" or "queue", got ${JSON.stringify(limits.whenFull)}.`,
+      );
+    else if (limits.whenFull === "queue" && execution === "inline")
+      // An inline run answers within its request; there is no queue for it to wait in.
+      problems.push(
+        `${where}: limits.whenFull "queue" needs execution: "queued" (an inline run cannot wait).`,
+      );
+    else compiled.whenFull = limits.whenFull;
+  }
   for (const key of KEYS) {
     const value = limits[key];
     if (value === undefined) {

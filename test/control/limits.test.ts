@@ -51,6 +51,14 @@ const workspace = defineWorkspace({
       handler: (p) => ({ key: p.key }),
     }),
     defineAction({
+      name: "rated_queued",
+      title: "Rated, queued when full",
+      tags: ["ops"],
+      limits: { perMinute: 2, whenFull: "queue" },
+      params,
+      handler: (p) => ({ key: p.key }),
+    }),
+    defineAction({
       name: "one_at_a_time",
       title: "One at a time (inline)",
       tags: ["ops"],
@@ -176,6 +184,48 @@ describe("rates", () => {
   });
 });
 
+describe("rates that queue", () => {
+  test('whenFull "queue": over perMinute, runs are accepted and wait queued, none refused; once the window has room they run', async () => {
+    const ids: string[] = [];
+    for (const key of ["w1", "w2", "w3", "w4"]) {
+      const res = await run(key === "w2" ? b : a, "rated_queued", sam, key);
+      assert.equal(res.status, 202, `${key}: accepted, not refused`);
+      ids.push((await res.json()).id as string);
+    }
+    const statuses = async () => {
+      const { rows } = await a.airlock.database.pool.query<{ id: string; status: string }>(
+        "SELECT id, status FROM airlock.runs WHERE id = ANY($1::text[])",
+        [ids],
+      );
+      return rows.map((r) => r.status);
+    };
+    // Two fit the window; the other two wait, queued, for a place (given time to be tried).
+    const until = Date.now() + 30_000;
+    while ((await statuses()).filter((s) => s === "succeeded").length < 2) {
+      if (Date.now() > until) throw new Error(`runs are ${(await statuses()).join(", ")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.deepEqual((await statuses()).sort(), ["queued", "queued", "succeeded", "succeeded"]);
+    assert.equal((await rateLimitedEvents("rated_queued")).length, 0, "nothing was refused");
+
+    // A minute passes: the admissions leave the window and the waiting jobs come due.
+    const pool = a.airlock.database.pool;
+    await pool.query(
+      "UPDATE airlock.action_admissions SET admitted_at = admitted_at - interval '61 seconds' WHERE action = 'rated_queued'",
+    );
+    await pool.query(
+      "UPDATE pgboss.job SET start_after = now() WHERE name = 'airlock.run' AND state = 'created' AND data->>'runId' = ANY($1::text[])",
+      [ids],
+    );
+    for (const id of ids) assert.equal(await waitForRun(id), "succeeded");
+    const { rows } = await pool.query(
+      "SELECT count(*)::int AS n FROM airlock.action_admissions WHERE action = 'rated_queued' AND admitted_at > now() - interval '60 seconds'",
+    );
+    assert.equal(rows[0].n, 2, "the two late runs took their places in the new window");
+  });
+});
+
 describe("concurrency", () => {
   test("inline: while one run holds the only slot on one instance, the other instance refuses with 429; after it, runs again", async () => {
     const holding = run(a, "one_at_a_time", sam, "hold-1");
@@ -242,6 +292,21 @@ test("a limit that is not a whole number from 1, or a misspelt one, stops the st
     () => compileWorkspace(defineWorkspace({ name: "x", actions: [bad] })),
     (error: Error) =>
       /bad_limits.*limits\.concurrency must be a whole number from 1 to 100, got 0/.test(error.message) &&
-      /limits\.perMinut is not a limit \(concurrency, perMinute, perActor\)/.test(error.message),
+      /limits\.perMinut is not a limit \(concurrency, perMinute, perActor, whenFull\)/.test(error.message),
+  );
+});
+
+test('whenFull "queue" on an inline action stops the start: an inline run cannot wait', () => {
+  const bad = defineAction({
+    name: "inline_queue",
+    title: "Inline that would queue",
+    execution: "inline",
+    params: z.object({}),
+    limits: { perMinute: 5, whenFull: "queue" },
+    handler: () => null,
+  });
+  assert.throws(
+    () => compileWorkspace(defineWorkspace({ name: "x", actions: [bad] })),
+    /inline_queue.*limits\.whenFull "queue" needs execution: "queued"/s,
   );
 });

@@ -12,6 +12,9 @@ import type { Gated, Next, Outcome } from "../pipeline-context.ts";
 export async function rateLimit(ctx: Gated, next: Next<Gated>): Promise<Outcome> {
   const { action, deps, principal, request } = ctx;
   if (action.limits.perMinute === null && action.limits.perActor === null) return await next(ctx);
+  // `whenFull: "queue"`: the run is accepted and queued; its worker takes its place in the window
+  // when it executes (control/executor.ts), so nothing is refused here.
+  if (action.limits.whenFull === "queue") return await next(ctx);
   // A key already stored is a replay (or a mismatch): `idempotency` answers it, nothing runs. The
   // look-up costs a round trip, paid only by limited actions called with a key.
   if (request.idempotencyKey !== null && (await findKey(deps.pool, principal.id, ctx.idempotencyKey)))
