@@ -62,6 +62,10 @@ export const CATALOGUE = {
     message:
       "The worker running this action stopped mid-run; the outcome is unknown — check before retrying.",
   },
+  "run.not_retryable": {
+    status: 409,
+    message: "Only a run whose outcome is unknown, requested with an idempotency key, is retried with its key.",
+  },
   "run.invalid_transition": { status: 409, message: "The run is not in a state that allows this." },
   "handler.failed": { status: 500, message: "The action failed while running." },
   "handler.invalid_output": {

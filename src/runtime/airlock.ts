@@ -56,6 +56,7 @@ import { identityAccess } from "../server/identity-routes.ts";
 import { notificationRoutes } from "../server/notification-routes.ts";
 import { openApiRoute } from "../server/openapi.ts";
 import { policyRoutes } from "../server/policy-routes.ts";
+import { runRetryRoutes } from "../server/run-retry-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
 import { runbookRoutes } from "../server/runbook-routes.ts";
 import { scheduleRoutes } from "../server/schedule-routes.ts";
@@ -341,6 +342,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         healthRoutes({ ready }),
         actionRoutes({ workspace, authorizer, control, policyModes }),
         runRoutes({ workspace, authorizer, database, keyring }),
+        runRetryRoutes({ workspace, authorizer, database, keyring, control }),
         auditRoutes({
           workspace,
           authorizer,

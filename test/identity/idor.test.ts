@@ -161,6 +161,7 @@ const CASES: Record<string, Case> = {
     params: () => ({ id: ids.run! }),
     body: { path: ["params", "card"], reason: "curious about alice" },
   },
+  "POST /api/v1/runs/{id}/retry": { params: () => ({ id: ids.run! }), body: {} },
   "GET /api/v1/approvals/{id}": { params: () => ({ id: ids.approval! }) },
   "POST /api/v1/approvals/{id}/approve": {
     params: () => ({ id: ids.approval! }),

@@ -112,7 +112,7 @@ test("an admin turns the provider's outage on from the Demo systems page: a run 
   await page.getByRole("link", { name: "Demo systems" }).first().waitFor();
 });
 
-test("slow answers from the Demo systems page leave a refund's outcome unknown; its run page says so first, with the key that retries safely", async () => {
+test("slow answers from the Demo systems page leave a refund's outcome unknown; its run page says so first, and its requester alone retries it with the same key: no second refund", async () => {
   const { page } = await browser.newPage();
   await signIn(page, server.url, admin.email, PASSWORD, "/demo-systems");
   const slow = page.getByRole("region", { name: "Payments provider: slow answers" });
@@ -143,4 +143,38 @@ test("slow answers from the Demo systems page leave a refund's outcome unknown; 
   assert.match(text, /refund-unknown/, "the idempotency key that retries safely");
   assert.match(text, /--idempotency-key refund-unknown/);
   assert.match(text, /new key.*may do it twice/);
+
+  // Someone else sees the notice but not the retry: the key is Maya's.
+  const other = await browser.newPage();
+  await signIn(other.page, server.url, admin.email, PASSWORD, `/runs/${runId}`);
+  await other.page.getByRole("alert").filter({ hasText: "Outcome unknown" }).waitFor();
+  assert.equal(await other.page.getByRole("button", { name: "Retry with the same key" }).count(), 0);
+  const byOther = await demo.t.post(`/api/v1/runs/${runId}/retry`, {}, admin.headers);
+  assert.equal(byOther.status, 403, "only the requester retries with the key");
+
+  // Maya retries from the page: the same parameters and key go again, the provider answers from
+  // its stored response, and the page moves to the new run, which succeeded.
+  const providerUrl = demo.t.services!.secrets.PAYMENTS_API_URL!;
+  const refundsOf = async () =>
+    (
+      (await (await fetch(`${providerUrl}/demo/log`)).json()) as { refunds: { payment: string }[] }
+    ).refunds.filter((r) => r.payment === F.PAYMENT_1).length;
+  const refundsBefore = await refundsOf();
+  await notice.getByRole("button", { name: "Retry with the same key" }).click();
+  const dialog = own.page.getByRole("dialog", {
+    name: /Retry refund_merchant_payment with key refund-unknown/,
+  });
+  await dialog.getByRole("button", { name: "Retry with the same key" }).click();
+  await own.page.waitForURL((url) => url.pathname.startsWith("/runs/") && !url.pathname.endsWith(runId));
+  const retried = own.page.url().split("/runs/")[1]!;
+  await own.page.getByText("Succeeded").first().waitFor();
+  assert.equal(await refundsOf(), refundsBefore, "no second refund at the provider");
+  const view = await getJson(demo.t, maya, `/api/v1/runs/${retried}`);
+  assert.equal(view.body.status, "succeeded");
+  assert.equal(view.body.idempotencyKey, "refund-unknown", "the retry carried the run's own key");
+
+  // A run whose outcome is known is not retried with its key.
+  const again = await demo.t.post(`/api/v1/runs/${retried}/retry`, {}, maya.headers);
+  assert.equal(again.status, 409);
+  assert.equal((await again.json()).error.code, "run.not_retryable");
 });

@@ -11,7 +11,9 @@ import { StartupError } from "../../src/errors/startup-error.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { openResources } from "../../src/resources/resources.ts";
 import { defineAction, defineResource, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { listen } from "../../src/server/serve.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
@@ -216,7 +218,7 @@ test("a resource whose secret is missing stops the start, naming the resource an
   );
 });
 
-test("a run that times out while a POST is under way is run.timeout with its outcome unknown and the key", async () => {
+test("a run that times out while a POST is under way is run.timeout with its outcome unknown and the key; airlock runs retry sends the same key again", async () => {
   const res = await t.post(
     "/api/v1/actions/impatient_call/runs",
     { params: {} },
@@ -230,4 +232,30 @@ test("a run that times out while a POST is under way is run.timeout with its out
   const view = await run.json();
   assert.equal(view.error.outcomeUnknown, true);
   assert.equal(view.accountability.changed.error.outcomeUnknown, true);
+
+  // `airlock runs retry` sends it again with the same key; here the call is as slow again, so the
+  // retry is a new run whose outcome is unknown too, and the CLI names it.
+  const listening = await listen(t.airlock.app, "127.0.0.1", 0);
+  try {
+    const retried = await runAirlock(["runs", "retry", body.error.details.runId], {
+      AIRLOCK_URL: listening.url,
+      AIRLOCK_TOKEN: user.token,
+    });
+    assert.equal(retried.code, 1, retried.out);
+    const again = /The retry is run (\S+); it did not succeed:\nrun\.timeout: /.exec(retried.err);
+    assert.ok(again, retried.err);
+    const second = await (await t.request(`/api/v1/runs/${again[1]}`, { headers: user.headers })).json();
+    assert.equal(second.idempotencyKey, "impatient-1", "the same key");
+    assert.equal(second.error.outcomeUnknown, true);
+    const calls = seen.filter((r) => r.url.startsWith("/api/slow"));
+    assert.equal(calls.length, 2);
+    assert.equal(
+      calls[1]!.headers["idempotency-key"],
+      `${user.id}:impatient-1`,
+      "the downstream got the same key again",
+    );
+    assert.equal(calls[0]!.headers["idempotency-key"], calls[1]!.headers["idempotency-key"]);
+  } finally {
+    await listening.close(100);
+  }
 });
