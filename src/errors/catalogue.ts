@@ -64,7 +64,8 @@ export const CATALOGUE = {
   },
   "run.not_retryable": {
     status: 409,
-    message: "Only a run whose outcome is unknown, requested with an idempotency key, is retried with its key.",
+    message:
+      "Only a run whose outcome is unknown, requested with an idempotency key, is retried with its key.",
   },
   "run.invalid_transition": { status: 409, message: "The run is not in a state that allows this." },
   "handler.failed": { status: 500, message: "The action failed while running." },
