@@ -155,11 +155,20 @@ describe("the run's transaction", () => {
   const writesOf = new WeakMap<pg.PoolClient, string[]>();
   const current = (client: pg.PoolClient) => writesOf.get(client) ?? [];
 
-  /** The writes of the one checkout that began a transaction during `fn`. */
-  async function transactionWrites(fn: () => Promise<void>): Promise<string[]> {
+  /**
+   * The writes of the one checkout that began a transaction for the request `fn` made. A
+   * transaction is the request's when it carries the request's ID or idempotency key; the
+   * server's background loops (sealing, outbox, engine) may begin their own meanwhile.
+   */
+  async function transactionWrites(key: string, fn: () => Promise<Response>): Promise<string[]> {
     const from = checkouts.length;
-    await fn();
-    const began = checkouts.slice(from).filter((writes) => writes[0]?.includes("BEGIN"));
+    const response = await fn();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    assert.ok(requestId, "the response names its request");
+    const began = checkouts
+      .slice(from)
+      .filter((writes) => writes[0]?.includes("BEGIN"))
+      .filter((writes) => writes.some((w) => w.includes(key) || w.includes(requestId)));
     assert.equal(began.length, 1, "one transaction");
     return began[0]!;
   }
@@ -174,8 +183,9 @@ describe("the run's transaction", () => {
 
   test("an inline run takes two writes, plus one per handler query: BEGIN with the key claim, the row and audit with COMMIT", async () => {
     let response: Response | undefined;
-    const echo = await transactionWrites(async () => {
+    const echo = await transactionWrites("shape-echo", async () => {
       response = await submit("echo", { text: "hi" }, "shape-echo");
+      return response;
     });
     assert.equal(response?.status, 200);
     assert.equal(echo.length, 2, "a handler without queries: 2 writes");
@@ -183,8 +193,9 @@ describe("the run's transaction", () => {
     assert.match(echo[1]!, /airlock\.insert_run[\s\S]*airlock\.append_audit[\s\S]*COMMIT/);
 
     // credit's handler makes three queries: the savepoint goes with the first of them.
-    const credit = await transactionWrites(async () => {
+    const credit = await transactionWrites("shape-credit", async () => {
       response = await submit("credit_inline", { account: "acc_shape", amount: 3 }, "shape-credit");
+      return response;
     });
     assert.equal(response?.status, 200);
     assert.equal(credit.length, 5);

@@ -64,14 +64,18 @@ let tarball: string;
 let database: TestDatabase;
 let server: ChildProcess | undefined;
 
-before(async () => {
-  const packed = await timed("npm pack", () =>
-    sh("npm", ["pack", "--pack-destination", work, "--loglevel", "warn"], ROOT),
-  );
-  assert.equal(packed.code, 0, packed.err + packed.out);
-  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
-  database = await createTestDatabase({ template: "empty", label: "package" });
-});
+before(
+  async () => {
+    const packed = await timed("npm pack", () =>
+      sh("npm", ["pack", "--pack-destination", work, "--loglevel", "warn"], ROOT),
+    );
+    assert.equal(packed.code, 0, packed.err + packed.out);
+    tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+    database = await createTestDatabase({ template: "empty", label: "package" });
+    // `npm pack` builds the package (about 150 s from nothing on a loaded machine).
+  },
+  { timeout: 600_000 },
+);
 
 after(async () => {
   if (server?.pid && server.exitCode === null) {
