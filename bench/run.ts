@@ -63,7 +63,7 @@ const results: Record<string, unknown> = {
 
 try {
   const { child, info } =
-    wants("throughput") || wants("approval") || wants("memory")
+    wants("throughput") || wants("approval") || wants("memory") || wants("limits")
       ? await startJsonChild<BenchServer>(
           join(import.meta.dirname, "server.ts"),
           [],
@@ -153,6 +153,39 @@ try {
         );
       }
       results.throughput = rows;
+    }
+
+    if (wants("limits") && info) {
+      // What an action's rates cost (docs/resources.md, "Limits"): the same inline no-op with and
+      // without `perMinute` and `perActor` (never reached), alternated in each round at c = 8.
+      // The sliding window is counted per admission, so the cost grows with the admissions in the
+      // last minute: the figure names how many there were.
+      const plain: LoadResult[] = [];
+      const limited: LoadResult[] = [];
+      for (let r = 0; r < rounds; r++) {
+        plain.push(
+          await measureGovernedAction(
+            { url: info.url, token: info.tokens.operator },
+            "noop_inline",
+            8,
+            seconds,
+          ),
+        );
+        limited.push(
+          await measureGovernedAction(
+            { url: info.url, token: info.tokens.operator },
+            "noop_inline_limited",
+            8,
+            seconds,
+          ),
+        );
+      }
+      const row = { plain: summarizeLoad(plain), limited: summarizeLoad(limited) };
+      const inWindow = Math.round(row.limited.perSecond * Math.min(seconds, 60));
+      results.limits = { ...row, ratio: round(row.limited.perSecond / row.plain.perSecond, 3), inWindow };
+      console.log(
+        `  limits (c=8): rate-limited inline ${fmt(row.limited.perSecond)}/s p50 ${row.limited.p50} ms p99 ${row.limited.p99} ms vs the same without limits ${fmt(row.plain.perSecond)}/s p50 ${row.plain.p50} ms (${Math.round((row.limited.perSecond / row.plain.perSecond) * 100)}%), with about ${fmtCount(inWindow)} admissions in the window`,
+      );
     }
 
     if (wants("memory") && info) {

@@ -19,6 +19,17 @@ export const benchWorkspace = defineWorkspace({
       handler: () => ({ ok: true }),
     }),
     defineAction({
+      // The same no-op under both rates, set too high to be reached: what checking them costs.
+      name: "noop_inline_limited",
+      title: "No-op (inline, rate-limited)",
+      tags: ["bench"],
+      execution: "inline",
+      limits: { perMinute: 100_000, perActor: 100_000 },
+      params,
+      target: (p) => ({ type: "account", id: p.accountId }),
+      handler: () => ({ ok: true }),
+    }),
+    defineAction({
       name: "noop_queued",
       title: "No-op (queued)",
       tags: ["bench"],

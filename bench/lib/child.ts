@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 
-/** Start a Node 24 child and resolve with its first stdout line parsed as JSON. */
+/**
+ * Start a Node 24 child and resolve with the first stdout line that is a JSON object. Lines
+ * before it (libraries that announce themselves on stdout, such as DBOS's migrations) go to
+ * stderr, so they are seen and never taken for the answer.
+ */
 export function startJsonChild<T>(
   script: string,
   args: string[],
@@ -13,10 +17,18 @@ export function startJsonChild<T>(
   });
   return new Promise((resolve, reject) => {
     let buffer = "";
+    let ready = false;
     child.stdout!.on("data", (chunk) => {
+      if (ready) return;
       buffer += String(chunk);
-      const newline = buffer.indexOf("\n");
-      if (newline >= 0) resolve({ child, info: JSON.parse(buffer.slice(0, newline)) as T });
+      for (let newline = buffer.indexOf("\n"); newline >= 0 && !ready; newline = buffer.indexOf("\n")) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.startsWith("{")) {
+          ready = true;
+          resolve({ child, info: JSON.parse(line) as T });
+        } else process.stderr.write(`${line}\n`);
+      }
     });
     child.on("exit", (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
   });
