@@ -13,7 +13,8 @@ import { type ChosenReviewers, isChosenReviewer } from "./reviewer-choice.ts";
 export async function eligibleReviewers(
   db: Queryable,
   authorizer: Authorizer,
-  action: CompiledAction,
+  /** The action (or runbook) whose `approve` grant a reviewer must hold. */
+  action: Pick<CompiledAction, "name" | "tags">,
   policies: readonly PolicySnapshot[],
   /** Ids that never decide (the requester and whoever the subject is on behalf of). */
   excluded: readonly (string | null)[] = [],
