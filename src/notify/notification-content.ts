@@ -7,6 +7,7 @@ import type { OutboxEvent } from "../events/event-types.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { scrubText } from "../pii/mask.ts";
+import { getRunbookRun, getStep } from "../runbooks/runbook-store.ts";
 import { maskedParams } from "../runs/run-audit.ts";
 import { getRun } from "../runs/run-store.ts";
 import type { Queryable } from "../store/queryable.ts";
@@ -192,19 +193,40 @@ async function runbookWaiting(
   deps: ContentDeps,
   event: OutboxEvent<"runbook.waiting">,
 ): Promise<EventContent | null> {
-  const { runbookRunId, step, waitingFor, assignedGroup } = event.payload;
-  if (!assignedGroup) return null;
+  const { runbookRunId, step, waitingFor } = event.payload;
+  // An approval gate's reviewers are told by its approval request (approval.requested).
+  if (waitingFor !== "input") return null;
+  // The step row is the truth: assigned to a group or to one person, with what they are asked.
+  const [run, row] = await Promise.all([
+    getRunbookRun(deps.db, runbookRunId),
+    getStep(deps.db, runbookRunId, step),
+  ]);
+  if (!run || !row || row.status !== "waiting") return null;
+  const runbook = deps.workspace.runbooks.get(run.runbook);
+  const person = row.assigned_user ? await personToTell(deps.db, row.assigned_user) : null;
+  const recipients = row.assigned_group
+    ? await membersOf(deps.db, row.assigned_group)
+    : person
+      ? [person]
+      : [];
+  const assignedTo = row.assigned_group ?? person?.name ?? "—";
+  const asked = row.title ? scrubText(row.title) : step;
+  const facts: [string, string][] = [
+    ["Runbook", runbook ? `${runbook.title} (${runbook.name})` : run.runbook],
+    ["Step", step],
+    ["Asks", asked],
+    ["Assigned to", assignedTo],
+    ["Started by", await nameOf(deps.db, run.actor_id)],
+  ];
+  if (row.expires_at) facts.push(["Expires", new Date(row.expires_at).toISOString()]);
   return {
     parts: {
-      subject: `Runbook waiting for your ${waitingFor}: ${step}`,
-      intro: `A runbook step assigned to ${assignedGroup} waits for ${waitingFor === "input" ? "input" : "an approval"}.`,
-      facts: [
-        ["Step", step],
-        ["Assigned to", assignedGroup],
-      ],
+      subject: `Runbook waiting for your input: ${asked}`,
+      intro: `The runbook ${runbook?.title ?? run.runbook} waits for input from ${row.assigned_group ? `the ${assignedTo} group` : "you"}: ${asked}. Answer it in Airlock.`,
+      facts,
       link: { href: `${deps.baseUrl}/runbooks/runs/${runbookRunId}`, label: "Open the runbook" },
     },
-    recipients: await membersOf(deps.db, assignedGroup),
+    recipients,
     approvalRequestId: null,
     runId: null,
     decidable: false,
