@@ -90,6 +90,12 @@ async function approvalRequested(
     ],
     ["Expires", new Date(request.expires_at).toISOString()],
   ];
+  // Narrowed by the requester: the reader learns who else was asked (and that others were not).
+  if (request.chosen_reviewers) {
+    const { users, groups } = request.chosen_reviewers;
+    const names = await Promise.all(users.map((id) => nameOf(deps.db, id)));
+    facts.push(["Asked", [...names, ...groups.map((g) => `the ${g} group`)].join(", ")]);
+  }
   return {
     parts: {
       subject: `Approval needed: ${action.title} on ${target}`,

@@ -164,6 +164,7 @@ test("a picked reviewer is the only one emailed and the only one who may decide;
     mails.filter((m) => m.raw.includes(approvalId)).map((m) => m.to),
     [[lead2.email]],
   );
+  assert.match(mails.find((m) => m.raw.includes(approvalId))!.decoded, /Asked: +Leo Lead/);
 
   // The request shows whom the requester picked.
   const view = await get(lead2, `/api/v1/approvals/${approvalId}`);
