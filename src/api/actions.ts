@@ -14,6 +14,8 @@ export const policySummary = z.strictObject({
   quorum: z.number().int(),
   reviewers,
   conditional: z.boolean(),
+  /** The requester may narrow the reviewers (GET …/reviewers lists whom they may pick). */
+  requesterChoosesReviewers: z.boolean(),
 });
 export type PolicySummary = z.output<typeof policySummary>;
 
@@ -43,3 +45,12 @@ export const actionDetail = actionSummary.extend({
   timeoutMs: z.number().int(),
 });
 export type ActionDetail = z.output<typeof actionDetail>;
+
+/** GET /api/v1/actions/{name}/reviewers: whom a requester may pick, where a policy allows it. */
+export const reviewerOptions = z.strictObject({
+  /** The policies of the action that let the requester choose (the others never do). */
+  policies: z.array(z.string()),
+  people: z.array(z.strictObject({ id: z.string(), name: z.string(), groups: z.array(z.string()) })),
+  groups: z.array(z.string()),
+});
+export type ReviewerOptions = z.output<typeof reviewerOptions>;

@@ -66,6 +66,8 @@ export const approvalDetail = z.strictObject({
       satisfied: z.boolean(),
     }),
   ),
+  /** The reviewers the requester narrowed the request to; null when every eligible reviewer may decide. */
+  chosenReviewers: z.strictObject({ users: z.array(personRef), groups: z.array(z.string()) }).nullable(),
   decisions: z.array(
     z.strictObject({
       reviewer: personRef,

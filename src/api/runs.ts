@@ -17,9 +17,20 @@ export const RUN_STATUSES = [
 export const runStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.output<typeof runStatus>;
 
+/** Who the requester narrows the reviewers to, where the action's policy allows it. */
+export const reviewerChoice = z.strictObject({
+  /** People, by user id or email. */
+  users: z.array(z.string().min(1).max(320)).max(50).optional(),
+  /** Groups, by name: one of the policy's reviewer groups. */
+  groups: z.array(z.string().min(1).max(200)).max(20).optional(),
+});
+export type ReviewerChoice = z.output<typeof reviewerChoice>;
+
 export const runBody = z.strictObject({
   params: z.record(z.string(), z.unknown()).optional(),
   reason: z.string().max(2_000).optional(),
+  /** Narrow the reviewers (only used when the run is held for approval by policies that allow it). */
+  reviewers: reviewerChoice.optional(),
 });
 
 export const runError = z.strictObject({

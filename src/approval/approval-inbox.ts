@@ -1,7 +1,8 @@
 // The approvals inbox. `pending`: what the caller may decide now — pending, not expired, on an
-// action they hold `approve` on, where they are among a policy's reviewers, not their own, not
-// yet decided by them. `decided`: requests they decided on. `mine`: their own requests. The
-// eligibility below mirrors decision-rules.ts in SQL; the decision re-checks everything anyway.
+// action they hold `approve` on, where they are among a policy's reviewers (and among those the
+// requester picked, if they narrowed them), not their own, not yet decided by them. `decided`:
+// requests they decided on. `mine`: their own requests. The eligibility below mirrors
+// decision-rules.ts in SQL; the decision re-checks everything anyway.
 import type pg from "pg";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -75,6 +76,9 @@ function decidableScope(principal: Principal, actions: string[]): Scope {
                  OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p->'reviewers'->'users') u
                              WHERE u = $1 OR lower(u) = $4))`,
     "NOT EXISTS (SELECT 1 FROM airlock.approval_decisions d WHERE d.approval_request_id = ar.id AND d.reviewer_id = $1)",
+    // Narrowed by the requester (reviewer-choice.ts): picked by id or through a group.
+    `(ar.chosen_reviewers IS NULL OR (ar.chosen_reviewers->'users') ? $1
+       OR (ar.chosen_reviewers->'groups') ?| $3::text[])`,
   ];
   return { where, values };
 }

@@ -6,6 +6,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { emitEvents } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { type ApprovalStatus, canMoveApproval } from "./approval-status.ts";
+import type { ChosenReviewers } from "./reviewer-choice.ts";
 
 export interface PolicySnapshot {
   name: string;
@@ -26,6 +27,8 @@ export interface ApprovalRequestRow {
   params_hash: string;
   reason: string | null;
   policies: PolicySnapshot[];
+  /** The reviewers the requester narrowed the request to (reviewer-choice.ts); null: every eligible one. */
+  chosen_reviewers: ChosenReviewers | null;
   status: ApprovalStatus;
   expires_at: Date;
   request_id: string;
@@ -48,6 +51,8 @@ export async function createApprovalRequest(
     paramsHash: string;
     reason: string | null;
     policies: PolicySnapshot[];
+    /** Written once, here: a request's reviewers are never changed after it is made. */
+    chosenReviewers?: ChosenReviewers | null;
     expiresInMs: number;
     requestId: string;
   },
@@ -56,8 +61,8 @@ export async function createApprovalRequest(
   const subject = input.subject ?? { kind: "run", id: input.runId! };
   const runId = subject.kind === "run" ? subject.id : (input.runId ?? null);
   const result = await db.query(
-    `INSERT INTO airlock.approval_requests (id, subject_kind, subject_id, run_id, action, action_version, requester_id, params_hash, reason, policies, status, expires_at, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 'pending', now() + make_interval(secs => $11::double precision / 1000), $12)
+    `INSERT INTO airlock.approval_requests (id, subject_kind, subject_id, run_id, action, action_version, requester_id, params_hash, reason, policies, status, expires_at, request_id, chosen_reviewers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, 'pending', now() + make_interval(secs => $11::double precision / 1000), $12, $13::jsonb)
      RETURNING expires_at`,
     [
       id,
@@ -72,6 +77,7 @@ export async function createApprovalRequest(
       JSON.stringify(input.policies),
       input.expiresInMs,
       input.requestId,
+      input.chosenReviewers ? JSON.stringify(input.chosenReviewers) : null,
     ],
   );
   const expiresAt = (result.rows[0] as { expires_at: Date }).expires_at;

@@ -70,6 +70,12 @@ export async function approvalView(deps: ApprovalDeps, principal: Principal, id:
       approvals: tally[i]!.approvedBy.length,
       satisfied: tally[i]!.satisfied,
     })),
+    chosenReviewers: request.chosen_reviewers
+      ? {
+          users: await namesOf(deps.pool, request.chosen_reviewers.users),
+          groups: request.chosen_reviewers.groups,
+        }
+      : null,
     decisions: decisions.map((d) => ({
       reviewer: { id: d.reviewer_id, name: d.reviewer_name },
       decision: d.decision,
@@ -99,6 +105,16 @@ export async function approvalView(deps: ApprovalDeps, principal: Principal, id:
     whyNot: whyNot ? { code: whyNot.code, message: whyNot.message } : null,
     canCancel: cancelWhyNot === null,
   };
+}
+
+async function namesOf(db: ApprovalDeps["pool"], ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  const result = await db.query<{ id: string; name: string }>(
+    "SELECT id, name FROM airlock.users WHERE id = ANY($1::text[])",
+    [ids],
+  );
+  const names = new Map(result.rows.map((r) => [r.id, r.name]));
+  return ids.map((id) => ({ id, name: names.get(id) ?? null }));
 }
 
 /** The last runs on the same target that the viewer may see (their own, or of actions they oversee). */

@@ -8,6 +8,7 @@ import { canSeeRunOf } from "../runs/run-access.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { ApprovalRequestRow } from "./approval-store.ts";
 import { isReviewerOfAny } from "./quorum.ts";
+import { isChosenReviewer } from "./reviewer-choice.ts";
 
 export interface DecisionFacts {
   principal: Principal;
@@ -63,6 +64,9 @@ export function decisionRefusal(facts: DecisionFacts): AirlockError | null {
   if (state) return state;
   if (!facts.holdsApprove || !isReviewerOfAny(principal, request.policies))
     return new AirlockError("approval.not_reviewer");
+  // Narrowed by the requester: only the people they picked (by id, or a group they are in now).
+  if (request.chosen_reviewers && !isChosenReviewer(principal, request.chosen_reviewers))
+    return new AirlockError("approval.not_chosen");
   return null;
 }
 

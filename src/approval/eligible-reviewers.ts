@@ -8,14 +8,18 @@ import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import type { PolicySnapshot } from "./approval-store.ts";
 import { isReviewerOfAny } from "./quorum.ts";
+import { type ChosenReviewers, isChosenReviewer } from "./reviewer-choice.ts";
 
 export async function eligibleReviewers(
   db: Queryable,
   authorizer: Authorizer,
-  action: CompiledAction,
+  /** The action (or runbook) whose `approve` grant a reviewer must hold. */
+  action: Pick<CompiledAction, "name" | "tags">,
   policies: readonly PolicySnapshot[],
   /** Ids that never decide (the requester and whoever the subject is on behalf of). */
   excluded: readonly (string | null)[] = [],
+  /** A request narrowed by its requester (reviewer-choice.ts): only the people picked. */
+  chosen: ChosenReviewers | null = null,
 ): Promise<Principal[]> {
   const groups = [...new Set(policies.flatMap((p) => p.reviewers.groups))];
   const listed = [...new Set(policies.flatMap((p) => p.reviewers.users.map((u) => u.toLowerCase())))];
@@ -33,6 +37,7 @@ export async function eligibleReviewers(
     if (excluded.includes(id)) continue;
     const principal = await loadPrincipal(db, id);
     if (!principal || !isReviewerOfAny(principal, policies)) continue;
+    if (chosen && !isChosenReviewer(principal, chosen)) continue;
     if (!(await authorizer.can(principal, "approve", action)).allowed) continue;
     reviewers.push(principal);
   }

@@ -7,12 +7,15 @@ export const runCommand: Command = {
   summary: "Run an action through a server: airlock run issue_credit --param accountId=acc_1 …",
   help: [
     "Usage: airlock run <action> [--param name=value]… [--params-json JSON] [--reason TEXT]",
-    "                   [--idempotency-key KEY] [--json] [--server URL] [--token TOKEN]",
+    "                   [--reviewer USER|group:NAME]… [--idempotency-key KEY] [--json]",
+    "                   [--server URL] [--token TOKEN]",
     "",
     "Runs an action with the same checks as the web UI and the API (permissions, validation,",
     "approval policies, idempotency). Values are converted to the types of the action's parameters.",
     "Without --idempotency-key a fresh key is used; reuse a key to retry safely.",
     "",
+    "  --reviewer if the run needs approval and its policy lets the requester choose: ask only",
+    "             this person (user id or email) or group (group:NAME); repeat for more",
     "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
     "  --token    an API token (default: $AIRLOCK_TOKEN)",
     "  --json     print the whole run as JSON",
@@ -46,8 +49,13 @@ export const runCommand: Command = {
       params[key] = coerce(pair.slice(eq + 1), schema.properties?.[key]?.type);
     }
     const key = values["idempotency-key"] ?? `cli-${randomUUID()}`;
+    const reviewers = reviewerChoice(values.reviewer ?? []);
     const response = await api(options, "POST", `/api/v1/actions/${encodeURIComponent(name)}/runs`, {
-      body: { params, ...(values.reason ? { reason: values.reason } : {}) },
+      body: {
+        params,
+        ...(values.reason ? { reason: values.reason } : {}),
+        ...(reviewers ? { reviewers } : {}),
+      },
       headers: { "idempotency-key": key },
     });
     const run = response.body as {
@@ -80,12 +88,23 @@ function parseRunArgs(args: string[]) {
       param: { type: "string", multiple: true, short: "p" },
       "params-json": { type: "string" },
       reason: { type: "string" },
+      reviewer: { type: "string", multiple: true },
       "idempotency-key": { type: "string" },
       json: { type: "boolean" },
       server: { type: "string" },
       token: { type: "string" },
     },
   });
+}
+
+/** `--reviewer` values: `group:NAME` names a group, anything else a person (id or email). */
+export function reviewerChoice(given: readonly string[]): { users?: string[]; groups?: string[] } | null {
+  if (given.length === 0) return null;
+  const groups = given.filter((g) => g.startsWith("group:")).map((g) => g.slice("group:".length));
+  const users = given.filter((g) => !g.startsWith("group:"));
+  if ([...groups, ...users].some((v) => v.trim() === ""))
+    throw new UsageError("--reviewer takes a user id or email, or group:NAME");
+  return { ...(users.length > 0 ? { users } : {}), ...(groups.length > 0 ? { groups } : {}) };
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // (or ends the run with an outcome), so a stage can read only what every run reaching it has —
 // `validate` has an authorized principal, `record` has a transaction and what `execute` did.
 import type pg from "pg";
+import type { ChosenReviewers, ReviewerChoiceInput } from "../approval/reviewer-choice.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Decision } from "../identity/authorizer.ts";
@@ -35,6 +36,11 @@ export interface RunRequest {
    * server side only, never from a client's input.
    */
   coveredBy?: { approvalRequestId: string } | null;
+  /**
+   * The reviewers the requester narrows the approval to, if the run is held and its policies allow
+   * it (approval/reviewer-choice.ts): people by id or email, groups by name.
+   */
+  reviewers?: ReviewerChoiceInput | null;
 }
 
 export interface PolicyMatch {
@@ -75,6 +81,8 @@ export interface Gated extends Keyed {
   enforced: PolicyMatch[];
   /** Policies in monitor mode that apply: recorded, not blocking. */
   monitored: PolicyMatch[];
+  /** The reviewers the requester picked, checked against the enforced policies; null: all eligible. */
+  chosenReviewers: ChosenReviewers | null;
 }
 export interface InTransaction extends Gated {
   tx: RunTransaction;

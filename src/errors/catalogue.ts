@@ -88,6 +88,22 @@ export const CATALOGUE = {
     message: "The approval no longer holds (parameters, grants or expiry changed); nothing was executed.",
   },
   "approval.not_requester": { status: 403, message: "Only the requester can cancel this request." },
+  "approval.not_chosen": {
+    status: 403,
+    message: "The requester asked other reviewers for this request; you may not decide on it.",
+  },
+  "approval.reviewer_choice_not_allowed": {
+    status: 422,
+    message: "This request's approval policy does not let the requester choose reviewers.",
+  },
+  "approval.reviewer_not_eligible": {
+    status: 422,
+    message: "A reviewer you picked is not among the people who may review this request.",
+  },
+  "approval.reviewers_below_quorum": {
+    status: 422,
+    message: "The reviewers you picked are too few to reach the policy's quorum.",
+  },
 
   // policies
   "policy.not_found": { status: 404, message: "There is no such policy." },

@@ -7,6 +7,7 @@ import type { OutboxEvent } from "../events/event-types.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { scrubText } from "../pii/mask.ts";
+import { getRunbookRun, getStep } from "../runbooks/runbook-store.ts";
 import { maskedParams } from "../runs/run-audit.ts";
 import { getRun } from "../runs/run-store.ts";
 import type { Queryable } from "../store/queryable.ts";
@@ -14,6 +15,7 @@ import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { MessageParts } from "./message-template.ts";
 import { showValue } from "./message-template.ts";
 import { membersOf, personToTell, reviewersOf } from "./notification-recipients.ts";
+import { gatedRequest, gatedThing } from "./subject-notices.ts";
 
 export interface ContentDeps {
   db: Queryable;
@@ -61,9 +63,13 @@ async function approvalRequested(
   event: OutboxEvent<"approval.requested">,
 ): Promise<EventContent | null> {
   const request = await getApprovalRequest(deps.db, event.payload.approvalRequestId);
-  const action = request ? deps.workspace.actions.get(request.action) : undefined;
-  const run = request?.run_id ? await getRun(deps.db, request.run_id) : null;
-  if (!request || !action || !run) return null;
+  if (!request) return null;
+  // A runbook's gate or a bulk batch: its own facts and page.
+  if (request.subject_kind !== "run")
+    return await gatedRequest(deps, request, await nameOf(deps.db, request.requester_id));
+  const action = deps.workspace.actions.get(request.action);
+  const run = request.run_id ? await getRun(deps.db, request.run_id) : null;
+  if (!action || !run) return null;
   const requester = await nameOf(deps.db, request.requester_id);
   const params = maskedParams(action, run.params) as Record<string, unknown>;
   const target = run.target_type && run.target_id ? `${run.target_type}:${run.target_id}` : "—";
@@ -84,6 +90,12 @@ async function approvalRequested(
     ],
     ["Expires", new Date(request.expires_at).toISOString()],
   ];
+  // Narrowed by the requester: the reader learns who else was asked (and that others were not).
+  if (request.chosen_reviewers) {
+    const { users, groups } = request.chosen_reviewers;
+    const names = await Promise.all(users.map((id) => nameOf(deps.db, id)));
+    facts.push(["Asked", [...names, ...groups.map((g) => `the ${g} group`)].join(", ")]);
+  }
   return {
     parts: {
       subject: `Approval needed: ${action.title} on ${target}`,
@@ -106,30 +118,47 @@ async function approvalDecided(
   // The requester cancelled it: they know.
   if (status === "cancelled") return null;
   const request = await getApprovalRequest(deps.db, event.payload.approvalRequestId);
-  const action = request ? deps.workspace.actions.get(request.action) : undefined;
-  const requester = request ? await personToTell(deps.db, request.requester_id) : null;
-  if (!request || !action) return null;
+  if (!request) return null;
+  const requester = await personToTell(deps.db, request.requester_id);
+  // What was asked for, as the requester knows it: an action's run, a runbook's gate or a batch.
+  let what: { title: string; facts: [string, string][]; link: { href: string; label: string } };
+  if (request.subject_kind === "run") {
+    const action = deps.workspace.actions.get(request.action);
+    if (!action) return null;
+    what = {
+      title: action.title,
+      facts: [["Action", `${action.title} (${action.name})`]],
+      link: { href: `${deps.baseUrl}/approvals/${request.id}`, label: "Open the request" },
+    };
+  } else {
+    const thing = await gatedThing(deps, request);
+    if (!thing) return null;
+    what = { title: thing.name, facts: thing.facts, link: thing.link };
+  }
   const decisions = await decisionsOf(deps.db, request.id);
   const deciding = decisions.filter((d) => d.decision === (status === "approved" ? "approve" : "reject"));
   const verb = { approved: "Approved", rejected: "Rejected", expired: "Expired" }[status];
-  const facts: [string, string][] = [["Action", `${action.title} (${action.name})`]];
+  const facts: [string, string][] = [...what.facts];
   if (status !== "expired") {
     facts.push(["Decided by", deciding.map((d) => `${d.reviewer_name} (${d.channel})`).join(", ") || "—"]);
     const reasons = deciding.filter((d) => d.reason).map((d) => scrubText(d.reason!));
     if (reasons.length > 0) facts.push(["Reason", reasons.join("\n")]);
   }
   facts.push(["Your reason", request.reason ? scrubText(request.reason) : "—"]);
+  const gated = request.subject_kind !== "run";
   return {
     parts: {
-      subject: `${verb}: ${action.title}`,
+      subject: `${verb}: ${what.title}`,
       intro:
         status === "approved"
-          ? `Your request to run ${action.title} was approved; it runs now with the parameters you submitted.`
+          ? gated
+            ? `Your request for ${what.title} was approved; it goes on now, as you asked it.`
+            : `Your request to run ${what.title} was approved; it runs now with the parameters you submitted.`
           : status === "rejected"
-            ? `Your request to run ${action.title} was rejected; nothing ran.`
-            : `Your request to run ${action.title} expired before enough reviewers approved it; nothing ran.`,
+            ? `Your request ${gated ? "for" : "to run"} ${what.title} was rejected; nothing ran.`
+            : `Your request ${gated ? "for" : "to run"} ${what.title} expired before enough reviewers approved it; nothing ran.`,
       facts,
-      link: { href: `${deps.baseUrl}/approvals/${request.id}`, label: "Open the request" },
+      link: what.link,
     },
     recipients: requester ? [requester] : [],
     approvalRequestId: request.id,
@@ -170,19 +199,40 @@ async function runbookWaiting(
   deps: ContentDeps,
   event: OutboxEvent<"runbook.waiting">,
 ): Promise<EventContent | null> {
-  const { runbookRunId, step, waitingFor, assignedGroup } = event.payload;
-  if (!assignedGroup) return null;
+  const { runbookRunId, step, waitingFor } = event.payload;
+  // An approval gate's reviewers are told by its approval request (approval.requested).
+  if (waitingFor !== "input") return null;
+  // The step row is the truth: assigned to a group or to one person, with what they are asked.
+  const [run, row] = await Promise.all([
+    getRunbookRun(deps.db, runbookRunId),
+    getStep(deps.db, runbookRunId, step),
+  ]);
+  if (!run || !row || row.status !== "waiting") return null;
+  const runbook = deps.workspace.runbooks.get(run.runbook);
+  const person = row.assigned_user ? await personToTell(deps.db, row.assigned_user) : null;
+  const recipients = row.assigned_group
+    ? await membersOf(deps.db, row.assigned_group)
+    : person
+      ? [person]
+      : [];
+  const assignedTo = row.assigned_group ?? person?.name ?? "—";
+  const asked = row.title ? scrubText(row.title) : step;
+  const facts: [string, string][] = [
+    ["Runbook", runbook ? `${runbook.title} (${runbook.name})` : run.runbook],
+    ["Step", step],
+    ["Asks", asked],
+    ["Assigned to", assignedTo],
+    ["Started by", await nameOf(deps.db, run.actor_id)],
+  ];
+  if (row.expires_at) facts.push(["Expires", new Date(row.expires_at).toISOString()]);
   return {
     parts: {
-      subject: `Runbook waiting for your ${waitingFor}: ${step}`,
-      intro: `A runbook step assigned to ${assignedGroup} waits for ${waitingFor === "input" ? "input" : "an approval"}.`,
-      facts: [
-        ["Step", step],
-        ["Assigned to", assignedGroup],
-      ],
+      subject: `Runbook waiting for your input: ${asked}`,
+      intro: `The runbook ${runbook?.title ?? run.runbook} waits for input from ${row.assigned_group ? `the ${assignedTo} group` : "you"}: ${asked}. Answer it in Airlock.`,
+      facts,
       link: { href: `${deps.baseUrl}/runbooks/runs/${runbookRunId}`, label: "Open the runbook" },
     },
-    recipients: await membersOf(deps.db, assignedGroup),
+    recipients,
     approvalRequestId: null,
     runId: null,
     decidable: false,

@@ -1,7 +1,8 @@
 // Who is told about what. Reviewers of a request are computed with the same rules as the decision
 // (quorum.ts, the authorizer), so a notification never goes to someone who could not act on it:
 // the requester (and whoever the run is on behalf of) never, a service identity never, a person
-// outside every policy's reviewers or without `approve` on the action never.
+// outside every policy's reviewers or without `approve` on the action never, and, where the
+// requester narrowed the reviewers, nobody they did not pick.
 
 import type { ApprovalRequestRow } from "../approval/approval-store.ts";
 import { eligibleReviewers } from "../approval/eligible-reviewers.ts";
@@ -16,13 +17,17 @@ export async function reviewersOf(
   db: Queryable,
   authorizer: Authorizer,
   action: CompiledAction,
-  request: Pick<ApprovalRequestRow, "policies" | "requester_id">,
+  request: Pick<ApprovalRequestRow, "policies" | "requester_id" | "chosen_reviewers">,
   onBehalfOf: string | null,
 ): Promise<Principal[]> {
-  return await eligibleReviewers(db, authorizer, action, request.policies, [
-    request.requester_id,
-    onBehalfOf,
-  ]);
+  return await eligibleReviewers(
+    db,
+    authorizer,
+    action,
+    request.policies,
+    [request.requester_id, onBehalfOf],
+    request.chosen_reviewers,
+  );
 }
 
 /** An active human, or null (services and disabled users get no notifications). */

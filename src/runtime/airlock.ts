@@ -340,7 +340,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       plain: [metricsRoute({ registry: metrics.registry }), webRoutes()],
       routes: [
         healthRoutes({ ready }),
-        actionRoutes({ workspace, authorizer, control, policyModes }),
+        actionRoutes({ workspace, pool: database.pool, authorizer, control, policyModes }),
         runRoutes({ workspace, authorizer, database, keyring }),
         runRetryRoutes({ workspace, authorizer, database, keyring, control }),
         auditRoutes({

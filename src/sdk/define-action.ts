@@ -89,6 +89,12 @@ export interface ApprovalPolicy<P = Record<string, unknown>> {
   /** How long the request stays open. Default "24h". */
   expiresIn?: Duration;
   mode?: "enforce" | "monitor";
+  /**
+   * Let the requester narrow the reviewers to named people or groups among this policy's eligible
+   * reviewers (never outside them; the quorum must stay reachable). Off by default.
+   * @example approval: { reviewers: { groups: ["support-managers"] }, requesterChoosesReviewers: true }
+   */
+  requesterChoosesReviewers?: boolean;
 }
 
 /**

@@ -1,8 +1,9 @@
 // The catalog (GET /api/v1/actions…) and the one way to start a run (POST …/runs).
 import type { Context } from "hono";
-import { actionDetail, actionList, actionListQuery } from "../api/actions.ts";
+import { actionDetail, actionList, actionListQuery, reviewerOptions } from "../api/actions.ts";
 import { run, runBody } from "../api/runs.ts";
 import { type ModeOverride, overrideKey, type PolicyModes } from "../approval/policy-modes.ts";
+import { reviewerOptionsOf } from "../approval/reviewer-choice.ts";
 import type { Control } from "../control/control.ts";
 import type { RunRequest } from "../control/pipeline-context.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -10,6 +11,7 @@ import { isCatalogued } from "../errors/catalogue.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { runView } from "../runs/run-view.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction, CompiledPolicy, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { AppEnv } from "./app-env.ts";
 import { errorResponse } from "./error-response.ts";
@@ -17,6 +19,8 @@ import { json, type RouteTable } from "./route.ts";
 
 export interface ActionRoutesDeps {
   workspace: CompiledWorkspace;
+  /** Read by the reviewer picker's options (approval/reviewer-choice.ts). */
+  pool: Queryable;
   authorizer: Authorizer;
   control: Control;
   /** Modes set by admins override the code's; the catalog shows the mode in force. */
@@ -54,6 +58,7 @@ export async function actionSummary(
         quorum: p.quorum,
         reviewers: p.reviewers,
         conditional: p.when !== undefined,
+        requesterChoosesReviewers: p.requesterChoosesReviewers === true,
       })),
     },
     permissions: { run: run.allowed, approve: approve.allowed },
@@ -116,6 +121,22 @@ export function actionRoutes(deps: ActionRoutesDeps) {
     });
 
     routes.add({
+      method: "get",
+      path: "/api/v1/actions/:name/reviewers",
+      summary: "Whom you may pick as reviewers of a run of this action (where its policy allows it)",
+      tags: ["actions"],
+      auth: "principal",
+      responses: { 200: { description: "The people and groups you may pick", schema: reviewerOptions } },
+      async handler(c, { principal }) {
+        const action = await visibleAction(deps, principal, c.req.param("name") ?? "");
+        // Only a requester may pick, so only someone who may run the action learns who reviews it.
+        if (!(await deps.authorizer.can(principal, "run", action)).allowed)
+          throw new AirlockError("permission.denied");
+        return json(c, await reviewerOptionsOf(deps, action, principal));
+      },
+    });
+
+    routes.add({
       method: "post",
       path: "/api/v1/actions/:name/runs",
       summary: "Run an action (send Idempotency-Key to make retries safe)",
@@ -132,6 +153,7 @@ export function actionRoutes(deps: ActionRoutesDeps) {
           params: body.params ?? {},
           idempotencyKey: c.req.header("idempotency-key") ?? null,
           reason: body.reason ?? null,
+          reviewers: body.reviewers ?? null,
           trace: c.get("trace"),
           client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
         };

@@ -13,6 +13,8 @@ export interface CompiledPolicy {
   quorum: number;
   expiresInMs: number;
   mode: "enforce" | "monitor";
+  /** Set only when on, so that the versions of actions without it do not change. */
+  requesterChoosesReviewers?: true;
 }
 
 export function compilePolicies(action: AnyAction, where: string, problems: string[]): CompiledPolicy[] {
@@ -40,6 +42,9 @@ export function compilePolicies(action: AnyAction, where: string, problems: stri
     const mode = policy.mode ?? "enforce";
     if (mode !== "enforce" && mode !== "monitor")
       problems.push(`${where}: approval policy "${name}": mode must be enforce or monitor.`);
+    const choice = policy.requesterChoosesReviewers;
+    if (choice !== undefined && typeof choice !== "boolean")
+      problems.push(`${where}: approval policy "${name}": requesterChoosesReviewers must be true or false.`);
     if (policy.when !== undefined && typeof policy.when !== "function") {
       problems.push(`${where}: approval policy "${name}": when must be a function.`);
     }
@@ -51,6 +56,7 @@ export function compilePolicies(action: AnyAction, where: string, problems: stri
       quorum,
       expiresInMs,
       mode,
+      ...(choice === true ? { requesterChoosesReviewers: true as const } : {}),
     };
   });
 }

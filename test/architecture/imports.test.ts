@@ -53,7 +53,19 @@ export const ALLOWED: Record<string, string[]> = {
   // Resources (databases, HTTP APIs a workspace governs): opened by the runtime, used by handlers.
   resources: [...DOMAIN],
   control: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "resources"],
-  notify: [...DOMAIN, "audit", "identity", "events", "approval", "engine", "runs", "control"],
+  // Notifications of a runbook's gate or a bulk batch read the gated thing (its title, its page).
+  notify: [
+    ...DOMAIN,
+    "audit",
+    "identity",
+    "events",
+    "approval",
+    "engine",
+    "runs",
+    "control",
+    "runbooks",
+    "bulk",
+  ],
   // Four-eyes on access and policy changes: a change request is an approval subject.
   // Governance sends its own mail (invitation links, break-glass alerts) through notify's sender
   // and delivery log; notify never imports governance.

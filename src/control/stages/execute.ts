@@ -115,6 +115,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
         quorum: m.policy.quorum,
         because: m.because,
       })),
+      chosenReviewers: ctx.chosenReviewers,
       expiresInMs: Math.min(...ctx.enforced.map((m) => m.policy.expiresInMs)),
       requestId: ctx.requestId,
     });

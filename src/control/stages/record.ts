@@ -40,6 +40,8 @@ export async function record(ctx: Executed): Promise<Recorded> {
             quorum: m.policy.quorum,
             because: m.because,
           })),
+          // The reviewers the requester narrowed it to (ids and group names), bound to the request.
+          ...(ctx.chosenReviewers ? { chosenReviewers: ctx.chosenReviewers } : {}),
         },
       }),
     );

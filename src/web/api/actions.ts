@@ -1,7 +1,7 @@
 // The catalog, one action, and starting a run.
 import { useQuery } from "@tanstack/react-query";
 import type { ActionDetail, ActionList } from "../../api/actions.ts";
-import type { Run } from "../../api/runs.ts";
+import type { ReviewerChoice, Run } from "../../api/runs.ts";
 import { useApi } from "./context.ts";
 import type { ApiClient, ApiResponse } from "./http.ts";
 
@@ -31,6 +31,8 @@ export function useAction(name: string) {
 export interface RunSubmission {
   params: Record<string, unknown>;
   reason?: string | undefined;
+  /** Reviewers the requester picked (only where the action's policy allows it). */
+  reviewers?: ReviewerChoice | undefined;
   idempotencyKey: string;
 }
 
@@ -43,7 +45,11 @@ export function submitRun(
   return api.send<Run>(
     "POST",
     `/api/v1/actions/${encodeURIComponent(action)}/runs`,
-    { params: submission.params, ...(submission.reason ? { reason: submission.reason } : {}) },
+    {
+      params: submission.params,
+      ...(submission.reason ? { reason: submission.reason } : {}),
+      ...(submission.reviewers ? { reviewers: submission.reviewers } : {}),
+    },
     { "idempotency-key": submission.idempotencyKey },
   );
 }

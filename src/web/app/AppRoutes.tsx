@@ -17,6 +17,7 @@ const AuditPage = lazy(() => import("../audit/AuditPage.tsx"));
 const AdminPage = lazy(() => import("../admin/AdminPage.tsx"));
 const MailboxPage = lazy(() => import("../notify/MailboxPage.tsx"));
 const WebhooksPage = lazy(() => import("../notify/WebhooksPage.tsx"));
+const NotificationSettingsPage = lazy(() => import("../notify/NotificationSettingsPage.tsx"));
 const RunbookPage = lazy(() => import("../runbooks/RunbookPage.tsx"));
 const RunbookRunPage = lazy(() => import("../runbooks/RunbookRunPage.tsx"));
 const SchedulesPage = lazy(() => import("../schedules/SchedulesPage.tsx"));
@@ -53,6 +54,7 @@ export function AppRoutes() {
         <Route path="admin/*" element={page(<AdminPage />)} />
         <Route path="mailbox" element={page(<MailboxPage />)} />
         <Route path="webhooks" element={page(<WebhooksPage />)} />
+        <Route path="settings/notifications" element={page(<NotificationSettingsPage />)} />
         <Route path="schedules" element={page(<SchedulesPage />)} />
         <Route path="demo-systems" element={page(<DemoSystemsPage />)} />
         <Route path="bulk/new" element={page(<BulkNewPage />)} />

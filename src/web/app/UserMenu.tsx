@@ -61,6 +61,7 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
           </Text>
           <Menu.Divider />
           <Menu.Item onClick={() => navigate("/admin/tokens")}>API tokens (for the CLI)</Menu.Item>
+          <Menu.Item onClick={() => navigate("/settings/notifications")}>Notification settings</Menu.Item>
           <Menu.Item onClick={onShortcuts}>Keyboard shortcuts</Menu.Item>
           <Menu.Item onClick={() => void onSignOut()}>Sign out</Menu.Item>
         </Menu.Dropdown>

@@ -5,6 +5,7 @@ import { ApiError } from "../api/http.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
+import { offersReviewerChoice, ReviewerPicker, reviewerChoiceOf } from "../notify/ReviewerPicker.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";
 import {
@@ -63,6 +64,7 @@ export function ActionForm({
   const [labels, setLabels] = useState<Record<string, string>>({});
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | null>(null);
+  const [reviewers, setReviewers] = useState<string[]>([]);
   const [formError, setFormError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
   const submission = useRunSubmission(action.name);
@@ -89,7 +91,7 @@ export function ActionForm({
     return null;
   }
 
-  const sent = JSON.stringify([toParams(fields, values), reason.trim()]);
+  const sent = JSON.stringify([toParams(fields, values), reason.trim(), reviewers]);
   const repeat = last !== null && last.sent === sent;
 
   async function onSubmit(event?: FormEvent) {
@@ -121,7 +123,11 @@ export function ActionForm({
 
   async function send() {
     setFormError(null);
-    const outcome = await submission.submit(toParams(fields, values), reason.trim() || undefined);
+    const outcome = await submission.submit(
+      toParams(fields, values),
+      reason.trim() || undefined,
+      reviewerChoiceOf(reviewers),
+    );
     if (!outcome) return; // a second click while the first is in flight
     setConfirming(false);
     if (outcome.kind === "run") setLast({ sent, at: Date.now() });
@@ -232,6 +238,16 @@ export function ActionForm({
               onChange={(e) => {
                 setReason(e.currentTarget.value);
                 setReasonError(null);
+                submission.edited();
+              }}
+            />
+          )}
+          {offersReviewerChoice(action) && (
+            <ReviewerPicker
+              action={action.name}
+              value={reviewers}
+              onChange={(picked) => {
+                setReviewers(picked);
                 submission.edited();
               }}
             />

@@ -4,7 +4,7 @@
 // second click while a request is in flight sends nothing at all.
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useRef, useState } from "react";
-import type { Run } from "../../api/runs.ts";
+import type { ReviewerChoice, Run } from "../../api/runs.ts";
 import { newIdempotencyKey, submitRun } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
 import { ApiError } from "../api/http.ts";
@@ -32,14 +32,18 @@ export function useRunSubmission(action: string) {
   }, []);
 
   const submit = useCallback(
-    async (params: Record<string, unknown>, reason: string | undefined): Promise<Outcome | null> => {
+    async (
+      params: Record<string, unknown>,
+      reason: string | undefined,
+      reviewers?: ReviewerChoice,
+    ): Promise<Outcome | null> => {
       if (inFlight.current) return null;
       inFlight.current = true;
       setBusy(true);
       key.current ??= newIdempotencyKey();
       const used = key.current;
       try {
-        const response = await submitRun(api, action, { params, reason, idempotencyKey: used });
+        const response = await submitRun(api, action, { params, reason, reviewers, idempotencyKey: used });
         key.current = null;
         return {
           kind: "run",

@@ -1,0 +1,77 @@
+// The run form's reviewer picker: shown only for an action with a policy that lets the requester
+// choose reviewers. It offers the people and groups the server says are eligible
+// (GET /api/v1/actions/{name}/reviewers); the server checks the pick again when the run is sent.
+import { MultiSelect } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import type { ActionDetail, ReviewerOptions } from "../../api/actions.ts";
+import type { ReviewerChoice } from "../../api/runs.ts";
+import { useApi } from "../api/context.ts";
+
+/** Whether the form should offer the picker at all. */
+export function offersReviewerChoice(action: ActionDetail): boolean {
+  return (
+    action.permissions.run &&
+    action.approval.policies.some((p) => p.requesterChoosesReviewers && p.mode === "enforce")
+  );
+}
+
+/** The picker's values (`user:<id>` / `group:<name>`) as the run request's `reviewers`. */
+export function reviewerChoiceOf(values: readonly string[]): ReviewerChoice | undefined {
+  if (values.length === 0) return undefined;
+  const users = values.filter((v) => v.startsWith("user:")).map((v) => v.slice(5));
+  const groups = values.filter((v) => v.startsWith("group:")).map((v) => v.slice(6));
+  return { ...(users.length > 0 ? { users } : {}), ...(groups.length > 0 ? { groups } : {}) };
+}
+
+export function ReviewerPicker({
+  action,
+  value,
+  onChange,
+  disabled,
+}: {
+  action: string;
+  value: string[];
+  onChange: (value: string[]) => void;
+  disabled?: boolean;
+}) {
+  const api = useApi();
+  const options = useQuery({
+    queryKey: ["reviewer-options", action],
+    queryFn: ({ signal }) =>
+      api.get<ReviewerOptions>(`/api/v1/actions/${encodeURIComponent(action)}/reviewers`, undefined, signal),
+    staleTime: 30_000,
+  });
+  const data = [
+    ...(options.data?.groups.length
+      ? [{ group: "Groups", items: options.data.groups.map((g) => ({ value: `group:${g}`, label: g })) }]
+      : []),
+    ...(options.data?.people.length
+      ? [
+          {
+            group: "People",
+            items: options.data.people.map((p) => ({ value: `user:${p.id}`, label: p.name })),
+          },
+        ]
+      : []),
+  ];
+  return (
+    <MultiSelect
+      id="run-reviewers"
+      label="Reviewers"
+      description="Optional. If this run needs approval, only the people you pick are asked (and only they may approve). Leave empty to ask every eligible reviewer."
+      placeholder={value.length === 0 ? "Every eligible reviewer" : undefined}
+      data={data}
+      value={value}
+      onChange={onChange}
+      searchable
+      clearable
+      disabled={disabled || options.isError}
+      error={
+        options.isError
+          ? "The reviewers could not be loaded; the request goes to every eligible reviewer."
+          : null
+      }
+      nothingFoundMessage="Nobody else may review this action"
+    />
+  );
+}
