@@ -135,6 +135,18 @@ export const CATALOGUE = {
     status: 409,
     message: "Another change request on the same thing is pending; decide or cancel it first.",
   },
+  "change.not_applied": {
+    status: 409,
+    message: "This change request has not been approved; there is nothing to collect yet.",
+  },
+  "change.token_collected": {
+    status: 410,
+    message: "The token of this change request was already collected; it is shown only once.",
+  },
+  "change.token_expired": {
+    status: 410,
+    message: "The time to collect this token has passed; request a new token.",
+  },
   "approval.own_access": { status: 403, message: "You cannot approve a change that gives you access." },
   "approval.reviewer_cooldown": {
     status: 403,
