@@ -2,6 +2,7 @@
 // one-line message; startup problems exit 1 with one line naming the problem.
 import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
+import { accessReviewsCommand } from "./access-reviews-command.ts";
 import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
@@ -47,6 +48,7 @@ const COMMANDS: Command[] = [
   secretsCommand,
   adminCommand,
   changesCommand,
+  accessReviewsCommand,
   runbookCommand,
   inputCommand,
   schedulesCommand,

@@ -182,6 +182,33 @@ export const CATALOGUE = {
     status: 403,
     message: "Your password was set by someone else: choose your own before you sign in.",
   },
+  // governance: access reviews
+  "review.not_found": { status: 404, message: "There is no such access review, or you may not see it." },
+  "review.not_reviewer": {
+    status: 403,
+    message: "Only the reviewer named on this access review decides its items and signs it off.",
+  },
+  "review.own_access": {
+    status: 403,
+    message:
+      "Nobody reviews their own access: an admin decides your item, or the review names another reviewer.",
+  },
+  "review.closed": {
+    status: 409,
+    message: "This access review is signed off or cancelled; it changes no more.",
+  },
+  "review.incomplete": {
+    status: 409,
+    message: "Decide every member (keep or revoke) before signing the review off.",
+  },
+  "review.already_open": {
+    status: 409,
+    message: "An access review of this group is already open; finish or cancel it first.",
+  },
+  "review.reviewer_invalid": {
+    status: 422,
+    message: "The reviewer must be an active person (not a service identity).",
+  },
   // governance: break-glass
   "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },
   "breakglass.too_long": { status: 422, message: "Break-glass lasts at most 4 hours." },
