@@ -6,6 +6,7 @@ import { accessReviewsCommand } from "./access-reviews-command.ts";
 import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { breakGlassCommand } from "./break-glass-command.ts";
 import { bulkCommand } from "./bulk-command.ts";
 import { changesCommand } from "./changes-command.ts";
 import { checkCommand } from "./check-command.ts";
@@ -49,6 +50,7 @@ const COMMANDS: Command[] = [
   adminCommand,
   changesCommand,
   accessReviewsCommand,
+  breakGlassCommand,
   runbookCommand,
   inputCommand,
   schedulesCommand,

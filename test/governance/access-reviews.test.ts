@@ -78,6 +78,14 @@ describe("an access review of support", () => {
       params: { accountId: "acc_1", amountCents: 500 },
     });
     assert.equal(run.status, 200, JSON.stringify(run.body));
+    const detail = await call(sam, "GET", `/api/v1/runs/${run.body.id}`);
+    assert.equal(detail.body.accountability.elevation, null, "no break-glass: no elevation on the run");
+    // The version the six questions name is one the action change log recorded (its page links there).
+    const recorded = await t.airlock.database.pool.query(
+      "SELECT 1 FROM airlock.action_versions WHERE action = 'issue_credit' AND version = $1",
+      [detail.body.accountability.target.version],
+    );
+    assert.equal(recorded.rowCount, 1);
     const started = await call(ada, "POST", "/api/v1/access-reviews", {
       group: "support",
       reviewerId: mark.id,
