@@ -68,7 +68,7 @@ test("a policy switch held for a second admin says so in its dialog and counts i
   assert.equal((await badge.textContent())?.trim(), "1");
 });
 
-test("break-glass: a banner on every page; the run's six questions name the elevation and link to its version", async () => {
+test("break-glass: a banner on every page; the run's six questions name the elevation and link to its version; an admin completes its post-review", async () => {
   const started = await t.request("/api/v1/break-glass", {
     method: "POST",
     headers: rex.headers,
@@ -104,6 +104,27 @@ test("break-glass: a banner on every page; the run's six questions name the elev
   await screenshot(page, "break-glass-run");
   await page.goto(`${server.url}/runs`);
   await banner.waitFor();
+
+  // Ended, it waits in the admins' post-review queue; another admin records what they checked.
+  const id = ((await started.json()) as { id: string }).id;
+  assert.equal(
+    (await t.request(`/api/v1/break-glass/${id}/end`, { method: "POST", headers: rex.headers })).status,
+    200,
+  );
+  const admin = (await b.newPage()).page;
+  await signIn(admin, server.url, ada.email, PASSWORD, "/admin/reviews");
+  const queued = admin.locator(`[data-break-glass-review='${id}']`);
+  await queued.getByText("INC-7: customers double-charged").waitFor();
+  await queued
+    .getByRole("textbox", { name: "What you checked for Rex Reader" })
+    .fill("one credit, matches INC-7");
+  await queued.getByRole("button", { name: "Mark reviewed" }).click();
+  await queued.waitFor({ state: "detached" });
+  const reviewed = await t.airlock.database.pool.query(
+    "SELECT review_status, reviewed_by FROM airlock.break_glass WHERE id = $1",
+    [id],
+  );
+  assert.deepEqual(reviewed.rows[0], { review_status: "done", reviewed_by: ada.id });
 });
 
 test("an access review: the reviewer keeps a member and signs it off", async () => {

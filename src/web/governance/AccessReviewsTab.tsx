@@ -22,6 +22,7 @@ import { useApi } from "../api/context.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { BreakGlassReviews } from "./BreakGlassReviews.tsx";
 
 type Item = AccessReviewView["items"][number];
 
@@ -229,6 +230,7 @@ export function AccessReviewsTab({ admin }: { admin: boolean }) {
         the signed-off review is evidence (CSV or printable).
       </Text>
       {admin && <StartReview />}
+      {admin && <BreakGlassReviews />}
       {reviews.isPending ? (
         <ListSkeleton rows={3} label="Loading access reviews" />
       ) : reviews.isError ? (
