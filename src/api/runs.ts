@@ -122,6 +122,16 @@ export const accountability = z.strictObject({
   who: z.strictObject({ actor: person.nullable(), onBehalfOf: z.string().nullable(), channel: z.string() }),
   target: z.strictObject({ action: z.string(), version: z.string(), target: target.nullable() }),
   allowedBy: allowedBy.nullable(),
+  elevation: z
+    .strictObject({
+      id: z.string(),
+      role: z.string(),
+      reason: z.string(),
+      startedAt: isoTime,
+      endsAt: isoTime,
+    })
+    .nullable()
+    .describe("The break-glass elevation the actor held when the run was requested"),
   approval: z.strictObject({
     required: z.boolean(),
     requestId: z.string().nullable(),

@@ -33,6 +33,8 @@ export interface Accountability {
   who: { actor: Person | null; onBehalfOf: string | null; channel: string };
   target: { action: string; version: string; target: { type: string; id: string } | null };
   allowedBy: unknown;
+  /** The break-glass elevation the actor held when the run was requested, or null. */
+  elevation: { id: string; role: string; reason: string; startedAt: string; endsAt: string } | null;
   approval: {
     required: boolean;
     requestId: string | null;
@@ -79,7 +81,7 @@ interface Person {
 }
 
 export async function accountabilityOf(db: Queryable, run: AccountableRun): Promise<Accountability> {
-  const [actor, approval, decisions, monitored, trail] = await Promise.all([
+  const [actor, approval, decisions, monitored, trail, elevation] = await Promise.all([
     db.query<Person>("SELECT id, name, email, kind FROM airlock.users WHERE id = $1", [run.actor_id]),
     run.approval_request_id
       ? db.query<{ id: string; status: string; reason: string | null; policies: unknown }>(
@@ -109,7 +111,16 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
       [run.id],
     ),
     auditTrailOfRun(db, run.id),
+    // Runs done while elevated are marked on their page, not only by the audit window around them.
+    db.query<{ id: string; role: string; reason: string; started_at: Date; ends_at: Date }>(
+      `SELECT b.id, b.role, b.reason, b.started_at, b.ends_at
+         FROM airlock.runs r JOIN airlock.break_glass b ON b.user_id = r.actor_id
+        WHERE r.id = $1 AND b.started_at <= r.created_at AND r.created_at < COALESCE(b.ended_at, b.ends_at)
+        ORDER BY b.started_at DESC LIMIT 1`,
+      [run.id],
+    ),
   ]);
+  const elevated = elevation.rows[0];
   const request = approval.rows[0];
   const actors = await actorsByIds(
     db,
@@ -123,6 +134,15 @@ export async function accountabilityOf(db: Queryable, run: AccountableRun): Prom
       target: run.target_type && run.target_id ? { type: run.target_type, id: run.target_id } : null,
     },
     allowedBy: run.authorized_by,
+    elevation: elevated
+      ? {
+          id: elevated.id,
+          role: elevated.role,
+          reason: elevated.reason,
+          startedAt: elevated.started_at.toISOString(),
+          endsAt: elevated.ends_at.toISOString(),
+        }
+      : null,
     approval: {
       required: Boolean(run.approval_request_id),
       requestId: run.approval_request_id,

@@ -2,6 +2,7 @@
 // the caller's token. The server applies every rule (no self-approval, reviewers only, quorum);
 // the CLI has no way around them and sends nothing but the decision and its reason.
 import { api, apiOptions, describeError } from "./api-client.ts";
+import { decideChange } from "./changes-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 
 const CONNECTION_HELP = [
@@ -29,11 +30,11 @@ const decision = (verb: "approve" | "reject", summary: string, reasonRequired: b
   name: verb,
   summary,
   help: [
-    `Usage: airlock ${verb} <approval-id> ${reasonRequired ? "--reason TEXT" : "[--reason TEXT]"} [--json] [--server URL] [--token TOKEN]`,
+    `Usage: airlock ${verb} <apr_… | chg_…> ${reasonRequired ? "--reason TEXT" : "[--reason TEXT]"} [--json] [--server URL] [--token TOKEN]`,
     "",
     verb === "approve"
-      ? "Approves a request as the token's user. When the quorum is reached the run executes from the\nparameters stored with the request. You can never approve your own request."
-      : "Rejects a request as the token's user; the run will not execute. A reason is required.",
+      ? "Approves a request as the token's user. When the quorum is reached the run executes from the\nparameters stored with the request. A change request (chg_…) is applied at once.\nYou can never approve your own request."
+      : "Rejects a request (or a change request, chg_…) as the token's user; nothing executes.\nA reason is required.",
     "",
     "  --reason   why (kept in the audit trail)",
     ...CONNECTION_HELP,
@@ -46,10 +47,12 @@ const decision = (verb: "approve" | "reject", summary: string, reasonRequired: b
       throw new UsageError("--status and --limit belong to airlock approvals");
     const id = positionals[0];
     if (!id || positionals.length > 1)
-      throw new UsageError(`give exactly one approval id: airlock ${verb} apr_…`);
+      throw new UsageError(`give exactly one approval id: airlock ${verb} apr_… (or chg_…)`);
     const reason = values.reason?.trim();
     if (reasonRequired && !reason) throw new UsageError("--reason is required to reject");
     const options = apiOptions(values, io.env);
+    // A change request (chg_…) is decided through its own route: the same rules, another subject.
+    if (id.startsWith("chg_")) return await decideChange(io, options, verb, id, reason, values.json === true);
     const response = await api(options, "POST", `/api/v1/approvals/${encodeURIComponent(id)}/${verb}`, {
       body: reason ? { reason } : {},
     });

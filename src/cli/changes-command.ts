@@ -63,8 +63,6 @@ export const changesCommand: Command = {
       if (!values.json) print();
       return 0;
     };
-    const line = (c: ChangeRow) =>
-      `${c.status}  ${c.id}  ${c.summary}  (by ${c.requester.email ?? c.requester.name})`;
     switch (sub) {
       case "list": {
         if (id) throw new UsageError(`unexpected argument "${id}"`);
@@ -111,18 +109,42 @@ export const changesCommand: Command = {
           sub === "show"
             ? await api(options, "GET", path)
             : await api(options, "POST", `${path}/${sub}`, { body: reason ? { reason } : {} });
-        return finish(response, () => {
-          const change = response.body as ChangeRow;
-          io.out(line(change));
-          for (const d of change.decisions)
-            io.out(`  ${d.decision} by ${d.reviewerName}${d.reason ? `: ${d.reason}` : ""}`);
-        });
+        return finish(response, () => printChange(io, response.body as ChangeRow));
       }
       default:
         throw new UsageError("subcommands: list, show, approve, reject, cancel, status");
     }
   },
 };
+
+/** `airlock approve|reject chg_…`: decides a change request; prints it as `changes approve` does. */
+export async function decideChange(
+  io: { out(line: string): void; err(line: string): void },
+  options: ReturnType<typeof apiOptions>,
+  verb: "approve" | "reject",
+  id: string,
+  reason: string | undefined,
+  asJson: boolean,
+): Promise<number> {
+  const response = await api(options, "POST", `/api/v1/changes/${encodeURIComponent(id)}/${verb}`, {
+    body: reason ? { reason } : {},
+  });
+  if (asJson) io.out(JSON.stringify(response.body, null, 2));
+  if (response.status >= 400) {
+    if (!asJson) io.err(describeError(response as never));
+    return 1;
+  }
+  if (!asJson) printChange(io, response.body as ChangeRow);
+  return 0;
+}
+
+function printChange(io: { out(line: string): void }, change: ChangeRow): void {
+  io.out(
+    `${change.status}  ${change.id}  ${change.summary}  (by ${change.requester.email ?? change.requester.name})`,
+  );
+  for (const d of change.decisions)
+    io.out(`  ${d.decision} by ${d.reviewerName}${d.reason ? `: ${d.reason}` : ""}`);
+}
 
 /**
  * For admin subcommands whose change may be held (202): prints the change request and how a

@@ -2,9 +2,11 @@
 // one-line message; startup problems exit 1 with one line naming the problem.
 import { readFileSync } from "node:fs";
 import { StartupError } from "../errors/startup-error.ts";
+import { accessReviewsCommand } from "./access-reviews-command.ts";
 import { adminCommand } from "./admin-command.ts";
 import { approvalsCommand, approveCommand, rejectCommand } from "./approval-commands.ts";
 import { auditCommand } from "./audit-command.ts";
+import { breakGlassCommand } from "./break-glass-command.ts";
 import { bulkCommand } from "./bulk-command.ts";
 import { changesCommand } from "./changes-command.ts";
 import { checkCommand } from "./check-command.ts";
@@ -47,6 +49,8 @@ const COMMANDS: Command[] = [
   secretsCommand,
   adminCommand,
   changesCommand,
+  accessReviewsCommand,
+  breakGlassCommand,
   runbookCommand,
   inputCommand,
   schedulesCommand,

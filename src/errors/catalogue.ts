@@ -156,6 +156,18 @@ export const CATALOGUE = {
     status: 409,
     message: "Another change request on the same thing is pending; decide or cancel it first.",
   },
+  "change.not_applied": {
+    status: 409,
+    message: "This change request has not been approved; there is nothing to collect yet.",
+  },
+  "change.token_collected": {
+    status: 410,
+    message: "The token of this change request was already collected; it is shown only once.",
+  },
+  "change.token_expired": {
+    status: 410,
+    message: "The time to collect this token has passed; request a new token.",
+  },
   "approval.own_access": { status: 403, message: "You cannot approve a change that gives you access." },
   "approval.reviewer_cooldown": {
     status: 403,
@@ -190,6 +202,33 @@ export const CATALOGUE = {
   "auth.password_change_required": {
     status: 403,
     message: "Your password was set by someone else: choose your own before you sign in.",
+  },
+  // governance: access reviews
+  "review.not_found": { status: 404, message: "There is no such access review, or you may not see it." },
+  "review.not_reviewer": {
+    status: 403,
+    message: "Only the reviewer named on this access review decides its items and signs it off.",
+  },
+  "review.own_access": {
+    status: 403,
+    message:
+      "Nobody reviews their own access: an admin decides your item, or the review names another reviewer.",
+  },
+  "review.closed": {
+    status: 409,
+    message: "This access review is signed off or cancelled; it changes no more.",
+  },
+  "review.incomplete": {
+    status: 409,
+    message: "Decide every member (keep or revoke) before signing the review off.",
+  },
+  "review.already_open": {
+    status: 409,
+    message: "An access review of this group is already open; finish or cancel it first.",
+  },
+  "review.reviewer_invalid": {
+    status: 422,
+    message: "The reviewer must be an active person (not a service identity).",
   },
   // governance: break-glass
   "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },

@@ -19,14 +19,16 @@ import {
   getStoredGrant,
   revokeGrantIn,
 } from "../identity/grant-admin.ts";
-import { addMemberIn } from "../identity/group-directory.ts";
+import { addMemberIn, removeMemberIn } from "../identity/group-directory.ts";
 import { createInvitationIn } from "../identity/invitations.ts";
 import { createUserIn } from "../identity/user-directory.ts";
 import { newId } from "../ids/ids.ts";
+import { scrubText } from "../pii/mask.ts";
 import type { ChangeKindName } from "../sdk/governance-definition.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
-import { grantSensitivity, groupSensitivity } from "./sensitivity.ts";
+import { grantSensitivity, groupSensitivity, serviceSensitivity } from "./sensitivity.ts";
+import { mintServiceToken, type ServiceTokenPayload, serviceOf } from "./service-token.ts";
 
 export interface ChangeDeps {
   workspace: CompiledWorkspace;
@@ -37,6 +39,12 @@ export interface ChangeDeps {
 
 export type ChangeInput =
   | { kind: "group.add_member"; payload: { groupId: string; userId: string } }
+  | {
+      kind: "group.remove_member";
+      /** `accessReviewId`: the access review whose reviewer revoked the membership. */
+      payload: { groupId: string; userId: string; accessReviewId?: string };
+    }
+  | { kind: "token.create"; payload: ServiceTokenPayload }
   | { kind: "grant.add"; payload: GrantInput }
   | { kind: "grant.revoke"; payload: { grantId: string } }
   | {
@@ -80,6 +88,39 @@ export async function prepareChange(deps: ChangeDeps, change: ChangeInput): Prom
         conflictKey: `member:${groupId}:${userId}`,
         beneficiaries: [userId],
         sensitive: await groupSensitivity(deps.workspace, deps.authorizer, group),
+        noop: false,
+      };
+    }
+    case "group.remove_member": {
+      const { groupId, userId } = change.payload;
+      const group = await groupName(db, groupId);
+      const user = await userLabel(db, userId);
+      const member = await db.query(
+        "SELECT 1 FROM airlock.group_members WHERE group_id = $1 AND user_id = $2",
+        [groupId, userId],
+      );
+      if ((member.rowCount ?? 0) === 0)
+        throw new AirlockError("admin.not_found", "That user is not a member of that group.");
+      return {
+        kind: change.kind,
+        payload: { ...change.payload },
+        summary: `Remove ${user} from the group "${group}"${change.payload.accessReviewId ? " (access review)" : ""}`,
+        conflictKey: `member:${groupId}:${userId}`,
+        beneficiaries: [],
+        sensitive: null,
+        noop: false,
+      };
+    }
+    case "token.create": {
+      const service = await serviceOf(db, change.payload.userId);
+      const name = scrubText(change.payload.name);
+      return {
+        kind: change.kind,
+        payload: { userId: service.id, name, expiresAt: change.payload.expiresAt },
+        summary: `Create the API token "${name}" for the service identity ${service.name}`,
+        conflictKey: `token:${service.id}`,
+        beneficiaries: [],
+        sensitive: await serviceSensitivity(deps.workspace, deps.authorizer, service.name),
         noop: false,
       };
     }
@@ -181,7 +222,9 @@ export async function beneficiariesNow(
 /**
  * Applies a stored change inside the caller's transaction, as `ctx.actor` (the requester, or the
  * admin applying directly). Returns what it made, for the requester. The caller drops the
- * authorizer's and the policy modes' caches after COMMIT.
+ * authorizer's and the policy modes' caches after COMMIT. `how` is `approval` when a second
+ * admin's approval applies it: a token is then not minted here (its secret would reach the
+ * approver's answer and the stored result) but collected once by the requester.
  */
 export async function applyChange(
   db: Queryable,
@@ -189,10 +232,28 @@ export async function applyChange(
   workspace: CompiledWorkspace,
   kind: string,
   payload: Record<string, unknown>,
+  how: "direct" | "approval" = "direct",
 ): Promise<Record<string, unknown>> {
   switch (kind) {
     case "group.add_member":
       return await addMemberIn(db, ctx, payload.groupId as string, payload.userId as string);
+    case "group.remove_member":
+      await removeMemberIn(
+        db,
+        ctx,
+        payload.groupId as string,
+        payload.userId as string,
+        payload.accessReviewId ? { accessReviewId: payload.accessReviewId } : {},
+      );
+      return { removed: true };
+    case "token.create": {
+      const token = payload as unknown as ServiceTokenPayload;
+      if (how === "approval") {
+        await serviceOf(db, token.userId);
+        return { userId: token.userId, tokenToCollect: true };
+      }
+      return { token: await mintServiceToken(db, ctx, token) };
+    }
     case "grant.add":
       return { grant: await addGrantIn(db, ctx, payload as unknown as GrantInput) };
     case "grant.revoke":

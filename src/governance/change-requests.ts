@@ -12,6 +12,7 @@ import { createApprovalRequest, decisionsOf } from "../approval/approval-store.t
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { ChangeContext } from "../identity/admin-change.ts";
+import type { TokenView } from "../identity/api-tokens.ts";
 import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
 import { scrubText } from "../pii/mask.ts";
@@ -20,6 +21,7 @@ import { applyChange, type ChangeDeps, type ChangeInput, prepareChange } from ".
 import { type ChangeListRow, type ChangeRow, getChange, insertChange, listChanges } from "./change-store.ts";
 import { benefits, CHANGE_SUBJECT, changeHash } from "./change-subject.ts";
 import { adminGroups } from "./sensitivity.ts";
+import { collectServiceToken } from "./service-token.ts";
 
 export type SubmitOutcome =
   | {
@@ -70,6 +72,8 @@ export interface ChangeRequests {
     verb: "approve" | "reject" | "cancel",
     input: Omit<DecisionInput, "approvalRequestId" | "subjectKind"> & { changeId: string },
   ): Promise<ChangeView>;
+  /** The token of an approved `token.create` change, minted for its requester, once. */
+  collectToken(ctx: ChangeContext, changeId: string): Promise<TokenView & { token: string }>;
 }
 
 export function createChangeRequests(
@@ -321,6 +325,12 @@ export function createChangeRequests(
       const outcome = await run(deps.approvals, decision);
       if (!outcome.ok) throw outcome.error;
       return await view(input.principal, (await getChange(pool, change.id))!);
+    },
+
+    async collectToken(ctx, changeId) {
+      return await inTransaction(pool, (tx) =>
+        collectServiceToken(tx, ctx, changeId, workspace.governance.changeRequestExpiryMs),
+      );
     },
   };
 }

@@ -69,7 +69,7 @@ export function changeSubjectKind(
         requestId: approved.executionRequestId,
         client: { clientIp: approved.by.clientIp ?? null, userAgent: approved.by.userAgent ?? null },
       };
-      const result = await applyChange(db, ctx, deps.workspace, change.kind, change.payload);
+      const result = await applyChange(db, ctx, deps.workspace, change.kind, change.payload, "approval");
       await endChange(db, change.id, "applied", result);
       if (change.kind === "group.add_member" && change.payload.userId === change.requested_by) {
         const group = await db.query<{ name: string }>("SELECT name FROM airlock.groups WHERE id = $1", [

@@ -64,3 +64,20 @@ export async function adminGroups(workspace: CompiledWorkspace, authorizer: Auth
   }
   return [...groups].sort();
 }
+
+/** Why a token for the service identity is sensitive (whoever holds it acts as the service), or null. */
+export async function serviceSensitivity(
+  workspace: CompiledWorkspace,
+  authorizer: Authorizer,
+  service: string,
+): Promise<string | null> {
+  const roles = Object.entries(workspace.roles)
+    .filter(([, role]) => role.services.includes(service))
+    .map(([name]) => name);
+  for (const grant of await authorizer.grants()) {
+    if (grant.subjectKind !== "role" || !roles.includes(grant.subject)) continue;
+    const why = grantSensitivity(workspace, grant);
+    if (why) return `the service identity "${service}" holds ${why}`;
+  }
+  return null;
+}

@@ -202,24 +202,33 @@ export async function removeMember(
   groupId: string,
   userId: string,
 ): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    const removed = await client.query<{ name: string; source: string }>(
-      `DELETE FROM airlock.group_members m USING airlock.groups g
-        WHERE m.group_id = $1 AND m.user_id = $2 AND g.id = m.group_id
-        RETURNING g.name, m.source`,
-      [groupId, userId],
-    );
-    const row = removed.rows[0];
-    if (!row) throw new AirlockError("admin.not_found", "That user is not a member of that group.");
-    await appendAudit(client, [
-      changeEvent(
-        ctx,
-        "group.member_removed",
-        { type: "user", id: userId },
-        { group: row.name, groupId, source: row.source },
-      ),
-    ]);
-  });
+  await inTransaction(pool, (client) => removeMemberIn(client, ctx, groupId, userId));
+}
+
+/** Removes the member inside the caller's transaction (a change request, an access review). */
+export async function removeMemberIn(
+  client: Queryable,
+  ctx: ChangeContext,
+  groupId: string,
+  userId: string,
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  const removed = await client.query<{ name: string; source: string }>(
+    `DELETE FROM airlock.group_members m USING airlock.groups g
+      WHERE m.group_id = $1 AND m.user_id = $2 AND g.id = m.group_id
+      RETURNING g.name, m.source`,
+    [groupId, userId],
+  );
+  const row = removed.rows[0];
+  if (!row) throw new AirlockError("admin.not_found", "That user is not a member of that group.");
+  await appendAudit(client, [
+    changeEvent(
+      ctx,
+      "group.member_removed",
+      { type: "user", id: userId },
+      { group: row.name, groupId, source: row.source, ...data },
+    ),
+  ]);
 }
 
 /** A description is free text shown to every admin and kept in the audit: PII in it is masked. */

@@ -17,6 +17,7 @@ import { EnvelopeError } from "../crypto/envelope.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { StartupError } from "../errors/startup-error.ts";
+import { createAccessReviews } from "../governance/access-reviews.ts";
 import { recordActionVersions } from "../governance/action-versions.ts";
 import { closeExpired } from "../governance/break-glass.ts";
 import { startBreakGlassAlerts } from "../governance/break-glass-alerts.ts";
@@ -41,6 +42,7 @@ import { createSchedules, type Schedules } from "../schedules/schedules.ts";
 import type { DemoSwitch } from "../sdk/define-workspace.ts";
 import { sealedKey } from "../secrets/sealed-keys.ts";
 import { readSecret } from "../secrets/secret-store.ts";
+import { accessReviewRoutes } from "../server/access-review-routes.ts";
 import { actionRoutes } from "../server/action-routes.ts";
 import { createApp } from "../server/app.ts";
 import { approvalRoutes } from "../server/approval-routes.ts";
@@ -354,6 +356,11 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         policyRoutes({ ...approvals.deps, changes }),
         governanceRoutes({ changes, workspace, authorizer, database }),
         breakGlassRoutes({ pool: database.pool, workspace, authorizer }),
+        accessReviewRoutes({
+          reviews: createAccessReviews({ pool: database.pool, workspace, authorizer, changes }),
+          authorizer,
+          database,
+        }),
         runbookRoutes({ runbooks }),
         scheduleRoutes({ schedules }),
         bulkRoutes({ bulk }),

@@ -1,14 +1,16 @@
 /**
  * The kinds of access and policy change that can need a second admin: adding a member to a
- * group, adding or revoking a stored grant, switching a policy's mode, creating a user (with
- * their groups).
+ * group, removing one, adding or revoking a stored grant, switching a policy's mode, creating a
+ * user (with their groups), creating an API token for another identity (a service identity).
  */
 export type ChangeKindName =
   | "group.add_member"
+  | "group.remove_member"
   | "grant.add"
   | "grant.revoke"
   | "policy.mode"
-  | "user.create";
+  | "user.create"
+  | "token.create";
 
 /**
  * When a change of a kind becomes a change request: `always`; `sensitive` — when it gives `run`,
@@ -23,7 +25,10 @@ export type FourEyesRule = "always" | "sensitive" | "never";
  * governance: { changeRequests: { "grant.revoke": "always" }, reviewerCooldownHours: 48 }
  */
 export interface GovernanceDefinition {
-  /** Per change kind (defaults: `policy.mode` always, `grant.revoke` never, the rest sensitive). */
+  /**
+   * Per change kind (defaults: `policy.mode` always; `grant.revoke` and `group.remove_member`
+   * never; the rest sensitive).
+   */
   changeRequests?: Partial<Record<ChangeKindName, FourEyesRule>>;
   /** Hours a person added to a reviewer group by their own change request may not approve (24). */
   reviewerCooldownHours?: number;

@@ -18,7 +18,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { ChangeRequests } from "../governance/change-requests.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { listGrants } from "../identity/grant-admin.ts";
-import { createGroup, getGroup, listGroups, removeMember, updateGroup } from "../identity/group-directory.ts";
+import { createGroup, getGroup, listGroups, updateGroup } from "../identity/group-directory.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import type { Database } from "../store/database.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
@@ -148,14 +148,20 @@ export function adminAccessRoutes(deps: AdminAccessRoutesDeps) {
     routes.add({
       method: "delete",
       path: "/api/v1/admin/groups/:id/members/:userId",
-      summary: "Admin: remove a user from a group",
+      summary: "Admin: remove a user from a group (held for a second admin where the workspace says so)",
       tags: ["admin"],
       auth: "principal",
-      responses: { 204: { description: "Removed" } },
+      responses: {
+        204: { description: "Removed" },
+        202: { description: "Held as a change request for a second admin", schema: changeRequested },
+      },
       async handler(c, { principal }) {
         const ctx = await guard(c, principal);
-        await removeMember(pool, ctx, c.req.param("id") ?? "", c.req.param("userId") ?? "");
-        return c.body(null, 204);
+        const outcome = await deps.changes.submit(ctx, {
+          kind: "group.remove_member",
+          payload: { groupId: c.req.param("id") ?? "", userId: c.req.param("userId") ?? "" },
+        });
+        return answerChange(c, outcome, () => c.body(null, 204));
       },
     });
 

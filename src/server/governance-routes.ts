@@ -12,6 +12,7 @@ import {
   changeRequest,
   governanceStatus,
 } from "../api/governance.ts";
+import { createdToken } from "../api/tokens.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { actionHistory } from "../governance/action-versions.ts";
 import type { ChangeRequests, SubmitOutcome } from "../governance/change-requests.ts";
@@ -83,6 +84,28 @@ export function governanceRoutes(deps: {
       responses: { 200: { description: "The change request", schema: changeRequest } },
       async handler(c, { principal }) {
         return json(c, await deps.changes.get(principal, c.req.param("id") ?? ""));
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/changes/:id/token",
+      summary:
+        "Collect the API token of your approved token change request (shown this once); needs a signed-in session",
+      tags: ["governance"],
+      auth: "principal",
+      responses: { 201: { description: "The token, shown this once", schema: createdToken } },
+      async handler(c, { principal }) {
+        const token = await deps.changes.collectToken(
+          {
+            actor: principal,
+            requestId: c.get("requestId"),
+            client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+          },
+          c.req.param("id") ?? "",
+        );
+        c.header("Cache-Control", "no-store");
+        return json(c, token, 201);
       },
     });
 

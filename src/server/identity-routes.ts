@@ -43,7 +43,7 @@ export function identityAccess(deps: {
   const routes: RouteGroup[] = [
     sessionRoutes({ database, workspace, authorizer, web, oidcEnabled: oidc !== null }),
     oidcRoutes({ database, oidc, web, publicUrl: config.publicUrl }),
-    tokenRoutes({ database, authorizer }),
+    tokenRoutes({ database, authorizer, changes }),
     adminUserRoutes({ database, workspace, authorizer, changes }),
     adminAccessRoutes({ database, workspace, authorizer, changes }),
     invitationRoutes({ database, workspace, authorizer, web }),

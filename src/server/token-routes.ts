@@ -3,24 +3,27 @@
 // that creates it; afterwards only its prefix is ever shown.
 import type { Context } from "hono";
 import type pg from "pg";
+import { changeReason, changeRequested } from "../api/governance.ts";
 import { adminTokenQuery, createdToken, tokenBody, tokenList } from "../api/tokens.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { ChangeRequests } from "../governance/change-requests.ts";
 import { type ChangeContext, changeEvent } from "../identity/admin-change.ts";
 import { createApiToken, getToken, listTokens, revokeToken, type TokenView } from "../identity/api-tokens.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
-import { findServiceIdentity } from "../identity/service-identity.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import { scrubText } from "../pii/mask.ts";
 import type { Database } from "../store/database.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { AppEnv } from "./app-env.ts";
+import { answerChange } from "./governance-routes.ts";
 import { json, type RouteTable } from "./route.ts";
 
 export interface TokenRoutesDeps {
   database: Database;
   authorizer: Authorizer;
+  changes: ChangeRequests;
 }
 
 /**
@@ -155,26 +158,33 @@ export function tokenRoutes(deps: TokenRoutesDeps) {
     routes.add({
       method: "post",
       path: "/api/v1/admin/services/:id/tokens",
-      summary: "Admin: create an API token for a service identity (shown once); needs a signed-in session",
+      summary:
+        "Admin: create an API token for a service identity (shown once; held for a second admin when the service's grants are sensitive); needs a signed-in session",
       tags: ["admin"],
       auth: "principal",
-      body: tokenBody,
-      responses: { 201: { description: "The token, shown this once", schema: createdToken } },
+      body: tokenBody.extend({ reason: changeReason }),
+      responses: {
+        201: { description: "The token, shown this once", schema: createdToken },
+        202: {
+          description:
+            "Held as a change request; once approved, the requester collects the token (POST /api/v1/changes/{id}/token)",
+          schema: changeRequested,
+        },
+      },
       async handler(c, { principal, body }) {
         requireSession(principal);
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, pool, { ...ctx, route: c.req.routePath });
-        const row = await findServiceIdentity(pool, c.req.param("id") ?? "");
-        if (!row) throw new AirlockError("admin.not_found", "There is no such service identity.");
-        if (row.status !== "active")
-          throw new AirlockError("admin.invalid", "This service identity is disabled; enable it first.");
-        const token = await issueToken(pool, ctx, {
-          userId: row.id,
-          name: body.name,
-          expiresAt: body.expiresAt,
-        });
+        const outcome = await deps.changes.submit(
+          ctx,
+          {
+            kind: "token.create",
+            payload: { userId: c.req.param("id") ?? "", name: body.name, expiresAt: body.expiresAt ?? null },
+          },
+          body.reason,
+        );
         c.header("Cache-Control", "no-store");
-        return json(c, token, 201);
+        return answerChange(c, outcome, (result) => json(c, result.token, 201));
       },
     });
   };

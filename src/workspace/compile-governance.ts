@@ -5,20 +5,26 @@ import type { ChangeKindName, FourEyesRule } from "../sdk/governance-definition.
 
 export const CHANGE_KINDS: readonly ChangeKindName[] = [
   "group.add_member",
+  "group.remove_member",
   "grant.add",
   "grant.revoke",
   "policy.mode",
   "user.create",
+  "token.create",
 ];
 
 // On by default for what gives run/approve/reveal on a high or critical action (and admin on *),
-// and for every policy-mode switch; revoking access takes none away from anyone's controls.
+// and for every policy-mode switch; revoking access (a grant, a membership) takes nothing away
+// from anyone's controls.
 const DEFAULT_RULES: Record<ChangeKindName, FourEyesRule> = {
   "group.add_member": "sensitive",
+  "group.remove_member": "never",
   "grant.add": "sensitive",
   "grant.revoke": "never",
   "policy.mode": "always",
   "user.create": "sensitive",
+  // A token for a service identity lets its holder act as the service.
+  "token.create": "sensitive",
 };
 
 export interface CompiledGovernance {

@@ -3,7 +3,9 @@
 // person completes the post-review; it never lets anyone approve. Bad input: each its own code.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { listen } from "../../src/server/serve.ts";
 import { type SmtpCatcher, startSmtpCatcher } from "../notify/smtp-catcher.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { auditEvents } from "../support/audit-events.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
@@ -95,6 +97,13 @@ describe("an elevation: immediate, told to admins, marked, ends by itself, revie
     assert.ok(me.body.roles.includes("incident-responder"));
     const ran = await credit(rex, 5_000, "bg-during");
     assert.equal(ran.status, 200, await ran.clone().text());
+    // The run's six questions say it was done under the elevation, and which.
+    const runId = ((await ran.json()) as { id: string }).id;
+    const detail = await call(rex, "GET", `/api/v1/runs/${runId}`);
+    assert.deepEqual(
+      [detail.body.accountability.elevation?.id, detail.body.accountability.elevation?.role],
+      [id, "incident-responder"],
+    );
 
     await t.airlock.approvals.events.drain();
     const mails = await smtp.waitFor(
@@ -108,6 +117,21 @@ describe("an elevation: immediate, told to admins, marked, ends by itself, revie
     assert.ok(mails.some((m) => m.decoded.includes("INC-42")));
     const started_ = await auditEvents(t.airlock.database.pool, ["breakglass.started"], { targetId: id });
     assert.equal(started_.length, 1);
+
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const status = await runAirlock(["break-glass", "status"], {
+        AIRLOCK_URL: server.url,
+        AIRLOCK_TOKEN: rex.token,
+      });
+      assert.equal(status.code, 0, status.out + status.err);
+      assert.match(
+        status.out,
+        new RegExp(`${id} +rex@bg\\.test +incident-responder .* yes +pending +INC-42`),
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   test("it never allows approving: not one's own request, and nobody's while elevated", async () => {

@@ -38,12 +38,20 @@ export const governanceWorkspace = defineWorkspace({
     "support-manager": { groups: ["support-managers"] },
     reader: { groups: ["readers"] },
     admin: { groups: ["admins"] },
+    "billing-bot": { services: ["credit-bot"] },
+    "report-bot": { services: ["report-bot"] },
+  },
+  services: {
+    "credit-bot": { description: "Issues credits for the billing system" },
+    "report-bot": { description: "Looks accounts up for reports" },
   },
   grants: [
     { to: "support", verbs: ["run"], on: { tag: "billing" } },
     { to: "support-manager", verbs: ["run", "approve"], on: { tag: "billing" } },
     { to: "reader", verbs: ["run"], on: { tag: "accounts" } },
     { to: "admin", verbs: ["admin"], on: "*" },
+    { to: "billing-bot", verbs: ["run"], on: { tag: "billing" } },
+    { to: "report-bot", verbs: ["run"], on: { tag: "accounts" } },
   ],
 });
 

@@ -2,6 +2,7 @@ import { Tabs } from "@mantine/core";
 import { Navigate, useNavigate, useParams } from "react-router";
 import { canSeeAdmin, canSeeAudit, isWorkspaceAdmin, useCurrentUser } from "../api/session.ts";
 import { PageHeader } from "../components/PageHeader.tsx";
+import { AccessReviewsTab, useAccessReviews } from "../governance/AccessReviewsTab.tsx";
 import { GrantsTab } from "./GrantsTab.tsx";
 import { GroupsTab } from "./GroupsTab.tsx";
 import { PoliciesTab } from "./PoliciesTab.tsx";
@@ -14,6 +15,7 @@ export default function AdminPage() {
   const navigate = useNavigate();
   const { "*": rest = "" } = useParams();
   const admin = isWorkspaceAdmin(me);
+  const reviews = useAccessReviews();
   // API tokens are everyone's own; the rest is for workspace admins (policies: action admins and auditors).
   const tabs = [
     ...(admin
@@ -25,6 +27,10 @@ export default function AdminPage() {
         ]
       : []),
     { value: "tokens", label: "API tokens" },
+    // Reviewers need not be admins: anyone named on a review sees the tab.
+    ...(admin || canSeeAudit(me) || (reviews.data?.reviews.length ?? 0) > 0
+      ? [{ value: "reviews", label: "Access reviews" }]
+      : []),
     ...(canSeeAdmin(me) || canSeeAudit(me) ? [{ value: "policies", label: "Policies" }] : []),
   ];
   const current = rest.split("/")[0] || tabs[0]!.value;
@@ -54,6 +60,9 @@ export default function AdminPage() {
         <Tabs.Panel value="secrets">{admin && <SecretsTab />}</Tabs.Panel>
         <Tabs.Panel value="tokens">
           <TokensTab admin={admin} />
+        </Tabs.Panel>
+        <Tabs.Panel value="reviews">
+          <AccessReviewsTab admin={admin} />
         </Tabs.Panel>
         <Tabs.Panel value="policies">
           <PoliciesTab />

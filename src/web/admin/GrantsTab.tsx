@@ -18,6 +18,7 @@ import { type GrantRow, useAdminChange, useGrants } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
+import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
 
 const VERBS = ["view", "run", "approve", "audit", "admin", "reveal:*"];
 
@@ -37,14 +38,26 @@ function AddGrantModal({
   const [onValue, setOnValue] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [held, setHeld] = useState<HeldAnswer | null>(null);
+  function close() {
+    setHeld(null);
+    setError(null);
+    onClose();
+  }
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
       const on = onKind === "all" ? "*" : { [onKind]: onValue.trim() };
-      await change("POST", "/api/v1/admin/grants", { to: { role }, verbs, on }, [["admin", "grants"]]);
-      onClose();
+      const answer = await change<unknown>("POST", "/api/v1/admin/grants", { to: { role }, verbs, on }, [
+        ["admin", "grants"],
+        ["changes"],
+      ]);
+      // A sensitive grant waits for a second admin: say so in place of closing as if it were done.
+      const waiting = heldChange(answer);
+      if (waiting) setHeld(waiting);
+      else close();
     } catch (e) {
       setError(e);
     } finally {
@@ -52,49 +65,58 @@ function AddGrantModal({
     }
   }
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a grant">
-      <form onSubmit={submit} noValidate>
+    <Modal opened={opened} onClose={close} title="Add a grant">
+      {held ? (
         <Stack gap="md">
-          <NativeSelect
-            label="Role"
-            data={roles}
-            value={role}
-            onChange={(e) => setRole(e.currentTarget.value)}
-          />
-          <MultiSelect label="Verbs" data={VERBS} value={verbs} onChange={setVerbs} />
-          <NativeSelect
-            label="On"
-            data={[
-              { value: "action", label: "One action" },
-              { value: "tag", label: "Actions with a tag" },
-              { value: "all", label: "Every action (*)" },
-            ]}
-            value={onKind}
-            onChange={(e) => setOnKind(e.currentTarget.value)}
-          />
-          {onKind !== "all" && (
-            <TextInput
-              label={onKind === "tag" ? "Tag" : "Action name"}
-              withAsterisk
-              value={onValue}
-              onChange={(e) => setOnValue(e.currentTarget.value)}
-            />
-          )}
-          {error !== null && <ErrorNotice error={error} title="Not added" />}
+          <HeldChangeNotice held={held} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button
-              type="submit"
-              loading={busy}
-              disabled={!role || verbs.length === 0 || (onKind !== "all" && !onValue.trim())}
-            >
-              Add grant
-            </Button>
+            <Button onClick={close}>Close</Button>
           </Group>
         </Stack>
-      </form>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Stack gap="md">
+            <NativeSelect
+              label="Role"
+              data={roles}
+              value={role}
+              onChange={(e) => setRole(e.currentTarget.value)}
+            />
+            <MultiSelect label="Verbs" data={VERBS} value={verbs} onChange={setVerbs} />
+            <NativeSelect
+              label="On"
+              data={[
+                { value: "action", label: "One action" },
+                { value: "tag", label: "Actions with a tag" },
+                { value: "all", label: "Every action (*)" },
+              ]}
+              value={onKind}
+              onChange={(e) => setOnKind(e.currentTarget.value)}
+            />
+            {onKind !== "all" && (
+              <TextInput
+                label={onKind === "tag" ? "Tag" : "Action name"}
+                withAsterisk
+                value={onValue}
+                onChange={(e) => setOnValue(e.currentTarget.value)}
+              />
+            )}
+            {error !== null && <ErrorNotice error={error} title="Not added" />}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>
+                Cancel
+              </Button>
+              <Button
+                type="submit"
+                loading={busy}
+                disabled={!role || verbs.length === 0 || (onKind !== "all" && !onValue.trim())}
+              >
+                Add grant
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
     </Modal>
   );
 }

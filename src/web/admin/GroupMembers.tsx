@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useAdminChange, useAdminGroup, useAdminUsers } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
+import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
 
 export function GroupMembers({ groupId }: { groupId: string }) {
   const group = useAdminGroup(groupId);
@@ -11,16 +12,20 @@ export function GroupMembers({ groupId }: { groupId: string }) {
   const [adding, setAdding] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [held, setHeld] = useState<HeldAnswer | null>(null);
 
   async function run(method: "POST" | "DELETE", path: string, body: unknown) {
     setBusy(true);
     setError(null);
+    setHeld(null);
     try {
-      await change(method, path, body, [
+      const answer = await change<unknown>(method, path, body, [
         ["admin", "group", groupId],
         ["admin", "groups"],
         ["admin", "users"],
+        ["changes"],
       ]);
+      setHeld(heldChange(answer));
       setAdding(null);
     } catch (e) {
       setError(e);
@@ -68,6 +73,7 @@ export function GroupMembers({ groupId }: { groupId: string }) {
           </Button>
         </Group>
         {error !== null && <ErrorNotice error={error} />}
+        {held && <HeldChangeNotice held={held} />}
         {members.length === 0 ? (
           <Text size="sm" c="dimmed">
             No members yet.

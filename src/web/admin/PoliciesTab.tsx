@@ -4,6 +4,7 @@ import { type PolicyRow, useAdminChange, usePolicies, usePolicyReport } from "..
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { useToast } from "../components/toasts.tsx";
+import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
 import { WhatIfModal } from "./WhatIfModal.tsx";
 
@@ -13,34 +14,37 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
   const [reason, setReason] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [held, setHeld] = useState<HeldAnswer | null>(null);
   const next = policy?.mode === "enforce" ? "monitor" : "enforce";
+  function close() {
+    setHeld(null);
+    setError(null);
+    onClose();
+  }
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!policy) return;
     setBusy(true);
     setError(null);
     try {
-      const answer = await change<{ changeRequest?: unknown; message?: string }>(
+      const answer = await change<unknown>(
         "POST",
         `/api/v1/policies/${encodeURIComponent(policy.name)}/mode`,
         { mode: next, reason: reason.trim(), action: policy.action },
-        [["policies"]],
+        [["policies"], ["changes"]],
       );
       setReason("");
-      // With a second admin the switch waits as a change request: say so, not "done".
-      toast(
-        answer.changeRequest
-          ? {
-              kind: "success",
-              title: `Switching “${policy.name}” waits for a second admin`,
-              message: answer.message,
-            }
-          : {
-              kind: "success",
-              title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
-            },
-      );
-      onClose();
+      // With a second admin the switch waits as a change request: say so in the dialog, not "done".
+      const waiting = heldChange(answer);
+      if (waiting) {
+        setHeld(waiting);
+        return;
+      }
+      toast({
+        kind: "success",
+        title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
+      });
+      close();
     } catch (e) {
       setError(e);
     } finally {
@@ -50,41 +54,50 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
   return (
     <Modal
       opened={policy !== null}
-      onClose={onClose}
+      onClose={close}
       title={`Switch the policy “${policy?.name ?? ""}” to ${next}`}
     >
-      <form onSubmit={submit} noValidate>
+      {held ? (
         <Stack gap="md">
-          {policy && (
-            <Text size="sm">
-              Policy <b>{policy.name}</b> on the action <b>{policy.action}</b>
-              {policy.description ? `: ${policy.description}` : ""}
-            </Text>
-          )}
-          <Text size="sm">
-            {next === "monitor"
-              ? "Monitor mode lets gated runs go ahead and only records that they would have needed approval."
-              : "Enforce mode holds matching runs until a reviewer approves them."}
-          </Text>
-          <Textarea
-            label="Reason"
-            description="Kept in the audit trail"
-            withAsterisk
-            value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
-            data-autofocus
-          />
-          {error !== null && <ErrorNotice error={error} title="Mode not changed" />}
+          <HeldChangeNotice held={held} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy} disabled={reason.trim().length < 3}>
-              Switch to {next}
-            </Button>
+            <Button onClick={close}>Close</Button>
           </Group>
         </Stack>
-      </form>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Stack gap="md">
+            {policy && (
+              <Text size="sm">
+                Policy <b>{policy.name}</b> on the action <b>{policy.action}</b>
+                {policy.description ? `: ${policy.description}` : ""}
+              </Text>
+            )}
+            <Text size="sm">
+              {next === "monitor"
+                ? "Monitor mode lets gated runs go ahead and only records that they would have needed approval."
+                : "Enforce mode holds matching runs until a reviewer approves them."}
+            </Text>
+            <Textarea
+              label="Reason"
+              description="Kept in the audit trail"
+              withAsterisk
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value)}
+              data-autofocus
+            />
+            {error !== null && <ErrorNotice error={error} title="Mode not changed" />}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>
+                Cancel
+              </Button>
+              <Button type="submit" loading={busy} disabled={reason.trim().length < 3}>
+                Switch to {next}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
     </Modal>
   );
 }

@@ -5,6 +5,7 @@ import { useApprovalCount } from "../api/approvals.ts";
 import { canSeeAdmin, canSeeAudit, useCurrentUser } from "../api/session.ts";
 import { LockIcon } from "../components/icons.tsx";
 import { BreakGlassBanner } from "../governance/BreakGlassBanner.tsx";
+import { useDecidableChangeCount } from "../governance/changes-api.ts";
 import { useLiveUpdates } from "../notify/live-updates.ts";
 import { useMailboxNavItem } from "../notify/mailbox-api.ts";
 import { useRunbookWaitingCount } from "../runbooks/RunbookInputsSection.tsx";
@@ -16,7 +17,9 @@ function ApprovalsCount() {
   const count = useApprovalCount();
   // What runbooks wait for from this person (answers, gates) counts as waiting for them too.
   const runbooks = useRunbookWaitingCount();
-  const pending = (count.data?.pending ?? 0) + runbooks;
+  // So are access and policy changes this person may decide as a second admin.
+  const changes = useDecidableChangeCount();
+  const pending = (count.data?.pending ?? 0) + runbooks + changes;
   if (!pending) return null;
   return (
     <Badge size="sm" color="navy" variant="filled" circle aria-label={`${pending} waiting for your decision`}>

@@ -40,7 +40,7 @@ export function ActionVersions({ name }: { name: string }) {
       </Title>
       <Stack gap="sm">
         {list.map((v) => (
-          <div key={v.version} data-version={v.version}>
+          <div key={v.version} id={`version-${v.version}`} data-version={v.version}>
             <Text size="sm" fw={600}>
               <Code>{v.version}</Code> {v.current && <Badge size="xs">current</Badge>}
             </Text>

@@ -3,12 +3,13 @@
 // Approve and Reject are offered only where the server says the caller may decide (`canDecide`);
 // otherwise the reason is shown (your own change, a change that gives you access).
 import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ChangeRequest } from "../../api/governance.ts";
 import { useApi } from "../api/context.ts";
 import { ApiError } from "../api/http.ts";
 import { Time } from "../components/Time.tsx";
+import { usePendingChanges } from "./changes-api.ts";
 
 const WHY_NOT: Record<string, string> = {
   "approval.self_approval": "your own change",
@@ -101,20 +102,7 @@ function ChangeRow({ change }: { change: ChangeRequest }) {
 }
 
 export function ChangeRequestsPanel() {
-  const api = useApi();
-  const changes = useQuery({
-    queryKey: ["changes", "pending"],
-    queryFn: async ({ signal }) => {
-      try {
-        return await api.get<{ changes: ChangeRequest[] }>("/api/v1/changes", { status: "pending" }, signal);
-      } catch (error) {
-        if (error instanceof ApiError && error.notAvailable) return { changes: [] };
-        throw error;
-      }
-    },
-    refetchInterval: 15_000,
-    retry: false,
-  });
+  const changes = usePendingChanges();
   const rows = changes.data?.changes ?? [];
   if (rows.length === 0) return null;
   return (

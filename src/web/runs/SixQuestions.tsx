@@ -79,6 +79,17 @@ export function SixQuestions({
             {run.actorId} · via {run.channel} · <Time value={run.createdAt} />
           </Text>
           {run.onBehalfOf && <Text size="xs">On behalf of {run.onBehalfOf}</Text>}
+          {acc?.elevation && (
+            <Group gap={6} mt={4} data-run-elevation>
+              <Badge color="red" variant="light" radius="sm">
+                Break-glass
+              </Badge>
+              <Text size="xs">
+                As the emergency role {acc.elevation.role}: “{acc.elevation.reason}” (until{" "}
+                <Time value={acc.elevation.endsAt} />)
+              </Text>
+            </Group>
+          )}
         </Question>
         <Question n={2} title="Target">
           {run.target ? (
@@ -98,6 +109,19 @@ export function SixQuestions({
           ) : (
             <Text size="sm" c="dimmed">
               This action names no target.
+            </Text>
+          )}
+          {acc && (
+            <Text size="xs" c="dimmed" mt={4}>
+              Ran on version{" "}
+              <Anchor
+                component={Link}
+                to={`/actions/${encodeURIComponent(acc.target.action)}#version-${acc.target.version}`}
+                data-run-version={acc.target.version}
+              >
+                {acc.target.version}
+              </Anchor>{" "}
+              of {acc.target.action}
             </Text>
           )}
         </Question>

@@ -1,0 +1,147 @@
+// Governance in the browser: a policy switch held for a second admin says so in its dialog and
+// counts in the other admin's badge; break-glass banners every page and marks the run's six
+// questions (which link to the exact action version); a reviewer keeps a member and signs an
+// access review off. Real Chromium, the real app, real PostgreSQL.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { hashPassword } from "../../src/identity/passwords.ts";
+import { type Listening, listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
+import { breakGlassWorkspace } from "../governance/break-glass-workspace.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, screenshot, signIn, type TestBrowser } from "./support/chromium.ts";
+
+let t: TestAirlock;
+let server: Listening;
+let b: TestBrowser;
+let ada: TestUser;
+let bob: TestUser;
+let rex: TestUser;
+let mark: TestUser;
+
+before(async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  t = await startTestAirlock({ workspace: breakGlassWorkspace });
+  server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const pool = t.airlock.database.pool;
+  const passwordHash = await hashPassword(PASSWORD);
+  ada = await createUser(pool, { groups: ["admins"], name: "Ada Admin", email: "ada@ui.test", passwordHash });
+  bob = await createUser(pool, { groups: ["admins"], name: "Bob Admin", email: "bob@ui.test", passwordHash });
+  rex = await createUser(pool, {
+    groups: ["readers"],
+    name: "Rex Reader",
+    email: "rex@ui.test",
+    passwordHash,
+  });
+  mark = await createUser(pool, {
+    groups: ["support"],
+    name: "Mark Support",
+    email: "mark@ui.test",
+    passwordHash,
+  });
+  b = await launchBrowser();
+});
+after(async () => {
+  await b?.close();
+  await server?.close();
+  await t?.close();
+});
+
+test("a policy switch held for a second admin says so in its dialog and counts in the other admin's badge", async () => {
+  const { page } = await b.newPage();
+  await signIn(page, server.url, ada.email, PASSWORD, "/admin/policies");
+  await page.getByRole("button", { name: "Switch to monitor" }).first().click();
+  const dialog = page.getByRole("dialog", { name: /Switch the policy “large-credit” to monitor/ });
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("Measure before enforcing");
+  await dialog.getByRole("button", { name: "Switch to monitor" }).click();
+  await dialog.getByText("Held for a second admin").waitFor();
+  await dialog
+    .getByText(/Switch the policy "large-credit" of issue_credit from enforce to monitor/)
+    .waitFor();
+  await screenshot(page, "held-policy-switch", "[role=dialog]");
+
+  const other = (await b.newPage()).page;
+  await signIn(other, server.url, bob.email, PASSWORD, "/");
+  const badge = other.getByLabel("1 waiting for your decision");
+  await badge.waitFor();
+  assert.equal((await badge.textContent())?.trim(), "1");
+});
+
+test("break-glass: a banner on every page; the run's six questions name the elevation and link to its version; an admin completes its post-review", async () => {
+  const started = await t.request("/api/v1/break-glass", {
+    method: "POST",
+    headers: rex.headers,
+    body: JSON.stringify({
+      role: "incident-responder",
+      reason: "INC-7: customers double-charged",
+      minutes: 30,
+    }),
+  });
+  assert.equal(started.status, 201, await started.clone().text());
+  const ran = await t.request("/api/v1/actions/issue_credit/runs", {
+    method: "POST",
+    headers: rex.headers,
+    body: JSON.stringify({ params: { accountId: "acc_9", amountCents: 900 } }),
+  });
+  assert.equal(ran.status, 200, await ran.clone().text());
+  const runId = ((await ran.json()) as { id: string }).id;
+
+  const { page } = await b.newPage();
+  await signIn(page, server.url, rex.email, PASSWORD, `/runs/${runId}`);
+  const banner = page.locator("[data-break-glass]");
+  await banner.getByText(/You hold the emergency role “incident-responder”/).waitFor();
+  const elevation = page.locator("[data-run-elevation]");
+  await elevation
+    .getByText(/As the emergency role incident-responder: “INC-7: customers double-charged”/)
+    .waitFor();
+  const version = page.locator("[data-run-version]");
+  const href = await version.getAttribute("href");
+  const recorded = await t.airlock.database.pool.query<{ version: string }>(
+    "SELECT version FROM airlock.action_versions WHERE action = 'issue_credit'",
+  );
+  assert.equal(href, `/actions/issue_credit#version-${recorded.rows[0]!.version}`);
+  await screenshot(page, "break-glass-run");
+  await page.goto(`${server.url}/runs`);
+  await banner.waitFor();
+
+  // Ended, it waits in the admins' post-review queue; another admin records what they checked.
+  const id = ((await started.json()) as { id: string }).id;
+  assert.equal(
+    (await t.request(`/api/v1/break-glass/${id}/end`, { method: "POST", headers: rex.headers })).status,
+    200,
+  );
+  const admin = (await b.newPage()).page;
+  await signIn(admin, server.url, ada.email, PASSWORD, "/admin/reviews");
+  const queued = admin.locator(`[data-break-glass-review='${id}']`);
+  await queued.getByText("INC-7: customers double-charged").waitFor();
+  await queued
+    .getByRole("textbox", { name: "What you checked for Rex Reader" })
+    .fill("one credit, matches INC-7");
+  await queued.getByRole("button", { name: "Mark reviewed" }).click();
+  await queued.waitFor({ state: "detached" });
+  const reviewed = await t.airlock.database.pool.query(
+    "SELECT review_status, reviewed_by FROM airlock.break_glass WHERE id = $1",
+    [id],
+  );
+  assert.deepEqual(reviewed.rows[0], { review_status: "done", reviewed_by: ada.id });
+});
+
+test("an access review: the reviewer keeps a member and signs it off", async () => {
+  const startedReview = await t.request("/api/v1/access-reviews", {
+    method: "POST",
+    headers: ada.headers,
+    body: JSON.stringify({ group: "support", reviewerId: bob.id }),
+  });
+  assert.equal(startedReview.status, 201, await startedReview.clone().text());
+  const { page } = await b.newPage();
+  await signIn(page, server.url, bob.email, PASSWORD, "/admin/reviews");
+  const row = page.locator(`[data-review-item='${mark.id}']`);
+  await row.getByText("run on tag:billing · last used never").waitFor();
+  await row.getByRole("textbox", { name: "Reason for Mark Support" }).fill("still on the desk");
+  await row.getByRole("button", { name: "Keep" }).click();
+  await row.getByText("keep", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Sign off" }).click();
+  await row.getByText("keep · kept").waitFor();
+  await screenshot(page, "access-review", "[data-access-review]");
+});
