@@ -145,6 +145,31 @@ export function gateSubjectKind(deps: {
     ),
     onCancelled: end("runbook.gate_cancelled", () => "The starter withdrew the gate's approval request."),
     onExpired: end("approval.expired", () => "Nobody approved the gate before it expired."),
+    // Listed in the approvals inbox beside runs: who holds `approve` on a runbook may decide its
+    // gates (the SQL there adds reviewers, not-the-starter, not-yet-decided, as for runs).
+    inbox: {
+      async approvable(principal) {
+        const names: string[] = [];
+        for (const runbook of deps.workspace.runbooks.values())
+          if ((await deps.authorizer.can(principal, "approve", runbook)).allowed) names.push(runbook.name);
+        return names;
+      },
+      item(request) {
+        const ref = parseSubjectId(request.subject_id);
+        const runbookRunId = ref?.runbookRunId ?? "";
+        const step = ref?.step ?? "";
+        const stepPath = `/api/v1/runbook-runs/${runbookRunId}/steps/${encodeURIComponent(step)}`;
+        return {
+          title: runbookOf(request)?.title ?? null,
+          fields: { runbook: request.action, runbookRunId, step },
+          links: {
+            run: `/api/v1/runbook-runs/${runbookRunId}`,
+            approve: `${stepPath}/approve`,
+            reject: `${stepPath}/reject`,
+          },
+        };
+      },
+    },
   };
 }
 
