@@ -22,6 +22,7 @@ import type { RunbookContext } from "../sdk/define-runbook.ts";
 import { durationMs } from "../sdk/duration.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { stepNamer } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { waitForGate } from "./runbook-gate.ts";
 import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
@@ -133,9 +134,8 @@ function createContext(
   const used = new Set<string>();
   let position = 0;
   let logSeq = 0;
-  let inputs = 0;
-  let sleeps = 0;
-  let gates = 0;
+  // The same default names the start-time rehearsal computes (workspace/runbook-rehearsal.ts).
+  const names = stepNamer();
   // Names must be unique and deterministic: the engine matches a resumed run's steps by order and
   // name, and a step's idempotency key is built from its name.
   const claim = (name: string): string => {
@@ -180,7 +180,7 @@ function createContext(
     actor: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
 
     async run<R>(action: string, params: Record<string, unknown>, options?: { step?: string }): Promise<R> {
-      const name = claim(options?.step ?? action);
+      const name = claim(names.run(action, options));
       const pos = position++;
       if (!uses.includes(action))
         throw new StepFailure(
@@ -233,8 +233,7 @@ function createContext(
     },
 
     async input(form, options) {
-      inputs++;
-      const name = claim(options.step ?? (inputs === 1 ? "input" : `input_${inputs}`));
+      const name = claim(names.input(options));
       const answer = await waitForAnswer(human, {
         name,
         position: position++,
@@ -247,8 +246,7 @@ function createContext(
     },
 
     async approve(options) {
-      gates++;
-      const name = claim(options.step ?? (gates === 1 ? "approval" : `approval_${gates}`));
+      const name = claim(names.approve(options));
       return await waitForGate(
         { pool: deps.pool, engine, row, principal },
         {
@@ -261,15 +259,13 @@ function createContext(
     },
 
     async sleep(duration, options) {
-      sleeps++;
-      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      const name = claim(names.sleep(options));
       const ms = durationMs(duration);
       await sleepUntil(name, () => Date.now() + ms);
     },
 
     async waitUntil(at, options) {
-      sleeps++;
-      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      const name = claim(names.sleep(options));
       await sleepUntil(name, () => at.getTime());
     },
 
