@@ -46,6 +46,20 @@ function parseSubjectId(id: string): { runbookRunId: string; step: string; attem
   return { runbookRunId, step, attempt: Number(attempt) };
 }
 
+/** Whether the request is an approved gate of this runbook run (any attempt). */
+export async function isApprovedGateOf(
+  db: Queryable,
+  requestId: string,
+  runbookRunId: string,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM airlock.approval_requests
+      WHERE id = $1 AND subject_kind = $2 AND status = 'approved' AND split_part(subject_id, ':', 1) = $3`,
+    [requestId, GATE_SUBJECT, runbookRunId],
+  );
+  return rows.length > 0;
+}
+
 /** What an approval of the gate approves: this run of this runbook, at this step and attempt. */
 export function gateHash(
   run: Pick<RunbookRunRow, "id" | "runbook" | "version" | "params">,

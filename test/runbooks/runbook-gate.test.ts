@@ -65,10 +65,25 @@ const reviewPrice = defineRunbook({
   },
 });
 
+// Names an approval that is not one of its own approved gates: the step must fail, not run.
+const borrowed = defineRunbook({
+  name: "borrowed_gate",
+  title: "Set a price under someone else's gate",
+  params: z.object({ approvalRequestId: z.string() }),
+  uses: ["set_price"],
+  async handler(rb, { approvalRequestId }) {
+    await rb.run(
+      "set_price",
+      { plan: "borrowed", cents: 1 },
+      { approval: { approvalRequestId, approvedBy: [] } },
+    );
+  },
+});
+
 const workspace = defineWorkspace({
   name: "gates",
   actions: [setPrice],
-  runbooks: [reprice, reviewPrice],
+  runbooks: [reprice, reviewPrice, borrowed],
   roles: {
     analyst: { groups: ["analysts"] },
     manager: { groups: ["managers"] },
@@ -79,6 +94,7 @@ const workspace = defineWorkspace({
     { to: "manager", verbs: ["view", "approve"], on: { runbook: "reprice" } },
     { to: "analyst", verbs: ["view", "run"], on: { runbook: "review_price" } },
     { to: "manager", verbs: ["view", "approve"], on: { runbook: "review_price" } },
+    { to: "analyst", verbs: ["view", "run"], on: { runbook: "borrowed_gate" } },
   ],
 });
 
@@ -475,5 +491,24 @@ describe("runbook approval gates", () => {
       [["runbook_gate", "approved", "approve", "fine"]],
     );
     assert.equal((await ended(lead, id)).status, "succeeded");
+  });
+
+  test("an action step may run under an approval only if it is an approved gate of its own runbook run", async () => {
+    const { rows } = await t.airlock.database.pool.query(
+      "SELECT id FROM airlock.approval_requests WHERE subject_kind = 'runbook_gate' AND status = 'approved' LIMIT 1",
+    );
+    assert.ok(rows[0], "an earlier test approved a gate");
+    for (const approvalRequestId of [rows[0].id, "apr_made_up"]) {
+      const started = await call(analyst, "/api/v1/runbooks/borrowed_gate/runs", {
+        params: { approvalRequestId },
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const failed = await ended(analyst, started.body.id);
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.error.code, "runbook.invalid");
+      assert.equal(failed.error.step, "set_price");
+      assert.match(failed.error.message, /not an approved gate of this runbook run/);
+    }
+    assert.ok(!(await prices()).some((p: Json) => p.plan === "borrowed"), "the price was never set");
   });
 });
