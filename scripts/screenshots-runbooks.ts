@@ -1,6 +1,6 @@
 // Screenshots of the runbook pages from the demo workspace, into docs/screenshots/: the fraud
 // runbook's live page waiting for the risk team (as Raj, who may answer: the form inline), the
-// inbox listing that step, and the finished run. Starts `airlock start` on a fresh embedded
+// inbox listing that step, and the finished run; then the Schedules page as an admin. Starts `airlock start` on a fresh embedded
 // database of its own (a temporary data directory), drives Debian's Chromium, then stops it.
 //
 //   node_modules/.bin/node scripts/screenshots-runbooks.ts
@@ -57,7 +57,8 @@ try {
     await page.mouse.move(1270, 790);
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
-    console.log(`docs/screenshots/${name}.png`);
+    // SCREENSHOTS is the system's temporary folder: copy a picture into docs/screenshots/ to keep it.
+    console.log(join(SCREENSHOTS, `${name}.png`));
   };
 
   // Rita starts the fraud runbook from the catalog for the flagged account.
@@ -65,6 +66,8 @@ try {
   await signIn(rita, url, "rita.risk@airlock.demo", PASSWORD, "/");
   await rita.locator('[data-runbook-row="fraud_review"]').click();
   await rita.locator("#param-accountId").fill("acc_demo_flagged");
+  // The account picker's list opens over the form: pick the account, as a person would.
+  await rita.locator('[role="option"][value="acc_demo_flagged"]').click();
   await rita.getByRole("button", { name: "Start runbook" }).click();
   await rita.waitForURL(/\/runbooks\/runs\/rbr_/);
   const runPath = new URL(rita.url()).pathname;
@@ -89,6 +92,13 @@ try {
   await rita.evaluate(() => document.getElementById("main")?.scrollIntoView({ block: "start" }));
   // The whole page: the timeline of a finished run is longer than a screen.
   await shot(rita, "runbook-run", true);
+
+  // Ada (admin) on the Schedules page: the daily fraud check, its next runs, and Pause.
+  const ada = (await browser.newPage()).page;
+  await signIn(ada, url, "ada.admin@airlock.demo", PASSWORD, "/schedules");
+  await ada.getByRole("table", { name: "Schedules" }).waitFor({ timeout: 30_000 });
+  await ada.getByLabel("Next runs of daily_fraud_check").waitFor();
+  await shot(ada, "schedules");
 } finally {
   await browser.close();
   airlock.kill("SIGINT");

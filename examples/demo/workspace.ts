@@ -89,7 +89,9 @@ export default defineWorkspace({
     { to: "compliance", verbs: ["approve"], on: { tag: "access" } },
     { to: "compliance", verbs: ["audit"], on: "*" },
     { to: "compliance", verbs: ["reveal:*"], on: { tag: "privacy" } },
-    { to: "ops", verbs: ["run"], on: { tag: "pricing" } },
+    // A plan's fee: ops run it (directly, or through pricing_change) and a second ops member
+    // approves it either way (set_plan_fee's policy; the runbook's gate).
+    { to: "ops", verbs: ["run", "approve"], on: { tag: "pricing" } },
     // Onboarding makes co-administrators admins; each still needs a compliance officer's approval.
     { to: "ops", verbs: ["run"], on: { action: "make_admin" } },
     // Runbooks are granted by their tags like actions (onboard_account: accounts); compliance

@@ -17,13 +17,12 @@ export const decisionBody = z.strictObject({ reason: z.string().max(2_000).optio
 
 const maskedParams = z.record(z.string(), z.unknown()).nullable();
 
-export const approvalSummary = z.strictObject({
+const summaryCommon = {
   id: z.string(),
   status: approvalStatus,
+  /** What governs the request: the action of a run, the runbook of a gate. */
   action: z.string(),
   actionTitle: z.string().nullable(),
-  runId: z.string(),
-  runStatus,
   requester: z.strictObject({ id: z.string(), name: z.string() }),
   reason: z.string().nullable(),
   target: target.nullable(),
@@ -35,8 +34,31 @@ export const approvalSummary = z.strictObject({
   myDecision: z
     .strictObject({ decision: z.string(), reason: z.string().nullable(), decidedAt: isoTime })
     .nullable(),
+};
+
+/** A request that gates a run (decided at /api/v1/approvals/{id}/approve|reject). */
+export const runApprovalSummary = z.strictObject({
+  kind: z.literal("run"),
+  ...summaryCommon,
+  runId: z.string(),
+  runStatus,
   links: z.strictObject({ self: z.string(), run: z.string() }),
 });
+
+/**
+ * A runbook's approval gate (`rb.approve`): decided on its step, at `links.approve|reject`; the
+ * runbook run is at `links.run`. `action` and `actionTitle` name the runbook.
+ */
+export const gateApprovalSummary = z.strictObject({
+  kind: z.literal("runbook_gate"),
+  ...summaryCommon,
+  runbook: z.string(),
+  runbookRunId: z.string(),
+  step: z.string(),
+  links: z.strictObject({ run: z.string(), approve: z.string(), reject: z.string() }),
+});
+
+export const approvalSummary = z.discriminatedUnion("kind", [runApprovalSummary, gateApprovalSummary]);
 export type ApprovalSummary = z.output<typeof approvalSummary>;
 
 export const approvalPage = z.strictObject({

@@ -3,6 +3,11 @@
 // requester picked, if they narrowed them), not their own, not yet decided by them. `decided`:
 // requests they decided on. `mine`: their own requests. The eligibility below mirrors
 // decision-rules.ts in SQL; the decision re-checks everything anyway.
+//
+// Runs are listed, and beside them the kinds that ask to be (`inbox` on the subject kind: a
+// runbook's approval gate), so a reviewer finds every decision waiting for them in one list.
+// For those kinds the grant is on whatever governs the request (its `action` column: the
+// runbook), asked of the kind; the other rules are the same SQL.
 import type pg from "pg";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -11,16 +16,15 @@ import { overseenActions } from "../runs/run-access.ts";
 import { maskedParams } from "../runs/run-audit.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { ApprovalRequestRow } from "./approval-store.ts";
+import type { ApprovalSubjectKind, SubjectKinds } from "./approval-subject.ts";
 
 export type InboxStatus = "pending" | "decided" | "mine";
 
-export interface ApprovalSummary {
+interface SummaryCommon {
   id: string;
   status: string;
   action: string;
   actionTitle: string | null;
-  runId: string;
-  runStatus: string;
   requester: { id: string; name: string };
   reason: string | null;
   target: { type: string; id: string } | null;
@@ -30,13 +34,29 @@ export interface ApprovalSummary {
   expiresAt: string;
   decidedAt: string | null;
   myDecision: { decision: string; reason: string | null; decidedAt: string } | null;
-  links: { self: string; run: string };
 }
+
+/** A run's request, or a listed kind's (its own fields beside the common ones). */
+export type ApprovalSummary =
+  | (SummaryCommon & {
+      kind: "run";
+      runId: string;
+      runStatus: string;
+      links: { self: string; run: string };
+    })
+  | (SummaryCommon & { kind: string; links: Record<string, string> } & Record<string, unknown>);
+
+type InboxDeps = {
+  pool: pg.Pool;
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
+  subjects?: SubjectKinds;
+};
 
 type Row = ApprovalRequestRow & {
   requester_name: string;
-  run_status: string;
-  params: Record<string, unknown>;
+  run_status: string | null;
+  params: Record<string, unknown> | null;
   target_type: string | null;
   target_id: string | null;
   my_decision: string | null;
@@ -62,45 +82,85 @@ export async function approvableActions(
   return names;
 }
 
+/** Kinds listed beside runs, each with the names on which the principal holds `approve`. */
+async function listedKinds(
+  deps: InboxDeps,
+  principal: Principal,
+): Promise<{ kind: ApprovalSubjectKind; names: string[] }[]> {
+  if (principal.kind !== "human") return [];
+  const out: { kind: ApprovalSubjectKind; names: string[] }[] = [];
+  for (const kind of deps.subjects?.listed() ?? [])
+    out.push({ kind, names: await kind.inbox!.approvable(principal) });
+  return out;
+}
+
+/**
+ * "The request is of a listed kind and governed by one of these names": runs (a run row joined)
+ * on `actions`, each listed kind on its own names. Appends its parameters to `values`.
+ */
+function governedBy(
+  values: unknown[],
+  actions: string[],
+  kinds: { kind: ApprovalSubjectKind; names: string[] }[],
+): string {
+  values.push(actions);
+  const clauses = [`(r.id IS NOT NULL AND ar.action = ANY($${values.length}::text[]))`];
+  for (const { kind, names } of kinds) {
+    if (names.length === 0) continue;
+    values.push(kind.kind, names);
+    clauses.push(`(ar.subject_kind = $${values.length - 1} AND ar.action = ANY($${values.length}::text[]))`);
+  }
+  return `(${clauses.join(" OR ")})`;
+}
+
 /** WHERE clauses for "pending and the principal may decide it" (ar = approval_requests, r = runs). */
-function decidableScope(principal: Principal, actions: string[]): Scope {
-  const values: unknown[] = [principal.id, actions, principal.groups, principal.email?.toLowerCase() ?? null];
+function decidableScope(
+  principal: Principal,
+  actions: string[],
+  kinds: { kind: ApprovalSubjectKind; names: string[] }[],
+): Scope {
+  const values: unknown[] = [principal.id, principal.groups, principal.email?.toLowerCase() ?? null];
   const where = [
     "ar.status = 'pending'",
     "ar.expires_at > now()",
-    "ar.action = ANY($2::text[])",
+    governedBy(values, actions, kinds),
     "ar.requester_id <> $1",
     "r.on_behalf_of IS DISTINCT FROM $1",
     `EXISTS (SELECT 1 FROM jsonb_array_elements(ar.policies) p
-              WHERE (p->'reviewers'->'groups') ?| $3::text[]
+              WHERE (p->'reviewers'->'groups') ?| $2::text[]
                  OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p->'reviewers'->'users') u
-                             WHERE u = $1 OR lower(u) = $4))`,
+                             WHERE u = $1 OR lower(u) = $3))`,
     "NOT EXISTS (SELECT 1 FROM airlock.approval_decisions d WHERE d.approval_request_id = ar.id AND d.reviewer_id = $1)",
     // Narrowed by the requester (reviewer-choice.ts): picked by id or through a group.
     `(ar.chosen_reviewers IS NULL OR (ar.chosen_reviewers->'users') ? $1
-       OR (ar.chosen_reviewers->'groups') ?| $3::text[])`,
+       OR (ar.chosen_reviewers->'groups') ?| $2::text[])`,
   ];
   return { where, values };
 }
 
+const hasNames = (kinds: { names: string[] }[]) => kinds.some((k) => k.names.length > 0);
+
 export async function listApprovals(
-  deps: { pool: pg.Pool; workspace: CompiledWorkspace; authorizer: Authorizer },
+  deps: InboxDeps,
   principal: Principal,
   query: { status: InboxStatus; limit: number; cursor?: string | undefined },
 ): Promise<{ approvals: ApprovalSummary[]; nextCursor: string | null }> {
   let scope: Scope;
+  const kinds = await listedKinds(deps, principal);
   if (query.status === "pending") {
     const actions = await approvableActions(deps.authorizer, deps.workspace, principal);
-    if (actions.length === 0) return { approvals: [], nextCursor: null };
-    scope = decidableScope(principal, actions);
+    if (actions.length === 0 && !hasNames(kinds)) return { approvals: [], nextCursor: null };
+    scope = decidableScope(principal, actions, kinds);
   } else if (query.status === "decided") {
     const actions = await overseenActions(deps.authorizer, deps.workspace, principal);
-    scope = {
-      where: ["d.reviewer_id IS NOT NULL", "ar.action = ANY($2::text[])"],
-      values: [principal.id, actions],
-    };
+    const values: unknown[] = [principal.id];
+    scope = { where: ["d.reviewer_id IS NOT NULL", governedBy(values, actions, kinds)], values };
   } else {
-    scope = { where: ["ar.requester_id = $1"], values: [principal.id] };
+    const values: unknown[] = [principal.id, kinds.map((k) => k.kind.kind)];
+    scope = {
+      where: ["ar.requester_id = $1", "(r.id IS NOT NULL OR ar.subject_kind = ANY($2::text[]))"],
+      values,
+    };
   }
   const values = [...scope.values];
   const where = [...scope.where];
@@ -110,11 +170,12 @@ export async function listApprovals(
     where.push(`(ar.created_at, ar.id) < ($${values.length - 1}::timestamptz, $${values.length})`);
   }
   values.push(query.limit + 1);
+  // Runs are joined (LEFT: a listed kind's request has none); $1 is always the caller.
   const result = await deps.pool.query<Row>(
     `SELECT ar.*, u.name AS requester_name, r.status AS run_status, r.params, r.target_type, r.target_id,
             d.decision AS my_decision, d.reason AS my_reason, d.decided_at AS my_decided_at
        FROM airlock.approval_requests ar
-       JOIN airlock.runs r ON r.id = ar.run_id
+       LEFT JOIN airlock.runs r ON r.id = ar.run_id
        JOIN airlock.users u ON u.id = ar.requester_id
        LEFT JOIN airlock.approval_decisions d ON d.approval_request_id = ar.id AND d.reviewer_id = $1
       WHERE ${where.join(" AND ")}
@@ -124,23 +185,28 @@ export async function listApprovals(
   );
   const rows = result.rows.slice(0, query.limit);
   const last = rows[rows.length - 1];
+  const byKind = new Map(kinds.map(({ kind }) => [kind.kind, kind]));
   return {
-    approvals: rows.map((row) => summary(deps.workspace, row)),
+    approvals: rows.map((row) => summary(deps.workspace, row, byKind)),
     nextCursor: result.rows.length > query.limit && last ? encodeCursor(last) : null,
   };
 }
 
-/** Counts for the inbox badge: requests waiting for the caller, and the caller's own pending ones. */
+/**
+ * Counts for the inbox badge: requests waiting for the caller (runs and listed kinds, as the
+ * list shows them), and the caller's own pending ones.
+ */
 export async function countApprovals(
-  deps: { pool: pg.Pool; workspace: CompiledWorkspace; authorizer: Authorizer },
+  deps: InboxDeps,
   principal: Principal,
 ): Promise<{ pending: number; mine: number }> {
   const actions = await approvableActions(deps.authorizer, deps.workspace, principal);
+  const kinds = await listedKinds(deps, principal);
   let pending = 0;
-  if (actions.length > 0) {
-    const scope = decidableScope(principal, actions);
+  if (actions.length > 0 || hasNames(kinds)) {
+    const scope = decidableScope(principal, actions, kinds);
     const result = await deps.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+      `SELECT count(*)::int AS n FROM airlock.approval_requests ar LEFT JOIN airlock.runs r ON r.id = ar.run_id
         WHERE ${scope.where.join(" AND ")}`,
       scope.values,
     );
@@ -153,21 +219,17 @@ export async function countApprovals(
   return { pending, mine: mine.rows[0]!.n };
 }
 
-function summary(workspace: CompiledWorkspace, row: Row): ApprovalSummary {
-  const action = workspace.actions.get(row.action);
-  return {
+function summary(
+  workspace: CompiledWorkspace,
+  row: Row,
+  kinds: Map<string, ApprovalSubjectKind>,
+): ApprovalSummary {
+  const common = {
     id: row.id,
     status: row.status,
     action: row.action,
-    actionTitle: action?.title ?? null,
-    // The inbox joins runs: every row here gates a run.
-    runId: row.run_id!,
-    runStatus: row.run_status,
     requester: { id: row.requester_id, name: row.requester_name },
     reason: row.reason,
-    target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
-    // A retired action's classification is unknown: show nothing rather than raw values.
-    params: action ? maskedParams(action, row.params) : null,
     policies: row.policies.map((p) => ({ name: p.name, quorum: p.quorum })),
     createdAt: iso(row.created_at)!,
     expiresAt: iso(row.expires_at)!,
@@ -175,6 +237,31 @@ function summary(workspace: CompiledWorkspace, row: Row): ApprovalSummary {
     myDecision: row.my_decision
       ? { decision: row.my_decision, reason: row.my_reason, decidedAt: iso(row.my_decided_at)! }
       : null,
+  };
+  const listed = row.run_id === null ? kinds.get(row.subject_kind) : undefined;
+  if (listed) {
+    const item = listed.inbox!.item(row);
+    return {
+      ...common,
+      kind: listed.kind,
+      actionTitle: item.title,
+      target: null,
+      params: null,
+      ...item.fields,
+      links: item.links,
+    };
+  }
+  const action = workspace.actions.get(row.action);
+  return {
+    ...common,
+    kind: "run",
+    actionTitle: action?.title ?? null,
+    // Only a request with its run joined gets here.
+    runId: row.run_id!,
+    runStatus: row.run_status!,
+    target: row.target_type && row.target_id ? { type: row.target_type, id: row.target_id } : null,
+    // A retired action's classification is unknown: show nothing rather than raw values.
+    params: action && row.params ? maskedParams(action, row.params) : null,
     links: { self: `/api/v1/approvals/${row.id}`, run: `/api/v1/runs/${row.run_id!}` },
   };
 }

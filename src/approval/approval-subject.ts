@@ -57,6 +57,19 @@ export interface ApprovalSubjectKind {
     maySee(principal: Principal, request: ApprovalRequestRow): Promise<boolean>;
     mayDecide(principal: Principal, request: ApprovalRequestRow): Promise<boolean>;
   };
+  /**
+   * For kinds the approvals inbox lists beside runs (a runbook's gate): the names (a request's
+   * `action`) on which the principal holds `approve`, which narrows the inbox's query the way
+   * action grants narrow it for runs, and the item's own fields. A kind without it is not listed.
+   */
+  inbox?: {
+    approvable(principal: Principal): Promise<string[]>;
+    item(request: Pick<ApprovalRequestRow, "subject_id" | "action">): {
+      title: string | null;
+      fields: Record<string, unknown>;
+      links: Record<string, string>;
+    };
+  };
   /** A refusal of the kind's own, after the rules every kind gets (e.g. a change that benefits the decider). */
   decisionRefusal?(
     db: Queryable,
@@ -69,6 +82,8 @@ export interface ApprovalSubjectKind {
 export interface SubjectKinds {
   get(kind: string): ApprovalSubjectKind;
   register(kind: ApprovalSubjectKind): void;
+  /** The registered kinds the approvals inbox lists beside runs. */
+  listed(): ApprovalSubjectKind[];
 }
 
 export function createSubjectKinds(kinds: readonly ApprovalSubjectKind[]): SubjectKinds {
@@ -84,6 +99,9 @@ export function createSubjectKinds(kinds: readonly ApprovalSubjectKind[]): Subje
       if (byName.has(kind.kind))
         throw new Error(`approval subject kind "${kind.kind}" is already registered`);
       byName.set(kind.kind, kind);
+    },
+    listed() {
+      return [...byName.values()].filter((kind) => kind.inbox !== undefined);
     },
   };
   for (const kind of kinds) registry.register(kind);

@@ -3,6 +3,7 @@
 // the file and line of the definition it is about), 2 for a usage mistake. Prints what a reviewer
 // of the change wants to see: the permission matrix, the approval policies, the PII classes, and
 // with --against what would change on a running server.
+
 import { relative, resolve } from "node:path";
 import { importWorkspace } from "../config/load-workspace.ts";
 import { StartupError } from "../errors/startup-error.ts";
@@ -12,6 +13,7 @@ import {
   compileWorkspace,
   WorkspaceProblemsError,
 } from "../workspace/compile-workspace.ts";
+import { runbookStepProblems } from "../workspace/runbook-rehearsal.ts";
 import { apiOptions } from "./api-client.ts";
 import { changesAgainst } from "./check-against.ts";
 import { permissionMatrix, piiTable, policyTable, summaryLine, warningsOf } from "./check-report.ts";
@@ -58,6 +60,8 @@ export const checkCommand: Command = {
     let compiled: CompiledWorkspace;
     try {
       compiled = compileWorkspace(workspace, shown(path));
+      const problems = await runbookStepProblems(compiled.runbooks.values());
+      if (problems.length > 0) throw new WorkspaceProblemsError(shown(path), problems);
     } catch (error) {
       if (error instanceof WorkspaceProblemsError) {
         io.err(`${shown(path)}: ${error.problems.length} problem${error.problems.length === 1 ? "" : "s"}`);

@@ -2,11 +2,20 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { StartupError } from "../errors/startup-error.ts";
 import type { Workspace } from "../sdk/define-workspace.ts";
-import { type CompiledWorkspace, compileWorkspace } from "../workspace/compile-workspace.ts";
+import {
+  type CompiledWorkspace,
+  compileWorkspace,
+  WorkspaceProblemsError,
+} from "../workspace/compile-workspace.ts";
+import { runbookStepProblems } from "../workspace/runbook-rehearsal.ts";
 
 /** Import `airlock.config.ts` (Node 24 strips its types) and check it. */
 export async function loadWorkspace(path: string): Promise<CompiledWorkspace> {
-  return compileWorkspace(await importWorkspace(path), path);
+  const compiled = compileWorkspace(await importWorkspace(path), path);
+  // Runbooks' step names are found by a rehearsal, which is asynchronous (compiling is not).
+  const problems = await runbookStepProblems(compiled.runbooks.values());
+  if (problems.length > 0) throw new WorkspaceProblemsError(path, problems);
+  return compiled;
 }
 
 /**

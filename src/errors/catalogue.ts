@@ -264,6 +264,10 @@ export const CATALOGUE = {
     status: 422,
     message: "The runbook cannot run as defined; details.problems lists why.",
   },
+  "runbook.duplicate_step": {
+    status: 422,
+    message: "Two steps of the runbook have the same name; nothing was started.",
+  },
   "runbook.run_not_found": { status: 404, message: "There is no such runbook run, or you may not see it." },
   "runbook.invalid_transition": {
     status: 409,

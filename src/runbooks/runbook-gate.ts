@@ -46,6 +46,20 @@ function parseSubjectId(id: string): { runbookRunId: string; step: string; attem
   return { runbookRunId, step, attempt: Number(attempt) };
 }
 
+/** Whether the request is an approved gate of this runbook run (any attempt). */
+export async function isApprovedGateOf(
+  db: Queryable,
+  requestId: string,
+  runbookRunId: string,
+): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM airlock.approval_requests
+      WHERE id = $1 AND subject_kind = $2 AND status = 'approved' AND split_part(subject_id, ':', 1) = $3`,
+    [requestId, GATE_SUBJECT, runbookRunId],
+  );
+  return rows.length > 0;
+}
+
 /** What an approval of the gate approves: this run of this runbook, at this step and attempt. */
 export function gateHash(
   run: Pick<RunbookRunRow, "id" | "runbook" | "version" | "params">,
@@ -145,6 +159,31 @@ export function gateSubjectKind(deps: {
     ),
     onCancelled: end("runbook.gate_cancelled", () => "The starter withdrew the gate's approval request."),
     onExpired: end("approval.expired", () => "Nobody approved the gate before it expired."),
+    // Listed in the approvals inbox beside runs: who holds `approve` on a runbook may decide its
+    // gates (the SQL there adds reviewers, not-the-starter, not-yet-decided, as for runs).
+    inbox: {
+      async approvable(principal) {
+        const names: string[] = [];
+        for (const runbook of deps.workspace.runbooks.values())
+          if ((await deps.authorizer.can(principal, "approve", runbook)).allowed) names.push(runbook.name);
+        return names;
+      },
+      item(request) {
+        const ref = parseSubjectId(request.subject_id);
+        const runbookRunId = ref?.runbookRunId ?? "";
+        const step = ref?.step ?? "";
+        const stepPath = `/api/v1/runbook-runs/${runbookRunId}/steps/${encodeURIComponent(step)}`;
+        return {
+          title: runbookOf(request)?.title ?? null,
+          fields: { runbook: request.action, runbookRunId, step },
+          links: {
+            run: `/api/v1/runbook-runs/${runbookRunId}`,
+            approve: `${stepPath}/approve`,
+            reject: `${stepPath}/reject`,
+          },
+        };
+      },
+    },
   };
 }
 

@@ -18,12 +18,13 @@ import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
 import { scrubText } from "../pii/mask.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
-import type { RunbookContext } from "../sdk/define-runbook.ts";
+import type { GateApproval, RunbookContext } from "../sdk/define-runbook.ts";
 import { durationMs } from "../sdk/duration.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { stepNamer } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
-import { waitForGate } from "./runbook-gate.ts";
+import { isApprovedGateOf, waitForGate } from "./runbook-gate.ts";
 import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
 import {
   appendLog,
@@ -133,9 +134,8 @@ function createContext(
   const used = new Set<string>();
   let position = 0;
   let logSeq = 0;
-  let inputs = 0;
-  let sleeps = 0;
-  let gates = 0;
+  // The same default names the start-time rehearsal computes (workspace/runbook-rehearsal.ts).
+  const names = stepNamer();
   // Names must be unique and deterministic: the engine matches a resumed run's steps by order and
   // name, and a step's idempotency key is built from its name.
   const claim = (name: string): string => {
@@ -179,8 +179,12 @@ function createContext(
     runbookRunId: row.id,
     actor: { id: principal.id, kind: principal.kind, name: principal.name, email: principal.email },
 
-    async run<R>(action: string, params: Record<string, unknown>, options?: { step?: string }): Promise<R> {
-      const name = claim(options?.step ?? action);
+    async run<R>(
+      action: string,
+      params: Record<string, unknown>,
+      options?: { step?: string; approval?: GateApproval },
+    ): Promise<R> {
+      const name = claim(names.run(action, options));
       const pos = position++;
       if (!uses.includes(action))
         throw new StepFailure(
@@ -188,8 +192,9 @@ function createContext(
           `The step "${name}" runs the action "${action}", which the runbook does not list in uses.`,
           name,
         );
+      const covered = options?.approval?.approvalRequestId ?? null;
       let outcome = await engine.step(name, () =>
-        submitStep(deps, row, principal, name, pos, action, params),
+        submitStep(deps, row, principal, name, pos, action, params, covered),
       );
       for (let check = 1; outcome.status === "waiting"; check++) {
         const runId = outcome.runId;
@@ -233,8 +238,7 @@ function createContext(
     },
 
     async input(form, options) {
-      inputs++;
-      const name = claim(options.step ?? (inputs === 1 ? "input" : `input_${inputs}`));
+      const name = claim(names.input(options));
       const answer = await waitForAnswer(human, {
         name,
         position: position++,
@@ -247,8 +251,7 @@ function createContext(
     },
 
     async approve(options) {
-      gates++;
-      const name = claim(options.step ?? (gates === 1 ? "approval" : `approval_${gates}`));
+      const name = claim(names.approve(options));
       return await waitForGate(
         { pool: deps.pool, engine, row, principal },
         {
@@ -261,15 +264,13 @@ function createContext(
     },
 
     async sleep(duration, options) {
-      sleeps++;
-      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      const name = claim(names.sleep(options));
       const ms = durationMs(duration);
       await sleepUntil(name, () => Date.now() + ms);
     },
 
     async waitUntil(at, options) {
-      sleeps++;
-      const name = claim(options?.step ?? (sleeps === 1 ? "sleep" : `sleep_${sleeps}`));
+      const name = claim(names.sleep(options));
       await sleepUntil(name, () => at.getTime());
     },
 
@@ -301,6 +302,8 @@ async function submitStep(
   position: number,
   action: string,
   params: Record<string, unknown>,
+  /** An approved gate of this runbook run that the step runs under (`rb.run`'s `approval`). */
+  covered: string | null,
 ): Promise<ActionOutcome> {
   const first = await beginStep(deps.pool, {
     runbookRunId: row.id,
@@ -311,6 +314,16 @@ async function submitStep(
     action,
   });
   const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
+  // Only an approved gate of this very runbook run may stand for the action's approval (an
+  // earlier attempt's counts: a retry replays the gate's recorded approval).
+  if (covered !== null && !(await isApprovedGateOf(deps.pool, covered, row.id))) {
+    const failure = {
+      code: "runbook.invalid",
+      message: `The step "${name}" names an approval (${covered}) that is not an approved gate of this runbook run.`,
+    };
+    await endStep(deps.pool, row.id, name, { status: "failed", error: failure });
+    return { status: "failed", runId: null, ...failure };
+  }
   if (!first) {
     // The step runs again (a crash before its checkpoint). Its run, if it made one, is found by
     // the key in the runs table, where it never expires: the key's claim is kept only 24 h, and a
@@ -330,6 +343,7 @@ async function submitStep(
       trace: null,
       client: { clientIp: null, userAgent: "airlock-runbook" },
       parentRequestId: row.request_id,
+      ...(covered ? { coveredBy: { approvalRequestId: covered } } : {}),
     },
     { waitMs: 0 },
   );

@@ -27,6 +27,7 @@ import { scrubDeep, scrubText } from "../pii/mask.ts";
 import { paramsHash } from "../runs/params-hash.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { duplicateStepProblem, rehearseRunbook } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
 import { inputTopic } from "./runbook-input.ts";
@@ -286,6 +287,19 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           problems.push(`You may not run the action "${actionName}", which this runbook runs.`);
       }
       if (problems.length > 0) throw new AirlockError("runbook.invalid", undefined, { problems });
+      // Two steps with one name would meet only when the second came, after the first had done
+      // its work: the function, rehearsed with these parameters, names its steps first.
+      const { duplicate } = await rehearseRunbook(runbook.handler, parsed.data as Record<string, unknown>);
+      if (duplicate !== null)
+        throw new AirlockError(
+          "runbook.duplicate_step",
+          `The runbook "${runbook.name}" has two steps named "${duplicate}"; nothing was started. Give each step a unique name ({ step: "..." }).`,
+          {
+            runbook: runbook.name,
+            step: duplicate,
+            problems: [duplicateStepProblem(runbook.name, duplicate)],
+          },
+        );
       const running = requireEngine();
       const id = newId("rbr");
       const values = parsed.data as Record<string, unknown>;

@@ -54,8 +54,22 @@ export interface RunbookContext {
    * actor, validation, approval policies, idempotency, audit). A run held for approval waits for
    * its decision in the inbox. Returns the run's result; a failed, rejected or expired run fails
    * the step (and the runbook, which can then be retried from this step).
+   *
+   * `approval`: a gate of this runbook run, approved (what `rb.approve` returned). The step then
+   * runs under that approval: the action's own policies do not hold it a second time, and its run
+   * names the gate's request. For an action whose policy asks for the same reviewers as the gate
+   * (a direct run is held; through the runbook the gate is the approval). Checked server side:
+   * a request that is not this run's approved gate fails the step.
+   *
+   * @example
+   * const gate = await rb.approve({ reviewers: { groups: ["ops"] }, reason: "New fee" });
+   * await rb.run("set_plan_fee", { plan, monthlyFeeCents }, { approval: gate });
    */
-  run<R = unknown>(action: string, params: Record<string, unknown>, options?: { step?: string }): Promise<R>;
+  run<R = unknown>(
+    action: string,
+    params: Record<string, unknown>,
+    options?: { step?: string; approval?: GateApproval },
+  ): Promise<R>;
   /** A computation whose result is recorded: after a crash it is not computed again. */
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** A human step: waits until the assignee answers the form (a zod object) in the UI, API or CLI. */

@@ -3,14 +3,34 @@
 // analyst's inbox, and once answered every flagged transaction is confirmed, each by its own run.
 // Onboarding: the account is opened, compliance answers its check, the history is imported, the
 // plan and a feature set, and a co-administrator made admin once a compliance officer approves.
-// Pricing: the proposer cannot approve their own gate; a second ops member does, then it applies.
+// Pricing: the proposer cannot approve their own gate; a second ops member does, then it applies
+// (the gate is the fee change's approval); run directly, the fee change is held for the same
+// second ops member.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ACCOUNT_FLAGGED, CUSTOMER_ALICE, CUSTOMER_DAVE } from "../../examples/demo/fixtures.ts";
-import { type CustomerDemo, getAs, startCustomerDemo } from "../demo/demo-airlock-customers.ts";
+import {
+  type CustomerDemo,
+  getAs,
+  postAs,
+  runAction,
+  startCustomerDemo,
+} from "../demo/demo-airlock-customers.ts";
+import { until } from "../support/until.ts";
 import { createUser } from "../support/users.ts";
 
 let demo: CustomerDemo;
+let olga: Awaited<ReturnType<typeof createUser>> | null = null;
+
+/** A second ops member (the demo's Omar is the first), made once. */
+async function olgaOps() {
+  olga ??= await createUser(demo.t.airlock.database.pool, {
+    email: "olga.ops@airlock.demo",
+    name: "Olga Ops",
+    groups: ["ops"],
+  });
+  return olga;
+}
 before(async () => {
   demo = await startCustomerDemo();
 });
@@ -160,11 +180,7 @@ test("onboarding opens the account, waits for compliance, imports the history, s
 
 test("a pricing change waits at its gate: the proposer may not approve it, a second ops member does, then the fee changes", async () => {
   const { t, cast, owner } = demo;
-  const olga = await createUser(t.airlock.database.pool, {
-    email: "olga.ops@airlock.demo",
-    name: "Olga Ops",
-    groups: ["ops"],
-  });
+  const olga = await olgaOps();
   const started = await t.post(
     "/api/v1/runbooks/pricing_change/runs",
     { params: { plan: "plus", monthlyFeeCents: 1299, rationale: "Align with the market after the audit" } },
@@ -194,4 +210,44 @@ test("a pricing change waits at its gate: the proposer may not approve it, a sec
   assert.equal(done.status, "succeeded", JSON.stringify(done.error));
   assert.deepEqual(done.result, { plan: "plus", previousFeeCents: 999, monthlyFeeCents: 1299 });
   assert.equal(await fee(), 1299);
+  // The gate is the fee change's approval: the step's run names it and was not held again.
+  const gateRequest = done.steps.find((s: Json) => s.name === "approval").approval.requestId;
+  const stepRun = done.steps.find((s: Json) => s.name === "set_plan_fee").runId;
+  const { rows } = await owner.query("SELECT status, approval_request_id FROM airlock.runs WHERE id = $1", [
+    stepRun,
+  ]);
+  assert.deepEqual(rows, [{ status: "succeeded", approval_request_id: gateRequest }]);
+});
+
+test("set_plan_fee run directly (skipping the runbook) is held for a second ops member too; the proposer may not approve it", async () => {
+  const { t, cast, owner } = demo;
+  const olga = await olgaOps();
+  const fee = async () =>
+    Number(
+      (await owner.query("SELECT monthly_fee_cents FROM demo.plans WHERE plan = 'business'")).rows[0]
+        .monthly_fee_cents,
+    );
+  const before = await fee();
+  const asked = await runAction(t, cast.omar, "set_plan_fee", {
+    plan: "business",
+    monthlyFeeCents: 54_900,
+  });
+  assert.equal(asked.status, 202, asked.text);
+  assert.equal(asked.body.status, "pending_approval");
+  assert.equal(await fee(), before, "nothing changed before the approval");
+  const requestId = asked.body.approvalRequestId;
+  const self = await postAs(t, cast.omar, `/api/v1/approvals/${requestId}/approve`, {});
+  assert.equal(self.status, 403);
+  assert.equal(self.body.error.code, "approval.self_approval");
+  const approved = await postAs(t, olga, `/api/v1/approvals/${requestId}/approve`, {
+    reason: "agreed in the pricing call",
+  });
+  assert.equal(approved.status, 200, approved.text);
+  // Approved, the run is executed by the queue.
+  const run = await until("the approved run's end", async () => {
+    const { body } = await getAs(t, cast.omar, `/api/v1/runs/${asked.body.id}`);
+    return ["succeeded", "failed"].includes(body.status) ? body : undefined;
+  });
+  assert.equal(run.status, "succeeded", JSON.stringify(run.error));
+  assert.equal(await fee(), 54_900);
 });

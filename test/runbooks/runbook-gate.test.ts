@@ -4,7 +4,8 @@
 // among the reviewers — is refused on the API and the CLI; a reviewer without `approve` on the
 // runbook is refused; a manager's approval lets the runbook go on (the price changes once); a
 // rejection fails the runbook at the gate, and a retry asks again; cancelling the runbook
-// withdraws its pending gate. Every decision and refusal is audited.
+// withdraws its pending gate. Every decision and refusal is audited. A gate waits in the
+// approvals inbox (API, count and CLI) of its reviewers, never of its starter.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
@@ -64,10 +65,25 @@ const reviewPrice = defineRunbook({
   },
 });
 
+// Names an approval that is not one of its own approved gates: the step must fail, not run.
+const borrowed = defineRunbook({
+  name: "borrowed_gate",
+  title: "Set a price under someone else's gate",
+  params: z.object({ approvalRequestId: z.string() }),
+  uses: ["set_price"],
+  async handler(rb, { approvalRequestId }) {
+    await rb.run(
+      "set_price",
+      { plan: "borrowed", cents: 1 },
+      { approval: { approvalRequestId, approvedBy: [] } },
+    );
+  },
+});
+
 const workspace = defineWorkspace({
   name: "gates",
   actions: [setPrice],
-  runbooks: [reprice, reviewPrice],
+  runbooks: [reprice, reviewPrice, borrowed],
   roles: {
     analyst: { groups: ["analysts"] },
     manager: { groups: ["managers"] },
@@ -78,6 +94,7 @@ const workspace = defineWorkspace({
     { to: "manager", verbs: ["view", "approve"], on: { runbook: "reprice" } },
     { to: "analyst", verbs: ["view", "run"], on: { runbook: "review_price" } },
     { to: "manager", verbs: ["view", "approve"], on: { runbook: "review_price" } },
+    { to: "analyst", verbs: ["view", "run"], on: { runbook: "borrowed_gate" } },
   ],
 });
 
@@ -381,5 +398,117 @@ describe("runbook approval gates", () => {
       q.version.actions.map((a: Json) => [a.step, a.action]),
       [["set_price", "set_price"]],
     );
+  });
+
+  test("a gate waits in GET /api/v1/approvals and `airlock approvals` of its reviewers only, beside runs, with its kind, runbook, step and run link", async () => {
+    const id = await start(lead, "basic", 1900);
+    await atGate(lead, id);
+    const pending = async (user: TestUser) =>
+      (await call(user, "/api/v1/approvals?status=pending")).body.approvals.filter(
+        (a: Json) => a.runbookRunId === id,
+      );
+    const [item] = await pending(manager);
+    assert.ok(item, "the manager's inbox lists the gate");
+    const requestId = item.id;
+    assert.deepEqual(
+      {
+        kind: item.kind,
+        status: item.status,
+        action: item.action,
+        actionTitle: item.actionTitle,
+        runbook: item.runbook,
+        step: item.step,
+        requester: item.requester,
+        reason: item.reason,
+        myDecision: item.myDecision,
+        links: item.links,
+      },
+      {
+        kind: "runbook_gate",
+        status: "pending",
+        action: "reprice",
+        actionTitle: "Change a plan's price",
+        runbook: "reprice",
+        step: "approval",
+        requester: { id: lead.id, name: "Lee Lead" },
+        reason: "Set basic to 1900 cents",
+        myDecision: null,
+        links: {
+          run: `/api/v1/runbook-runs/${id}`,
+          approve: `/api/v1/runbook-runs/${id}/steps/approval/approve`,
+          reject: `/api/v1/runbook-runs/${id}/steps/approval/reject`,
+        },
+      },
+    );
+    // Deny by default: the starter (a manager too) never, nor who may not approve the runbook.
+    assert.deepEqual(await pending(lead), []);
+    assert.deepEqual(await pending(analyst), []);
+    assert.deepEqual(await pending(bystander), []);
+    const mine = (await call(lead, "/api/v1/approvals?status=mine")).body.approvals;
+    assert.deepEqual(
+      mine.filter((a: Json) => a.id === requestId).map((a: Json) => [a.kind, a.step, a.status]),
+      [["runbook_gate", "approval", "pending"]],
+    );
+    // The badge's count is the list's: the gate counts for the manager, not for the starter.
+    const countOf = async (user: TestUser) => (await call(user, "/api/v1/approvals/count")).body;
+    const before = await countOf(manager);
+    assert.equal(
+      before.pending,
+      (await call(manager, "/api/v1/approvals?status=pending")).body.approvals.length,
+    );
+    assert.ok(before.pending >= 1);
+    assert.equal((await countOf(analyst)).pending, 0);
+
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const as = (user: TestUser, args: string[]) =>
+        runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token });
+      const listed = await as(manager, ["approvals"]);
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(
+        listed.out,
+        new RegExp(
+          `${requestId}\\s+pending\\s+runbook reprice gate approval \\(${id}\\)\\s+by Lee Lead.*"Set basic to 1900 cents"`,
+        ),
+      );
+      assert.match(listed.out, new RegExp(`decide: airlock runbook approve\\|reject ${id} --step approval`));
+      const starter = await as(lead, ["approvals"]);
+      assert.equal(starter.code, 0, starter.err);
+      assert.doesNotMatch(starter.out, new RegExp(requestId));
+    } finally {
+      await server.close(100);
+    }
+
+    const approved = await call(manager, item.links.approve, { reason: "fine" });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.deepEqual(await pending(manager), []);
+    assert.equal((await countOf(manager)).pending, before.pending - 1);
+    const decided = (await call(manager, "/api/v1/approvals?status=decided")).body.approvals;
+    assert.deepEqual(
+      decided
+        .filter((a: Json) => a.id === requestId)
+        .map((a: Json) => [a.kind, a.status, a.myDecision.decision, a.myDecision.reason]),
+      [["runbook_gate", "approved", "approve", "fine"]],
+    );
+    assert.equal((await ended(lead, id)).status, "succeeded");
+  });
+
+  test("an action step may run under an approval only if it is an approved gate of its own runbook run", async () => {
+    const { rows } = await t.airlock.database.pool.query(
+      "SELECT id FROM airlock.approval_requests WHERE subject_kind = 'runbook_gate' AND status = 'approved' LIMIT 1",
+    );
+    assert.ok(rows[0], "an earlier test approved a gate");
+    for (const approvalRequestId of [rows[0].id, "apr_made_up"]) {
+      const started = await call(analyst, "/api/v1/runbooks/borrowed_gate/runs", {
+        params: { approvalRequestId },
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const failed = await ended(analyst, started.body.id);
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.error.code, "runbook.invalid");
+      assert.equal(failed.error.step, "set_price");
+      assert.match(failed.error.message, /not an approved gate of this runbook run/);
+    }
+    assert.ok(!(await prices()).some((p: Json) => p.plan === "borrowed"), "the price was never set");
   });
 });

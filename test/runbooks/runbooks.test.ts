@@ -2,14 +2,19 @@
 // whose action steps pass the control layer (a step held for approval waits for a manager in the
 // inbox), with a human step answered by its assignee only (field errors, a stable 403, a second
 // answer changing nothing), cancel (audited, steps done stay done), retry from the failed step
-// (the steps before it not repeated), refusals at start with a problem list, and definition
-// mistakes refused at load.
+// (the steps before it not repeated), refusals at start with a problem list (two steps with one
+// name included, found by a rehearsal before any step runs), and definition mistakes refused at
+// load.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadWorkspace } from "../../src/config/load-workspace.ts";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { listen } from "../../src/server/serve.ts";
 import { ownerClient } from "../../src/store/database.ts";
-import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
+import { compileWorkspace, WorkspaceProblemsError } from "../../src/workspace/compile-workspace.ts";
 import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { until } from "../support/until.ts";
@@ -96,10 +101,25 @@ const single = defineRunbook({
   },
 });
 
+/** How often the twin runbook's step really ran (a rehearsal never runs a step's function). */
+const twinRuns = { count: 0 };
+
+// Two steps named "count" when `again` is set: refused at start, before the first one runs.
+const twin = defineRunbook({
+  name: "twin",
+  title: "Counts twice when asked",
+  params: z.object({ again: z.boolean() }),
+  uses: [],
+  async handler(rb, { again }) {
+    await rb.step("count", async () => ++twinRuns.count);
+    if (again) await rb.step("count", async () => ++twinRuns.count);
+  },
+});
+
 const workspace = defineWorkspace({
   name: "runbooks",
   actions: [addEntry, bigEntry],
-  runbooks: [settle, flaky, single],
+  runbooks: [settle, flaky, single, twin],
   roles: {
     operator: { groups: ["operators"] },
     analyst: { groups: ["analysts"] },
@@ -111,6 +131,7 @@ const workspace = defineWorkspace({
     { to: "operator", verbs: ["view", "run"], on: { runbook: "settle" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "flaky" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "single" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "twin" } },
     { to: "analyst", verbs: ["view"], on: { runbook: "settle" } },
     { to: "manager", verbs: ["view", "approve"], on: { tag: "ledger" } },
     { to: "limited", verbs: ["view", "run"], on: { runbook: "settle" } },
@@ -299,6 +320,71 @@ describe("runbooks", () => {
       [operator.id],
     );
     assert.equal(count.rows[0].n, 0, "nothing was started");
+  });
+
+  test("two steps with one name are refused at start, naming the runbook and the step, before any step runs", async () => {
+    const refused = await call(operator, "/api/v1/runbooks/twin/runs", { params: { again: true } });
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, "runbook.duplicate_step");
+    assert.match(refused.body.error.message, /runbook "twin" has two steps named "count"/);
+    assert.equal(refused.body.error.details.runbook, "twin");
+    assert.equal(refused.body.error.details.step, "count");
+    assert.ok(refused.body.error.requestId);
+    const started = await t.airlock.database.pool.query(
+      "SELECT count(*)::int AS n FROM airlock.runbook_runs WHERE runbook = 'twin'",
+    );
+    assert.equal(started.rows[0].n, 0, "nothing was started");
+    assert.equal(twinRuns.count, 0, "no step ran");
+
+    // The parameters choose the path: without `again`, one step named "count", and it runs.
+    const fine = await call(operator, "/api/v1/runbooks/twin/runs", { params: { again: false } });
+    assert.equal(fine.status, 202, JSON.stringify(fine.body));
+    const done = await until("the twin runbook's end", async () => {
+      const run = await runbookRun(operator, fine.body.id);
+      return run.status === "succeeded" ? run : undefined;
+    });
+    assert.deepEqual(
+      done.steps.map((s: Row) => s.name),
+      ["count"],
+    );
+    assert.equal(twinRuns.count, 1);
+  });
+
+  test("two steps with one name are refused when the workspace is loaded (npm start, airlock check), naming the runbook and the step", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "airlock-twin-"));
+    try {
+      const sdk = new URL("../../src/sdk/index.ts", import.meta.url).href;
+      const file = join(dir, "airlock.config.ts");
+      await writeFile(
+        file,
+        `import { defineRunbook, defineWorkspace, z } from ${JSON.stringify(sdk)};
+const twice = defineRunbook({
+  name: "twice_named",
+  title: "Names a step twice",
+  params: z.object({}),
+  uses: [],
+  async handler(rb) {
+    await rb.step("fetch", async () => 1);
+    await rb.log("between");
+    await rb.step("fetch", async () => 2);
+  },
+});
+export default defineWorkspace({ name: "twin", actions: [], runbooks: [twice] });
+`,
+      );
+      await assert.rejects(loadWorkspace(file), (error: Error) => {
+        assert.ok(error instanceof WorkspaceProblemsError);
+        assert.deepEqual(error.problems, [
+          'runbook "twice_named": two steps are named "fetch"; give each a unique name ({ step: "..." }).',
+        ]);
+        return true;
+      });
+      const checked = await runAirlock(["check", "--config", file], {});
+      assert.equal(checked.code, 1);
+      assert.match(checked.err, /runbook "twice_named": two steps are named "fetch"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("a waiting runbook can be cancelled, audited with who and why; the steps done stay done", async () => {

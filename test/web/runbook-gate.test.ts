@@ -95,10 +95,14 @@ test("a gate: the starter is told why not; a manager approves it from the inbox'
 
   const mx = await b.newPage();
   await signIn(mx.page, server.url, manager.email, PASSWORD, "/approvals");
-  const row = mx.page.locator(`[data-runbook-input="${id}"][data-waiting-for="Approve"]`);
+  // The gate is in the approvals list itself (the reviewer approves no action: the page starts there anyway).
+  const row = mx.page
+    .locator('[data-approval-kind="runbook_gate"]')
+    .filter({ hasText: "Runbook gate · Change a plan's price" });
   await row.waitFor({ timeout: 30_000 });
   await mx.page.getByLabel("1 waiting for your decision").waitFor();
-  await row.getByRole("link").click();
+  await row.getByRole("link", { name: "Approve “approval”" }).click();
+  await mx.page.waitForURL(`**/runbooks/runs/${id}`);
   const mgate = mx.page.locator('[data-gate="approval"]');
   await mgate.getByLabel("Reason").fill("Checked the margin");
   await mgate.getByRole("button", { name: "Approve" }).click();

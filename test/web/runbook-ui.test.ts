@@ -2,7 +2,8 @@
 // step (no form for them: they are not the assignee); a risk analyst finds the step in the inbox
 // (and the badge), opens it — the page the runbook-waiting email links to — answers with a value
 // the server refuses (its field error shown on the field), then a good one; both people see the
-// runbook finish without a reload. A running runbook is cancelled with a reason.
+// runbook finish without a reload; the page keeps the starter's reason (scrubbed of personal data)
+// and answers the six questions for the whole run. A running runbook is cancelled with a reason.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -133,6 +134,8 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   await op.page.locator('[data-runbook-row="limit_review"]').click();
   await op.page.getByRole("heading", { name: "Review a credit limit" }).waitFor();
   await op.page.locator("#param-account").fill("acc_7001");
+  // The reason is kept with the run, scrubbed of personal data first.
+  await op.page.getByLabel("Reason").fill("Asked by jane.doe@example.com on the phone");
   const clicked = Date.now();
   await op.page.getByRole("button", { name: "Start runbook" }).click();
   await op.page.waitForURL(/\/runbooks\/runs\/rbr_/);
@@ -202,9 +205,36 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   }
   assert.equal(await an.page.locator("[data-human-step-form]").count(), 0, "answered: the form is gone");
   const done = await t.request(`/api/v1/runbook-runs/${id}`, { headers: operator.headers });
-  const body = (await done.json()) as { status: string; result: unknown };
+  const body = (await done.json()) as { status: string; result: unknown; reason: string };
   assert.equal(body.status, "succeeded");
   assert.deepEqual(body.result, { decision: "raise", limitCents: 250000 });
+  const scrubbed = "Asked by j•••@example.com on the phone";
+  assert.equal(body.reason, scrubbed);
+  const stored = await t.airlock.database.pool.query(
+    "SELECT reason FROM airlock.runbook_runs WHERE id = $1",
+    [id],
+  );
+  assert.equal(stored.rows[0].reason, scrubbed, "the address was never stored");
+
+  // The page shows the reason and answers the six questions for the whole run.
+  await op.page.locator("[data-start-reason]").getByText(`“${scrubbed}”`).waitFor();
+  const questions = op.page.getByRole("region", { name: "The six questions" });
+  const answer = (key: string) => questions.locator(`[data-question="${key}"] td`);
+  const text = async (key: string) => (await answer(key).textContent()) ?? "";
+  await answer("who").getByText("Olive Operator").waitFor();
+  assert.match(await text("what"), /limit_review · 3 steps · succeeded/);
+  const why = await text("why");
+  assert.match(why, new RegExp(`“${scrubbed}”`));
+  assert.match(why, /“New credit limit for acc_7001” answered by Raj Risk/);
+  assert.doesNotMatch((await questions.textContent()) ?? "", /jane\.doe/);
+  assert.deepEqual(
+    await answer("changed")
+      .getByRole("link", { name: "its run" })
+      .evaluateAll((links) => links.map((a) => /^\/runs\/run_/.test(a.getAttribute("href") ?? ""))),
+    [true, true],
+  );
+  assert.match(await text("when"), /→/);
+  assert.match(await text("version"), /check_account/);
   ctx.diagnostic(`whole flow: ${Date.now() - started} ms (loaded machine)`);
   assert.deepEqual([...op.problems, ...an.problems], []);
 });

@@ -16,7 +16,7 @@
 //   accounts  set_account_plan            medium    -
 //   accounts  create_account              medium    - (idempotent: id derived from the key)
 //   accounts  import_transaction_history  low       - (idempotent: source ids are unique)
-//   pricing   set_plan_fee                high      - (through the pricing_change runbook's gate)
+//   pricing   set_plan_fee                high      a second ops member (or the pricing_change runbook's gate)
 import type { AnyAction } from "../../../src/sdk/index.ts";
 import { changeCustomerEmail } from "./change-customer-email.ts";
 import { clearFraudFlag } from "./clear-fraud-flag.ts";

@@ -1,5 +1,8 @@
 // Pricing: change a plan's monthly fee for every account on it. Made through the pricing_change
-// runbook, whose approval gate asks a second ops member before the fee changes.
+// runbook, whose approval gate asks a second ops member before the fee changes. Run directly
+// (ops hold `run` on pricing, which the runbook's step needs), the same second ops member must
+// approve it: the fee never changes on one person's word. Inside the runbook the approved gate
+// is that approval (`rb.run(…, { approval: gate })`), not asked twice.
 import { ActionError, defineAction, z } from "../../../src/sdk/index.ts";
 import { cents, PLANS } from "./customer-common.ts";
 
@@ -20,6 +23,12 @@ export const setPlanFee = defineAction({
     monthlyFeeCents: z.number().int(),
   }),
   target: (p) => ({ type: "plan", id: p.plan }),
+  approval: {
+    name: "set_plan_fee.second_ops_member",
+    description: "A plan's fee changes only with a second ops member's approval.",
+    reviewers: { groups: ["ops"] },
+    expiresIn: "48h",
+  },
   async handler(p, ctx) {
     const current = await ctx.db.query<{ monthly_fee_cents: string }>(
       "SELECT monthly_fee_cents FROM demo.plans WHERE plan = $1 FOR UPDATE",

@@ -1,6 +1,7 @@
 // The pricing-change runbook: an ops analyst proposes a plan's new monthly fee with a rationale,
 // a second ops member approves the gate (never the proposer: no self-approval), then the fee is
-// applied — one governed action step, run as the proposer.
+// applied — one governed action step, run as the proposer, under the gate's approval (the action's
+// own policy asks the same second ops member for a direct run).
 import { defineRunbook, z } from "../../../src/sdk/index.ts";
 import { PLANS } from "../actions/customer-common.ts";
 
@@ -30,10 +31,11 @@ export const pricingChange = defineRunbook({
       expiresIn: "48h",
     });
     await rb.log(`Approved by ${gate.approvedBy.length} reviewer(s); applying.`);
-    const applied = await rb.run<{ previousFeeCents: number; monthlyFeeCents: number }>("set_plan_fee", {
-      plan: proposal.plan,
-      monthlyFeeCents: proposal.monthlyFeeCents,
-    });
+    const applied = await rb.run<{ previousFeeCents: number; monthlyFeeCents: number }>(
+      "set_plan_fee",
+      { plan: proposal.plan, monthlyFeeCents: proposal.monthlyFeeCents },
+      { approval: gate },
+    );
     return { plan, previousFeeCents: applied.previousFeeCents, monthlyFeeCents: applied.monthlyFeeCents };
   },
 });

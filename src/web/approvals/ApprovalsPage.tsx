@@ -9,6 +9,7 @@ import { Time } from "../components/Time.tsx";
 import { ChangeRequestsPanel } from "../governance/ChangeRequestsPanel.tsx";
 import { formatField, labelOf } from "../result/result-shape.ts";
 import { RunbookInputsSection } from "../runbooks/RunbookInputsSection.tsx";
+import { runbookRunPath } from "../runbooks/runbooks-api.ts";
 
 const TABS: { value: InboxTab; label: string; empty: string }[] = [
   { value: "pending", label: "Waiting for me", empty: "Nothing is waiting for your decision." },
@@ -45,11 +46,22 @@ function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
           </Table.Thead>
           <Table.Tbody>
             {rows.map((a) => (
-              <Table.Tr key={a.id} data-approval-row={a.id}>
+              <Table.Tr key={a.id} data-approval-row={a.id} data-approval-kind={a.kind}>
                 <Table.Td>
-                  <Anchor component={Link} to={`/approvals/${a.id}`} fw={600} size="sm">
-                    {a.actionTitle ?? a.action}
+                  {/* A runbook's gate is decided on its runbook run's page. */}
+                  <Anchor
+                    component={Link}
+                    to={a.kind === "runbook_gate" ? runbookRunPath(a.runbookRunId) : `/approvals/${a.id}`}
+                    fw={600}
+                    size="sm"
+                  >
+                    {a.kind === "runbook_gate" ? `Approve “${a.step}”` : (a.actionTitle ?? a.action)}
                   </Anchor>
+                  {a.kind === "runbook_gate" && (
+                    <Text size="xs" c="dimmed">
+                      Runbook gate · {a.actionTitle ?? a.action}
+                    </Text>
+                  )}
                   {a.target && (
                     <Text size="xs" c="dimmed" ff="monospace">
                       {a.target.type}:{a.target.id}
@@ -94,7 +106,8 @@ export default function ApprovalsPage() {
   const count = useApprovalCount();
   const me = useCurrentUser();
   // Someone who may approve nothing never finds anything "waiting for me": start on their requests.
-  const approver = (me.permissions?.actions.approve.length ?? 0) > 0;
+  // A runbook's reviewer may approve no action yet have gates waiting: the count says so.
+  const approver = (me.permissions?.actions.approve.length ?? 0) > 0 || (count.data?.pending ?? 0) > 0;
   const fallback: InboxTab = approver ? "pending" : "mine";
   const current = (TABS.find((t) => t.value === params.get("tab"))?.value ?? fallback) as InboxTab;
   return (

@@ -40,7 +40,9 @@ export function GateDecision({
     setError(null);
     try {
       queries.setQueryData(["runbook-run", run.id], await decideGate(api, run.id, step.name, verb, reason));
-      void queries.invalidateQueries({ queryKey: ["runbook-gates"] });
+      // Gates are listed and counted with the approvals inbox.
+      void queries.invalidateQueries({ queryKey: ["approvals"] });
+      void queries.invalidateQueries({ queryKey: ["approvals-count"] });
     } catch (e) {
       setError(e);
     } finally {

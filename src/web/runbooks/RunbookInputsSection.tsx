@@ -1,17 +1,17 @@
-// The inbox's runbook part: what runbooks wait for from the viewer, beside the approvals — human
-// steps to answer (assigned to them or to one of their groups) and approval gates they may decide.
-// Each opens the runbook run, where the form or the decision is.
+// The inbox's runbook part: the human steps runbooks wait for the viewer to answer (assigned to
+// them or to one of their groups), beside the approvals. Each opens the runbook run, where the
+// form is. A runbook's approval gates are approval requests: the approvals list and its count
+// carry them (GET /api/v1/approvals), so they are not repeated here.
 import { Anchor, Badge, Group, Paper, ScrollArea, Stack, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
-import { useWaitingGates } from "./gate-api.ts";
 import { runbookRunPath, useWaitingInputs } from "./runbooks-api.ts";
 
 interface Row {
   key: string;
   runbookRunId: string;
-  what: "Answer" | "Approve";
+  what: "Answer";
   title: string;
   note: string | null;
   runbookTitle: string;
@@ -19,18 +19,15 @@ interface Row {
   expiresAt: string | null;
 }
 
-/** How many things runbooks wait for from the viewer (the nav badge adds it to approvals). */
+/** How many human steps wait for the viewer (the nav badge adds it to approvals, gates included). */
 export function useRunbookWaitingCount(): number {
   const inputs = useWaitingInputs();
-  const gates = useWaitingGates();
-  return (inputs.data?.length ?? 0) + (gates.data?.length ?? 0);
+  return inputs.data?.length ?? 0;
 }
 
 export function RunbookInputsSection() {
   const inputs = useWaitingInputs();
-  const gates = useWaitingGates();
   if (inputs.isError) return <QueryError error={inputs.error} what="Runbook steps waiting for you" />;
-  if (gates.isError) return <QueryError error={gates.error} what="Runbook gates waiting for you" />;
   const rows: Row[] = [
     ...(inputs.data ?? []).map((input) => ({
       key: `${input.runbookRunId}:${input.step}`,
@@ -41,16 +38,6 @@ export function RunbookInputsSection() {
       runbookTitle: input.runbookTitle,
       waitingSince: input.waitingSince,
       expiresAt: input.expiresAt,
-    })),
-    ...(gates.data ?? []).map((gate) => ({
-      key: `${gate.runbookRunId}:${gate.step}`,
-      runbookRunId: gate.runbookRunId,
-      what: "Approve" as const,
-      title: `Approve “${gate.step}”`,
-      note: gate.approval.reason,
-      runbookTitle: gate.runbookTitle,
-      waitingSince: gate.waitingSince,
-      expiresAt: gate.approval.expiresAt,
     })),
   ].sort((a, b) => a.waitingSince.localeCompare(b.waitingSince));
   // Nothing waiting takes no room: most people's inbox is approvals.

@@ -1,8 +1,20 @@
 // One runbook: what it does, the actions it runs, its start form (from its parameters' schema),
 // and its recent runs. Starting opens the new run's live page.
-import { Alert, Anchor, Badge, Breadcrumbs, Grid, Group, Paper, Stack, Table, Text } from "@mantine/core";
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Breadcrumbs,
+  Grid,
+  Group,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+} from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
-import { useRef } from "react";
+import { useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { newIdempotencyKey } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
@@ -53,10 +65,23 @@ function StartForm({ runbook }: { runbook: RunbookSummary }) {
   const queries = useQueryClient();
   // One key per submission: a retried request after a dropped connection starts one run, not two.
   const key = useRef<string | null>(null);
+  const [reason, setReason] = useState("");
   return (
     <Paper withBorder radius="md" p="lg">
       <Stack gap="md">
         <Text fw={600}>Start this runbook</Text>
+        {/* Kept with the run (scrubbed of personal data) and shown as its "why". */}
+        <Textarea
+          label="Reason"
+          description="Why you start it: kept with the run and in the audit trail."
+          placeholder="e.g. Ticket FIN-1234: customer asked for a plan change"
+          autosize
+          minRows={1}
+          maxLength={1_000}
+          value={reason}
+          disabled={!runbook.canRun}
+          onChange={(e) => setReason(e.currentTarget.value)}
+        />
         <SchemaForm
           schema={runbook.paramsSchema}
           label={`${runbook.title} start form`}
@@ -65,7 +90,7 @@ function StartForm({ runbook }: { runbook: RunbookSummary }) {
           empty="This runbook takes no parameters."
           onSubmit={async (params) => {
             key.current ??= newIdempotencyKey();
-            const run = await startRunbook(api, runbook.name, params, key.current);
+            const run = await startRunbook(api, runbook.name, params, key.current, reason);
             key.current = null;
             void queries.invalidateQueries({ queryKey: ["runbook-runs", runbook.name] });
             navigate(runbookRunPath(run.id));

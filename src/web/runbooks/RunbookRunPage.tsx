@@ -1,6 +1,7 @@
 // A runbook run, live: its steps as a timeline (the human step's form inline for its assignee),
-// progress, log and result, with cancel (and why) and retry from the failed step for people who
-// may run the runbook. Asked again every second until the run is final.
+// progress, log and result, the six questions for the whole run (with the starter's reason), and
+// cancel (and why) and retry from the failed step for people who may run the runbook. Asked again
+// every second until the run is final.
 import {
   Alert,
   Anchor,
@@ -26,6 +27,7 @@ import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { ResultView } from "../result/ResultView.tsx";
+import { RunbookQuestions } from "./RunbookQuestions.tsx";
 import { RunbookStatusBadge } from "./RunbookStatusBadge.tsx";
 import {
   cancelRunbookRun,
@@ -134,6 +136,7 @@ function Summary({ run }: { run: RunbookRun }) {
     <Paper withBorder radius="md" p="md">
       <Stack gap={6}>
         {row("Started by", run.actor.name ?? run.actor.id)}
+        {row("Reason", run.reason ? <span data-start-reason>“{run.reason}”</span> : "None given")}
         {row("Started", <Time value={run.createdAt} />)}
         {row("Finished", <Time value={run.finishedAt} />)}
         {run.attempt > 1 && row("Attempt", run.attempt)}
@@ -266,6 +269,7 @@ export default function RunbookRunPage() {
                 <ResultView value={run.result} fileName={run.id} />
               </Paper>
             )}
+            {run.questions && <RunbookQuestions questions={run.questions} />}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 4 }}>

@@ -97,11 +97,12 @@ export async function startRunbook(
   name: string,
   params: Record<string, unknown>,
   idempotencyKey: string,
+  reason = "",
 ): Promise<RunbookRun> {
   const response = await api.send<RunbookRun>(
     "POST",
     `/api/v1/runbooks/${encodeURIComponent(name)}/runs`,
-    { params },
+    reason.trim() ? { params, reason: reason.trim() } : { params },
     { "idempotency-key": idempotencyKey },
   );
   return response.data;
