@@ -82,6 +82,7 @@ before(async () => {
   // Ids of kinds this workspace has no object of (batches, elevations): any id Mallory names must
   // answer 403/404 with nothing else, whether or not it exists.
   ids.batch = newId("blk");
+  ids.accessReview = newId("rev");
   ids.elevation = newId("bgl");
   const visible = (await (await t.request("/api/v1/actions", { headers: mallory.headers })).json()) as {
     actions: { name: string }[];
@@ -320,6 +321,31 @@ const CASES: Record<string, Case> = {
     ]),
   ),
   "DELETE /api/v1/admin/webhooks/{id}": { params: () => ({ id: ids.webhook! }) },
+  "GET /api/v1/actions/{name}/reviewers": { params: () => ({ name: ids.hiddenAction! }) },
+  "POST /api/v1/changes/{id}/token": {
+    params: () => ({ id: ids.change! }),
+    body: {},
+    unchanged: async () => {
+      const n = (
+        await t.airlock.database.pool.query(
+          "SELECT count(*)::int AS n FROM airlock.api_tokens WHERE user_id NOT IN ($1, $2)",
+          [alice.id, mallory.id],
+        )
+      ).rows[0].n;
+      assert.equal(n, 0, "no token was minted");
+    },
+  },
+  "GET /api/v1/access-reviews/{id}": { params: () => ({ id: ids.accessReview! }) },
+  "GET /api/v1/access-reviews/{id}/export": { params: () => ({ id: ids.accessReview! }) },
+  "POST /api/v1/access-reviews/{id}/items/{userId}": {
+    params: () => ({ id: ids.accessReview!, userId: alice.id }),
+    body: { decision: "revoke", reason: "mallory" },
+  },
+  "POST /api/v1/access-reviews/{id}/sign-off": { params: () => ({ id: ids.accessReview! }), body: {} },
+  "POST /api/v1/access-reviews/{id}/cancel": {
+    params: () => ({ id: ids.accessReview! }),
+    body: { reason: "mallory was here" },
+  },
   "PUT /api/v1/admin/demo/switches/{name}": {
     params: () => ({ name: "provider" }),
     body: { value: "outage" },
