@@ -227,8 +227,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
         [input.reviewerId],
       );
       const r = reviewer.rows[0];
-      if (r?.kind !== "human" || r.status !== "active")
-        throw new AirlockError("review.reviewer_invalid");
+      if (r?.kind !== "human" || r.status !== "active") throw new AirlockError("review.reviewer_invalid");
       const id = newId("rev");
       try {
         await inTransaction(pool, async (tx) => {
