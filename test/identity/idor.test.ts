@@ -161,6 +161,10 @@ const CASES: Record<string, Case> = {
     params: () => ({ id: ids.run! }),
     body: { path: ["params", "card"], reason: "curious about alice" },
   },
+  "POST /api/v1/runs/{id}/reveal-all": {
+    params: () => ({ id: ids.run! }),
+    body: { reason: "subject access for alice" },
+  },
   "GET /api/v1/approvals/{id}": { params: () => ({ id: ids.approval! }) },
   "POST /api/v1/approvals/{id}/approve": {
     params: () => ({ id: ids.approval! }),
