@@ -416,3 +416,83 @@ test("layout: on a 390 px phone the run page and the catalog fit, and no badge i
   assertNoProblems(watched);
   await watched.context.close();
 });
+
+test("a subject access request reveals every personal field with one reason, audited once, downloadable as JSON and CSV; missing grants are named", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(
+    page,
+    w.url,
+    w.people.manager.email,
+    w.people.manager.password,
+    "/actions/payment_confirmation",
+  );
+  await page.getByRole("textbox", { name: "Payment ID" }).fill("pay_sar1");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const outcome = page.locator("[data-run-outcome]");
+  await outcome.getByText("Succeeded").waitFor();
+  await outcome.getByRole("link", { name: "Open", exact: true }).click();
+  await page.waitForURL(/\/runs\/run_/);
+  const runId = page.url().split("/runs/")[1]!;
+  assert.equal(await page.getByText("4111111111111111").count(), 0, "masked before");
+
+  await page.getByRole("button", { name: "Reveal all personal data" }).click();
+  const dialog = page.getByRole("dialog", { name: "Reveal all personal data" });
+  await dialog.getByText("card number", { exact: true }).waitFor();
+  await dialog.getByText("email", { exact: true }).waitFor();
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("SAR-2291 from the account holder");
+  await dialog.getByRole("button", { name: "Reveal all" }).click();
+  const shown = dialog.locator("[data-revealed-all]");
+  await shown.getByText("4111111111111111").waitFor();
+  await shown.getByText("jane.doe@example.com").waitFor();
+
+  const saved = async (button: string) => {
+    const [file] = await Promise.all([
+      page.waitForEvent("download"),
+      dialog.getByRole("button", { name: button }).click(),
+    ]);
+    return { name: file.suggestedFilename(), text: readFileSync((await file.path())!, "utf8") };
+  };
+  const json = await saved("Download JSON");
+  assert.equal(json.name, `payment_confirmation-${runId}-unmasked.json`);
+  const pkg = JSON.parse(json.text);
+  assert.equal(pkg.runId, runId);
+  assert.deepEqual(pkg.parameters, { paymentId: "pay_sar1" });
+  assert.equal(pkg.result.cardNumber, "4111111111111111");
+  assert.equal(pkg.result.payerEmail, "jane.doe@example.com");
+  const csv = await saved("Download CSV");
+  assert.match(csv.text, /^Field,Value\r\n/);
+  assert.match(csv.text, /\r\nresult\.cardNumber,4111111111111111\r\n/);
+  assert.match(csv.text, /\r\nresult\.payerEmail,jane\.doe@example\.com\r\n/);
+
+  // Audited once, naming the fields and never a value.
+  const events = (
+    await w.t.airlock.database.pool.query(
+      "SELECT reason, data FROM airlock.audit_events WHERE type = 'pii.revealed' AND run_id = $1",
+      [runId],
+    )
+  ).rows;
+  assert.equal(events.length, 1);
+  assert.equal(events[0].reason, "SAR-2291 from the account holder");
+  assert.deepEqual(
+    events[0].data.fields.map((f: { path: string }) => f.path),
+    ["result.cardNumber", "result.payerEmail"],
+  );
+  assert.doesNotMatch(JSON.stringify(events), /4111111111111111|jane\.doe/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await dialog.waitFor({ state: "detached" });
+  assert.equal(await page.getByText("4111111111111111").count(), 0, "masked again once closed");
+  assertNoProblems(watched);
+  await watched.context.close();
+
+  // Someone who may reveal card numbers only is told what is missing and is not offered it.
+  const checker = await w.person("Cass Checker", ["card-checkers"]);
+  const other = await b.newPage();
+  await signIn(other.page, w.url, checker.email, checker.password, `/runs/${runId}`);
+  await other.page
+    .getByText("Revealing everything at once needs reveal:email, which you do not hold.")
+    .waitFor();
+  assert.equal(await other.page.getByRole("button", { name: "Reveal all personal data" }).count(), 0);
+  assertNoProblems(other);
+  await other.context.close();
+});

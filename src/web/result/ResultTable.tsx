@@ -4,6 +4,7 @@ import { useActions } from "../api/actions.ts";
 import { ArrowDownIcon, ArrowUpIcon, DownloadIcon, SortIcon } from "../components/icons.tsx";
 import { tableCsv } from "./csv.ts";
 import { CurrencyContext, currencyOf, useCurrency } from "./currency-context.ts";
+import { downloadText } from "./download.ts";
 import { RowActions } from "./RowActions.tsx";
 import {
   columnsOf,
@@ -19,16 +20,7 @@ import { ValueCell } from "./ValueCell.tsx";
 
 const PAGE = 100;
 
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
-}
+const download = (name: string, text: string) => downloadText(name, text, "text/csv;charset=utf-8");
 
 /** A list of records: sortable by any column, downloadable as CSV (masked values stay masked). */
 export function ResultTable({
