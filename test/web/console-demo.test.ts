@@ -92,7 +92,22 @@ test("result rows offer their actions prefilled; risk's queue of flagged transac
   const late = support.page.locator("[data-run-outcome] table tr", {
     has: support.page.getByRole("cell", { name: "bill_demo_late", exact: true }),
   });
-  await late.getByRole("link", { name: "Issue a goodwill credit" }).click();
+  // The row's action is on screen without scrolling sideways (the table has eight columns).
+  const credit = late.getByRole("link", { name: "Issue a goodwill credit" });
+  const box = (await credit.boundingBox())!;
+  const viewport = support.page.viewportSize()!;
+  assert.ok(
+    box.x >= 0 && box.x + box.width <= viewport.width,
+    `"Issue a goodwill credit" spans ${Math.round(box.x)}–${Math.round(box.x + box.width)} px of ${viewport.width}`,
+  );
+  assert.ok(
+    await credit.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      return e.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    }),
+    "nothing covers it",
+  );
+  await credit.click();
   await support.page.getByRole("heading", { name: "Issue a goodwill credit" }).waitFor();
   await support.page
     .getByRole("combobox", { name: "Account" })

@@ -412,7 +412,21 @@ test("layout: on a 390 px phone the run page and the catalog fit, and no badge i
       .locator(".mantine-Badge-label")
       .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
     assert.deepEqual(cut, [], `${path}: badges cut short`);
+    // The header is fixed, so an overflow there does not widen the page: check "Sign out" itself.
+    const signOut = (await page.getByRole("button", { name: "Sign out" }).boundingBox())!;
+    assert.ok(
+      signOut.x >= 0 && signOut.x + signOut.width <= 390,
+      `${path}: "Sign out" spans ${Math.round(signOut.x)}–${Math.round(signOut.x + signOut.width)} px`,
+    );
   }
+  // IDs are cut short with the whole ID on hover and a copy button beside them.
+  const runIdText = page.locator("[data-truncated-id]", { hasText: runId }).first();
+  assert.equal(await runIdText.getAttribute("title"), runId);
+  assert.ok(
+    await runIdText.evaluate((e) => e.scrollWidth > e.clientWidth),
+    "the run ID is truncated on a phone",
+  );
+  await page.getByRole("button", { name: "Copy run ID" }).first().waitFor();
   assertNoProblems(watched);
   await watched.context.close();
 });
@@ -495,4 +509,29 @@ test("a subject access request reveals every personal field with one reason, aud
   assert.equal(await other.page.getByRole("button", { name: "Reveal all personal data" }).count(), 0);
   assertNoProblems(other);
   await other.context.close();
+});
+
+test("layout at 1440 px: the audit table's request IDs are truncated with a copy button, rows stay one line, no sideways scroll", async () => {
+  const watched = await b.newPage();
+  const { page, context } = watched;
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: w.url });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signIn(page, w.url, w.people.auditor.email, w.people.auditor.password, "/audit");
+  const rows = page.locator("tr[data-audit-row]");
+  await rows.nth(2).waitFor();
+  const heights = await rows.evaluateAll((els) =>
+    els.map((e) => Math.round(e.getBoundingClientRect().height)),
+  );
+  assert.ok(Math.max(...heights) <= 60, `row heights ${heights.join(", ")} px (were ~117)`);
+  const table = page.getByRole("table", { name: "Audit events" });
+  const overflow = await table.evaluate((e) => e.scrollWidth - (e.parentElement?.clientWidth ?? 0));
+  assert.ok(overflow <= 1, `the table overflows its box by ${overflow} px`);
+  const first = rows.first().locator("[data-truncated-id]");
+  const requestId = (await first.getAttribute("title"))!;
+  assert.match(requestId, /^req_/);
+  assert.equal(await first.textContent(), requestId, "the whole ID is in the text, cut by CSS only");
+  await rows.first().getByRole("button", { name: "Copy request ID" }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), requestId);
+  assertNoProblems(watched);
+  await context.close();
 });

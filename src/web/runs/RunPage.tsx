@@ -62,7 +62,8 @@ export default function RunPage() {
         title={action.data?.title ?? r.action}
         description={
           <>
-            Run <CopyText value={r.id} label="run ID" size="xs" /> · started <Time value={r.createdAt} />
+            Run <CopyText value={r.id} label="run ID" size="xs" truncate /> · started{" "}
+            <Time value={r.createdAt} />
             {r.finishedAt && (
               <>
                 {" "}
