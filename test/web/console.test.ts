@@ -367,10 +367,30 @@ test("an approval page follows the request live: another reviewer's decision and
   await watched.context.close();
 });
 
-test("small things: the inbox opens on 'My requests' for someone who approves nothing; an email field is one line", async () => {
+test("small things: a first visit logs no 401; the inbox opens on 'My requests' for someone who approves nothing; an email field is one line", async () => {
   const watched = await b.newPage();
   const { page } = watched;
+  // The harness forgives 4xx console lines; a first visit (no session yet) must not cause one.
+  const failed: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") failed.push(m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() === 401) failed.push(`401 ${r.url()}`);
+  });
   await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/approvals");
+  assert.deepEqual(failed, [], "no error in the console on a first visit and sign-in");
+  // A request's amount in the inbox is in its target's currency (the wallet's euros), not "$".
+  const operator = new Browser(w.t);
+  await operator.login(w.people.operator.email, w.people.operator.password);
+  const held = await operator.request("/api/v1/actions/top_up_wallet/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-inbox-${Date.now()}` },
+    body: JSON.stringify({ params: { walletId: "wal_eur1", amountCents: 2_000_000 } }),
+  });
+  assert.equal(((await held.json()) as { status: string }).status, "pending_approval");
+  await page.reload();
+  await page.getByText("Amount: €20,000.00").waitFor();
   assert.equal(await page.getByRole("tab", { name: "My requests" }).getAttribute("aria-selected"), "true");
   await page.goto(`${w.url}/actions/extend_trial`);
   const email = page.getByRole("textbox", { name: /Send to/ });

@@ -34,7 +34,7 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
     <Group gap="sm" wrap="nowrap">
       <Menu position="bottom-end" width={260} withinPortal>
         <Menu.Target>
-          <UnstyledButton c="white">
+          <UnstyledButton c="white" aria-label={`${me.user.name}, account menu`}>
             <Group gap={8} wrap="nowrap">
               <Avatar size={30} radius="xl" color="navy" variant="white" aria-hidden="true">
                 {initials(me.user.name)}
@@ -43,7 +43,6 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
               <Text span size="sm" c="white" fw={500} visibleFrom="sm">
                 {me.user.name}
               </Text>
-              <span className="visually-hidden">, account menu</span>
             </Group>
           </UnstyledButton>
         </Menu.Target>

@@ -255,6 +255,7 @@ export const webWorkspace = defineWorkspace({
     },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "lookups" } },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "support" } },
+    { to: "support-manager", verbs: ["view", "approve"], on: { tag: "wallets" } },
     { to: "auditor", verbs: ["view", "audit"], on: "*" },
     { to: "wallet-auditor", verbs: ["view", "audit"], on: { tag: "wallets" } },
     { to: "card-checker", verbs: ["view", "audit", "reveal:card_number"], on: { tag: "payments" } },
