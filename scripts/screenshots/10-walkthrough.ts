@@ -127,6 +127,7 @@ export const shots: Shot[] = [
       await save(maya, "pii-masked", "[data-run-outcome]");
       await reveal.click();
       await maya
+        .getByRole("dialog")
         .getByRole("textbox", { name: "Reason" })
         .fill("Customer disputes the charge; checking the card used");
       await maya

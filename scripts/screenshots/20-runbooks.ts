@@ -13,7 +13,9 @@ export const shots: Shot[] = [
       // Rita starts the fraud runbook from the catalog for the flagged account.
       const rita = await signedIn(RITA, "/");
       await rita.locator('[data-runbook-row="fraud_review"]').click();
+      // The account is a picker: search, then choose.
       await rita.locator("#param-accountId").fill("acc_demo_flagged");
+      await rita.getByRole("option", { name: /acc_demo_flagged/ }).click();
       await rita.getByRole("button", { name: "Start runbook" }).click();
       await rita.waitForURL(/\/runbooks\/runs\/rbr_/);
       const runPath = new URL(rita.url()).pathname;

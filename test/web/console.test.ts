@@ -181,7 +181,7 @@ test("catalog search keeps every key typed 30 ms apart, ranks title words first,
   await auditor.context.close();
 });
 
-test("confirmation scales with risk: a critical action runs once its target is typed; a revoke names what it revokes in the page, not window.confirm", async () => {
+test("confirmation scales with risk: a critical action runs once its target is typed; a revoke names what it revokes in the page, not window.confirm, and is announced", async () => {
   const watched = await b.newPage();
   const { page } = watched;
   let browserDialogs = 0;
@@ -215,6 +215,7 @@ test("confirmation scales with risk: a critical action runs once its target is t
   const revoke = page.getByRole("dialog", { name: "Revoke the token “nightly-export”?" });
   await revoke.getByRole("button", { name: "Revoke the token" }).click();
   await page.getByRole("button", { name: "Revoke token nightly-export" }).waitFor({ state: "detached" });
+  await page.locator("[data-toast=success]", { hasText: "Token “nightly-export” revoked" }).waitFor();
   assert.equal(browserDialogs, 0, "no window.confirm");
   assertNoProblems(watched);
   await watched.context.close();
