@@ -34,7 +34,7 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
     <Group gap="sm" wrap="nowrap">
       <Menu position="bottom-end" width={260} withinPortal>
         <Menu.Target>
-          <UnstyledButton c="white" aria-label={`${me.user.name}, account menu`}>
+          <UnstyledButton c="white">
             <Group gap={8} wrap="nowrap">
               <Avatar size={30} radius="xl" color="navy" variant="white" aria-hidden="true">
                 {initials(me.user.name)}
@@ -43,6 +43,11 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
               <Text span size="sm" c="white" fw={500} visibleFrom="sm">
                 {me.user.name}
               </Text>
+              {/* The accessible name keeps the person's name where it is not shown. */}
+              <Text span className="visually-hidden" hiddenFrom="sm">
+                {me.user.name}
+              </Text>
+              <span className="visually-hidden">, account menu</span>
             </Group>
           </UnstyledButton>
         </Menu.Target>
