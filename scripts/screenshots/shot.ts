@@ -15,8 +15,8 @@ export interface ShotContext {
   signedIn(email: string, path?: string): Promise<Page>;
   /** A fresh page signed in as nobody. */
   page(): Promise<Page>;
-  /** docs/screenshots/<name>.png; `show` is scrolled into view first. */
-  save(page: Page, name: string, show?: string): Promise<void>;
+  /** docs/screenshots/<name>.png; `show` is scrolled into view first; `fullPage` for long pages. */
+  save(page: Page, name: string, show?: string, options?: { fullPage?: boolean }): Promise<void>;
 }
 
 /** A module in scripts/screenshots/ exports `shots`: run in file-name order, each takes its pictures. */
@@ -48,7 +48,7 @@ export function shotContext(browser: Browser, url: string): ShotContext {
       await p.getByRole("button", { name: /account menu$/ }).waitFor();
       return p;
     },
-    async save(p, name, show) {
+    async save(p, name, show, options = {}) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       if (show)
         await p
@@ -57,7 +57,7 @@ export function shotContext(browser: Browser, url: string): ShotContext {
           .evaluate((el) => el.scrollIntoView({ block: "center" }));
       await p.mouse.move(1270, 790);
       await p.waitForTimeout(300);
-      await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+      await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? false });
       console.log(`  docs/screenshots/${name}.png`);
     },
   };

@@ -207,6 +207,28 @@ export const revealResponse = z.strictObject({
 });
 export type Revealed = z.output<typeof revealResponse>;
 
+/** POST /api/v1/runs/{id}/reveal-all: a subject access request's one reason. */
+export const revealAllBody = z.strictObject({ reason: z.string().max(1_000) });
+
+export const revealAllResponse = z.strictObject({
+  runId: z.string(),
+  action: z.string(),
+  actionVersion: z.string(),
+  revealedAt: isoTime,
+  /** The run's parameters and result with every classified field unmasked. */
+  params: jsonValue,
+  result: jsonValue,
+  /** Each classified field that held values, by its schema path (`*` spans a list's items). */
+  fields: z.array(
+    z.strictObject({
+      path: z.array(z.string()),
+      piiClass: z.string(),
+      values: z.number().int(),
+    }),
+  ),
+});
+export type RevealedAll = z.output<typeof revealAllResponse>;
+
 /** GET /api/v1/runs/{id}/logs: what the handler logged with ctx.log (masked, capped per attempt). */
 export const runLogLine = z.strictObject({
   attempt: z.number().int(),

@@ -48,6 +48,13 @@ export const me = z.strictObject({
 });
 export type Me = z.output<typeof me>;
 
+/**
+ * GET /api/v1/session: who is signed in, or `null`. Answers 200 either way, so a first visit
+ * (no session yet) is not a 401 that the browser logs as a console error.
+ */
+export const sessionState = z.strictObject({ me: me.nullable() });
+export type SessionState = z.output<typeof sessionState>;
+
 export const providers = z.strictObject({
   password: z.boolean(),
   oidc: z.strictObject({ enabled: z.boolean(), loginUrl: z.string().optional() }),

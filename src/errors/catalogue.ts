@@ -115,6 +115,10 @@ export const CATALOGUE = {
   // PII
   "pii.not_classified": { status: 422, message: "That field is not classified as PII." },
   "pii.reveal_denied": { status: 403, message: "You may not reveal this kind of data." },
+  "pii.reveal_all_denied": {
+    status: 403,
+    message: "Revealing everything in a run needs a reveal grant for every kind of personal data in it.",
+  },
   "pii.reason_required": { status: 422, message: "Revealing data needs a reason." },
   "pii.not_available": { status: 410, message: "This value is no longer available to reveal." },
   "pii.no_master_key": {

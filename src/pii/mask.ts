@@ -41,6 +41,19 @@ export function valueAt(value: unknown, path: readonly (string | number)[]): unk
   return current;
 }
 
+/** How many values (not null) a classified field holds in `value`: `*` spans every array item. */
+export function countAt(value: unknown, path: FieldPath, index = 0): number {
+  if (value === null || value === undefined) return 0;
+  if (index === path.length) return 1;
+  const key = path[index]!;
+  if (key === "*") {
+    if (!Array.isArray(value)) return 0;
+    return value.reduce((sum: number, item) => sum + countAt(item, path, index + 1), 0);
+  }
+  if (typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, key)) return 0;
+  return countAt((value as Record<string, unknown>)[key], path, index + 1);
+}
+
 /** The classification covering a concrete path, if any (`*` matches any array index). */
 export function classOfPath(
   fields: readonly ClassifiedField[],

@@ -1,6 +1,15 @@
 // Run history and one run. Listing shows the caller's own runs plus the runs of actions they
 // oversee (approve, audit, admin); a run id outside that is "not found".
-import { revealBody, revealResponse, runDetail, runListQuery, runLogs, runPage } from "../api/runs.ts";
+import {
+  revealAllBody,
+  revealAllResponse,
+  revealBody,
+  revealResponse,
+  runDetail,
+  runListQuery,
+  runLogs,
+  runPage,
+} from "../api/runs.ts";
 import { accountabilityOf } from "../audit/accountability.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -8,6 +17,7 @@ import type { Authorizer } from "../identity/authorizer.ts";
 import { canSeeRunOf, overseenActions } from "../runs/run-access.ts";
 import { listRunLogs } from "../runs/run-logs.ts";
 import { revealRunField } from "../runs/run-reveal.ts";
+import { revealAllOfRun } from "../runs/run-reveal-all.ts";
 import { searchRuns } from "../runs/run-search.ts";
 import { getRun } from "../runs/run-store.ts";
 import { runView } from "../runs/run-view.ts";
@@ -68,6 +78,33 @@ export function runRoutes(deps: RunRoutesDeps) {
         // Shown once: never cached by the browser or a proxy.
         c.header("Cache-Control", "no-store");
         return json(c, revealed);
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/runs/:id/reveal-all",
+      summary:
+        "Reveal every masked personal field of a run at once, with one reason (a subject access request; audited once; needs reveal:<class> for every class it holds)",
+      tags: ["runs", "pii"],
+      auth: "principal",
+      body: revealAllBody,
+      responses: {
+        200: {
+          description: "The run's parameters and result unmasked (not cached, not stored)",
+          schema: revealAllResponse,
+        },
+      },
+      async handler(c, { principal, body }) {
+        const revealed = await revealAllOfRun(deps.database.pool, deps, {
+          principal,
+          runId: c.req.param("id") ?? "",
+          reason: body.reason,
+          requestId: c.get("requestId"),
+          client: { clientIp: c.get("clientIp"), userAgent: c.get("userAgent") },
+        });
+        c.header("Cache-Control", "no-store");
+        return json(c, { ...revealed, revealedAt: revealed.revealedAt.toISOString() });
       },
     });
 

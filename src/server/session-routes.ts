@@ -2,7 +2,7 @@
 // itself lives in PostgreSQL (identity/sessions.ts); the browser holds only a random cookie.
 import type { Context } from "hono";
 import { passwordChangeBody } from "../api/governance.ts";
-import { loginBody, me, providers, sessionResponse } from "../api/session.ts";
+import { loginBody, me, providers, sessionResponse, sessionState } from "../api/session.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -131,6 +131,13 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
     return await answerSession(c, deps, user.id, session);
   }
 
+  const meOf = async (principal: Principal) => ({
+    ...(await describePrincipal(deps, principal)),
+    via: principal.via,
+    ...(principal.via === "session" ? { csrfToken: principal.csrfToken } : {}),
+    permissions: await permissionSummary(deps.authorizer, deps.workspace, principal),
+    breakGlass: await elevationView(deps.authorizer, principal),
+  });
   return (routes: RouteTable) => {
     routes.add({
       method: "post",
@@ -202,13 +209,21 @@ export function sessionRoutes(deps: SessionRoutesDeps) {
       responses: { 200: { description: "You", schema: me } },
       async handler(c, { principal }) {
         c.header("Cache-Control", "no-store");
-        return json(c, {
-          ...(await describePrincipal(deps, principal)),
-          via: principal.via,
-          ...(principal.via === "session" ? { csrfToken: principal.csrfToken } : {}),
-          permissions: await permissionSummary(deps.authorizer, deps.workspace, principal),
-          breakGlass: await elevationView(deps.authorizer, principal),
-        });
+        return json(c, await meOf(principal));
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/session",
+      summary: "Who is signed in, or null: what the web console asks on load (200 either way)",
+      tags: ["session"],
+      auth: "public",
+      responses: { 200: { description: "You, or null when not signed in", schema: sessionState } },
+      async handler(c) {
+        c.header("Cache-Control", "no-store");
+        const principal = c.get("principal");
+        return json(c, { me: principal ? await meOf(principal) : null });
       },
     });
 

@@ -163,6 +163,10 @@ const CASES: Record<string, Case> = {
     body: { path: ["params", "card"], reason: "curious about alice" },
   },
   "POST /api/v1/runs/{id}/retry": { params: () => ({ id: ids.run! }), body: {} },
+  "POST /api/v1/runs/{id}/reveal-all": {
+    params: () => ({ id: ids.run! }),
+    body: { reason: "subject access for alice" },
+  },
   "GET /api/v1/approvals/{id}": { params: () => ({ id: ids.approval! }) },
   "POST /api/v1/approvals/{id}/approve": {
     params: () => ({ id: ids.approval! }),

@@ -92,7 +92,20 @@ test("result rows offer their actions prefilled; risk's queue of flagged transac
   const late = support.page.locator("[data-run-outcome] table tr", {
     has: support.page.getByRole("cell", { name: "bill_demo_late", exact: true }),
   });
-  await late.getByRole("link", { name: "Issue a goodwill credit" }).click();
+  // The row's action is on screen without scrolling sideways (the table has eight columns): once
+  // the page scrolls down to the row, the link lies inside the viewport and nothing covers it.
+  const credit = late.getByRole("link", { name: "Issue a goodwill credit" });
+  const seen = await credit.evaluate((e) => {
+    window.scrollBy(0, e.getBoundingClientRect().top - window.innerHeight / 2);
+    const r = e.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return { left: r.left, right: r.right, width: window.innerWidth, covered: !e.contains(hit) };
+  });
+  assert.ok(
+    seen.left >= 0 && seen.right <= seen.width && !seen.covered,
+    `"Issue a goodwill credit": ${JSON.stringify(seen)}`,
+  );
+  await credit.click();
   await support.page.getByRole("heading", { name: "Issue a goodwill credit" }).waitFor();
   await support.page
     .getByRole("combobox", { name: "Account" })

@@ -181,7 +181,7 @@ test("catalog search keeps every key typed 30 ms apart, ranks title words first,
   await auditor.context.close();
 });
 
-test("confirmation scales with risk: a critical action runs once its target is typed; a revoke names what it revokes in the page, not window.confirm", async () => {
+test("confirmation scales with risk: a critical action runs once its target is typed; a revoke names what it revokes in the page, not window.confirm, and is announced", async () => {
   const watched = await b.newPage();
   const { page } = watched;
   let browserDialogs = 0;
@@ -215,6 +215,7 @@ test("confirmation scales with risk: a critical action runs once its target is t
   const revoke = page.getByRole("dialog", { name: "Revoke the token “nightly-export”?" });
   await revoke.getByRole("button", { name: "Revoke the token" }).click();
   await page.getByRole("button", { name: "Revoke token nightly-export" }).waitFor({ state: "detached" });
+  await page.locator("[data-toast=success]", { hasText: "Token “nightly-export” revoked" }).waitFor();
   assert.equal(browserDialogs, 0, "no window.confirm");
   assertNoProblems(watched);
   await watched.context.close();
@@ -367,10 +368,30 @@ test("an approval page follows the request live: another reviewer's decision and
   await watched.context.close();
 });
 
-test("small things: the inbox opens on 'My requests' for someone who approves nothing; an email field is one line", async () => {
+test("small things: a first visit logs no 401; the inbox opens on 'My requests' for someone who approves nothing; an email field is one line", async () => {
   const watched = await b.newPage();
   const { page } = watched;
+  // The harness forgives 4xx console lines; a first visit (no session yet) must not cause one.
+  const failed: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") failed.push(m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() === 401) failed.push(`401 ${r.url()}`);
+  });
   await signIn(page, w.url, w.people.operator.email, w.people.operator.password, "/approvals");
+  assert.deepEqual(failed, [], "no error in the console on a first visit and sign-in");
+  // A request's amount in the inbox is in its target's currency (the wallet's euros), not "$".
+  const operator = new Browser(w.t);
+  await operator.login(w.people.operator.email, w.people.operator.password);
+  const held = await operator.request("/api/v1/actions/top_up_wallet/runs", {
+    method: "POST",
+    headers: { "idempotency-key": `console-inbox-${Date.now()}` },
+    body: JSON.stringify({ params: { walletId: "wal_eur1", amountCents: 2_000_000 } }),
+  });
+  assert.equal(((await held.json()) as { status: string }).status, "pending_approval");
+  await page.reload();
+  await page.getByText("Amount: €20,000.00").waitFor();
   assert.equal(await page.getByRole("tab", { name: "My requests" }).getAttribute("aria-selected"), "true");
   await page.goto(`${w.url}/actions/extend_trial`);
   const email = page.getByRole("textbox", { name: /Send to/ });
@@ -412,7 +433,126 @@ test("layout: on a 390 px phone the run page and the catalog fit, and no badge i
       .locator(".mantine-Badge-label")
       .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
     assert.deepEqual(cut, [], `${path}: badges cut short`);
+    // The header is fixed, so an overflow there does not widen the page: check "Sign out" itself.
+    const signOut = (await page.getByRole("button", { name: "Sign out" }).boundingBox())!;
+    assert.ok(
+      signOut.x >= 0 && signOut.x + signOut.width <= 390,
+      `${path}: "Sign out" spans ${Math.round(signOut.x)}–${Math.round(signOut.x + signOut.width)} px`,
+    );
   }
+  // IDs are cut short with the whole ID on hover and a copy button beside them.
+  const runIdText = page.locator("[data-truncated-id]", { hasText: runId }).first();
+  assert.equal(await runIdText.getAttribute("title"), runId);
+  assert.ok(
+    await runIdText.evaluate((e) => e.scrollWidth > e.clientWidth),
+    "the run ID is truncated on a phone",
+  );
+  await page.getByRole("button", { name: "Copy run ID" }).first().waitFor();
   assertNoProblems(watched);
   await watched.context.close();
+});
+
+test("a subject access request reveals every personal field with one reason, audited once, downloadable as JSON and CSV; missing grants are named", async () => {
+  const watched = await b.newPage();
+  const { page } = watched;
+  await signIn(
+    page,
+    w.url,
+    w.people.manager.email,
+    w.people.manager.password,
+    "/actions/payment_confirmation",
+  );
+  await page.getByRole("textbox", { name: "Payment ID" }).fill("pay_sar1");
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const outcome = page.locator("[data-run-outcome]");
+  await outcome.getByText("Succeeded").waitFor();
+  await outcome.getByRole("link", { name: "Open", exact: true }).click();
+  await page.waitForURL(/\/runs\/run_/);
+  const runId = page.url().split("/runs/")[1]!;
+  assert.equal(await page.getByText("4111111111111111").count(), 0, "masked before");
+
+  await page.getByRole("button", { name: "Reveal all personal data" }).click();
+  const dialog = page.getByRole("dialog", { name: "Reveal all personal data" });
+  await dialog.getByText("card number", { exact: true }).waitFor();
+  await dialog.getByText("email", { exact: true }).waitFor();
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("SAR-2291 from the account holder");
+  await dialog.getByRole("button", { name: "Reveal all" }).click();
+  const shown = dialog.locator("[data-revealed-all]");
+  await shown.getByText("4111111111111111").waitFor();
+  await shown.getByText("jane.doe@example.com").waitFor();
+
+  const saved = async (button: string) => {
+    const [file] = await Promise.all([
+      page.waitForEvent("download"),
+      dialog.getByRole("button", { name: button }).click(),
+    ]);
+    return { name: file.suggestedFilename(), text: readFileSync((await file.path())!, "utf8") };
+  };
+  const json = await saved("Download JSON");
+  assert.equal(json.name, `payment_confirmation-${runId}-unmasked.json`);
+  const pkg = JSON.parse(json.text);
+  assert.equal(pkg.runId, runId);
+  assert.deepEqual(pkg.parameters, { paymentId: "pay_sar1" });
+  assert.equal(pkg.result.cardNumber, "4111111111111111");
+  assert.equal(pkg.result.payerEmail, "jane.doe@example.com");
+  const csv = await saved("Download CSV");
+  assert.match(csv.text, /^Field,Value\r\n/);
+  assert.match(csv.text, /\r\nresult\.cardNumber,4111111111111111\r\n/);
+  assert.match(csv.text, /\r\nresult\.payerEmail,jane\.doe@example\.com\r\n/);
+
+  // Audited once, naming the fields and never a value.
+  const events = (
+    await w.t.airlock.database.pool.query(
+      "SELECT reason, data FROM airlock.audit_events WHERE type = 'pii.revealed' AND run_id = $1",
+      [runId],
+    )
+  ).rows;
+  assert.equal(events.length, 1);
+  assert.equal(events[0].reason, "SAR-2291 from the account holder");
+  assert.deepEqual(
+    events[0].data.fields.map((f: { path: string }) => f.path),
+    ["result.cardNumber", "result.payerEmail"],
+  );
+  assert.doesNotMatch(JSON.stringify(events), /4111111111111111|jane\.doe/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await dialog.waitFor({ state: "detached" });
+  assert.equal(await page.getByText("4111111111111111").count(), 0, "masked again once closed");
+  assertNoProblems(watched);
+  await watched.context.close();
+
+  // Someone who may reveal card numbers only is told what is missing and is not offered it.
+  const checker = await w.person("Cass Checker", ["card-checkers"]);
+  const other = await b.newPage();
+  await signIn(other.page, w.url, checker.email, checker.password, `/runs/${runId}`);
+  await other.page
+    .getByText("Revealing everything at once needs reveal:email, which you do not hold.")
+    .waitFor();
+  assert.equal(await other.page.getByRole("button", { name: "Reveal all personal data" }).count(), 0);
+  assertNoProblems(other);
+  await other.context.close();
+});
+
+test("layout at 1440 px: the audit table's request IDs are truncated with a copy button, rows stay one line, no sideways scroll", async () => {
+  const watched = await b.newPage();
+  const { page, context } = watched;
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: w.url });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signIn(page, w.url, w.people.auditor.email, w.people.auditor.password, "/audit");
+  const rows = page.locator("tr[data-audit-row]");
+  await rows.nth(2).waitFor();
+  const heights = await rows.evaluateAll((els) =>
+    els.map((e) => Math.round(e.getBoundingClientRect().height)),
+  );
+  assert.ok(Math.max(...heights) <= 60, `row heights ${heights.join(", ")} px (were ~117)`);
+  const table = page.getByRole("table", { name: "Audit events" });
+  const overflow = await table.evaluate((e) => e.scrollWidth - (e.parentElement?.clientWidth ?? 0));
+  assert.ok(overflow <= 1, `the table overflows its box by ${overflow} px`);
+  const first = rows.first().locator("[data-truncated-id]");
+  const requestId = (await first.getAttribute("title"))!;
+  assert.match(requestId, /^req_/);
+  assert.equal(await first.textContent(), requestId, "the whole ID is in the text, cut by CSS only");
+  await rows.first().getByRole("button", { name: "Copy request ID" }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), requestId);
+  assertNoProblems(watched);
+  await context.close();
 });

@@ -156,7 +156,11 @@ test("an admin manages users, groups, grants, tokens and policy modes", async (t
 
   await page.getByRole("tab", { name: "Policies" }).click();
   await page.getByRole("table", { name: "Approval policies" }).getByText("Issue a credit").waitFor();
-  await page.getByRole("button", { name: "Switch to monitor" }).click();
+  await page
+    .getByRole("table", { name: "Approval policies" })
+    .getByRole("row", { name: /Issue a credit/ })
+    .getByRole("button", { name: "Switch to monitor" })
+    .click();
   const mode = page.getByRole("dialog", { name: /Switch the policy “.*” to monitor/ });
   await mode.getByRole("textbox", { name: "Reason" }).fill("Measure before enforcing, change 88");
   await mode.getByRole("button", { name: "Switch to monitor" }).click();

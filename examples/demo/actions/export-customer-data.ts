@@ -1,8 +1,9 @@
 // GDPR art. 15 / CCPA right to know: everything the demo fintech holds about one customer, in one
 // document. Every personal field is classified in the output schema, so Airlock shows the export
-// masked (in the API, the UI and the audit) and a compliance officer reveals fields one at a time,
-// with a reason, each reveal audited. The full card numbers are not part of it: they never leave
-// the vault (BIN and last four are).
+// masked (in the API, the UI and the audit). A compliance officer (reveal:* on privacy actions)
+// reveals every field at once for the subject access request, with one reason, audited once, and
+// downloads the unmasked package (POST /api/v1/runs/{id}/reveal-all, docs/pii.md). The full card
+// numbers are not part of it: they never leave the vault (BIN and last four are).
 import { ActionError, defineAction, type KnownPiiClass, z } from "../../../src/sdk/index.ts";
 import { cents, customerIdField, iso } from "./customer-common.ts";
 
@@ -140,7 +141,7 @@ export const exportCustomerData = defineAction({
   name: "export_customer_data",
   title: "Export a customer's data (GDPR/CCPA)",
   description:
-    "Everything held about a customer: profile, accounts, cards (last four only), ledger, card activity, payments, disputes, deposits and bills. Personal fields are masked; reveal them one by one with a reason.",
+    "Everything held about a customer: profile, accounts, cards (last four only), ledger, card activity, payments, disputes, deposits and bills. Personal fields are masked; a compliance officer reveals them all at once with one reason and downloads the unmasked package.",
   tags: ["privacy"],
   risk: "high",
   reasonRequired: true,

@@ -18,6 +18,7 @@ import { CopyText } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
 
 function TokenTable({
@@ -96,6 +97,7 @@ export function TokensTab({ admin }: { admin: boolean }) {
   const mine = useMyTokens();
   const all = useAllTokens(admin);
   const change = useAdminChange();
+  const toast = useToast();
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [created, setCreated] = useState<string | null>(null);
@@ -132,6 +134,7 @@ export function TokensTab({ admin }: { admin: boolean }) {
     setError(null);
     try {
       await change("DELETE", `/api/v1/tokens/${encodeURIComponent(t.id)}`, undefined, [["tokens"]]);
+      toast({ kind: "success", title: `Token “${t.name}” revoked` });
     } catch (e) {
       setError(e);
     }

@@ -1,6 +1,6 @@
 // Run history, one run, and revealing a masked value of a run.
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import type { Accountability, Revealed, Run, RunPage, RunStatus } from "../../api/runs.ts";
+import type { Accountability, Revealed, RevealedAll, Run, RunPage, RunStatus } from "../../api/runs.ts";
 import { useApi } from "./context.ts";
 import type { ApiClient, Query } from "./http.ts";
 
@@ -71,5 +71,18 @@ export async function revealField(
     path,
     reason,
   });
+  return response.data;
+}
+
+/**
+ * A subject access request: every masked field of a run at once, with one reason. Never cached
+ * either: the unmasked package lives in the dialog that asked, until it is closed.
+ */
+export async function revealAll(api: ApiClient, runId: string, reason: string): Promise<RevealedAll> {
+  const response = await api.send<RevealedAll>(
+    "POST",
+    `/api/v1/runs/${encodeURIComponent(runId)}/reveal-all`,
+    { reason },
+  );
   return response.data;
 }

@@ -1,7 +1,7 @@
 // Who is signed in (GET /api/v1/me), how one may sign in, and sign-in / sign-out.
 import { useQuery } from "@tanstack/react-query";
 import type { Verb } from "../../api/common.ts";
-import type { Me, Providers, SessionResponse } from "../../api/session.ts";
+import type { Me, Providers, SessionResponse, SessionState } from "../../api/session.ts";
 import { useApi } from "./context.ts";
 import { type ApiClient, ApiError } from "./http.ts";
 
@@ -9,18 +9,11 @@ export const ME_KEY = ["me"] as const;
 /** Why the last session ended (shown on the sign-in page), set when an API call answered 401. */
 export const SIGNED_OUT_KEY = ["signed-out-reason"] as const;
 
+/** Who is signed in, or null: GET /api/v1/session answers 200 either way (no 401 in the console). */
 export async function fetchMe(api: ApiClient): Promise<Me | null> {
-  try {
-    const me = (await api.request<Me>("GET", "/api/v1/me", { quiet401: true })).data;
-    api.csrfToken = me.csrfToken ?? null;
-    return me;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      api.csrfToken = null;
-      return null;
-    }
-    throw error;
-  }
+  const { me } = (await api.request<SessionState>("GET", "/api/v1/session", { quiet401: true })).data;
+  api.csrfToken = me?.csrfToken ?? null;
+  return me;
 }
 
 export function useMe() {

@@ -39,7 +39,12 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
               <Avatar size={30} radius="xl" color="navy" variant="white" aria-hidden="true">
                 {initials(me.user.name)}
               </Avatar>
-              <Text span size="sm" c="white" fw={500}>
+              {/* On a phone the avatar stands for the name, so "Sign out" keeps its room. */}
+              <Text span size="sm" c="white" fw={500} visibleFrom="sm">
+                {me.user.name}
+              </Text>
+              {/* The accessible name keeps the person's name where it is not shown. */}
+              <Text span className="visually-hidden" hiddenFrom="sm">
                 {me.user.name}
               </Text>
               <span className="visually-hidden">, account menu</span>
@@ -66,7 +71,13 @@ export function UserMenu({ me, onShortcuts }: { me: Me; onShortcuts: () => void 
           <Menu.Item onClick={() => void onSignOut()}>Sign out</Menu.Item>
         </Menu.Dropdown>
       </Menu>
-      <Button size="xs" variant="white" color="navy" onClick={() => void onSignOut()}>
+      <Button
+        size="xs"
+        variant="white"
+        color="navy"
+        style={{ flexShrink: 0 }}
+        onClick={() => void onSignOut()}
+      >
         Sign out
       </Button>
     </Group>

@@ -1,13 +1,15 @@
 import { Anchor, Badge, Paper, ScrollArea, Table, Tabs, Text } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
-import { type InboxTab, useApprovalCount, useApprovals } from "../api/approvals.ts";
+import type { ApprovalSummary } from "../../api/approvals.ts";
+import { type InboxTab, useApproval, useApprovalCount, useApprovals } from "../api/approvals.ts";
 import { useCurrentUser } from "../api/session.ts";
 import { StatusBadge } from "../components/Badges.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { ChangeRequestsPanel } from "../governance/ChangeRequestsPanel.tsx";
-import { formatField, labelOf } from "../result/result-shape.ts";
+import { currencyOf, DEFAULT_CURRENCY } from "../result/currency-context.ts";
+import { formatField, isMinorUnitsKey, labelOf } from "../result/result-shape.ts";
 import { RunbookInputsSection } from "../runbooks/RunbookInputsSection.tsx";
 import { runbookRunPath } from "../runbooks/runbooks-api.ts";
 
@@ -17,12 +19,32 @@ const TABS: { value: InboxTab; label: string; empty: string }[] = [
   { value: "decided", label: "Decided by me", empty: "You have not decided on any request yet." },
 ];
 
-function paramsPreview(params: Record<string, unknown> | null): string {
+function paramsPreview(params: Record<string, unknown> | null, currency: string): string {
   if (!params) return "—";
   return Object.entries(params)
     .slice(0, 3)
-    .map(([k, v]) => `${labelOf(k)}: ${formatField(k, v)}`)
+    .map(([k, v]) => `${labelOf(k)}: ${formatField(k, v, currency)}`)
     .join(" · ");
+}
+
+/**
+ * A request's values with amounts in their currency. The parameters rarely name it (a credit to
+ * an account), the target's current state does: for a request with an amount, the approval's
+ * detail (which the reviewer opens next anyway, so it is cached) supplies it. Until it arrives the
+ * amounts wait rather than show a "$" that may be wrong.
+ */
+function ValuesPreview({ approval }: { approval: ApprovalSummary }) {
+  const params = approval.params;
+  const stated = currencyOf(params);
+  const hasAmount = Object.keys(params ?? {}).some((k) => isMinorUnitsKey(k));
+  const detail = useApproval(hasAmount && !stated ? approval.id : "");
+  const described = currencyOf((detail.data?.targetState as { state?: unknown } | null)?.state);
+  const currency = stated ?? described ?? (hasAmount && detail.isPending ? null : DEFAULT_CURRENCY);
+  return (
+    <Text size="xs" lineClamp={2}>
+      {currency === null ? "…" : paramsPreview(params, currency)}
+    </Text>
+  );
 }
 
 function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
@@ -77,9 +99,7 @@ function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs" lineClamp={2}>
-                    {paramsPreview(a.params)}
-                  </Text>
+                  <ValuesPreview approval={a} />
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge status={a.status} />

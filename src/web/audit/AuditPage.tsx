@@ -20,7 +20,7 @@ import {
   type AuditFilters as Filters,
   useAuditEvents,
 } from "../api/audit.ts";
-import { CopyText } from "../components/CopyText.tsx";
+import { CopyText, TRUNCATED_ID_STYLE } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { DownloadIcon } from "../components/icons.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -67,7 +67,15 @@ function EventRow({ event, actors }: { event: AuditEvent; actors: Record<string,
         </Table.Td>
         <Table.Td>
           {event.runId ? (
-            <Text component={Link} to={`/runs/${event.runId}`} size="xs" ff="monospace" c="navy.8">
+            <Text
+              component={Link}
+              to={`/runs/${event.runId}`}
+              size="xs"
+              ff="monospace"
+              c="navy.8"
+              title={event.runId}
+              style={TRUNCATED_ID_STYLE}
+            >
               {event.runId}
             </Text>
           ) : (
@@ -75,7 +83,7 @@ function EventRow({ event, actors }: { event: AuditEvent; actors: Record<string,
           )}
         </Table.Td>
         <Table.Td>
-          {event.requestId ? <CopyText value={event.requestId} label="request ID" size="xs" /> : "—"}
+          {event.requestId ? <CopyText value={event.requestId} label="request ID" size="xs" truncate /> : "—"}
         </Table.Td>
       </Table.Tr>
       {open && (

@@ -4,6 +4,7 @@ import { useActions } from "../api/actions.ts";
 import { ArrowDownIcon, ArrowUpIcon, DownloadIcon, SortIcon } from "../components/icons.tsx";
 import { tableCsv } from "./csv.ts";
 import { CurrencyContext, currencyOf, useCurrency } from "./currency-context.ts";
+import { downloadText } from "./download.ts";
 import { RowActions } from "./RowActions.tsx";
 import {
   columnsOf,
@@ -19,16 +20,16 @@ import { ValueCell } from "./ValueCell.tsx";
 
 const PAGE = 100;
 
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
-}
+// A wide table scrolls sideways; its row actions stay pinned at the right edge in view (a late
+// payment's "Issue a goodwill credit" sat off-screen past eight columns).
+const STICKY_ACTIONS = {
+  position: "sticky",
+  right: 0,
+  background: "var(--mantine-color-body)",
+  boxShadow: "-6px 0 6px -6px rgba(0, 0, 0, 0.25)",
+} as const;
+
+const download = (name: string, text: string) => downloadText(name, text, "text/csv;charset=utf-8");
 
 /** A list of records: sortable by any column, downloadable as CSV (masked values stay masked). */
 export function ResultTable({
@@ -130,7 +131,7 @@ export function ResultTable({
                   </Table.Th>
                 );
               })}
-              {withActions && <Table.Th>Actions</Table.Th>}
+              {withActions && <Table.Th style={STICKY_ACTIONS}>Actions</Table.Th>}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -147,7 +148,7 @@ export function ResultTable({
                     </Table.Td>
                   ))}
                   {withActions && (
-                    <Table.Td>
+                    <Table.Td style={STICKY_ACTIONS}>
                       <RowActions row={row} byColumn={rowActions} titles={runnable} />
                     </Table.Td>
                   )}

@@ -11,6 +11,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import type { Outcome } from "../form/useRunSubmission.ts";
 import { PendingApproval } from "./PendingApproval.tsx";
 import { ResultView } from "./ResultView.tsx";
+import { RevealAllButton } from "./RevealAll.tsx";
 import { RunIds } from "./RunIds.tsx";
 import { piiPathsOf } from "./result-shape.ts";
 import { RevealContext } from "./reveal-context.ts";
@@ -48,6 +49,11 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
         <Alert color="gray" variant="light" title="Not run">
           This request was {run.status}; nothing was executed.
         </Alert>
+      )}
+      {run.status === "succeeded" && (
+        <Group justify="flex-end">
+          <RevealAllButton run={run} paramsSchema={action.paramsSchema} outputSchema={action.outputSchema} />
+        </Group>
       )}
       {run.status === "succeeded" && (
         <RevealContext value={scope}>

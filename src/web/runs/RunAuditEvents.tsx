@@ -92,7 +92,7 @@ export function EventsTable({ events }: { events: Sealed[] }) {
                 <ActorName id={e.actor?.id ?? null} name={e.actor?.name} />
               </Table.Td>
               <Table.Td>
-                {e.requestId ? <CopyText value={e.requestId} label="request ID" size="xs" /> : "—"}
+                {e.requestId ? <CopyText value={e.requestId} label="request ID" size="xs" truncate /> : "—"}
               </Table.Td>
               <Table.Td>
                 {status ? (

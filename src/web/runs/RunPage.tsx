@@ -12,6 +12,7 @@ import { Time } from "../components/Time.tsx";
 import { CurrencyContext, currencyOf, DEFAULT_CURRENCY } from "../result/currency-context.ts";
 import { ParamsView } from "../result/ParamsView.tsx";
 import { ResultView } from "../result/ResultView.tsx";
+import { RevealAllButton } from "../result/RevealAll.tsx";
 import { piiPathsOf } from "../result/result-shape.ts";
 import { RevealContext } from "../result/reveal-context.ts";
 import { prefilledFormPath } from "../result/row-actions.ts";
@@ -61,7 +62,8 @@ export default function RunPage() {
         title={action.data?.title ?? r.action}
         description={
           <>
-            Run <CopyText value={r.id} label="run ID" size="xs" /> · started <Time value={r.createdAt} />
+            Run <CopyText value={r.id} label="run ID" size="xs" truncate /> · started{" "}
+            <Time value={r.createdAt} />
             {r.finishedAt && (
               <>
                 {" "}
@@ -118,9 +120,16 @@ export default function RunPage() {
             </Grid.Col>
             <Grid.Col span={{ base: 12, md: 6 }}>
               <Paper withBorder radius="md" p="md" component="section" aria-labelledby="run-result">
-                <Title order={2} size="h4" id="run-result" mb="sm">
-                  Result
-                </Title>
+                <Group justify="space-between" mb="sm" gap="xs">
+                  <Title order={2} size="h4" id="run-result">
+                    Result
+                  </Title>
+                  <RevealAllButton
+                    run={r}
+                    paramsSchema={action.data?.paramsSchema ?? null}
+                    outputSchema={outputSchema}
+                  />
+                </Group>
                 {r.status === "succeeded" ? (
                   <RevealContext value={scope("result")}>
                     <ResultView

@@ -92,7 +92,7 @@ export default function RunsPage() {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <CopyText value={run.requestId} label="request ID" size="xs" />
+                      <CopyText value={run.requestId} label="request ID" size="xs" truncate />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -43,7 +43,7 @@ function Ids({ run }: { run: Run }) {
             <Text size="xs" c="dimmed" w={110}>
               {label}
             </Text>
-            <CopyText value={v!} label={`${label.toLowerCase()} ID`} size="xs" />
+            <CopyText value={v!} label={`${label.toLowerCase()} ID`} size="xs" truncate />
           </Group>
         ))}
     </Stack>

@@ -85,6 +85,21 @@ const topUpWallet = defineAction({
       .meta({ label: "Amount", widget: "money", help: "In the wallet's currency" }),
   }),
   target: (p) => ({ type: "wallet", id: p.walletId }),
+  // Large top-ups wait for a support manager; the reviewer sees the wallet in its currency.
+  approval: {
+    description: "Top-ups of 10,000 or more need a support manager",
+    when: (p) => p.amountCents >= 1_000_000,
+    reviewers: { groups: ["support-managers"] },
+    quorum: 1,
+  },
+  async describe(target, { db }) {
+    const r = await db.query<{ currency: string; balance_minor: string }>(
+      "SELECT currency, balance_minor FROM webfix.wallets WHERE id = $1",
+      [target.id],
+    );
+    const w = r.rows[0];
+    return w ? { currency: w.currency, balanceCents: Number(w.balance_minor) } : null;
+  },
   async handler(p, ctx) {
     const before = await ctx.db.query<{ currency: string; balance_minor: string }>(
       "SELECT currency, balance_minor FROM webfix.wallets WHERE id = $1 FOR UPDATE",

@@ -237,6 +237,8 @@ export const webWorkspace = defineWorkspace({
     "support-manager": { groups: ["support-managers"] },
     auditor: { groups: ["auditors"] },
     "wallet-auditor": { groups: ["wallet-auditors"] },
+    // Reads payment runs and may reveal card numbers only: not everything in a payment confirmation.
+    "card-checker": { groups: ["card-checkers"] },
     admin: { groups: ["admins"] },
   },
   grants: [
@@ -253,8 +255,10 @@ export const webWorkspace = defineWorkspace({
     },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "lookups" } },
     { to: "support-manager", verbs: ["view", "run"], on: { tag: "support" } },
+    { to: "support-manager", verbs: ["view", "approve"], on: { tag: "wallets" } },
     { to: "auditor", verbs: ["view", "audit"], on: "*" },
     { to: "wallet-auditor", verbs: ["view", "audit"], on: { tag: "wallets" } },
+    { to: "card-checker", verbs: ["view", "audit", "reveal:card_number"], on: { tag: "payments" } },
     { to: "admin", verbs: ["view", "admin"], on: "*" },
   ],
 });
