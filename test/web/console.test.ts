@@ -216,6 +216,24 @@ test("confirmation scales with risk: a critical action runs once its target is t
   await revoke.getByRole("button", { name: "Revoke the token" }).click();
   await page.getByRole("button", { name: "Revoke token nightly-export" }).waitFor({ state: "detached" });
   await page.locator("[data-toast=success]", { hasText: "Token “nightly-export” revoked" }).waitFor();
+
+  // Revoking a stored grant: named in its dialog, announced when done.
+  await w.t.airlock.database.pool.query(
+    "INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by) VALUES ('gnt_console_revoke', 'role', 'auditor', '{view}', 'tag', 'revocable', $1)",
+    [w.people.admin.id],
+  );
+  const admin = await b.newPage();
+  await signIn(admin.page, w.url, w.people.admin.email, w.people.admin.password, "/admin/grants");
+  await admin.page.getByRole("button", { name: /^Revoke view for auditor on .*revocable/ }).click();
+  const revokeGrant = admin.page.getByRole("dialog", { name: "Revoke view for auditor?" });
+  await revokeGrant.getByRole("button", { name: "Revoke the grant" }).click();
+  await admin.page.locator("[data-toast=success]", { hasText: "Revoked view for auditor" }).waitFor();
+  assertNoProblems(admin);
+  await admin.context.close();
+  const { rows: revoked } = await w.t.airlock.database.pool.query(
+    "SELECT revoked_at FROM airlock.grants WHERE id = 'gnt_console_revoke'",
+  );
+  assert.notEqual(revoked[0].revoked_at, null, "the grant is revoked, not held");
   assert.equal(browserDialogs, 0, "no window.confirm");
   assertNoProblems(watched);
   await watched.context.close();

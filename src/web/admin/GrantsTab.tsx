@@ -17,6 +17,7 @@ import { type FormEvent, useState } from "react";
 import { type GrantRow, useAdminChange, useGrants } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
+import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
 import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
 
@@ -185,6 +186,7 @@ function GrantTable({
 
 export function GrantsTab() {
   const [confirm, confirmDialog] = useConfirm();
+  const toast = useToast();
   const grants = useGrants();
   const change = useAdminChange();
   const [adding, add] = useDisclosure(false);
@@ -202,9 +204,21 @@ export function GrantsTab() {
     if (!ok) return;
     setError(null);
     try {
-      await change("DELETE", `/api/v1/admin/grants/${encodeURIComponent(g.id)}`, undefined, [
-        ["admin", "grants"],
-      ]);
+      const answer = await change<unknown>(
+        "DELETE",
+        `/api/v1/admin/grants/${encodeURIComponent(g.id)}`,
+        undefined,
+        [["admin", "grants"]],
+      );
+      toast(
+        heldChange(answer)
+          ? {
+              kind: "success",
+              title: "Held for a second admin",
+              message: `Revoking ${g.verbs.join(", ")} for ${g.subject} waits for another admin's approval.`,
+            }
+          : { kind: "success", title: `Revoked ${g.verbs.join(", ")} for ${g.subject}` },
+      );
     } catch (e) {
       setError(e);
     }
