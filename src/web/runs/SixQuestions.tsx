@@ -118,6 +118,8 @@ export function SixQuestions({
                 component={Link}
                 to={`/actions/${encodeURIComponent(acc.target.action)}#version-${acc.target.version}`}
                 data-run-version={acc.target.version}
+                // Inside dimmed text a link must not rely on colour alone (WCAG 1.4.1).
+                underline="always"
               >
                 {acc.target.version}
               </Anchor>{" "}
