@@ -8,7 +8,6 @@
 // a value of. Revealing only the classes one may would hand over a package that looks complete
 // and is not, so a missing grant refuses the whole reveal and names what is missing.
 import type { ClientInfo } from "../audit/audit-event.ts";
-import { appendAudit } from "../audit/audit-writer.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -16,6 +15,7 @@ import type { Principal } from "../identity/principal.ts";
 import { type ClassifiedField, countAt, type FieldPath, scrubText } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { auditReveal, auditRevealProbe } from "./reveal-audit.ts";
 import { canSeeRunOf } from "./run-access.ts";
 import { MIN_REASON } from "./run-reveal.ts";
 import { getRun, type RunRow } from "./run-store.ts";
@@ -74,52 +74,21 @@ export async function revealAllOfRun(
   const reason = scrubText(request.reason.trim());
   const run = await getRun(db, request.runId);
   if (!run || !(await canSeeRunOf(deps.authorizer, deps.workspace, request.principal, run))) {
-    await appendAudit(db, [
-      {
-        type: "pii.reveal_denied",
-        outcome: "denied",
-        actorId: request.principal.id,
-        actorKind: request.principal.kind,
-        runId: run?.id ?? null,
-        requestId: request.requestId,
-        errorCode: "run.not_found",
-        data: { scope: "all", requestedRunId: request.runId.slice(0, 64) },
-        clientIp: request.client.clientIp,
-        userAgent: request.client.userAgent,
-      },
-    ]);
+    await auditRevealProbe(db, request, run, { scope: "all", requestedRunId: request.runId.slice(0, 64) });
     throw new AirlockError("run.not_found");
   }
   const action = deps.workspace.actions.get(run.action);
   const fields = action ? fieldsHeld(run, action) : [];
   const classes = [...new Set(fields.map((f) => f.piiClass))].sort();
-  const audit = async (
-    type: "pii.revealed" | "pii.reveal_denied",
-    errorCode: string | null,
-    extra: Record<string, unknown> = {},
-  ) =>
-    appendAudit(db, [
-      {
-        type,
-        outcome: type === "pii.revealed" ? "success" : "denied",
-        actorId: request.principal.id,
-        actorKind: request.principal.kind,
-        action: run.action,
-        actionVersion: run.action_version,
-        targetType: run.target_type,
-        targetId: run.target_id,
-        runId: run.id,
-        requestId: request.requestId,
-        errorCode,
-        reason: reason || null,
-        // The fields by their schema path and how many values each held: never a value.
-        data: { scope: "all", fields: fields.map((f) => ({ ...f, path: f.path.join(".") })), ...extra },
-        clientIp: request.client.clientIp,
-        userAgent: request.client.userAgent,
-      },
-    ]);
+  const audit = (errorCode: string | null, extra: Record<string, unknown> = {}) =>
+    auditReveal(db, request, run, {
+      errorCode,
+      reason,
+      // The fields by their schema path and how many values each held: never a value.
+      data: { scope: "all", fields: fields.map((f) => ({ ...f, path: f.path.join(".") })), ...extra },
+    });
   const refuse = async (error: AirlockError, extra?: Record<string, unknown>) => {
-    await audit("pii.reveal_denied", error.code, extra);
+    await audit(error.code, extra);
     return error;
   };
 
@@ -170,7 +139,7 @@ export async function revealAllOfRun(
       );
     raw[section] = value;
   }
-  await audit("pii.revealed", null);
+  await audit(null);
   return {
     runId: run.id,
     action: run.action,

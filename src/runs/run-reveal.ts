@@ -4,7 +4,6 @@
 // attempt is audited — the reveal as `pii.revealed` (never the value), a refusal as
 // `pii.reveal_denied` with its code. The value is returned once and not stored anywhere else.
 import type { ClientInfo } from "../audit/audit-event.ts";
-import { appendAudit } from "../audit/audit-writer.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -12,6 +11,7 @@ import type { Principal } from "../identity/principal.ts";
 import { classOfPath, scrubText, valueAt } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { auditReveal, auditRevealProbe } from "./reveal-audit.ts";
 import { canSeeRunOf } from "./run-access.ts";
 import { getRun } from "./run-store.ts";
 import { rawRunValue } from "./run-values.ts";
@@ -35,21 +35,10 @@ export async function revealRunField(
 ): Promise<{ value: unknown; piiClass: string; path: (string | number)[] }> {
   const run = await getRun(db, request.runId);
   if (!run || !(await canSeeRunOf(deps.authorizer, deps.workspace, request.principal, run))) {
-    // Probing for other people's runs is itself worth a record.
-    await appendAudit(db, [
-      {
-        type: "pii.reveal_denied",
-        outcome: "denied",
-        actorId: request.principal.id,
-        actorKind: request.principal.kind,
-        runId: run?.id ?? null,
-        requestId: request.requestId,
-        errorCode: "run.not_found",
-        data: { path: request.path, requestedRunId: request.runId.slice(0, 64) },
-        clientIp: request.client.clientIp,
-        userAgent: request.client.userAgent,
-      },
-    ]);
+    await auditRevealProbe(db, request, run, {
+      path: request.path,
+      requestedRunId: request.runId.slice(0, 64),
+    });
     throw new AirlockError("run.not_found");
   }
   const action = deps.workspace.actions.get(run.action);
@@ -62,28 +51,11 @@ export async function revealRunField(
         ? action.piiParams
         : [];
   const piiClass = classOfPath(fields, rest);
-  const audit = async (type: "pii.revealed" | "pii.reveal_denied", errorCode: string | null) =>
-    appendAudit(db, [
-      {
-        type,
-        outcome: type === "pii.revealed" ? "success" : "denied",
-        actorId: request.principal.id,
-        actorKind: request.principal.kind,
-        action: run.action,
-        actionVersion: run.action_version,
-        targetType: run.target_type,
-        targetId: run.target_id,
-        runId: run.id,
-        requestId: request.requestId,
-        errorCode,
-        reason: scrubText(request.reason.trim()) || null,
-        data: { path: request.path, piiClass },
-        clientIp: request.client.clientIp,
-        userAgent: request.client.userAgent,
-      },
-    ]);
+  const reason = scrubText(request.reason.trim());
+  const audit = (errorCode: string | null) =>
+    auditReveal(db, request, run, { errorCode, reason, data: { path: request.path, piiClass } });
   const refuse = async (error: AirlockError) => {
-    await audit("pii.reveal_denied", error.code);
+    await audit(error.code);
     return error;
   };
   if (!action || !piiClass)
@@ -122,6 +94,6 @@ export async function revealRunField(
       ),
     );
   }
-  await audit("pii.revealed", null);
+  await audit(null);
   return { value, piiClass, path: request.path };
 }
