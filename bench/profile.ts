@@ -6,12 +6,12 @@
 //
 // Options: --connections N (8), --seconds N (10), --cpu-prof.
 // Linux only (/proc). Not part of `npm run bench`: it answers "why", the bench answers "how much".
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { measureGovernedAction } from "./governed-http.ts";
 import { benchDatabase } from "./lib/bench-database.ts";
+import { startJsonChild } from "./lib/child.ts";
 import { round } from "./lib/stats.ts";
 
 const { values } = parseArgs({
@@ -54,24 +54,14 @@ function groupOf(command: string, database: string): string | null {
 const db = await benchDatabase();
 const database = new URL(db.url).pathname.slice(1);
 if (values["cpu-prof"]) mkdirSync(profileDir, { recursive: true });
-const child = spawn(
-  process.execPath,
-  [
-    ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-    join(import.meta.dirname, "server.ts"),
-  ],
-  { env: { ...process.env, DATABASE_URL: db.url }, stdio: ["ignore", "pipe", "inherit"] },
+// The server's first JSON line is its address and tokens; DBOS's notices before it go to stderr.
+const { child, info } = await startJsonChild<{ url: string; tokens: { operator: string } }>(
+  join(import.meta.dirname, "server.ts"),
+  [],
+  { DATABASE_URL: db.url },
+  values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
 );
 try {
-  const info = await new Promise<{ url: string; tokens: { operator: string } }>((resolve, reject) => {
-    let buffer = "";
-    child.stdout!.on("data", (chunk) => {
-      buffer += String(chunk);
-      const newline = buffer.indexOf("\n");
-      if (newline >= 0) resolve(JSON.parse(buffer.slice(0, newline)));
-    });
-    child.once("exit", (code) => reject(new Error(`the bench server exited (${code})`)));
-  });
   // Warm up (JIT, prepared statements on every pooled connection), then measure.
   await measureGovernedAction({ url: info.url, token: info.tokens.operator }, "noop_inline", connections, 2);
   const before = cpuByProcess();
