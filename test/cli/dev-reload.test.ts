@@ -13,7 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { type DevReloader, startDevReload } from "../../src/cli/dev-reload.ts";
+import { createServer } from "vite";
+import { DEV_SCRIPT_PATH, DEV_STATUS_PATH } from "../../src/cli/dev-banner.ts";
+import { devViteConfig } from "../../src/cli/dev-command.ts";
+import { type DevReloader, type DevStatus, startDevReload } from "../../src/cli/dev-reload.ts";
 import { type Config, loadConfig } from "../../src/config/config.ts";
 import { startEngine } from "../../src/engine/engine.ts";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -235,6 +238,26 @@ test("a workspace broken at start: the server comes up, the page names file and 
     const overlay = page.locator("#airlock-dev-overlay");
     await overlay.waitFor({ timeout: 30_000 });
     assert.match((await overlay.textContent()) ?? "", /actions\/greet\.ts:5/);
+
+    // Developing the UI in this repository, Vite serves the page: it carries the banner too, and
+    // the banner's status comes through Vite's proxy.
+    const vite = await createServer({
+      ...devViteConfig({ apiUrl: brokenServer.url, host: "127.0.0.1", port: 0 }),
+      logLevel: "silent",
+      optimizeDeps: { noDiscovery: true },
+    });
+    try {
+      await vite.listen();
+      const viteUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, "");
+      assert.ok(viteUrl, "Vite listens");
+      const html = await (await fetch(`${viteUrl}/`, { headers: { accept: "text/html" } })).text();
+      assert.ok(html.includes(`src="${DEV_SCRIPT_PATH}"`), html);
+      assert.match(await (await fetch(`${viteUrl}${DEV_SCRIPT_PATH}`)).text(), /airlock-dev-overlay/);
+      const viaVite = (await (await fetch(`${viteUrl}${DEV_STATUS_PATH}`)).json()) as DevStatus;
+      assert.match(viaVite.error?.at ?? "", /actions\/greet\.ts:5$/);
+    } finally {
+      await vite.close();
+    }
 
     writeFileSync(join(brokenDir, "actions", "greet.ts"), greetFile("Greet, fixed"));
     const started = performance.now();
