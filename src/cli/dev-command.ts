@@ -4,13 +4,14 @@
 // on the old version, a located error while it does not compile). In this repository, Vite's dev
 // server serves the UI with hot reload and proxies /api and /auth to it, so the browser sees one
 // origin (cookies, CSRF origin checks) as in production, and the server restarts when its own
-// code (src/) changes.
+// code (src/) changes; Vite's page carries the workspace error banner too (devViteConfig).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { developmentMasterKey } from "../runtime/master-keyring.ts";
 import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { DEV_SCRIPT_PATH, DEV_STATUS_PATH } from "./dev-banner.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/airlock.js", import.meta.url));
 const VITE_CONFIG = fileURLToPath(new URL("../web/vite.config.ts", import.meta.url));
@@ -102,20 +103,7 @@ export const devCommand: Command = {
     let devServer: Awaited<ReturnType<typeof vite.createServer>> | undefined;
     try {
       await waitForServer(apiUrl, server, 120_000);
-      devServer = await vite.createServer({
-        configFile: VITE_CONFIG,
-        configLoader: "native",
-        server: {
-          host,
-          port,
-          strictPort: true,
-          // Host is kept (changeOrigin: false): the API then sees the browser's origin as its own.
-          proxy: {
-            "/api": { target: apiUrl, changeOrigin: false },
-            "/auth": { target: apiUrl, changeOrigin: false },
-          },
-        },
-      });
+      devServer = await vite.createServer(devViteConfig({ apiUrl, host, port }));
       await devServer.listen();
     } catch (error) {
       await devServer?.close();
@@ -150,6 +138,34 @@ export const devCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Vite's dev server in this repository: the UI with hot reload, /api and /auth proxied to the
+ * Airlock server, and the workspace's error banner (cli/dev-banner.ts) on Vite's page too — its
+ * script and status come from the Airlock server through the proxy.
+ */
+export function devViteConfig(options: { apiUrl: string; host: string; port: number }) {
+  const target = { target: options.apiUrl, changeOrigin: false };
+  return {
+    configFile: VITE_CONFIG,
+    configLoader: "native" as const,
+    plugins: [
+      {
+        name: "airlock-dev-banner",
+        transformIndexHtml: () => [
+          { tag: "script", attrs: { src: DEV_SCRIPT_PATH }, injectTo: "body" as const },
+        ],
+      },
+    ],
+    server: {
+      host: options.host,
+      port: options.port,
+      strictPort: true,
+      // Host is kept (changeOrigin: false): the API then sees the browser's origin as its own.
+      proxy: { "/api": target, "/auth": target, [DEV_STATUS_PATH]: target, [DEV_SCRIPT_PATH]: target },
+    },
+  };
+}
 
 /** `airlock dev` in a project that installed Airlock: one server, reloading the workspace on save. */
 async function serveWithBuiltUi(noWatch: boolean, port: number, host: string, io: CliIo): Promise<number> {

@@ -1,12 +1,17 @@
 import { loadConfig } from "../config/config.ts";
 import { loadWorkspace } from "../config/load-workspace.ts";
+import { type Engine, startEngine } from "../engine/engine.ts";
 import { createLogger } from "../observe/logger.ts";
 import { startTracing } from "../observe/tracing.ts";
 import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { seedDemoData, startDemoServices } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
+import { ENGINE_QUEUES } from "../runtime/queues.ts";
+import type { DemoServices } from "../sdk/define-workspace.ts";
 import { listen } from "../server/serve.ts";
+import { AIRLOCK_MIGRATIONS, migrate } from "../store/migrate.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { type CliIo, type Command, parseCommandArgs } from "./command.ts";
 import { type DevReloader, startDevReload } from "./dev-reload.ts";
 import { buildWebIfStale } from "./web-build.ts";
@@ -50,24 +55,40 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
   const tracing = await startTracing(io.env, log);
   // Built while the database starts; only `start` (the first-look command) builds.
   const webBuild = mode === "start" ? buildWebIfStale(io) : Promise.resolve(true);
-  const workspace = await loadWorkspace(config.workspacePath);
+  // Reloading (`airlock dev`), a workspace that does not compile yet does not stop the start: the
+  // reloader loads it and shows the error until a save fixes it (cli/dev-reload.ts).
+  const workspace = values.reload ? null : await loadWorkspace(config.workspacePath);
   const database = await provideDatabase(config, log);
-  let airlock: Airlock | undefined;
+  let airlock: Airlock | null = null;
   let reloader: DevReloader | undefined;
   let listening: Awaited<ReturnType<typeof listen>> | undefined;
-  let services: Awaited<ReturnType<typeof startDemoServices>> = null;
+  // Started with the first instance (its workspace names them); kept across reloads.
+  const demo: { services: DemoServices | null; seeded: boolean } = { services: null, seeded: false };
   try {
-    await prepareDatabase(database.url, migrationSourcesFor(workspace));
-    if (config.demo) await seedDemoData(database.url, workspace, log);
-    if (config.demo) services = await startDemoServices(database.url, workspace, log);
-    const demoSecrets = services?.secrets ?? {};
-    const instance = (compiled: typeof workspace) =>
-      createAirlock({
+    // Airlock's own migrations and the engines' schemas do not depend on the workspace; its own
+    // migrations run before each instance (a reload may add one).
+    await prepareDatabase(database.url, [AIRLOCK_MIGRATIONS]);
+    const instance = async (compiled: CompiledWorkspace, engine?: Engine) => {
+      try {
+        await migrate(database.url, migrationSourcesFor(compiled));
+        if (!demo.seeded && config.demo) {
+          await seedDemoData(database.url, compiled, log);
+          demo.services = await startDemoServices(database.url, compiled, log);
+        }
+        demo.seeded = true;
+      } catch (error) {
+        await engine?.stop();
+        throw error;
+      }
+      const services = demo.services;
+      const demoSecrets = services?.secrets ?? {};
+      return await createAirlock({
         config,
         workspace: compiled,
         databaseUrl: database.url,
         log,
         embedded: database.embedded,
+        ...(engine ? { engine } : {}),
         ...(services
           ? {
               secrets: {
@@ -78,31 +99,34 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
             }
           : {}),
       });
-    airlock = await instance(workspace);
-    if (values.reload) {
-      reloader = startDevReload({
+    };
+    if (workspace) airlock = await instance(workspace);
+    else {
+      reloader = await startDevReload({
         workspacePath: config.workspacePath,
-        first: airlock,
-        async create(compiled) {
-          await prepareDatabase(database.url, migrationSourcesFor(compiled));
-          return await instance(compiled);
-        },
+        create: instance,
+        startEngine: () => startEngine({ url: database.url, log, queues: ENGINE_QUEUES }),
         log,
         out: io.out,
         err: io.err,
       });
     }
     await webBuild;
-    listening = await listen(reloader ?? airlock.app, config.host, config.port);
+    listening = await listen(reloader ?? airlock!.app, config.host, config.port);
   } catch (error) {
     await (reloader ?? airlock)?.close();
-    await services?.stop();
+    await demo.services?.stop();
     await database.stop();
     await tracing?.shutdown();
     throw error;
   }
   log.info({ url: listening.url, mode, embedded: database.embedded, demo: config.demo }, "Airlock is ready");
-  io.out(banner(listening.url, airlock, database.embedded, services?.notes ?? []));
+  const serving = reloader ? reloader.current() : airlock;
+  io.out(
+    serving
+      ? banner(listening.url, serving, database.embedded, demo.services?.notes ?? [])
+      : `\n  Airlock is running at ${listening.url}; it serves the workspace once it compiles.\n`,
+  );
   if (reloader) io.out("  Actions reload on save (the workspace's folder is watched).\n");
 
   await new Promise<void>((resolve) => {
@@ -117,7 +141,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
       void (async () => {
         await listening?.close();
         await (reloader ?? airlock)?.close();
-        await services?.stop();
+        await demo.services?.stop();
         await database.stop();
         await tracing?.shutdown();
         log.info("stopped");

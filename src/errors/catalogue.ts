@@ -349,6 +349,11 @@ export const CATALOGUE = {
     status: 503,
     message: "Airlock cannot reach its database right now; try again shortly.",
   },
+  // `airlock dev` before any version of the workspace compiled (cli/dev-reload.ts)
+  "workspace.not_compiled": {
+    status: 503,
+    message: "The workspace does not compile yet; fix it and save (the terminal shows where).",
+  },
   internal: {
     status: 500,
     message: "Something went wrong on our side. Quote the request ID when you report it.",

@@ -18,6 +18,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { Log } from "./logger.ts";
+import { tracePgQueries } from "./pg-spans.ts";
 
 const SCOPE = "airlock";
 let tracer: Tracer | null = null;
@@ -33,6 +34,40 @@ export interface TracingEnv {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
   OTEL_SERVICE_NAME?: string | undefined;
+  /** `key=value,key2=value2` (values URL-encoded): sent with every export, e.g. a collector's API key. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string | undefined;
+  /** As OTEL_EXPORTER_OTLP_HEADERS, for traces only; wins for a key set in both. */
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS?: string | undefined;
+}
+
+/**
+ * The export's headers, as the OpenTelemetry specification writes them: comma-separated
+ * `key=value` pairs, values URL-encoded. A malformed pair is skipped (and named, without its value).
+ */
+export function exportHeaders(
+  env: TracingEnv,
+  skipped: (pair: string) => void = () => {},
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const list of [env.OTEL_EXPORTER_OTLP_HEADERS, env.OTEL_EXPORTER_OTLP_TRACES_HEADERS]) {
+    for (const pair of (list ?? "").split(",")) {
+      if (pair.trim() === "") continue;
+      const at = pair.indexOf("=");
+      const key = at > 0 ? pair.slice(0, at).trim().toLowerCase() : "";
+      let value: string | null = null;
+      try {
+        value = at > 0 ? decodeURIComponent(pair.slice(at + 1).trim()) : null;
+      } catch {
+        value = null;
+      }
+      if (!key || value === null || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(key)) {
+        skipped(key || "(no key)");
+        continue;
+      }
+      headers[key] = value;
+    }
+  }
+  return headers;
 }
 
 /** Where spans go: the traces endpoint as given, else `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. */
@@ -62,19 +97,25 @@ export async function startTracing(env: TracingEnv, log: Log): Promise<Tracing |
     import("@opentelemetry/core"),
     import("@opentelemetry/resources"),
   ]);
+  const headers = exportHeaders(env, (key) =>
+    log.warn({ header: key }, "OTEL_EXPORTER_OTLP_HEADERS: a pair is not key=value (URL-encoded); skipped"),
+  );
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME?.trim() || "airlock" }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) })],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url, headers }) })],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // Trace context only: baggage is not ours to forward to the systems actions call.
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   tracer = trace.getTracer(SCOPE);
-  log.info({ url }, "exporting traces over OTLP");
+  const stopPgSpans = tracePgQueries(tracer);
+  // Header names only: their values are credentials.
+  log.info({ url, headers: Object.keys(headers) }, "exporting traces over OTLP");
   return {
     flush: () => provider.forceFlush(),
     async shutdown() {
+      stopPgSpans();
       await provider.shutdown();
       tracer = null;
       trace.disable();

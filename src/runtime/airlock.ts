@@ -95,6 +95,11 @@ export interface AirlockOptions {
   resolve?: (hostname: string) => Promise<string[]>;
   /** Demo mode: the stand-ins' switches, for admins in the UI (none: the routes answer 404). */
   demoSwitches?: readonly DemoSwitch[];
+  /**
+   * A job engine already started on this database (`airlock dev` starts the next reload's ahead:
+   * it does not depend on the workspace). The instance owns it from here and stops it on close.
+   */
+  engine?: Engine;
 }
 
 export interface Airlock {
@@ -145,6 +150,9 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
   const database = openDatabase({ url: options.databaseUrl, max: config.poolSize, log });
   const migrationSources = migrationSourcesFor(workspace);
   const closers: (() => Promise<void>)[] = [() => database.close()];
+  // A given engine is stopped even when the start fails before the engine's turn below.
+  const givenEngine = options.engine;
+  if (givenEngine) closers.unshift(() => givenEngine.stop());
   registerStateGauges(
     metrics.registry,
     {
@@ -175,8 +183,9 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     closers.push(() => resources.close());
     await syncDirectory(database.pool, workspace, { demo: config.demo });
     await recordActionVersions(database.pool, workspace);
-    const engine = await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES });
-    closers.unshift(() => engine.stop());
+    const engine =
+      givenEngine ?? (await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES }));
+    if (!givenEngine) closers.unshift(() => engine.stop());
     const authorizer = createAuthorizer(workspace, database.pool);
     const waiter = createRunWaiter(database.pool);
     closers.unshift(async () => waiter.close());

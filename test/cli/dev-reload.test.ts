@@ -3,25 +3,37 @@
 // cache of the file the workspace imports would show). Editing the title on disk shows in the
 // catalog without restarting the server or signing in again; a broken file puts the located error
 // on the page (and the previous version keeps serving); fixing it takes the error away. A run under
-// way when the workspace reloads finishes on the old version.
+// way when the workspace reloads finishes on the old version. A workspace broken when the server
+// starts does not stop it: the page shows the located error and the workspace serves once fixed.
+// Instances are built as `airlock serve --reload` builds them: the workspace's migrations, then the
+// instance, on the job engine the reloader started ahead.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { type DevReloader, startDevReload } from "../../src/cli/dev-reload.ts";
-import { importWorkspace } from "../../src/config/load-workspace.ts";
+import { createServer } from "vite";
+import { DEV_SCRIPT_PATH, DEV_STATUS_PATH } from "../../src/cli/dev-banner.ts";
+import { devViteConfig } from "../../src/cli/dev-command.ts";
+import { type DevReloader, type DevStatus, startDevReload } from "../../src/cli/dev-reload.ts";
+import { type Config, loadConfig } from "../../src/config/config.ts";
+import { startEngine } from "../../src/engine/engine.ts";
 import { hashPassword } from "../../src/identity/passwords.ts";
-import { createAirlock } from "../../src/runtime/airlock.ts";
+import { createLogger } from "../../src/observe/logger.ts";
+import { createAirlock, migrationSourcesFor } from "../../src/runtime/airlock.ts";
+import { ENGINE_QUEUES } from "../../src/runtime/queues.ts";
 import { type Listening, listen } from "../../src/server/serve.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { buildWeb } from "../../src/web/build.ts";
-import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { TEST_MASTER_KEY } from "../support/test-airlock.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
 import { launchBrowser, signIn, type TestBrowser } from "../web/support/chromium.ts";
 
 const SDK = new URL("../../src/sdk/index.ts", import.meta.url).href;
 let dir: string;
-let t: TestAirlock;
+let database: TestDatabase;
 let reloader: DevReloader;
 let server: Listening;
 let browser: TestBrowser;
@@ -46,45 +58,67 @@ function greetFile(title: string, answer = "one"): string {
   ].join("\n");
 }
 
+const config: Config = loadConfig({
+  AIRLOCK_LOG_LEVEL: "warn",
+  AIRLOCK_DEMO: "0",
+  AIRLOCK_RUN_WAIT_MS: "5000",
+  AIRLOCK_MASTER_KEY: TEST_MASTER_KEY,
+});
+const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
+
+/** A reloader built as `airlock serve --reload` builds it, on its own database. */
+function devReloader(path: string, url: string, out: string[]): Promise<DevReloader> {
+  return startDevReload({
+    workspacePath: path,
+    async create(workspace, engine) {
+      try {
+        await migrate(url, migrationSourcesFor(workspace));
+      } catch (error) {
+        await engine?.stop();
+        throw error;
+      }
+      return await createAirlock({
+        config,
+        workspace,
+        databaseUrl: url,
+        log,
+        checkResponses: true,
+        ...(engine ? { engine } : {}),
+      });
+    },
+    startEngine: () => startEngine({ url, log, queues: ENGINE_QUEUES }),
+    log,
+    out: (text) => out.push(text),
+    err: (text) => out.push(text),
+  });
+}
+
+function workspaceFile(name: string): string {
+  return [
+    `import { defineWorkspace } from "${SDK}";`,
+    'import { greet } from "./actions/greet.ts";',
+    "",
+    "export default defineWorkspace({",
+    `  name: ${JSON.stringify(name)},`,
+    "  actions: [greet],",
+    '  roles: { tellers: { groups: ["tellers"] } },',
+    '  grants: [{ to: "tellers", verbs: ["view", "run"], on: "*" }],',
+    "});",
+    "",
+  ].join("\n");
+}
+
 before(async () => {
   await buildWeb({ ifStale: true, quiet: true });
   dir = mkdtempSync(join(tmpdir(), "airlock-dev-reload-"));
   mkdirSync(join(dir, "actions"));
   writeFileSync(join(dir, "actions", "greet.ts"), greetFile("Greet a customer"));
-  writeFileSync(
-    join(dir, "airlock.config.ts"),
-    [
-      `import { defineWorkspace } from "${SDK}";`,
-      'import { greet } from "./actions/greet.ts";',
-      "",
-      "export default defineWorkspace({",
-      '  name: "reloading",',
-      "  actions: [greet],",
-      '  roles: { tellers: { groups: ["tellers"] } },',
-      '  grants: [{ to: "tellers", verbs: ["view", "run"], on: "*" }],',
-      "});",
-      "",
-    ].join("\n"),
-  );
-  const path = join(dir, "airlock.config.ts");
-  t = await startTestAirlock({ workspace: await importWorkspace(path) });
-  reloader = startDevReload({
-    workspacePath: path,
-    first: t.airlock,
-    create: (workspace) =>
-      createAirlock({
-        config: t.airlock.config,
-        workspace,
-        databaseUrl: t.database.url,
-        log: t.airlock.log,
-        checkResponses: true,
-      }),
-    log: t.airlock.log,
-    out: (text) => terminal.push(text),
-    err: (text) => terminal.push(text),
-  });
+  writeFileSync(join(dir, "airlock.config.ts"), workspaceFile("reloading"));
+  database = await createTestDatabase();
+  reloader = await devReloader(join(dir, "airlock.config.ts"), database.url, terminal);
+  assert.equal(reloader.status().version, 1, JSON.stringify(reloader.status()));
   server = await listen(reloader, "127.0.0.1", 0);
-  teller = await createUser(t.airlock.database.pool, {
+  teller = await createUser(reloader.current()!.database.pool, {
     email: "teller@fintech.test",
     groups: ["tellers"],
     passwordHash: await hashPassword(PASSWORD),
@@ -96,7 +130,7 @@ after(async () => {
   await browser?.close();
   await server?.close(100);
   await reloader?.close();
-  await t?.database.drop();
+  await database?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -160,10 +194,97 @@ test("a run under way when the workspace reloads finishes on the old version; th
   const underWay = run("under-way", 1500);
   await new Promise((r) => setTimeout(r, 200));
   writeFileSync(join(dir, "actions", "greet.ts"), greetFile("Greet", "new"));
-  await untilVersion(version + 2);
+  const reloadMs = await untilVersion(version + 2);
+  console.log(`save → new version serving, with a run under way: ${Math.round(reloadMs)} ms (under load)`);
   const next = await run("next", 0);
   const first = await underWay;
   assert.equal(first.status, 200, JSON.stringify(first.body));
   assert.deepEqual(first.body.result, { answer: "old" });
   assert.deepEqual(next.body.result, { answer: "new" });
+});
+
+test("a workspace broken at start: the server comes up, the page names file and line, and the workspace serves once fixed", async () => {
+  const brokenDir = mkdtempSync(join(tmpdir(), "airlock-dev-broken-"));
+  const brokenDatabase = await createTestDatabase({ label: "dev_reload_broken" });
+  const out: string[] = [];
+  let broken: DevReloader | undefined;
+  let brokenServer: Listening | undefined;
+  try {
+    mkdirSync(join(brokenDir, "actions"));
+    // Line 5 holds the broken title.
+    writeFileSync(
+      join(brokenDir, "actions", "greet.ts"),
+      greetFile("Greet").replace('  title: "Greet",', "  title: = ,"),
+    );
+    writeFileSync(join(brokenDir, "airlock.config.ts"), workspaceFile("broken-at-start"));
+    broken = await devReloader(join(brokenDir, "airlock.config.ts"), brokenDatabase.url, out);
+    assert.equal(broken.current(), null, "nothing serves yet");
+    assert.equal(broken.status().version, 0);
+    assert.match(broken.status().error?.at ?? "", /actions\/greet\.ts:5$/, JSON.stringify(broken.status()));
+    assert.match(out.join("\n"), /actions\/greet\.ts:5/, "the terminal names file and line");
+    brokenServer = await listen(broken, "127.0.0.1", 0);
+
+    const health = await fetch(`${brokenServer.url}/healthz`);
+    assert.equal(health.status, 200, "the process is up");
+    const api = await fetch(`${brokenServer.url}/api/v1/actions`);
+    const refusal = (await api.json()) as { error: { code: string; message: string; requestId: string } };
+    assert.equal(api.status, 503);
+    assert.equal(refusal.error.code, "workspace.not_compiled");
+    assert.match(refusal.error.message, /actions\/greet\.ts:5/);
+    assert.equal(refusal.error.requestId, api.headers.get("x-request-id"));
+
+    const { page, problems } = await browser.newPage();
+    await page.goto(brokenServer.url);
+    const overlay = page.locator("#airlock-dev-overlay");
+    await overlay.waitFor({ timeout: 30_000 });
+    assert.match((await overlay.textContent()) ?? "", /actions\/greet\.ts:5/);
+
+    // Developing the UI in this repository, Vite serves the page: it carries the banner too, and
+    // the banner's status comes through Vite's proxy.
+    const vite = await createServer({
+      ...devViteConfig({ apiUrl: brokenServer.url, host: "127.0.0.1", port: 0 }),
+      logLevel: "silent",
+      optimizeDeps: { noDiscovery: true },
+    });
+    try {
+      await vite.listen();
+      const viteUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, "");
+      assert.ok(viteUrl, "Vite listens");
+      const html = await (await fetch(`${viteUrl}/`, { headers: { accept: "text/html" } })).text();
+      assert.ok(html.includes(`src="${DEV_SCRIPT_PATH}"`), html);
+      assert.match(await (await fetch(`${viteUrl}${DEV_SCRIPT_PATH}`)).text(), /airlock-dev-overlay/);
+      const viaVite = (await (await fetch(`${viteUrl}${DEV_STATUS_PATH}`)).json()) as DevStatus;
+      assert.match(viaVite.error?.at ?? "", /actions\/greet\.ts:5$/);
+    } finally {
+      await vite.close();
+    }
+
+    writeFileSync(join(brokenDir, "actions", "greet.ts"), greetFile("Greet, fixed"));
+    const started = performance.now();
+    while (broken.status().version < 1) {
+      if (performance.now() - started > 30_000) throw new Error("the fixed workspace never served");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The page reloads itself into the real UI (its sign-in form), without the banner.
+    await page.getByLabel("Email").waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("#airlock-dev-overlay").count(), 0, "the error is gone");
+    const user = await createUser(broken.current()!.database.pool, {
+      email: "late-teller@fintech.test",
+      groups: ["tellers"],
+      passwordHash: await hashPassword(PASSWORD),
+    });
+    const listed = await fetch(`${brokenServer.url}/api/v1/actions`, { headers: user.headers });
+    assert.equal(listed.status, 200);
+    assert.ok(JSON.stringify(await listed.json()).includes("Greet, fixed"));
+    // The waiting page's own requests were 503s by design; nothing else failed on the page.
+    assert.deepEqual(
+      problems.filter((p) => !/status of 503/.test(p)),
+      [],
+    );
+  } finally {
+    await brokenServer?.close(100);
+    await broken?.close();
+    await brokenDatabase.drop();
+    rmSync(brokenDir, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,9 @@
 // Traces over OTLP: a local OTLP/HTTP receiver (a real server on 127.0.0.1 decoding the JSON the
 // exporter posts) gets one trace from the caller's traceparent through the HTTP request, the
 // pipeline's stages, the engine's send and the worker's process, the handler, to the handler's
-// call to another system, which receives the traceparent of that call's own span.
+// call to another system, which receives the traceparent of that call's own span. Airlock's own
+// queries on that path are spans too (named, without values), and the export carries the headers
+// OTEL_EXPORTER_OTLP_HEADERS names.
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +11,12 @@ import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { trace } from "@opentelemetry/api";
 import { createLogger } from "../../src/observe/logger.ts";
-import { startTracing, type Tracing, tracingOn } from "../../src/observe/tracing.ts";
+import {
+  exportHeaders as exportHeadersOf,
+  startTracing,
+  type Tracing,
+  tracingOn,
+} from "../../src/observe/tracing.ts";
 import { defineAction, defineResource, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
@@ -21,6 +28,7 @@ interface ReceivedSpan {
   name: string;
   kind: number;
   service: string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
 }
 
 const quietLog = createLogger({
@@ -31,9 +39,12 @@ let receiver: Server;
 let receiverUrl = "";
 const spans: ReceivedSpan[] = [];
 const contentTypes: string[] = [];
+const exportHeaders: IncomingMessage["headers"][] = [];
 let provider: Server;
 const providerSaw: IncomingMessage["headers"][] = [];
 let tracing: Tracing | null = null;
+// A value the run's queries carry as a parameter (the idempotency key claimed): no span may hold it.
+const CANARY_KEY = "canary-key-5f0c2a9d";
 let t: TestAirlock;
 let user: TestUser;
 
@@ -48,6 +59,7 @@ before(async () => {
     for await (const chunk of req) body += chunk;
     if (req.method !== "POST" || req.url !== "/v1/traces") return res.writeHead(404).end();
     contentTypes.push(String(req.headers["content-type"]));
+    exportHeaders.push(req.headers);
     const decoded = JSON.parse(body) as {
       resourceSpans: {
         resource: { attributes: { key: string; value: { stringValue?: string } }[] };
@@ -116,9 +128,13 @@ test("without OTEL_EXPORTER_OTLP_ENDPOINT tracing is off: no provider registered
   assert.match(String(providerSaw.at(-1)?.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 });
 
-test("with an OTLP endpoint, one trace runs from the caller's traceparent to the handler's outbound call", async () => {
+test("with an OTLP endpoint, one trace runs from the caller's traceparent to the handler's outbound call, with Airlock's queries, exported with the configured headers", async () => {
   tracing = await startTracing(
-    { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_SERVICE_NAME: "airlock-test" },
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+      OTEL_SERVICE_NAME: "airlock-test",
+      OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20collector-key-1,x-tenant=payments",
+    },
     quietLog,
   );
   assert.ok(tracing);
@@ -127,7 +143,7 @@ test("with an OTLP endpoint, one trace runs from the caller's traceparent to the
   const res = await t.post(
     "/api/v1/actions/pay_supplier/runs",
     { params: { amount: 12 } },
-    { ...user.headers, "idempotency-key": "traced-1", traceparent: `00-${traceId}-${callerSpan}-01` },
+    { ...user.headers, "idempotency-key": CANARY_KEY, traceparent: `00-${traceId}-${callerSpan}-01` },
   );
   const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body));
@@ -192,4 +208,59 @@ test("with an OTLP endpoint, one trace runs from the caller's traceparent to the
   assert.equal(ancestry[3], "send airlock.run");
   assert.ok(ancestry.includes("stage execute"));
   assert.equal(ancestry.at(-1), "POST /api/v1/actions/:name/runs");
+
+  // Airlock's own queries on the run's path: client spans in the same trace, each named after its
+  // prepared statement or its operation, none carrying a parameter value or the statement's text.
+  const queries = ours.filter((s) => s.name.startsWith("pg "));
+  console.log(
+    `query spans in the trace: ${queries.length}: ${[...new Set(queries.map((s) => s.name))].join(", ")}`,
+  );
+  assert.ok(queries.length > 0, "the run's queries have spans");
+  assert.ok(
+    queries.every((s) => s.kind === 3),
+    "query spans are client spans",
+  );
+  const attribute = (s: ReceivedSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value;
+  assert.ok(queries.every((s) => attribute(s, "db.system.name")?.stringValue === "postgresql"));
+  assert.ok(
+    queries.some((s) => attribute(s, "db.query.summary")),
+    "the run path's named statements are named",
+  );
+  assert.ok(
+    queries.some((s) =>
+      ["INSERT", "UPDATE"].includes(String(attribute(s, "db.operation.name")?.stringValue)),
+    ),
+    "the run's writes have spans",
+  );
+  const exported = JSON.stringify(spans);
+  assert.ok(!exported.includes(CANARY_KEY), "no span carries a query's parameter values");
+  assert.ok(!/db\.query\.text|db\.statement/.test(exported), "no span carries a statement's text");
+  // Every query span is inside the request's trace, under its server span.
+  for (const query of queries) {
+    let s: ReceivedSpan | undefined = query;
+    while (s?.parentSpanId && byId.has(s.parentSpanId)) s = byId.get(s.parentSpanId);
+    assert.equal(s?.name, "POST /api/v1/actions/:name/runs", `${query.name} climbs to the request`);
+  }
+
+  // Each export carried the headers OTEL_EXPORTER_OTLP_HEADERS names (the value URL-decoded).
+  assert.ok(exportHeaders.length > 0);
+  for (const headers of exportHeaders) {
+    assert.equal(headers.authorization, "Bearer collector-key-1");
+    assert.equal(headers["x-tenant"], "payments");
+  }
+});
+
+test("OTEL_EXPORTER_OTLP_HEADERS is read as the specification writes it; a malformed pair is skipped by name", () => {
+  const skipped: string[] = [];
+  assert.deepEqual(
+    exportHeadersOf(
+      {
+        OTEL_EXPORTER_OTLP_HEADERS: " api-key = a%3Db%2Cc , =novalue,broken,x-team=ops",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces,bad key=1",
+      },
+      (key) => skipped.push(key),
+    ),
+    { "api-key": "a=b,c", "x-team": "traces" },
+  );
+  assert.deepEqual(skipped, ["(no key)", "(no key)", "bad key"]);
 });
