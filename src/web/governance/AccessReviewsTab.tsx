@@ -1,11 +1,14 @@
-// Access reviews in the web UI: admins start one for a group and name its reviewer; the reviewer
+// Access reviews in the web UI: admins start one for some groups or for every grant on high-risk
+// actions and name its reviewer; the reviewer
 // keeps or revokes each member (never their own: the server refuses it) and signs off; anyone who
 // may read a review downloads it as CSV or printable HTML. The server decides who sees what.
 import {
   Anchor,
   Badge,
   Button,
+  Checkbox,
   Group,
+  MultiSelect,
   Paper,
   Select,
   Stack,
@@ -39,7 +42,8 @@ function StartReview() {
   const groups = useAdminGroups();
   const users = useAdminUsers("");
   const act = useReviewAction();
-  const [group, setGroup] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [highRisk, setHighRisk] = useState(false);
   const [reviewer, setReviewer] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -47,8 +51,10 @@ function StartReview() {
     setBusy(true);
     setError(null);
     try {
-      await act("/api/v1/access-reviews", { group, reviewerId: reviewer });
-      setGroup(null);
+      const scope = highRisk ? { highRisk: true } : { groups: chosen };
+      await act("/api/v1/access-reviews", { ...scope, reviewerId: reviewer });
+      setChosen([]);
+      setHighRisk(false);
       setReviewer(null);
     } catch (e) {
       setError(e);
@@ -59,13 +65,20 @@ function StartReview() {
   return (
     <Paper withBorder radius="md" p="md">
       <Group align="flex-end" gap="sm">
-        <Select
-          label="Group to review"
-          w={220}
+        <MultiSelect
+          label="Groups to review"
+          w={260}
           data={(groups.data?.groups ?? []).map((g) => g.name)}
-          value={group}
-          onChange={setGroup}
+          value={highRisk ? [] : chosen}
+          onChange={setChosen}
+          disabled={highRisk}
           searchable
+        />
+        <Checkbox
+          label="Every grant on high-risk actions"
+          checked={highRisk}
+          onChange={(e) => setHighRisk(e.currentTarget.checked)}
+          mb={8}
         />
         <Select
           label="Reviewer (the group's owner)"
@@ -77,7 +90,11 @@ function StartReview() {
           onChange={setReviewer}
           searchable
         />
-        <Button disabled={!group || !reviewer} loading={busy} onClick={() => void start()}>
+        <Button
+          disabled={(!highRisk && chosen.length === 0) || !reviewer}
+          loading={busy}
+          onClick={() => void start()}
+        >
           Start review
         </Button>
       </Group>
@@ -95,6 +112,7 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
     try {
       await act(`/api/v1/access-reviews/${review.id}/items/${item.userId}`, {
         decision,
+        group: item.group.id,
         ...(reason.trim() ? { reason: reason.trim() } : {}),
       });
     } catch (e) {
@@ -102,7 +120,8 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
     }
   };
   return (
-    <Table.Tr data-review-item={item.userId}>
+    <Table.Tr data-review-item={item.userId} data-review-group={item.group.name}>
+      {review.groups.length > 1 && <Table.Td>{item.group.name}</Table.Td>}
       <Table.Td>
         {item.name}
         <Text size="xs" c="dimmed">
@@ -155,6 +174,13 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
   );
 }
 
+/** One group, several, or every grant on high-risk actions. */
+function titleOf(review: AccessReviewView): string {
+  if (review.scope === "high_risk") return "Every grant on high-risk actions";
+  const names = review.groups.map((g) => `“${g.name}”`).join(", ");
+  return review.groups.length === 1 ? `Group ${names}` : `Groups ${names}`;
+}
+
 function Review({ review }: { review: AccessReviewView }) {
   const act = useReviewAction();
   const [error, setError] = useState<unknown>(null);
@@ -165,10 +191,11 @@ function Review({ review }: { review: AccessReviewView }) {
       <Group justify="space-between" mb="xs">
         <div>
           <Title order={3} size="h5">
-            Group “{review.group.name}” · reviewer {review.reviewer.name}
+            {titleOf(review)} · reviewer {review.reviewer.name}
           </Title>
           <Text size="xs" c="dimmed">
-            {review.status.replace("_", " ")} · started <Time value={review.startedAt} /> · due{" "}
+            {review.status.replace("_", " ")}
+            {review.scheduleId ? " · recurring" : ""} · started <Time value={review.startedAt} /> · due{" "}
             <Time value={review.dueAt} />
           </Text>
         </div>
@@ -191,9 +218,10 @@ function Review({ review }: { review: AccessReviewView }) {
         </Group>
       </Group>
       {error !== null && <ErrorNotice error={error} title="Not signed off" />}
-      <Table fz="sm" verticalSpacing={4} aria-label={`Access review of ${review.group.name}`}>
+      <Table fz="sm" verticalSpacing={4} aria-label={`Access review of ${titleOf(review)}`}>
         <Table.Thead>
           <Table.Tr>
+            {review.groups.length > 1 && <Table.Th>Group</Table.Th>}
             <Table.Th>Member</Table.Th>
             <Table.Th>Grants through the group</Table.Th>
             <Table.Th>Decision</Table.Th>
@@ -202,7 +230,7 @@ function Review({ review }: { review: AccessReviewView }) {
         </Table.Thead>
         <Table.Tbody>
           {review.items.map((item) => (
-            <ItemRow key={item.userId} review={review} item={item} />
+            <ItemRow key={`${item.group.id}:${item.userId}`} review={review} item={item} />
           ))}
         </Table.Tbody>
       </Table>
