@@ -1,7 +1,8 @@
 // Governance in the browser: a policy switch held for a second admin says so in its dialog and
 // counts in the other admin's badge; break-glass banners every page and marks the run's six
 // questions (which link to the exact action version); a reviewer keeps a member and signs an
-// access review off. Real Chromium, the real app, real PostgreSQL.
+// access review off; an admin's token for a service identity is held, then collected once and
+// revoked. Real Chromium, the real app, real PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
