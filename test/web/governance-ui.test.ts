@@ -198,3 +198,30 @@ test("a service token held for a second admin: the requester collects it once in
   await page.getByText("Token “billing cron” revoked").waitFor();
   assert.equal((await t.request("/api/v1/tokens", { headers: asBot })).status, 401);
 });
+
+test("an admin schedules a quarterly access review of the managers and stops it", async () => {
+  const { page } = await b.newPage();
+  await signIn(page, server.url, ada.email, PASSWORD, "/admin/reviews");
+  await page.getByRole("combobox", { name: "Groups to review" }).click();
+  await page.getByRole("option", { name: "support-managers", exact: true }).click();
+  await page.keyboard.press("Escape");
+  await page.getByLabel("Reviewer (the group's owner)").first().click();
+  await page.getByRole("option", { name: /^Bob Admin/ }).click();
+  await page.getByRole("combobox", { name: "Repeat" }).selectOption("quarterly");
+  await page.getByRole("button", { name: "Schedule reviews" }).click();
+  const row = page.locator("[data-recurring-review]");
+  await row.getByText("0 9 1 1,4,7,10 * UTC").waitFor();
+  const scheduled = await t.airlock.database.pool.query<{ id: string; cron: string; groups: string[] }>(
+    "SELECT id, cron, groups FROM airlock.access_review_schedules WHERE status = 'active'",
+  );
+  assert.equal(scheduled.rows.length, 1);
+  assert.deepEqual(scheduled.rows[0]!.groups, ["support-managers"]);
+  await row.getByText("support-managers").waitFor();
+  await row.getByRole("button", { name: "Stop" }).click();
+  await row.waitFor({ state: "detached" });
+  const stopped = await t.airlock.database.pool.query(
+    "SELECT status FROM airlock.access_review_schedules WHERE id = $1",
+    [scheduled.rows[0]!.id],
+  );
+  assert.equal(stopped.rows[0].status, "stopped");
+});

@@ -9,6 +9,7 @@ import {
   Checkbox,
   Group,
   MultiSelect,
+  NativeSelect,
   Paper,
   Select,
   Stack,
@@ -26,6 +27,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { BreakGlassReviews } from "./BreakGlassReviews.tsx";
+import { REPEAT_CHOICES, RecurringReviews } from "./RecurringReviews.tsx";
 
 type Item = AccessReviewView["items"][number];
 
@@ -45,6 +47,7 @@ function StartReview() {
   const [chosen, setChosen] = useState<string[]>([]);
   const [highRisk, setHighRisk] = useState(false);
   const [reviewer, setReviewer] = useState<string | null>(null);
+  const [repeat, setRepeat] = useState("once");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   async function start() {
@@ -52,7 +55,9 @@ function StartReview() {
     setError(null);
     try {
       const scope = highRisk ? { highRisk: true } : { groups: chosen };
-      await act("/api/v1/access-reviews", { ...scope, reviewerId: reviewer });
+      if (repeat === "once") await act("/api/v1/access-reviews", { ...scope, reviewerId: reviewer });
+      else await act("/api/v1/access-reviews/schedules", { ...scope, reviewerId: reviewer, every: repeat });
+      setRepeat("once");
       setChosen([]);
       setHighRisk(false);
       setReviewer(null);
@@ -90,12 +95,19 @@ function StartReview() {
           onChange={setReviewer}
           searchable
         />
+        <NativeSelect
+          label="Repeat"
+          w={170}
+          data={REPEAT_CHOICES}
+          value={repeat}
+          onChange={(e) => setRepeat(e.currentTarget.value)}
+        />
         <Button
           disabled={(!highRisk && chosen.length === 0) || !reviewer}
           loading={busy}
           onClick={() => void start()}
         >
-          Start review
+          {repeat === "once" ? "Start review" : "Schedule reviews"}
         </Button>
       </Group>
       {error !== null && <ErrorNotice error={error} title="Not started" />}
@@ -258,6 +270,7 @@ export function AccessReviewsTab({ admin }: { admin: boolean }) {
         the signed-off review is evidence (CSV or printable).
       </Text>
       {admin && <StartReview />}
+      <RecurringReviews admin={admin} />
       {admin && <BreakGlassReviews />}
       {reviews.isPending ? (
         <ListSkeleton rows={3} label="Loading access reviews" />
