@@ -2,14 +2,40 @@
 import { z } from "zod";
 import { isoTime } from "./common.ts";
 
-export const accessReviewStartBody = z.strictObject({
-  group: z.string().trim().min(1).max(200).describe("The group's name or id"),
-  reviewerId: z.string().trim().min(1).max(100).describe("Who reviews (a person: the group's owner)"),
-  dueInDays: z.number().int().min(1).max(90).default(14),
-});
+const groupName = z.string().trim().min(1).max(200);
+
+/** What a review covers: one group, several, or every group holding a grant on high-risk actions. */
+export const accessReviewScopeFields = {
+  group: groupName.optional().describe("One group's name or id"),
+  groups: z.array(groupName).min(1).max(100).optional().describe("Several groups' names or ids"),
+  highRisk: z
+    .literal(true)
+    .optional()
+    .describe(
+      "Every group holding run, approve or reveal:* on a high or critical action, or admin on * (those grants only)",
+    ),
+};
+
+export const ONE_SCOPE = "Give exactly one of group, groups or highRisk.";
+export const oneScope = (b: {
+  group?: string | undefined;
+  groups?: string[] | undefined;
+  highRisk?: true | undefined;
+}) => [b.group, b.groups, b.highRisk].filter((x) => x !== undefined).length === 1;
+
+export const accessReviewStartBody = z
+  .strictObject({
+    ...accessReviewScopeFields,
+    reviewerId: z.string().trim().min(1).max(100).describe("Who reviews (a person: the group's owner)"),
+    dueInDays: z.number().int().min(1).max(90).default(14),
+  })
+  .refine(oneScope, ONE_SCOPE);
 
 export const accessReviewDecisionBody = z.strictObject({
   decision: z.enum(["keep", "revoke"]),
+  group: groupName
+    .optional()
+    .describe("The group, when the person is reviewed in more than one of the review's groups"),
   reason: z.string().trim().max(2_000).optional(),
 });
 
@@ -19,9 +45,13 @@ export const accessReviewCancelBody = z.strictObject({ reason: z.string().trim()
 export const accessReviewListQuery = z.strictObject({ status: z.enum(["open", "all"]).default("open") });
 export const accessReviewExportQuery = z.strictObject({ format: z.enum(["csv", "html"]).default("csv") });
 
+const groupRef = z.strictObject({ id: z.string(), name: z.string() });
+
 export const accessReview = z.strictObject({
   id: z.string(),
-  group: z.strictObject({ id: z.string(), name: z.string() }),
+  scope: z.enum(["groups", "high_risk"]),
+  groups: z.array(groupRef),
+  scheduleId: z.string().nullable().describe("The recurring review whose tick started it"),
   reviewer: z.strictObject({ id: z.string(), name: z.string(), email: z.string().nullable() }),
   startedBy: z.string(),
   startedAt: isoTime,
@@ -31,6 +61,7 @@ export const accessReview = z.strictObject({
   note: z.string().nullable(),
   items: z.array(
     z.strictObject({
+      group: groupRef,
       userId: z.string(),
       name: z.string(),
       email: z.string().nullable(),
@@ -61,3 +92,37 @@ export const accessReview = z.strictObject({
 export type AccessReviewView = z.output<typeof accessReview>;
 
 export const accessReviewList = z.strictObject({ reviews: z.array(accessReview) });
+
+/** A recurring review: the same scope and reviewer every tick (quarterly by default). */
+export const accessReviewScheduleBody = z
+  .strictObject({
+    ...accessReviewScopeFields,
+    reviewerId: z.string().trim().min(1).max(100).describe("Who reviews each time (a person)"),
+    dueInDays: z.number().int().min(1).max(90).default(14),
+    every: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .default("quarterly")
+      .describe("monthly, quarterly, half-yearly, yearly, or a 5-field cron; at most daily"),
+    timeZone: z.string().trim().min(1).max(100).default("UTC"),
+  })
+  .refine(oneScope, ONE_SCOPE);
+
+export const accessReviewSchedule = z.strictObject({
+  id: z.string(),
+  scope: z.enum(["groups", "high_risk"]),
+  groups: z.array(z.string()),
+  reviewer: z.strictObject({ id: z.string(), name: z.string() }),
+  cron: z.string(),
+  timeZone: z.string(),
+  dueInDays: z.number().int(),
+  createdBy: z.string(),
+  createdAt: isoTime,
+  status: z.enum(["active", "stopped"]),
+  nextTicks: z.array(isoTime),
+  lastReviewId: z.string().nullable().describe("The review its latest tick started"),
+});
+
+export const accessReviewScheduleList = z.strictObject({ schedules: z.array(accessReviewSchedule) });

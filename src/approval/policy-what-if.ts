@@ -6,12 +6,14 @@
 // through a change request; the replay is the evidence an admin brings to either.
 //
 // Each run is judged on its real parameters (opened from their envelope when classified, never
-// returned: the report shows the masked ones) and on its requester's groups as they are now. The
-// replay itself is audited (`policy.what_if`), since it reads every run's parameters.
+// returned: the report shows the masked ones) and on the groups its requester held when the run
+// was requested (membership-history.ts, from the audit trail). Who could approve is who could
+// approve now. The replay itself is audited (`policy.what_if`), since it reads every run's parameters.
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
+import { membershipHistory } from "../identity/membership-history.ts";
 import { actorOf, type Principal } from "../identity/principal.ts";
 import { scrubText } from "../pii/mask.ts";
 import { rawRunValue } from "../runs/run-values.ts";
@@ -120,9 +122,16 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
     note: string | null;
   }[] = [];
 
+  const oldest = new Date(Math.min(Date.now(), ...rows.map((r) => r.created_at.getTime())));
+  const groupsAt = await membershipHistory(
+    deps.pool,
+    rows.map((r) => r.actor_id),
+    oldest,
+  );
   for (const run of rows) {
-    const requester = requesters.get(run.actor_id) ?? (await requesterOf(deps, run));
-    requesters.set(run.actor_id, requester);
+    const person = requesters.get(run.actor_id) ?? (await requesterOf(deps, run));
+    requesters.set(run.actor_id, person);
+    const requester = { ...person, groups: groupsAt(run.actor_id, run.created_at) };
     const verdict = judge(deps, action, policy, draft, requester, run);
     const category: WhatIfCategory =
       verdict.now === null || verdict.draft === null
@@ -262,7 +271,7 @@ function judge(
 
 async function requesterOf(deps: Deps, run: RunRow): Promise<Principal> {
   const principal = await loadPrincipal(deps.pool, run.actor_id);
-  // A disabled requester is judged with no groups: what a rule on groups would see of them now.
+  // A disabled requester is still judged with the groups they held then (set by the caller).
   return (
     principal ?? {
       id: run.actor_id,

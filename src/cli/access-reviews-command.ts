@@ -1,4 +1,5 @@
-// `airlock access-reviews`: start a review of a group, list and read reviews, keep or revoke each
+// `airlock access-reviews`: start a review of groups or of every grant on high-risk actions, once
+// or recurring, list and read reviews, keep or revoke each
 // member, sign off, and export the evidence — through the HTTP API with the caller's token. The
 // server applies every rule (only the named reviewer decides; nobody reviews their own access).
 import { writeFile } from "node:fs/promises";
@@ -12,10 +13,17 @@ const HELP = [
   "Access reviews: a named reviewer keeps or revokes each member's access to a group (docs/governance.md).",
   "",
   "  list [--all]                                   open reviews you may see (--all: every one)",
-  "  start --group G --reviewer USER_ID [--days N]  start a review of a group (admins)",
+  "  start (--group G [--group G2…] | --high-risk) --reviewer USER_ID [--days N]",
+  "                                                 start a review of groups, or of every grant on",
+  "                                                 high-risk actions (admins)",
+  "  schedule (--group G… | --high-risk) --reviewer USER_ID [--every quarterly|monthly|half-yearly|yearly|CRON]",
+  "           [--time-zone TZ] [--days N]           the same review every tick (admins)",
+  "  schedules                                      recurring reviews and their next ticks",
+  "  stop-schedule <arsch_…>                        stop a recurring review",
   "  show <rev_…>                                   each member, their grants' last use, the decisions",
-  "  keep <rev_…> <usr_…> [--reason TEXT]           keep a member's access (the reviewer)",
-  "  revoke <rev_…> <usr_…> --reason TEXT           revoke it (applied at sign-off, by change request)",
+  "  keep <rev_…> <usr_…> [--reason TEXT] [--group G]  keep a member's access (the reviewer; --group",
+  "                                                 when they are reviewed in several groups)",
+  "  revoke <rev_…> <usr_…> --reason TEXT [--group G]  revoke it (at sign-off, by change request)",
   "  sign-off <rev_…> [--note TEXT]                 sign the review off",
   "  export <rev_…> [--format csv|html] [--out FILE]  the review as evidence (stdout without --out)",
   "",
@@ -28,11 +36,13 @@ const HELP = [
 
 interface Review {
   id: string;
-  group: { name: string };
+  scope: "groups" | "high_risk";
+  groups: { name: string }[];
   reviewer: { name: string; email: string | null };
   status: string;
   dueAt: string;
   items: {
+    group: { name: string };
     userId: string;
     name: string;
     email: string | null;
@@ -43,9 +53,27 @@ interface Review {
   }[];
 }
 
+interface Schedule {
+  id: string;
+  scope: "groups" | "high_risk";
+  groups: string[];
+  reviewer: { name: string };
+  cron: string;
+  timeZone: string;
+  status: string;
+  nextTicks: string[];
+  lastReviewId: string | null;
+}
+
+function coverage(review: Pick<Review, "scope" | "groups">): string {
+  if (review.scope === "high_risk") return "every grant on high-risk actions";
+  return `group${review.groups.length > 1 ? "s" : ""} ${review.groups.map((g) => `"${g.name}"`).join(", ")}`;
+}
+
 export const accessReviewsCommand: Command = {
   name: "access-reviews",
-  summary: "Access reviews of groups: airlock access-reviews list|start|show|keep|revoke|sign-off|export",
+  summary:
+    "Access reviews of groups: airlock access-reviews list|start|schedule|schedules|show|keep|revoke|sign-off|export",
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs({
@@ -53,7 +81,10 @@ export const accessReviewsCommand: Command = {
       allowPositionals: true,
       options: {
         all: { type: "boolean" },
-        group: { type: "string" },
+        group: { type: "string", multiple: true },
+        "high-risk": { type: "boolean" },
+        every: { type: "string" },
+        "time-zone": { type: "string" },
         reviewer: { type: "string" },
         days: { type: "string" },
         reason: { type: "string" },
@@ -78,14 +109,32 @@ export const accessReviewsCommand: Command = {
       if (!values.json) print();
       return 0;
     };
+    const printSchedules = (schedules: Schedule[]) => {
+      if (schedules.length === 0) return io.out("No recurring access reviews.");
+      io.out(
+        table(
+          ["ID", "STATUS", "COVERS", "EVERY", "REVIEWER", "NEXT", "LAST REVIEW"],
+          schedules.map((s) => [
+            s.id,
+            s.status,
+            s.scope === "high_risk" ? "every grant on high-risk actions" : s.groups.join(", "),
+            `${s.cron} ${s.timeZone}`,
+            s.reviewer.name,
+            s.nextTicks[0] ?? "-",
+            s.lastReviewId ?? "-",
+          ]),
+        ),
+      );
+    };
     const printReview = (review: Review) => {
       io.out(
-        `${review.id}  ${review.status}  group "${review.group.name}"  reviewer ${review.reviewer.email ?? review.reviewer.name}  due ${review.dueAt}`,
+        `${review.id}  ${review.status}  ${coverage(review)}  reviewer ${review.reviewer.email ?? review.reviewer.name}  due ${review.dueAt}`,
       );
       io.out(
         table(
-          ["MEMBER", "ID", "GRANTS (LAST USED)", "DECISION", "OUTCOME"],
+          ["GROUP", "MEMBER", "ID", "GRANTS (LAST USED)", "DECISION", "OUTCOME"],
           review.items.map((i) => [
+            i.group.name,
             i.email ?? i.name,
             i.userId,
             i.grants.map((g) => `${g.verbs.join("+")} ${g.on} (${g.lastUsedAt ?? "never"})`).join("; "),
@@ -109,11 +158,11 @@ export const accessReviewsCommand: Command = {
           else
             io.out(
               table(
-                ["ID", "STATUS", "GROUP", "REVIEWER", "DECIDED", "DUE"],
+                ["ID", "STATUS", "COVERS", "REVIEWER", "DECIDED", "DUE"],
                 reviews.map((r) => [
                   r.id,
                   r.status,
-                  r.group.name,
+                  coverage(r),
                   r.reviewer.email ?? r.reviewer.name,
                   `${r.items.filter((i) => i.decision).length}/${r.items.length}`,
                   r.dueAt,
@@ -122,15 +171,41 @@ export const accessReviewsCommand: Command = {
             );
         });
       }
-      case "start": {
-        if (!values.group || !values.reviewer)
-          throw new UsageError("give --group NAME and --reviewer USER_ID (the group's owner)");
+      case "start":
+      case "schedule": {
+        const groups = values.group ?? [];
+        if (groups.length > 0 === !!values["high-risk"] || !values.reviewer)
+          throw new UsageError("give --group NAME (one or more) or --high-risk, and --reviewer USER_ID");
         const days = values.days === undefined ? 14 : Number(values.days);
         if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError("--days is 1 to 90");
-        const response = await api(options, "POST", base, {
-          body: { group: values.group, reviewerId: values.reviewer, dueInDays: days },
+        const scope = values["high-risk"] ? { highRisk: true } : { groups };
+        const body = { ...scope, reviewerId: values.reviewer, dueInDays: days };
+        if (sub === "start") {
+          const response = await api(options, "POST", base, { body });
+          return finish(response, () => printReview(response.body as Review));
+        }
+        const response = await api(options, "POST", `${base}/schedules`, {
+          body: {
+            ...body,
+            ...(values.every ? { every: values.every } : {}),
+            ...(values["time-zone"] ? { timeZone: values["time-zone"] } : {}),
+          },
         });
-        return finish(response, () => printReview(response.body as Review));
+        return finish(response, () => printSchedules([response.body as Schedule]));
+      }
+      case "schedules": {
+        const response = await api(options, "GET", `${base}/schedules`);
+        return finish(response, () => printSchedules((response.body as { schedules: Schedule[] }).schedules));
+      }
+      case "stop-schedule": {
+        if (!id)
+          throw new UsageError(
+            "give the recurring review's id: airlock access-reviews stop-schedule arsch_…",
+          );
+        const response = await api(options, "POST", `${base}/schedules/${encodeURIComponent(id)}/stop`, {
+          body: {},
+        });
+        return finish(response, () => printSchedules([response.body as Schedule]));
       }
       case "show": {
         const response = await api(options, "GET", needId());
@@ -143,7 +218,11 @@ export const accessReviewsCommand: Command = {
         const reason = values.reason?.trim();
         if (sub === "revoke" && !reason) throw new UsageError("--reason is required to revoke");
         const response = await api(options, "POST", `${path}/items/${encodeURIComponent(userId)}`, {
-          body: { decision: sub, ...(reason ? { reason } : {}) },
+          body: {
+            decision: sub,
+            ...(reason ? { reason } : {}),
+            ...(values.group?.[0] ? { group: values.group[0] } : {}),
+          },
         });
         return finish(response, () => io.out(`${sub === "keep" ? "Kept" : "Revoke at sign-off"}: ${userId}`));
       }
@@ -167,7 +246,9 @@ export const accessReviewsCommand: Command = {
         return 0;
       }
       default:
-        throw new UsageError("subcommands: list, start, show, keep, revoke, sign-off, export");
+        throw new UsageError(
+          "subcommands: list, start, schedule, schedules, stop-schedule, show, keep, revoke, sign-off, export",
+        );
     }
   },
 };

@@ -57,18 +57,30 @@ export interface EngineSchedule {
  * so N processes firing one tick make one workflow, which one process runs (the internal queue).
  */
 export interface DurableSchedules {
-  /** Create or update these (keeping each one's paused state and last tick); delete the others. */
+  /**
+   * Create or update these (keeping each one's paused state and last tick); delete the other
+   * workspace schedules. Names with a "." belong to a part that keeps its own (`upsert`/`remove`:
+   * access reviews' `access-review.<id>`) and are left alone; workspace names never have one.
+   */
   apply(schedules: EngineSchedule[]): Promise<void>;
+  /** Create or update one schedule of a part's own (its name has a "."), touching no other. */
+  upsert(schedule: EngineSchedule): Promise<void>;
+  remove(name: string): Promise<void>;
   pause(name: string): Promise<void>;
   resume(name: string): Promise<void>;
   /** The last tick each schedule fired (ISO), by name. */
   lastFired(): Promise<Map<string, string | null>>;
   /** Fire one tick now (catching up after downtime); the same tick fired twice is one workflow. */
   fire(name: string, tickAt: Date, context: unknown): Promise<void>;
-  /** What a tick runs in this process (one body per process: the instance sharing the engine). */
-  onTick(body: TickBody): void;
+  /**
+   * What a tick runs in this process (one body per kind per process: the instance sharing the
+   * engine). A schedule's context `{ kind }` picks the body; none is the workspace's schedules.
+   */
+  onTick(body: TickBody, kind?: string): void;
 }
 
+/** The tick body of the workspace's schedules (contexts without a `kind`). */
+const WORKSPACE_TICKS = "schedule";
 /** The workflow every schedule's tick runs, registered at launch in every process. */
 const SCHEDULE_TICK_WORKFLOW = "airlock.schedule-tick";
 /**
@@ -138,7 +150,7 @@ interface Host {
   executorId: string;
   bodies: Map<string, WorkflowBody>;
   registered: Map<string, (input: unknown) => Promise<unknown>>;
-  tick: { body: TickBody | null; workflow: (tickAt: Date, context: unknown) => Promise<void> };
+  tick: { bodies: Map<string, TickBody>; workflow: (tickAt: Date, context: unknown) => Promise<void> };
   timer: NodeJS.Timeout | null;
   stopping: Promise<void> | null;
   recoverPass: () => Promise<string[]>;
@@ -218,8 +230,21 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
         );
         const wanted = new Set(schedules.map((s) => s.name));
         for (const existing of await DBOS.listSchedules())
-          if (!wanted.has(existing.scheduleName)) await DBOS.deleteSchedule(existing.scheduleName);
+          if (!wanted.has(existing.scheduleName) && !existing.scheduleName.includes("."))
+            await DBOS.deleteSchedule(existing.scheduleName);
       },
+      async upsert(schedule) {
+        await DBOS.applySchedules([
+          {
+            scheduleName: schedule.name,
+            workflowFn: current.tick.workflow,
+            schedule: schedule.cron,
+            cronTimezone: schedule.timeZone,
+            context: schedule.context,
+          },
+        ]);
+      },
+      remove: (name) => DBOS.deleteSchedule(name),
       pause: (name) => DBOS.pauseSchedule(name),
       resume: (name) => DBOS.resumeSchedule(name),
       async lastFired() {
@@ -231,8 +256,8 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
         const workflowID = `sched-${name}-${tickAt.toISOString()}`;
         await DBOS.startWorkflow(current.tick.workflow, { workflowID })(tickAt, context);
       },
-      onTick(body) {
-        current.tick.body = body;
+      onTick(body, kind = WORKSPACE_TICKS) {
+        current.tick.bodies.set(kind, body);
       },
     },
     async release() {
@@ -279,13 +304,15 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
   }
   const log = options.log.child({ component: "durable-engine" });
   const tick: Host["tick"] = {
-    body: null,
+    bodies: new Map(),
     workflow: DBOS.registerWorkflow(
       async (tickAt: Date, context: unknown) => {
+        const kind = (context as { kind?: unknown } | null)?.kind;
+        const body = tick.bodies.get(typeof kind === "string" ? kind : WORKSPACE_TICKS);
         // A process whose workspace has no schedules has no body: the tick was fired from a
         // schedule another configuration applied; nothing to run here.
-        if (!tick.body) return log.warn({ context }, "a schedule ticked in a process without schedules");
-        await tick.body(new Date(tickAt), context);
+        if (!body) return log.warn({ context }, "a schedule ticked in a process without schedules");
+        await body(new Date(tickAt), context);
       },
       { name: SCHEDULE_TICK_WORKFLOW },
     ),

@@ -234,6 +234,11 @@ export const CATALOGUE = {
     status: 422,
     message: "The reviewer must be an active person (not a service identity).",
   },
+  "review.schedule_invalid": {
+    status: 422,
+    message: "The recurring review's cadence is not valid: a named cadence or a 5-field cron, at most daily.",
+  },
+  "review.schedule_not_found": { status: 404, message: "There is no such recurring access review." },
   // governance: break-glass
   "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },
   "breakglass.too_long": { status: 422, message: "Break-glass lasts at most 4 hours." },

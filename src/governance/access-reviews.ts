@@ -1,5 +1,7 @@
-// Access reviews: an admin starts a review of a group and names its reviewer (the group's owner,
-// or whoever the admin names); the reviewer sees each member with the grants the group gives them
+// Access reviews: an admin starts a review of a group, of several groups, or of every grant on
+// high-risk actions, and names its reviewer (the group's owner, or whoever the admin names); a
+// recurring review (access-review-schedules.ts) starts one at each tick. The reviewer sees each
+// member of each group with the grants the group gives them
 // and when each was last used (from the audit trail), and keeps or revokes each. Signing off
 // applies the revocations through change requests (`group.remove_member`: applied at once, or held
 // for a second admin where the workspace asks) and freezes the review as evidence: who reviewed
@@ -15,8 +17,16 @@ import { scrubText } from "../pii/mask.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import {
+  type GroupRef,
+  groupsOfScope,
+  type ReviewGrant,
+  type ReviewScope,
+  takeSnapshot,
+} from "./access-review-snapshot.ts";
 import type { ChangeRequests } from "./change-requests.ts";
-import { grantsOfGroup } from "./sensitivity.ts";
+
+export type { ReviewGrant, ReviewScope };
 
 export interface AccessReviewDeps {
   pool: pg.Pool;
@@ -25,14 +35,8 @@ export interface AccessReviewDeps {
   changes: ChangeRequests;
 }
 
-export interface ReviewGrant {
-  grant: string;
-  verbs: string[];
-  on: string;
-  lastUsedAt: string | null;
-}
-
 export interface ReviewItem {
+  group: GroupRef;
   userId: string;
   name: string;
   email: string | null;
@@ -48,7 +52,9 @@ export interface ReviewItem {
 
 export interface AccessReview {
   id: string;
-  group: { id: string; name: string };
+  scope: "groups" | "high_risk";
+  groups: GroupRef[];
+  scheduleId: string | null;
   reviewer: { id: string; name: string; email: string | null };
   startedBy: string;
   startedAt: string;
@@ -63,8 +69,9 @@ export interface AccessReview {
 
 interface ReviewRow {
   id: string;
-  group_id: string;
-  group_name: string;
+  scope: AccessReview["scope"];
+  groups: GroupRef[];
+  schedule_id: string | null;
   reviewer_id: string;
   reviewer_name: string;
   reviewer_email: string | null;
@@ -77,6 +84,8 @@ interface ReviewRow {
 }
 
 interface ItemRow {
+  group_id: string;
+  group_name: string;
   user_id: string;
   user_name: string;
   user_email: string | null;
@@ -120,12 +129,14 @@ export function createAccessReviews(deps: AccessReviewDeps) {
 
   async function view(principal: Principal, review: ReviewRow): Promise<AccessReview> {
     const items = await pool.query<ItemRow>(
-      "SELECT * FROM airlock.access_review_items WHERE review_id = $1 ORDER BY user_name, user_id",
+      "SELECT * FROM airlock.access_review_items WHERE review_id = $1 ORDER BY group_name, user_name, user_id",
       [review.id],
     );
     return {
       id: review.id,
-      group: { id: review.group_id, name: review.group_name },
+      scope: review.scope,
+      groups: review.groups,
+      scheduleId: review.schedule_id,
       reviewer: { id: review.reviewer_id, name: review.reviewer_name, email: review.reviewer_email },
       startedBy: review.started_by,
       startedAt: review.started_at.toISOString(),
@@ -134,6 +145,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
       signedOffAt: iso(review.signed_off_at),
       note: review.note,
       items: items.rows.map((r) => ({
+        group: { id: r.group_id, name: r.group_name },
         userId: r.user_id,
         name: r.user_name,
         email: r.user_email,
@@ -150,100 +162,74 @@ export function createAccessReviews(deps: AccessReviewDeps) {
     };
   }
 
-  /** Each member's grants through the group, with the last use of each read from the audit trail. */
-  async function snapshot(db: Queryable, groupId: string, groupName: string) {
-    const members = await db.query<{ id: string; name: string; email: string | null; added_at: Date }>(
-      `SELECT u.id, u.name, u.email, m.added_at FROM airlock.group_members m
-         JOIN airlock.users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.name, u.id`,
-      [groupId],
-    );
-    const ids = members.rows.map((m) => m.id);
-    const grants = await grantsOfGroup(workspace, authorizer, groupName);
-    // Runs record the grant that allowed them (data.authorizedBy.grant.id); approvals record the
-    // action approved. Both read through the actor index (audit_events_actor_idx).
-    const used = await db.query<{ actor_id: string; grant: string; at: Date }>(
-      `SELECT actor_id, data->'authorizedBy'->'grant'->>'id' AS grant, max(occurred_at) AS at
-         FROM airlock.audit_events
-        WHERE actor_id = ANY($1::text[]) AND data->'authorizedBy'->'grant'->>'id' = ANY($2::text[])
-        GROUP BY 1, 2`,
-      [ids, grants.map((g) => g.id)],
-    );
-    const approved = await db.query<{ actor_id: string; action: string; at: Date }>(
-      `SELECT actor_id, action, max(occurred_at) AS at FROM airlock.audit_events
-        WHERE actor_id = ANY($1::text[]) AND type = 'approval.approved' AND action IS NOT NULL
-        GROUP BY 1, 2`,
-      [ids],
-    );
-    const activity = await db.query<{ actor_id: string; at: Date }>(
-      `SELECT actor_id, max(occurred_at) AS at FROM airlock.audit_events
-        WHERE actor_id = ANY($1::text[]) GROUP BY 1`,
-      [ids],
-    );
-    const covers = (grant: (typeof grants)[number], actionName: string) => {
-      const action = workspace.actions.get(actionName);
-      if (!action) return false;
-      if (grant.on.kind === "all") return true;
-      return grant.on.kind === "action"
-        ? grant.on.value === action.name
-        : action.tags.includes(grant.on.value);
-    };
-    return members.rows.map((member) => {
-      const itemGrants: ReviewGrant[] = grants.map((grant) => {
-        let last: Date | null = null;
-        const later = (at: Date) => {
-          if (!last || at > last) last = at;
-        };
-        for (const u of used.rows) if (u.actor_id === member.id && u.grant === grant.id) later(u.at);
-        if (grant.verbs.includes("approve"))
-          for (const a of approved.rows) if (a.actor_id === member.id && covers(grant, a.action)) later(a.at);
-        return {
-          grant: grant.id,
-          verbs: [...grant.verbs],
-          on: grant.on.kind === "all" ? "*" : `${grant.on.kind}:${grant.on.value}`,
-          lastUsedAt: iso(last),
-        };
-      });
-      return {
-        member,
-        grants: itemGrants,
-        lastActivity: activity.rows.find((a) => a.actor_id === member.id)?.at ?? null,
-      };
-    });
-  }
-
   return {
+    /**
+     * Starts a review of the scope. A tick of a recurring review passes `tick`: the review records
+     * (schedule, tick time), unique, so a tick run again finds the review it started.
+     */
     async start(
       ctx: ChangeContext,
-      input: { group: string; reviewerId: string; dueInDays: number },
+      input: {
+        scope: ReviewScope;
+        reviewerId: string;
+        dueInDays: number;
+        tick?: { scheduleId: string; at: Date };
+      },
     ): Promise<AccessReview> {
-      const group = await pool.query<{ id: string; name: string }>(
-        "SELECT id, name FROM airlock.groups WHERE name = $1 OR id = $1",
-        [input.group],
-      );
-      const g = group.rows[0];
-      if (!g) throw new AirlockError("admin.not_found", "There is no such group.");
+      const groups = await groupsOfScope(pool, workspace, authorizer, input.scope);
       const reviewer = await pool.query<{ kind: string; status: string }>(
         "SELECT kind, status FROM airlock.users WHERE id = $1",
         [input.reviewerId],
       );
       const r = reviewer.rows[0];
       if (r?.kind !== "human" || r.status !== "active") throw new AirlockError("review.reviewer_invalid");
+      if (input.tick) {
+        const earlier = await pool.query<{ id: string }>(
+          "SELECT id FROM airlock.access_reviews WHERE schedule_id = $1 AND tick_at = $2",
+          [input.tick.scheduleId, input.tick.at],
+        );
+        if (earlier.rows[0]) return await view(ctx.actor, (await load(pool, earlier.rows[0].id))!);
+      }
+      // One open review per group holds for one-group reviews; a wider review may overlap them (a
+      // revocation already applied by the other reads "gone").
+      const only = input.scope.kind === "groups" && groups.length === 1 ? groups[0]! : null;
       const id = newId("rev");
       try {
         await inTransaction(pool, async (tx) => {
           await tx.query(
-            `INSERT INTO airlock.access_reviews (id, group_id, group_name, reviewer_id, started_by, due_at, request_id)
-             VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6), $7)`,
-            [id, g.id, g.name, input.reviewerId, ctx.actor.id, input.dueInDays, ctx.requestId],
+            `INSERT INTO airlock.access_reviews
+               (id, scope, groups, group_id, group_name, reviewer_id, started_by, due_at, request_id, schedule_id, tick_at)
+             VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, now() + make_interval(days => $8), $9, $10, $11)`,
+            [
+              id,
+              input.scope.kind,
+              JSON.stringify(groups),
+              only?.id ?? null,
+              only?.name ?? null,
+              input.reviewerId,
+              ctx.actor.id,
+              input.dueInDays,
+              ctx.requestId,
+              input.tick?.scheduleId ?? null,
+              input.tick?.at ?? null,
+            ],
           );
-          const items = await snapshot(tx, g.id, g.name);
+          const items = await takeSnapshot(
+            tx,
+            workspace,
+            authorizer,
+            groups,
+            input.scope.kind === "high_risk",
+          );
           for (const item of items) {
             await tx.query(
               `INSERT INTO airlock.access_review_items
-                 (review_id, user_id, user_name, user_email, member_since, grants, last_activity_at)
-               VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+                 (review_id, group_id, group_name, user_id, user_name, user_email, member_since, grants, last_activity_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
               [
                 id,
+                item.group.id,
+                item.group.name,
                 item.member.id,
                 item.member.name,
                 item.member.email,
@@ -259,17 +245,30 @@ export function createAccessReviews(deps: AccessReviewDeps) {
               "access_review.started",
               { type: "access_review", id },
               {
-                group: g.name,
+                scope: input.scope.kind,
+                groups: groups.map((g) => g.name),
+                ...(only ? { group: only.name } : {}),
                 reviewerId: input.reviewerId,
                 members: items.length,
                 dueInDays: input.dueInDays,
+                ...(input.tick
+                  ? { scheduleId: input.tick.scheduleId, tickAt: input.tick.at.toISOString() }
+                  : {}),
               },
             ),
           ]);
         });
       } catch (error) {
-        if ((error as { constraint?: string }).constraint === "access_reviews_open_group_idx")
-          throw new AirlockError("review.already_open", undefined, { group: g.name });
+        const constraint = (error as { constraint?: string }).constraint;
+        if (constraint === "access_reviews_open_group_idx")
+          throw new AirlockError("review.already_open", undefined, { group: only?.name });
+        if (constraint === "access_reviews_schedule_tick_idx" && input.tick) {
+          const earlier = await pool.query<{ id: string }>(
+            "SELECT id FROM airlock.access_reviews WHERE schedule_id = $1 AND tick_at = $2",
+            [input.tick.scheduleId, input.tick.at],
+          );
+          return await view(ctx.actor, (await load(pool, earlier.rows[0]!.id))!);
+        }
         throw error;
       }
       return await view(ctx.actor, (await load(pool, id))!);
@@ -298,7 +297,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
       ctx: ChangeContext,
       id: string,
       userId: string,
-      input: { decision: "keep" | "revoke"; reason: string | null },
+      input: { decision: "keep" | "revoke"; reason: string | null; group?: string | undefined },
     ): Promise<AccessReview> {
       await inTransaction(pool, async (tx) => {
         const review = await visible(tx, ctx.actor, id, true);
@@ -311,19 +310,31 @@ export function createAccessReviews(deps: AccessReviewDeps) {
           : review.reviewer_id === ctx.actor.id;
         if (!allowed) throw new AirlockError("review.not_reviewer");
         const reason = input.reason ? scrubText(input.reason) : null;
-        const updated = await tx.query(
-          `UPDATE airlock.access_review_items SET decision = $3, reason = $4, decided_at = now()
-            WHERE review_id = $1 AND user_id = $2`,
-          [id, userId, input.decision, reason],
+        // A person in two of the review's groups has an item in each: the decision names the group.
+        const items = await tx.query<{ group_id: string; group_name: string }>(
+          `SELECT group_id, group_name FROM airlock.access_review_items
+            WHERE review_id = $1 AND user_id = $2 AND ($3::text IS NULL OR group_id = $3 OR group_name = $3)`,
+          [id, userId, input.group ?? null],
         );
-        if (updated.rowCount === 0)
+        if (items.rows.length === 0)
           throw new AirlockError("admin.not_found", "That person is not in this review.");
+        if (items.rows.length > 1)
+          throw new AirlockError(
+            "admin.invalid",
+            `That person is reviewed in several groups (${items.rows.map((i) => i.group_name).join(", ")}): name the group.`,
+          );
+        const item = items.rows[0]!;
+        await tx.query(
+          `UPDATE airlock.access_review_items SET decision = $4, reason = $5, decided_at = now()
+            WHERE review_id = $1 AND group_id = $2 AND user_id = $3`,
+          [id, item.group_id, userId, input.decision, reason],
+        );
         await appendAudit(tx, [
           changeEvent(
             ctx,
             "access_review.decided",
             { type: "user", id: userId },
-            { accessReviewId: id, group: review.group_name, decision: input.decision, reason },
+            { accessReviewId: id, group: item.group_name, decision: input.decision, reason },
           ),
         ]);
       });
@@ -340,10 +351,12 @@ export function createAccessReviews(deps: AccessReviewDeps) {
       if (review.status !== "open") throw new AirlockError("review.closed");
       if (review.reviewer_id !== ctx.actor.id) throw new AirlockError("review.not_reviewer");
       const items = await pool.query<ItemRow>(
-        "SELECT * FROM airlock.access_review_items WHERE review_id = $1 ORDER BY user_id",
+        "SELECT * FROM airlock.access_review_items WHERE review_id = $1 ORDER BY group_name, user_id",
         [id],
       );
-      const undecided = items.rows.filter((i) => i.decision === null).map((i) => i.user_name);
+      const undecided = items.rows
+        .filter((i) => i.decision === null)
+        .map((i) => (review.groups.length > 1 ? `${i.user_name} (${i.group_name})` : i.user_name));
       if (undecided.length > 0) throw new AirlockError("review.incomplete", undefined, { undecided });
       for (const item of items.rows) {
         if (item.decision !== "revoke" || item.outcome !== null) continue;
@@ -354,7 +367,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
             ctx,
             {
               kind: "group.remove_member",
-              payload: { groupId: review.group_id, userId: item.user_id, accessReviewId: id },
+              payload: { groupId: item.group_id, userId: item.user_id, accessReviewId: id },
             },
             item.reason ?? `Access review ${id}`,
           );
@@ -369,9 +382,9 @@ export function createAccessReviews(deps: AccessReviewDeps) {
           outcome = error.code === "admin.not_found" ? "gone" : "held";
         }
         await pool.query(
-          `UPDATE airlock.access_review_items SET outcome = $3, change_request_id = $4
-            WHERE review_id = $1 AND user_id = $2 AND outcome IS NULL`,
-          [id, item.user_id, outcome, changeId],
+          `UPDATE airlock.access_review_items SET outcome = $4, change_request_id = $5
+            WHERE review_id = $1 AND group_id = $2 AND user_id = $3 AND outcome IS NULL`,
+          [id, item.group_id, item.user_id, outcome, changeId],
         );
       }
       const note = rawNote ? scrubText(rawNote) : null;
@@ -396,7 +409,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
             "access_review.signed_off",
             { type: "access_review", id },
             {
-              group: review.group_name,
+              groups: review.groups.map((g) => g.name),
               note,
               outcomes: Object.fromEntries(counts.rows.map((c) => [c.outcome, c.n])),
             },
@@ -417,7 +430,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
             ctx,
             "access_review.cancelled",
             { type: "access_review", id },
-            { group: review.group_name, reason: scrubText(reason) },
+            { groups: review.groups.map((g) => g.name), reason: scrubText(reason) },
           ),
         ]);
       });
@@ -432,7 +445,7 @@ export function createAccessReviews(deps: AccessReviewDeps) {
           ctx,
           "access_review.exported",
           { type: "access_review", id },
-          { format, group: review.group_name },
+          { format, groups: review.groups.map((g) => g.name) },
         ),
       ]);
       return await view(ctx.actor, review);

@@ -17,6 +17,10 @@ import { EnvelopeError } from "../crypto/envelope.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { StartupError } from "../errors/startup-error.ts";
+import {
+  type AccessReviewSchedules,
+  createAccessReviewSchedules,
+} from "../governance/access-review-schedules.ts";
 import { createAccessReviews } from "../governance/access-reviews.ts";
 import { recordActionVersions } from "../governance/action-versions.ts";
 import { closeExpired } from "../governance/break-glass.ts";
@@ -119,6 +123,7 @@ export interface Airlock {
   changes: ChangeRequests;
   runbooks: Runbooks;
   schedules: Schedules;
+  accessReviewSchedules: AccessReviewSchedules;
   /** Bulk actions: batches of items under one approval (src/bulk). */
   bulk: Bulk;
   app: ReturnType<typeof createApp>["app"];
@@ -254,6 +259,16 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       log,
     });
     closers.unshift(() => schedules.close());
+    const accessReviews = createAccessReviews({ pool: database.pool, workspace, authorizer, changes });
+    const accessReviewSchedules = await createAccessReviewSchedules({
+      pool: database.pool,
+      databaseUrl: options.databaseUrl,
+      workspace,
+      authorizer,
+      reviews: accessReviews,
+      log,
+    });
+    closers.unshift(() => accessReviewSchedules.close());
     // Webhook secrets written before they were sealed (migration 0054) are sealed now, once.
     const sealedWebhooks = keyring ? await sealPlaintextWebhookSecrets(database.pool, keyring) : 0;
     if (sealedWebhooks > 0) log.info({ webhooks: sealedWebhooks }, "sealed plain-text webhook secrets");
@@ -366,7 +381,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         governanceRoutes({ changes, workspace, authorizer, database }),
         breakGlassRoutes({ pool: database.pool, workspace, authorizer }),
         accessReviewRoutes({
-          reviews: createAccessReviews({ pool: database.pool, workspace, authorizer, changes }),
+          reviews: accessReviews,
+          schedules: accessReviewSchedules,
           authorizer,
           database,
         }),
@@ -407,6 +423,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       changes,
       runbooks,
       schedules,
+      accessReviewSchedules,
       bulk,
       app: created.app,
       migrationSources,

@@ -9,11 +9,15 @@ import {
   accessReviewExportQuery,
   accessReviewList,
   accessReviewListQuery,
+  accessReviewSchedule,
+  accessReviewScheduleBody,
+  accessReviewScheduleList,
   accessReviewSignOffBody,
   accessReviewStartBody,
 } from "../api/access-reviews.ts";
 import { accessReviewCsv, accessReviewHtml } from "../governance/access-review-export.ts";
-import type { AccessReviews } from "../governance/access-reviews.ts";
+import type { AccessReviewSchedules } from "../governance/access-review-schedules.ts";
+import type { AccessReviews, ReviewScope } from "../governance/access-reviews.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
 import type { Database } from "../store/database.ts";
@@ -22,6 +26,7 @@ import { changeContext } from "./token-routes.ts";
 
 export function accessReviewRoutes(deps: {
   reviews: AccessReviews;
+  schedules: AccessReviewSchedules;
   authorizer: Authorizer;
   database: Database;
 }) {
@@ -30,7 +35,8 @@ export function accessReviewRoutes(deps: {
     routes.add({
       method: "post",
       path: base,
-      summary: "Start an access review of a group, naming its reviewer (admins)",
+      summary:
+        "Start an access review of a group, several groups, or every grant on high-risk actions, naming its reviewer (admins)",
       tags: ["governance"],
       auth: "principal",
       body: accessReviewStartBody,
@@ -38,7 +44,15 @@ export function accessReviewRoutes(deps: {
       async handler(c, { principal, body }) {
         const ctx = changeContext(c, principal);
         await requireWorkspaceAdmin(deps.authorizer, deps.database.pool, { ...ctx, route: c.req.routePath });
-        return json(c, await deps.reviews.start(ctx, body), 201);
+        return json(
+          c,
+          await deps.reviews.start(ctx, {
+            scope: scopeOf(body),
+            reviewerId: body.reviewerId,
+            dueInDays: body.dueInDays,
+          }),
+          201,
+        );
       },
     });
 
@@ -52,6 +66,55 @@ export function accessReviewRoutes(deps: {
       responses: { 200: { description: "Newest first", schema: accessReviewList } },
       async handler(c, { principal, query }) {
         return json(c, { reviews: await deps.reviews.list(principal, query.status) });
+      },
+    });
+
+    // Declared before /:id so that "schedules" is never taken for a review's id.
+    routes.add({
+      method: "post",
+      path: `${base}/schedules`,
+      summary: "Start the same access review every tick of a cadence (quarterly by default; admins)",
+      tags: ["governance"],
+      auth: "principal",
+      body: accessReviewScheduleBody,
+      responses: { 201: { description: "The recurring review", schema: accessReviewSchedule } },
+      async handler(c, { principal, body }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, deps.database.pool, { ...ctx, route: c.req.routePath });
+        const created = await deps.schedules.create(ctx, {
+          scope: scopeOf(body),
+          reviewerId: body.reviewerId,
+          dueInDays: body.dueInDays,
+          every: body.every,
+          timeZone: body.timeZone,
+        });
+        return json(c, created, 201);
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: `${base}/schedules`,
+      summary: "Recurring access reviews with their next ticks (admins and auditors)",
+      tags: ["governance"],
+      auth: "principal",
+      responses: { 200: { description: "Newest first", schema: accessReviewScheduleList } },
+      async handler(c, { principal }) {
+        return json(c, { schedules: await deps.schedules.list(principal) });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: `${base}/schedules/:id/stop`,
+      summary: "Stop a recurring access review (admins); the reviews it started stay",
+      tags: ["governance"],
+      auth: "principal",
+      responses: { 200: { description: "The stopped recurring review", schema: accessReviewSchedule } },
+      async handler(c, { principal }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, deps.database.pool, { ...ctx, route: c.req.routePath });
+        return json(c, await deps.schedules.stop(ctx, c.req.param("id") ?? ""));
       },
     });
 
@@ -85,6 +148,7 @@ export function accessReviewRoutes(deps: {
             {
               decision: body.decision,
               reason: body.reason || null,
+              group: body.group,
             },
           ),
         );
@@ -153,4 +217,11 @@ export function accessReviewRoutes(deps: {
       },
     });
   };
+}
+
+/** The scope a start body names (the schema admits exactly one of the three). */
+export function scopeOf(body: { group?: string | undefined; groups?: string[] | undefined }): ReviewScope {
+  if (body.group !== undefined) return { kind: "groups", groups: [body.group] };
+  if (body.groups !== undefined) return { kind: "groups", groups: [...new Set(body.groups)] };
+  return { kind: "high_risk" };
 }

@@ -1,10 +1,10 @@
 // `airlock admin bootstrap --email`: creates the first admin through DATABASE_URL, as an operator
-// runs it (a child process), and is refused once any admin exists.
+// runs it (one child process for the three runs), and is refused once any admin exists.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
-import { runAirlock } from "../support/airlock-cli.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { runAirlockBatch } from "./cli-batch.ts";
 
 let db: TestDatabase;
 before(async () => {
@@ -17,12 +17,13 @@ after(async () => {
 const env = () => ({ DATABASE_URL: db.url, AIRLOCK_CONFIG: "test/governance/governance-workspace.ts" });
 
 test("the first admin is created in the admin group; a second bootstrap is refused with its code", async () => {
-  const first = await runAirlock(
-    ["admin", "bootstrap", "--email", "first@gov.test", "--name", "First"],
-    env(),
-  );
-  assert.equal(first.code, 0, first.err);
-  assert.match(first.out, /Created the first admin first@gov\.test \(group "admins"/);
+  const [first, second, usage] = await runAirlockBatch([
+    { args: ["admin", "bootstrap", "--email", "first@gov.test", "--name", "First"], env: env() },
+    { args: ["admin", "bootstrap", "--email", "second@gov.test"], env: env() },
+    { args: ["admin", "bootstrap"], env: env() },
+  ]);
+  assert.equal(first!.code, 0, first!.err);
+  assert.match(first!.out, /Created the first admin first@gov\.test \(group "admins"/);
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
@@ -41,9 +42,7 @@ test("the first admin is created in the admin group; a second bootstrap is refus
   } finally {
     await client.end();
   }
-  const second = await runAirlock(["admin", "bootstrap", "--email", "second@gov.test"], env());
-  assert.equal(second.code, 1);
-  assert.match(second.err, /admin\.bootstrap_refused/);
-  const usage = await runAirlock(["admin", "bootstrap"], env());
-  assert.equal(usage.code, 2);
+  assert.equal(second!.code, 1);
+  assert.match(second!.err, /admin\.bootstrap_refused/);
+  assert.equal(usage!.code, 2);
 });

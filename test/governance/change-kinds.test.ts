@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createApiToken } from "../../src/identity/api-tokens.ts";
 import { listen } from "../../src/server/serve.ts";
-import { runAirlock } from "../support/airlock-cli.ts";
 import { auditEvents } from "../support/audit-events.ts";
 import { Browser } from "../support/browser.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createPasswordUser, createUser, type TestUser } from "../support/users.ts";
+import { runAirlockBatch } from "./cli-batch.ts";
 import { governanceWorkspace } from "./governance-workspace.ts";
 
 let t: TestAirlock;
@@ -186,15 +186,6 @@ describe("the CLI decides change requests: airlock approve|reject chg_…", () =
         on: { tag: "billing" },
       });
       assert.equal(first.status, 202, JSON.stringify(first.body));
-      const rejected = await runAirlock(
-        ["reject", first.body.changeRequest.id, "--reason", "readers only read"],
-        env(bob),
-      );
-      assert.equal(rejected.code, 0, rejected.out + rejected.err);
-      assert.match(
-        rejected.out,
-        new RegExp(`^rejected  ${first.body.changeRequest.id}  Grant run on tag billing`),
-      );
 
       const join = await call(
         ada,
@@ -205,10 +196,19 @@ describe("the CLI decides change requests: airlock approve|reject chg_…", () =
         },
       );
       const id = join.body.changeRequest.id;
-      const approved = await runAirlock(["approve", id, "--reason", "Sam covers approvals"], env(bob));
-      assert.equal(approved.code, 0, approved.out + approved.err);
-      assert.match(approved.out, new RegExp(`^applied  ${id}  Add .* to the group "support-managers"`));
-      assert.match(approved.out, /approve by Bob Admin: Sam covers approvals/);
+      // Both decisions in one CLI process (cli-batch.ts): the reject, then the approve.
+      const [rejected, approved] = await runAirlockBatch([
+        { args: ["reject", first.body.changeRequest.id, "--reason", "readers only read"], env: env(bob) },
+        { args: ["approve", id, "--reason", "Sam covers approvals"], env: env(bob) },
+      ]);
+      assert.equal(rejected!.code, 0, rejected!.out + rejected!.err);
+      assert.match(
+        rejected!.out,
+        new RegExp(`^rejected  ${first.body.changeRequest.id}  Grant run on tag billing`),
+      );
+      assert.equal(approved!.code, 0, approved!.out + approved!.err);
+      assert.match(approved!.out, new RegExp(`^applied  ${id}  Add .* to the group "support-managers"`));
+      assert.match(approved!.out, /approve by Bob Admin: Sam covers approvals/);
     } finally {
       await server.close();
     }

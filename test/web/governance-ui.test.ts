@@ -1,7 +1,8 @@
 // Governance in the browser: a policy switch held for a second admin says so in its dialog and
 // counts in the other admin's badge; break-glass banners every page and marks the run's six
 // questions (which link to the exact action version); a reviewer keeps a member and signs an
-// access review off. Real Chromium, the real app, real PostgreSQL.
+// access review off; an admin's token for a service identity is held, then collected once and
+// revoked. Real Chromium, the real app, real PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -144,4 +145,83 @@ test("an access review: the reviewer keeps a member and signs it off", async () 
   await page.getByRole("button", { name: "Sign off" }).click();
   await row.getByText("keep · kept").waitFor();
   await screenshot(page, "access-review", "[data-access-review]");
+});
+
+test("a service token held for a second admin: the requester collects it once in the web UI, then revokes it", async () => {
+  const pool = t.airlock.database.pool;
+  const { page } = await b.newPage();
+  await signIn(page, server.url, ada.email, PASSWORD, "/admin/tokens");
+  await page.getByRole("button", { name: "Create a service token" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create a token for a service identity" });
+  await dialog.getByRole("combobox", { name: "Service identity" }).selectOption({ label: "credit-bot" });
+  await dialog.getByRole("textbox", { name: "Token name" }).fill("billing cron");
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("the nightly billing job");
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  await dialog.getByText("Held for a second admin").waitFor();
+  await dialog.getByText('Create the API token "billing cron" for the service identity credit-bot').waitFor();
+  assert.doesNotMatch((await dialog.textContent()) ?? "", /alk_/);
+  await dialog.getByRole("button", { name: "Close", exact: true }).last().click();
+  const changeId = (
+    await pool.query<{ id: string }>("SELECT id FROM airlock.change_requests WHERE kind = 'token.create'")
+  ).rows[0]!.id;
+  const row = page.locator(`[data-token-change='${changeId}']`);
+  await row.getByText("waiting for a second admin").waitFor();
+  assert.equal(await row.getByRole("button", { name: /Collect/ }).count(), 0);
+
+  const approved = await t.request(`/api/v1/changes/${changeId}/approve`, {
+    method: "POST",
+    headers: bob.headers,
+    body: JSON.stringify({ reason: "expected" }),
+  });
+  assert.equal(approved.status, 200, await approved.clone().text());
+  assert.doesNotMatch(await approved.text(), /alk_/);
+
+  await page.reload();
+  await row.getByText("approved — collect it").waitFor();
+  await row.getByRole("button", { name: `Collect the token of ${changeId}` }).click();
+  const shown = page.locator("[data-service-token-shown]");
+  const token = (await shown.getByText(/^alk_/).textContent())?.trim() ?? "";
+  assert.match(token, /^alk_/);
+  await row.getByText("collected").waitFor();
+  assert.equal(await row.getByRole("button", { name: /Collect/ }).count(), 0);
+  const asBot = { authorization: `Bearer ${token}` };
+  assert.equal((await t.request("/api/v1/tokens", { headers: asBot })).status, 200);
+
+  // Shown once: after a reload the token is nowhere on the page and cannot be collected again.
+  await page.reload();
+  await row.getByText("collected").waitFor();
+  assert.ok(!(await page.content()).includes(token));
+  assert.equal(await row.getByRole("button", { name: /Collect/ }).count(), 0);
+
+  await page.getByRole("button", { name: "Revoke token billing cron" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke the token" }).click();
+  await page.getByText("Token “billing cron” revoked").waitFor();
+  assert.equal((await t.request("/api/v1/tokens", { headers: asBot })).status, 401);
+});
+
+test("an admin schedules a quarterly access review of the managers and stops it", async () => {
+  const { page } = await b.newPage();
+  await signIn(page, server.url, ada.email, PASSWORD, "/admin/reviews");
+  await page.getByRole("combobox", { name: "Groups to review" }).click();
+  await page.getByRole("option", { name: "support-managers", exact: true }).click();
+  await page.keyboard.press("Escape");
+  await page.getByLabel("Reviewer (the group's owner)").first().click();
+  await page.getByRole("option", { name: /^Bob Admin/ }).click();
+  await page.getByRole("combobox", { name: "Repeat" }).selectOption("quarterly");
+  await page.getByRole("button", { name: "Schedule reviews" }).click();
+  const row = page.locator("[data-recurring-review]");
+  await row.getByText("0 9 1 1,4,7,10 * UTC").waitFor();
+  const scheduled = await t.airlock.database.pool.query<{ id: string; cron: string; groups: string[] }>(
+    "SELECT id, cron, groups FROM airlock.access_review_schedules WHERE status = 'active'",
+  );
+  assert.equal(scheduled.rows.length, 1);
+  assert.deepEqual(scheduled.rows[0]!.groups, ["support-managers"]);
+  await row.getByText("support-managers").waitFor();
+  await row.getByRole("button", { name: "Stop" }).click();
+  await row.waitFor({ state: "detached" });
+  const stopped = await t.airlock.database.pool.query(
+    "SELECT status FROM airlock.access_review_schedules WHERE id = $1",
+    [scheduled.rows[0]!.id],
+  );
+  assert.equal(stopped.rows[0].status, "stopped");
 });

@@ -20,6 +20,7 @@ import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
+import { ServiceTokens } from "../governance/ServiceTokens.tsx";
 
 function TokenTable({
   tokens,
@@ -196,6 +197,7 @@ export function TokensTab({ admin }: { admin: boolean }) {
           <TokenTable tokens={mine.data.tokens} label="Your tokens" onRevoke={(t) => void revoke(t)} />
         )}
       </Stack>
+      {admin && <ServiceTokens />}
       {admin && (
         <Stack gap="xs">
           <Text fw={600}>Every token</Text>

@@ -1,11 +1,15 @@
-// Access reviews in the web UI: admins start one for a group and name its reviewer; the reviewer
+// Access reviews in the web UI: admins start one for some groups or for every grant on high-risk
+// actions and name its reviewer; the reviewer
 // keeps or revokes each member (never their own: the server refuses it) and signs off; anyone who
 // may read a review downloads it as CSV or printable HTML. The server decides who sees what.
 import {
   Anchor,
   Badge,
   Button,
+  Checkbox,
   Group,
+  MultiSelect,
+  NativeSelect,
   Paper,
   Select,
   Stack,
@@ -23,6 +27,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { BreakGlassReviews } from "./BreakGlassReviews.tsx";
+import { REPEAT_CHOICES, RecurringReviews } from "./RecurringReviews.tsx";
 
 type Item = AccessReviewView["items"][number];
 
@@ -39,16 +44,22 @@ function StartReview() {
   const groups = useAdminGroups();
   const users = useAdminUsers("");
   const act = useReviewAction();
-  const [group, setGroup] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [highRisk, setHighRisk] = useState(false);
   const [reviewer, setReviewer] = useState<string | null>(null);
+  const [repeat, setRepeat] = useState("once");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   async function start() {
     setBusy(true);
     setError(null);
     try {
-      await act("/api/v1/access-reviews", { group, reviewerId: reviewer });
-      setGroup(null);
+      const scope = highRisk ? { highRisk: true } : { groups: chosen };
+      if (repeat === "once") await act("/api/v1/access-reviews", { ...scope, reviewerId: reviewer });
+      else await act("/api/v1/access-reviews/schedules", { ...scope, reviewerId: reviewer, every: repeat });
+      setRepeat("once");
+      setChosen([]);
+      setHighRisk(false);
       setReviewer(null);
     } catch (e) {
       setError(e);
@@ -59,13 +70,20 @@ function StartReview() {
   return (
     <Paper withBorder radius="md" p="md">
       <Group align="flex-end" gap="sm">
-        <Select
-          label="Group to review"
-          w={220}
+        <MultiSelect
+          label="Groups to review"
+          w={260}
           data={(groups.data?.groups ?? []).map((g) => g.name)}
-          value={group}
-          onChange={setGroup}
+          value={highRisk ? [] : chosen}
+          onChange={setChosen}
+          disabled={highRisk}
           searchable
+        />
+        <Checkbox
+          label="Every grant on high-risk actions"
+          checked={highRisk}
+          onChange={(e) => setHighRisk(e.currentTarget.checked)}
+          mb={8}
         />
         <Select
           label="Reviewer (the group's owner)"
@@ -77,8 +95,19 @@ function StartReview() {
           onChange={setReviewer}
           searchable
         />
-        <Button disabled={!group || !reviewer} loading={busy} onClick={() => void start()}>
-          Start review
+        <NativeSelect
+          label="Repeat"
+          w={170}
+          data={REPEAT_CHOICES}
+          value={repeat}
+          onChange={(e) => setRepeat(e.currentTarget.value)}
+        />
+        <Button
+          disabled={(!highRisk && chosen.length === 0) || !reviewer}
+          loading={busy}
+          onClick={() => void start()}
+        >
+          {repeat === "once" ? "Start review" : "Schedule reviews"}
         </Button>
       </Group>
       {error !== null && <ErrorNotice error={error} title="Not started" />}
@@ -95,6 +124,7 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
     try {
       await act(`/api/v1/access-reviews/${review.id}/items/${item.userId}`, {
         decision,
+        group: item.group.id,
         ...(reason.trim() ? { reason: reason.trim() } : {}),
       });
     } catch (e) {
@@ -102,7 +132,8 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
     }
   };
   return (
-    <Table.Tr data-review-item={item.userId}>
+    <Table.Tr data-review-item={item.userId} data-review-group={item.group.name}>
+      {review.groups.length > 1 && <Table.Td>{item.group.name}</Table.Td>}
       <Table.Td>
         {item.name}
         <Text size="xs" c="dimmed">
@@ -155,6 +186,13 @@ function ItemRow({ review, item }: { review: AccessReviewView; item: Item }) {
   );
 }
 
+/** One group, several, or every grant on high-risk actions. */
+function titleOf(review: AccessReviewView): string {
+  if (review.scope === "high_risk") return "Every grant on high-risk actions";
+  const names = review.groups.map((g) => `“${g.name}”`).join(", ");
+  return review.groups.length === 1 ? `Group ${names}` : `Groups ${names}`;
+}
+
 function Review({ review }: { review: AccessReviewView }) {
   const act = useReviewAction();
   const [error, setError] = useState<unknown>(null);
@@ -165,10 +203,11 @@ function Review({ review }: { review: AccessReviewView }) {
       <Group justify="space-between" mb="xs">
         <div>
           <Title order={3} size="h5">
-            Group “{review.group.name}” · reviewer {review.reviewer.name}
+            {titleOf(review)} · reviewer {review.reviewer.name}
           </Title>
           <Text size="xs" c="dimmed">
-            {review.status.replace("_", " ")} · started <Time value={review.startedAt} /> · due{" "}
+            {review.status.replace("_", " ")}
+            {review.scheduleId ? " · recurring" : ""} · started <Time value={review.startedAt} /> · due{" "}
             <Time value={review.dueAt} />
           </Text>
         </div>
@@ -191,9 +230,10 @@ function Review({ review }: { review: AccessReviewView }) {
         </Group>
       </Group>
       {error !== null && <ErrorNotice error={error} title="Not signed off" />}
-      <Table fz="sm" verticalSpacing={4} aria-label={`Access review of ${review.group.name}`}>
+      <Table fz="sm" verticalSpacing={4} aria-label={`Access review of ${titleOf(review)}`}>
         <Table.Thead>
           <Table.Tr>
+            {review.groups.length > 1 && <Table.Th>Group</Table.Th>}
             <Table.Th>Member</Table.Th>
             <Table.Th>Grants through the group</Table.Th>
             <Table.Th>Decision</Table.Th>
@@ -202,7 +242,7 @@ function Review({ review }: { review: AccessReviewView }) {
         </Table.Thead>
         <Table.Tbody>
           {review.items.map((item) => (
-            <ItemRow key={item.userId} review={review} item={item} />
+            <ItemRow key={`${item.group.id}:${item.userId}`} review={review} item={item} />
           ))}
         </Table.Tbody>
       </Table>
@@ -230,6 +270,7 @@ export function AccessReviewsTab({ admin }: { admin: boolean }) {
         the signed-off review is evidence (CSV or printable).
       </Text>
       {admin && <StartReview />}
+      <RecurringReviews admin={admin} />
       {admin && <BreakGlassReviews />}
       {reviews.isPending ? (
         <ListSkeleton rows={3} label="Loading access reviews" />

@@ -1,0 +1,34 @@
+// Governance: an access review as its reviewer sees it. Ada (admin) starts a review of the support
+// desk naming Maya Manager as its reviewer; Maya keeps Sam with a reason, so the picture shows a
+// decided member beside one still to decide, each with their grants' last use from the audit trail.
+import type { Shot } from "./shot.ts";
+
+const ADA = "ada.admin@airlock.demo";
+const MAYA = "maya.manager@airlock.demo";
+
+export const shots: Shot[] = [
+  {
+    title: "An access review of the support desk, as its reviewer decides it",
+    async take({ signedIn, save }) {
+      const ada = await signedIn(ADA, "/admin/reviews");
+      await ada.getByRole("combobox", { name: "Groups to review" }).click();
+      await ada.getByRole("option", { name: "support", exact: true }).click();
+      await ada.keyboard.press("Escape");
+      await ada.getByLabel("Reviewer (the group's owner)").first().click();
+      await ada.getByRole("option", { name: /^Maya Manager/ }).click();
+      await ada.getByRole("button", { name: "Start review" }).click();
+      await ada.locator("[data-access-review]").first().waitFor({ timeout: 30_000 });
+      await ada.context().close();
+
+      const maya = await signedIn(MAYA, "/admin/reviews");
+      const review = maya.locator("[data-access-review]").first();
+      await review.waitFor({ timeout: 30_000 });
+      const sam = review.locator("tr", { hasText: "Sam Support" });
+      await sam.getByRole("textbox", { name: "Reason for Sam Support" }).fill("Still on the support desk");
+      await sam.getByRole("button", { name: "Keep" }).click();
+      await sam.getByText("keep", { exact: true }).waitFor({ timeout: 30_000 });
+      await save(maya, "access-review", "[data-access-review]");
+      await maya.context().close();
+    },
+  },
+];
