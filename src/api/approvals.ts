@@ -46,8 +46,8 @@ export const runApprovalSummary = z.strictObject({
 });
 
 /**
- * A runbook's approval gate (`rb.approve`): decided on its step, at `links.approve|reject`; the
- * runbook run is at `links.run`. `action` and `actionTitle` name the runbook.
+ * A runbook's approval gate (`rb.approve`): decided at /api/v1/approvals/{id}/approve|reject like
+ * a run's request, or on its step at `links.approve|reject`; the runbook run is at `links.run`. `action` and `actionTitle` name the runbook.
  */
 export const gateApprovalSummary = z.strictObject({
   kind: z.literal("runbook_gate"),
@@ -154,6 +154,16 @@ export const decisionResponse = z.strictObject({
       }),
     ),
   }),
-  run,
+  /** The gated run; null when the request gates something else (a runbook's approval gate). */
+  run: run.nullable(),
+  /**
+   * What the request gates: `run` (id: the run's), or `runbook_gate` with `fields` runbook,
+   * runbookRunId and step, and `links.run` to the runbook run, which goes on once approved.
+   */
+  subject: z.strictObject({
+    kind: z.string(),
+    fields: z.record(z.string(), z.string()),
+    links: z.record(z.string(), z.string()),
+  }),
 });
 export type DecisionResponse = z.output<typeof decisionResponse>;

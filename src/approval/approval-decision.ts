@@ -48,8 +48,11 @@ export interface DecisionInput {
   requestId: string;
   client: ClientInfo;
   reason: string | null;
-  /** Decide only requests of this subject kind; any other is "not found" (the run API sets "run"). */
-  subjectKind?: string;
+  /**
+   * Decide only requests of this subject kind (or these kinds); any other is "not found" (the run
+   * API sets "run").
+   */
+  subjectKind?: string | readonly string[];
 }
 
 /** A decision on a request of any subject kind. */
@@ -240,8 +243,7 @@ async function withLockedRequest(
   try {
     await tx.query("BEGIN");
     const found = visible ? await getApprovalRequest(tx, input.approvalRequestId, { forUpdate: true }) : null;
-    const request =
-      found && (input.subjectKind === undefined || found.subject_kind === input.subjectKind) ? found : null;
+    const request = found && ofKind(input.subjectKind, found.subject_kind) ? found : null;
     const kind = request ? deps.subjects.get(request.subject_kind) : null;
     const subject = request && kind ? await kind.load(tx, request) : null;
     if (!request || !kind || !subject || peekAction === undefined) {
@@ -402,4 +404,9 @@ function observeWaitAfterCommit(deps: ApprovalDeps, locked: Locked, decision: "a
 /** A reviewer's reason is free text: PII typed into it is masked before it is stored anywhere. */
 function freeTextDecision(input: DecisionInput): DecisionInput {
   return input.reason ? { ...input, reason: scrubText(input.reason) } : input;
+}
+
+function ofKind(wanted: DecisionInput["subjectKind"], kind: string): boolean {
+  if (wanted === undefined) return true;
+  return typeof wanted === "string" ? kind === wanted : wanted.includes(kind);
 }

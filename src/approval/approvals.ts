@@ -24,6 +24,12 @@ export interface Approvals {
   approve(input: DecisionInput): Promise<DecisionOutcome>;
   reject(input: DecisionInput): Promise<DecisionOutcome>;
   cancel(input: DecisionInput): Promise<DecisionOutcome>;
+  /**
+   * Approve or reject what the approvals inbox lists: a run's request, or a request of a kind the
+   * inbox lists beside runs (a runbook's gate). The same rules as on the kind's own route; the
+   * kind's hooks move its subject (a gate's runbook goes on).
+   */
+  decideListed(verb: "approve" | "reject", input: DecisionInput): Promise<SubjectDecisionOutcome>;
   view(principal: Principal, id: string): Promise<ApprovalView>;
   list: (
     principal: Principal,
@@ -69,6 +75,11 @@ export function createApprovals(
     approve: (input) => approve(deps, { ...input, subjectKind: "run" }).then(forRun),
     reject: (input) => reject(deps, { ...input, subjectKind: "run" }).then(forRun),
     cancel: (input) => cancel(deps, { ...input, subjectKind: "run" }).then(forRun),
+    decideListed(verb, input) {
+      // Read per call: kinds register after the approvals are built (runbooks at start).
+      const subjectKind = ["run", ...subjects.listed().map((k) => k.kind)];
+      return (verb === "approve" ? approve : reject)(deps, { ...input, subjectKind });
+    },
     view: (principal, id) => approvalView(deps, principal, id),
     list: (principal, query) => listApprovals(deps, principal, query),
     count: (principal) => countApprovals(deps, principal),

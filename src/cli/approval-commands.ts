@@ -33,7 +33,7 @@ const decision = (verb: "approve" | "reject", summary: string, reasonRequired: b
     `Usage: airlock ${verb} <apr_… | chg_…> ${reasonRequired ? "--reason TEXT" : "[--reason TEXT]"} [--json] [--server URL] [--token TOKEN]`,
     "",
     verb === "approve"
-      ? "Approves a request as the token's user. When the quorum is reached the run executes from the\nparameters stored with the request. A change request (chg_…) is applied at once.\nYou can never approve your own request."
+      ? "Approves a request as the token's user. When the quorum is reached the run executes from the\nparameters stored with the request; a runbook's approval gate lets the runbook go on.\nA change request (chg_…) is applied at once. You can never approve your own request."
       : "Rejects a request (or a change request, chg_…) as the token's user; nothing executes.\nA reason is required.",
     "",
     "  --reason   why (kept in the audit trail)",
@@ -68,13 +68,19 @@ const decision = (verb: "approve" | "reject", summary: string, reasonRequired: b
           status: string;
           quorum: { name: string; quorum: number; approvals: number }[];
         };
-        run: { id: string; status: string; executionRequestId: string | null };
+        run: { id: string; status: string; executionRequestId: string | null } | null;
+        subject: { kind: string; fields: Record<string, string> };
       };
-      io.out(
-        `${body.approval.status}  approval ${body.approval.id}  run ${body.run.id} (${body.run.status})`,
-      );
+      const { run, subject } = body;
+      const what = run
+        ? `run ${run.id} (${run.status})`
+        : subject.kind === "runbook_gate"
+          ? `runbook ${subject.fields.runbook} gate ${subject.fields.step} (${subject.fields.runbookRunId})`
+          : subject.kind;
+      io.out(`${body.approval.status}  approval ${body.approval.id}  ${what}`);
       for (const q of body.approval.quorum) io.out(`  ${q.name}: ${q.approvals}/${q.quorum} approvals`);
-      if (body.run.executionRequestId) io.out(`Executing under request ${body.run.executionRequestId}.`);
+      if (run?.executionRequestId) io.out(`Executing under request ${run.executionRequestId}.`);
+      if (!run && body.approval.status === "approved") io.out("The runbook goes on.");
     }
     return 0;
   },
@@ -94,8 +100,8 @@ export const approvalsCommand: Command = {
     "Usage: airlock approvals [--status pending|decided|mine] [--limit N] [--json] [--server URL] [--token TOKEN]",
     "",
     "pending (default): requests you may decide now; decided: those you decided; mine: your own.",
-    "Runs' requests and runbooks' approval gates are listed together; a gate is decided with",
-    "airlock runbook approve|reject <runbook-run-id> --step NAME (the line under it says so).",
+    "Runs' requests and runbooks' approval gates are listed together, and both are decided with",
+    "airlock approve|reject <apr_…> (a gate also with airlock runbook approve|reject … --step NAME).",
     ...CONNECTION_HELP,
   ].join("\n"),
   async run(args, io) {
@@ -131,7 +137,7 @@ export const approvalsCommand: Command = {
       };
       if (approvals.length === 0) io.out(`No ${status} approval requests.`);
       for (const a of approvals) {
-        // A runbook's gate is decided on its step, not at /approvals/{id}: say how.
+        // A runbook's gate: say which runbook run and step it holds, and how to decide it.
         const gate = a.kind === "runbook_gate";
         const what = gate ? `runbook ${a.action} gate ${a.step} (${a.runbookRunId})` : a.action;
         const target = a.target ? ` ${a.target.type}:${a.target.id}` : "";
@@ -139,7 +145,7 @@ export const approvalsCommand: Command = {
           `${a.id}  ${a.status.padEnd(9)} ${what}${target}  by ${a.requester.name}  expires ${a.expiresAt}${a.reason ? `  "${a.reason}"` : ""}`,
         );
         if (gate && a.status === "pending" && status === "pending")
-          io.out(`  decide: airlock runbook approve|reject ${a.runbookRunId} --step ${a.step} --reason TEXT`);
+          io.out(`  decide: airlock approve|reject ${a.id} --reason TEXT`);
       }
     }
     return 0;

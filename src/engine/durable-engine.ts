@@ -89,6 +89,8 @@ const SCHEDULE_TICK_WORKFLOW = "airlock.schedule-tick";
  */
 export const PROCESS_WORKFLOWS: readonly string[] = ["airlock.runbook", "airlock.bulk"];
 
+const SCHEDULE_POLL_MS = 1_000;
+
 export interface DurableEngineOptions {
   url: string;
   log: Log;
@@ -325,6 +327,10 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     applicationVersion: APPLICATION_VERSION,
     executorID: executorId,
     runMigrations: false,
+    // How often each process re-reads the schedules (DBOS's default: 30 s). A pause, a resume or a
+    // changed definition made in one process reaches every other's scheduler loop within this; a
+    // read of a handful of rows per second per process.
+    schedulerPollingIntervalMs: SCHEDULE_POLL_MS,
     logger: {
       info: (entry) => log.debug({ dbos: String(entry) }, "dbos"),
       debug: () => {},

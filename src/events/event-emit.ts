@@ -2,7 +2,7 @@
 // announces, so an event exists if and only if its change committed. Named, so a connection plans
 // it once (it is on every run's final write).
 import type pg from "pg";
-import type { EventPayloads, EventType } from "./event-types.ts";
+import { EVENT_TYPES, type EventPayloads, type EventType } from "./event-types.ts";
 
 interface Queryable {
   query: pg.ClientBase["query"];
@@ -28,4 +28,16 @@ export function eventInsert(events: readonly PendingEvent[]): pg.QueryConfig | n
 export async function emitEvents(db: Queryable, events: readonly PendingEvent[]): Promise<void> {
   const statement = eventInsert(events);
   if (statement) await db.query(statement);
+}
+
+/**
+ * `statement` (an INSERT or UPDATE … RETURNING a jsonb column `event`) with each row it returns
+ * announced as an event of `type`, in that one statement: atomic on an autocommit connection, no
+ * extra round trip. The wrapped statement returns the same rows (and rowCount) as `statement`.
+ */
+export function announcingRows(type: EventType, statement: string): string {
+  if (!EVENT_TYPES.includes(type)) throw new Error(`unknown event type ${type}`);
+  return `WITH changed AS (${statement}),
+    announced AS (INSERT INTO airlock.event_outbox (type, payload) SELECT '${type}', event FROM changed)
+    SELECT * FROM changed`;
 }

@@ -6,6 +6,9 @@ export const EVENT_TYPES = [
   "approval.requested",
   "approval.decided",
   "runbook.waiting",
+  "runbook.step",
+  "runbook.progress",
+  "runbook.finished",
   "bulk.progress",
   "user.invited",
   "breakglass.started",
@@ -57,12 +60,35 @@ export interface EventPayloads {
     executionRequestId: string | null;
     requestId: string;
   };
-  /** Declared for runbooks: a step waits for a person (input or approval). Nothing emits it yet. */
+  /** A runbook step waits for a person (input or approval): tells the assignee or reviewers. */
   "runbook.waiting": {
     runbookRunId: string;
     step: string;
     waitingFor: "input" | "approval";
     assignedGroup: string | null;
+  };
+  /**
+   * A runbook step changed status: began (`running`), waits for a person or a run (`waiting`),
+   * was answered or decided, or ended. The assignee is for who may see it beyond the runbook's viewers.
+   */
+  "runbook.step": {
+    runbookRunId: string;
+    runbook: string;
+    actorId: string;
+    step: string;
+    kind: string;
+    status: "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+    assignedGroup: string | null;
+    assignedUser: string | null;
+  };
+  /** A runbook run's progress or log moved (`rb.progress`, `rb.log`). */
+  "runbook.progress": { runbookRunId: string; runbook: string; actorId: string };
+  /** A runbook run reached a final status. */
+  "runbook.finished": {
+    runbookRunId: string;
+    runbook: string;
+    actorId: string;
+    status: "succeeded" | "failed" | "cancelled";
   };
   /** A bulk batch's progress: emitted with each group of item outcomes the runner writes. */
   "bulk.progress": {

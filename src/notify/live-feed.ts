@@ -14,6 +14,7 @@ import type { OutboxEvent } from "../events/event-types.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
+import { runbookEventSummary, runbookEventVisible } from "../runbooks/runbook-live.ts";
 import { canSeeRunOf } from "../runs/run-access.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 
@@ -62,6 +63,8 @@ export function createLiveFeed(options: {
   let stopped = false;
 
   async function visible(principal: Principal, event: OutboxEvent): Promise<boolean> {
+    const ofRunbook = await runbookEventVisible(options, principal, event);
+    if (ofRunbook !== null) return ofRunbook;
     const p = event.payload as { requesterId?: string; actorId?: string; action?: string };
     if (!p.action) return false;
     if (event.type === "approval.requested" || event.type === "approval.decided")
@@ -170,6 +173,6 @@ export function eventSummary(event: OutboxEvent): Record<string, unknown> {
     case "run.failed":
       return pick("runId", "action", "approvalRequestId");
     default:
-      return {};
+      return runbookEventSummary(event) ?? {};
   }
 }

@@ -145,10 +145,12 @@ function createContext(
         `The step name ${JSON.stringify(name)} is not valid (lowercase letters, digits, _ . -).`,
         null,
       );
+    // The start-time rehearsal misses some duplicates (loops over step results, code that throws
+    // on a stand-in, past 1,000 steps, names built from step results): the same code, here.
     if (used.has(name))
       throw new StepFailure(
-        "runbook.invalid",
-        `Two steps are named "${name}"; give each a unique name ({ step: "..." }).`,
+        "runbook.duplicate_step",
+        `The runbook "${row.runbook}" has two steps named "${name}"; give each a unique name ({ step: "..." }).`,
         name,
       );
     used.add(name);

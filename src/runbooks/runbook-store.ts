@@ -1,6 +1,7 @@
 // The SQL of runbook runs, their steps and their logs (migration 0031). Writes from a step are
 // idempotent (a step run again after a crash writes the same row again), and no write moves a run
 // or a step out of a final status: a cancelled run stays cancelled whatever a late step writes.
+import { announcingRows } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
 
 export type RunbookRunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
@@ -58,6 +59,16 @@ export interface StepRow {
 }
 
 const FINAL = "('succeeded', 'failed', 'cancelled')";
+
+// Each step status change and each run's end is announced on the outbox in the statement that
+// makes it (`runbook.step`, `runbook.finished`): the live-updates stream tells the run's page and
+// the inbox at once. Ids and statuses only, like every event.
+const STEP_EVENT = `(SELECT jsonb_build_object('runbookRunId', r.id, 'runbook', r.runbook, 'actorId', r.actor_id,
+    'step', s.name, 'kind', s.kind, 'status', s.status, 'assignedGroup', s.assigned_group,
+    'assignedUser', s.assigned_user)
+  FROM airlock.runbook_runs r WHERE r.id = s.runbook_run_id) AS event`;
+const RUN_FIELDS = "'runbookRunId', r.id, 'runbook', r.runbook, 'actorId', r.actor_id";
+const RUN_EVENT = `jsonb_build_object(${RUN_FIELDS}) AS event`;
 
 export async function insertRunbookRun(
   db: Queryable,
@@ -174,15 +185,18 @@ export async function beginStep(
 ): Promise<boolean> {
   // `xmax = 0`: the row was inserted, not updated — the step's first start, not a re-run.
   const result = await db.query<{ first: boolean }>(
-    `INSERT INTO airlock.runbook_steps
-       (runbook_run_id, name, position, kind, status, action, title, form, assigned_group,
-        assigned_user, expires_at, wake_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (runbook_run_id, name) DO UPDATE
-       SET status = EXCLUDED.status, started_at = now(), error = NULL, finished_at = NULL,
-           run_id = NULL, expires_at = EXCLUDED.expires_at, wake_at = EXCLUDED.wake_at
-       WHERE airlock.runbook_steps.status NOT IN ('succeeded', 'cancelled')
-     RETURNING (xmax = 0) AS first`,
+    announcingRows(
+      "runbook.step",
+      `INSERT INTO airlock.runbook_steps AS s
+         (runbook_run_id, name, position, kind, status, action, title, form, assigned_group,
+          assigned_user, expires_at, wake_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (runbook_run_id, name) DO UPDATE
+         SET status = EXCLUDED.status, started_at = now(), error = NULL, finished_at = NULL,
+             run_id = NULL, expires_at = EXCLUDED.expires_at, wake_at = EXCLUDED.wake_at
+         WHERE s.status NOT IN ('succeeded', 'cancelled')
+       RETURNING (xmax = 0) AS first, ${STEP_EVENT}`,
+    ),
     [
       step.runbookRunId,
       step.name,
@@ -219,11 +233,16 @@ export async function setStepRun(
   runId: string,
   waiting: boolean,
 ) {
-  await db.query(
-    `UPDATE airlock.runbook_steps SET run_id = $3, status = CASE WHEN $4 THEN 'waiting' ELSE status END
-      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`,
-    [runbookRunId, name, runId, waiting],
-  );
+  // Announced only when the step turns to waiting (its run is held for approval): a step's run id
+  // alone changes nothing a reader follows.
+  const update = `UPDATE airlock.runbook_steps s SET run_id = $3, status = CASE WHEN $4 THEN 'waiting' ELSE status END
+      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`;
+  await db.query(waiting ? announcingRows("runbook.step", `${update} RETURNING ${STEP_EVENT}`) : update, [
+    runbookRunId,
+    name,
+    runId,
+    waiting,
+  ]);
   if (waiting) await touchRun(db, runbookRunId, "waiting");
 }
 
@@ -234,8 +253,11 @@ export async function endStep(
   end: { status: "succeeded" | "failed"; output?: unknown; error?: { code: string; message: string } },
 ): Promise<void> {
   await db.query(
-    `UPDATE airlock.runbook_steps SET status = $3, output = $4, error = $5, finished_at = now()
-      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`,
+    announcingRows(
+      "runbook.step",
+      `UPDATE airlock.runbook_steps s SET status = $3, output = $4, error = $5, finished_at = now()
+        WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL} RETURNING ${STEP_EVENT}`,
+    ),
     [
       runbookRunId,
       name,
@@ -255,10 +277,14 @@ export async function answerStep(
   answer: { by: string; value: unknown },
 ): Promise<boolean> {
   const result = await db.query(
-    `UPDATE airlock.runbook_steps
-        SET status = 'succeeded', answered_by = $3, answered_at = now(), answer = $4, output = $4,
-            finished_at = now()
-      WHERE runbook_run_id = $1 AND name = $2 AND kind = 'input' AND status = 'waiting'`,
+    announcingRows(
+      "runbook.step",
+      `UPDATE airlock.runbook_steps s
+          SET status = 'succeeded', answered_by = $3, answered_at = now(), answer = $4, output = $4,
+              finished_at = now()
+        WHERE runbook_run_id = $1 AND name = $2 AND kind = 'input' AND status = 'waiting'
+        RETURNING ${STEP_EVENT}`,
+    ),
     [runbookRunId, name, answer.by, JSON.stringify(answer.value)],
   );
   if ((result.rowCount ?? 0) === 0) return false;
@@ -274,8 +300,12 @@ export async function endGateStep(
   end: { status: "succeeded" | "failed"; output?: unknown; error?: { code: string; message: string } },
 ): Promise<boolean> {
   const result = await db.query(
-    `UPDATE airlock.runbook_steps SET status = $3, output = $4, error = $5, finished_at = now()
-      WHERE runbook_run_id = $1 AND name = $2 AND kind = 'approval' AND status = 'waiting'`,
+    announcingRows(
+      "runbook.step",
+      `UPDATE airlock.runbook_steps s SET status = $3, output = $4, error = $5, finished_at = now()
+        WHERE runbook_run_id = $1 AND name = $2 AND kind = 'approval' AND status = 'waiting'
+        RETURNING ${STEP_EVENT}`,
+    ),
     [
       runbookRunId,
       name,
@@ -306,10 +336,14 @@ export async function endRunbookRun(
     | { status: "cancelled"; by: string; reason: string | null },
 ): Promise<boolean> {
   const result = await db.query(
-    `UPDATE airlock.runbook_runs
-        SET status = $2, result = $3, error = $4, cancelled_by = $5, cancel_reason = $6,
-            finished_at = now(), updated_at = now()
-      WHERE id = $1 AND status NOT IN ${FINAL}`,
+    announcingRows(
+      "runbook.finished",
+      `UPDATE airlock.runbook_runs r
+          SET status = $2, result = $3, error = $4, cancelled_by = $5, cancel_reason = $6,
+              finished_at = now(), updated_at = now()
+        WHERE id = $1 AND status NOT IN ${FINAL}
+        RETURNING jsonb_build_object(${RUN_FIELDS}, 'status', r.status) AS event`,
+    ),
     [
       id,
       end.status,
@@ -347,15 +381,24 @@ export async function setProgress(
   progress: { done: number; total: number; label: string | null },
 ): Promise<void> {
   await db.query(
-    `UPDATE airlock.runbook_runs SET progress = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
+    announcingRows(
+      "runbook.progress",
+      `UPDATE airlock.runbook_runs r SET progress = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}
+        RETURNING ${RUN_EVENT}`,
+    ),
     [id, JSON.stringify(progress)],
   );
 }
 
 export async function appendLog(db: Queryable, id: string, seq: number, message: string): Promise<void> {
   await db.query(
-    `INSERT INTO airlock.runbook_logs (runbook_run_id, seq, message) VALUES ($1, $2, $3)
-     ON CONFLICT (runbook_run_id, seq) DO NOTHING`,
+    announcingRows(
+      "runbook.progress",
+      `INSERT INTO airlock.runbook_logs AS l (runbook_run_id, seq, message) VALUES ($1, $2, $3)
+       ON CONFLICT (runbook_run_id, seq) DO NOTHING
+       RETURNING (SELECT jsonb_build_object(${RUN_FIELDS}) FROM airlock.runbook_runs r
+                   WHERE r.id = l.runbook_run_id) AS event`,
+    ),
     [id, seq, message],
   );
 }

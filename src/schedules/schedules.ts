@@ -66,17 +66,31 @@ const LAST_RUNS = 10;
 
 export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
   const { workspace, pool, authorizer, log } = deps;
+  const processStart = performance.timeOrigin;
+  /** Per schedule: ticks before this fell in a downtime and are not run when recovered late. */
+  const missedBefore = new Map<string, Date>();
   let engine: DurableEngine | null = null;
   if (workspace.schedules.size > 0 || workspace.runbooks.size > 0) {
     // Shared with runbooks when they launched it (acquire counts users); launched here otherwise.
     engine = await acquireDurableEngine({ url: deps.databaseUrl, log, workflows: {} });
     const running = engine;
+    // Before any tick body can run here: which ticks fell in a downtime (see `missedTicks`).
+    for (const [name, due] of await missedTicks(running, new Date(Math.min(Date.now(), processStart))))
+      missedBefore.set(name, due);
     running.schedules.onTick(async (tickAt, context) => {
       const { schedule: name, catchUp = false } = context as TickContext;
       const schedule = workspace.schedules.get(name);
       if (!schedule)
         return log.warn({ schedule: name }, "a tick of a schedule this workspace does not define");
       if (!keepsTick(schedule, tickAt)) return;
+      // A tick fired before a downtime whose workflow did not finish (the process stopped inside
+      // it) is recovered here after the restart: it is a missed tick, and the schedule's policy
+      // has already decided about those (skip: none; catchUpOnce: the latest, fired with
+      // `catchUp`). Run, it made a second run for one downtime (seen under load: a tick earlier
+      // than the catch-up tick ran too).
+      const missedUntil = missedBefore.get(name);
+      if (!catchUp && missedUntil && tickAt < missedUntil)
+        return log.info({ schedule: name, tickAt }, "a tick missed in a downtime is not run late");
       await running.step("start", async (): Promise<TickOutcome | { status: "paused" }> => {
         if (await isPaused(pool, name)) return { status: "paused" };
         return await runTick({ ...deps }, schedule, tickAt, catchUp);
@@ -102,28 +116,42 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
     }
   }
 
-  // Ticks this process's own scheduler loop fires (from its launch on) are not "before the
-  // downtime": only ticks fired or recorded before the process began count as the last one, and
-  // the tick caught up is the latest due before it began (measured: under load the loop fired the
-  // current tick before this ran, which hid the downtime).
-  const processStart = performance.timeOrigin;
-  async function catchUp(now = new Date(Math.min(Date.now(), processStart))): Promise<string[]> {
-    if (!engine) return [];
-    const fired: string[] = [];
-    const states = await scheduleStates(pool);
-    const lastFired = await engine.schedules.lastFired();
+  /**
+   * The schedules whose latest tick due at `now` is later than the last one fired or recorded:
+   * ticks fell due while no process ran them (a downtime). For each, that latest due tick; the
+   * ticks before it are missed, whatever the policy.
+   */
+  async function missedTicks(running: DurableEngine, now: Date): Promise<Map<string, Date>> {
+    const out = new Map<string, Date>();
+    const lastFired = await running.schedules.lastFired();
     for (const schedule of workspace.schedules.values()) {
-      if (schedule.missed !== "catchUpOnce" || states.get(schedule.name)?.paused) continue;
       const recorded = await latestRecordedTick(pool, schedule.name, now);
       const dbosLast = lastFired.get(schedule.name);
       const times = [recorded?.getTime() ?? 0, dbosLast ? Date.parse(dbosLast) : 0].filter(
         (t) => t <= now.getTime(),
       );
       const last = Math.max(0, ...times);
-      // Never ticked: a new schedule has nothing to catch up.
+      // Never ticked: a new schedule has missed nothing.
       if (last === 0) continue;
       const due = latestTickAtOrBefore(schedule, now);
-      if (!due || due.getTime() <= last) continue;
+      if (due && due.getTime() > last) out.set(schedule.name, due);
+    }
+    return out;
+  }
+
+  // Ticks this process's own scheduler loop fires (from its launch on) are not "before the
+  // downtime": only ticks fired or recorded before the process began count as the last one, and
+  // the tick caught up is the latest due before it began (measured: under load the loop fired the
+  // current tick before this ran, which hid the downtime).
+  async function catchUp(now = new Date(Math.min(Date.now(), processStart))): Promise<string[]> {
+    if (!engine) return [];
+    const fired: string[] = [];
+    const states = await scheduleStates(pool);
+    for (const [name, due] of await missedTicks(engine, now)) {
+      const schedule = workspace.schedules.get(name)!;
+      const known = missedBefore.get(name);
+      if (!known || known < due) missedBefore.set(name, due);
+      if (schedule.missed !== "catchUpOnce" || states.get(schedule.name)?.paused) continue;
       await engine.schedules.fire(schedule.name, due, { schedule: schedule.name, catchUp: true });
       log.info({ schedule: schedule.name, tickAt: due }, "caught up a schedule's latest missed tick");
       fired.push(schedule.name);

@@ -11,9 +11,11 @@ import {
   decisionBody,
   decisionResponse,
 } from "../api/approvals.ts";
-import type { DecisionInput, DecisionOutcome } from "../approval/approval-decision.ts";
+import type { DecisionInput, SubjectDecisionOutcome } from "../approval/approval-decision.ts";
+import type { ApprovalRequestRow } from "../approval/approval-store.ts";
 import type { Approvals } from "../approval/approvals.ts";
 import type { Principal } from "../identity/principal.ts";
+import type { RunRow } from "../runs/run-store.ts";
 import { runView } from "../runs/run-view.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -72,7 +74,7 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
     const decision = (
       verb: "approve" | "reject" | "cancel",
       summary: string,
-      decide: (input: DecisionInput) => Promise<DecisionOutcome>,
+      decide: (input: DecisionInput) => Promise<SubjectDecisionOutcome>,
     ) =>
       routes.add({
         method: "post",
@@ -82,7 +84,10 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
         auth: "principal",
         body: decisionBody,
         responses: {
-          200: { description: "The request after the decision, and its run", schema: decisionResponse },
+          200: {
+            description: "The request after the decision, and what it gates (a run, or a runbook's gate)",
+            schema: decisionResponse,
+          },
         },
         async handler(c, { principal, body }) {
           const outcome = await decide(decisionInput(c, principal, body.reason));
@@ -100,17 +105,31 @@ export function approvalRoutes(deps: ApprovalRoutesDeps) {
                 satisfied: t.satisfied,
               })),
             },
-            run: runView(deps.workspace, outcome.run),
+            run: outcome.run ? runView(deps.workspace, outcome.run) : null,
+            subject: subjectOf(deps, outcome.request, outcome.run),
           });
         },
       });
 
-    decision("approve", "Approve a request (the run then executes from its stored parameters)", (input) =>
-      deps.approvals.approve(input),
+    // A runbook's gate is listed in the inbox beside runs, so it is decided here too (same rules).
+    decision(
+      "approve",
+      "Approve a request (a run then executes from its stored parameters; a runbook's gate lets the runbook go on)",
+      (input) => deps.approvals.decideListed("approve", input),
     );
-    decision("reject", "Reject a request (a reason is required)", (input) => deps.approvals.reject(input));
+    decision("reject", "Reject a request (a reason is required)", (input) =>
+      deps.approvals.decideListed("reject", input),
+    );
     decision("cancel", "Cancel your own pending request", (input) => deps.approvals.cancel(input));
   };
+}
+
+function subjectOf(deps: ApprovalRoutesDeps, request: ApprovalRequestRow, run: RunRow | null) {
+  if (run) return { kind: "run", fields: { runId: run.id }, links: { run: `/api/v1/runs/${run.id}` } };
+  const item = deps.approvals.subjects.get(request.subject_kind).inbox?.item(request);
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(item?.fields ?? {})) fields[key] = String(value);
+  return { kind: request.subject_kind, fields, links: item?.links ?? {} };
 }
 
 function decisionInput(c: Context<AppEnv>, principal: Principal, reason: string | undefined): DecisionInput {

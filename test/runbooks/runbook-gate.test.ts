@@ -471,7 +471,7 @@ describe("runbook approval gates", () => {
           `${requestId}\\s+pending\\s+runbook reprice gate approval \\(${id}\\)\\s+by Lee Lead.*"Set basic to 1900 cents"`,
         ),
       );
-      assert.match(listed.out, new RegExp(`decide: airlock runbook approve\\|reject ${id} --step approval`));
+      assert.match(listed.out, new RegExp(`decide: airlock approve\\|reject ${requestId} --reason TEXT`));
       const starter = await as(lead, ["approvals"]);
       assert.equal(starter.code, 0, starter.err);
       assert.doesNotMatch(starter.out, new RegExp(requestId));
@@ -491,6 +491,97 @@ describe("runbook approval gates", () => {
       [["runbook_gate", "approved", "approve", "fine"]],
     );
     assert.equal((await ended(lead, id)).status, "succeeded");
+  });
+
+  test("a gate is decided at /api/v1/approvals/{id} and by `airlock approve|reject apr_…` with the step's rules: never the starter, reviewers only, a reason to reject, once", async () => {
+    const id = await start(lead, "gold", 2900);
+    const waiting = await atGate(lead, id);
+    const requestId = waiting.steps[1].approval.requestId;
+    const decide = (user: TestUser, verb: string, body: unknown) =>
+      call(user, `/api/v1/approvals/${requestId}/${verb}`, body);
+
+    const self = await decide(lead, "approve", { reason: "mine" });
+    assert.equal(self.status, 403);
+    assert.equal(self.body.error.code, "approval.self_approval");
+    const notReviewer = await decide(analyst, "approve", {});
+    assert.equal(notReviewer.status, 403, JSON.stringify(notReviewer.body));
+    assert.equal(notReviewer.body.error.code, "approval.not_reviewer");
+    assert.equal((await decide(bystander, "approve", {})).body.error.code, "approval.not_found");
+    const noReason = await decide(manager, "reject", {});
+    assert.equal(noReason.status, 422);
+    assert.equal(noReason.body.error.code, "approval.reason_required");
+
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const as = (user: TestUser, args: string[]) =>
+        runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token });
+      const selfCli = await as(lead, ["approve", requestId, "--reason", "mine"]);
+      assert.equal(selfCli.code, 1);
+      assert.match(selfCli.err, /approval\.self_approval/);
+      const approved = await as(manager, ["approve", requestId, "--reason", "gold is fine"]);
+      assert.equal(approved.code, 0, approved.err);
+      assert.match(
+        approved.out,
+        new RegExp(`^approved  approval ${requestId}  runbook reprice gate approval \\(${id}\\)$`, "m"),
+      );
+      assert.match(approved.out, /The runbook goes on\./);
+      const twice = await as(manager, ["approve", requestId]);
+      assert.equal(twice.code, 1, "a second decision is refused, never counted");
+      assert.match(twice.err, /approval\.already_decided/);
+    } finally {
+      await server.close(100);
+    }
+
+    const done = await ended(lead, id);
+    assert.equal(done.status, "succeeded", JSON.stringify(done.error));
+    assert.deepEqual(done.result, { approvedBy: [manager.id] });
+    assert.ok((await prices()).some((p: Json) => p.plan === "gold" && p.cents === 2900));
+    const gate = done.steps.find((s: Json) => s.name === "approval");
+    assert.deepEqual(
+      gate.approval.decisions.map((d: Json) => [d.reviewer.name, d.decision, d.reason, d.channel]),
+      [["Max Manager", "approve", "gold is fine", "cli"]],
+    );
+    const audit = await t.airlock.database.pool.query(
+      "SELECT type, actor_id, error_code FROM airlock.audit_events WHERE approval_request_id = $1 ORDER BY id",
+      [requestId],
+    );
+    assert.deepEqual(
+      audit.rows.map((r: Json) => [r.type, r.actor_id, r.error_code]),
+      [
+        ["approval.requested", lead.id, null],
+        ["approval.refused", lead.id, "approval.self_approval"],
+        ["approval.refused", analyst.id, "approval.not_reviewer"],
+        ["approval.refused", bystander.id, "approval.not_found"],
+        ["approval.refused", manager.id, "approval.reason_required"],
+        ["approval.refused", lead.id, "approval.self_approval"],
+        ["approval.approved", manager.id, null],
+        ["approval.refused", manager.id, "approval.already_decided"],
+      ],
+    );
+
+    // A rejection there fails the runbook at its gate, as on the step; the answer names the gate.
+    const other = await start(analyst, "silver", 1500);
+    const otherRequest = (await atGate(analyst, other)).steps[1].approval.requestId;
+    const rejected = await call(manager, `/api/v1/approvals/${otherRequest}/reject`, { reason: "not now" });
+    assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+    assert.equal(rejected.body.approval.status, "rejected");
+    assert.equal(rejected.body.run, null);
+    assert.deepEqual(rejected.body.subject, {
+      kind: "runbook_gate",
+      fields: { runbook: "reprice", runbookRunId: other, step: "approval" },
+      links: {
+        run: `/api/v1/runbook-runs/${other}`,
+        approve: `/api/v1/runbook-runs/${other}/steps/approval/approve`,
+        reject: `/api/v1/runbook-runs/${other}/steps/approval/reject`,
+      },
+    });
+    const failed = await ended(analyst, other);
+    assert.equal(failed.status, "failed");
+    assert.deepEqual(failed.error, {
+      code: "runbook.gate_rejected",
+      message: "The gate was rejected: not now",
+      step: "approval",
+    });
   });
 
   test("an action step may run under an approval only if it is an approved gate of its own runbook run", async () => {

@@ -116,10 +116,23 @@ const twin = defineRunbook({
   },
 });
 
+// A duplicate only a run can find: the loop is over a step's result, which the start-time
+// rehearsal does not enter (a stand-in result iterates as empty).
+const looped = defineRunbook({
+  name: "looped",
+  title: "Counts once per item it finds",
+  params: z.object({}),
+  uses: [],
+  async handler(rb) {
+    const items = await rb.step("find", async () => ["a", "b"]);
+    for (const _item of items) await rb.step("count", async () => ++twinRuns.count);
+  },
+});
+
 const workspace = defineWorkspace({
   name: "runbooks",
   actions: [addEntry, bigEntry],
-  runbooks: [settle, flaky, single, twin],
+  runbooks: [settle, flaky, single, twin, looped],
   roles: {
     operator: { groups: ["operators"] },
     analyst: { groups: ["analysts"] },
@@ -132,6 +145,7 @@ const workspace = defineWorkspace({
     { to: "operator", verbs: ["view", "run"], on: { runbook: "flaky" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "single" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "twin" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "looped" } },
     { to: "analyst", verbs: ["view"], on: { runbook: "settle" } },
     { to: "manager", verbs: ["view", "approve"], on: { tag: "ledger" } },
     { to: "limited", verbs: ["view", "run"], on: { runbook: "settle" } },
@@ -348,6 +362,30 @@ describe("runbooks", () => {
       ["count"],
     );
     assert.equal(twinRuns.count, 1);
+  });
+
+  test("a duplicate the start cannot see (a loop over a step's result) fails the run at the second step with runbook.duplicate_step, naming it", async () => {
+    const before = twinRuns.count;
+    const started = await call(operator, "/api/v1/runbooks/looped/runs", { params: {} });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const failed = await until("the looped runbook's end", async () => {
+      const run = await runbookRun(operator, started.body.id);
+      return ["succeeded", "failed"].includes(run.status) ? run : undefined;
+    });
+    assert.equal(failed.status, "failed");
+    assert.deepEqual(failed.error, {
+      code: "runbook.duplicate_step",
+      message: 'The runbook "looped" has two steps named "count"; give each a unique name ({ step: "..." }).',
+      step: "count",
+    });
+    assert.deepEqual(
+      failed.steps.map((s: Row) => [s.name, s.status]),
+      [
+        ["find", "succeeded"],
+        ["count", "succeeded"],
+      ],
+    );
+    assert.equal(twinRuns.count, before + 1, "the first count ran, the second never did");
   });
 
   test("two steps with one name are refused when the workspace is loaded (npm start, airlock check), naming the runbook and the step", async () => {

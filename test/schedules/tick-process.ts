@@ -1,8 +1,10 @@
 // One Airlock process of the schedule tests (spawned, several at once, on one database): the tick
 // workspace plus the schedules named in TICK_SCHEDULES (`name:missed` pairs), each ticking every
-// second. Prints "schedule process ready" once started; SIGTERM closes it cleanly.
+// second. Prints "schedule process ready" once started (and its URL first, with TICK_HTTP);
+// SIGTERM closes it cleanly.
 import { loadConfig } from "../../src/config/config.ts";
 import { createAirlock } from "../../src/runtime/airlock.ts";
+import { listen } from "../../src/server/serve.ts";
 import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
 import { TEST_MASTER_KEY } from "../support/test-airlock.ts";
 import { everySecond, tickWorkspace, withSecondTicks } from "./tick-workspace.ts";
@@ -25,6 +27,11 @@ const airlock = await createAirlock({
   workspace: withSecondTicks(compileWorkspace(tickWorkspace), schedules),
   databaseUrl: process.env.DATABASE_URL ?? "",
 });
+// With TICK_HTTP set, the process also serves its API (the schedule pause/resume routes).
+if (process.env.TICK_HTTP) {
+  const server = await listen(airlock.app, "127.0.0.1", 0);
+  console.log(`schedule process listening ${server.url}`);
+}
 console.log("schedule process ready");
 process.once("SIGTERM", () => {
   airlock.close().then(

@@ -15,6 +15,10 @@ export const recordTick = defineAction({
   execution: "inline",
   params: z.object({ label: z.string() }),
   async handler(p, ctx) {
+    // A slow tick (TICK_SLOW_MS, a spawned process's setting): a process stopped inside it leaves
+    // the tick's workflow unfinished, for the restart to recover.
+    const slow = Number(process.env.TICK_SLOW_MS ?? 0);
+    if (slow > 0) await new Promise((r) => setTimeout(r, slow));
     await ctx.db.query("INSERT INTO public.tick_ledger (reference, label, pid) VALUES ($1, $2, $3)", [
       ctx.idempotencyKey,
       p.label,

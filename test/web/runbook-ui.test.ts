@@ -2,7 +2,8 @@
 // step (no form for them: they are not the assignee); a risk analyst finds the step in the inbox
 // (and the badge), opens it — the page the runbook-waiting email links to — answers with a value
 // the server refuses (its field error shown on the field), then a good one; both people see the
-// runbook finish without a reload; the page keeps the starter's reason (scrubbed of personal data)
+// runbook finish without a reload (pushed by the live-updates stream: another person's answer
+// appears on the run page and leaves the open inbox with no polling); the page keeps the starter's reason (scrubbed of personal data)
 // and answers the six questions for the whole run. A running runbook is cancelled with a reason.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -237,6 +238,59 @@ test("a runbook started from the catalog reaches its human step, is answered by 
   assert.match(await text("version"), /check_account/);
   ctx.diagnostic(`whole flow: ${Date.now() - started} ms (loaded machine)`);
   assert.deepEqual([...op.problems, ...an.problems], []);
+});
+
+test("a step answered by another person appears on the run page and leaves the inbox without a reload, from the live-updates stream (no polling while it is open)", async (ctx) => {
+  await an.page.goto(`${server.url}/approvals`);
+  await an.page.evaluate(MARK);
+  const started = Date.now();
+  const res = await t.post(
+    "/api/v1/runbooks/limit_review/runs",
+    { params: { account: "acc_7004" } },
+    operator.headers,
+  );
+  assert.equal(res.status, 202, await res.clone().text());
+  const { id } = (await res.json()) as { id: string };
+
+  // The analyst's open inbox gets the new human step from the stream.
+  const row = an.page.locator(`[data-runbook-input="${id}"]`);
+  await row.getByText("New credit limit for acc_7004").waitFor({ timeout: 30_000 });
+  ctx.diagnostic(`started → human step in the open inbox: ${Date.now() - started} ms (loaded machine)`);
+
+  await op.page.goto(`${server.url}/runbooks/runs/${id}`);
+  await op.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
+  await op.page.evaluate(MARK);
+  const reads: number[] = [];
+  op.page.on("request", (request) => {
+    if (request.method() === "GET" && new URL(request.url()).pathname === `/api/v1/runbook-runs/${id}`)
+      reads.push(Date.now());
+  });
+  // Nothing changes for 3 s: with the stream open the page does not ask again (it polled every
+  // second before runbook events were on the stream).
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  assert.equal(reads.length, 0, "no polling while the stream is open");
+
+  const answeredAt = Date.now();
+  const answered = await t.post(
+    `/api/v1/runbook-runs/${id}/steps/input/answer`,
+    { answer: { decision: "keep", limitCents: 100000 } },
+    analyst.headers,
+  );
+  assert.equal(answered.status, 200, await answered.clone().text());
+  await op.page
+    .locator('[data-step="input"] [data-answered-by]')
+    .getByText("Raj Risk")
+    .waitFor({ timeout: 30_000 });
+  const shown = Date.now() - answeredAt;
+  await op.page.locator('[data-run-status="succeeded"]').waitFor({ timeout: 30_000 });
+  const finished = Date.now() - answeredAt;
+  await row.waitFor({ state: "detached", timeout: 30_000 });
+  const leftInbox = Date.now() - answeredAt;
+  ctx.diagnostic(
+    `answered by another person → shown on the run page ${shown} ms, run finished shown ${finished} ms, gone from the open inbox ${leftInbox} ms (loaded machine)`,
+  );
+  assert.ok(reads.length > 0, "the page read the run again after the events");
+  for (const page of [op.page, an.page]) assert.equal(await page.evaluate(MARKED), true, "no reload");
 });
 
 test("a waiting runbook is cancelled from its page with a reason; someone without run on it is offered no cancel", async () => {

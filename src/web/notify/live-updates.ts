@@ -4,6 +4,7 @@
 // reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { onRunbookEvent, RUNBOOK_EVENTS, watchStream } from "../runbooks/runbook-live.ts";
 
 const APPROVAL_EVENTS = ["approval.requested", "approval.decided"];
 const RUN_EVENTS = ["run.finished", "run.failed"];
@@ -29,6 +30,8 @@ export function useLiveUpdates(): void {
         void queries.invalidateQueries({ queryKey: ["approval", data.approvalRequestId] });
     };
     for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
+    for (const type of RUNBOOK_EVENTS) source.addEventListener(type, onRunbookEvent(queries));
+    watchStream(source, queries);
     for (const type of RUN_EVENTS) source.addEventListener(type, onRun);
     return () => source.close();
   }, [queries]);

@@ -1,18 +1,23 @@
-// Runbooks from the web: the catalog's runbooks, starting one, a runbook run (asked again every
-// second until it is final: the live event stream carries no runbook events yet), cancel, retry,
+// Runbooks from the web: the catalog's runbooks, starting one, a runbook run (followed through the
+// live-updates stream; asked again every second only while the stream is down), cancel, retry,
 // answering a human step, and the human steps waiting for the viewer.
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { z } from "zod";
 import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
+import { streamOpen } from "./runbook-live.ts";
 
 export type RunbookSummary = z.output<typeof runbookSummary>;
 export type WaitingInput = z.output<typeof waitingInput>;
 export type { RunbookRun };
 export type RunbookStep = RunbookRun["steps"][number];
 
-/** How often an unfinished runbook run is asked again (the issue's bound: ≤ 1 s). */
+/**
+ * How often an unfinished runbook run is asked again while the live-updates stream is down (a
+ * proxy that buffers it, a reconnect in progress). While it is open, the run's changes arrive as
+ * events (runbook-live.ts) that mark the page stale at once, and nothing is polled.
+ */
 export const RUN_POLL_MS = 1_000;
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -45,12 +50,14 @@ export function useRunbooks() {
 
 export function useRunbookRun(id: string) {
   const api = useApi();
+  const queries = useQueryClient();
   return useQuery({
     queryKey: ["runbook-run", id],
     enabled: id !== "",
     queryFn: ({ signal }) =>
       api.get<RunbookRun>(`/api/v1/runbook-runs/${encodeURIComponent(id)}`, undefined, signal),
     refetchInterval: (query) => {
+      if (streamOpen(queries)) return false;
       const status = query.state.data?.status;
       // A run that is not there (or not visible) is not asked about every second.
       if (!status) return query.state.status === "error" ? false : RUN_POLL_MS;

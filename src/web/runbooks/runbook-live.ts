@@ -1,0 +1,40 @@
+// A runbook's live events (`runbook.step`, `runbook.progress`, `runbook.finished`, from GET /api/v1/events/stream):
+// each marks stale what it changes — the runbook run's page, its runbook's list of runs, the
+// human steps waiting in the inbox and the approvals list with its badge (a gate is one) — so the
+// page shows the change without a reload, read again through the API.
+import type { QueryClient } from "@tanstack/react-query";
+
+export const RUNBOOK_EVENTS = ["runbook.step", "runbook.progress", "runbook.finished"];
+
+export function onRunbookEvent(queries: QueryClient) {
+  return (message: MessageEvent<string>) => {
+    const data = JSON.parse(message.data) as { runbookRunId?: string; runbook?: string; kind?: string };
+    if (data.runbookRunId) void queries.invalidateQueries({ queryKey: ["runbook-run", data.runbookRunId] });
+    if (data.runbook) void queries.invalidateQueries({ queryKey: ["runbook-runs", data.runbook] });
+    if (message.type === "runbook.progress") return;
+    void queries.invalidateQueries({ queryKey: ["runbook-inputs"] });
+    if (data.kind === "approval" || message.type === "runbook.finished") {
+      void queries.invalidateQueries({ queryKey: ["approvals"] });
+      void queries.invalidateQueries({ queryKey: ["approvals-count"] });
+    }
+  };
+}
+
+const STREAM_KEY = ["live-updates"];
+
+/**
+ * Records whether the live-updates stream is open, so that pages poll only while it is down: with
+ * the stream open every change arrives as an event, and a poll would only repeat the request.
+ */
+export function watchStream(source: EventSource, queries: QueryClient): void {
+  source.addEventListener("ready", () => queries.setQueryData(STREAM_KEY, "open"));
+  source.addEventListener("error", () => {
+    queries.setQueryData(STREAM_KEY, "down");
+    // Look again now, which also starts the run page's polling until the stream is back.
+    void queries.invalidateQueries({ queryKey: ["runbook-run"] });
+  });
+}
+
+export function streamOpen(queries: QueryClient): boolean {
+  return queries.getQueryData(STREAM_KEY) === "open";
+}
