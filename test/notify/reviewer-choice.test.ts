@@ -290,3 +290,47 @@ test("a run that needs no approval ignores the pick; the CLI's --reviewer sends 
   });
   assert.deepEqual(await emailedFor(run.approvalRequestId), [lead3.email, senior.email].sort());
 });
+
+test("a replay of an Idempotency-Key must repeat the pick: other reviewers or none are a mismatch, nothing new runs", async () => {
+  const send = async (key: string, payment: string, reviewers?: { users?: string[]; groups?: string[] }) => {
+    const res = await t.post(
+      "/api/v1/actions/refund_pick/runs",
+      { params: { payment }, reason: "customer was charged twice", ...(reviewers ? { reviewers } : {}) },
+      { ...agent.headers, "idempotency-key": key },
+    );
+    return { status: res.status, replayed: res.headers.get("idempotent-replayed"), body: await res.json() };
+  };
+  const first = await send("pick-replay-1", "pay_replay_1", { users: [lead1.id] });
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  const runsBefore = await asOwner(t, "SELECT count(*)::int AS n FROM airlock.runs");
+
+  // The same pick, named by email this time, is the same request: the first run, replayed.
+  const same = await send("pick-replay-1", "pay_replay_1", { users: [lead1.email] });
+  assert.equal(same.status, 202, JSON.stringify(same.body));
+  assert.equal(same.replayed, "true");
+  assert.equal(same.body.id, first.body.id);
+
+  for (const other of [
+    { users: [lead2.id] },
+    { users: [lead1.id, lead2.id] },
+    { groups: ["leads"] },
+    undefined,
+  ]) {
+    const res = await send("pick-replay-1", "pay_replay_1", other);
+    assert.equal(res.status, 422, `${JSON.stringify(other)}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.code, "idempotency.mismatch");
+    assert.equal(res.body.error.details.runId, first.body.id);
+  }
+  const runsAfter = await asOwner(t, "SELECT count(*)::int AS n FROM airlock.runs");
+  assert.equal(runsAfter.rows[0].n, runsBefore.rows[0].n, "no run was stored");
+  // The first request still goes to the person picked first.
+  assert.deepEqual(await emailedFor(first.body.approvalRequestId), [lead1.email]);
+
+  // A run that needed no approval ignored the pick, and so does its replay.
+  const free = await send("pick-replay-2", "free_replay", { users: [lead1.id] });
+  assert.equal(free.status, 200, JSON.stringify(free.body));
+  const freeAgain = await send("pick-replay-2", "free_replay", { users: [lead2.id] });
+  assert.equal(freeAgain.status, 200, JSON.stringify(freeAgain.body));
+  assert.equal(freeAgain.replayed, "true");
+  assert.equal(freeAgain.body.id, free.body.id);
+});
