@@ -332,10 +332,10 @@ describe("Slack against the app", () => {
     assert.equal(made.status, 201);
     const { code, command } = await made.json();
     assert.equal(command, `/airlock link ${code}`);
-    const slash = (text: string, secret = SECRET) => {
+    const slash = (text: string, secret = SECRET, slackUserId = "U0ABE") => {
       const body = new URLSearchParams({
         team_id: TEAM,
-        user_id: "U0ABE",
+        user_id: slackUserId,
         command: "/airlock",
         text,
       }).toString();
@@ -361,6 +361,16 @@ describe("Slack against the app", () => {
       "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = 'U0ABE'",
     );
     assert.deepEqual(rows.rows, [{ user_id: cast.approver1.id, verified_by: "code" }]);
+    // Linking another Slack account of the same team replaces the first (one per person and team).
+    const second = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
+    const { code: code2 } = await second.json();
+    const relinked = await slash(`link ${code2}`, SECRET, "U0ABE2");
+    assert.match((await relinked.json()).text, /now linked/);
+    const now = await t.airlock.database.pool.query(
+      "SELECT slack_user_id FROM airlock.slack_links WHERE user_id = $1",
+      [cast.approver1.id],
+    );
+    assert.deepEqual(now.rows, [{ slack_user_id: "U0ABE2" }]);
   });
 
   test("linked from Slack: /airlock unlink stops decisions; a click answers with a one-time link, confirmed in Airlock only by the account's owner, once; then the click decides", async () => {

@@ -18,7 +18,7 @@ import type { ChangeContext } from "../../identity/admin-change.ts";
 import type { Queryable } from "../../store/queryable.ts";
 import { inTransaction } from "../../store/transaction.ts";
 import type { SlackApi } from "./slack-api.ts";
-import { confirmedSlackEmail } from "./slack-links.ts";
+import { confirmedSlackEmail, replacePersonsLink } from "./slack-links.ts";
 
 const REQUEST_MINUTES = 10;
 
@@ -86,11 +86,7 @@ export async function linkByRequest(
       [hash],
     );
     if (used.rowCount !== 1) throw new AirlockError("slack.link_expired");
-    // A Slack user is one person, and a person has one Slack user per team: the new link replaces both.
-    await tx.query(
-      "DELETE FROM airlock.slack_links WHERE slack_team_id = $1 AND user_id = $2 AND slack_user_id <> $3",
-      [request.slack_team_id, ctx.actor.id, request.slack_user_id],
-    );
+    await replacePersonsLink(tx, request.slack_team_id, ctx.actor.id, request.slack_user_id);
     const linked = await tx.query<{ linked_at: Date }>(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
        VALUES ($1, $2, $3, 'email', $3)

@@ -62,6 +62,7 @@ export async function linkByVerifiedEmail(
     throw new AirlockError("slack.link_unverified");
   const teamId = slack.teamId;
   await inTransaction(pool, async (tx) => {
+    await replacePersonsLink(tx, teamId, input.userId, input.slackUserId);
     await tx.query(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
        VALUES ($1, $2, $3, 'email', $4)
@@ -144,6 +145,7 @@ export async function linkByCode(
     );
     const userId = used.rows[0]?.user_id;
     if (!userId) return null;
+    await replacePersonsLink(tx, input.teamId, userId, input.slackUserId);
     await tx.query(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
        VALUES ($1, $2, $3, 'code', $3)
@@ -163,6 +165,22 @@ export async function linkByCode(
     ]);
     return userId;
   });
+}
+
+/**
+ * A person has one Slack user per team (a unique key): linking another replaces theirs, rather
+ * than failing on the key.
+ */
+export async function replacePersonsLink(
+  tx: Queryable,
+  teamId: string,
+  userId: string,
+  slackUserId: string,
+): Promise<void> {
+  await tx.query(
+    "DELETE FROM airlock.slack_links WHERE slack_team_id = $1 AND user_id = $2 AND slack_user_id <> $3",
+    [teamId, userId, slackUserId],
+  );
 }
 
 function hashCode(code: string): string {
