@@ -1,6 +1,7 @@
 // The requester picks reviewers: Omar (ops) forces a payment's status, which a support manager
 // must approve, and asks Mark — who knows the case — alone. The form offers only the people and
-// the group the policy allows; once sent, Mark's inbox lists the request and Maya's does not.
+// the group the policy allows; once sent, Mark's inbox lists the request (its page says he alone
+// was asked) and Maya's does not.
 import type { Shot } from "./shot.ts";
 
 const OMAR = "omar.ops@airlock.demo";
@@ -30,7 +31,9 @@ export const shots: Shot[] = [
 
       // Only the person picked is asked: the request is in Mark's inbox, not in Maya's.
       const mark = await signedIn(MARK, "/approvals");
-      await mark.getByText("Override a payment's status").first().waitFor({ timeout: 30_000 });
+      await mark.getByText("Override a payment's status").first().click({ timeout: 30_000 });
+      await mark.locator("[data-chosen-reviewers]").waitFor({ timeout: 30_000 });
+      await save(mark, "reviewer-picked", "[data-chosen-reviewers]");
       await mark.context().close();
       const maya = await signedIn(MAYA, "/approvals");
       await maya

@@ -343,7 +343,7 @@ test("a replay of an Idempotency-Key must repeat the pick: other reviewers or no
   assert.equal(freeAgain.body.id, free.body.id);
 });
 
-test("the form's Reviewers picker: the operator picks one reviewer in the browser; the request stores that pick", async () => {
+test("the form's Reviewers picker: the operator picks one reviewer in the browser; the request stores that pick and its page shows it", async () => {
   await buildWeb({ ifStale: true, quiet: true });
   const b = await launchBrowser();
   try {
@@ -358,12 +358,20 @@ test("the form's Reviewers picker: the operator picks one reviewer in the browse
     const deadline = Date.now() + 20_000;
     for (;;) {
       const { rows } = await t.airlock.database.pool.query(
-        `SELECT ar.chosen_reviewers FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+        `SELECT ar.id, ar.chosen_reviewers FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
           WHERE ar.requester_id = $1 AND r.params->>'payment' = 'pay_ui_1'`,
         [agent.id],
       );
       if (rows[0]) {
         assert.deepEqual(rows[0].chosen_reviewers, { users: [lead2.id], groups: [] });
+        // The request's page says whom the requester asked.
+        await page.goto(`${server.url}/approvals/${rows[0].id}`);
+        const asked = page.locator("[data-chosen-reviewers]");
+        await asked.waitFor();
+        assert.match(
+          (await asked.textContent()) ?? "",
+          /The requester asked only Leo Lead: no one else may decide/,
+        );
         break;
       }
       if (Date.now() > deadline) assert.fail("no approval request was made");
