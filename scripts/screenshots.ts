@@ -2,7 +2,8 @@
 // to run. Starts `airlock start` (what `npm start` runs) on a fresh temporary data directory
 // (embedded PostgreSQL, demo data seeded), then runs every shot module in scripts/screenshots/
 // (`export const shots: Shot[]`) in file-name order against it in Chromium, as the demo people.
-// Add a module to add pictures. CHROMIUM_PATH overrides /usr/bin/chromium.
+// Add a module to add pictures. CHROMIUM_PATH overrides /usr/bin/chromium; SHOTS=50 runs only
+// the modules whose file name starts with 50 (a comma-separated list of prefixes).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,6 +57,7 @@ async function loadShots(): Promise<Shot[]> {
   const dir = join(import.meta.dirname, "screenshots");
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".ts") && f !== "shot.ts")
+    .filter((f) => !process.env.SHOTS || process.env.SHOTS.split(",").some((p) => f.startsWith(p.trim())))
     .sort();
   const shots: Shot[] = [];
   for (const file of files) {

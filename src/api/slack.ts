@@ -25,3 +25,21 @@ export const slackLinkCode = z.strictObject({ code: z.string(), command: z.strin
 
 /** The answer to a slash command: a message only the person who typed it sees. */
 export const slackCommandAnswer = z.strictObject({ response_type: z.literal("ephemeral"), text: z.string() });
+
+/** One of the signed-in person's Slack links. */
+export const mySlackLink = z.strictObject({
+  slackTeamId: z.string(),
+  slackUserId: z.string(),
+  verifiedBy: z
+    .enum(["email", "code"])
+    .describe("email: Slack showed the account's confirmed email equal to yours"),
+  linkedAt: z.string(),
+});
+
+/** Whether Slack is set up on this Airlock, and the person's links (Approve / Reject in Slack act as them). */
+export const mySlackLinks = z.strictObject({ slack: z.boolean(), links: z.array(mySlackLink) });
+
+/** Confirm a link request: the token from the one-time link Slack gave (`/airlock link`). */
+export const slackLinkConfirmBody = z.strictObject({ token: z.string().min(10).max(100) });
+
+export const slackUnlinked = z.strictObject({ unlinked: z.number().int() });

@@ -144,3 +144,23 @@ export async function reviewerOptionsOf(
     groups: offered,
   };
 }
+
+/**
+ * Whether two choices name the same reviewers (order aside; null and an empty choice alike).
+ * A replay of an idempotency key must repeat the first request's choice: another pick is another
+ * request, not the same one sent twice.
+ */
+export function sameChoice(a: ChosenReviewers | null, b: ChosenReviewers | null): boolean {
+  const norm = (c: ChosenReviewers | null) =>
+    JSON.stringify([[...(c?.users ?? [])].sort(), [...(c?.groups ?? [])].sort()]);
+  return norm(a) === norm(b);
+}
+
+/** The reviewers picked on the approval request of run `runId`; null when none (or no request). */
+export async function chosenReviewersOfRun(db: Queryable, runId: string): Promise<ChosenReviewers | null> {
+  const result = await db.query<{ chosen_reviewers: ChosenReviewers | null }>(
+    "SELECT chosen_reviewers FROM airlock.approval_requests WHERE run_id = $1",
+    [runId],
+  );
+  return result.rows[0]?.chosen_reviewers ?? null;
+}

@@ -71,6 +71,7 @@ export const AUDIT_EVENT_TYPES = [
   "runbook.input_answered",
   "slack.request_refused",
   "slack.user_linked",
+  "slack.user_unlinked",
   "webhook.created",
   "schedule.paused",
   "schedule.resumed",

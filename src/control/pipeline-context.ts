@@ -127,6 +127,8 @@ export interface Answered {
 /** Inside only: `execute` found the key claimed by a committed run; `idempotency` answers it. */
 export interface KeyTaken {
   kind: "key_taken";
+  /** The reviewers this request picked (as checked by `approvalPolicy`): part of what a replay must repeat. */
+  chosenReviewers: ChosenReviewers | null;
 }
 /** Inside only: what `record` writes; the `transaction` stage sends it in one write with COMMIT. */
 export interface Recorded {

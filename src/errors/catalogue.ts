@@ -341,6 +341,10 @@ export const CATALOGUE = {
     message: "Slack does not show a confirmed email on that account equal to the Airlock user's email.",
   },
   "slack.unavailable": { status: 502, message: "Slack did not answer; try again shortly." },
+  "slack.link_expired": {
+    status: 422,
+    message: "This Slack link is unknown, used or expired; type /airlock link in Slack for a new one.",
+  },
 
   // outbound webhooks
   "webhook.url_refused": {

@@ -32,6 +32,7 @@ import { governanceReviewerRefusal } from "../governance/reviewer-refusal.ts";
 import { type Authorizer, createAuthorizer } from "../identity/authorizer.ts";
 import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
+import { pruneLinkRequests } from "../integrations/slack/slack-link-requests.ts";
 import { createLiveFeed } from "../notify/live-feed.ts";
 import { sealPlaintextWebhookSecrets } from "../notify/webhook-secrets.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
@@ -332,6 +333,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
       },
       { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
+      { name: "forget expired Slack link requests", run: () => pruneLinkRequests(database.pool) },
       { name: "end break-glass elevations whose time is up", run: () => closeExpired(database.pool) },
     ]);
 

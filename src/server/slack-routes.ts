@@ -7,7 +7,16 @@
 // the request is acknowledged and the work finishes on its own (its result is posted to Slack).
 
 import type { Context } from "hono";
-import { slackAnswer, slackCommandAnswer, slackLink, slackLinkBody, slackLinkCode } from "../api/slack.ts";
+import {
+  mySlackLinks,
+  slackAnswer,
+  slackCommandAnswer,
+  slackLink,
+  slackLinkBody,
+  slackLinkCode,
+  slackLinkConfirmBody,
+  slackUnlinked,
+} from "../api/slack.ts";
 import type { Approvals } from "../approval/approvals.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -21,6 +30,13 @@ import {
   type SlackAnswer,
   type SlackPayload,
 } from "../integrations/slack/slack-interactions.ts";
+import {
+  linkByRequest,
+  linkUrl,
+  newLinkRequest,
+  slackLinksOf,
+  unlinkSlack,
+} from "../integrations/slack/slack-link-requests.ts";
 import { linkByCode, linkByVerifiedEmail, newLinkCode } from "../integrations/slack/slack-links.ts";
 import { verifySlackRequest } from "../integrations/slack/slack-signature.ts";
 import type { Database } from "../store/database.ts";
@@ -131,17 +147,87 @@ export function slackRoutes(deps: SlackRoutesDeps) {
         const [verb, code] = (form.get("text") ?? "").trim().split(/\s+/);
         const teamId = form.get("team_id") ?? "";
         const slackUserId = form.get("user_id") ?? "";
+        const requestId = c.get("requestId");
         const say = (text: string) => json(c, { response_type: "ephemeral", text });
-        if (verb !== "link" || !code || !teamId || !slackUserId)
+        if (!teamId || !slackUserId || (verb !== "link" && verb !== "unlink"))
           return say(
-            "Usage: /airlock link <code>, with a code from Airlock (POST /api/v1/integrations/slack/link-code).",
+            "Usage: /airlock link (a one-time link to open in Airlock), /airlock link <code> (a code made in Airlock), /airlock unlink.",
           );
-        const userId = await linkByCode(pool, { code, teamId, slackUserId, requestId: c.get("requestId") });
+        if (verb === "unlink") {
+          const removed = await unlinkSlack(pool, {
+            by: { kind: "slack", teamId, slackUserId },
+            actor: null,
+            requestId,
+          });
+          return say(
+            removed > 0
+              ? "Your Slack account is no longer linked to Airlock: Approve and Reject here do nothing until you link it again."
+              : "Your Slack account is not linked to Airlock.",
+          );
+        }
+        if (!code) {
+          const { token } = await newLinkRequest(pool, { teamId, slackUserId });
+          return say(
+            `Open this link while signed in to Airlock to link your Slack account (once, within 10 minutes; do not share it): ${linkUrl(deps.baseUrl, token)}`,
+          );
+        }
+        const userId = await linkByCode(pool, { code, teamId, slackUserId, requestId });
         return say(
           userId
             ? "Your Slack account is now linked to Airlock: Approve and Reject act as you."
             : "That code is unknown, used or expired; make a new one in Airlock.",
         );
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/me/slack-link",
+      summary: "Your Slack links (Approve and Reject in Slack act as you), and whether Slack is set up",
+      tags: ["integrations"],
+      auth: "principal",
+      responses: { 200: { description: "Your links", schema: mySlackLinks } },
+      async handler(c, { principal }) {
+        return json(c, { slack: deps.slack !== null, links: await slackLinksOf(pool, principal.id) });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/me/slack-link",
+      summary:
+        "Link the Slack account that asked for a one-time link (/airlock link) to you; Slack must show its confirmed email equal to yours",
+      tags: ["integrations"],
+      auth: "principal",
+      body: slackLinkConfirmBody,
+      bodyLimit: 1024,
+      responses: { 201: { description: "Linked", schema: mySlackLinks } },
+      async handler(c, { principal, body }) {
+        const slack = deps.slack;
+        if (!slack) throw new AirlockError("slack.not_configured");
+        if (principal.kind !== "human")
+          throw new AirlockError("permission.denied", "Service identities have no Slack account.");
+        await linkByRequest(pool, slack.api, changeContext(c, principal), body.token);
+        return json(c, { slack: true, links: await slackLinksOf(pool, principal.id) }, 201);
+      },
+    });
+
+    routes.add({
+      method: "delete",
+      path: "/api/v1/me/slack-link",
+      summary: "Unlink your Slack account: Approve and Reject in Slack stop acting as you",
+      tags: ["integrations"],
+      auth: "principal",
+      responses: { 200: { description: "How many links were removed", schema: slackUnlinked } },
+      async handler(c, { principal }) {
+        const ctx = changeContext(c, principal);
+        const unlinked = await unlinkSlack(pool, {
+          by: { kind: "user", userId: principal.id },
+          actor: { id: principal.id, kind: principal.kind },
+          requestId: ctx.requestId,
+          client: ctx.client,
+        });
+        return json(c, { unlinked });
       },
     });
 

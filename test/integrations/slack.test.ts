@@ -4,6 +4,7 @@
 // questions, self-approval and unlinked users refused, a retried interaction that decides once,
 // the rejection modal, and the message updated to show who decided.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { newId } from "../../src/ids/ids.ts";
 import { slackSignature, verifySlackRequest } from "../../src/integrations/slack/slack-signature.ts";
@@ -331,10 +332,10 @@ describe("Slack against the app", () => {
     assert.equal(made.status, 201);
     const { code, command } = await made.json();
     assert.equal(command, `/airlock link ${code}`);
-    const slash = (text: string, secret = SECRET) => {
+    const slash = (text: string, secret = SECRET, slackUserId = "U0ABE") => {
       const body = new URLSearchParams({
         team_id: TEAM,
-        user_id: "U0ABE",
+        user_id: slackUserId,
         command: "/airlock",
         text,
       }).toString();
@@ -360,6 +361,155 @@ describe("Slack against the app", () => {
       "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = 'U0ABE'",
     );
     assert.deepEqual(rows.rows, [{ user_id: cast.approver1.id, verified_by: "code" }]);
+    // Linking another Slack account of the same team replaces the first (one per person and team).
+    const second = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
+    const { code: code2 } = await second.json();
+    const relinked = await slash(`link ${code2}`, SECRET, "U0ABE2");
+    assert.match((await relinked.json()).text, /now linked/);
+    const now = await t.airlock.database.pool.query(
+      "SELECT slack_user_id FROM airlock.slack_links WHERE user_id = $1",
+      [cast.approver1.id],
+    );
+    assert.deepEqual(now.rows, [{ slack_user_id: "U0ABE2" }]);
+  });
+
+  test("linked from Slack: /airlock unlink stops decisions; a click answers with a one-time link, confirmed in Airlock only by the account's owner, once; then the click decides", async () => {
+    const slash = async (slackUserId: string, text: string) => {
+      const body = new URLSearchParams({
+        team_id: TEAM,
+        user_id: slackUserId,
+        command: "/airlock",
+        text,
+      }).toString();
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const res = await t.request("/api/v1/integrations/slack/commands", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-slack-request-timestamp": timestamp,
+          "x-slack-signature": slackSignature(SECRET, timestamp, body),
+        },
+        body,
+      });
+      assert.equal(res.status, 200);
+      const answer = await res.json();
+      assert.equal(answer.response_type, "ephemeral", "only the person who typed it sees the answer");
+      return String(answer.text);
+    };
+    const confirm = (user: TestUser, token: string) =>
+      t.request("/api/v1/me/slack-link", {
+        method: "POST",
+        headers: { ...user.headers, "content-type": "application/json" },
+        body: JSON.stringify({ token }),
+      });
+    const tokenIn = (text: string) => {
+      const match = /https:\/\/airlock\.fixture\.test\/settings\/notifications#slack-link=([\w-]+)/.exec(
+        text,
+      );
+      assert.ok(match, text);
+      return match[1]!;
+    };
+    const linksOf = async (slackUserId: string) =>
+      (
+        await asOwner(t, "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = $1", [
+          slackUserId,
+        ])
+      ).rows;
+    const audited = async (type: string) =>
+      (
+        await asOwner(
+          t,
+          "SELECT data FROM airlock.audit_events WHERE type = $1 AND data->>'slackUserId' = 'U0MIA' ORDER BY id",
+          [type],
+        )
+      ).rows.map((r: { data: Record<string, unknown> }) => r.data);
+
+    await asOwner(t, "INSERT INTO fixture.balances (account, balance) VALUES ('acc_slack_link', 0)");
+    const { run, approvalId } = await requestApproval(t, cast.operator, "credit_queued", {
+      account: "acc_slack_link",
+      amount: 26_000,
+    });
+
+    // Unlinked from Slack: audited; a click now decides nothing and answers with a link to open.
+    assert.match(await slash("U0MIA", "unlink"), /no longer linked/);
+    assert.deepEqual(await linksOf("U0MIA"), []);
+    assert.deepEqual(await audited("slack.user_unlinked"), [
+      { userId: cast.manager.id, slackTeamId: TEAM, slackUserId: "U0MIA", from: "slack" },
+    ]);
+    const before = ephemeralsTo("U0MIA").length;
+    await send(click("U0MIA", approvalId, "airlock_approve"));
+    await slack.waitFor(() => ephemeralsTo("U0MIA").length > before);
+    const answer = ephemeralsTo("U0MIA").at(-1)!;
+    assert.match(answer, /Nothing was done: your Slack account is not linked/);
+    assert.deepEqual(await decisionsOf(approvalId), []);
+    const token = tokenIn(answer);
+
+    // Stored hashed only.
+    const stored = await asOwner(t, "SELECT token_hash FROM airlock.slack_link_requests");
+    assert.ok(stored.rows.every((r: { token_hash: string }) => !r.token_hash.includes(token)));
+    assert.ok(
+      stored.rows.some(
+        (r: { token_hash: string }) => r.token_hash === createHash("sha256").update(token).digest("hex"),
+      ),
+    );
+
+    // The link forwarded to someone else: Slack's email on the asking account is not theirs.
+    const forwarded = await confirm(cast.operator, token);
+    assert.equal(forwarded.status, 422);
+    assert.equal((await forwarded.json()).error.code, "slack.link_unverified");
+    assert.deepEqual(await linksOf("U0MIA"), []);
+
+    // The account's owner, signed in, confirms: linked (once).
+    const linked = await confirm(cast.manager, token);
+    assert.equal(linked.status, 201, await linked.clone().text());
+    assert.deepEqual(
+      (await linked.json()).links.map((l: { slackUserId: string; verifiedBy: string }) => [
+        l.slackUserId,
+        l.verifiedBy,
+      ]),
+      [["U0MIA", "email"]],
+    );
+    const again = await confirm(cast.manager, token);
+    assert.equal((await again.json()).error.code, "slack.link_expired");
+    assert.equal((await audited("slack.user_linked")).at(-1)!.from, "slack link");
+
+    // /airlock link gives a fresh link; an expired one is refused.
+    const fresh = tokenIn(await slash("U0MIA", "link"));
+    assert.notEqual(fresh, token);
+    await asOwner(
+      t,
+      "UPDATE airlock.slack_link_requests SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
+      [createHash("sha256").update(fresh).digest("hex")],
+    );
+    assert.equal((await (await confirm(cast.manager, fresh)).json()).error.code, "slack.link_expired");
+
+    // Linked again, the click decides, as the manager, through Slack.
+    await send(click("U0MIA", approvalId, "airlock_approve"));
+    const done = await waitForRun(t, run.id, ["succeeded", "failed"]);
+    assert.equal(done.status, "succeeded", done.error_message);
+    assert.deepEqual(
+      (await decisionsOf(approvalId)).map((d) => [d.reviewer.name, d.decision, d.channel]),
+      [["Mia Manager", "approve", "slack"]],
+    );
+
+    // Unlinked from Airlock: the person's own links go, audited.
+    const mine = await getJson(t, cast.manager, "/api/v1/me/slack-link");
+    assert.deepEqual(
+      mine.body.links.map((l: { slackUserId: string }) => l.slackUserId),
+      ["U0MIA"],
+    );
+    const removed = await t.request("/api/v1/me/slack-link", {
+      method: "DELETE",
+      headers: cast.manager.headers,
+    });
+    assert.deepEqual(await removed.json(), { unlinked: 1 });
+    assert.deepEqual((await getJson(t, cast.manager, "/api/v1/me/slack-link")).body, {
+      slack: true,
+      links: [],
+    });
+    assert.equal((await audited("slack.user_unlinked")).at(-1)!.from, "airlock");
+    assert.deepEqual(slack.refused, []);
+    assert.equal((await link(cast.manager.id, "U0MIA")).status, 201);
   });
 
   async function postedTs(approvalId: string): Promise<string | null> {

@@ -89,9 +89,13 @@ test("approval needed: the eligible reviewers get an email with masked parameter
     assert.ok(!/approvals\/apr_[^\s"]*\/(approve|reject)/.test(mail.decoded));
     assert.ok(!/token=|[?&]sig=/.test(mail.decoded));
   }
-  const rows = await notificationsOf(approvalId);
-  assert.equal(rows.length, reviewers.length);
-  assert.ok(rows.every((r) => r.status === "delivered" && r.attempts === 1 && r.lastError === null));
+  // The SMTP server has the mail before the sender hears its "250 OK" and records the delivery:
+  // wait for the rows to be settled, then check what they say.
+  const rows = await settledRowsOf(approvalId, reviewers.length);
+  assert.ok(
+    rows.every((r) => r.status === "delivered" && r.attempts === 1 && r.lastError === null),
+    JSON.stringify(rows),
+  );
 
   // Following the link without a session shows nothing of the request: the UI's page asks to sign in,
   // the API refuses.
@@ -141,6 +145,17 @@ test("an SMTP refusal is recorded on the notification and retried; the decision 
   assert.equal(retried.attempts, 2);
   assert.match(retried.lastError ?? "", /451/);
 });
+
+/** The delivery log of `approvalId` once it has `count` rows and none is waiting for its first attempt. */
+async function settledRowsOf(approvalId: string, count: number) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const rows = await notificationsOf(approvalId);
+    if (rows.length === count && rows.every((r) => r.attempts > 0)) return rows;
+    if (Date.now() > deadline) throw new Error(`rows of ${approvalId}: ${JSON.stringify(rows)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function waitForRow(
   approvalId: string,

@@ -3,16 +3,20 @@
 // decide (the decision's own check, in its transaction; the inbox agrees); a pick outside the
 // policy's eligible reviewers, of oneself, on a policy that does not allow it, or too small for the
 // quorum is refused at request time with nothing stored; the pick is stored once, shown on the
-// request, audited, and cannot be changed afterwards.
+// request, audited, and cannot be changed afterwards. The form's Reviewers picker in Chromium sends
+// the pick (it shares this file's Airlock: one instance less to start).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { hashPassword } from "../../src/identity/passwords.ts";
 import { listNotifications } from "../../src/notify/notification-store.ts";
 import { type ApprovalPolicy, defineAction, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { type Listening, listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
 import { asOwner } from "../approval/approval-support.ts";
 import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, signIn } from "../web/support/chromium.ts";
 import { type SmtpCatcher, startSmtpCatcher } from "./smtp-catcher.ts";
 
 const refund = (name: string, policy: Omit<ApprovalPolicy<{ payment: string }>, "name">) =>
@@ -20,7 +24,7 @@ const refund = (name: string, policy: Omit<ApprovalPolicy<{ payment: string }>, 
     name,
     title: `Refund (${name})`,
     tags: ["lab"],
-    params: z.object({ payment: z.string().min(3) }),
+    params: z.object({ payment: z.string().min(3).meta({ label: "Payment" }) }),
     target: (p) => ({ type: "payment", id: p.payment }),
     approval: { name: `${name}.review`, ...policy },
     handler: (p) => ({ refunded: p.payment }),
@@ -70,12 +74,16 @@ before(async () => {
     env: {
       AIRLOCK_SMTP_URL: smtp.url,
       AIRLOCK_SMTP_FROM: "Airlock <airlock@choice.test>",
-      AIRLOCK_PUBLIC_URL: "https://airlock.choice.test",
     },
   });
   server = await listen(t.airlock.app, "127.0.0.1", 0);
   const pool = t.airlock.database.pool;
-  agent = await createUser(pool, { groups: ["agents"], name: "Ana Agent" });
+  agent = await createUser(pool, {
+    groups: ["agents"],
+    name: "Ana Agent",
+    email: "ana@choice.test",
+    passwordHash: await hashPassword(PASSWORD),
+  });
   lead1 = await createUser(pool, { groups: ["leads"], name: "Lea Lead" });
   lead2 = await createUser(pool, { groups: ["leads"], name: "Leo Lead" });
   lead3 = await createUser(pool, { groups: ["leads"], name: "Lin Lead" });
@@ -289,4 +297,87 @@ test("a run that needs no approval ignores the pick; the CLI's --reviewer sends 
     groups: ["seniors"],
   });
   assert.deepEqual(await emailedFor(run.approvalRequestId), [lead3.email, senior.email].sort());
+});
+
+test("a replay of an Idempotency-Key must repeat the pick: other reviewers or none are a mismatch, nothing new runs", async () => {
+  const send = async (key: string, payment: string, reviewers?: { users?: string[]; groups?: string[] }) => {
+    const res = await t.post(
+      "/api/v1/actions/refund_pick/runs",
+      { params: { payment }, reason: "customer was charged twice", ...(reviewers ? { reviewers } : {}) },
+      { ...agent.headers, "idempotency-key": key },
+    );
+    return { status: res.status, replayed: res.headers.get("idempotent-replayed"), body: await res.json() };
+  };
+  const first = await send("pick-replay-1", "pay_replay_1", { users: [lead1.id] });
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  const runsBefore = await asOwner(t, "SELECT count(*)::int AS n FROM airlock.runs");
+
+  // The same pick, named by email this time, is the same request: the first run, replayed.
+  const same = await send("pick-replay-1", "pay_replay_1", { users: [lead1.email] });
+  assert.equal(same.status, 202, JSON.stringify(same.body));
+  assert.equal(same.replayed, "true");
+  assert.equal(same.body.id, first.body.id);
+
+  for (const other of [
+    { users: [lead2.id] },
+    { users: [lead1.id, lead2.id] },
+    { groups: ["leads"] },
+    undefined,
+  ]) {
+    const res = await send("pick-replay-1", "pay_replay_1", other);
+    assert.equal(res.status, 422, `${JSON.stringify(other)}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.code, "idempotency.mismatch");
+    assert.equal(res.body.error.details.runId, first.body.id);
+  }
+  const runsAfter = await asOwner(t, "SELECT count(*)::int AS n FROM airlock.runs");
+  assert.equal(runsAfter.rows[0].n, runsBefore.rows[0].n, "no run was stored");
+  // The first request still goes to the person picked first.
+  assert.deepEqual(await emailedFor(first.body.approvalRequestId), [lead1.email]);
+
+  // A run that needed no approval ignored the pick, and so does its replay.
+  const free = await send("pick-replay-2", "free_replay", { users: [lead1.id] });
+  assert.equal(free.status, 200, JSON.stringify(free.body));
+  const freeAgain = await send("pick-replay-2", "free_replay", { users: [lead2.id] });
+  assert.equal(freeAgain.status, 200, JSON.stringify(freeAgain.body));
+  assert.equal(freeAgain.replayed, "true");
+  assert.equal(freeAgain.body.id, free.body.id);
+});
+
+test("the form's Reviewers picker: the operator picks one reviewer in the browser; the request stores that pick and its page shows it", async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  const b = await launchBrowser();
+  try {
+    const { page } = await b.newPage();
+    await signIn(page, server.url, agent.email, PASSWORD, "/actions/refund_pick");
+    await page.getByRole("textbox", { name: "Payment", exact: true }).fill("pay_ui_1");
+    const picker = page.getByRole("combobox", { name: "Reviewers" });
+    await picker.click();
+    await page.getByRole("option", { name: "Leo Lead" }).click();
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Run" }).click();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await t.airlock.database.pool.query(
+        `SELECT ar.id, ar.chosen_reviewers FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+          WHERE ar.requester_id = $1 AND r.params->>'payment' = 'pay_ui_1'`,
+        [agent.id],
+      );
+      if (rows[0]) {
+        assert.deepEqual(rows[0].chosen_reviewers, { users: [lead2.id], groups: [] });
+        // The request's page says whom the requester asked.
+        await page.goto(`${server.url}/approvals/${rows[0].id}`);
+        const asked = page.locator("[data-chosen-reviewers]");
+        await asked.waitFor();
+        assert.match(
+          (await asked.textContent()) ?? "",
+          /The requester asked only Leo Lead: no one else may decide/,
+        );
+        break;
+      }
+      if (Date.now() > deadline) assert.fail("no approval request was made");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await b.close();
+  }
 });

@@ -64,9 +64,13 @@ export const overridePayment = defineAction({
   }),
   target: (p) => ({ type: "payment", id: p.paymentId }),
   approval: {
-    description: "Every forced payment status is approved by a support manager.",
+    description:
+      "Every forced payment status is approved by a support manager; the requester may ask the one who knows the case.",
     reviewers: { groups: ["support-managers"] },
     quorum: 1,
+    // Ops forces a status after talking the case through with one manager: they may ask that
+    // manager alone (only those picked are told, and only they may approve).
+    requesterChoosesReviewers: true,
     expiresIn: "24h",
   },
   retry: "safe",

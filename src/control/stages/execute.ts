@@ -74,7 +74,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     throw error;
   }
   const [run, claimed] = first;
-  if (!claimed) return { kind: "key_taken" };
+  if (!claimed) return { kind: "key_taken", chosenReviewers: ctx.chosenReviewers };
 
   if (run === null) {
     // An inline run executes now or not at all: with every slot of its action taken, it is

@@ -1,3 +1,4 @@
+import { type ChosenReviewers, chosenReviewersOfRun, sameChoice } from "../../approval/reviewer-choice.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
 import { newId } from "../../ids/ids.ts";
 import { paramsHash, paramsHashAs } from "../../runs/params-hash.ts";
@@ -33,11 +34,15 @@ export async function idempotency(ctx: Validated, next: Next<Keyed>): Promise<Ou
   // Another request with this key committed first: answer as it would have.
   const stored = await findKey(ctx.deps.pool, ctx.principal.id, key);
   if (!stored) return refuse(ctx, new AirlockError("idempotency.in_progress"));
-  return await replayOrRefuse(stored, keyed);
+  return await replayOrRefuse(stored, keyed, outcome.chosenReviewers);
 }
 
 /** Answer a request whose key is already taken: the stored run, a mismatch, or in progress. */
-async function replayOrRefuse(stored: StoredKey, ctx: Keyed): Promise<Outcome> {
+async function replayOrRefuse(
+  stored: StoredKey,
+  ctx: Keyed,
+  chosenReviewers: ChosenReviewers | null,
+): Promise<Outcome> {
   // A key stored before hashes were keyed is compared in its own (plain) scheme.
   const hash =
     stored.params_hash === ctx.paramsHash
@@ -45,6 +50,18 @@ async function replayOrRefuse(stored: StoredKey, ctx: Keyed): Promise<Outcome> {
       : paramsHashAs(stored.params_hash, ctx.action.name, ctx.params, ctx.deps.paramsHashKey ?? null);
   if (stored.action !== ctx.action.name || stored.params_hash !== hash) {
     return refuse(ctx, new AirlockError("idempotency.mismatch", undefined, { runId: stored.run_id }));
+  }
+  // The reviewers picked are part of the request (only a held run's pick is stored; a run that
+  // needed no approval ignored them, and so does its replay: `approvalPolicy` gave both null).
+  if (!sameChoice(chosenReviewers, await chosenReviewersOfRun(ctx.deps.pool, stored.run_id))) {
+    return refuse(
+      ctx,
+      new AirlockError(
+        "idempotency.mismatch",
+        "This Idempotency-Key was used for a request with other reviewers; use a new key for a new request.",
+        { runId: stored.run_id },
+      ),
+    );
   }
   const run = await getRun(ctx.deps.pool, stored.run_id);
   if (!run) return refuse(ctx, new AirlockError("idempotency.in_progress"));

@@ -9,6 +9,7 @@ import type { Approvals } from "../../approval/approvals.ts";
 import type { Log } from "../../observe/logger.ts";
 import type { Queryable } from "../../store/queryable.ts";
 import type { SlackApi } from "./slack-api.ts";
+import { linkUrl, newLinkRequest } from "./slack-link-requests.ts";
 import { linkedPrincipal } from "./slack-links.ts";
 import {
   APPROVE_ACTION,
@@ -87,8 +88,10 @@ export async function handleInteraction(
     const approvalRequestId = action?.value ?? "";
     if (action?.action_id !== APPROVE_ACTION && action?.action_id !== REJECT_ACTION) return null;
     if (!principal) {
+      // Nothing is decided for a Slack user Airlock cannot name; they get their own way to link.
+      const { token } = await newLinkRequest(deps.db, { teamId, slackUserId });
       await tell(
-        `Your Slack account is not linked to an Airlock user, so nothing was done. Ask an Airlock admin to link it (your confirmed Slack email must be your Airlock email), then try again in Airlock: ${deps.baseUrl}/approvals`,
+        `Nothing was done: your Slack account is not linked to Airlock. Open this link while signed in to Airlock to link it (once, within 10 minutes; do not share it), then click again: ${linkUrl(deps.baseUrl, token)}`,
       );
       return null;
     }
@@ -128,7 +131,10 @@ export async function handleInteraction(
     if (!principal)
       return {
         response_action: "errors",
-        errors: { [REASON_BLOCK]: "Your Slack account is not linked to Airlock." },
+        errors: {
+          [REASON_BLOCK]:
+            "Nothing was done: your Slack account is not linked to Airlock. Type /airlock link to link it.",
+        },
       };
     const reason = payload.view.state?.values?.[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? "";
     const outcome = await deps.approvals.reject({

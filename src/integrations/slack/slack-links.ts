@@ -57,27 +57,12 @@ export async function linkByVerifiedEmail(
   const airlockUser = user.rows[0];
   if (airlockUser?.kind !== "human" || !airlockUser.email)
     throw new AirlockError("admin.not_found", "There is no such active person in Airlock.");
-  let info: SlackUserInfo;
-  try {
-    info = await api.call<SlackUserInfo>("users.info", { user: input.slackUserId });
-  } catch (error) {
-    throw new AirlockError(
-      "slack.unavailable",
-      `Slack did not answer users.info: ${(error as Error).message}`,
-    );
-  }
-  const slack = info.user;
-  const email = slack?.profile?.email?.toLowerCase();
-  if (
-    !slack?.team_id ||
-    slack.deleted ||
-    slack.is_bot ||
-    slack.is_email_confirmed !== true ||
-    email !== airlockUser.email.toLowerCase()
-  )
+  const slack = await confirmedSlackEmail(api, input.slackUserId);
+  if (!slack || slack.email !== airlockUser.email.toLowerCase())
     throw new AirlockError("slack.link_unverified");
-  const teamId = slack.team_id;
+  const teamId = slack.teamId;
   await inTransaction(pool, async (tx) => {
+    await replacePersonsLink(tx, teamId, input.userId, input.slackUserId);
     await tx.query(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
        VALUES ($1, $2, $3, 'email', $4)
@@ -104,6 +89,31 @@ export async function linkByVerifiedEmail(
     ]);
   });
   return { slackTeamId: teamId, slackUserId: input.slackUserId, userId: input.userId };
+}
+
+/**
+ * The Slack account's team and email (lower case), when Slack's users.info shows it is a person
+ * (not a bot, not deleted) whose email is confirmed; otherwise null. `slack.unavailable` when Slack
+ * does not answer.
+ */
+export async function confirmedSlackEmail(
+  api: SlackApi,
+  slackUserId: string,
+): Promise<{ teamId: string; email: string } | null> {
+  let info: SlackUserInfo;
+  try {
+    info = await api.call<SlackUserInfo>("users.info", { user: slackUserId });
+  } catch (error) {
+    throw new AirlockError(
+      "slack.unavailable",
+      `Slack did not answer users.info: ${(error as Error).message}`,
+    );
+  }
+  const slack = info.user;
+  const email = slack?.profile?.email?.toLowerCase();
+  if (!slack?.team_id || slack.deleted || slack.is_bot || slack.is_email_confirmed !== true || !email)
+    return null;
+  return { teamId: slack.team_id, email };
 }
 
 const CODE_MINUTES = 10;
@@ -135,6 +145,7 @@ export async function linkByCode(
     );
     const userId = used.rows[0]?.user_id;
     if (!userId) return null;
+    await replacePersonsLink(tx, input.teamId, userId, input.slackUserId);
     await tx.query(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
        VALUES ($1, $2, $3, 'code', $3)
@@ -154,6 +165,22 @@ export async function linkByCode(
     ]);
     return userId;
   });
+}
+
+/**
+ * A person has one Slack user per team (a unique key): linking another replaces theirs, rather
+ * than failing on the key.
+ */
+export async function replacePersonsLink(
+  tx: Queryable,
+  teamId: string,
+  userId: string,
+  slackUserId: string,
+): Promise<void> {
+  await tx.query(
+    "DELETE FROM airlock.slack_links WHERE slack_team_id = $1 AND user_id = $2 AND slack_user_id <> $3",
+    [teamId, userId, slackUserId],
+  );
 }
 
 function hashCode(code: string): string {

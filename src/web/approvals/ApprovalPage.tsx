@@ -221,6 +221,16 @@ export default function ApprovalPage() {
                   )
                 }
               />
+              {a.chosenReviewers && (
+                <Text size="sm" mt="xs" data-chosen-reviewers>
+                  The requester asked only{" "}
+                  {[
+                    ...a.chosenReviewers.users.map((u) => u.name),
+                    ...a.chosenReviewers.groups.map((g) => `group ${g}`),
+                  ].join(", ")}
+                  : no one else may decide.
+                </Text>
+              )}
             </Section>
           </Stack>
         </Grid.Col>

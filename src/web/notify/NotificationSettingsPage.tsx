@@ -6,6 +6,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { usePreferenceChange, usePreferences } from "./preferences-api.ts";
+import { SlackLinkCard } from "./SlackLinkCard.tsx";
 
 const EVENT_LABELS: Record<string, string> = {
   "approval.requested": "A request waits for my approval",
@@ -74,6 +75,7 @@ export default function NotificationSettingsPage() {
           </Table>
         </Paper>
       )}
+      <SlackLinkCard />
     </>
   );
 }
