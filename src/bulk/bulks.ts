@@ -108,7 +108,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       deps.log.error({ err: error, batchId }, "bulk: could not start the batch's workflow; the sweep will");
     });
   };
-  deps.approvals.subjects.register(bulkSubjectKind({ started: startWorkflow }));
+  deps.approvals.subjects.register(bulkSubjectKind({ workspace, authorizer, started: startWorkflow }));
   const anyBulk = [...workspace.actions.values()].some((a) => a.definition.bulk);
   let sweeper: NodeJS.Timeout | null = null;
   if (anyBulk) {

@@ -94,8 +94,9 @@ export const approvalsCommand: Command = {
     "Usage: airlock approvals [--status pending|decided|mine] [--limit N] [--json] [--server URL] [--token TOKEN]",
     "",
     "pending (default): requests you may decide now; decided: those you decided; mine: your own.",
-    "Runs' requests and runbooks' approval gates are listed together; a gate is decided with",
-    "airlock runbook approve|reject <runbook-run-id> --step NAME (the line under it says so).",
+    "Runs' requests, runbooks' approval gates and bulk batches are listed together; a gate is",
+    "decided with airlock runbook approve|reject <runbook-run-id> --step NAME, a batch with",
+    "airlock bulk approve|reject <batch-id> (the line under each says so).",
     ...CONNECTION_HELP,
   ].join("\n"),
   async run(args, io) {
@@ -127,19 +128,27 @@ export const approvalsCommand: Command = {
           reason: string | null;
           runbookRunId?: string;
           step?: string;
+          batchId?: string;
         }[];
       };
       if (approvals.length === 0) io.out(`No ${status} approval requests.`);
       for (const a of approvals) {
         // A runbook's gate is decided on its step, not at /approvals/{id}: say how.
         const gate = a.kind === "runbook_gate";
-        const what = gate ? `runbook ${a.action} gate ${a.step} (${a.runbookRunId})` : a.action;
+        const batch = a.kind === "bulk";
+        const what = gate
+          ? `runbook ${a.action} gate ${a.step} (${a.runbookRunId})`
+          : batch
+            ? `bulk ${a.action} batch ${a.batchId}`
+            : a.action;
         const target = a.target ? ` ${a.target.type}:${a.target.id}` : "";
         io.out(
           `${a.id}  ${a.status.padEnd(9)} ${what}${target}  by ${a.requester.name}  expires ${a.expiresAt}${a.reason ? `  "${a.reason}"` : ""}`,
         );
         if (gate && a.status === "pending" && status === "pending")
           io.out(`  decide: airlock runbook approve|reject ${a.runbookRunId} --step ${a.step} --reason TEXT`);
+        if (batch && a.status === "pending" && status === "pending")
+          io.out(`  decide: airlock bulk approve|reject ${a.batchId} --reason TEXT`);
       }
     }
     return 0;

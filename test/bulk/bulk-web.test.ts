@@ -1,6 +1,6 @@
 // The bulk flow in a real browser: an operator selects rows of a lookup's result, previews the
-// batch (count, total, "needs a second person"), starts it and waits; a manager opens the batch
-// and approves it; both pages follow the progress live to 5 / 5 without a reload.
+// batch (count, total, "needs a second person"), starts it and waits; a manager finds the batch
+// in the Approvals inbox, opens it and approves it; both pages follow the progress live to 5 / 5 without a reload.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -69,7 +69,12 @@ test("select rows of a lookup's result → preview → a manager approves → li
   );
 
   const asManager = await b.newPage();
-  await signIn(asManager.page, server.url, manager.email, PASSWORD, `/bulk/${batchId}`);
+  // The manager finds the batch in the Approvals inbox; its row leads to the batch's page.
+  await signIn(asManager.page, server.url, manager.email, PASSWORD, "/approvals");
+  const waiting = asManager.page.locator(`[data-approval-kind="bulk"]`, { hasText: batchId });
+  await waiting.getByText("Bulk batch").waitFor();
+  await waiting.getByRole("link", { name: "Charge a fee" }).click();
+  await asManager.page.waitForURL(new RegExp(`/bulk/${batchId}$`));
   await asManager.page.getByRole("button", { name: "Approve batch" }).click();
   await asManager.page.locator("[data-bulk-status]").getByText("succeeded").waitFor({ timeout: 30_000 });
 

@@ -259,6 +259,59 @@ describe("approval", () => {
     );
   });
 
+  test("a waiting batch is in its reviewers' inbox and count, the starter's only under mine; the CLI says how to decide it", async () => {
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const pendingCount = async () => (await call("GET", "/api/v1/approvals/count", manager)).body.pending;
+      const before = await pendingCount();
+      const started = await start(operator, { action: "charge_fee", rows: rows(ACCOUNTS.slice(0, 4)) });
+      assert.equal(started.status, 202, started.text);
+      const batch = started.body.batch;
+      const inbox = async (who: TestUser, status: string) => {
+        const res = await call("GET", `/api/v1/approvals?status=${status}`, who);
+        assert.equal(res.status, 200, res.text);
+        return res.body.approvals.filter((a: Json) => a.kind === "bulk" && a.batchId === batch.id);
+      };
+      const [row] = await inbox(manager, "pending");
+      assert.ok(row, "the manager sees the batch waiting");
+      assert.equal(row.id, batch.approvalRequestId);
+      assert.equal(row.action, "charge_fee");
+      assert.equal(row.actionTitle, "Charge a fee");
+      assert.equal(row.requester.name, "Olive Operator");
+      assert.deepEqual(row.links, {
+        batch: `/api/v1/bulk/${batch.id}`,
+        approve: `/api/v1/bulk/${batch.id}/approve`,
+        reject: `/api/v1/bulk/${batch.id}/reject`,
+      });
+      assert.equal(await pendingCount(), before + 1, "counted in the badge");
+      assert.equal((await inbox(manager2, "pending")).length, 1);
+      assert.equal((await inbox(operator, "pending")).length, 0, "not the starter's to decide");
+      assert.equal((await inbox(outsider, "pending")).length, 0);
+      assert.equal((await inbox(operator, "mine")).length, 1);
+      assert.equal((await inbox(manager, "mine")).length, 0);
+
+      const env = { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: manager.token };
+      const listed = await runAirlock(["approvals"], env);
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(
+        listed.out,
+        new RegExp(`${row.id} {2}pending {3}bulk charge_fee batch ${batch.id} {2}by Olive`),
+      );
+      assert.match(listed.out, new RegExp(`decide: airlock bulk approve\\|reject ${batch.id} --reason TEXT`));
+      const rejected = await runAirlock(["bulk", "reject", batch.id, "--reason", "not this week"], env);
+      assert.match(rejected.out, /skipped 4 {2}rejected/, rejected.out + rejected.err);
+
+      assert.equal((await inbox(manager, "pending")).length, 0);
+      assert.equal((await inbox(manager2, "pending")).length, 0);
+      assert.equal(await pendingCount(), before);
+      const [decided] = await inbox(manager, "decided");
+      assert.equal(decided?.myDecision?.decision, "reject");
+      assert.equal((await ledger(ACCOUNTS.slice(0, 4))).size, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("items changed after the preview invalidate the approval: nothing runs", async () => {
     const ids = ACCOUNTS.slice(15, 20);
     const started = await start(operator, { action: "charge_fee", rows: rows(ids) });
