@@ -1,4 +1,5 @@
-// The bulk flow in a real browser: an operator selects rows of a lookup's result, previews the
+// The bulk flow in a real browser: an operator follows "Run an action on these N rows" from a
+// lookup's result, selects rows, previews the
 // batch (count, total, "needs a second person"), starts it and waits; a manager finds the batch
 // in the Approvals inbox, opens it and approves it; both pages follow the progress live to 5 / 5 without a reload.
 import assert from "node:assert/strict";
@@ -50,9 +51,16 @@ test("select rows of a lookup's result → preview → a manager approves → li
 
   const asOperator = await b.newPage();
   const page = asOperator.page;
-  await signIn(page, server.url, operator.email, PASSWORD, `/bulk/new?action=charge_fee&from=${runId}`);
+  // From the lookup's result page: the link opens /bulk/new with every row of the result selected.
+  await signIn(page, server.url, operator.email, PASSWORD, `/runs/${runId}`);
+  await page.getByRole("link", { name: "Run an action on these 8 rows" }).click();
+  await page.waitForURL(new RegExp(`/bulk/new\\?from=${runId}&select=all$`));
   const rows = page.getByRole("table", { name: "Rows to act on" });
   await rows.getByText("acc_001").waitFor();
+  await page.getByRole("button", { name: "Preview 8 rows" }).waitFor();
+  await page.getByRole("combobox", { name: "Action to run on each item" }).click();
+  await page.getByRole("option", { name: "Charge a fee (charge_fee)" }).click();
+  await page.getByRole("checkbox", { name: "Select all rows" }).uncheck();
   for (const n of [1, 2, 3, 4, 5]) await page.getByRole("checkbox", { name: `Select row ${n}` }).check();
   await page.getByRole("button", { name: "Preview 5 rows" }).click();
   const preview = page.locator("[data-bulk-preview]");
@@ -92,4 +100,36 @@ test("select rows of a lookup's result → preview → a manager approves → li
   assert.equal(ledger.rows[0].n, 5);
   assert.deepEqual(asOperator.problems, []);
   assert.deepEqual(asManager.problems, []);
+});
+
+test("a CSV uploaded or pasted on /bulk/new is previewed line by line, each refused line with its reason", async () => {
+  const asOperator = await b.newPage();
+  const page = asOperator.page;
+  await signIn(page, server.url, operator.email, PASSWORD, "/bulk/new?action=charge_fee");
+  const csv = ["id,amountCents", "acc_006,500", "acc_007,500,9", "=1+1,500", "acc_006,500", "acc_nobody,500"];
+  await page.locator("input[type=file]").setInputFiles({
+    name: "late.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv.join("\n")),
+  });
+  const box = page.getByRole("textbox", { name: "CSV of items" });
+  assert.equal(await box.inputValue(), csv.join("\n"), "the file's text is in the box");
+  await page.getByRole("button", { name: "Preview the CSV" }).click();
+  const preview = page.locator("[data-bulk-preview]");
+  await preview.getByText("1 items · total 5.00 USD").waitFor();
+  await preview.getByText("4 refused").waitFor();
+  for (const [line, reason] of [
+    [3, /^Line 3 \(acc_007\): has 3 cells, the header has 2$/],
+    [4, /^Line 4.*starts like a spreadsheet formula$/],
+    [5, /^Line 5 \(acc_006\): the same item as row 2$/],
+    [6, /^Line 6 \(acc_nobody\): no account "acc_nobody" was found$/],
+  ] as const)
+    assert.match((await preview.locator(`[data-refused-row="${line}"]`).textContent()) ?? "", reason);
+
+  // Pasted over: the preview is of the new text.
+  await box.fill("id\nacc_008\nacc_009\n");
+  await page.getByRole("button", { name: "Preview the CSV" }).click();
+  await preview.getByText("2 items · total 10.00 USD").waitFor();
+  assert.equal(await preview.locator("[data-refused-row]").count(), 0);
+  assert.deepEqual(asOperator.problems, []);
 });

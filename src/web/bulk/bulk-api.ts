@@ -16,13 +16,16 @@ export function useBatch(id: string) {
   });
 }
 
-export async function previewBatch(api: ApiClient, action: string, rows: Record<string, unknown>[]) {
-  return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, rows })).data;
+/** What a batch is made of: selected rows of a result, or a CSV (checked by the server line by line). */
+export type BulkSelection = { rows: Record<string, unknown>[] } | { csv: string };
+
+export async function previewBatch(api: ApiClient, action: string, selection: BulkSelection) {
+  return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, ...selection })).data;
 }
 
 export async function startBatch(
   api: ApiClient,
-  body: { action: string; rows: Record<string, unknown>[]; itemSetHash: string; reason?: string },
+  body: { action: string; itemSetHash: string; reason?: string } & BulkSelection,
   idempotencyKey: string,
 ) {
   const response = await api.send<{ batch: BulkBatch; replayed: boolean }>(

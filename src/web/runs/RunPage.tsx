@@ -4,6 +4,7 @@ import { useAction } from "../api/actions.ts";
 import { useApproval } from "../api/approvals.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
+import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -137,6 +138,7 @@ export default function RunPage() {
                       fileName={`${r.action}-${r.id}`}
                       outputSchema={action.data?.outputSchema ?? null}
                     />
+                    <BulkRowsLink runId={r.id} result={r.result} />
                   </RevealContext>
                 ) : (
                   <Group>
