@@ -1,7 +1,9 @@
 // The bulk flow in a real browser: an operator follows "Run an action on these N rows" from a
 // lookup's result, selects rows, previews the
 // batch (count, total, "needs a second person"), starts it and waits; a manager finds the batch
-// in the Approvals inbox, opens it and approves it; both pages follow the progress live to 5 / 5 without a reload.
+// in the Approvals inbox, opens it and approves it; both pages follow the progress live to 5 / 5
+// without a reload; the batch's items are filtered by status, and its item runs name the batch in
+// the run history and on their own page.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -44,7 +46,7 @@ after(async () => {
   await t?.close();
 });
 
-test("select rows of a lookup's result → preview → a manager approves → live progress to the end", async () => {
+test("rows of a lookup's result → preview → approved from the inbox → live progress; items by status; item runs name the batch", async () => {
   const lookup = await t.post("/api/v1/actions/list_accounts/runs", { params: {} }, operator.headers);
   assert.equal(lookup.status, 200);
   const runId = ((await lookup.json()) as { id: string }).id;
@@ -93,6 +95,20 @@ test("select rows of a lookup's result → preview → a manager approves → li
     .waitFor({ timeout: 30_000 });
   await page.locator("[data-bulk-status]").getByText("succeeded").waitFor();
   await page.getByRole("link", { name: "Download report (CSV)" }).waitFor();
+  // The items, filtered by status; each links its run, and the run links back to its batch.
+  const items = page.locator("[data-bulk-items]");
+  await page.getByText("Failed 0", { exact: true }).click();
+  await page.getByText("No failed items.").waitFor();
+  await page.getByText("Succeeded 5", { exact: true }).click();
+  await items.locator('[data-item-status="succeeded"]').nth(4).waitFor();
+  assert.equal(await items.locator("tbody tr").count(), 5);
+  await items.locator("tbody tr").first().getByRole("link").click();
+  await page.waitForURL(/\/runs\/run_/);
+  await page.getByRole("link", { name: `item 1 of batch ${batchId}` }).waitFor();
+  await page.goto(`${server.url}/runs`);
+  // The run history: each of the batch's five item runs names the batch.
+  await page.locator(`[data-batch-link="${batchId}"]`).nth(4).waitFor();
+  assert.equal(await page.locator(`[data-batch-link="${batchId}"]`).count(), 5);
   const ledger = await t.airlock.database.pool.query(
     "SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'charge_fee' AND idempotency_key LIKE $1",
     [`bulk:${batchId}:%`],

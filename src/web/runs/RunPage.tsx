@@ -4,6 +4,7 @@ import { useAction } from "../api/actions.ts";
 import { useApproval } from "../api/approvals.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
+import { BatchLink } from "../bulk/BatchLink.tsx";
 import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
@@ -75,6 +76,7 @@ export default function RunPage() {
         }
         badges={<StatusBadge status={r.status} />}
       >
+        <BatchLink run={r} />
         {action.data?.permissions.run && (
           <Anchor component={Link} to={prefilledFormPath(r.action, r.params ?? {})} size="sm">
             Run this action again
