@@ -9,7 +9,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
-import { batchEvent } from "./bulk-audit.ts";
+import { batchEvent, emitProgress } from "./bulk-audit.ts";
 import { itemSetHash } from "./bulk-item-set.ts";
 import { getBatch, moveBatch, skipPending } from "./bulk-store.ts";
 
@@ -36,6 +36,7 @@ export function bulkSubjectKind(deps: {
     const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], to);
     if (!batch) return; // already moved (the sweeper and a decision both saw it due)
     await skipPending(db, batch.id, `batch.${to}`, `The batch's approval request was ${to}.`);
+    await emitProgress(db, batch);
   };
   return {
     kind: BULK_SUBJECT,
@@ -53,6 +54,7 @@ export function bulkSubjectKind(deps: {
         );
       const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], "running");
       if (!batch) throw new Error(`batch ${change.request.subject_id} is not pending under its approval`);
+      await emitProgress(db, batch);
       change.auditInto.push(
         batchEvent(
           "bulk.started",

@@ -1,6 +1,6 @@
 // The bulk flow in a real browser: an operator follows "Run an action on these N rows" from a
-// lookup's result, selects rows, previews the
-// batch (count, total, "needs a second person"), starts it and waits; a manager finds the batch
+// lookup's result, selects rows, previews the batch (count, total, "needs a second person"),
+// starts it and waits; a manager finds the batch
 // in the Approvals inbox, opens it and approves it; both pages follow the progress live to 5 / 5
 // without a reload; the batch's items are filtered by status, and its item runs name the batch in
 // the run history and on their own page.
@@ -88,7 +88,7 @@ test("rows of a lookup's result → preview → approved from the inbox → live
   await asManager.page.getByRole("button", { name: "Approve batch" }).click();
   await asManager.page.locator("[data-bulk-status]").getByText("succeeded").waitFor({ timeout: 30_000 });
 
-  // The operator's page moves on its own (polled every second): no reload.
+  // The operator's page moves on its own, from the events stream (bulk.progress): no reload.
   await page
     .locator("[data-bulk-counts]")
     .getByText(/^5 \/ 5 · succeeded 5/)

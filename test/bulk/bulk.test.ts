@@ -83,6 +83,57 @@ async function ledger(accounts: string[]) {
   }
 }
 
+/** The events stream as `who` sees it (Server-Sent Events through the real app). */
+function stream(who: TestUser) {
+  const events: { event: string; data: Json }[] = [];
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  const pump = (async () => {
+    const res = await t.request("/api/v1/events/stream", { headers: who.headers });
+    assert.equal(res.status, 200);
+    reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const lines = buffer.slice(0, end).split("\n");
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          lines
+            .find((l) => l.startsWith(`${name}:`))
+            ?.slice(name.length + 1)
+            .trim();
+        const event = field("event");
+        if (event === "ready") ready();
+        else if (event) events.push({ event, data: JSON.parse(field("data") ?? "{}") });
+      }
+    }
+  })();
+  return {
+    events,
+    ready: isReady,
+    async waitFor(ok: (e: { event: string; data: Json }) => boolean) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const found = events.find((e) => e.event === "bulk.progress" && ok(e));
+        if (found) return found;
+        assert.ok(Date.now() < deadline, `no such event: ${JSON.stringify(events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await (reader as ReadableStreamDefaultReader<Uint8Array> | null)?.cancel().catch(() => {});
+      await pump;
+    },
+  };
+}
+
 async function start(who: TestUser, body: Json, key?: string) {
   const preview = await call("POST", "/api/v1/bulk/preview", who, body);
   assert.equal(preview.status, 200, preview.text);
@@ -211,6 +262,26 @@ describe("start", () => {
     );
     const items = await call("GET", `/api/v1/bulk/${done.id}/items?status=succeeded`, operator);
     assert.equal(new Set(items.body.items.map((i: Json) => i.runId)).size, 3);
+  });
+
+  test("the events stream announces a batch's progress and final status to its starter, not to outsiders", async () => {
+    const streams = [operator, outsider].map((who) => stream(who));
+    await Promise.all(streams.map((s) => s.ready));
+    const started = await start(operator, { action: "charge_fee", rows: rows(ACCOUNTS.slice(8, 10)) });
+    assert.equal(started.status, 202, started.text);
+    const id = started.body.batch.id;
+    const [mine, theirs] = streams;
+    const ended = await mine!.waitFor((e) => e.data.batchId === id && e.data.status === "succeeded");
+    assert.deepEqual(ended.data, {
+      batchId: id,
+      action: "charge_fee",
+      status: "succeeded",
+      done: 2,
+      failed: 0,
+      total: 2,
+    });
+    assert.equal(theirs!.events.filter((e) => e.data.batchId === id).length, 0);
+    for (const s of streams) await s.close();
   });
 
   test("a preview that no longer matches the items is refused at start", async () => {

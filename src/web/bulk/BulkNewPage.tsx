@@ -27,17 +27,7 @@ import { PageLoader, QueryError } from "../components/States.tsx";
 import { type BulkSelection, previewBatch, startBatch } from "./bulk-api.ts";
 import { CsvInput } from "./CsvInput.tsx";
 import { money } from "./money.ts";
-
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(result)
-    ? result
-    : result && typeof result === "object" && Array.isArray((result as { rows?: unknown }).rows)
-      ? (result as { rows: unknown[] }).rows
-      : [];
-  return list.filter(
-    (r): r is Record<string, unknown> => r !== null && typeof r === "object" && !Array.isArray(r),
-  );
-}
+import { resultRows } from "./result-rows.ts";
 
 export default function BulkNewPage() {
   const [search] = useSearchParams();
@@ -48,7 +38,7 @@ export default function BulkNewPage() {
   const run = useRun(from);
   const api = useApi();
   const navigate = useNavigate();
-  const rows = useMemo(() => rowsOf(run.data?.result), [run.data]);
+  const rows = useMemo(() => resultRows(run.data?.result) ?? [], [run.data]);
   const columns = useMemo(() => [...new Set(rows.flatMap((r) => Object.keys(r)))], [rows]);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [csv, setCsv] = useState("");

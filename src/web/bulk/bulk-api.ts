@@ -1,4 +1,4 @@
-// Bulk batches from the browser: preview, start, follow (polled every second while it moves),
+// Bulk batches from the browser: preview, start, follow (live from the events stream),
 // and the batch's controls. Types are the API's own (src/api/bulk.ts).
 import { useQuery } from "@tanstack/react-query";
 import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
@@ -6,13 +6,17 @@ import { useApi } from "../api/context.ts";
 import type { ApiClient } from "../api/http.ts";
 
 const MOVING = new Set(["pending_approval", "running", "paused"]);
+const SAFETY_POLL_MS = 60_000;
 
 export function useBatch(id: string) {
   const api = useApi();
   return useQuery({
     queryKey: ["bulk", id],
     queryFn: ({ signal }) => api.get<BulkBatch>(`/api/v1/bulk/${encodeURIComponent(id)}`, undefined, signal),
-    refetchInterval: (query) => (query.state.data && !MOVING.has(query.state.data.status) ? false : 1_000),
+    // Live from the events stream (`bulk.progress`, web/notify/live-updates.ts): each event marks
+    // this query stale. A slow poll stays only as a safety net while the batch moves.
+    refetchInterval: (query) =>
+      query.state.data && !MOVING.has(query.state.data.status) ? false : SAFETY_POLL_MS,
   });
 }
 
