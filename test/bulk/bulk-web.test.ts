@@ -129,6 +129,8 @@ test("a CSV uploaded or pasted on /bulk/new is previewed line by line, each refu
     buffer: Buffer.from(csv.join("\n")),
   });
   const box = page.getByRole("textbox", { name: "CSV of items" });
+  // The file is read asynchronously: wait until the page counts its lines.
+  await page.locator("[data-csv-lines]").getByText("5 lines after the header").waitFor();
   assert.equal(await box.inputValue(), csv.join("\n"), "the file's text is in the box");
   await page.getByRole("button", { name: "Preview the CSV" }).click();
   const preview = page.locator("[data-bulk-preview]");

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
 import { useApi } from "../api/context.ts";
 import type { ApiClient } from "../api/http.ts";
+import type { RunOnPage } from "../api/runs.ts";
 
 const MOVING = new Set(["pending_approval", "running", "paused"]);
 const SAFETY_POLL_MS = 60_000;
@@ -17,6 +18,16 @@ export function useBatch(id: string) {
     // this query stale. A slow poll stays only as a safety net while the batch moves.
     refetchInterval: (query) =>
       query.state.data && !MOVING.has(query.state.data.status) ? false : SAFETY_POLL_MS,
+  });
+}
+
+/** The finished run whose result rows a batch is made of; nothing is asked without one. */
+export function useSourceRun(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["run", id],
+    enabled: id !== "",
+    queryFn: ({ signal }) => api.get<RunOnPage>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
   });
 }
 
