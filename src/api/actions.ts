@@ -30,6 +30,8 @@ export const actionSummary = z.strictObject({
   execution: z.enum(["queued", "inline"]),
   approval: z.strictObject({ mayBeRequired: z.boolean(), policies: z.array(policySummary) }),
   permissions: z.strictObject({ run: z.boolean(), approve: z.boolean() }),
+  /** The action may run in bulk over selected rows or a CSV (its definition has `bulk`). */
+  bulk: z.boolean(),
 });
 export type ActionSummary = z.output<typeof actionSummary>;
 

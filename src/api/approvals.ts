@@ -58,7 +58,22 @@ export const gateApprovalSummary = z.strictObject({
   links: z.strictObject({ run: z.string(), approve: z.string(), reject: z.string() }),
 });
 
-export const approvalSummary = z.discriminatedUnion("kind", [runApprovalSummary, gateApprovalSummary]);
+/**
+ * A bulk batch waiting for its approval: decided on the batch, at `links.approve|reject`; the
+ * batch is at `links.batch`. `action` and `actionTitle` name the action each item runs.
+ */
+export const bulkApprovalSummary = z.strictObject({
+  kind: z.literal("bulk"),
+  ...summaryCommon,
+  batchId: z.string(),
+  links: z.strictObject({ batch: z.string(), approve: z.string(), reject: z.string() }),
+});
+
+export const approvalSummary = z.discriminatedUnion("kind", [
+  runApprovalSummary,
+  gateApprovalSummary,
+  bulkApprovalSummary,
+]);
 export type ApprovalSummary = z.output<typeof approvalSummary>;
 
 export const approvalPage = z.strictObject({

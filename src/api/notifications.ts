@@ -44,7 +44,7 @@ export const mailboxQuery = z.strictObject({
 /**
  * The live-updates stream (text/event-stream). Each event: `id` (its position, sent back as
  * Last-Event-ID on reconnect), `event` (the type: approval.requested, approval.decided,
- * run.finished, run.failed), `data` (JSON: ids and statuses, e.g. `{"approvalRequestId":"apr_…",
+ * run.finished, run.failed, bulk.progress), `data` (JSON: ids and statuses, e.g. `{"approvalRequestId":"apr_…",
  * "runId":"run_…","action":"issue_credit","status":"approved"}`).
  */
 export const liveEventsNote = z.string().describe("Server-Sent Events; see the route's summary");

@@ -2,11 +2,14 @@
 // computed again from the stored items, so an item added, removed or changed after the preview
 // makes the approval stale. The rules every kind gets hold here too (no self-approval, quorum of
 // distinct humans, approvers hold `approve` on the action). Approval starts the batch; rejection,
-// cancellation or expiry ends it with every item skipped.
+// cancellation or expiry ends it with every item skipped. A batch waiting for its approval is
+// listed in the approvals inbox beside runs, for whoever holds `approve` on its action.
 import type { ApprovalSubjectKind, SubjectChange } from "../approval/approval-subject.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
 import type { Queryable } from "../store/queryable.ts";
-import { batchEvent } from "./bulk-audit.ts";
+import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { batchEvent, emitProgress } from "./bulk-audit.ts";
 import { itemSetHash } from "./bulk-item-set.ts";
 import { getBatch, moveBatch, skipPending } from "./bulk-store.ts";
 
@@ -24,6 +27,8 @@ export async function storedItemSetHash(db: Queryable, batchId: string): Promise
 }
 
 export function bulkSubjectKind(deps: {
+  workspace: CompiledWorkspace;
+  authorizer: Authorizer;
   /** After the approval commits: start the batch's workflow. */
   started: (batchId: string, generation: number) => void;
 }): ApprovalSubjectKind {
@@ -31,6 +36,7 @@ export function bulkSubjectKind(deps: {
     const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], to);
     if (!batch) return; // already moved (the sweeper and a decision both saw it due)
     await skipPending(db, batch.id, `batch.${to}`, `The batch's approval request was ${to}.`);
+    await emitProgress(db, batch);
   };
   return {
     kind: BULK_SUBJECT,
@@ -48,6 +54,7 @@ export function bulkSubjectKind(deps: {
         );
       const batch = await moveBatch(db, change.request.subject_id, ["pending_approval"], "running");
       if (!batch) throw new Error(`batch ${change.request.subject_id} is not pending under its approval`);
+      await emitProgress(db, batch);
       change.auditInto.push(
         batchEvent(
           "bulk.started",
@@ -66,5 +73,24 @@ export function bulkSubjectKind(deps: {
     onRejected: end("rejected"),
     onCancelled: end("cancelled"),
     onExpired: end("expired"),
+    // The inbox's SQL adds the rest, as for runs: among a policy's reviewers, not the starter,
+    // not yet decided. The batch is decided on its own page (`/bulk/:id`) or at links.approve.
+    inbox: {
+      async approvable(principal) {
+        const names: string[] = [];
+        for (const action of deps.workspace.actions.values())
+          if (action.definition.bulk && (await deps.authorizer.can(principal, "approve", action)).allowed)
+            names.push(action.name);
+        return names;
+      },
+      item(request) {
+        const batch = `/api/v1/bulk/${encodeURIComponent(request.subject_id)}`;
+        return {
+          title: deps.workspace.actions.get(request.action)?.title ?? null,
+          fields: { batchId: request.subject_id },
+          links: { batch, approve: `${batch}/approve`, reject: `${batch}/reject` },
+        };
+      },
+    },
   };
 }

@@ -24,7 +24,7 @@ import { scrubText } from "../pii/mask.ts";
 import type { BulkOptions } from "../sdk/define-action.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
-import { batchEvent } from "./bulk-audit.ts";
+import { batchEvent, emitProgress } from "./bulk-audit.ts";
 import { type BatchItem, buildItemSet, bulkOptionsOf, itemSetHash, type Selection } from "./bulk-item-set.ts";
 import { batchPolicy } from "./bulk-policy.ts";
 import { failureReport } from "./bulk-report.ts";
@@ -108,7 +108,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       deps.log.error({ err: error, batchId }, "bulk: could not start the batch's workflow; the sweep will");
     });
   };
-  deps.approvals.subjects.register(bulkSubjectKind({ started: startWorkflow }));
+  deps.approvals.subjects.register(bulkSubjectKind({ workspace, authorizer, started: startWorkflow }));
   const anyBulk = [...workspace.actions.values()].some((a) => a.definition.bulk);
   let sweeper: NodeJS.Timeout | null = null;
   if (anyBulk) {
@@ -322,6 +322,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       if (!row) return null;
       const skipped =
         to === "cancelled" ? await skipPending(tx, id, "bulk.cancelled", "The batch was cancelled.") : 0;
+      await emitProgress(tx, row);
       await appendAudit(tx, [
         batchEvent(
           type,

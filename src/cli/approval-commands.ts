@@ -100,8 +100,9 @@ export const approvalsCommand: Command = {
     "Usage: airlock approvals [--status pending|decided|mine] [--limit N] [--json] [--server URL] [--token TOKEN]",
     "",
     "pending (default): requests you may decide now; decided: those you decided; mine: your own.",
-    "Runs' requests and runbooks' approval gates are listed together, and both are decided with",
-    "airlock approve|reject <apr_…> (a gate also with airlock runbook approve|reject … --step NAME).",
+    "Runs' requests, runbooks' approval gates and bulk batches are listed together. A run's",
+    "request and a gate are decided with airlock approve|reject <apr_…> (a gate also with airlock",
+    "runbook approve|reject … --step NAME), a batch with airlock bulk approve|reject <batch-id>.",
     ...CONNECTION_HELP,
   ].join("\n"),
   async run(args, io) {
@@ -133,19 +134,27 @@ export const approvalsCommand: Command = {
           reason: string | null;
           runbookRunId?: string;
           step?: string;
+          batchId?: string;
         }[];
       };
       if (approvals.length === 0) io.out(`No ${status} approval requests.`);
       for (const a of approvals) {
         // A runbook's gate: say which runbook run and step it holds, and how to decide it.
         const gate = a.kind === "runbook_gate";
-        const what = gate ? `runbook ${a.action} gate ${a.step} (${a.runbookRunId})` : a.action;
+        const batch = a.kind === "bulk";
+        const what = gate
+          ? `runbook ${a.action} gate ${a.step} (${a.runbookRunId})`
+          : batch
+            ? `bulk ${a.action} batch ${a.batchId}`
+            : a.action;
         const target = a.target ? ` ${a.target.type}:${a.target.id}` : "";
         io.out(
           `${a.id}  ${a.status.padEnd(9)} ${what}${target}  by ${a.requester.name}  expires ${a.expiresAt}${a.reason ? `  "${a.reason}"` : ""}`,
         );
         if (gate && a.status === "pending" && status === "pending")
           io.out(`  decide: airlock approve|reject ${a.id} --reason TEXT`);
+        if (batch && a.status === "pending" && status === "pending")
+          io.out(`  decide: airlock bulk approve|reject ${a.batchId} --reason TEXT`);
       }
     }
     return 0;

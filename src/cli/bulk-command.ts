@@ -1,4 +1,4 @@
-// `airlock bulk start|status|pause|resume|cancel`: bulk batches through a server's API, with the
+// `airlock bulk start|status|pause|resume|cancel|approve|reject`: bulk batches through a server's API, with the
 // same checks as the web UI. `start` previews first (count, totals, refused items), then starts
 // on exactly that item set; `--wait` follows the batch with a progress bar until it ends.
 import { readFile } from "node:fs/promises";
@@ -69,12 +69,14 @@ function exitFor(batch: BatchJson): number {
 
 export const bulkCommand: Command = {
   name: "bulk",
-  summary: "Run an action over many items as one batch: airlock bulk start|status|pause|resume|cancel …",
+  summary:
+    "Run an action over many items as one batch: airlock bulk start|status|pause|resume|cancel|approve|reject …",
   help: [
     "Usage: airlock bulk start <action> (--csv FILE | --rows-json JSON) [--reason TEXT] [--key KEY]",
     "                          [--concurrency N] [--wait]",
     "       airlock bulk status <batch-id> [--wait]",
     "       airlock bulk pause|resume|cancel <batch-id> [--reason TEXT]",
+    "       airlock bulk approve|reject <batch-id> [--reason TEXT]   (a batch you did not start)",
     "       (each takes [--json] [--server URL] [--token TOKEN])",
     "",
     "start previews the selection (item count, totals per currency, refused rows with reasons),",
@@ -106,9 +108,11 @@ export const bulkCommand: Command = {
       !verb ||
       !subject ||
       rest.length > 0 ||
-      !["start", "status", "pause", "resume", "cancel"].includes(verb)
+      !["start", "status", "pause", "resume", "cancel", "approve", "reject"].includes(verb)
     )
-      throw new UsageError("use: airlock bulk start|status|pause|resume|cancel <action or batch id>");
+      throw new UsageError(
+        "use: airlock bulk start|status|pause|resume|cancel|approve|reject <action or batch id>",
+      );
     const options = apiOptions(values, io.env);
     const intervalMs = Math.max(200, Number(values["interval-ms"] ?? 1_000) || 1_000);
     const report = (response: Awaited<ReturnType<typeof api>>) => {

@@ -90,10 +90,15 @@ export interface EventPayloads {
     actorId: string;
     status: "succeeded" | "failed" | "cancelled";
   };
-  /** A bulk batch's progress: emitted with each group of item outcomes the runner writes. */
+  /**
+   * A bulk batch's progress: emitted with each group of item outcomes the runner writes, and with
+   * each change of the batch's status (started, approved, paused, resumed, cancelled, ended).
+   */
   "bulk.progress": {
     batchId: string;
     action: string;
+    requesterId: string;
+    status: string;
     done: number;
     failed: number;
     total: number;

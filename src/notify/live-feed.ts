@@ -77,7 +77,13 @@ export function createLiveFeed(options: {
         actor_id: p.actorId ?? "",
         action: p.action,
       });
-    // Other kinds (runbooks, bulk) are sent once their part says who may see them.
+    // A batch: its starter, and whoever may oversee the action's runs (its items).
+    if (event.type === "bulk.progress")
+      return await canSeeRunOf(options.authorizer, options.workspace, principal, {
+        actor_id: (p as { requesterId?: string }).requesterId ?? "",
+        action: p.action,
+      });
+    // Other kinds (runbooks) are sent once their part says who may see them.
     return false;
   }
 
@@ -172,6 +178,8 @@ export function eventSummary(event: OutboxEvent): Record<string, unknown> {
       return pick("runId", "action", "status", "approvalRequestId");
     case "run.failed":
       return pick("runId", "action", "approvalRequestId");
+    case "bulk.progress":
+      return pick("batchId", "action", "status", "done", "failed", "total");
     default:
       return runbookEventSummary(event) ?? {};
   }

@@ -62,6 +62,7 @@ export async function actionSummary(
       })),
     },
     permissions: { run: run.allowed, approve: approve.allowed },
+    bulk: action.definition.bulk !== undefined,
   };
 }
 

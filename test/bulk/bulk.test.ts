@@ -83,6 +83,57 @@ async function ledger(accounts: string[]) {
   }
 }
 
+/** The events stream as `who` sees it (Server-Sent Events through the real app). */
+function stream(who: TestUser) {
+  const events: { event: string; data: Json }[] = [];
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  const pump = (async () => {
+    const res = await t.request("/api/v1/events/stream", { headers: who.headers });
+    assert.equal(res.status, 200);
+    reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const lines = buffer.slice(0, end).split("\n");
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          lines
+            .find((l) => l.startsWith(`${name}:`))
+            ?.slice(name.length + 1)
+            .trim();
+        const event = field("event");
+        if (event === "ready") ready();
+        else if (event) events.push({ event, data: JSON.parse(field("data") ?? "{}") });
+      }
+    }
+  })();
+  return {
+    events,
+    ready: isReady,
+    async waitFor(ok: (e: { event: string; data: Json }) => boolean) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const found = events.find((e) => e.event === "bulk.progress" && ok(e));
+        if (found) return found;
+        assert.ok(Date.now() < deadline, `no such event: ${JSON.stringify(events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await (reader as ReadableStreamDefaultReader<Uint8Array> | null)?.cancel().catch(() => {});
+      await pump;
+    },
+  };
+}
+
 async function start(who: TestUser, body: Json, key?: string) {
   const preview = await call("POST", "/api/v1/bulk/preview", who, body);
   assert.equal(preview.status, 200, preview.text);
@@ -213,6 +264,26 @@ describe("start", () => {
     assert.equal(new Set(items.body.items.map((i: Json) => i.runId)).size, 3);
   });
 
+  test("the events stream announces a batch's progress and final status to its starter, not to outsiders", async () => {
+    const streams = [operator, outsider].map((who) => stream(who));
+    await Promise.all(streams.map((s) => s.ready));
+    const started = await start(operator, { action: "charge_fee", rows: rows(ACCOUNTS.slice(8, 10)) });
+    assert.equal(started.status, 202, started.text);
+    const id = started.body.batch.id;
+    const [mine, theirs] = streams;
+    const ended = await mine!.waitFor((e) => e.data.batchId === id && e.data.status === "succeeded");
+    assert.deepEqual(ended.data, {
+      batchId: id,
+      action: "charge_fee",
+      status: "succeeded",
+      done: 2,
+      failed: 0,
+      total: 2,
+    });
+    assert.equal(theirs!.events.filter((e) => e.data.batchId === id).length, 0);
+    for (const s of streams) await s.close();
+  });
+
   test("a preview that no longer matches the items is refused at start", async () => {
     const res = await call("POST", "/api/v1/bulk/start", operator, {
       action: "charge_fee",
@@ -257,6 +328,59 @@ describe("approval", () => {
       run.body.accountability.approval.decisions.map((d: Json) => d.reviewer.id),
       [manager.id],
     );
+  });
+
+  test("a waiting batch is in its reviewers' inbox and count, the starter's only under mine; the CLI says how to decide it", async () => {
+    const server = await listen(t.airlock.app, "127.0.0.1", 0);
+    try {
+      const pendingCount = async () => (await call("GET", "/api/v1/approvals/count", manager)).body.pending;
+      const before = await pendingCount();
+      const started = await start(operator, { action: "charge_fee", rows: rows(ACCOUNTS.slice(0, 4)) });
+      assert.equal(started.status, 202, started.text);
+      const batch = started.body.batch;
+      const inbox = async (who: TestUser, status: string) => {
+        const res = await call("GET", `/api/v1/approvals?status=${status}`, who);
+        assert.equal(res.status, 200, res.text);
+        return res.body.approvals.filter((a: Json) => a.kind === "bulk" && a.batchId === batch.id);
+      };
+      const [row] = await inbox(manager, "pending");
+      assert.ok(row, "the manager sees the batch waiting");
+      assert.equal(row.id, batch.approvalRequestId);
+      assert.equal(row.action, "charge_fee");
+      assert.equal(row.actionTitle, "Charge a fee");
+      assert.equal(row.requester.name, "Olive Operator");
+      assert.deepEqual(row.links, {
+        batch: `/api/v1/bulk/${batch.id}`,
+        approve: `/api/v1/bulk/${batch.id}/approve`,
+        reject: `/api/v1/bulk/${batch.id}/reject`,
+      });
+      assert.equal(await pendingCount(), before + 1, "counted in the badge");
+      assert.equal((await inbox(manager2, "pending")).length, 1);
+      assert.equal((await inbox(operator, "pending")).length, 0, "not the starter's to decide");
+      assert.equal((await inbox(outsider, "pending")).length, 0);
+      assert.equal((await inbox(operator, "mine")).length, 1);
+      assert.equal((await inbox(manager, "mine")).length, 0);
+
+      const env = { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: manager.token };
+      const listed = await runAirlock(["approvals"], env);
+      assert.equal(listed.code, 0, listed.err);
+      assert.match(
+        listed.out,
+        new RegExp(`${row.id} {2}pending {3}bulk charge_fee batch ${batch.id} {2}by Olive`),
+      );
+      assert.match(listed.out, new RegExp(`decide: airlock bulk approve\\|reject ${batch.id} --reason TEXT`));
+      const rejected = await runAirlock(["bulk", "reject", batch.id, "--reason", "not this week"], env);
+      assert.match(rejected.out, /skipped 4 {2}rejected/, rejected.out + rejected.err);
+
+      assert.equal((await inbox(manager, "pending")).length, 0);
+      assert.equal((await inbox(manager2, "pending")).length, 0);
+      assert.equal(await pendingCount(), before);
+      const [decided] = await inbox(manager, "decided");
+      assert.equal(decided?.myDecision?.decision, "reject");
+      assert.equal((await ledger(ACCOUNTS.slice(0, 4))).size, 0);
+    } finally {
+      await server.close();
+    }
   });
 
   test("items changed after the preview invalidate the approval: nothing runs", async () => {

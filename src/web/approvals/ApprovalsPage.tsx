@@ -47,6 +47,13 @@ function ValuesPreview({ approval }: { approval: ApprovalSummary }) {
   );
 }
 
+/** A runbook's gate is decided on its runbook run's page, a bulk batch on the batch's page. */
+function rowLink(a: ApprovalSummary): string {
+  if (a.kind === "runbook_gate") return runbookRunPath(a.runbookRunId);
+  if (a.kind === "bulk") return `/bulk/${encodeURIComponent(a.batchId)}`;
+  return `/approvals/${a.id}`;
+}
+
 function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
   const approvals = useApprovals(tab.value);
   if (approvals.isPending) return <ListSkeleton rows={4} label="Loading requests" />;
@@ -70,18 +77,17 @@ function ApprovalList({ tab }: { tab: (typeof TABS)[number] }) {
             {rows.map((a) => (
               <Table.Tr key={a.id} data-approval-row={a.id} data-approval-kind={a.kind}>
                 <Table.Td>
-                  {/* A runbook's gate is decided on its runbook run's page. */}
-                  <Anchor
-                    component={Link}
-                    to={a.kind === "runbook_gate" ? runbookRunPath(a.runbookRunId) : `/approvals/${a.id}`}
-                    fw={600}
-                    size="sm"
-                  >
+                  <Anchor component={Link} to={rowLink(a)} fw={600} size="sm">
                     {a.kind === "runbook_gate" ? `Approve “${a.step}”` : (a.actionTitle ?? a.action)}
                   </Anchor>
                   {a.kind === "runbook_gate" && (
                     <Text size="xs" c="dimmed">
                       Runbook gate · {a.actionTitle ?? a.action}
+                    </Text>
+                  )}
+                  {a.kind === "bulk" && (
+                    <Text size="xs" c="dimmed">
+                      Bulk batch · {a.batchId}
                     </Text>
                   )}
                   {a.target && (

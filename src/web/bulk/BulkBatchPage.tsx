@@ -1,6 +1,6 @@
 // One batch, live: a progress bar with counts and ETA (polled every second while it moves), its
 // approval (Approve / Reject for reviewers, never for the requester: the server refuses that too),
-// pause / resume / cancel, and the report once it ended.
+// pause / resume / cancel, its items filterable by status, and the report once it ended.
 import { Alert, Badge, Button, Group, Progress, Stack, Text } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,6 +11,7 @@ import { useCurrentUser } from "../api/session.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
+import { BatchItems } from "./BatchItems.tsx";
 import { batchCommand, useBatch } from "./bulk-api.ts";
 import { money } from "./money.ts";
 
@@ -103,6 +104,7 @@ export default function BulkBatchPage() {
         ) : null}
       </Group>
       {error ? <ErrorNotice error={error} /> : null}
+      <BatchItems batch={b} />
     </Stack>
   );
 }

@@ -1,57 +1,75 @@
-// Start a batch from a lookup's result: the rows of a finished run (`?from=<run id>`), selected
-// one by one or all at once, previewed (count, totals, refused rows with reasons, whether a second
-// person must approve), then started on exactly the previewed item set.
-import { Alert, Button, Checkbox, Group, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
-import { useMemo, useState } from "react";
+// Start a batch from a selection: the rows of a finished lookup's result (`?from=<run id>`,
+// selected one by one or all at once; `&select=all` selects every row, as the result page's link
+// does), or a CSV pasted or uploaded. The selection is previewed (count, totals, refused rows or
+// lines with reasons, whether a second person must approve), then started on exactly the
+// previewed item set.
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+} from "@mantine/core";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import type { BulkPreview } from "../../api/bulk.ts";
-import { newIdempotencyKey } from "../api/actions.ts";
+import { newIdempotencyKey, useActions } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
-import { useRun } from "../api/runs.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
-import { previewBatch, startBatch } from "./bulk-api.ts";
+import { type BulkSelection, previewBatch, startBatch, useSourceRun } from "./bulk-api.ts";
+import { CsvInput } from "./CsvInput.tsx";
 import { money } from "./money.ts";
-
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(result)
-    ? result
-    : result && typeof result === "object" && Array.isArray((result as { rows?: unknown }).rows)
-      ? (result as { rows: unknown[] }).rows
-      : [];
-  return list.filter(
-    (r): r is Record<string, unknown> => r !== null && typeof r === "object" && !Array.isArray(r),
-  );
-}
+import { resultRows } from "./result-rows.ts";
 
 export default function BulkNewPage() {
   const [search] = useSearchParams();
   const from = search.get("from") ?? "";
+  const [source, setSource] = useState<"rows" | "csv">(from ? "rows" : "csv");
   const [action, setAction] = useState(search.get("action") ?? "");
-  const run = useRun(from);
+  const actions = useActions();
+  const run = useSourceRun(from);
   const api = useApi();
   const navigate = useNavigate();
-  const rows = useMemo(() => rowsOf(run.data?.result), [run.data]);
+  const rows = useMemo(() => resultRows(run.data?.result) ?? [], [run.data]);
   const columns = useMemo(() => [...new Set(rows.flatMap((r) => Object.keys(r)))], [rows]);
   const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [csv, setCsv] = useState("");
   const [preview, setPreview] = useState<BulkPreview | null>(null);
   const [reason, setReason] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(newIdempotencyKey);
   const chosen = useMemo(() => rows.filter((_, i) => selected.has(i)), [rows, selected]);
+  const choices = useMemo(
+    () =>
+      (actions.data ?? [])
+        .filter((a) => a.bulk && a.permissions.run)
+        .map((a) => ({ value: a.name, label: `${a.title} (${a.name})` })),
+    [actions.data],
+  );
+  // The only action that can run in bulk needs no choosing.
+  useEffect(() => {
+    if (action === "" && choices.length === 1) setAction(choices[0]!.value);
+  }, [action, choices]);
+  const selectedAll = useRef(false);
+  useEffect(() => {
+    if (selectedAll.current || search.get("select") !== "all" || rows.length === 0) return;
+    selectedAll.current = true;
+    setSelected(new Set(rows.map((_, i) => i)));
+  }, [rows, search]);
 
-  if (!from)
-    return (
-      <QueryError
-        error={new Error("Open this page from a lookup's result (?from=<run id>).")}
-        what="the rows"
-      />
-    );
-  if (run.isPending) return <PageLoader />;
-  if (run.isError) return <QueryError error={run.error} what="the lookup's result" />;
+  if (from && run.isPending) return <PageLoader />;
+  if (from && run.isError) return <QueryError error={run.error} what="the lookup's result" />;
 
+  const selection: BulkSelection = source === "rows" ? { rows: chosen } : { csv };
+  const empty = source === "rows" ? chosen.length === 0 : csv.trim() === "";
   const toggle = (index: number) => {
     setPreview(null);
     setSelected((now) => {
@@ -73,59 +91,98 @@ export default function BulkNewPage() {
       setBusy(false);
     }
   };
+  const unit = source === "rows" ? "Row" : "Line";
 
   return (
     <Stack gap="md">
-      <PageHeader title="Run in bulk" description={`Rows of run ${from} (${run.data.action})`} />
-      <TextInput
-        label="Action to run on each row"
-        value={action}
-        onChange={(e) => setAction(e.currentTarget.value)}
-        w={320}
+      <PageHeader
+        title="Run in bulk"
+        description={from && run.data ? `Rows of run ${from} (${run.data.action}), or a CSV` : "From a CSV"}
       />
-      <Table striped withTableBorder aria-label="Rows to act on">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>
-              <Checkbox
-                aria-label="Select all rows"
-                checked={all}
-                indeterminate={selected.size > 0 && !all}
-                onChange={() => {
-                  setPreview(null);
-                  setSelected(all ? new Set() : new Set(rows.map((_, i) => i)));
-                }}
-              />
-            </Table.Th>
-            {columns.map((c) => (
-              <Table.Th key={c}>{c}</Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows of a finished run never reorder
-            <Table.Tr key={i}>
-              <Table.Td>
+      <Select
+        label="Action to run on each item"
+        placeholder={actions.isPending ? "Loading actions…" : "Pick an action"}
+        data={choices}
+        value={action || null}
+        onChange={(v) => {
+          setPreview(null);
+          setAction(v ?? "");
+        }}
+        searchable
+        nothingFoundMessage="No action you may run allows bulk runs"
+        w={420}
+      />
+      {from ? (
+        <SegmentedControl
+          w={320}
+          aria-label="Items from"
+          value={source}
+          onChange={(v) => {
+            setPreview(null);
+            setSource(v as "rows" | "csv");
+          }}
+          data={[
+            { value: "rows", label: "Rows of the result" },
+            { value: "csv", label: "A CSV" },
+          ]}
+        />
+      ) : null}
+      {source === "csv" ? (
+        <CsvInput
+          value={csv}
+          onChange={(next) => {
+            setPreview(null);
+            setCsv(next);
+          }}
+          onError={setError}
+        />
+      ) : (
+        <Table striped withTableBorder aria-label="Rows to act on">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>
                 <Checkbox
-                  aria-label={`Select row ${i + 1}`}
-                  checked={selected.has(i)}
-                  onChange={() => toggle(i)}
+                  aria-label="Select all rows"
+                  checked={all}
+                  indeterminate={selected.size > 0 && !all}
+                  onChange={() => {
+                    setPreview(null);
+                    setSelected(all ? new Set() : new Set(rows.map((_, i) => i)));
+                  }}
                 />
-              </Table.Td>
+              </Table.Th>
               {columns.map((c) => (
-                <Table.Td key={c}>{row[c] === null || row[c] === undefined ? "" : String(row[c])}</Table.Td>
+                <Table.Th key={c}>{c}</Table.Th>
               ))}
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((row, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows of a finished run never reorder
+              <Table.Tr key={i}>
+                <Table.Td>
+                  <Checkbox
+                    aria-label={`Select row ${i + 1}`}
+                    checked={selected.has(i)}
+                    onChange={() => toggle(i)}
+                  />
+                </Table.Td>
+                {columns.map((c) => (
+                  <Table.Td key={c}>{row[c] === null || row[c] === undefined ? "" : String(row[c])}</Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
       <Group>
         <Button
-          disabled={chosen.length === 0 || action === "" || busy}
-          onClick={() => act(async () => setPreview(await previewBatch(api, action, chosen)))}
+          disabled={empty || action === "" || busy}
+          onClick={() => act(async () => setPreview(await previewBatch(api, action, selection)))}
         >
-          Preview {chosen.length} {chosen.length === 1 ? "row" : "rows"}
+          {source === "rows"
+            ? `Preview ${chosen.length} ${chosen.length === 1 ? "row" : "rows"}`
+            : "Preview the CSV"}
         </Button>
       </Group>
       {error ? <ErrorNotice error={error} /> : null}
@@ -137,8 +194,8 @@ export default function BulkNewPage() {
           {preview.refused.length > 0 ? (
             <Alert color="yellow" title={`${preview.refused.length} refused`}>
               {preview.refused.map((r) => (
-                <Text key={r.row} size="sm">
-                  Row {r.row}
+                <Text key={r.row} size="sm" data-refused-row={r.row}>
+                  {unit} {r.row}
                   {r.ref ? ` (${r.ref})` : ""}: {r.reason}
                 </Text>
               ))}
@@ -162,7 +219,12 @@ export default function BulkNewPage() {
                 act(async () => {
                   const batch = await startBatch(
                     api,
-                    { action, rows: chosen, itemSetHash: preview.itemSetHash, ...(reason ? { reason } : {}) },
+                    {
+                      action,
+                      ...selection,
+                      itemSetHash: preview.itemSetHash,
+                      ...(reason ? { reason } : {}),
+                    },
                     key,
                   );
                   navigate(`/bulk/${batch.id}`);

@@ -1,28 +1,46 @@
-// Bulk batches from the browser: preview, start, follow (polled every second while it moves),
+// Bulk batches from the browser: preview, start, follow (live from the events stream),
 // and the batch's controls. Types are the API's own (src/api/bulk.ts).
 import { useQuery } from "@tanstack/react-query";
 import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
 import { useApi } from "../api/context.ts";
 import type { ApiClient } from "../api/http.ts";
+import type { RunOnPage } from "../api/runs.ts";
 
 const MOVING = new Set(["pending_approval", "running", "paused"]);
+const SAFETY_POLL_MS = 60_000;
 
 export function useBatch(id: string) {
   const api = useApi();
   return useQuery({
     queryKey: ["bulk", id],
     queryFn: ({ signal }) => api.get<BulkBatch>(`/api/v1/bulk/${encodeURIComponent(id)}`, undefined, signal),
-    refetchInterval: (query) => (query.state.data && !MOVING.has(query.state.data.status) ? false : 1_000),
+    // Live from the events stream (`bulk.progress`, web/notify/live-updates.ts): each event marks
+    // this query stale. A slow poll stays only as a safety net while the batch moves.
+    refetchInterval: (query) =>
+      query.state.data && !MOVING.has(query.state.data.status) ? false : SAFETY_POLL_MS,
   });
 }
 
-export async function previewBatch(api: ApiClient, action: string, rows: Record<string, unknown>[]) {
-  return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, rows })).data;
+/** The finished run whose result rows a batch is made of; nothing is asked without one. */
+export function useSourceRun(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["run", id],
+    enabled: id !== "",
+    queryFn: ({ signal }) => api.get<RunOnPage>(`/api/v1/runs/${encodeURIComponent(id)}`, undefined, signal),
+  });
+}
+
+/** What a batch is made of: selected rows of a result, or a CSV (checked by the server line by line). */
+export type BulkSelection = { rows: Record<string, unknown>[] } | { csv: string };
+
+export async function previewBatch(api: ApiClient, action: string, selection: BulkSelection) {
+  return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, ...selection })).data;
 }
 
 export async function startBatch(
   api: ApiClient,
-  body: { action: string; rows: Record<string, unknown>[]; itemSetHash: string; reason?: string },
+  body: { action: string; itemSetHash: string; reason?: string } & BulkSelection,
   idempotencyKey: string,
 ) {
   const response = await api.send<{ batch: BulkBatch; replayed: boolean }>(

@@ -1,7 +1,7 @@
 // Live updates: one EventSource per signed-in tab on GET /api/v1/events/stream. An event marks the
-// queries it affects as stale (the inbox badge, the inbox, a request, a run, the runs list), so the
-// page shows the change without a reload and still reads it through the API. The browser
-// reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
+// queries it affects as stale (the inbox badge, the inbox, a request, a run, the runs list, a bulk
+// batch), so the page shows the change without a reload and still reads it through the API. The
+// browser reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { onRunbookEvent, RUNBOOK_EVENTS, watchStream } from "../runbooks/runbook-live.ts";
@@ -29,6 +29,12 @@ export function useLiveUpdates(): void {
       if (data.approvalRequestId)
         void queries.invalidateQueries({ queryKey: ["approval", data.approvalRequestId] });
     };
+    // A batch moved (items ended, or its status changed): its page asks for it again.
+    const onBatch = (message: MessageEvent<string>) => {
+      const data = JSON.parse(message.data) as { batchId?: string };
+      if (data.batchId) void queries.invalidateQueries({ queryKey: ["bulk", data.batchId] });
+    };
+    source.addEventListener("bulk.progress", onBatch);
     for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
     for (const type of RUNBOOK_EVENTS) source.addEventListener(type, onRunbookEvent(queries));
     watchStream(source, queries);

@@ -6,6 +6,7 @@ import type { Run } from "../../api/runs.ts";
 import { ApiError } from "../api/http.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
+import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import type { Outcome } from "../form/useRunSubmission.ts";
@@ -62,6 +63,7 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
             fileName={`${action.name}-${run.id}`}
             outputSchema={action.outputSchema}
           />
+          <BulkRowsLink runId={run.id} result={run.result} />
         </RevealContext>
       )}
       <RunIds run={run} requestId={outcome.requestId} replayed={outcome.replayed} />

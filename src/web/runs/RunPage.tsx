@@ -4,6 +4,8 @@ import { useAction } from "../api/actions.ts";
 import { useApproval } from "../api/approvals.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
+import { BatchLink } from "../bulk/BatchLink.tsx";
+import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -74,6 +76,7 @@ export default function RunPage() {
         }
         badges={<StatusBadge status={r.status} />}
       >
+        <BatchLink run={r} />
         {action.data?.permissions.run && (
           <Anchor component={Link} to={prefilledFormPath(r.action, r.params ?? {})} size="sm">
             Run this action again
@@ -137,6 +140,7 @@ export default function RunPage() {
                       fileName={`${r.action}-${r.id}`}
                       outputSchema={action.data?.outputSchema ?? null}
                     />
+                    <BulkRowsLink runId={r.id} result={r.result} />
                   </RevealContext>
                 ) : (
                   <Group>

@@ -2,6 +2,7 @@ import { Anchor, Button, Center, Paper, ScrollArea, Table, Text } from "@mantine
 import { Link, useSearchParams } from "react-router";
 import type { RunFilters as Filters } from "../api/runs.ts";
 import { useRuns } from "../api/runs.ts";
+import { BatchLink } from "../bulk/BatchLink.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -73,7 +74,10 @@ export default function RunsPage() {
                         <Time value={run.createdAt} />
                       </Anchor>
                     </Table.Td>
-                    <Table.Td ff="monospace">{run.action}</Table.Td>
+                    <Table.Td ff="monospace">
+                      {run.action}
+                      <BatchLink run={run} />
+                    </Table.Td>
                     <Table.Td>
                       <StatusBadge status={run.status} />
                     </Table.Td>
