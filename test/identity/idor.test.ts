@@ -83,6 +83,7 @@ before(async () => {
   // answer 403/404 with nothing else, whether or not it exists.
   ids.batch = newId("blk");
   ids.accessReview = newId("rev");
+  ids.accessReviewSchedule = newId("arsch");
   ids.elevation = newId("bgl");
   const visible = (await (await t.request("/api/v1/actions", { headers: mallory.headers })).json()) as {
     actions: { name: string }[];
@@ -349,6 +350,10 @@ const CASES: Record<string, Case> = {
   "POST /api/v1/access-reviews/{id}/cancel": {
     params: () => ({ id: ids.accessReview! }),
     body: { reason: "mallory was here" },
+  },
+  "POST /api/v1/access-reviews/schedules/{id}/stop": {
+    params: () => ({ id: ids.accessReviewSchedule! }),
+    body: {},
   },
   "PUT /api/v1/admin/demo/switches/{name}": {
     params: () => ({ name: "provider" }),
