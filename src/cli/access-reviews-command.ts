@@ -3,7 +3,7 @@
 // member, sign off, and export the evidence — through the HTTP API with the caller's token. The
 // server applies every rule (only the named reviewer decides; nobody reviews their own access).
 import { writeFile } from "node:fs/promises";
-import { api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -100,15 +100,7 @@ export const accessReviewsCommand: Command = {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const options = apiOptions(values, io.env);
     const base = "/api/v1/access-reviews";
-    const finish = (response: { status: number; body: unknown }, print: () => void): number => {
-      if (values.json) io.out(JSON.stringify(response.body, null, 2));
-      if (response.status >= 400) {
-        if (!values.json) io.err(describeError(response as never));
-        return 1;
-      }
-      if (!values.json) print();
-      return 0;
-    };
+    const finish = responsePrinter(io, values.json);
     const printSchedules = (schedules: Schedule[]) => {
       if (schedules.length === 0) return io.out("No recurring access reviews.");
       io.out(

@@ -87,20 +87,21 @@ export function describeError(response: ApiResponse): string {
 }
 
 /**
- * Prints a response the way every admin subcommand does: a refusal as one line on stderr (exit 1),
- * otherwise the API's JSON with `--json`, or the command's own text.
+ * Prints a response the way every admin subcommand does: with `--json`, the API's JSON on stdout
+ * whatever the status (a script reads the error's code there too); otherwise a refusal as one line
+ * on stderr, or the command's own text. A refusal exits 1.
  */
 export function responsePrinter(
   io: { out(text: string): void; err(text: string): void },
   json: boolean | undefined,
 ): (response: ApiResponse, text: () => void) => number {
   return (response, text) => {
+    if (json) io.out(JSON.stringify(response.body, null, 2));
     if (response.status >= 400) {
-      io.err(describeError(response));
+      if (!json) io.err(describeError(response));
       return 1;
     }
-    if (json) io.out(JSON.stringify(response.body, null, 2));
-    else text();
+    if (!json) text();
     return 0;
   };
 }

@@ -2,7 +2,7 @@
 // in force, end it, list the elevations waiting for their post-review, and complete one — through
 // the HTTP API with the caller's token. The server applies every rule (emergency roles only, no
 // approving while elevated, nobody reviews their own elevation).
-import { api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, responsePrinter } from "./api-client.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -57,15 +57,7 @@ export const breakGlassCommand: Command = {
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const options = apiOptions(values, io.env);
-    const finish = (response: { status: number; body: unknown }, print: () => void): number => {
-      if (values.json) io.out(JSON.stringify(response.body, null, 2));
-      if (response.status >= 400) {
-        if (!values.json) io.err(describeError(response as never));
-        return 1;
-      }
-      if (!values.json) print();
-      return 0;
-    };
+    const finish = responsePrinter(io, values.json);
     const line = (e: Elevation) =>
       `${e.id}  ${e.role}  ${e.active ? `in force until ${e.endsAt}` : `ended ${e.endedAt ?? e.endsAt}`}  review ${e.review.status}`;
     const list = (elevations: Elevation[]) =>

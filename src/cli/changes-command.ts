@@ -1,7 +1,7 @@
 // `airlock changes`: access and policy changes waiting for a second admin, and the decisions on
 // them, through the HTTP API with the caller's token. The server applies every rule (no
 // self-approval, nobody approves their own access); the CLI sends nothing but the decision.
-import { api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
 import { type Command, parseCommandArgs, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -54,15 +54,7 @@ export const changesCommand: Command = {
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const options = apiOptions(values, io.env);
-    const finish = (response: { status: number; body: unknown }, print: () => void): number => {
-      if (values.json) io.out(JSON.stringify(response.body, null, 2));
-      if (response.status >= 400) {
-        if (!values.json) io.err(describeError(response as never));
-        return 1;
-      }
-      if (!values.json) print();
-      return 0;
-    };
+    const finish = responsePrinter(io, values.json);
     switch (sub) {
       case "list": {
         if (id) throw new UsageError(`unexpected argument "${id}"`);
