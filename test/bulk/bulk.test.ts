@@ -403,6 +403,29 @@ describe("approval", () => {
     assert.equal(now.body.status, "pending_approval");
     assert.equal((await ledger(ids)).size, 0);
   });
+
+  test("the inbox's own route decides a batch of more than 3 items too: the starter is refused, a manager's approval runs each item once", async () => {
+    const ids = ACCOUNTS.slice(15, 19);
+    const started = await start(operator, { action: "charge_fee", rows: rows(ids) });
+    assert.equal(started.status, 202, started.text);
+    const batch = started.body.batch;
+    assert.equal(batch.status, "pending_approval");
+    const route = `/api/v1/approvals/${batch.approvalRequestId}/approve`;
+    const self = await call("POST", route, operator, { reason: "my own batch" });
+    assert.equal(self.status, 403, self.text);
+    assert.equal(self.body.error.code, "approval.self_approval");
+    const approved = await call("POST", route, manager, { reason: "checked the list" });
+    assert.equal(approved.status, 200, approved.text);
+    assert.equal(approved.body.subject.kind, "bulk");
+    const done = await until(
+      batch.id,
+      operator,
+      (b) => b.status === "succeeded",
+      "the batch approved from the inbox",
+    );
+    assert.equal(done.counts.succeeded, 4);
+    assert.deepEqual([...(await ledger(ids)).values()], [1, 1, 1, 1]);
+  });
 });
 
 describe("pause, resume, cancel", () => {
