@@ -1,12 +1,33 @@
-// Governance: an access review as its reviewer sees it. Ada (admin) starts a review of the support
+// Governance: a policy switch held for a second admin, as that admin's inbox shows it; and an
+// access review as its reviewer sees it. Ada (admin) starts a review of the support
 // desk naming Maya Manager as its reviewer; Maya keeps Sam with a reason, so the picture shows a
 // decided member beside one still to decide, each with their grants' last use from the audit trail.
 import type { Shot } from "./shot.ts";
 
 const ADA = "ada.admin@airlock.demo";
 const MAYA = "maya.manager@airlock.demo";
+const ALAN = "alan.admin@airlock.demo";
 
 export const shots: Shot[] = [
+  {
+    // Left pending: nothing changes for the shots after this one.
+    title: "Ada's switch of a policy to monitor mode, held in Alan's inbox",
+    async take({ signedIn, save }) {
+      const ada = await signedIn(ADA, "/admin/policies");
+      await ada.getByRole("button", { name: "Switch to monitor" }).first().click();
+      const dialog = ada.getByRole("dialog", { name: /Switch the policy .* to monitor/ });
+      await dialog.getByRole("textbox", { name: "Reason" }).fill("Measure a week before enforcing");
+      await dialog.getByRole("button", { name: "Switch to monitor" }).click();
+      await dialog.getByText("Held for a second admin").waitFor({ timeout: 30_000 });
+      await ada.context().close();
+
+      const alan = await signedIn(ALAN, "/approvals");
+      const held = alan.locator("[data-change-requests]");
+      await held.getByText("“Measure a week before enforcing”").waitFor({ timeout: 30_000 });
+      await save(alan, "change-request-inbox", "[data-change-requests]");
+      await alan.context().close();
+    },
+  },
   {
     title: "An access review of the support desk, as its reviewer decides it",
     async take({ signedIn, save }) {
