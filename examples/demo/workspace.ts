@@ -71,6 +71,12 @@ export default defineWorkspace({
     },
     admin: { description: "Manages users, groups, grants and policy modes", groups: ["admins"] },
     "fraud-bot": { description: "The daily fraud check's service identity", services: ["fraud-bot"] },
+    // Held by nobody: taken by break-glass in an incident, with a reason, for at most 4 hours, and
+    // reviewed afterwards by an admin (docs/governance.md).
+    "incident-responder": {
+      description: "Runs support-desk actions during an incident (break-glass only)",
+      emergency: true,
+    },
   },
   grants: [
     { to: "support", verbs: ["run"], on: { tag: "support" } },
@@ -99,6 +105,7 @@ export default defineWorkspace({
     { to: "compliance", verbs: ["view"], on: { runbook: "onboard_account" } },
     // The gate's reviewers: a second ops member approves a price change (never its proposer).
     { to: "ops", verbs: ["approve"], on: { runbook: "pricing_change" } },
+    { to: "incident-responder", verbs: ["run"], on: { tag: "support" } },
     { to: "admin", verbs: ["admin"], on: "*" },
     { to: "admin", verbs: ["run"], on: { tag: "access" } },
     // The pickers behind account and customer fields: whoever fills in such a field may search.

@@ -1,5 +1,6 @@
-// Governance: a policy switch held for a second admin, as that admin's inbox shows it; and an
-// access review as its reviewer sees it. Ada (admin) starts a review of the support
+// Governance: a policy switch held for a second admin, as that admin's inbox shows it; the
+// break-glass banner while Omar holds the emergency role; and an access review as its reviewer
+// sees it. Ada (admin) starts a review of the support
 // desk naming Maya Manager as its reviewer; Maya keeps Sam with a reason, so the picture shows a
 // decided member beside one still to decide, each with their grants' last use from the audit trail.
 import type { Shot } from "./shot.ts";
@@ -7,6 +8,7 @@ import type { Shot } from "./shot.ts";
 const ADA = "ada.admin@airlock.demo";
 const MAYA = "maya.manager@airlock.demo";
 const ALAN = "alan.admin@airlock.demo";
+const OMAR = "omar.ops@airlock.demo";
 
 export const shots: Shot[] = [
   {
@@ -26,6 +28,43 @@ export const shots: Shot[] = [
       await held.getByText("“Measure a week before enforcing”").waitFor({ timeout: 30_000 });
       await save(alan, "change-request-inbox", "[data-change-requests]");
       await alan.context().close();
+    },
+  },
+  {
+    // Taken over the API, as in an incident (`airlock break-glass take`); ended after the shot, so
+    // it waits in the admins' post-review queue and changes nothing for the shots after this one.
+    title: "Omar takes the emergency role: every page says so",
+    async take({ signedIn, save }) {
+      const omar = await signedIn(OMAR, "/");
+      const elevation = await omar.evaluate(async () => {
+        const session = (await (await fetch("/api/v1/session")).json()) as { me: { csrfToken: string } };
+        const headers = {
+          "content-type": "application/json",
+          "x-airlock-client": "web",
+          "x-csrf-token": session.me.csrfToken,
+        };
+        const taken = await fetch("/api/v1/break-glass", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({
+            role: "incident-responder",
+            reason: "INC-42: card payments captured twice, credits needed now",
+            minutes: 30,
+          }),
+        });
+        if (taken.status !== 201) throw new Error(`break-glass: ${taken.status} ${await taken.text()}`);
+        return { id: ((await taken.json()) as { id: string }).id, headers };
+      });
+      await omar.reload();
+      await omar.locator("[data-break-glass]").waitFor({ timeout: 30_000 });
+      // The catalog now offers the support desk's actions the emergency role grants.
+      await omar.getByText("Issue a goodwill credit").first().waitFor({ timeout: 30_000 });
+      await save(omar, "break-glass-banner");
+      await omar.evaluate(async ({ id, headers }) => {
+        const ended = await fetch(`/api/v1/break-glass/${id}/end`, { method: "POST", headers });
+        if (ended.status !== 200) throw new Error(`end: ${ended.status}`);
+      }, elevation);
+      await omar.context().close();
     },
   },
   {
