@@ -64,11 +64,15 @@ const DEV_SCRIPT = `(() => {
   const poll = async () => {
     try {
       const status = await (await fetch("${DEV_STATUS_PATH}", { cache: "no-store" })).json();
-      if (seen !== null && status.version !== seen && !status.error) return location.reload();
+      if (seen !== null && status.version !== seen && !status.error) {
+        // The console refetches what it shows, without loading the page again; any other page reloads.
+        if (document.documentElement.dataset.airlockRefresh !== "queries") return location.reload();
+        window.dispatchEvent(new Event("airlock:workspace-reloaded"));
+      }
       seen = status.version;
       show(status.error, status.version > 0);
     } catch {}
-    setTimeout(poll, 500);
+    setTimeout(poll, 250);
   };
   poll();
 })();

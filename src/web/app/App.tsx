@@ -1,6 +1,6 @@
 import { MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { BrowserRouter } from "react-router";
 import { ApiContext } from "../api/context.ts";
 import { ApiClient, ApiError } from "../api/http.ts";
@@ -36,6 +36,17 @@ export function App({ styleNonce }: { styleNonce?: string | undefined }) {
         },
       }),
   );
+  // Under `airlock dev`, a saved workspace is announced by the dev script (src/cli/dev-banner.ts):
+  // refetching every query shows the new version without loading the page again.
+  useEffect(() => {
+    const refresh = () => void queryClient.invalidateQueries();
+    document.documentElement.dataset.airlockRefresh = "queries";
+    window.addEventListener("airlock:workspace-reloaded", refresh);
+    return () => {
+      delete document.documentElement.dataset.airlockRefresh;
+      window.removeEventListener("airlock:workspace-reloaded", refresh);
+    };
+  }, [queryClient]);
   return (
     <MantineProvider
       theme={theme}
