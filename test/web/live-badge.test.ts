@@ -43,12 +43,14 @@ test("the inbox badge counts a new request without a reload, well before its 15 
   });
   const submitted = Date.now();
   assert.equal(res.status, 202, await res.text());
-  await badge.waitFor({ timeout: 5_000 });
+  await badge.waitFor({ timeout: 7_000 });
   const latency = Date.now() - submitted;
   ctx.diagnostic(`submit answered → badge shown: ${latency} ms`);
-  // The live stream, not the badge's 15 s poll: measured here in ≈ 0.2–0.4 s on a quiet machine and
-  // up to 1.4 s beside the full suite; the bound only has to tell the two apart.
-  assert.ok(latency <= 3_000, `the badge appeared after ${latency} ms`);
+  // The live stream, not the badge's 15 s poll (the next poll is at least ~14 s after the submit):
+  // measured here in 0.1–0.4 s on a quiet machine, up to 1.4 s beside the full suite and once 3.4 s
+  // beside browser tests on a CI run; the bound only has to tell the two apart. The stream's own
+  // 1 s is asserted over HTTP, without a browser (test/notify/live-updates.test.ts).
+  assert.ok(latency <= 7_000, `the badge appeared after ${latency} ms`);
   assert.equal(await badge.getAttribute("aria-label"), "1 waiting for your decision");
 });
 
