@@ -4,15 +4,14 @@
 // one started again a few seconds later; a `catchUpOnce` schedule runs its latest missed tick once
 // and a `skip` schedule runs none of them.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
+import { startTickProcess } from "../schedules/tick-processes.ts";
 import { TICK_TABLE } from "../schedules/tick-workspace.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-const SCRIPT = join(import.meta.dirname, "..", "schedules", "tick-process.ts");
 const SCHEDULES = "every_second:skip,caught_up:catchUpOnce";
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -24,34 +23,8 @@ after(async () => {
   await db?.drop();
 });
 
-function startProcess(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SCRIPT], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DATABASE_URL: url,
-      TICK_SCHEDULES: SCHEDULES,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 150 s:\n${output}`)), 150_000);
-    const onData = (chunk: Buffer) => {
-      output += String(chunk);
-      if (output.includes("schedule process ready")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${code}) while starting:\n${output}`));
-    });
-  });
+async function startProcess(url: string): Promise<ChildProcess> {
+  return (await startTickProcess(children, { DATABASE_URL: url, TICK_SCHEDULES: SCHEDULES })).child;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -4,15 +4,14 @@
 // recovered tick is a missed one: it must not run (before the fix it did, beside the catch-up
 // tick — two runs for one downtime, seen under load in the three-process test).
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { startTickProcess } from "./tick-processes.ts";
 import { TICK_TABLE } from "./tick-workspace.ts";
 
-const SCRIPT = join(import.meta.dirname, "tick-process.ts");
 let db: TestDatabase;
 let pool: pg.Pool;
 const children: ChildProcess[] = [];
@@ -23,35 +22,13 @@ after(async () => {
   await db?.drop();
 });
 
-function startProcess(url: string, slowMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SCRIPT], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DATABASE_URL: url,
-      TICK_SCHEDULES: "caught_up:catchUpOnce",
-      TICK_SLOW_MS: String(slowMs),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+async function startProcess(url: string, slowMs: number): Promise<ChildProcess> {
+  const started = await startTickProcess(children, {
+    DATABASE_URL: url,
+    TICK_SCHEDULES: "caught_up:catchUpOnce",
+    TICK_SLOW_MS: String(slowMs),
   });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 150 s:\n${output}`)), 150_000);
-    const onData = (chunk: Buffer) => {
-      output += String(chunk);
-      if (output.includes("schedule process ready")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${code}) while starting:\n${output}`));
-    });
-  });
+  return started.child;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

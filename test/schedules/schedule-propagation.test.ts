@@ -5,16 +5,15 @@
 // database. The time from the resume to B's first tick is printed (each process re-reads the
 // schedules every second; DBOS's default was 30 s).
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { after, test } from "node:test";
 import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createUser } from "../support/users.ts";
+import { startTickProcess } from "./tick-processes.ts";
 import { TICK_TABLE } from "./tick-workspace.ts";
 
-const SCRIPT = join(import.meta.dirname, "tick-process.ts");
 let db: TestDatabase;
 let pool: pg.Pool;
 const children: ChildProcess[] = [];
@@ -25,36 +24,13 @@ after(async () => {
   await db?.drop();
 });
 
-function startProcess(url: string): Promise<{ child: ChildProcess; apiUrl: string }> {
-  const child = spawn(process.execPath, [SCRIPT], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DATABASE_URL: url,
-      TICK_SCHEDULES: "every_second:skip",
-      TICK_HTTP: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+async function startProcess(url: string): Promise<{ child: ChildProcess; apiUrl: string }> {
+  const { child, apiUrl } = await startTickProcess(children, {
+    DATABASE_URL: url,
+    TICK_SCHEDULES: "every_second:skip",
+    TICK_HTTP: "1",
   });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start in 150 s:\n${output}`)), 150_000);
-    const onData = (chunk: Buffer) => {
-      output += String(chunk);
-      const apiUrl = /schedule process listening (\S+)/.exec(output)?.[1];
-      if (apiUrl && output.includes("schedule process ready")) {
-        clearTimeout(timer);
-        resolve({ child, apiUrl });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${code}) while starting:\n${output}`));
-    });
-  });
+  return { child, apiUrl: apiUrl! };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
