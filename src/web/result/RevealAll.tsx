@@ -1,4 +1,4 @@
-import { Alert, Button, Group, List, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { Alert, Button, Group, List, Modal, Stack, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { type FormEvent, useState } from "react";
 import type { RevealedAll, Run } from "../../api/runs.ts";
@@ -11,6 +11,7 @@ import type { JsonSchema } from "../form/json-schema.ts";
 import { piiLabel } from "../form/SensitiveBadge.tsx";
 import { downloadText } from "./download.ts";
 import { ResultView } from "./ResultView.tsx";
+import { RevealReason } from "./RevealReason.tsx";
 import { piiPathsOf } from "./result-shape.ts";
 import { RevealContext } from "./reveal-context.ts";
 import { countHeld, packageCsv, packageJson } from "./subject-access-package.ts";
@@ -140,20 +141,14 @@ function RevealAllDialog(props: {
                 <List.Item key={c}>{piiLabel(c)}</List.Item>
               ))}
             </List>
-            <Textarea
-              label="Reason"
+            <RevealReason
               description="For example the subject access request's ticket"
-              withAsterisk
-              aria-required
-              autosize
-              minRows={2}
               value={reason}
               error={reasonError}
-              onChange={(e) => {
-                setReason(e.currentTarget.value);
+              onChange={(value) => {
+                setReason(value);
                 setReasonError(null);
               }}
-              data-autofocus
             />
             {error !== null && <ErrorNotice error={error} title="Nothing was revealed" />}
             <Group justify="flex-end">

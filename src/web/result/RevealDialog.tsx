@@ -1,10 +1,11 @@
-import { Alert, Button, Code, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { Alert, Button, Code, Group, Modal, Stack, Text } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { useApi } from "../api/context.ts";
 import { revealField } from "../api/runs.ts";
 import { CopyIconButton } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { piiLabel } from "../form/SensitiveBadge.tsx";
+import { RevealReason } from "./RevealReason.tsx";
 
 const MIN_REASON = 5;
 
@@ -63,20 +64,14 @@ export function RevealDialog(props: {
               This is {piiLabel(props.piiClass)} data. Revealing it is recorded in the audit trail with your
               name and reason.
             </Text>
-            <Textarea
-              label="Reason"
+            <RevealReason
               description="For example the ticket you are working on"
-              withAsterisk
-              aria-required
-              autosize
-              minRows={2}
               value={reason}
               error={reasonError}
-              onChange={(e) => {
-                setReason(e.currentTarget.value);
+              onChange={(value) => {
+                setReason(value);
                 setReasonError(null);
               }}
-              data-autofocus
             />
             {error !== null && <ErrorNotice error={error} title="Not revealed" />}
             <Group justify="flex-end">
