@@ -2,8 +2,9 @@
 // them: a limit kept in one process's memory is N times the limit with N processes.
 //
 // Rates (`perMinute`, `perActor`) are a sliding window of admissions (migration 0021): counted
-// and extended under a transaction-scoped advisory lock per action, so two processes admitting
-// at once are serialized for those few statements and never both take the last place.
+// and extended in one statement under a transaction-scoped advisory lock per action (migration
+// 0175), so two processes admitting at once are serialized inside PostgreSQL for microseconds and
+// never both take the last place.
 // Concurrency is a set of slots, one advisory lock each (key: the action's hash, slot number),
 // taken by the transaction that executes the run: a finished, failed or crashed run's
 // transaction ends and its slot is free again — no counter to leak.
@@ -11,7 +12,6 @@ import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Queryable } from "../store/queryable.ts";
-import { sendTogether } from "../store/send-together.ts";
 import type { CompiledLimits } from "../workspace/compile-limits.ts";
 import { type Gated, type Refused, refuse } from "./pipeline-context.ts";
 
@@ -32,82 +32,22 @@ export async function admitRun(
   limits: CompiledLimits,
 ): Promise<RateVerdict> {
   if (limits.perMinute === null && limits.perActor === null) return { admitted: true };
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    // One write: BEGIN, the action's lock, then the window as of after the lock was granted (a
-    // statement's snapshot is taken when it starts, so it sees every admission committed by
-    // whoever held the lock before).
-    const [, , counted] = await Promise.all(
-      sendTogether(
-        client,
-        () =>
-          [
-            client.query("BEGIN"),
-            client.query("SELECT pg_advisory_xact_lock(hashtext('airlock.rate:' || $1::text), 0)", [action]),
-            client.query<{ total: number; mine: number; oldest: number | null; my_oldest: number | null }>(
-              `SELECT count(*)::int AS total,
-                      count(*) FILTER (WHERE actor_id = $2)::int AS mine,
-                      extract(epoch FROM min(admitted_at) + make_interval(secs => $3) - clock_timestamp())::float8 AS oldest,
-                      extract(epoch FROM min(admitted_at) FILTER (WHERE actor_id = $2)
-                              + make_interval(secs => $3) - clock_timestamp())::float8 AS my_oldest
-                 FROM airlock.action_admissions
-                WHERE action = $1 AND admitted_at > clock_timestamp() - make_interval(secs => $3)`,
-              [action, actorId, WINDOW_SECONDS],
-            ),
-          ] as const,
-      ),
-    );
-    const window = counted.rows[0]!;
-    let verdict: RateVerdict = { admitted: true };
-    // The window never holds more than the limit (nothing over it is admitted), so the oldest
-    // admission is the one whose expiry makes room.
-    if (limits.perActor !== null && window.mine >= limits.perActor)
-      verdict = {
-        admitted: false,
-        limit: "perActor",
-        max: limits.perActor,
-        retryAfterSeconds: seconds(window.my_oldest),
-      };
-    else if (limits.perMinute !== null && window.total >= limits.perMinute)
-      verdict = {
-        admitted: false,
-        limit: "perMinute",
-        max: limits.perMinute,
-        retryAfterSeconds: seconds(window.oldest),
-      };
-    if (!verdict.admitted) {
-      await client.query("ROLLBACK");
-      return verdict;
-    }
-    await Promise.all(
-      sendTogether(
-        client,
-        () =>
-          [
-            // What fell out of the window goes in the same breath (the index keeps it cheap).
-            client.query(
-              `DELETE FROM airlock.action_admissions
-                WHERE action = $1 AND admitted_at <= clock_timestamp() - make_interval(secs => $2)`,
-              [action, WINDOW_SECONDS],
-            ),
-            client.query(
-              "INSERT INTO airlock.action_admissions (action, actor_id, admitted_at) VALUES ($1, $2, clock_timestamp())",
-              [action, actorId],
-            ),
-            client.query("COMMIT"),
-          ] as const,
-      ),
-    );
-    return verdict;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  // One statement (migration 0175): the action's lock, the window as of after the lock was
+  // granted, and the new admission, committed together; the lock is never held across a round trip.
+  const { rows } = await pool.query<{ admitted: boolean; rate: string | null; retry_after: number | null }>({
+    name: "airlock.admit_run",
+    text: "SELECT admitted, rate, retry_after FROM airlock.admit_run($1, $2, $3, $4, $5)",
+    values: [action, actorId, limits.perMinute, limits.perActor, WINDOW_SECONDS],
+  });
+  const row = rows[0]!;
+  if (row.admitted) return { admitted: true };
+  const limit = row.rate === "perActor" ? "perActor" : "perMinute";
+  return {
+    admitted: false,
+    limit,
+    max: (limit === "perActor" ? limits.perActor : limits.perMinute) ?? 0,
+    retryAfterSeconds: seconds(row.retry_after),
+  };
 }
 
 function seconds(remaining: number | null): number {
