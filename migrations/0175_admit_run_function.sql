@@ -13,7 +13,8 @@ CREATE FUNCTION airlock.admit_run(
   p_actor text,
   p_per_minute int,
   p_per_actor int,
-  p_window_seconds int
+  p_window_seconds int,
+  p_key text
 ) RETURNS TABLE (admitted boolean, rate text, retry_after float8)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -22,6 +23,15 @@ DECLARE
   w_oldest float8;
   w_my_oldest float8;
 BEGIN
+  -- A key already stored is a replay (or a mismatch) that runs nothing, so it takes no place; the
+  -- caller's pipeline answers it. Checked here so it costs no round trip of its own.
+  IF p_key IS NOT NULL AND EXISTS (
+    SELECT 1 FROM airlock.idempotency_keys k
+     WHERE k.actor_id = p_actor AND k.key = p_key AND k.expires_at > now()
+  ) THEN
+    RETURN QUERY SELECT true, 'replay'::text, NULL::float8;
+    RETURN;
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtext('airlock.rate:' || p_action), 0);
   SELECT count(*)::int,
          count(*) FILTER (WHERE a.actor_id = p_actor)::int,

@@ -30,14 +30,16 @@ export async function admitRun(
   action: string,
   actorId: string,
   limits: CompiledLimits,
+  /** The request's idempotency key, if any: a key already stored is a replay and takes no place. */
+  idempotencyKey: string | null = null,
 ): Promise<RateVerdict> {
   if (limits.perMinute === null && limits.perActor === null) return { admitted: true };
   // One statement (migration 0175): the action's lock, the window as of after the lock was
   // granted, and the new admission, committed together; the lock is never held across a round trip.
   const { rows } = await pool.query<{ admitted: boolean; rate: string | null; retry_after: number | null }>({
     name: "airlock.admit_run",
-    text: "SELECT admitted, rate, retry_after FROM airlock.admit_run($1, $2, $3, $4, $5)",
-    values: [action, actorId, limits.perMinute, limits.perActor, WINDOW_SECONDS],
+    text: "SELECT admitted, rate, retry_after FROM airlock.admit_run($1, $2, $3, $4, $5, $6)",
+    values: [action, actorId, limits.perMinute, limits.perActor, WINDOW_SECONDS, idempotencyKey],
   });
   const row = rows[0]!;
   if (row.admitted) return { admitted: true };

@@ -1,4 +1,3 @@
-import { findKey } from "../idempotency-store.ts";
 import { admitRun, rateLimited, refuseOverLimit } from "../limits.ts";
 import type { Gated, Next, Outcome } from "../pipeline-context.ts";
 
@@ -15,11 +14,15 @@ export async function rateLimit(ctx: Gated, next: Next<Gated>): Promise<Outcome>
   // `whenFull: "queue"`: the run is accepted and queued; its worker takes its place in the window
   // when it executes (control/executor.ts), so nothing is refused here.
   if (action.limits.whenFull === "queue") return await next(ctx);
-  // A key already stored is a replay (or a mismatch): `idempotency` answers it, nothing runs. The
-  // look-up costs a round trip, paid only by limited actions called with a key.
-  if (request.idempotencyKey !== null && (await findKey(deps.pool, principal.id, ctx.idempotencyKey)))
-    return await next(ctx);
-  const verdict = await admitRun(deps.pool, action.name, principal.id, action.limits);
+  // A key already stored is a replay (or a mismatch): `idempotency` answers it, nothing runs, so
+  // admitRun lets it through without taking a place (checked in the same statement).
+  const verdict = await admitRun(
+    deps.pool,
+    action.name,
+    principal.id,
+    action.limits,
+    request.idempotencyKey !== null ? ctx.idempotencyKey : null,
+  );
   if (verdict.admitted) return await next(ctx);
   return await refuseOverLimit(
     ctx,
