@@ -4,12 +4,18 @@
 // recognizes, and an SSN) appear in no API response — preview, sample, batch, item list, failure
 // report, approvals, run list and run views — in no audit row, no event and no log line, and in
 // no column of the batch's tables; the only answer that shows one is a permitted reveal. An item
-// whose sealed parameters were swapped with another's does not run.
+// whose sealed parameters were swapped with another's does not run; a failed item's envelope
+// follows a master key rotation and is dropped at the end of the retention period.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { itemParams, purgeExpiredItemPii } from "../../src/bulk/bulk-item-values.ts";
+import { createKeyring } from "../../src/crypto/keyring.ts";
+import { generateMasterKeyText, parseMasterKey } from "../../src/crypto/master-key.ts";
+import { rotateMasterKey } from "../../src/runtime/rotate-master-key.ts";
 import { defineAction, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { sealedKey } from "../../src/secrets/sealed-keys.ts";
 import { ownerClient } from "../../src/store/database.ts";
-import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { startTestAirlock, TEST_MASTER_KEY, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of the API, checked by the app against its schema
@@ -364,4 +370,53 @@ test("an item whose sealed parameters were swapped with another item's does not 
       ).rows,
   );
   assert.deepEqual(sent, [{ account_id: "acc_q1" }]);
+});
+
+test("a failed item's envelope is re-wrapped by a master key rotation and dropped at retention; a retry then is refused", async () => {
+  const pool = t.airlock.database.pool;
+  const action = t.airlock.workspace.actions.get("send_notice")!;
+  await owner((db) =>
+    db.query("INSERT INTO public.accounts VALUES ('acc_r1'); INSERT INTO public.failing VALUES ('acc_r1')"),
+  );
+  const selection = { action: "send_notice", rows: [{ ...row(2), id: "acc_r1" }] };
+  const preview = await call("POST", "/api/v1/bulk/preview", operator, selection);
+  const started = await call("POST", "/api/v1/bulk/start", operator, {
+    ...selection,
+    itemSetHash: preview.body.itemSetHash,
+  });
+  assert.equal(started.status, 202, started.text);
+  const batch = await until(started.body.batch.id, (b) => b.status === "failed", "the one item to fail");
+  const item = async () =>
+    (await pool.query("SELECT * FROM airlock.bulk_items WHERE batch_id = $1", [batch.id])).rows[0];
+  const oldKey = parseMasterKey(TEST_MASTER_KEY);
+  const newKey = parseMasterKey(generateMasterKeyText());
+  const hashKey = await sealedKey(pool, t.airlock.keyring!, "params_hash");
+
+  const report = await rotateMasterKey(pool, createKeyring(newKey, [oldKey]));
+  // The envelopes swapped by the test before cannot be opened under their new positions.
+  assert.ok(!report.unreadable.includes(`bulk item ${batch.id}:1`), report.unreadable.join(", "));
+  const rotated = await item();
+  assert.deepEqual(itemParams(action, { keyring: createKeyring(newKey), paramsHashKey: hashKey }, rotated), {
+    accountId: "acc_r1",
+    holderName: NAME(2),
+    ssn: SSN(2),
+  });
+  assert.throws(
+    () => itemParams(action, { keyring: createKeyring(oldKey), paramsHashKey: hashKey }, rotated),
+    {
+      code: "pii.unreadable",
+    },
+  );
+  await rotateMasterKey(pool, createKeyring(oldKey, [newKey]));
+
+  await owner((db) =>
+    db.query("UPDATE airlock.bulk_batches SET finished_at = now() - interval '31 days' WHERE id = $1", [
+      batch.id,
+    ]),
+  );
+  assert.ok((await purgeExpiredItemPii(pool, 30)) >= 1);
+  assert.equal((await item()).params_sealed, null);
+  const retry = await call("POST", `/api/v1/bulk/${batch.id}/retry`, operator, {});
+  assert.equal(retry.status, 410, retry.text);
+  assert.equal(retry.body.error.code, "pii.not_available");
 });
