@@ -76,6 +76,11 @@ export const runListQuery = z.strictObject({
   status: runStatus.optional(),
   targetType: z.string().max(100).optional(),
   targetId: z.string().max(200).optional(),
+  batch: z
+    .string()
+    .regex(/^blk_[A-Za-z0-9]{1,60}$/, "is not a batch ID (blk_…)")
+    .optional()
+    .describe("A bulk batch's ID: only the runs of its items"),
   from: isoDateParam.optional(),
   to: isoDateParam.optional(),
   q: z

@@ -12,6 +12,7 @@ import { canonicalJson, paramsHash } from "../runs/params-hash.ts";
 import type { BulkOptions } from "../sdk/define-action.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { isFormula, parseItemsCsv } from "./bulk-csv.ts";
+import { type ItemSealing, itemHashKey } from "./bulk-item-values.ts";
 
 export interface BatchItem {
   /** 1-based position in the item set, the item's identity within its batch. */
@@ -47,33 +48,42 @@ export interface Selection {
 export function bulkOptionsOf(action: CompiledAction): BulkOptions {
   const bulk = action.definition.bulk as BulkOptions | undefined;
   if (!bulk) throw new AirlockError("bulk.not_allowed");
-  // Items' parameters are kept with the batch until they run; classified (PII) parameters are
-  // sealed only on runs, so such actions do not run in bulk.
-  if (action.piiParams.length > 0)
-    throw new AirlockError(
-      "bulk.not_allowed",
-      "This action has parameters classified as personal data; it cannot run in bulk.",
-    );
   return bulk;
 }
 
-/** The hash an approval binds to: the action and every item's parameters, in order. */
+/**
+ * The hash an approval binds to: the action and every item's parameters, in order. With a key
+ * (an action with classified parameters, bulk-item-values.ts) it is keyed and covers each item's
+ * keyed hash, so it can be recomputed from the stored items without opening their envelopes.
+ */
 export function itemSetHash(
   action: { name: string; version: string },
-  items: readonly { params: unknown }[],
+  items: readonly { params: unknown; paramsHash: string }[],
+  key: Buffer | null,
 ) {
+  const scope = `bulk:${action.name}@${action.version}`;
+  if (key)
+    return paramsHash(
+      scope,
+      items.map((item) => item.paramsHash),
+      key,
+    );
   return paramsHash(
-    `bulk:${action.name}@${action.version}`,
+    scope,
     items.map((item) => item.params),
   );
 }
 
 export async function buildItemSet(
-  deps: { pool: pg.Pool; log: Log },
+  deps: { pool: pg.Pool; log: Log; sealing: ItemSealing },
   action: CompiledAction,
   selection: Selection,
 ): Promise<ItemSet> {
   const bulk = bulkOptionsOf(action);
+  const key = itemHashKey(action, deps.sealing);
+  // A refused row is named by its first cell; for an action with classified parameters that cell
+  // may be one of them, so it is named by its row number only (or its target).
+  const refOf = (values: Record<string, unknown>) => (key ? null : firstValue(values));
   const lines: {
     row: number;
     values: Record<string, unknown>;
@@ -114,7 +124,7 @@ export async function buildItemSet(
   const totals: Record<string, number> = {};
   const seen = new Map<string, number>();
   for (const line of lines) {
-    const ref = firstValue(line.values);
+    const ref = refOf(line.values);
     if (line.problem) {
       refused.push({ row: line.row, ref, code: line.code ?? "invalid", reason: line.problem });
       continue;
@@ -170,11 +180,11 @@ export async function buildItemSet(
     items.push({
       position: items.length + 1,
       params,
-      paramsHash: paramsHash(action.name, params),
+      paramsHash: paramsHash(action.name, params, key),
       targetId: target?.id ?? null,
     });
   }
-  return { action, items, refused, totals, hash: itemSetHash(action, items) };
+  return { action, items, refused, totals, hash: itemSetHash(action, items, key) };
 }
 
 function firstValue(values: Record<string, unknown>): string | null {

@@ -25,6 +25,7 @@ import type { BulkOptions } from "../sdk/define-action.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { batchEvent, emitProgress } from "./bulk-audit.ts";
+import { type ItemSealing, itemParams } from "./bulk-item-values.ts";
 import {
   type BatchRow,
   endItems,
@@ -50,10 +51,14 @@ export interface RunnerDeps {
   workspace: CompiledWorkspace;
   pool: pg.Pool;
   control: Control;
-  approvals: Pick<ApprovalDeps, "subjects" | "authorizer" | "outbox">;
+  approvals: Pick<ApprovalDeps, "subjects" | "authorizer" | "outbox" | "keyring" | "paramsHashKey">;
   log: Log;
   /** Named points where tests force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
+}
+
+function sealingOf(deps: RunnerDeps): ItemSealing {
+  return { keyring: deps.approvals.keyring, paramsHashKey: deps.approvals.paramsHashKey ?? null };
 }
 
 export function itemKey(batchId: string, position: number): string {
@@ -227,12 +232,26 @@ async function runItem(
   item: ItemRow,
 ): Promise<ItemEnd> {
   const key = itemKey(batch.id, item.position);
+  let params: Record<string, unknown>;
+  try {
+    // The raw parameters, opened for this item only (masked at rest, bulk-item-values.ts).
+    params = itemParams(action, sealingOf(deps), item);
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error;
+    return {
+      position: item.position,
+      status: "failed",
+      runId: null,
+      errorCode: error.code,
+      errorMessage: scrubText(error.message).slice(0, 1_000),
+    };
+  }
   const submitted = await deps.control.submit(
     {
       channel: "bulk",
       principal: requester,
       actionName: action.name,
-      params: item.params,
+      params,
       idempotencyKey: key,
       reason: batch.reason ?? `Bulk batch ${batch.id}, item ${item.position}`,
       trace: null,

@@ -3,7 +3,7 @@
 // 10,000-item batch costs a handful of statements, not 10,000.
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Queryable } from "../store/queryable.ts";
-import type { BatchItem } from "./bulk-item-set.ts";
+import type { StoredItem } from "./bulk-item-values.ts";
 
 export const BATCH_STATUSES = [
   "pending_approval",
@@ -59,12 +59,15 @@ export interface BatchRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  pii_purged_at: Date | null;
 }
 
 export interface ItemRow {
   batch_id: string;
   position: number;
+  /** Classified fields masked (bulk-item-values.ts); the raw parameters are in `params_sealed`. */
   params: Record<string, unknown>;
+  params_sealed: Buffer | null;
   params_hash: string;
   target_id: string | null;
   status: ItemStatus;
@@ -83,8 +86,11 @@ export interface ItemCounts {
 
 export async function insertBatch(
   db: Queryable,
-  batch: Omit<BatchRow, "created_at" | "started_at" | "finished_at" | "generation" | "stop_reason">,
-  items: readonly BatchItem[],
+  batch: Omit<
+    BatchRow,
+    "created_at" | "started_at" | "finished_at" | "generation" | "stop_reason" | "pii_purged_at"
+  >,
+  items: readonly StoredItem[],
 ): Promise<void> {
   await db.query(
     `INSERT INTO airlock.bulk_batches (id, action, action_version, status, requester_id, idempotency_key,
@@ -110,15 +116,16 @@ export async function insertBatch(
     ],
   );
   await db.query(
-    `INSERT INTO airlock.bulk_items (batch_id, position, params, params_hash, target_id, status)
-     SELECT $1, p, v::jsonb, h, t, 'pending'
-       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(p, v, h, t)`,
+    `INSERT INTO airlock.bulk_items (batch_id, position, params, params_sealed, params_hash, target_id, status)
+     SELECT $1, p, v::jsonb, e, h, t, 'pending'
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bytea[]) AS u(p, v, h, t, e)`,
     [
       batch.id,
       items.map((i) => i.position),
       items.map((i) => JSON.stringify(i.params)),
       items.map((i) => i.paramsHash),
       items.map((i) => i.targetId),
+      items.map((i) => i.sealed),
     ],
   );
 }
@@ -177,7 +184,8 @@ export async function moveBatch(
 /** Every pending item of the batch becomes skipped, with why (cancel, stop, rejection). */
 export async function skipPending(db: Queryable, id: string, code: string, message: string): Promise<number> {
   const result = await db.query(
-    `UPDATE airlock.bulk_items SET status = 'skipped', error_code = $2, error_message = $3, finished_at = now()
+    `UPDATE airlock.bulk_items
+        SET status = 'skipped', error_code = $2, error_message = $3, finished_at = now(), params_sealed = NULL
       WHERE batch_id = $1 AND status = 'pending'`,
     [id, code, message],
   );
@@ -219,12 +227,17 @@ export interface ItemEnd {
   errorMessage: string | null;
 }
 
-/** Items that ended, written in one statement; an item already ended keeps its first outcome. */
+/**
+ * Items that ended, written in one statement; an item already ended keeps its first outcome. An
+ * item that succeeded drops its sealed parameters (its run keeps its own); a failed one keeps them
+ * for a retry, until the retention sweep (bulk-item-values.ts).
+ */
 export async function endItems(db: Queryable, id: string, ends: readonly ItemEnd[]): Promise<void> {
   if (ends.length === 0) return;
   await db.query(
     `UPDATE airlock.bulk_items i
-        SET status = u.s, run_id = u.r, error_code = u.c, error_message = u.m, finished_at = now()
+        SET status = u.s, run_id = u.r, error_code = u.c, error_message = u.m, finished_at = now(),
+            params_sealed = CASE WHEN u.s = 'failed' THEN i.params_sealed END
        FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, s, r, c, m)
       WHERE i.batch_id = $1 AND i.position = u.p AND i.status = 'pending'`,
     [

@@ -7,6 +7,7 @@
 import type { ApprovalSubjectKind, SubjectChange } from "../approval/approval-subject.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
+import { KEYED_HASH_PREFIX } from "../runs/params-hash.ts";
 import type { Queryable } from "../store/queryable.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { batchEvent, emitProgress } from "./bulk-audit.ts";
@@ -15,20 +16,35 @@ import { getBatch, moveBatch, skipPending } from "./bulk-store.ts";
 
 export const BULK_SUBJECT = "bulk";
 
-/** The hash of the items as stored now (every item, in position order). */
-export async function storedItemSetHash(db: Queryable, batchId: string): Promise<string | null> {
+/**
+ * The hash of the items as stored now (every item, in position order), in the scheme of the
+ * batch's own hash: keyed (over each item's keyed hash) for an action with classified parameters.
+ */
+export async function storedItemSetHash(
+  db: Queryable,
+  batchId: string,
+  paramsHashKey: Buffer | null,
+): Promise<string | null> {
   const batch = await getBatch(db, batchId);
   if (!batch) return null;
-  const items = await db.query<{ params: unknown }>(
-    "SELECT params FROM airlock.bulk_items WHERE batch_id = $1 ORDER BY position",
+  const keyed = batch.item_set_hash.startsWith(KEYED_HASH_PREFIX);
+  if (keyed && !paramsHashKey) return null;
+  const items = await db.query<{ params: unknown; paramsHash: string }>(
+    `SELECT ${keyed ? "NULL AS params" : "params"}, params_hash AS "paramsHash"
+       FROM airlock.bulk_items WHERE batch_id = $1 ORDER BY position`,
     [batchId],
   );
-  return itemSetHash({ name: batch.action, version: batch.action_version }, items.rows);
+  return itemSetHash(
+    { name: batch.action, version: batch.action_version },
+    items.rows,
+    keyed ? paramsHashKey : null,
+  );
 }
 
 export function bulkSubjectKind(deps: {
   workspace: CompiledWorkspace;
   authorizer: Authorizer;
+  paramsHashKey: Buffer | null;
   /** After the approval commits: start the batch's workflow. */
   started: (batchId: string, generation: number) => void;
 }): ApprovalSubjectKind {
@@ -44,10 +60,13 @@ export function bulkSubjectKind(deps: {
       return (await getBatch(db, request.subject_id)) ? { onBehalfOf: null, run: null } : null;
     },
     async payloadHash(db, request) {
-      return await storedItemSetHash(db, request.subject_id);
+      return await storedItemSetHash(db, request.subject_id, deps.paramsHashKey);
     },
     async onApproved(db, change) {
-      if ((await storedItemSetHash(db, change.request.subject_id)) !== change.request.params_hash)
+      if (
+        (await storedItemSetHash(db, change.request.subject_id, deps.paramsHashKey)) !==
+        change.request.params_hash
+      )
         throw new AirlockError(
           "approval.stale",
           "The batch's items differ from the ones previewed; nothing was approved or run.",

@@ -20,12 +20,19 @@ import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
 import type { Log } from "../observe/logger.ts";
-import { scrubText } from "../pii/mask.ts";
+import { maskFields, scrubText } from "../pii/mask.ts";
 import type { BulkOptions } from "../sdk/define-action.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { batchEvent, emitProgress } from "./bulk-audit.ts";
 import { type BatchItem, buildItemSet, bulkOptionsOf, itemSetHash, type Selection } from "./bulk-item-set.ts";
+import {
+  hasClassifiedParams,
+  type ItemSealing,
+  itemHashKey,
+  itemParams,
+  sealItems,
+} from "./bulk-item-values.ts";
 import { batchPolicy } from "./bulk-policy.ts";
 import { failureReport } from "./bulk-report.ts";
 import { BULK_WORKFLOW, bulkWorkflow } from "./bulk-runner.ts";
@@ -108,7 +115,19 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       deps.log.error({ err: error, batchId }, "bulk: could not start the batch's workflow; the sweep will");
     });
   };
-  deps.approvals.subjects.register(bulkSubjectKind({ workspace, authorizer, started: startWorkflow }));
+  const sealing: ItemSealing = {
+    keyring: deps.approvals.keyring,
+    paramsHashKey: deps.approvals.paramsHashKey ?? null,
+  };
+  const itemDeps = { pool, log: deps.log, sealing };
+  deps.approvals.subjects.register(
+    bulkSubjectKind({
+      workspace,
+      authorizer,
+      paramsHashKey: sealing.paramsHashKey,
+      started: startWorkflow,
+    }),
+  );
   const anyBulk = [...workspace.actions.values()].some((a) => a.definition.bulk);
   let sweeper: NodeJS.Timeout | null = null;
   if (anyBulk) {
@@ -227,7 +246,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
     const id = newId("blk");
     const held = decision.policies.length > 0;
     const approvalId = held ? newId("apr") : null;
-    const hash = itemSetHash(action, items);
+    const hash = itemSetHash(action, items, itemHashKey(action, sealing));
     const batch = await inTransaction(pool, async (tx) => {
       if (approvalId) {
         const made = await createApprovalRequest(tx, {
@@ -286,7 +305,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
           concurrency: options.concurrency ?? bulk.concurrency ?? DEFAULT_CONCURRENCY,
           request_id: asker.requestId,
         },
-        items,
+        sealItems(action, sealing, id, items),
       );
       const row = (await getBatch(tx, id))!;
       if (!held)
@@ -347,7 +366,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
     async preview(principal, input) {
       const action = await runnable(principal, input.action);
       const bulk = bulkOptionsOf(action);
-      const set = await buildItemSet(deps, action, input);
+      const set = await buildItemSet(itemDeps, action, input);
       const decision = await batchPolicy(
         { log: deps.log, policyModes: deps.approvals.policyModes },
         action,
@@ -361,7 +380,11 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
         maxItems: bulk.maxItems,
         totals: set.totals,
         refused: set.refused,
-        sample: set.items.slice(0, SAMPLE_SIZE).map((i) => ({ position: i.position, params: i.params })),
+        // Classified values masked, as on a run's page: the preview is a response like any other.
+        sample: set.items.slice(0, SAMPLE_SIZE).map((i) => ({
+          position: i.position,
+          params: maskFields(i.params, action.piiParams) as Record<string, unknown>,
+        })),
         itemSetHash: set.hash,
         needsApproval: decision.policies.length > 0,
         policies: decision.policies,
@@ -376,7 +399,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
         const earlier = await findBatchByKey(pool, asker.principal.id, idempotencyKey);
         if (earlier) return await replay(earlier, action, input.itemSetHash);
       }
-      const set = await buildItemSet(deps, action, input);
+      const set = await buildItemSet(itemDeps, action, input);
       if (set.hash !== input.itemSetHash)
         throw new AirlockError("bulk.item_set_changed", undefined, { itemSetHash: set.hash });
       if (set.items.length === 0)
@@ -447,18 +470,20 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       const { batch, action } = await visible(asker.principal, id);
       if (!action) throw new AirlockError("action.not_found");
       await runnable(asker.principal, action.name);
-      const failed = await pool.query<{
-        params: Record<string, unknown>;
-        params_hash: string;
-        target_id: string | null;
-      }>(
-        "SELECT params, params_hash, target_id FROM airlock.bulk_items WHERE batch_id = $1 AND status = 'failed' ORDER BY position",
+      const failed = await pool.query<ItemRow>(
+        "SELECT * FROM airlock.bulk_items WHERE batch_id = $1 AND status = 'failed' ORDER BY position",
         [id],
       );
       if (failed.rows.length === 0) throw new AirlockError("bulk.nothing_to_retry");
+      if (batch.pii_purged_at && hasClassifiedParams(action))
+        throw new AirlockError(
+          "pii.not_available",
+          "The classified parameters of this batch's failed items are no longer kept (retention); start a new batch from the selection.",
+        );
+      // The failed items' raw parameters (sealed until now), sealed again for the new batch.
       const items: BatchItem[] = failed.rows.map((row, index) => ({
         position: index + 1,
-        params: row.params,
+        params: itemParams(action, sealing, row),
         paramsHash: row.params_hash,
         targetId: row.target_id,
       }));

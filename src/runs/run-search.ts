@@ -15,6 +15,8 @@ export interface RunSearch {
   status?: RunStatus | undefined;
   targetType?: string | undefined;
   targetId?: string | undefined;
+  /** A bulk batch's ID (`blk_…`, checked by the API): the runs of its items only. */
+  batch?: string | undefined;
   /** Inclusive, ISO 8601. */
   from?: string | undefined;
   /** Exclusive, ISO 8601. */
@@ -42,6 +44,15 @@ export async function searchRuns(
   if (search.status) add("r.status = ?", search.status);
   if (search.targetType) add("r.target_type = ?", search.targetType);
   if (search.targetId) add("r.target_id = ?", search.targetId);
+  // An item's run is its batch requester's, keyed `bulk:<batch>:<position>` (bulk/bulk-runner.ts);
+  // (actor_id, idempotency_key) is indexed, and the key names items still running too.
+  if (search.batch) {
+    add(
+      "r.channel = 'bulk' AND r.idempotency_key LIKE ?",
+      `bulk:${search.batch.replace(/[\\%_]/g, "\\$&")}:%`,
+    );
+    add("r.actor_id = (SELECT requester_id FROM airlock.bulk_batches WHERE id = ?)", search.batch);
+  }
   if (search.from) add("r.created_at >= ?::timestamptz", search.from);
   if (search.to) add("r.created_at < ?::timestamptz", search.to);
   if (search.q) addTextSearch(search.q, values, where);

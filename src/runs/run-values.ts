@@ -40,15 +40,36 @@ export function storedValue(
   section: RunSection,
   value: unknown,
 ): StoredValue {
-  const fields = fieldsOf(sealing.action, section);
+  return sealClassified(
+    fieldsOf(sealing.action, section),
+    sealing.keyring,
+    runValueContext(runId, section),
+    value,
+  );
+}
+
+/**
+ * A value with its classified fields masked, and the raw value sealed for the record named by
+ * `context` when there is a classified field in it. Runs use it through `storedValue`; a bulk
+ * batch's items keep their parameters the same way until they run (bulk/bulk-item-values.ts).
+ */
+export function sealClassified(
+  fields: readonly ClassifiedField[],
+  keyring: Keyring | null,
+  context: string,
+  value: unknown,
+): StoredValue {
   if (value === null || value === undefined || fields.length === 0) return { stored: value, sealed: null };
   const stored = maskFields(value, fields);
   // maskFields shares untouched branches: the same reference means no classified field is there.
   if (stored === value) return { stored: value, sealed: null };
-  const sealed = sealing.keyring
-    ? seal(sealing.keyring, JSON.stringify(value), runValueContext(runId, section))
-    : null;
+  const sealed = keyring ? seal(keyring, JSON.stringify(value), context) : null;
   return { stored, sealed };
+}
+
+/** The raw value sealed by `sealClassified` for `context`; throws EnvelopeError if it does not open. */
+export function openClassified(keyring: Keyring, sealed: Buffer, context: string): unknown {
+  return JSON.parse(open(keyring, sealed, context).toString("utf8"));
 }
 
 /** True when a run waiting to be executed would need raw values that cannot be kept. */
@@ -74,7 +95,7 @@ export function rawRunValue(keyring: Keyring | null, run: SealedRow, section: Ru
   if (!sealed) return column === null || column === undefined ? column : undefined;
   if (!keyring) throw unreadable(run.id, "this server has no master key");
   try {
-    return JSON.parse(open(keyring, sealed, runValueContext(run.id, section)).toString("utf8"));
+    return openClassified(keyring, sealed, runValueContext(run.id, section));
   } catch (error) {
     if (error instanceof EnvelopeError) throw unreadable(run.id, error.message, error.keyId);
     throw error;

@@ -8,6 +8,7 @@ import { pendingApprovalStats } from "../approval/pending-approval-stats.ts";
 import { createPolicyModes } from "../approval/policy-modes.ts";
 import { createSealer } from "../audit/sealer.ts";
 import { unsealedAuditStats } from "../audit/unsealed-audit-stats.ts";
+import { purgeExpiredItemPii } from "../bulk/bulk-item-values.ts";
 import { type Bulk, createBulk } from "../bulk/bulks.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
@@ -326,6 +327,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       {
         name: "mask expired PII of runs",
         run: () => purgeExpiredPii(database.pool, workspace, config.piiRetentionDays),
+      },
+      {
+        name: "drop sealed parameters of bulk items past retention",
+        run: () => purgeExpiredItemPii(database.pool, config.piiRetentionDays),
       },
       { name: "expire approval requests", run: () => approvals.sweeper.sweep() },
       {

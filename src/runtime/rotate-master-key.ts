@@ -3,6 +3,7 @@
 // later lines). Once it reports nothing left under another key, the previous keys can go.
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
+import { rewrapItemEnvelopes } from "../bulk/bulk-item-values.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { rewrapWebhookSecrets } from "../notify/webhook-secrets.ts";
 import { rewrapRunEnvelopes } from "../runs/run-value-sealing.ts";
@@ -23,6 +24,8 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
   const runs = await rewrapRunEnvelopes(pool, keyring);
   const keys = await rewrapSealedKeys(pool, keyring);
   const webhooks = await rewrapWebhookSecrets(pool, keyring);
+  // Bulk items waiting to run (or to be retried) keep their classified parameters sealed too.
+  const items = await rewrapItemEnvelopes(pool, keyring);
   const report: RotationReport = {
     keyId: keyring.current.id,
     secrets: secrets.rewrapped,
@@ -32,6 +35,7 @@ export async function rotateMasterKey(pool: pg.Pool, keyring: Keyring): Promise<
       ...runs.unreadable.map((id) => `run ${id}`),
       ...keys.unreadable.map((name) => `key ${name}`),
       ...webhooks.unreadable.map((id) => `webhook ${id}`),
+      ...items.unreadable.map((id) => `bulk item ${id}`),
     ],
   };
   await appendAudit(pool, [

@@ -109,6 +109,15 @@ test("rows of a lookup's result → preview → approved from the inbox → live
   // The run history: each of the batch's five item runs names the batch.
   await page.locator(`[data-batch-link="${batchId}"]`).nth(4).waitFor();
   assert.equal(await page.locator(`[data-batch-link="${batchId}"]`).count(), 5);
+  // The batch page links its runs: the run history filtered by the batch (the lookup's run gone).
+  assert.ok((await page.getByRole("table", { name: "Runs" }).locator("tbody tr").count()) > 5);
+  await page.goto(`${server.url}/bulk/${batchId}`);
+  await page.getByRole("link", { name: "Runs of this batch" }).click();
+  await page.waitForURL(new RegExp(`/runs\\?batch=${batchId}$`));
+  await page.getByRole("textbox", { name: "Batch" }).waitFor();
+  assert.equal(await page.getByRole("textbox", { name: "Batch" }).inputValue(), batchId);
+  await page.locator(`[data-batch-link="${batchId}"]`).nth(4).waitFor();
+  assert.equal(await page.getByRole("table", { name: "Runs" }).locator("tbody tr").count(), 5);
   const ledger = await t.airlock.database.pool.query(
     "SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'charge_fee' AND idempotency_key LIKE $1",
     [`bulk:${batchId}:%`],

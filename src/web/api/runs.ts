@@ -43,6 +43,8 @@ export interface RunFilters {
   status?: string;
   targetType?: string;
   targetId?: string;
+  /** A bulk batch's ID: the runs of its items. */
+  batch?: string;
   from?: string;
   to?: string;
   /** Text search (action, target, who, error, parameters, an amount). */

@@ -4,7 +4,7 @@
 import { Alert, Badge, Button, Group, Progress, Stack, Text } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import type { BulkBatch } from "../../api/bulk.ts";
 import { useApi } from "../api/context.ts";
 import { useCurrentUser } from "../api/session.ts";
@@ -91,6 +91,11 @@ export default function BulkBatchPage() {
         {!ENDED.has(b.status) ? (
           <Button disabled={busy} color="red" variant="light" onClick={() => command("cancel")}>
             Cancel batch
+          </Button>
+        ) : null}
+        {b.status !== "pending_approval" ? (
+          <Button component={Link} variant="default" to={`/runs?batch=${encodeURIComponent(b.id)}`}>
+            Runs of this batch
           </Button>
         ) : null}
         {ENDED.has(b.status) ? (

@@ -1,4 +1,4 @@
-import { Button, Group, NativeSelect, Select, TextInput } from "@mantine/core";
+import { Button, CloseButton, Group, NativeSelect, Select, TextInput } from "@mantine/core";
 import { useDebouncedCallback } from "@mantine/hooks";
 import { useState } from "react";
 import { useActions } from "../api/actions.ts";
@@ -68,6 +68,15 @@ export function RunFilters({ value, onChange }: { value: Filters; onChange: (nex
           ...STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
         ]}
       />
+      {value.batch ? (
+        <TextInput
+          label="Batch"
+          w={260}
+          readOnly
+          value={value.batch}
+          rightSection={<CloseButton aria-label="Any batch" size="sm" onClick={() => set("batch", null)} />}
+        />
+      ) : null}
       <TextInput
         label="From"
         type="date"

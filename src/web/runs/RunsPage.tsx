@@ -11,7 +11,7 @@ import { Time } from "../components/Time.tsx";
 import { paramsSummary } from "./params-summary.ts";
 import { RunFilters } from "./RunFilters.tsx";
 
-const KEYS = ["q", "action", "actor", "status", "targetType", "targetId", "from", "to"] as const;
+const KEYS = ["q", "action", "actor", "status", "targetType", "targetId", "batch", "from", "to"] as const;
 
 /** "to" is a date the person means to include: ask for runs before the next day. */
 function dayAfter(date: string): string {
