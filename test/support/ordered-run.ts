@@ -18,11 +18,20 @@ const [concurrency, timeout, durationsOut, ...files] = process.argv.slice(2);
 
 const durations: Record<string, number> = {};
 let failed = false;
+// Stopped (Ctrl-C, or test/run.ts passing on a signal): the test processes are stopped with it.
+const stop = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    stop.abort();
+    process.exitCode = 1;
+  });
+}
 const stream = run({
   files: files.map((file) => resolve(root, file)),
   concurrency: Number(concurrency),
   timeout: Number(timeout),
   cwd: root,
+  signal: stop.signal,
 });
 const count = (data: { nesting: number; file?: string; details: { duration_ms: number } }) => {
   if (data.nesting !== 0 || !data.file) return;
@@ -40,5 +49,5 @@ stream.on("end", () => {
     const rounded = Object.fromEntries(Object.entries(durations).map(([f, ms]) => [f, Math.round(ms)]));
     writeFileSync(durationsOut, `${JSON.stringify(rounded, null, 2)}\n`);
   }
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = failed || stop.signal.aborted ? 1 : 0;
 });
