@@ -12,13 +12,17 @@
 // Arguments are passed to `node --test` (e.g. a file path, or --test-name-pattern).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ownerClient } from "../src/store/database.ts";
 import { removeAbandoned, startEmbeddedPostgres } from "../src/store/embedded-postgres.ts";
 import { dropTestDatabases, prepareTemplates } from "./support/templates.ts";
 
 const root = resolve(import.meta.dirname, "..");
+// Each file's time in ms, to start the longest first: test/support/file-durations.json (committed:
+// what a fresh clone, CI, starts from) overridden by .airlock/test-durations.json (this checkout's
+// last runs). A file in neither (a new one) counts as a middling file.
+const RECORDED = resolve(root, ".airlock", "test-durations.json");
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith("-"));
 const flags = args.filter((a) => a.startsWith("-"));
@@ -68,14 +72,27 @@ for (const phase of phases) {
 }
 
 async function runTests(testFilesOfPhase: string[], phaseConcurrency: string): Promise<number> {
-  const testArgs = [
-    "--test",
-    `--test-concurrency=${phaseConcurrency}`,
-    "--test-timeout=180000",
-    "--test-reporter=spec",
-    ...flags,
-    ...testFilesOfPhase,
-  ];
+  // Without flags, the longest files start first (test/support/ordered-run.ts; their times are
+  // recorded for the next run); with flags (--test-name-pattern, a reporter, …) `node --test` as is.
+  const measured = resolve(root, ".airlock", `test-durations-${runId}.json`);
+  mkdirSync(dirname(measured), { recursive: true });
+  const testArgs =
+    flags.length === 0
+      ? [
+          resolve(root, "test/support/ordered-run.ts"),
+          phaseConcurrency,
+          "180000",
+          measured,
+          ...longestFirst(testFilesOfPhase),
+        ]
+      : [
+          "--test",
+          `--test-concurrency=${phaseConcurrency}`,
+          "--test-timeout=180000",
+          "--test-reporter=spec",
+          ...flags,
+          ...testFilesOfPhase,
+        ];
   const child = spawn(process.execPath, testArgs, {
     cwd: root,
     stdio: "inherit",
@@ -93,7 +110,33 @@ async function runTests(testFilesOfPhase: string[], phaseConcurrency: string): P
   const exit: number = await new Promise((r) => child.on("exit", (c, s) => r(c ?? (s ? 1 : 0))));
   process.off("SIGINT", forward);
   process.off("SIGTERM", forward);
+  if (existsSync(measured)) {
+    recordDurations(JSON.parse(readFileSync(measured, "utf8")) as Record<string, number>);
+    rmSync(measured, { force: true });
+  }
   return exit;
+}
+
+function readDurations(path: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+function longestFirst(list: string[]): string[] {
+  const known = {
+    ...readDurations(resolve(root, "test/support/file-durations.json")),
+    ...readDurations(RECORDED),
+  };
+  const guess = 5_000;
+  const time = (file: string) => known[file] ?? guess;
+  return [...list].sort((a, b) => time(b) - time(a) || a.localeCompare(b));
+}
+
+function recordDurations(measured: Record<string, number>) {
+  writeFileSync(RECORDED, `${JSON.stringify({ ...readDurations(RECORDED), ...measured }, null, 2)}\n`);
 }
 
 const keep =

@@ -9,6 +9,7 @@ import demoWorkspace from "../../examples/demo/workspace.ts";
 import { defineWorkspace, type Workspace } from "../../src/sdk/index.ts";
 import { AIRLOCK_MIGRATIONS, migrate } from "../../src/store/migrate.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { createTestDatabase } from "../support/test-database.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { asOwner, DEMO_MIGRATIONS } from "./demo-database.ts";
 
@@ -53,6 +54,7 @@ export function demoWorkspaceWithExistingTags(workspace: Workspace = demoWorkspa
 export async function startCustomerDemo(): Promise<CustomerDemo> {
   const t = await startTestAirlock({
     workspace: demoWorkspaceWithExistingTags(),
+    database: await createTestDatabase({ template: "demo", label: "demo_customers" }),
     async prepare(url) {
       await migrate(url, [AIRLOCK_MIGRATIONS, DEMO_MIGRATIONS]);
       await asOwner(url, (client) => seedDemo(client));

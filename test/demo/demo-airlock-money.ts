@@ -44,7 +44,7 @@ export interface DemoAirlock {
 export async function startDemoAirlock(
   options: { users?: Record<string, string[]>; workspace?: Workspace; env?: Record<string, string> } = {},
 ): Promise<DemoAirlock> {
-  const database = await createTestDatabase({ label: "demo_airlock" });
+  const database = await createTestDatabase({ template: "demo", label: "demo_airlock" });
   await migrate(database.url, [AIRLOCK_MIGRATIONS, DEMO_MIGRATIONS]);
   const seeder = await ownerClient(database.url);
   try {

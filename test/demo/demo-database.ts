@@ -1,17 +1,21 @@
 // A fresh database with Airlock's and the demo workspace's migrations, for the demo's tests.
 import { ownerClient } from "../../src/store/database.ts";
 import { AIRLOCK_MIGRATIONS, migrate } from "../../src/store/migrate.ts";
+import { DEMO_MIGRATIONS } from "../support/demo-template.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-export const DEMO_MIGRATIONS = {
-  scope: "workspace:demo",
-  dir: new URL("../../examples/demo/migrations/", import.meta.url).pathname,
-};
+export { DEMO_MIGRATIONS };
 
+/** Not seeded: cloned from the run's migrated template, then the demo's migrations. */
 export async function migratedDemoDatabase(label: string): Promise<TestDatabase> {
-  const db = await createTestDatabase({ template: "empty", label });
+  const db = await createTestDatabase({ label });
   await migrate(db.url, [AIRLOCK_MIGRATIONS, DEMO_MIGRATIONS]);
   return db;
+}
+
+/** Migrated and seeded: a clone of the run's demo template (test/support/demo-template.ts). */
+export async function seededDemoDatabase(label: string): Promise<TestDatabase> {
+  return await createTestDatabase({ template: "demo", label });
 }
 
 /** Runs `work` with an owner connection that is closed afterwards. */

@@ -8,7 +8,7 @@ import * as F from "../../examples/demo/fixtures.ts";
 import { seedDemo } from "../../examples/demo/seed.ts";
 import { type Database, openDatabase } from "../../src/store/database.ts";
 import type { TestDatabase } from "../support/test-database.ts";
-import { asOwner, migratedDemoDatabase } from "./demo-database.ts";
+import { asOwner, seededDemoDatabase } from "./demo-database.ts";
 
 const entries = (...legs: [string, number][]) =>
   JSON.stringify(
@@ -23,7 +23,7 @@ describe("demo domain rules", () => {
   let app: Database;
 
   before(async () => {
-    db = await migratedDemoDatabase("demo_rules");
+    db = await seededDemoDatabase("demo_rules");
     await asOwner(db.url, (client) => seedDemo(client));
     app = openDatabase({ url: db.url, max: 30 });
   });

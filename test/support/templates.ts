@@ -9,6 +9,8 @@ import { AIRLOCK_MIGRATIONS } from "../../src/store/migrate.ts";
 export interface Templates {
   /** Airlock's schema and the engine's, no workspace data. */
   bare: string;
+  /** `bare` plus the demo workspace's migrations and seeded data: built when first asked for. */
+  demo: string;
 }
 
 export function testDbPrefix(runId: string): string {
@@ -20,7 +22,7 @@ export async function prepareTemplates(serverUrl: string, runId: string): Promis
   await buildTemplate(serverUrl, bare, async (url) => {
     await prepareDatabase(url, [AIRLOCK_MIGRATIONS]);
   });
-  return { bare };
+  return { bare, demo: `airlock_tpl_${runId}_demo` };
 }
 
 export function databaseUrl(serverUrl: string, database: string): string {
@@ -44,7 +46,12 @@ export async function dropTestDatabases(serverUrl: string, runId: string, templa
   try {
     const pattern = `${testDbPrefix(runId).replaceAll("_", "\\_")}%`;
     const rows = await client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [pattern]);
-    for (const name of [...rows.rows.map((r) => r.datname as string), ...Object.values(templates)]) {
+    const building = `${templates.demo}_building`;
+    for (const name of [
+      ...rows.rows.map((r) => r.datname as string),
+      ...Object.values(templates),
+      building,
+    ]) {
       await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     }
   } finally {

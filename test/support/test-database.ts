@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
 import { ownerClient } from "../../src/store/database.ts";
 import { quoteIdent } from "../../src/store/embedded-postgres.ts";
+import { ensureDemoTemplate } from "./demo-template.ts";
 import { databaseUrl, type Templates, testDbPrefix } from "./templates.ts";
 
 export interface TestDatabase {
@@ -25,6 +26,7 @@ export async function createTestDatabase(
   const serverUrl = testServerUrl();
   const templates = JSON.parse(process.env.AIRLOCK_TEST_TEMPLATES ?? "{}") as Templates;
   const kind = options.template ?? "bare";
+  if (kind === "demo") await ensureDemoTemplate(serverUrl, templates);
   const template = kind === "empty" ? "template0" : templates[kind];
   const label = (options.label ?? basename(process.argv[1] ?? "test", ".test.ts"))
     .replace(/[^a-z0-9]+/gi, "_")
