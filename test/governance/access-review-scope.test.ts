@@ -291,9 +291,19 @@ test("a recurring review whose admin is disabled shows it is stalled; another ad
   // Only an admin takes it over; the change is audited with the admin it ran as.
   const stranger = await call(sam, "POST", `/api/v1/access-reviews/schedules/${id}/take-over`, {});
   assert.deepEqual([stranger.status, stranger.body.error.code], [403, "permission.denied"]);
-  const taken = await call(bob, "POST", `/api/v1/access-reviews/schedules/${id}/take-over`, {});
-  assert.equal(taken.status, 200, JSON.stringify(taken.body));
-  assert.deepEqual([taken.body.runsAs.id, taken.body.stalled], [bob.id, false]);
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  try {
+    const res = await runAirlock(["access-reviews", "take-over", id], {
+      AIRLOCK_URL: server.url,
+      AIRLOCK_TOKEN: bob.token,
+    });
+    assert.equal(res.code, 0, res.out + res.err);
+    assert.match(res.out, new RegExp(`${id} +active +every grant on high-risk actions .* Bob Admin`));
+  } finally {
+    await server.close();
+  }
+  const taken = await schedule();
+  assert.deepEqual([taken.runsAs.id, taken.stalled], [bob.id, false]);
   const [event] = await auditEvents(pool, ["access_review.schedule_taken_over"], { targetId: id });
   assert.equal(event!.actor_id, bob.id);
   assert.equal((event!.data as { ranAs: string }).ranAs, ada.id);
