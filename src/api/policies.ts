@@ -164,7 +164,7 @@ export const whatIfReport = z.strictObject({
       .number()
       .int()
       .describe(
-        "Runs the draft gates for which fewer than quorum people besides the requester could approve",
+        "Runs the draft gates for which fewer than quorum people besides the requester could have approved (their groups at the run's time)",
       ),
   }),
   byRequester: z.array(
