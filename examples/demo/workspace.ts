@@ -13,6 +13,7 @@
 //   access    customer-side administrator rights
 //   lookup    the account and customer pickers (every role runs them)
 import { defineWorkspace } from "../../src/sdk/index.ts";
+import { demoHistory } from "./action-history.ts";
 import { allFlaggedAccounts } from "./actions/all-flagged-accounts.ts";
 import { customerActions } from "./actions/customer-actions.ts";
 import { findAccount } from "./actions/find-account.ts";
@@ -123,5 +124,11 @@ export default defineWorkspace({
   ],
   // The demo fintech's domain schema (`demo`), applied after Airlock's own migrations.
   migrations: new URL("./migrations/", import.meta.url).pathname,
-  demo: { users: DEMO_USERS, seed: seedDemo, reset: resetDemo, services: startDemoServices },
+  demo: {
+    users: DEMO_USERS,
+    seed: seedDemo,
+    reset: resetDemo,
+    services: startDemoServices,
+    history: demoHistory,
+  },
 });

@@ -1,5 +1,6 @@
 // Governance: a policy switch held for a second admin, as that admin's inbox shows it; the
-// break-glass banner while Omar holds the emergency role; and an access review as its reviewer
+// break-glass banner while Omar holds the emergency role; issue_credit's versions, what changed
+// from the one deployed in September (the demo's history); and an access review as its reviewer
 // sees it. Ada (admin) starts a review of the support
 // desk naming Maya Manager as its reviewer; Maya keeps Sam with a reason, so the picture shows a
 // decided member beside one still to decide, each with their grants' last use from the audit trail.
@@ -9,6 +10,7 @@ const ADA = "ada.admin@airlock.demo";
 const MAYA = "maya.manager@airlock.demo";
 const ALAN = "alan.admin@airlock.demo";
 const OMAR = "omar.ops@airlock.demo";
+const SAM = "sam.support@airlock.demo";
 
 export const shots: Shot[] = [
   {
@@ -65,6 +67,19 @@ export const shots: Shot[] = [
         if (ended.status !== 200) throw new Error(`end: ${ended.status}`);
       }, elevation);
       await omar.context().close();
+    },
+  },
+  {
+    title: "issue_credit's versions: what changed from the one deployed in September",
+    async take({ signedIn, save }) {
+      const sam = await signedIn(SAM, "/actions/issue_credit");
+      const panel = sam.locator("[data-action-versions]");
+      await panel.locator("[data-version]").nth(1).waitFor({ timeout: 30_000 });
+      await panel
+        .locator("[data-version-change='params.properties.amountCents.maximum']")
+        .waitFor({ timeout: 30_000 });
+      await save(sam, "action-versions", "[data-action-versions]");
+      await sam.context().close();
     },
   },
   {

@@ -123,6 +123,18 @@ export const accessReviewSchedule = z.strictObject({
   status: z.enum(["active", "stopped"]),
   nextTicks: z.array(isoTime),
   lastReviewId: z.string().nullable().describe("The review its latest tick started"),
+  runsAs: z
+    .strictObject({ id: z.string(), name: z.string(), active: z.boolean() })
+    .describe("The admin in whose name its ticks start reviews: whoever set it up, or took it over"),
+  stalled: z
+    .boolean()
+    .describe(
+      "Active, but its ticks are refused (review.schedule_stalled): the admin it runs as is disabled",
+    ),
+  lastRefusal: z
+    .strictObject({ code: z.string(), at: isoTime })
+    .nullable()
+    .describe("Why its latest tick started no review; null once a tick starts one"),
 });
 
 export const accessReviewScheduleList = z.strictObject({ schedules: z.array(accessReviewSchedule) });

@@ -164,7 +164,7 @@ export const whatIfReport = z.strictObject({
       .number()
       .int()
       .describe(
-        "Runs the draft gates for which fewer than quorum people besides the requester could approve",
+        "Runs the draft gates for which fewer than quorum people besides the requester could have approved (their groups at the run's time)",
       ),
   }),
   byRequester: z.array(
@@ -184,6 +184,12 @@ export const whatIfReport = z.strictObject({
       category: z.enum(["newly_gated", "no_longer_gated", "unknown"]),
       params: z.unknown().describe("As stored: classified fields masked"),
       note: z.string().nullable(),
+      reviewersThen: z
+        .array(personName)
+        .nullable()
+        .describe(
+          "Who could have approved it under the draft when it was requested (their groups then), besides its requester; null when the draft does not gate it",
+        ),
     }),
   ),
 });

@@ -7,8 +7,10 @@
 //
 // Each run is judged on its real parameters (opened from their envelope when classified, never
 // returned: the report shows the masked ones) and on the groups its requester held when the run
-// was requested (membership-history.ts, from the audit trail). Who could approve is who could
-// approve now. The replay itself is audited (`policy.what_if`), since it reads every run's parameters.
+// was requested (membership-history.ts, from the audit trail). Who could have approved each run
+// under the draft is judged with the reviewers' groups at that time too (reviewers-then.ts); the
+// report's lists of eligible reviewers are today's. The replay itself is audited (`policy.what_if`),
+// since it reads every run's parameters.
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
@@ -30,6 +32,7 @@ import {
   resolveDraft,
 } from "./policy-draft.ts";
 import { overrideKey } from "./policy-modes.ts";
+import { type Person, reviewersThen } from "./reviewers-then.ts";
 
 type Deps = Pick<ApprovalDeps, "workspace" | "authorizer" | "pool" | "policyModes" | "keyring">;
 
@@ -120,14 +123,18 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
     category: WhatIfCategory;
     params: unknown;
     note: string | null;
+    reviewersThen: Person[] | null;
   }[] = [];
 
   const oldest = new Date(Math.min(Date.now(), ...rows.map((r) => r.created_at.getTime())));
-  const groupsAt = await membershipHistory(
-    deps.pool,
-    rows.map((r) => r.actor_id),
-    oldest,
-  );
+  const [groupsAt, draftReviewersAt] = await Promise.all([
+    membershipHistory(
+      deps.pool,
+      rows.map((r) => r.actor_id),
+      oldest,
+    ),
+    reviewersThen(deps.pool, deps.authorizer, action, draft.reviewers, oldest),
+  ]);
   for (const run of rows) {
     const person = requesters.get(run.actor_id) ?? (await requesterOf(deps, run));
     requesters.set(run.actor_id, person);
@@ -145,9 +152,13 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
             : "still_free";
     totals[category]++;
     if (verdict.now) totals.gatedNow++;
+    // Who could have decided it under the draft when it was requested, besides its requester.
+    let others: Person[] | null = null;
     if (verdict.draft) {
       totals.gatedDraft++;
-      const others = reviewersDraft.filter((r) => r.id !== run.actor_id && r.id !== run.on_behalf_of);
+      others = (await draftReviewersAt(run.created_at)).filter(
+        (r) => r.id !== run.actor_id && r.id !== run.on_behalf_of,
+      );
       if (others.length < draft.quorum) totals.noQuorumPossible++;
     }
     const who = byRequester.get(run.actor_id) ?? {
@@ -169,6 +180,7 @@ export async function policyWhatIf(deps: Deps, input: WhatIfInput) {
         // The column as stored: classified fields masked. The raw values never leave this module.
         params: run.params,
         note: verdict.note,
+        reviewersThen: others,
       });
     }
   }

@@ -62,6 +62,7 @@ export const AUDIT_EVENT_TYPES = [
   "access_review.exported",
   "access_review.scheduled",
   "access_review.schedule_stopped",
+  "access_review.schedule_taken_over",
   "access_review.tick_refused",
   "runbook.started",
   "runbook.succeeded",

@@ -20,6 +20,8 @@ const HELP = [
   "           [--time-zone TZ] [--days N]           the same review every tick (admins)",
   "  schedules                                      recurring reviews and their next ticks",
   "  stop-schedule <arsch_…>                        stop a recurring review",
+  "  take-over <arsch_…>                            run a recurring review as yourself (admins; one",
+  "                                                 whose admin was disabled is stalled until then)",
   "  show <rev_…>                                   each member, their grants' last use, the decisions",
   "  keep <rev_…> <usr_…> [--reason TEXT] [--group G]  keep a member's access (the reviewer; --group",
   "                                                 when they are reviewed in several groups)",
@@ -63,6 +65,8 @@ interface Schedule {
   status: string;
   nextTicks: string[];
   lastReviewId: string | null;
+  runsAs: { name: string };
+  stalled: boolean;
 }
 
 function coverage(review: Pick<Review, "scope" | "groups">): string {
@@ -105,15 +109,16 @@ export const accessReviewsCommand: Command = {
       if (schedules.length === 0) return io.out("No recurring access reviews.");
       io.out(
         table(
-          ["ID", "STATUS", "COVERS", "EVERY", "REVIEWER", "NEXT", "LAST REVIEW"],
+          ["ID", "STATUS", "COVERS", "EVERY", "REVIEWER", "NEXT", "LAST REVIEW", "RUNS AS"],
           schedules.map((s) => [
             s.id,
-            s.status,
+            s.stalled ? "stalled" : s.status,
             s.scope === "high_risk" ? "every grant on high-risk actions" : s.groups.join(", "),
             `${s.cron} ${s.timeZone}`,
             s.reviewer.name,
             s.nextTicks[0] ?? "-",
             s.lastReviewId ?? "-",
+            s.runsAs.name,
           ]),
         ),
       );
@@ -199,6 +204,14 @@ export const accessReviewsCommand: Command = {
         });
         return finish(response, () => printSchedules([response.body as Schedule]));
       }
+      case "take-over": {
+        if (!id)
+          throw new UsageError("give the recurring review's id: airlock access-reviews take-over arsch_…");
+        const response = await api(options, "POST", `${base}/schedules/${encodeURIComponent(id)}/take-over`, {
+          body: {},
+        });
+        return finish(response, () => printSchedules([response.body as Schedule]));
+      }
       case "show": {
         const response = await api(options, "GET", needId());
         return finish(response, () => printReview(response.body as Review));
@@ -239,7 +252,7 @@ export const accessReviewsCommand: Command = {
       }
       default:
         throw new UsageError(
-          "subcommands: list, start, schedule, schedules, stop-schedule, show, keep, revoke, sign-off, export",
+          "subcommands: list, start, schedule, schedules, stop-schedule, take-over, show, keep, revoke, sign-off, export",
         );
     }
   },

@@ -239,6 +239,15 @@ export const CATALOGUE = {
     message: "The recurring review's cadence is not valid: a named cadence or a 5-field cron, at most daily.",
   },
   "review.schedule_not_found": { status: 404, message: "There is no such recurring access review." },
+  "review.schedule_stalled": {
+    status: 409,
+    message:
+      "The admin in whose name this recurring review starts is disabled; another admin takes it over to restart it.",
+  },
+  "review.schedule_stopped": {
+    status: 409,
+    message: "This recurring access review is stopped; set up a new one instead.",
+  },
   // governance: break-glass
   "breakglass.reason_required": { status: 422, message: "Say why you need the emergency role (a reason)." },
   "breakglass.too_long": { status: 422, message: "Break-glass lasts at most 4 hours." },

@@ -51,6 +51,9 @@ export interface AccessReviewScheduleView {
   status: "active" | "stopped";
   nextTicks: string[];
   lastReviewId: string | null;
+  runsAs: { id: string; name: string; active: boolean };
+  stalled: boolean;
+  lastRefusal: { code: string; at: string } | null;
 }
 
 interface ScheduleRow {
@@ -66,6 +69,11 @@ interface ScheduleRow {
   created_at: Date;
   status: "active" | "stopped";
   last_review_id: string | null;
+  runs_as: string;
+  runs_as_name: string;
+  runs_as_status: string;
+  last_refused_code: string | null;
+  last_refused_at: Date | null;
 }
 
 export interface AccessReviewScheduleDeps {
@@ -81,10 +89,11 @@ export interface AccessReviewScheduleDeps {
 
 const engineName = (id: string) => `${TICK_KIND}.${id}`;
 
-const SELECT = `SELECT s.*, u.name AS reviewer_name,
+const SELECT = `SELECT s.*, u.name AS reviewer_name, o.name AS runs_as_name, o.status AS runs_as_status,
        (SELECT r.id FROM airlock.access_reviews r WHERE r.schedule_id = s.id
          ORDER BY r.tick_at DESC LIMIT 1) AS last_review_id
-  FROM airlock.access_review_schedules s JOIN airlock.users u ON u.id = s.reviewer_id`;
+  FROM airlock.access_review_schedules s JOIN airlock.users u ON u.id = s.reviewer_id
+  JOIN airlock.users o ON o.id = s.runs_as`;
 
 function nextTicks(cron: string, timeZone: string, from: Date, count: number): Date[] {
   const parsed = CronExpressionParser.parse(cron, { tz: timeZone, currentDate: from });
@@ -103,11 +112,15 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
       if (row?.status !== "active") return { started: null };
       const requestId = `areview:${scheduleId}:${tickAt.toISOString()}`;
       const refused = async (code: string, message: string) => {
+        await pool.query(
+          "UPDATE airlock.access_review_schedules SET last_refused_code = $2, last_refused_at = now() WHERE id = $1",
+          [scheduleId, code],
+        );
         await appendAudit(pool, [
           {
             type: "access_review.tick_refused",
             outcome: "denied",
-            actorId: row.created_by,
+            actorId: row.runs_as,
             actorKind: "human",
             targetType: "access_review_schedule",
             targetId: scheduleId,
@@ -119,11 +132,15 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
         log.warn({ scheduleId, tickAt, code }, "a recurring access review's tick was refused");
         return { started: null, refused: code };
       };
-      // The review is started in the name of the admin who set the schedule up; gone or disabled,
-      // the tick is refused and recorded (an admin sets the schedule up again).
-      const actor: Principal | null = await loadPrincipal(pool, row.created_by, "session");
+      // The review is started in the name of the admin the schedule runs as (who set it up, or
+      // took it over); disabled, the tick is refused and recorded, and the list shows the schedule
+      // stalled until another admin takes it over.
+      const actor: Principal | null = await loadPrincipal(pool, row.runs_as, "session");
       if (!actor)
-        return await refused("auth.user_disabled", "The admin who set this schedule up is disabled.");
+        return await refused(
+          "review.schedule_stalled",
+          "The admin this recurring review runs as is disabled; another admin takes it over.",
+        );
       try {
         const review = await deps.reviews.start(
           { actor, requestId, client: { clientIp: null, userAgent: "airlock-schedule" } },
@@ -133,6 +150,10 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
             dueInDays: row.due_in_days,
             tick: { scheduleId, at: tickAt },
           },
+        );
+        await pool.query(
+          "UPDATE airlock.access_review_schedules SET last_refused_code = NULL, last_refused_at = NULL WHERE id = $1",
+          [scheduleId],
         );
         return { started: review.id };
       } catch (error) {
@@ -184,6 +205,12 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
           ? nextTicks(row.cron, row.time_zone, new Date(), NEXT_TICKS).map((d) => d.toISOString())
           : [],
       lastReviewId: row.last_review_id,
+      runsAs: { id: row.runs_as, name: row.runs_as_name, active: row.runs_as_status === "active" },
+      stalled: row.status === "active" && row.runs_as_status !== "active",
+      lastRefusal:
+        row.last_refused_code && row.last_refused_at
+          ? { code: row.last_refused_code, at: row.last_refused_at.toISOString() }
+          : null,
     };
   }
 
@@ -225,8 +252,8 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
       await inTransaction(pool, async (tx) => {
         await tx.query(
           `INSERT INTO airlock.access_review_schedules
-             (id, scope, groups, reviewer_id, cron, time_zone, due_in_days, created_by)
-           VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)`,
+             (id, scope, groups, reviewer_id, cron, time_zone, due_in_days, created_by, runs_as)
+           VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $8)`,
           [
             id,
             input.scope.kind,
@@ -289,6 +316,37 @@ export async function createAccessReviewSchedules(deps: AccessReviewScheduleDeps
       });
       // Every process's loop drops it at its next poll; a tick already fired finds it stopped.
       if (engine) await engine.schedules.remove(engineName(id));
+      return view((await pool.query<ScheduleRow>(`${SELECT} WHERE s.id = $1`, [id])).rows[0]!);
+    },
+
+    /**
+     * Admins (the route checks): the schedule's ticks run as the caller from now on — how a
+     * schedule whose admin was disabled starts reviews again. Audited with the admin it ran as.
+     */
+    async takeOver(ctx: ChangeContext, id: string): Promise<AccessReviewScheduleView> {
+      await inTransaction(pool, async (tx) => {
+        const row = (
+          await tx.query<{ status: string; runs_as: string }>(
+            "SELECT status, runs_as FROM airlock.access_review_schedules WHERE id = $1 FOR UPDATE",
+            [id],
+          )
+        ).rows[0];
+        if (!row) throw new AirlockError("review.schedule_not_found");
+        if (row.status !== "active") throw new AirlockError("review.schedule_stopped");
+        if (row.runs_as === ctx.actor.id) return;
+        await tx.query("UPDATE airlock.access_review_schedules SET runs_as = $2 WHERE id = $1", [
+          id,
+          ctx.actor.id,
+        ]);
+        await appendAudit(tx, [
+          changeEvent(
+            ctx,
+            "access_review.schedule_taken_over",
+            { type: "access_review_schedule", id },
+            { ranAs: row.runs_as },
+          ),
+        ]);
+      });
       return view((await pool.query<ScheduleRow>(`${SELECT} WHERE s.id = $1`, [id])).rows[0]!);
     },
 

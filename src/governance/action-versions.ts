@@ -51,18 +51,33 @@ export function actionDefinition(
   };
 }
 
-/** Records every action's current version (once: a version already known keeps its first date). */
-export async function recordActionVersions(db: Queryable, workspace: CompiledWorkspace): Promise<void> {
-  const actions = [...workspace.actions.values()];
-  if (actions.length === 0) return;
+/**
+ * Records every action's current version (once: a version already known keeps its first date). In
+ * demo mode, the demo's earlier versions too, at the times it says they were deployed, so the
+ * demo's action pages have a change to show; they go through the same definition as a real load.
+ */
+export async function recordActionVersions(
+  db: Queryable,
+  workspace: CompiledWorkspace,
+  options: { demo?: boolean } = {},
+): Promise<void> {
+  const versions: { action: CompiledAction; at: Date | null }[] = [
+    ...(options.demo
+      ? (workspace.demo?.history ?? []).map((h) => ({ action: h.action, at: h.deployedAt }))
+      : []),
+    ...[...workspace.actions.values()].map((action) => ({ action, at: null })),
+  ];
+  if (versions.length === 0) return;
   await db.query(
-    `INSERT INTO airlock.action_versions (action, version, definition)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+    `INSERT INTO airlock.action_versions (action, version, definition, first_seen_at)
+     SELECT action, version, definition, coalesce(at, now())
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS v(action, version, definition, at)
      ON CONFLICT DO NOTHING`,
     [
-      actions.map((a) => a.name),
-      actions.map((a) => a.version),
-      actions.map((a) => JSON.stringify(actionDefinition(workspace, a))),
+      versions.map((v) => v.action.name),
+      versions.map((v) => v.action.version),
+      versions.map((v) => JSON.stringify(actionDefinition(workspace, v.action))),
+      versions.map((v) => v.at),
     ],
   );
 }

@@ -189,7 +189,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
     });
     closers.push(() => resources.close());
     await syncDirectory(database.pool, workspace, { demo: config.demo });
-    await recordActionVersions(database.pool, workspace);
+    await recordActionVersions(database.pool, workspace, { demo: config.demo });
     const engine =
       givenEngine ?? (await startEngine({ url: options.databaseUrl, log, queues: ENGINE_QUEUES }));
     if (!givenEngine) closers.unshift(() => engine.stop());

@@ -106,7 +106,19 @@ export interface WorkspaceDefinition {
      * 127.0.0.1). Demo mode only; stopped with Airlock.
      */
     services?: (context: DemoServicesContext) => Promise<DemoServices>;
+    /**
+     * Earlier versions of the demo's actions, as if deployed at `deployedAt` (ISO 8601, before
+     * now): recorded in the action change log when Airlock starts in demo mode, so an action's
+     * page has a version to compare with. Production never records these.
+     */
+    history?: DemoPastVersion[];
   };
+}
+
+/** An action as it was before its current definition, and when that version was deployed. */
+export interface DemoPastVersion {
+  action: AnyAction;
+  deployedAt: string;
 }
 
 export interface Workspace extends WorkspaceDefinition {

@@ -61,6 +61,7 @@ export type { SqlActionDefinition, SqlActionResult } from "./define-sql-action.t
 export { defineSqlAction } from "./define-sql-action.ts";
 export type {
   DemoDatabase,
+  DemoPastVersion,
   DemoServices,
   DemoServicesContext,
   DemoSwitch,

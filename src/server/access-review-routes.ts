@@ -119,6 +119,23 @@ export function accessReviewRoutes(deps: {
     });
 
     routes.add({
+      method: "post",
+      path: `${base}/schedules/:id/take-over`,
+      summary:
+        "Run a recurring access review as yourself from now on (admins), e.g. when its admin was disabled",
+      tags: ["governance"],
+      auth: "principal",
+      responses: {
+        200: { description: "The recurring review, now run as the caller", schema: accessReviewSchedule },
+      },
+      async handler(c, { principal }) {
+        const ctx = changeContext(c, principal);
+        await requireWorkspaceAdmin(deps.authorizer, deps.database.pool, { ...ctx, route: c.req.routePath });
+        return json(c, await deps.schedules.takeOver(ctx, c.req.param("id") ?? ""));
+      },
+    });
+
+    routes.add({
       method: "get",
       path: `${base}/:id`,
       summary: "One access review with each member, their grants' last use and the decisions",

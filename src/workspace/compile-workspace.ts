@@ -3,7 +3,7 @@
 // or grant and what is wrong, so a bad config never half-works. The parts are compiled by their
 // own modules (actions, roles, grants); this one composes them and reports.
 import { StartupError } from "../errors/startup-error.ts";
-import type { DemoUser, Workspace } from "../sdk/define-workspace.ts";
+import type { DemoPastVersion, DemoUser, Workspace } from "../sdk/define-workspace.ts";
 import { type CompiledAction, compileAction } from "./compile-action.ts";
 import { type CompiledGovernance, compileGovernance } from "./compile-governance.ts";
 import { type CompiledGrant, compileGrant } from "./compile-grants.ts";
@@ -41,6 +41,8 @@ export interface CompiledWorkspace {
     seed: NonNullable<Workspace["demo"]>["seed"] | null;
     reset: NonNullable<Workspace["demo"]>["reset"] | null;
     services: NonNullable<Workspace["demo"]>["services"] | null;
+    /** Earlier versions of its actions, recorded in the change log in demo mode only. */
+    history: { action: CompiledAction; deployedAt: Date }[];
   } | null;
 }
 
@@ -120,6 +122,8 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
     }
   }
 
+  const history = compileDemoHistory(workspace.demo?.history ?? [], actions, problems);
+
   if (problems.length > 0) throw new WorkspaceProblemsError(source, problems);
   return {
     name: workspace.name,
@@ -139,7 +143,30 @@ export function compileWorkspace(workspace: Workspace, source = "airlock.config.
           seed: workspace.demo.seed ?? null,
           reset: workspace.demo.reset ?? null,
           services: workspace.demo.services ?? null,
+          history,
         }
       : null,
   };
+}
+
+/** An earlier version must be of an action the workspace has, deployed at a valid time in the past. */
+function compileDemoHistory(
+  history: readonly DemoPastVersion[],
+  actions: ReadonlyMap<string, CompiledAction>,
+  problems: string[],
+): { action: CompiledAction; deployedAt: Date }[] {
+  const compiled: { action: CompiledAction; deployedAt: Date }[] = [];
+  for (const [index, past] of history.entries()) {
+    const where = `demo.history[${index}]`;
+    const action = compileAction(past.action, where, problems);
+    if (!action) continue;
+    const deployedAt = new Date(past.deployedAt);
+    if (!actions.has(action.name)) problems.push(`${where}: no action "${action.name}" in the workspace.`);
+    else if (Number.isNaN(deployedAt.getTime()) || deployedAt.getTime() > Date.now())
+      problems.push(
+        `${where}: deployedAt must be a date in the past, got ${JSON.stringify(past.deployedAt)}.`,
+      );
+    else compiled.push({ action, deployedAt });
+  }
+  return compiled;
 }

@@ -252,3 +252,73 @@ describe("recurring access reviews", () => {
     assert.deepEqual([unknown.status, unknown.body.error.code], [404, "review.schedule_not_found"]);
   });
 });
+
+test("a recurring review whose admin is disabled shows it is stalled; another admin takes it over and its ticks start reviews again", async () => {
+  const pool = t.airlock.database.pool;
+  const bob = await createUser(pool, { groups: ["admins"], name: "Bob Admin", email: "bob@scope.test" });
+  const created = await call(ada, "POST", "/api/v1/access-reviews/schedules", {
+    highRisk: true,
+    reviewerId: bob.id,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id: string = created.body.id;
+  assert.deepEqual(
+    [created.body.runsAs.id, created.body.stalled, created.body.lastRefusal],
+    [ada.id, false, null],
+  );
+  const disabled = await call(bob, "POST", `/api/v1/admin/users/${ada.id}/disable`, {});
+  assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+  const schedule = async () =>
+    (await call(bob, "GET", "/api/v1/access-reviews/schedules")).body.schedules.find(
+      (s: { id: string }) => s.id === id,
+    );
+
+  // The tick is refused, audited, and the list says why.
+  await t.airlock.accessReviewSchedules.fire(id, new Date("2027-07-01T09:00:00.000Z"));
+  const started = () =>
+    pool.query<{ started_by: string }>(
+      "SELECT started_by FROM airlock.access_reviews WHERE schedule_id = $1",
+      [id],
+    );
+  assert.equal((await started()).rows.length, 0);
+  const [refused] = await auditEvents(pool, ["access_review.tick_refused"], { targetId: id });
+  assert.equal(refused!.error_code, "review.schedule_stalled");
+  const stalled = await schedule();
+  assert.equal(stalled.stalled, true);
+  assert.deepEqual(stalled.runsAs, { id: ada.id, name: "Ada Admin", active: false });
+  assert.equal(stalled.lastRefusal.code, "review.schedule_stalled");
+
+  // Only an admin takes it over; the change is audited with the admin it ran as.
+  const stranger = await call(sam, "POST", `/api/v1/access-reviews/schedules/${id}/take-over`, {});
+  assert.deepEqual([stranger.status, stranger.body.error.code], [403, "permission.denied"]);
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  try {
+    const res = await runAirlock(["access-reviews", "take-over", id], {
+      AIRLOCK_URL: server.url,
+      AIRLOCK_TOKEN: bob.token,
+    });
+    assert.equal(res.code, 0, res.out + res.err);
+    assert.match(res.out, new RegExp(`${id} +active +every grant on high-risk actions .* Bob Admin`));
+  } finally {
+    await server.close();
+  }
+  const taken = await schedule();
+  assert.deepEqual([taken.runsAs.id, taken.stalled], [bob.id, false]);
+  const [event] = await auditEvents(pool, ["access_review.schedule_taken_over"], { targetId: id });
+  assert.equal(event!.actor_id, bob.id);
+  assert.equal((event!.data as { ranAs: string }).ranAs, ada.id);
+
+  // The next tick starts its review in Bob's name, and the refusal is cleared.
+  await t.airlock.accessReviewSchedules.fire(id, new Date("2027-10-01T09:00:00.000Z"));
+  assert.deepEqual(
+    (await started()).rows.map((r) => r.started_by),
+    [bob.id],
+  );
+  assert.equal((await schedule()).lastRefusal, null);
+
+  const unknown = await call(bob, "POST", "/api/v1/access-reviews/schedules/arsch_nope/take-over", {});
+  assert.deepEqual([unknown.status, unknown.body.error.code], [404, "review.schedule_not_found"]);
+  assert.equal((await call(bob, "POST", `/api/v1/access-reviews/schedules/${id}/stop`, {})).status, 200);
+  const stopped = await call(bob, "POST", `/api/v1/access-reviews/schedules/${id}/take-over`, {});
+  assert.deepEqual([stopped.status, stopped.body.error.code], [409, "review.schedule_stopped"]);
+});

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { defineAction, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { compileWorkspace } from "../../src/workspace/compile-workspace.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createUser } from "../support/users.ts";
 import { governanceWorkspace, issueCredit, lookupAccount } from "./governance-workspace.ts";
@@ -77,4 +78,51 @@ test("two deployments: two versions, what changed between them, and the runs of 
   const outsider = await createUser(t.airlock.database.pool, { groups: [] });
   const hidden = await t.request("/api/v1/actions/issue_credit/versions", { headers: outsider.headers });
   assert.equal(hidden.status, 404);
+});
+
+test("a demo's earlier versions are recorded in demo mode only, dated when it says they were deployed", async () => {
+  const withPast = defineWorkspace({
+    ...governanceWorkspace,
+    actions: [issueCreditV2, lookupAccount],
+    demo: { users: [], history: [{ action: issueCredit, deployedAt: "2026-09-14T09:30:00Z" }] },
+  });
+  const versionsOf = async (app: TestAirlock) =>
+    (
+      await app.airlock.database.pool.query<{ version: string; first_seen_at: Date }>(
+        "SELECT version, first_seen_at FROM airlock.action_versions WHERE action = 'issue_credit' ORDER BY first_seen_at",
+      )
+    ).rows;
+  const production = await startTestAirlock({ workspace: withPast });
+  try {
+    assert.deepEqual(
+      (await versionsOf(production)).map((v) => v.version),
+      [production.airlock.workspace.actions.get("issue_credit")!.version],
+    );
+  } finally {
+    await production.close();
+  }
+  const demo = await startTestAirlock({ workspace: withPast, env: { AIRLOCK_DEMO: "true" } });
+  try {
+    const past = demo.airlock.workspace.demo!.history[0]!.action.version;
+    const rows = await versionsOf(demo);
+    assert.deepEqual(
+      rows.map((v) => v.version),
+      [past, demo.airlock.workspace.actions.get("issue_credit")!.version],
+    );
+    assert.equal(rows[0]!.first_seen_at.toISOString(), "2026-09-14T09:30:00.000Z");
+  } finally {
+    await demo.close();
+  }
+
+  // A past version of an action the workspace lacks, or dated in the future, stops the start.
+  const bad = (history: { action: typeof issueCredit; deployedAt: string }[]) => () =>
+    compileWorkspace(defineWorkspace({ ...governanceWorkspace, demo: { users: [], history } }));
+  assert.throws(
+    bad([{ action: issueCredit, deployedAt: "2999-01-01T00:00:00Z" }]),
+    /deployedAt must be a date in the past/,
+  );
+  assert.throws(
+    bad([{ action: defineAction({ ...issueCredit, name: "gone" }), deployedAt: "2026-01-01T00:00:00Z" }]),
+    /no action "gone"/,
+  );
 });

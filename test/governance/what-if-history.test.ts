@@ -84,3 +84,56 @@ test("a run is judged with the requester's groups at the time, not today's", asy
   assert.equal(totals.still_free, 1);
   assert.equal(totals.no_longer_gated, 0);
 });
+
+test("who could have approved a past run is judged with the reviewers' groups at the time", async () => {
+  const pool = t.airlock.database.pool;
+  const managers = (await pool.query<{ id: string }>("SELECT id FROM airlock.groups WHERE name = 'managers'"))
+    .rows[0]!.id;
+  const mia = await createUser(pool, {
+    groups: ["managers"],
+    name: "Mia Manager",
+    email: "mia@history.test",
+  });
+  const ray = await createUser(pool, { groups: [], name: "Ray Rookie", email: "ray@history.test" });
+  const carl = await createUser(pool, { groups: ["clerks"], name: "Carl Clerk", email: "carl@history.test" });
+  const refundOf = async (amount: number) => {
+    const res = await t.post("/api/v1/actions/refund/runs", { params: { amount } }, carl.headers);
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { id: string }).id;
+  };
+  // Before: Mia manages, Ray does not. Then Mia leaves the managers and Ray joins them.
+  const before = await refundOf(50);
+  const left = await t.request(`/api/v1/admin/groups/${managers}/members/${mia.id}`, {
+    method: "DELETE",
+    headers: admin.headers,
+  });
+  assert.ok(left.status < 300, await left.clone().text());
+  const joined = await t.post(
+    `/api/v1/admin/groups/${managers}/members`,
+    { userId: ray.id, reason: "Ray covers refunds from now on" },
+    admin.headers,
+  );
+  assert.ok(joined.status < 300, await joined.clone().text());
+  const after = await refundOf(60);
+
+  // A draft that gates every refund over $10: both runs are newly gated.
+  const res = await t.post(
+    "/api/v1/policies/big-refund/what-if",
+    { days: 7, draft: { when: { all: [{ param: "amount", op: "gt", value: 10 }] } } },
+    admin.headers,
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  const report = (await res.json()) as {
+    draft: { eligibleReviewers: { name: string }[] };
+    changed: { runId: string; category: string; reviewersThen: { name: string }[] | null }[];
+  };
+  const namesFor = (runId: string) => {
+    const entry = report.changed.find((c) => c.runId === runId)!;
+    assert.equal(entry.category, "newly_gated");
+    return entry.reviewersThen!.map((p) => p.name).sort();
+  };
+  assert.deepEqual(namesFor(before), ["Max Manager", "Mia Manager"]);
+  assert.deepEqual(namesFor(after), ["Max Manager", "Ray Rookie"]);
+  // Who could approve today is today's managers.
+  assert.deepEqual(report.draft.eligibleReviewers.map((p) => p.name).sort(), ["Max Manager", "Ray Rookie"]);
+});

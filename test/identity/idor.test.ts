@@ -355,6 +355,10 @@ const CASES: Record<string, Case> = {
     params: () => ({ id: ids.accessReviewSchedule! }),
     body: {},
   },
+  "POST /api/v1/access-reviews/schedules/{id}/take-over": {
+    params: () => ({ id: ids.accessReviewSchedule! }),
+    body: {},
+  },
   "PUT /api/v1/admin/demo/switches/{name}": {
     params: () => ({ name: "provider" }),
     body: { value: "outage" },

@@ -225,3 +225,40 @@ test("an admin schedules a quarterly access review of the managers and stops it"
   );
   assert.equal(stopped.rows[0].status, "stopped");
 });
+
+test("a recurring review whose admin was disabled says it is stalled; another admin takes it over", async () => {
+  const pool = t.airlock.database.pool;
+  const cal = await createUser(pool, {
+    groups: ["admins"],
+    name: "Cal Admin",
+    email: "cal@ui.test",
+    passwordHash: await hashPassword(PASSWORD),
+  });
+  const created = await t.post(
+    "/api/v1/access-reviews/schedules",
+    { highRisk: true, reviewerId: bob.id },
+    cal.headers,
+  );
+  assert.equal(created.status, 201, await created.clone().text());
+  const id = ((await created.json()) as { id: string }).id;
+  const disabled = await t.post(`/api/v1/admin/users/${cal.id}/disable`, {}, bob.headers);
+  assert.equal(disabled.status, 200, await disabled.clone().text());
+
+  const { page } = await b.newPage();
+  await signIn(page, server.url, bob.email, PASSWORD, "/admin/reviews");
+  const row = page.locator(`[data-recurring-review='${id}']`);
+  await row
+    .getByText("Stalled: Cal Admin is disabled, so its ticks are refused (review.schedule_stalled).")
+    .waitFor();
+  await row.getByRole("button", { name: "Take over" }).click();
+  await row.locator("[data-stalled]").waitFor({ state: "detached" });
+  // The "Runs as" column now names Bob.
+  assert.equal(await row.locator("td").nth(4).textContent(), "Bob Admin");
+  const runsAs = await pool.query<{ runs_as: string }>(
+    "SELECT runs_as FROM airlock.access_review_schedules WHERE id = $1",
+    [id],
+  );
+  assert.equal(runsAs.rows[0]!.runs_as, bob.id);
+  await row.getByRole("button", { name: "Stop" }).click();
+  await row.waitFor({ state: "detached" });
+});

@@ -72,5 +72,4 @@ test("the action's page lists its versions, what changed from the one before, an
   await panel.getByText("v0earlier000").waitFor();
   await panel.getByText("current").waitFor();
   await panel.locator("[data-version-change='risk']").getByText("medium → high").waitFor();
-  await screenshot(page, "action-versions", "[data-action-versions]");
 });

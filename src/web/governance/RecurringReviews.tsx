@@ -1,5 +1,6 @@
 // Recurring access reviews for admins and auditors: each one's scope, cadence, reviewer, next
-// tick and the last review it started; admins stop one (the reviews it started stay).
+// tick and the admin it runs as; admins stop one (the reviews it started stay). One whose admin
+// was disabled says it is stalled, and another admin takes it over.
 import { Badge, Button, Paper, Table, Text } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -37,10 +38,10 @@ export function RecurringReviews({ admin }: { admin: boolean }) {
   const [error, setError] = useState<unknown>(null);
   const active = (schedules.data?.schedules ?? []).filter((s) => s.status === "active");
   if (active.length === 0) return null;
-  async function stop(id: string) {
+  async function act(id: string, verb: "stop" | "take-over") {
     setError(null);
     try {
-      await api.send("POST", `/api/v1/access-reviews/schedules/${encodeURIComponent(id)}/stop`, {});
+      await api.send("POST", `/api/v1/access-reviews/schedules/${encodeURIComponent(id)}/${verb}`, {});
       await queryClient.invalidateQueries({ queryKey: ["access-reviews"] });
     } catch (e) {
       setError(e);
@@ -51,7 +52,7 @@ export function RecurringReviews({ admin }: { admin: boolean }) {
       <Text fw={600} mb="xs">
         Recurring reviews
       </Text>
-      {error !== null && <ErrorNotice error={error} title="Not stopped" />}
+      {error !== null && <ErrorNotice error={error} title="Not changed" />}
       <Table fz="sm" verticalSpacing={4} aria-label="Recurring access reviews">
         <Table.Thead>
           <Table.Tr>
@@ -59,6 +60,7 @@ export function RecurringReviews({ admin }: { admin: boolean }) {
             <Table.Th>Every</Table.Th>
             <Table.Th>Reviewer</Table.Th>
             <Table.Th>Next</Table.Th>
+            <Table.Th>Runs as</Table.Th>
             <Table.Th />
           </Table.Tr>
         </Table.Thead>
@@ -75,9 +77,32 @@ export function RecurringReviews({ admin }: { admin: boolean }) {
               </Table.Td>
               <Table.Td>{s.reviewer.name}</Table.Td>
               <Table.Td>{s.nextTicks[0] ? <Time value={s.nextTicks[0]} /> : "-"}</Table.Td>
+              <Table.Td>
+                {s.runsAs.name}
+                {s.stalled && (
+                  <Text size="xs" c="red" data-stalled>
+                    Stalled: {s.runsAs.name} is disabled, so its ticks are refused (review.schedule_stalled).
+                  </Text>
+                )}
+                {s.lastRefusal && (
+                  <Text size="xs" c="dimmed">
+                    Last tick refused: {s.lastRefusal.code}, <Time value={s.lastRefusal.at} />
+                  </Text>
+                )}
+              </Table.Td>
               <Table.Td ta="right">
+                {admin && s.stalled && (
+                  <Button size="compact-xs" variant="light" onClick={() => void act(s.id, "take-over")}>
+                    Take over
+                  </Button>
+                )}
                 {admin && (
-                  <Button size="compact-xs" variant="subtle" color="red" onClick={() => void stop(s.id)}>
+                  <Button
+                    size="compact-xs"
+                    variant="subtle"
+                    color="red"
+                    onClick={() => void act(s.id, "stop")}
+                  >
                     Stop
                   </Button>
                 )}
