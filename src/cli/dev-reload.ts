@@ -2,8 +2,13 @@
 // the workspace is imported afresh and compiled, a new Airlock instance is built on the same
 // database, and the HTTP front swaps to it in one assignment, so every new request sees the new
 // version while requests (and inline runs) already in the old one finish there. The old instance
-// is then closed, which lets its workers finish their queued runs on the old version. Sessions live
-// in PostgreSQL, so everyone stays signed in.
+// is then closed. Sessions live in PostgreSQL, so everyone stays signed in.
+//
+// Runs requested but not started when the workspace reloads (queued, or waiting for approval) run
+// on the version they were requested against, never silently on the new one: the reloader keeps
+// each superseded version of an action while a run not yet finished names it, and every instance
+// looks versions up here (ControlDeps.heldVersion). Without that (a production deploy), such a
+// run fails with `run.version_changed`, naming both versions.
 //
 // A workspace that fails to import or compile is not swapped in: the previous good version keeps
 // serving, the terminal shows the error with its file and line, and every page of the UI shows
@@ -29,9 +34,10 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { StartupError } from "../errors/startup-error.ts";
 import type { Log } from "../observe/logger.ts";
 import { newRequestId } from "../observe/request-id.ts";
-import type { Airlock } from "../runtime/airlock.ts";
+import type { Airlock, AirlockOptions } from "../runtime/airlock.ts";
 import type { Workspace } from "../sdk/define-workspace.ts";
 import {
+  type CompiledAction,
   type CompiledWorkspace,
   compileWorkspace,
   WorkspaceProblemsError,
@@ -77,9 +83,14 @@ export interface DevReloadOptions {
   workspacePath: string;
   /**
    * Builds an instance for a compiled workspace (its migrations first), on `engine` when one was
-   * started ahead (the instance then owns it, also when the build fails).
+   * started ahead (the instance then owns it, also when the build fails), executing runs of other
+   * versions with `heldVersion` (pass it to createAirlock).
    */
-  create(workspace: CompiledWorkspace, engine: Engine | undefined): Promise<Airlock>;
+  create(
+    workspace: CompiledWorkspace,
+    engine: Engine | undefined,
+    heldVersion: NonNullable<AirlockOptions["heldVersion"]>,
+  ): Promise<Airlock>;
   /** Starts a job engine for the next reload, ahead of it (see the header). */
   startEngine?: () => Promise<Engine>;
   log: Log;
@@ -127,6 +138,16 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   let spare: Promise<Engine | undefined> | null = null;
   const retiring = new Set<Promise<void>>();
   const inFlight = new Map<Airlock, number>();
+  // Superseded versions, by `name@version`, with the instance they came from: kept while that
+  // instance may still be creating runs, then while a run not yet finished names them.
+  const held = new Map<string, { action: CompiledAction; from: Airlock }>();
+  const draining = new Set<Airlock>();
+  const heldVersion = (name: string, version: string): CompiledAction | undefined => {
+    // The serving version too: an instance being retired may still take a new run's job.
+    const serving = current?.workspace.actions.get(name);
+    if (serving?.version === version) return serving;
+    return held.get(`${name}@${version}`)?.action;
+  };
 
   function startSpare(): void {
     if (!options.startEngine || spare) return;
@@ -196,12 +217,16 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
     spare = null;
     let next: Airlock;
     try {
-      next = await options.create(loaded, engine);
+      next = await options.create(loaded, engine, heldVersion);
     } catch (error) {
       startSpare();
       return failed({ at: null, message: (error as Error).message });
     }
     const old = current;
+    if (old)
+      for (const action of old.workspace.actions.values())
+        if (next.workspace.actions.get(action.name)?.version !== action.version)
+          held.set(`${action.name}@${action.version}`, { action, from: old });
     current = next;
     status = { version: status.version + 1, error: null };
     const ms = Math.round(performance.now() - started);
@@ -218,14 +243,31 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
     return status;
   }
 
-  /** Closes an instance once the requests it was answering are done (queued runs finish in close). */
+  /** Closes an instance once the requests it was answering are done (its runs under way finish in close). */
   async function retire(old: Airlock): Promise<void> {
+    draining.add(old);
     const deadline = Date.now() + 30_000;
     while ((inFlight.get(old) ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     inFlight.delete(old);
+    draining.delete(old);
     await old
       .close()
       .catch((error: Error) => options.log.warn({ err: error }, "closing the previous instance"));
+    await forgetFinished().catch((error: Error) =>
+      options.log.warn({ err: error }, "listing the runs that still need a superseded version"),
+    );
+  }
+
+  /** Drops the superseded versions no unfinished run names (none can be requested any more). */
+  async function forgetFinished(): Promise<void> {
+    const pool = current?.database.pool;
+    if (!pool || held.size === 0) return;
+    const { rows } = await pool.query<{ action: string; action_version: string }>(
+      `SELECT DISTINCT action, action_version FROM airlock.runs
+        WHERE status IN ('pending_approval', 'approved', 'queued', 'running')`,
+    );
+    const needed = new Set(rows.map((r) => `${r.action}@${r.action_version}`));
+    for (const [key, kept] of held) if (!draining.has(kept.from) && !needed.has(key)) held.delete(key);
   }
 
   function reload(): Promise<DevStatus> {
