@@ -19,7 +19,9 @@
 // Speed: of a reload's time, starting the job engine (pg-boss: its pool, LISTEN connection and
 // loops) was the largest part that does not depend on the workspace (0.3–0.7 s of 0.6–1.3 s
 // under load, measured 2026-12-03). The engine of the next reload is therefore started ahead, right
-// after a reload, while the engineer types; the new instance takes it over.
+// after a reload, while the engineer types; the new instance takes it over. Unused for a while
+// (`spareIdleMs`), it is stopped, freeing its connections; the next save then starts one as soon as
+// the watcher sees the file, alongside the workspace's import.
 //
 // Fresh imports: Node caches modules by URL, so the workspace file is imported with a version in
 // its query, and a resolve hook gives each file it imports from the workspace's folder the same
@@ -99,6 +101,8 @@ export interface DevReloadOptions {
   err(text: string): void;
   /** Watch the workspace's folder (off in tests that call `reload` themselves). */
   watch?: boolean;
+  /** How long the engine started ahead may wait unused before it is stopped (default 10 min). */
+  spareIdleMs?: number;
 }
 
 let hooked = false;
@@ -136,6 +140,7 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   let running: Promise<DevStatus> | null = null;
   let again = false;
   let spare: Promise<Engine | undefined> | null = null;
+  let spareTimer: NodeJS.Timeout | null = null;
   const retiring = new Set<Promise<void>>();
   const inFlight = new Map<Airlock, number>();
   // Superseded versions, by `name@version`, with the instance they came from: kept while that
@@ -158,6 +163,26 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       );
       return undefined;
     });
+    spareTimer = setTimeout(() => void stopSpare(), options.spareIdleMs ?? 600_000);
+    spareTimer.unref();
+  }
+
+  /** Takes the engine started ahead, if any (the caller owns it from here). */
+  function takeSpare(): Promise<Engine | undefined> | null {
+    if (spareTimer) clearTimeout(spareTimer);
+    spareTimer = null;
+    const taken = spare;
+    spare = null;
+    return taken;
+  }
+
+  async function stopSpare(): Promise<void> {
+    const engine = await takeSpare();
+    if (!engine) return;
+    await engine
+      .stop()
+      .catch((error: Error) => options.log.warn({ err: error }, "stopping the unused job engine"));
+    options.log.info("stopped the job engine started ahead (unused); the next save starts one");
   }
 
   async function load(): Promise<CompiledWorkspace | WorkspaceError> {
@@ -213,8 +238,8 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       loaded = { at: locationInStack(error, path), message: (error as Error).message };
     }
     if (!("actions" in loaded)) return failed(loaded);
-    const engine = spare ? await spare : undefined;
-    spare = null;
+    const taken = takeSpare();
+    const engine = taken ? await taken : undefined;
     let next: Airlock;
     try {
       next = await options.create(loaded, engine, heldVersion);
@@ -295,7 +320,9 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   if (options.watch !== false) {
     watcher = watch(root, { recursive: true }, (_event, file) => {
       if (!file || !/\.[cm]?[tj]s$/.test(file) || /(^|\/)(node_modules|\.airlock|dist)\//.test(file)) return;
-      // Editors write a file in several steps: one reload for the burst.
+      // Editors write a file in several steps: one reload for the burst. The engine (stopped when
+      // idle) starts now, while the burst settles and the workspace is imported.
+      if (!running) startSpare();
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => void reload(), 40);
     });
@@ -328,7 +355,7 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       await running;
       await Promise.all(retiring);
       await current?.close();
-      await (await spare)?.stop();
+      await (await takeSpare())?.stop();
     },
   };
 }
