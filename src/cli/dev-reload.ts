@@ -2,8 +2,13 @@
 // the workspace is imported afresh and compiled, a new Airlock instance is built on the same
 // database, and the HTTP front swaps to it in one assignment, so every new request sees the new
 // version while requests (and inline runs) already in the old one finish there. The old instance
-// is then closed, which lets its workers finish their queued runs on the old version. Sessions live
-// in PostgreSQL, so everyone stays signed in.
+// is then closed. Sessions live in PostgreSQL, so everyone stays signed in.
+//
+// Runs requested but not started when the workspace reloads (queued, or waiting for approval) run
+// on the version they were requested against, never silently on the new one: the reloader keeps
+// each superseded version of an action while a run not yet finished names it, and every instance
+// looks versions up here (ControlDeps.heldVersion). Without that (a production deploy), such a
+// run fails with `run.version_changed`, naming both versions.
 //
 // A workspace that fails to import or compile is not swapped in: the previous good version keeps
 // serving, the terminal shows the error with its file and line, and every page of the UI shows
@@ -14,7 +19,9 @@
 // Speed: of a reload's time, starting the job engine (pg-boss: its pool, LISTEN connection and
 // loops) was the largest part that does not depend on the workspace (0.3–0.7 s of 0.6–1.3 s
 // under load, measured 2026-12-03). The engine of the next reload is therefore started ahead, right
-// after a reload, while the engineer types; the new instance takes it over.
+// after a reload, while the engineer types; the new instance takes it over. Unused for a while
+// (`spareIdleMs`), it is stopped, freeing its connections; the next save then starts one as soon as
+// the watcher sees the file, alongside the workspace's import.
 //
 // Fresh imports: Node caches modules by URL, so the workspace file is imported with a version in
 // its query, and a resolve hook gives each file it imports from the workspace's folder the same
@@ -29,9 +36,10 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { StartupError } from "../errors/startup-error.ts";
 import type { Log } from "../observe/logger.ts";
 import { newRequestId } from "../observe/request-id.ts";
-import type { Airlock } from "../runtime/airlock.ts";
+import type { Airlock, AirlockOptions } from "../runtime/airlock.ts";
 import type { Workspace } from "../sdk/define-workspace.ts";
 import {
+  type CompiledAction,
   type CompiledWorkspace,
   compileWorkspace,
   WorkspaceProblemsError,
@@ -77,9 +85,14 @@ export interface DevReloadOptions {
   workspacePath: string;
   /**
    * Builds an instance for a compiled workspace (its migrations first), on `engine` when one was
-   * started ahead (the instance then owns it, also when the build fails).
+   * started ahead (the instance then owns it, also when the build fails), executing runs of other
+   * versions with `heldVersion` (pass it to createAirlock).
    */
-  create(workspace: CompiledWorkspace, engine: Engine | undefined): Promise<Airlock>;
+  create(
+    workspace: CompiledWorkspace,
+    engine: Engine | undefined,
+    heldVersion: NonNullable<AirlockOptions["heldVersion"]>,
+  ): Promise<Airlock>;
   /** Starts a job engine for the next reload, ahead of it (see the header). */
   startEngine?: () => Promise<Engine>;
   log: Log;
@@ -88,6 +101,8 @@ export interface DevReloadOptions {
   err(text: string): void;
   /** Watch the workspace's folder (off in tests that call `reload` themselves). */
   watch?: boolean;
+  /** How long the engine started ahead may wait unused before it is stopped (default 10 min). */
+  spareIdleMs?: number;
 }
 
 let hooked = false;
@@ -125,8 +140,19 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   let running: Promise<DevStatus> | null = null;
   let again = false;
   let spare: Promise<Engine | undefined> | null = null;
+  let spareTimer: NodeJS.Timeout | null = null;
   const retiring = new Set<Promise<void>>();
   const inFlight = new Map<Airlock, number>();
+  // Superseded versions, by `name@version`, with the instance they came from: kept while that
+  // instance may still be creating runs, then while a run not yet finished names them.
+  const held = new Map<string, { action: CompiledAction; from: Airlock }>();
+  const draining = new Set<Airlock>();
+  const heldVersion = (name: string, version: string): CompiledAction | undefined => {
+    // The serving version too: an instance being retired may still take a new run's job.
+    const serving = current?.workspace.actions.get(name);
+    if (serving?.version === version) return serving;
+    return held.get(`${name}@${version}`)?.action;
+  };
 
   function startSpare(): void {
     if (!options.startEngine || spare) return;
@@ -137,6 +163,26 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       );
       return undefined;
     });
+    spareTimer = setTimeout(() => void stopSpare(), options.spareIdleMs ?? 600_000);
+    spareTimer.unref();
+  }
+
+  /** Takes the engine started ahead, if any (the caller owns it from here). */
+  function takeSpare(): Promise<Engine | undefined> | null {
+    if (spareTimer) clearTimeout(spareTimer);
+    spareTimer = null;
+    const taken = spare;
+    spare = null;
+    return taken;
+  }
+
+  async function stopSpare(): Promise<void> {
+    const engine = await takeSpare();
+    if (!engine) return;
+    await engine
+      .stop()
+      .catch((error: Error) => options.log.warn({ err: error }, "stopping the unused job engine"));
+    options.log.info("stopped the job engine started ahead (unused); the next save starts one");
   }
 
   async function load(): Promise<CompiledWorkspace | WorkspaceError> {
@@ -192,16 +238,20 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       loaded = { at: locationInStack(error, path), message: (error as Error).message };
     }
     if (!("actions" in loaded)) return failed(loaded);
-    const engine = spare ? await spare : undefined;
-    spare = null;
+    const taken = takeSpare();
+    const engine = taken ? await taken : undefined;
     let next: Airlock;
     try {
-      next = await options.create(loaded, engine);
+      next = await options.create(loaded, engine, heldVersion);
     } catch (error) {
       startSpare();
       return failed({ at: null, message: (error as Error).message });
     }
     const old = current;
+    if (old)
+      for (const action of old.workspace.actions.values())
+        if (next.workspace.actions.get(action.name)?.version !== action.version)
+          held.set(`${action.name}@${action.version}`, { action, from: old });
     current = next;
     status = { version: status.version + 1, error: null };
     const ms = Math.round(performance.now() - started);
@@ -218,14 +268,31 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
     return status;
   }
 
-  /** Closes an instance once the requests it was answering are done (queued runs finish in close). */
+  /** Closes an instance once the requests it was answering are done (its runs under way finish in close). */
   async function retire(old: Airlock): Promise<void> {
+    draining.add(old);
     const deadline = Date.now() + 30_000;
     while ((inFlight.get(old) ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     inFlight.delete(old);
+    draining.delete(old);
     await old
       .close()
       .catch((error: Error) => options.log.warn({ err: error }, "closing the previous instance"));
+    await forgetFinished().catch((error: Error) =>
+      options.log.warn({ err: error }, "listing the runs that still need a superseded version"),
+    );
+  }
+
+  /** Drops the superseded versions no unfinished run names (none can be requested any more). */
+  async function forgetFinished(): Promise<void> {
+    const pool = current?.database.pool;
+    if (!pool || held.size === 0) return;
+    const { rows } = await pool.query<{ action: string; action_version: string }>(
+      `SELECT DISTINCT action, action_version FROM airlock.runs
+        WHERE status IN ('pending_approval', 'approved', 'queued', 'running')`,
+    );
+    const needed = new Set(rows.map((r) => `${r.action}@${r.action_version}`));
+    for (const [key, kept] of held) if (!draining.has(kept.from) && !needed.has(key)) held.delete(key);
   }
 
   function reload(): Promise<DevStatus> {
@@ -253,7 +320,9 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   if (options.watch !== false) {
     watcher = watch(root, { recursive: true }, (_event, file) => {
       if (!file || !/\.[cm]?[tj]s$/.test(file) || /(^|\/)(node_modules|\.airlock|dist)\//.test(file)) return;
-      // Editors write a file in several steps: one reload for the burst.
+      // Editors write a file in several steps: one reload for the burst. The engine (stopped when
+      // idle) starts now, while the burst settles and the workspace is imported.
+      if (!running) startSpare();
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => void reload(), 40);
     });
@@ -286,7 +355,7 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
       await running;
       await Promise.all(retiring);
       await current?.close();
-      await (await spare)?.stop();
+      await (await takeSpare())?.stop();
     },
   };
 }

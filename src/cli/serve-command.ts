@@ -3,7 +3,7 @@ import { loadWorkspace } from "../config/load-workspace.ts";
 import { type Engine, startEngine } from "../engine/engine.ts";
 import { createLogger } from "../observe/logger.ts";
 import { startTracing } from "../observe/tracing.ts";
-import { type Airlock, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
+import { type Airlock, type AirlockOptions, createAirlock, migrationSourcesFor } from "../runtime/airlock.ts";
 import { seedDemoData, startDemoServices } from "../runtime/demo-data.ts";
 import { prepareDatabase } from "../runtime/prepare-database.ts";
 import { provideDatabase } from "../runtime/provide-database.ts";
@@ -68,7 +68,11 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
     // Airlock's own migrations and the engines' schemas do not depend on the workspace; its own
     // migrations run before each instance (a reload may add one).
     await prepareDatabase(database.url, [AIRLOCK_MIGRATIONS]);
-    const instance = async (compiled: CompiledWorkspace, engine?: Engine) => {
+    const instance = async (
+      compiled: CompiledWorkspace,
+      engine?: Engine,
+      heldVersion?: AirlockOptions["heldVersion"],
+    ) => {
       try {
         await migrate(database.url, migrationSourcesFor(compiled));
         if (!demo.seeded && config.demo) {
@@ -89,6 +93,7 @@ async function runServer(args: string[], io: CliIo, mode: "start" | "serve"): Pr
         log,
         embedded: database.embedded,
         ...(engine ? { engine } : {}),
+        ...(heldVersion ? { heldVersion } : {}),
         ...(services
           ? {
               secrets: {

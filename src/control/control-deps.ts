@@ -6,7 +6,7 @@ import type { Authorizer } from "../identity/authorizer.ts";
 import type { Log } from "../observe/logger.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Resources } from "../resources/resources.ts";
-import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import type { CompiledAction, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { RunWaiter } from "./run-waiter.ts";
 
 /** Everything the control layer needs, passed in (no globals). */
@@ -28,6 +28,12 @@ export interface ControlDeps {
   policyModes?: Pick<PolicyModes, "effectiveMode">;
   /** The workspace's resources (databases, HTTP APIs) handed to handlers as `ctx.resources`. */
   resources?: Resources;
+  /**
+   * Other versions of actions this process still holds, by name and version (`airlock dev`: the
+   * superseded ones, until their runs are done). A run requested against a version neither loaded
+   * nor held fails with `run.version_changed` (control/executor.ts).
+   */
+  heldVersion?: (action: string, version: string) => CompiledAction | undefined;
   /** Named points where tests can force an interleaving; no-ops in production. */
   racePoint?: (name: string) => Promise<void>;
 }

@@ -33,14 +33,13 @@ export async function executeQueuedRun(
   const { runId } = job.data;
   const run = await getRun(deps.pool, runId);
   if (!run || isFinal(run.status)) return;
-  const action = deps.workspace.actions.get(run.action);
-  if (!action) {
-    await failRun(
-      deps,
-      run,
-      null,
-      new AirlockError("action.not_found", "The action no longer exists in this workspace."),
-    );
+  const action = actionAsRequested(deps, run);
+  if (action instanceof AirlockError) {
+    const loaded = deps.workspace.actions.get(run.action);
+    // The failure's audit event names the version the run was requested against.
+    const from = run.status === "running" ? "running" : "queued";
+    if (run.status === "queued" || run.status === "running")
+      await failRun(deps, run, loaded ? { ...loaded, version: run.action_version } : null, action, from);
     return;
   }
   // A concurrency limit: the slot is taken by the transaction the handler will run in, before
@@ -72,6 +71,25 @@ export async function executeQueuedRun(
   } finally {
     if (slot) await endSlot(slot);
   }
+}
+
+/**
+ * The definition a run executes: the version it was requested (and perhaps approved) against,
+ * never silently another. That is the loaded one, or one this process still holds (`airlock dev`
+ * keeps superseded versions until their runs are done); otherwise the run fails, naming both.
+ */
+function actionAsRequested(deps: ControlDeps, run: RunRow): CompiledAction | AirlockError {
+  const loaded = deps.workspace.actions.get(run.action);
+  if (loaded?.version === run.action_version) return loaded;
+  const held = deps.heldVersion?.(run.action, run.action_version);
+  if (held) return held;
+  if (!loaded) return new AirlockError("action.not_found", "The action no longer exists in this workspace.");
+  if (run.status === "running" && loaded.retry !== "safe") return new AirlockError("run.interrupted");
+  return new AirlockError(
+    "run.version_changed",
+    `This run was requested against version ${run.action_version} of ${run.action}; version ${loaded.version} is loaded now. Nothing was executed: run it again to use the new version.`,
+    { requestedVersion: run.action_version, loadedVersion: loaded.version },
+  );
 }
 
 /** The connection whose transaction holds a slot; `open` until that transaction has ended. */

@@ -62,6 +62,11 @@ export const CATALOGUE = {
     message:
       "The worker running this action stopped mid-run; the outcome is unknown — check before retrying.",
   },
+  "run.version_changed": {
+    status: 409,
+    message:
+      "The action changed between the request and its start; nothing was executed. Run it again to use the new version.",
+  },
   "run.not_retryable": {
     status: 409,
     message:

@@ -106,6 +106,8 @@ export interface AirlockOptions {
    * it does not depend on the workspace). The instance owns it from here and stops it on close.
    */
   engine?: Engine;
+  /** Other versions of actions this process still holds (`airlock dev`; see ControlDeps). */
+  heldVersion?: ControlDeps["heldVersion"];
 }
 
 export interface Airlock {
@@ -211,6 +213,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       policyModes,
       resources,
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
+      ...(options.heldVersion ? { heldVersion: options.heldVersion } : {}),
     });
     const approvals = createApprovals({
       workspace,

@@ -3,8 +3,10 @@
 // cache of the file the workspace imports would show). Editing the title on disk shows in the
 // catalog without restarting the server or signing in again; a broken file puts the located error
 // on the page (and the previous version keeps serving); fixing it takes the error away. A run under
-// way when the workspace reloads finishes on the old version. A workspace broken when the server
-// starts does not stop it: the page shows the located error and the workspace serves once fixed.
+// way when the workspace reloads finishes on the old version, and so does a queued run requested
+// before the reload and started after it. A workspace broken when the server starts does not stop
+// it: the page, and Vite's page (how the UI is developed in this repository), show the located
+// error, and the workspace serves once fixed.
 // Instances are built as `airlock serve --reload` builds them: the workspace's migrations, then the
 // instance, on the job engine the reloader started ahead.
 import assert from "node:assert/strict";
@@ -55,13 +57,27 @@ function greetFile(title: string, answer = "one"): string {
     "  },",
     "});",
     "",
+    "// Queued, one at a time: a second run waits in the queue while the first runs.",
+    "export const settle = defineAction({",
+    '  name: "settle",',
+    '  title: "Settle",',
+    '  execution: "queued",',
+    "  limits: { concurrency: 1 },",
+    "  params: z.object({ waitMs: z.number().int().min(0).max(5000).default(0) }),",
+    "  async handler(p) {",
+    "    await new Promise((r) => setTimeout(r, p.waitMs));",
+    `    return { answer: ${JSON.stringify(answer)} };`,
+    "  },",
+    "});",
+    "",
   ].join("\n");
 }
 
 const config: Config = loadConfig({
   AIRLOCK_LOG_LEVEL: "warn",
   AIRLOCK_DEMO: "0",
-  AIRLOCK_RUN_WAIT_MS: "5000",
+  // A queued run's request answers at once (202): the instance that took it is not kept busy.
+  AIRLOCK_RUN_WAIT_MS: "0",
   AIRLOCK_MASTER_KEY: TEST_MASTER_KEY,
 });
 const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -70,7 +86,7 @@ const log = createLogger({ level: "warn", destination: new Writable({ write: (_c
 function devReloader(path: string, url: string, out: string[]): Promise<DevReloader> {
   return startDevReload({
     workspacePath: path,
-    async create(workspace, engine) {
+    async create(workspace, engine, heldVersion) {
       try {
         await migrate(url, migrationSourcesFor(workspace));
       } catch (error) {
@@ -83,6 +99,7 @@ function devReloader(path: string, url: string, out: string[]): Promise<DevReloa
         databaseUrl: url,
         log,
         checkResponses: true,
+        heldVersion,
         ...(engine ? { engine } : {}),
       });
     },
@@ -96,11 +113,11 @@ function devReloader(path: string, url: string, out: string[]): Promise<DevReloa
 function workspaceFile(name: string): string {
   return [
     `import { defineWorkspace } from "${SDK}";`,
-    'import { greet } from "./actions/greet.ts";',
+    'import { greet, settle } from "./actions/greet.ts";',
     "",
     "export default defineWorkspace({",
     `  name: ${JSON.stringify(name)},`,
-    "  actions: [greet],",
+    "  actions: [greet, settle],",
     '  roles: { tellers: { groups: ["tellers"] } },',
     '  grants: [{ to: "tellers", verbs: ["view", "run"], on: "*" }],',
     "});",
@@ -203,6 +220,68 @@ test("a run under way when the workspace reloads finishes on the old version; th
   assert.deepEqual(next.body.result, { answer: "new" });
 });
 
+test("a queued run requested before a reload and started after it runs on the version it was requested against", async () => {
+  const version = reloader.status().version;
+  writeFileSync(join(dir, "actions", "greet.ts"), greetFile("Greet", "requested"));
+  await untilVersion(version + 1);
+  const pool = () => reloader.current()!.database.pool;
+  const request = (key: string, waitMs: number) =>
+    fetch(`${server.url}/api/v1/actions/settle/runs`, {
+      method: "POST",
+      headers: { ...teller.headers, "content-type": "application/json", "idempotency-key": key },
+      body: JSON.stringify({ params: { waitMs } }),
+    }).then(async (res) => (await res.json()) as { id: string });
+  const statusOf = async (key: string) =>
+    (
+      await pool().query<{ id: string; status: string }>(
+        "SELECT id, status FROM airlock.runs WHERE action = 'settle' AND idempotency_key = $1",
+        [key],
+      )
+    ).rows[0];
+  const until = async (key: string, status: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const row = await statusOf(key);
+      if (row?.status === status) return row;
+      if (Date.now() > deadline) throw new Error(`run ${key} is ${row?.status}, not ${status}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // The first run holds the action's one slot; the second waits in the queue behind it.
+  const first = request("holds-the-slot", 2500);
+  await until("holds-the-slot", "running");
+  const second = request("waits-in-queue", 0);
+  await until("waits-in-queue", "queued");
+
+  writeFileSync(join(dir, "actions", "greet.ts"), greetFile("Greet", "changed"));
+  await untilVersion(version + 2);
+  const reloadedAt = (await pool().query<{ now: Date }>("SELECT now()")).rows[0]!.now;
+  assert.equal((await statusOf("waits-in-queue"))?.status, "queued", "not started before the reload");
+
+  const finished = async (runId: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await fetch(`${server.url}/api/v1/runs/${runId}`, { headers: teller.headers });
+      const body = (await res.json()) as {
+        status: string;
+        result: unknown;
+        error: unknown;
+        startedAt: string;
+      };
+      if (body.status === "succeeded" || body.status === "failed") return body;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is still ${body.status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const waited = await finished((await second).id);
+  assert.equal(waited.status, "succeeded", JSON.stringify(waited.error));
+  assert.ok(new Date(waited.startedAt) >= reloadedAt, "it started after the reload");
+  assert.deepEqual(waited.result, { answer: "requested" }, "on the version it was requested against");
+  assert.deepEqual((await finished((await first).id)).result, { answer: "requested" });
+  const later = await finished((await request("after-the-reload", 0)).id);
+  assert.deepEqual(later.result, { answer: "changed" }, "a run requested now gets the new version");
+});
+
 test("a workspace broken at start: the server comes up, the page names file and line, and the workspace serves once fixed", async () => {
   const brokenDir = mkdtempSync(join(tmpdir(), "airlock-dev-broken-"));
   const brokenDatabase = await createTestDatabase({ label: "dev_reload_broken" });
@@ -239,8 +318,8 @@ test("a workspace broken at start: the server comes up, the page names file and 
     await overlay.waitFor({ timeout: 30_000 });
     assert.match((await overlay.textContent()) ?? "", /actions\/greet\.ts:5/);
 
-    // Developing the UI in this repository, Vite serves the page: it carries the banner too, and
-    // the banner's status comes through Vite's proxy.
+    // Developing the UI in this repository, Vite serves the page: it carries the banner too (in
+    // Chromium, the located error), and the banner's status comes through Vite's proxy.
     const vite = await createServer({
       ...devViteConfig({ apiUrl: brokenServer.url, host: "127.0.0.1", port: 0 }),
       logLevel: "silent",
@@ -252,22 +331,32 @@ test("a workspace broken at start: the server comes up, the page names file and 
       assert.ok(viteUrl, "Vite listens");
       const html = await (await fetch(`${viteUrl}/`, { headers: { accept: "text/html" } })).text();
       assert.ok(html.includes(`src="${DEV_SCRIPT_PATH}"`), html);
-      assert.match(await (await fetch(`${viteUrl}${DEV_SCRIPT_PATH}`)).text(), /airlock-dev-overlay/);
       const viaVite = (await (await fetch(`${viteUrl}${DEV_STATUS_PATH}`)).json()) as DevStatus;
       assert.match(viaVite.error?.at ?? "", /actions\/greet\.ts:5$/);
+      // Vite's page in Chromium. The banner is a script of its own: the UI's modules, which Vite
+      // would transform one by one for a minute under load, are not loaded.
+      const vitePage = await page.context().newPage();
+      await vitePage.route(/\/(src|node_modules)\//, (route) => route.abort());
+      await vitePage.goto(`${viteUrl}/`);
+      const viteOverlay = vitePage.locator("#airlock-dev-overlay");
+      await viteOverlay.waitFor({ timeout: 30_000 });
+      assert.match((await viteOverlay.textContent()) ?? "", /actions\/greet\.ts:5/);
+
+      writeFileSync(join(brokenDir, "actions", "greet.ts"), greetFile("Greet, fixed"));
+      const started = performance.now();
+      while (broken.status().version < 1) {
+        if (performance.now() - started > 30_000) throw new Error("the fixed workspace never served");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Both pages drop the banner: the server's reloads itself into the real UI (its sign-in
+      // form); Vite's, polling through the proxy, removes it.
+      await page.getByLabel("Email").waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator("#airlock-dev-overlay").count(), 0, "the error is gone");
+      await viteOverlay.waitFor({ state: "detached", timeout: 30_000 });
+      assert.equal(await viteOverlay.count(), 0, "the error is gone from Vite's page too");
     } finally {
       await vite.close();
     }
-
-    writeFileSync(join(brokenDir, "actions", "greet.ts"), greetFile("Greet, fixed"));
-    const started = performance.now();
-    while (broken.status().version < 1) {
-      if (performance.now() - started > 30_000) throw new Error("the fixed workspace never served");
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    // The page reloads itself into the real UI (its sign-in form), without the banner.
-    await page.getByLabel("Email").waitFor({ timeout: 30_000 });
-    assert.equal(await page.locator("#airlock-dev-overlay").count(), 0, "the error is gone");
     const user = await createUser(broken.current()!.database.pool, {
       email: "late-teller@fintech.test",
       groups: ["tellers"],

@@ -2,8 +2,9 @@
 // exporter posts) gets one trace from the caller's traceparent through the HTTP request, the
 // pipeline's stages, the engine's send and the worker's process, the handler, to the handler's
 // call to another system, which receives the traceparent of that call's own span. Airlock's own
-// queries on that path are spans too (named, without values), and the export carries the headers
-// OTEL_EXPORTER_OTLP_HEADERS names.
+// queries on that path are spans too (named, without values), whatever their form (a promise, a
+// callback, a cursor, a COPY stream), and the export carries the headers OTEL_EXPORTER_OTLP_HEADERS
+// names.
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -47,6 +48,7 @@ let tracing: Tracing | null = null;
 const CANARY_KEY = "canary-key-5f0c2a9d";
 let t: TestAirlock;
 let user: TestUser;
+let auditor: TestUser;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -95,13 +97,17 @@ before(async () => {
       name: "traced",
       actions: [pay],
       resources: [defineResource({ name: "payments", type: "http", baseUrl: { secret: "PAYMENTS_URL" } })],
-      roles: { payer: { groups: ["payers"] } },
-      grants: [{ to: "payer", verbs: ["view", "run"], on: "*" }],
+      roles: { payer: { groups: ["payers"] }, auditor: { groups: ["auditors"] } },
+      grants: [
+        { to: "payer", verbs: ["view", "run"], on: "*" },
+        { to: "auditor", verbs: ["audit"], on: "*" },
+      ],
     }),
     secrets: { read: async (name) => (name === "PAYMENTS_URL" ? `http://127.0.0.1:${providerPort}/` : null) },
     internalResources: ["payments"],
   });
   user = await createUser(t.airlock.database.pool, { groups: ["payers"] });
+  auditor = await createUser(t.airlock.database.pool, { groups: ["auditors"] });
 });
 
 after(async () => {
@@ -248,6 +254,68 @@ test("with an OTLP endpoint, one trace runs from the caller's traceparent to the
     assert.equal(headers.authorization, "Bearer collector-key-1");
     assert.equal(headers["x-tenant"], "payments");
   }
+});
+
+test("the audit export's cursor, verify's COPY and pool.query's callback form have query spans in their request's trace, without text or values", async () => {
+  assert.ok(tracing, "the test before started tracing");
+  const traced = async (path: string, traceId: string) => {
+    const res = await t.request(path, {
+      headers: { ...auditor.headers, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    return text;
+  };
+  const exportTrace = "5bf92f3577b34da6a3ce929d0e0e4737";
+  const exported = await traced("/api/v1/audit/export?format=jsonl", exportTrace);
+  assert.ok(exported.includes(CANARY_KEY), "the export holds the canary (the run's idempotency key)");
+  const verifyTrace = "6bf92f3577b34da6a3ce929d0e0e4738";
+  assert.match(await traced("/api/v1/audit/verify", verifyTrace), /"ok":true/);
+  // pool.query hands its client a callback: a statement sent that way, inside a span, has one.
+  const probeTrace = await trace.getTracer("test").startActiveSpan("probe", async (span) => {
+    await t.airlock.database.pool.query({
+      name: "probe.callback_form",
+      text: "SELECT $1::text",
+      values: [CANARY_KEY],
+    });
+    span.end();
+    return span.spanContext().traceId;
+  });
+
+  const named = (traceId: string, name: string) =>
+    spans.find((s) => s.traceId === traceId && s.name === name);
+  const deadline = Date.now() + 20_000;
+  while (
+    !(
+      named(exportTrace, "GET /api/v1/audit/export") &&
+      named(verifyTrace, "pg COPY") &&
+      named(probeTrace, "pg probe.callback_form")
+    ) &&
+    Date.now() < deadline
+  ) {
+    await tracing.flush();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const attribute = (s: ReceivedSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value;
+  const inTrace = (traceId: string) => spans.filter((s) => s.traceId === traceId && s.name.startsWith("pg "));
+  console.log(
+    `export: ${inTrace(exportTrace)
+      .map((s) => s.name)
+      .join(", ")}; verify: ${inTrace(verifyTrace)
+      .map((s) => s.name)
+      .join(", ")}`,
+  );
+  const cursor = inTrace(exportTrace).find((s) => attribute(s, "airlock.db.cursor")?.boolValue === true);
+  assert.ok(cursor, "the export's cursor has a span");
+  assert.equal(cursor.name, "pg SELECT");
+  assert.equal(cursor.kind, 3);
+  const copies = inTrace(verifyTrace).filter((s) => s.name === "pg COPY");
+  assert.ok(copies.length > 0, "verify's COPY reads have spans");
+  assert.ok(copies.every((s) => attribute(s, "db.operation.name")?.stringValue === "COPY"));
+  assert.ok(named(probeTrace, "pg probe.callback_form"), "pool.query's statement has a span");
+  const all = JSON.stringify(spans);
+  assert.ok(!all.includes(CANARY_KEY), "no span carries a value, a row or a statement's text");
+  assert.ok(!/db\.query\.text|db\.statement/.test(all));
 });
 
 test("OTEL_EXPORTER_OTLP_HEADERS is read as the specification writes it; a malformed pair is skipped by name", () => {
