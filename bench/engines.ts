@@ -4,7 +4,8 @@
 // running a workflow (DBOS with Airlock's heartbeat supervision, pg-boss with its own), and, in
 // the same run, Airlock's runbooks on that DBOS: a 10-step runbook of no-op governed action steps
 // (each with its run row and audit events), step → next step in one process, and a human step's
-// answer → the next step started. Prints a table and writes bench/results/engines-<time>.json.
+// answer → the next step started, answered in the same process and in another one (also in
+// `npm run bench`, section `runbooks`). Prints a table and writes bench/results/engines-<time>.json.
 // Not a timed test.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -22,7 +23,7 @@ import { openDatabase } from "../src/store/database.ts";
 import { AIRLOCK_MIGRATIONS } from "../src/store/migrate.ts";
 import { benchDatabase } from "./lib/bench-database.ts";
 import { round, summarize } from "./lib/stats.ts";
-import { measureRunbooks } from "./runbook-steps.ts";
+import { measureRunbooks, reportRunbookSection } from "./runbook-steps.ts";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" } } });
 const quick = values.quick ?? false;
@@ -196,7 +197,11 @@ try {
   console.log("pg-boss, kill -9 → job started elsewhere", stat(bossRecovery));
 
   // Airlock runbooks on the same DBOS, in the same run: side by side with the DBOS rows above.
-  results.runbooks = await measureRunbooks(db.url, { quick, dbosTenStepsP50: stat(ten).p50 });
+  const runbooks = await measureRunbooks(db.url, { quick });
+  results.runbooks = runbooks;
+  reportRunbookSection({ dbos: { oneStep: stat(one), tenSteps: stat(ten) }, ...runbooks }, (line) =>
+    console.log(line),
+  );
 
   await boss.stop();
   await appDb.close();

@@ -23,6 +23,7 @@ import { benchDatabase } from "./lib/bench-database.ts";
 import { startJsonChild, stopChild } from "./lib/child.ts";
 import { median, round } from "./lib/stats.ts";
 import { measurePipelineCpu } from "./pipeline-cpu.ts";
+import { benchRunbooks } from "./runbook-steps.ts";
 import { measureStartup } from "./startup.ts";
 import { benchWorkspace } from "./workspace.ts";
 
@@ -320,6 +321,14 @@ try {
     console.log(
       `  npm start → /readyz 200: warm median ${round(median(startup.warmMs), 0)} ms (first start ${round(startup.coldMs, 0)} ms)`,
     );
+  }
+
+  if (wants("runbooks")) {
+    // Runbooks beside DBOS's bare workflows, on a database of their own, in a process of their own
+    // (bench/runbook-steps.ts).
+    const target = await db.another("runbooks");
+    results.runbooks = await benchRunbooks(target.url, { quick, report: (line) => console.log(`  ${line}`) });
+    await target.drop();
   }
 
   // Opt-in (`--only bulk`): a 10,000-item batch against 10,000 single inline actions.

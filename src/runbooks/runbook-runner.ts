@@ -370,27 +370,33 @@ async function submitStep(
   return await settle(deps, row.id, name, run);
 }
 
-/** Record where an action step's run stands: done, failed, or still waiting (approval, queue). */
+/**
+ * Record where an action step's run stands: done, failed, or still waiting (approval, queue). The
+ * step's run, its status and its runbook run's status are written in one transaction: one commit
+ * per settled step instead of three (each commit waits for the WAL flush), and never half of it.
+ */
 async function settle(
   deps: RunnerDeps,
   runbookRunId: string,
   name: string,
   run: RunRow,
 ): Promise<ActionOutcome> {
-  if (!FINAL_RUN.has(run.status)) {
-    await setStepRun(deps.pool, runbookRunId, name, run.id, true);
-    return { status: "waiting", runId: run.id };
-  }
-  await setStepRun(deps.pool, runbookRunId, name, run.id, false);
-  if (run.status === "succeeded") {
-    // The result stays with its run (masked there by its classification), not copied here.
-    await endStep(deps.pool, runbookRunId, name, { status: "succeeded" });
-    return { status: "succeeded", runId: run.id, result: run.result };
-  }
-  const code = run.error_code ?? `run.${run.status}`;
-  const message = run.error_message ?? `The step's run ended ${run.status}.`;
-  await endStep(deps.pool, runbookRunId, name, { status: "failed", error: { code, message } });
-  return { status: "failed", runId: run.id, code, message };
+  return await inTransaction(deps.pool, async (tx): Promise<ActionOutcome> => {
+    if (!FINAL_RUN.has(run.status)) {
+      await setStepRun(tx, runbookRunId, name, run.id, true);
+      return { status: "waiting", runId: run.id };
+    }
+    await setStepRun(tx, runbookRunId, name, run.id, false);
+    if (run.status === "succeeded") {
+      // The result stays with its run (masked there by its classification), not copied here.
+      await endStep(tx, runbookRunId, name, { status: "succeeded" });
+      return { status: "succeeded", runId: run.id, result: run.result };
+    }
+    const code = run.error_code ?? `run.${run.status}`;
+    const message = run.error_message ?? `The step's run ended ${run.status}.`;
+    await endStep(tx, runbookRunId, name, { status: "failed", error: { code, message } });
+    return { status: "failed", runId: run.id, code, message };
+  });
 }
 
 function issuesText(details: Record<string, unknown> | undefined): string {

@@ -38,6 +38,18 @@ export function tickRequestId(schedule: string, tickAt: Date): string {
   return `sched:${schedule}:${tickAt.toISOString()}`;
 }
 
+/**
+ * Whether a tick's run (or runbook run) was already started, by an earlier attempt of the tick
+ * that stopped before its checkpoint: running the tick again only finds that run and records it.
+ */
+export async function tickBegun(pool: pg.Pool, schedule: CompiledSchedule, tickAt: Date): Promise<boolean> {
+  if (schedule.target.kind === "runbook")
+    return (await runbookRunOfTick(pool, tickRequestId(schedule.name, tickAt))) !== null;
+  const principal = await loadServicePrincipal(pool, schedule.as);
+  if (!principal) return false;
+  return (await findKey(pool, principal.id, tickKey(schedule.name, tickAt))) !== null;
+}
+
 export interface TickOutcome {
   status: "started" | "refused";
   runId: string | null;

@@ -43,3 +43,26 @@ export function latestTickAtOrBefore(schedule: Timing, at: Date): Date | null {
   }
   return null;
 }
+
+/**
+ * How late a tick may start and still run. A tick's workflow starts within a second of its time;
+ * one taken over from a stopped process starts about 5.5 s late (the dead-after threshold and a
+ * poll; up to ~20 s seen under load). A tick starting later than this could not run when it fell
+ * due (no process could: all were stopped, or the database was unreachable): it is a missed tick.
+ */
+export const LATE_TICK_MS = 60_000;
+
+/**
+ * Whether a tick starting at `now` is a missed one its schedule's policy does not run late: with
+ * `skip`, any tick later than `LATE_TICK_MS`; with `catchUpOnce`, such a tick unless it is still
+ * the latest one due (then it is the one tick to catch up).
+ */
+export function missedWhenLate(
+  schedule: Timing & Pick<CompiledSchedule, "missed">,
+  tickAt: Date,
+  now: Date,
+): boolean {
+  if (now.getTime() - tickAt.getTime() <= LATE_TICK_MS) return false;
+  if (schedule.missed === "skip") return true;
+  return latestTickAtOrBefore(schedule, now)?.getTime() !== tickAt.getTime();
+}

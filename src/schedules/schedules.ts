@@ -32,8 +32,8 @@ import {
   setPaused,
   type TickRow,
 } from "./schedule-store.ts";
-import { runTick, type TickOutcome } from "./schedule-tick.ts";
-import { keepsTick, latestTickAtOrBefore, nextTicks } from "./schedule-times.ts";
+import { runTick, type TickOutcome, tickBegun } from "./schedule-tick.ts";
+import { keepsTick, latestTickAtOrBefore, missedWhenLate, nextTicks } from "./schedule-times.ts";
 
 export type ScheduleView = z.output<typeof scheduleView>;
 
@@ -91,6 +91,16 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
       const missedUntil = missedBefore.get(name);
       if (!catchUp && missedUntil && tickAt < missedUntil)
         return log.info({ schedule: name, tickAt }, "a tick missed in a downtime is not run late");
+      // The same for a process that was running all along (the start-time check above cannot
+      // know): a tick recovered long after it fell due — its process stopped inside it, and no
+      // process could take it over until the database or a process came back — is a missed tick.
+      // Unless its run had begun: then running it again only finds that run and records the tick.
+      if (
+        !catchUp &&
+        missedWhenLate(schedule, tickAt, new Date()) &&
+        !(await tickBegun(pool, schedule, tickAt))
+      )
+        return log.info({ schedule: name, tickAt }, "a tick that started too late is a missed tick, not run");
       await running.step("start", async (): Promise<TickOutcome | { status: "paused" }> => {
         if (await isPaused(pool, name)) return { status: "paused" };
         return await runTick({ ...deps }, schedule, tickAt, catchUp);

@@ -47,7 +47,10 @@ test("kill -9 of the process running a runbook at each step boundary: it finishe
   const live = () => started.filter((p) => p.alive());
   const serving = () => live().filter((p) => p.url !== "");
   const call = async (path: string, body?: unknown) => {
-    const response = await fetch(`${serving()[0]!.url}${path}`, {
+    // After the third kill every original process may be gone while the replacements are still
+    // starting (seconds on a loaded machine): ask the first one that serves.
+    const target = await until("a serving process", async () => serving()[0]);
+    const response = await fetch(`${target.url}${path}`, {
       method: body === undefined ? "GET" : "POST",
       headers: ops.headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -16,7 +16,7 @@ import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 
 const SCRIPT = join(import.meta.dirname, "handoff-process.ts");
-const ROUNDS = 6;
+const ROUNDS = 3;
 let db: TestDatabase;
 let pool: pg.Pool;
 const children: ChildProcess[] = [];

@@ -4,6 +4,10 @@
 // service identity; and the CLI.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createApiToken } from "../../src/identity/api-tokens.ts";
+import { loadServicePrincipal } from "../../src/identity/load-principal.ts";
+import { tickKey } from "../../src/schedules/schedule-tick.ts";
+import { LATE_TICK_MS, missedWhenLate } from "../../src/schedules/schedule-times.ts";
 import { defineSchedule, defineWorkspace } from "../../src/sdk/index.ts";
 import { listen } from "../../src/server/serve.ts";
 import { ownerClient } from "../../src/store/database.ts";
@@ -100,6 +104,18 @@ test("bad schedules are refused at load, each problem naming the schedule", () =
     { minimumTickMs: 1_000 },
   );
   assert.equal(fast?.cron, "*/2 * * * * *");
+});
+
+test("a tick starting over a minute late is a missed one: skip never runs it, catchUpOnce only if it is still the latest due", () => {
+  const daily = { cron: "30 2 * * *", timeZone: "Europe/London", everyMinutes: null };
+  const tick = new Date("2026-01-15T02:30:00Z");
+  const skip = { ...daily, missed: "skip" as const };
+  const catchUp = { ...daily, missed: "catchUpOnce" as const };
+  const at = (ms: number) => new Date(tick.getTime() + ms);
+  assert.equal(missedWhenLate(skip, tick, at(LATE_TICK_MS)), false, "a minute late: run (a taken-over tick)");
+  assert.equal(missedWhenLate(skip, tick, at(LATE_TICK_MS + 1)), true);
+  assert.equal(missedWhenLate(catchUp, tick, at(3_600_000)), false, "an hour late, still the latest due");
+  assert.equal(missedWhenLate(catchUp, tick, at(86_400_000)), true, "a day late: the next one fell due");
 });
 
 describe("schedules over HTTP", () => {
@@ -210,5 +226,53 @@ describe("schedules over HTTP", () => {
     } finally {
       await server.close();
     }
+  });
+
+  // A tick taken over long after it fell due, by a process that was running all along (this one):
+  // fired here as the recovery does, through the engine, with a tick time months old.
+  test("a tick recovered long after it fell due is not run (skip), unless its run had begun", async () => {
+    const pool = t.airlock.database.pool;
+    const engine = t.airlock.runbooks.engine()!;
+    const fire = async (tickAt: Date) => {
+      await engine.schedules.fire("nightly_ticks", tickAt, { schedule: "nightly_ticks" });
+      await engine.result(`sched-nightly_ticks-${tickAt.toISOString()}`, 60);
+    };
+    const recorded = async (tickAt: Date) =>
+      (
+        await pool.query<{ run_id: string | null }>(
+          "SELECT run_id FROM airlock.schedule_ticks WHERE schedule = 'nightly_ticks' AND tick_at = $1",
+          [tickAt],
+        )
+      ).rows;
+    const effects = async (tickAt: Date) =>
+      (
+        await pool.query("SELECT 1 FROM public.tick_ledger WHERE reference LIKE $1", [
+          `%${tickKey("nightly_ticks", tickAt)}`,
+        ])
+      ).rows.length;
+
+    const missed = new Date("2026-01-15T02:30:00Z");
+    await fire(missed);
+    assert.deepEqual(await recorded(missed), [], "the late tick is not recorded");
+    assert.equal(await effects(missed), 0, "nor run");
+
+    // Its process stopped after the tick's run committed, before the tick's checkpoint.
+    const begun = new Date("2026-01-16T02:30:00Z");
+    const ticker = (await loadServicePrincipal(pool, "ticker"))!;
+    const { token } = await createApiToken(pool, { userId: ticker.id, name: "late", createdBy: admin.id });
+    const response = await t.post(
+      "/api/v1/actions/record_tick/runs",
+      { params: { label: "nightly" } },
+      {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "idempotency-key": tickKey("nightly_ticks", begun),
+      },
+    );
+    const run = (await response.json()) as { id: string };
+    assert.equal(response.status, 200, JSON.stringify(run));
+    await fire(begun);
+    assert.deepEqual(await recorded(begun), [{ run_id: run.id }], "the tick is recorded with its run");
+    assert.equal(await effects(begun), 1, "whose effect happened once");
   });
 });

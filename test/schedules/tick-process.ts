@@ -1,6 +1,6 @@
 // One Airlock process of the schedule tests (spawned, several at once, on one database): the tick
-// workspace plus the schedules named in TICK_SCHEDULES (`name:missed` pairs), each ticking every
-// second. Prints "schedule process ready" once started (and its URL first, with TICK_HTTP);
+// workspace plus the schedules named in TICK_SCHEDULES (`name:missed[:cron]`, comma-separated),
+// each ticking every second unless a 6-field cron is given. Prints "schedule process ready" once started (and its URL first, with TICK_HTTP);
 // SIGTERM closes it cleanly.
 import { loadConfig } from "../../src/config/config.ts";
 import { createAirlock } from "../../src/runtime/airlock.ts";
@@ -13,8 +13,8 @@ const schedules = (process.env.TICK_SCHEDULES ?? "")
   .split(",")
   .filter(Boolean)
   .map((pair) => {
-    const [name, missed] = pair.split(":") as [string, "skip" | "catchUpOnce"];
-    return everySecond(name, missed);
+    const [name, missed, cron] = pair.split(":") as [string, "skip" | "catchUpOnce", string?];
+    return everySecond(name, missed, "action", cron);
   });
 const airlock = await createAirlock({
   config: loadConfig({

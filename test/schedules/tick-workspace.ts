@@ -82,10 +82,15 @@ export function withSecondTicks(workspace: CompiledWorkspace, schedules: Schedul
   return { ...workspace, schedules: compiled };
 }
 
-export const everySecond = (name: string, missed: "skip" | "catchUpOnce", target = "action") =>
+export const everySecond = (
+  name: string,
+  missed: "skip" | "catchUpOnce",
+  target = "action",
+  cron = "* * * * * *",
+) =>
   defineSchedule({
     name,
-    cron: "* * * * * *",
+    cron,
     as: "ticker",
     missed,
     target:

@@ -1,6 +1,7 @@
 // In a real browser: a runbook's approval gate on its run page — the starter sees why they may not
 // decide; a reviewer finds the gate in the inbox (and the badge), approves it on the run page with
-// a reason, and the runbook finishes; the decision is listed with the reviewer's name.
+// a reason, and the runbook finishes; the decision is listed with the reviewer's name. Another
+// manager's open approvals list drops the gate row as soon as it is decided, with no reload.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { hashPassword } from "../../src/identity/passwords.ts";
@@ -50,6 +51,7 @@ let server: Listening;
 let b: TestBrowser;
 let analyst: TestUser;
 let manager: TestUser;
+let manager2: TestUser;
 
 before(async () => {
   await buildWeb({ ifStale: true, quiet: true });
@@ -69,15 +71,24 @@ before(async () => {
     groups: ["managers"],
     passwordHash,
   });
+  manager2 = await createUser(pool, {
+    email: "mia@fintech.test",
+    name: "Mia Manager",
+    groups: ["managers"],
+    passwordHash,
+  });
   b = await launchBrowser();
 });
+
+const MARK = () => ((window as unknown as { __noReload: boolean }).__noReload = true);
+const MARKED = () => (window as unknown as { __noReload?: boolean }).__noReload === true;
 after(async () => {
   await b?.close();
   await server?.close(100);
   await t?.close();
 });
 
-test("a gate: the starter is told why not; a manager approves it from the inbox's link; the run finishes", async () => {
+test("a gate: the starter is told why not; a manager approves it from the inbox's link; the run finishes; another manager's open list drops it live", async (ctx) => {
   const res = await t.post(
     "/api/v1/runbooks/price_change/runs",
     { params: { plan: "pro" } },
@@ -93,6 +104,15 @@ test("a gate: the starter is told why not; a manager approves it from the inbox'
   await gate.getByText("You cannot decide on your own request.").waitFor();
   assert.equal(await gate.getByRole("button", { name: "Approve" }).count(), 0);
 
+  // Another manager has the approvals list open on the gate.
+  const mi = await b.newPage();
+  await signIn(mi.page, server.url, manager2.email, PASSWORD, "/approvals");
+  const theirRow = mi.page
+    .locator('[data-approval-kind="runbook_gate"]')
+    .filter({ hasText: "Runbook gate · Change a plan's price" });
+  await theirRow.waitFor({ timeout: 30_000 });
+  await mi.page.evaluate(MARK);
+
   const mx = await b.newPage();
   await signIn(mx.page, server.url, manager.email, PASSWORD, "/approvals");
   // The gate is in the approvals list itself (the reviewer approves no action: the page starts there anyway).
@@ -106,8 +126,15 @@ test("a gate: the starter is told why not; a manager approves it from the inbox'
   const mgate = mx.page.locator('[data-gate="approval"]');
   await mgate.getByLabel("Reason").fill("Checked the margin");
   await mgate.getByRole("button", { name: "Approve" }).click();
+  const approvedAt = Date.now();
+  // The list polls every 15 s as a fallback: gone within 7 s, the row went on the decision's event.
+  await theirRow.waitFor({ state: "detached", timeout: 7_000 });
+  ctx.diagnostic(
+    `gate approved by one manager → gone from another's open approvals list: ${Date.now() - approvedAt} ms (loaded machine)`,
+  );
+  assert.equal(await mi.page.evaluate(MARKED), true, "no reload");
   await mx.page.locator('[data-run-status="succeeded"]').waitFor({ timeout: 30_000 });
   await mgate.locator("[data-gate-decision]").getByText("Max Manager").waitFor();
   await an.page.locator('[data-run-status="succeeded"]').waitFor({ timeout: 30_000 });
-  assert.deepEqual([...an.problems.filter((p) => !/404/.test(p)), ...mx.problems], []);
+  assert.deepEqual([...an.problems.filter((p) => !/404/.test(p)), ...mx.problems, ...mi.problems], []);
 });

@@ -1,12 +1,13 @@
 // Runbooks from the web: the catalog's runbooks, starting one, a runbook run (followed through the
 // live-updates stream; asked again every second only while the stream is down), cancel, retry,
-// answering a human step, and the human steps waiting for the viewer.
+// answering a human step, and the human steps waiting for the viewer (also followed through the
+// stream; polled only while it is down).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { z } from "zod";
 import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
-import { streamOpen } from "./runbook-live.ts";
+import { pollWhileDown, streamOpen } from "./runbook-live.ts";
 
 export type RunbookSummary = z.output<typeof runbookSummary>;
 export type WaitingInput = z.output<typeof waitingInput>;
@@ -19,6 +20,8 @@ export type RunbookStep = RunbookRun["steps"][number];
  * events (runbook-live.ts) that mark the page stale at once, and nothing is polled.
  */
 export const RUN_POLL_MS = 1_000;
+/** How often the human steps waiting for the viewer are asked again while the stream is down. */
+export const INBOX_POLL_MS = 15_000;
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** The runbook run's page (the runbook-waiting email links here too). */
@@ -81,6 +84,7 @@ export function useRunbookRuns(runbook: string) {
 /** Human steps waiting for the viewer (assigned to them or to one of their groups). */
 export function useWaitingInputs() {
   const api = useApi();
+  const queries = useQueryClient();
   return useQuery({
     queryKey: ["runbook-inputs"],
     queryFn: async ({ signal }) => {
@@ -92,9 +96,10 @@ export function useWaitingInputs() {
         throw error;
       }
     },
-    // The inbox and the nav badge (every signed-in tab asks): a new human step shows within this
-    // long, as a new approval does in the inbox list. The live stream carries no runbook events.
-    refetchInterval: 15_000,
+    // The inbox and the nav badge (every signed-in tab asks). Every change of a human step (waits,
+    // answered, expired, its runbook cancelled or ended) is an event on the live-updates stream
+    // that marks this stale: it is polled only while the stream is down.
+    refetchInterval: () => pollWhileDown(queries, INBOX_POLL_MS),
     retry: false,
   });
 }
