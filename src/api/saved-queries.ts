@@ -19,3 +19,4 @@ export const savedQueryBody = z.strictObject({
 });
 
 export const savedQueryList = z.strictObject({ savedQueries: z.array(savedQuery) });
+export type SavedQueryList = z.output<typeof savedQueryList>;

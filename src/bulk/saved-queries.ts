@@ -97,8 +97,7 @@ export function createSavedQueries(deps: SavedQueryDeps): SavedQueries {
     const action = workspace.actions.get(name);
     if (!action || !(await authorizer.can(principal, "view", action)).allowed)
       throw new AirlockError("action.not_found");
-    if (!isReadOnlySql(action))
-      throw new AirlockError("query.not_read_only", undefined, { action: name });
+    if (!isReadOnlySql(action)) throw new AirlockError("query.not_read_only", undefined, { action: name });
     return action;
   }
 
