@@ -2,13 +2,18 @@
 // its parameters (classified ones masked at rest and sealed), listing and deleting one's own
 // (audited, the name scrubbed of PII), refusing anything but a read-only SQL action, and a bulk
 // batch whose selection is a saved query: the query re-run at preview and at start, as the caller,
-// through the control layer (a run of its own; no `run` grant, no rows), its rows the items.
+// through the control layer (a run of its own; no `run` grant, no rows), its rows the items; and
+// in a browser, "Save as query" under a result and a batch previewed from it on /bulk/new.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { hashPassword } from "../../src/identity/passwords.ts";
 import { defineResource, defineSqlAction, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { type Listening, listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createTestDatabase } from "../support/test-database.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, signIn, type TestBrowser } from "../web/support/chromium.ts";
 import { chargeFee, flakyFee, listAccounts, prepareBulkTables } from "./bulk-fixture.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of the API, checked by the app against its schema
@@ -34,6 +39,19 @@ const accountsLike = defineSqlAction({
   maxRows: 10,
 });
 
+// No classified parameter: the web offers "Save as query" under its result.
+const accountsByPrefix = defineSqlAction({
+  name: "accounts_by_prefix",
+  title: "Accounts by prefix",
+  tags: ["fees"],
+  resource: "ledger",
+  params: z.object({ prefix: z.string().max(20) }),
+  sql: "SELECT id FROM public.accounts WHERE id LIKE $1 || '%' ORDER BY id",
+  values: (p) => [p.prefix],
+  row: z.object({ id: z.string() }),
+  maxRows: 20,
+});
+
 const accountsHidden = defineSqlAction({
   name: "accounts_for_auditors",
   title: "Accounts (auditors may view, not run)",
@@ -48,14 +66,17 @@ let t: TestAirlock;
 let operator: TestUser;
 let other: TestUser;
 let auditor: TestUser;
+let server: Listening;
+let b: TestBrowser;
 
 before(async () => {
+  await buildWeb({ ifStale: true, quiet: true });
   const database = await createTestDatabase();
   t = await startTestAirlock({
     database,
     workspace: defineWorkspace({
       name: "saved",
-      actions: [chargeFee, flakyFee, listAccounts, accountsLike, accountsHidden],
+      actions: [chargeFee, flakyFee, listAccounts, accountsLike, accountsByPrefix, accountsHidden],
       resources: [defineResource({ name: "ledger", type: "postgres", url: { secret: "LEDGER_URL" } })],
       roles: {
         operator: { groups: ["operators"] },
@@ -74,12 +95,19 @@ before(async () => {
     internalResources: ["ledger"],
   });
   const pool = t.airlock.database.pool;
-  operator = await createUser(pool, { groups: ["operators"], name: "Olive Operator" });
+  operator = await createUser(pool, {
+    email: "olive@fintech.test",
+    groups: ["operators"],
+    name: "Olive Operator",
+    passwordHash: await hashPassword(PASSWORD),
+  });
   other = await createUser(pool, { groups: ["operators"], name: "Otto Other" });
   auditor = await createUser(pool, { groups: ["auditors"], name: "Ada Auditor" });
 });
 
 after(async () => {
+  await b?.close();
+  await server?.close(100);
   await t?.close();
 });
 
@@ -263,4 +291,35 @@ test("a saved query that is no longer a read-only SQL action, or that its owner 
     await pool.query("SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'accounts_for_auditors'")
   ).rows[0].n;
   assert.equal(ran, 0, "nothing ran");
+});
+
+test("in the browser: Save as query under a SQL action's result, then a batch previewed from it on /bulk/new", async () => {
+  server = await listen(t.airlock.app, "127.0.0.1", 0);
+  b = await launchBrowser();
+  const ran = await t.post(
+    "/api/v1/actions/accounts_by_prefix/runs",
+    { params: { prefix: "acc_02" } },
+    operator.headers,
+  );
+  assert.equal(ran.status, 200);
+  const runId = ((await ran.json()) as { id: string }).id;
+  const { page } = await b.newPage();
+  await signIn(page, server.url, operator.email, PASSWORD, `/runs/${runId}`);
+  await page.getByRole("button", { name: "Save as query" }).click();
+  await page.getByRole("textbox", { name: "Name of the saved query" }).fill("Accounts 02x");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("link", { name: "Run an action in bulk from it" }).click();
+  await page.waitForURL(/\/bulk\/new\?savedQuery=sq_/);
+  await page.getByRole("combobox", { name: "Action to run on each item" }).click();
+  await page.getByRole("option", { name: "Charge a fee (fails for bad accounts) (flaky_fee)" }).click();
+  await page.getByRole("button", { name: "Run the query and preview" }).click();
+  // acc_020 … acc_029: the saved query's rows, run again now.
+  await page
+    .locator("[data-bulk-preview]")
+    .getByText(/^10 items/)
+    .waitFor();
+  const saved = await (await t.request("/api/v1/saved-queries", { headers: operator.headers })).json();
+  const mine = saved.savedQueries.find((q: Json) => q.name === "Accounts 02x");
+  assert.deepEqual(mine.params, { prefix: "acc_02" });
+  assert.equal(mine.action, "accounts_by_prefix");
 });
