@@ -52,6 +52,18 @@ const accountsByPrefix = defineSqlAction({
   maxRows: 20,
 });
 
+// Every run of it waits for a manager: a saved query of it gives no rows.
+const accountsHeld = defineSqlAction({
+  name: "accounts_held",
+  title: "Accounts (needs a manager)",
+  tags: ["fees"],
+  resource: "ledger",
+  params: z.object({}),
+  sql: "SELECT id FROM public.accounts ORDER BY id",
+  row: z.object({ id: z.string() }),
+  approval: { reviewers: { groups: ["managers"] } },
+});
+
 const accountsHidden = defineSqlAction({
   name: "accounts_for_auditors",
   title: "Accounts (auditors may view, not run)",
@@ -76,7 +88,15 @@ before(async () => {
     database,
     workspace: defineWorkspace({
       name: "saved",
-      actions: [chargeFee, flakyFee, listAccounts, accountsLike, accountsByPrefix, accountsHidden],
+      actions: [
+        chargeFee,
+        flakyFee,
+        listAccounts,
+        accountsLike,
+        accountsByPrefix,
+        accountsHeld,
+        accountsHidden,
+      ],
       resources: [defineResource({ name: "ledger", type: "postgres", url: { secret: "LEDGER_URL" } })],
       roles: {
         operator: { groups: ["operators"] },
@@ -269,7 +289,7 @@ test("a saved query is its owner's alone: listed, used and deleted only by them"
   assert.equal(after.body.error.code, "query.not_found");
 });
 
-test("a saved query that is no longer a read-only SQL action, or that its owner may no longer run, gives no rows", async () => {
+test("a saved query gives no rows when its action is no longer a read-only SQL action, its owner may no longer run it, its run waits for approval, or more rows matched than it returns", async () => {
   const pool = t.airlock.database.pool;
   // As if the workspace changed since it was saved: its action is no longer a read-only SQL action.
   await pool.query(
@@ -291,6 +311,23 @@ test("a saved query that is no longer a read-only SQL action, or that its owner 
     await pool.query("SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'accounts_for_auditors'")
   ).rows[0].n;
   assert.equal(ran, 0, "nothing ran");
+  // Its run waits for a manager: no rows until then, and the answer names the run.
+  const held = await save(operator, { name: "held", action: "accounts_held", params: {} });
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const waiting = await preview(operator, { action: "flaky_fee", savedQuery: held.body.id });
+  assert.equal(waiting.status, 422);
+  assert.equal(waiting.body.error.code, "query.did_not_run");
+  assert.equal(waiting.body.error.details.status, "pending_approval");
+  assert.match(waiting.body.error.details.runId, /^run_/);
+  // More rows matched than the action returns (maxRows 10 of 30): a cut selection is never acted on.
+  const wide = await save(operator, {
+    name: "all accounts",
+    action: "accounts_like",
+    params: { prefix: "acc_" },
+  });
+  const cut = await preview(operator, { action: "flaky_fee", savedQuery: wide.body.id });
+  assert.equal(cut.status, 422);
+  assert.equal(cut.body.error.code, "query.too_many_rows");
 });
 
 test("in the browser: Save as query under a SQL action's result, then a batch previewed from it on /bulk/new", async () => {
