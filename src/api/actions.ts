@@ -32,6 +32,8 @@ export const actionSummary = z.strictObject({
   permissions: z.strictObject({ run: z.boolean(), approve: z.boolean() }),
   /** The action may run in bulk over selected rows or a CSV (its definition has `bulk`). */
   bulk: z.boolean(),
+  /** A read-only SQL action: a run of it can be kept as a saved query, to start batches from. */
+  savedQuery: z.boolean(),
 });
 export type ActionSummary = z.output<typeof actionSummary>;
 

@@ -24,6 +24,12 @@ const selection = {
     .optional()
     .describe("The selected rows (of a lookup's result); each goes through the action's bulk.paramsFrom"),
   csv: z.string().max(4_000_000).optional().describe("A CSV whose header names the columns; one item a line"),
+  savedQuery: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("One of your saved queries: it runs now, as you, and its result rows are the selection"),
 };
 
 export const bulkPreviewBody = z.strictObject(selection);

@@ -83,6 +83,8 @@ export const AUDIT_EVENT_TYPES = [
   "bulk.cancelled",
   "bulk.stopped",
   "bulk.finished",
+  "saved_query.created",
+  "saved_query.deleted",
   "webhook.disabled",
   "webhook.enabled",
   "webhook.deleted",

@@ -324,6 +324,20 @@ export const CATALOGUE = {
   "bulk.not_found": { status: 404, message: "There is no such batch, or you may not see it." },
   "bulk.invalid_transition": { status: 409, message: "The batch is not in a state that allows this." },
   "bulk.nothing_to_retry": { status: 409, message: "The batch has no failed items to retry." },
+  "query.not_found": { status: 404, message: "There is no such saved query, or it is not yours." },
+  "query.name_taken": { status: 409, message: "You already have a saved query of that name." },
+  "query.not_read_only": {
+    status: 422,
+    message: "Only a read-only SQL action can be a saved query; this action is not (or is no longer) one.",
+  },
+  "query.did_not_run": {
+    status: 422,
+    message: "The saved query did not return rows: its run did not succeed (details.runId, details.status).",
+  },
+  "query.too_many_rows": {
+    status: 422,
+    message: "The saved query matched more rows than its action returns; narrow its parameters.",
+  },
 
   // domain errors raised by action handlers; the action supplies code suffix and message
   "domain.refused": { status: 422, message: "The action refused the request." },

@@ -10,6 +10,7 @@ import { createSealer } from "../audit/sealer.ts";
 import { unsealedAuditStats } from "../audit/unsealed-audit-stats.ts";
 import { purgeExpiredItemPii } from "../bulk/bulk-item-values.ts";
 import { type Bulk, createBulk } from "../bulk/bulks.ts";
+import { createSavedQueries } from "../bulk/saved-queries.ts";
 import type { Config } from "../config/config.ts";
 import { type Control, createControl } from "../control/control.ts";
 import type { ControlDeps } from "../control/control-deps.ts";
@@ -67,6 +68,7 @@ import { policyRoutes } from "../server/policy-routes.ts";
 import { runRetryRoutes } from "../server/run-retry-routes.ts";
 import { runRoutes } from "../server/run-routes.ts";
 import { runbookRoutes } from "../server/runbook-routes.ts";
+import { savedQueryRoutes } from "../server/saved-query-routes.ts";
 import { scheduleRoutes } from "../server/schedule-routes.ts";
 import { secretRoutes } from "../server/secret-routes.ts";
 import { slackRoutes } from "../server/slack-routes.ts";
@@ -288,6 +290,13 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       ...(options.racePoint ? { racePoint: options.racePoint } : {}),
     });
     closers.unshift(() => bulk.close());
+    const savedQueries = createSavedQueries({
+      workspace,
+      pool: database.pool,
+      authorizer,
+      control,
+      keyring: approvals.deps.keyring,
+    });
     const notifications = await startNotifications({
       config,
       workspace,
@@ -398,7 +407,8 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
         }),
         runbookRoutes({ runbooks }),
         scheduleRoutes({ schedules }),
-        bulkRoutes({ bulk }),
+        bulkRoutes({ bulk, savedQueries }),
+        savedQueryRoutes({ savedQueries }),
         ...identity.routes,
         secretRoutes({ database, authorizer, keyring }),
         notificationRoutes({ database, authorizer, demoMailbox: notifications.demoMailbox }),

@@ -63,6 +63,7 @@ export async function actionSummary(
     },
     permissions: { run: run.allowed, approve: approve.allowed },
     bulk: action.definition.bulk !== undefined,
+    savedQuery: action.definition.uses?.kind === "sql" && !action.definition.uses.write,
   };
 }
 

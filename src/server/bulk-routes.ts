@@ -14,6 +14,8 @@ import {
   bulkStartResponse,
 } from "../api/bulk.ts";
 import type { Asker, Bulk } from "../bulk/bulks.ts";
+import type { SavedQueries } from "../bulk/saved-queries.ts";
+import { AirlockError } from "../errors/airlock-error.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { AppEnv } from "./app-env.ts";
 import { json, type RouteTable } from "./route.ts";
@@ -28,8 +30,23 @@ function asker(c: Context<AppEnv>, principal: Principal): Asker {
   };
 }
 
-export function bulkRoutes(deps: { bulk: Bulk }) {
+export function bulkRoutes(deps: { bulk: Bulk; savedQueries: SavedQueries }) {
   const { bulk } = deps;
+  // A saved query as the selection: it runs now, as the caller, and its rows are the selection.
+  async function selection<
+    T extends {
+      savedQuery?: string | undefined;
+      rows?: Record<string, unknown>[] | undefined;
+      csv?: unknown;
+    },
+  >(who: Asker, body: T): Promise<Omit<T, "savedQuery">> {
+    const { savedQuery, ...rest } = body;
+    if (savedQuery === undefined) return rest;
+    if (body.rows !== undefined || body.csv !== undefined)
+      throw new AirlockError("bulk.selection_invalid", "Send rows, a CSV or a saved query: one of them.");
+    const { rows } = await deps.savedQueries.rows(who, savedQuery);
+    return { ...rest, rows };
+  }
   return (routes: RouteTable) => {
     routes.add({
       method: "post",
@@ -42,7 +59,7 @@ export function bulkRoutes(deps: { bulk: Bulk }) {
       bodyLimit: SELECTION_LIMIT,
       responses: { 200: { description: "The preview (nothing is stored)", schema: bulkPreview } },
       async handler(c, { principal, body }) {
-        return json(c, await bulk.preview(principal, body));
+        return json(c, await bulk.preview(principal, await selection(asker(c, principal), body)));
       },
     });
 
@@ -62,7 +79,12 @@ export function bulkRoutes(deps: { bulk: Bulk }) {
         202: { description: "Started, or waiting for its approval", schema: bulkStartResponse },
       },
       async handler(c, { principal, body }) {
-        const started = await bulk.start(asker(c, principal), body, c.req.header("idempotency-key") ?? null);
+        const who = asker(c, principal);
+        const started = await bulk.start(
+          who,
+          await selection(who, body),
+          c.req.header("idempotency-key") ?? null,
+        );
         return json(c, started, started.replayed ? 200 : 202);
       },
     });

@@ -82,6 +82,12 @@ before(async () => {
   // Ids of kinds this workspace has no object of (batches, elevations): any id Mallory names must
   // answer 403/404 with nothing else, whether or not it exists.
   ids.batch = newId("blk");
+  // A saved query of Alice's (straight in the database: this workspace has no SQL action to save).
+  ids.savedQuery = newId("sq");
+  await pool.query(
+    "INSERT INTO airlock.saved_queries (id, owner_id, name, action, params) VALUES ($1, $2, 'alice query', 'echo', '{}')",
+    [ids.savedQuery, alice.id],
+  );
   ids.accessReview = newId("rev");
   ids.accessReviewSchedule = newId("arsch");
   ids.elevation = newId("bgl");
@@ -302,6 +308,18 @@ const CASES: Record<string, Case> = {
     ]),
   ),
   "GET /api/v1/bulk/{id}": { params: () => ({ id: ids.batch! }) },
+  "DELETE /api/v1/saved-queries/{id}": {
+    params: () => ({ id: ids.savedQuery! }),
+    unchanged: async () => {
+      const n = (
+        await t.airlock.database.pool.query(
+          "SELECT count(*)::int AS n FROM airlock.saved_queries WHERE id = $1",
+          [ids.savedQuery],
+        )
+      ).rows[0].n;
+      assert.equal(n, 1, "Alice's saved query is still there");
+    },
+  },
   "GET /api/v1/bulk/{id}/items": { params: () => ({ id: ids.batch! }) },
   "GET /api/v1/bulk/{id}/report.csv": { params: () => ({ id: ids.batch! }) },
   ...Object.fromEntries(

@@ -1,6 +1,7 @@
 // Start a batch from a selection: the rows of a finished lookup's result (`?from=<run id>`,
 // selected one by one or all at once; `&select=all` selects every row, as the result page's link
-// does), or a CSV pasted or uploaded. The selection is previewed (count, totals, refused rows or
+// does), a CSV pasted or uploaded, or one of the caller's saved queries (`?savedQuery=<id>`, run by
+// the server at preview and again at start). The selection is previewed (count, totals, refused rows or
 // lines with reasons, whether a second person must approve), then started on exactly the
 // previewed item set.
 import {
@@ -23,7 +24,7 @@ import { useApi } from "../api/context.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
-import { type BulkSelection, previewBatch, startBatch, useSourceRun } from "./bulk-api.ts";
+import { type BulkSelection, previewBatch, startBatch, useSavedQueries, useSourceRun } from "./bulk-api.ts";
 import { CsvInput } from "./CsvInput.tsx";
 import { money } from "./money.ts";
 import { resultRows } from "./result-rows.ts";
@@ -31,7 +32,11 @@ import { resultRows } from "./result-rows.ts";
 export default function BulkNewPage() {
   const [search] = useSearchParams();
   const from = search.get("from") ?? "";
-  const [source, setSource] = useState<"rows" | "csv">(from ? "rows" : "csv");
+  const [source, setSource] = useState<"rows" | "csv" | "saved">(
+    from ? "rows" : search.get("savedQuery") ? "saved" : "csv",
+  );
+  const [savedQuery, setSavedQuery] = useState(search.get("savedQuery") ?? "");
+  const saved = useSavedQueries(true);
   const [action, setAction] = useState(search.get("action") ?? "");
   const actions = useActions();
   const run = useSourceRun(from);
@@ -68,8 +73,10 @@ export default function BulkNewPage() {
   if (from && run.isPending) return <PageLoader />;
   if (from && run.isError) return <QueryError error={run.error} what="the lookup's result" />;
 
-  const selection: BulkSelection = source === "rows" ? { rows: chosen } : { csv };
-  const empty = source === "rows" ? chosen.length === 0 : csv.trim() === "";
+  const selection: BulkSelection =
+    source === "rows" ? { rows: chosen } : source === "saved" ? { savedQuery } : { csv };
+  const empty =
+    source === "rows" ? chosen.length === 0 : source === "saved" ? savedQuery === "" : csv.trim() === "";
   const toggle = (index: number) => {
     setPreview(null);
     setSelected((now) => {
@@ -91,13 +98,22 @@ export default function BulkNewPage() {
       setBusy(false);
     }
   };
-  const unit = source === "rows" ? "Row" : "Line";
+  const unit = source === "csv" ? "Line" : "Row";
+  const sources = [
+    ...(from ? [{ value: "rows", label: "Rows of the result" }] : []),
+    { value: "csv", label: "A CSV" },
+    { value: "saved", label: "A saved query" },
+  ];
 
   return (
     <Stack gap="md">
       <PageHeader
         title="Run in bulk"
-        description={from && run.data ? `Rows of run ${from} (${run.data.action}), or a CSV` : "From a CSV"}
+        description={
+          from && run.data
+            ? `Rows of run ${from} (${run.data.action}), a CSV, or a saved query`
+            : "From a CSV or a saved query"
+        }
       />
       <Select
         label="Action to run on each item"
@@ -112,22 +128,31 @@ export default function BulkNewPage() {
         nothingFoundMessage="No action you may run allows bulk runs"
         w={420}
       />
-      {from ? (
-        <SegmentedControl
-          w={320}
-          aria-label="Items from"
-          value={source}
+      <SegmentedControl
+        w={from ? 480 : 320}
+        aria-label="Items from"
+        value={source}
+        onChange={(v) => {
+          setPreview(null);
+          setSource(v as "rows" | "csv" | "saved");
+        }}
+        data={sources}
+      />
+      {source === "saved" ? (
+        <Select
+          label="Saved query"
+          description="It runs now, as you, and its rows are the items; it runs again when you start the batch."
+          placeholder={saved.isPending ? "Loading your saved queries…" : "Pick a saved query"}
+          data={(saved.data ?? []).map((q) => ({ value: q.id, label: `${q.name} (${q.action})` }))}
+          value={savedQuery || null}
           onChange={(v) => {
             setPreview(null);
-            setSource(v as "rows" | "csv");
+            setSavedQuery(v ?? "");
           }}
-          data={[
-            { value: "rows", label: "Rows of the result" },
-            { value: "csv", label: "A CSV" },
-          ]}
+          nothingFoundMessage="You have no saved query yet: save one under a SQL action's result"
+          w={420}
         />
-      ) : null}
-      {source === "csv" ? (
+      ) : source === "csv" ? (
         <CsvInput
           value={csv}
           onChange={(next) => {
@@ -182,7 +207,9 @@ export default function BulkNewPage() {
         >
           {source === "rows"
             ? `Preview ${chosen.length} ${chosen.length === 1 ? "row" : "rows"}`
-            : "Preview the CSV"}
+            : source === "saved"
+              ? "Run the query and preview"
+              : "Preview the CSV"}
         </Button>
       </Group>
       {error ? <ErrorNotice error={error} /> : null}

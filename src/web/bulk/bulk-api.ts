@@ -2,6 +2,7 @@
 // and the batch's controls. Types are the API's own (src/api/bulk.ts).
 import { useQuery } from "@tanstack/react-query";
 import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
+import type { SavedQueryList } from "../../api/saved-queries.ts";
 import { useApi } from "../api/context.ts";
 import type { ApiClient } from "../api/http.ts";
 import type { RunOnPage } from "../api/runs.ts";
@@ -31,8 +32,22 @@ export function useSourceRun(id: string) {
   });
 }
 
-/** What a batch is made of: selected rows of a result, or a CSV (checked by the server line by line). */
-export type BulkSelection = { rows: Record<string, unknown>[] } | { csv: string };
+/** The caller's saved queries (only their own are ever listed). */
+export function useSavedQueries(enabled: boolean) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["saved-queries"],
+    enabled,
+    queryFn: ({ signal }) => api.get<SavedQueryList>("/api/v1/saved-queries", undefined, signal),
+    select: (data) => data.savedQueries,
+  });
+}
+
+/**
+ * What a batch is made of: selected rows of a result, a CSV (checked by the server line by line),
+ * or a saved query (run by the server, as the caller, at preview and again at start).
+ */
+export type BulkSelection = { rows: Record<string, unknown>[] } | { csv: string } | { savedQuery: string };
 
 export async function previewBatch(api: ApiClient, action: string, selection: BulkSelection) {
   return (await api.send<BulkPreview>("POST", "/api/v1/bulk/preview", { action, ...selection })).data;

@@ -7,6 +7,7 @@ import { ApiError } from "../api/http.ts";
 import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
 import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
+import { SaveQueryButton } from "../bulk/SaveQueryButton.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import type { Outcome } from "../form/useRunSubmission.ts";
@@ -64,6 +65,7 @@ function LiveRun({ outcome, action }: { outcome: Extract<Outcome, { kind: "run" 
             outputSchema={action.outputSchema}
           />
           <BulkRowsLink runId={run.id} result={run.result} />
+          <SaveQueryButton action={action} params={run.params} />
         </RevealContext>
       )}
       <RunIds run={run} requestId={outcome.requestId} replayed={outcome.replayed} />

@@ -6,6 +6,7 @@ import { isFinal, useRun } from "../api/runs.ts";
 import { canRevealClass, useCurrentUser } from "../api/session.ts";
 import { BatchLink } from "../bulk/BatchLink.tsx";
 import { BulkRowsLink } from "../bulk/BulkRowsLink.tsx";
+import { SaveQueryButton } from "../bulk/SaveQueryButton.tsx";
 import { StatusBadge } from "../components/Badges.tsx";
 import { CopyText } from "../components/CopyText.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
@@ -141,6 +142,7 @@ export default function RunPage() {
                       outputSchema={action.data?.outputSchema ?? null}
                     />
                     <BulkRowsLink runId={r.id} result={r.result} />
+                    <SaveQueryButton action={action.data} params={r.params} />
                   </RevealContext>
                 ) : (
                   <Group>
