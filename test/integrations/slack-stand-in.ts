@@ -33,7 +33,8 @@ export interface SlackStandIn {
 const shape: Record<string, (b: Record<string, unknown>) => boolean> = {
   "chat.postMessage": (b) =>
     typeof b.channel === "string" && (typeof b.text === "string" || Array.isArray(b.blocks)),
-  "chat.update": (b) => typeof b.channel === "string" && typeof b.ts === "string",
+  // chat.update takes a conversation id (C…, G…, D…), never a user id.
+  "chat.update": (b) => typeof b.channel === "string" && /^[CGD]/.test(b.channel) && typeof b.ts === "string",
   "chat.postEphemeral": (b) =>
     typeof b.channel === "string" && typeof b.user === "string" && typeof b.text === "string",
   "views.open": (b) =>
@@ -70,8 +71,13 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
       : (JSON.parse(raw || "{}") as Record<string, unknown>);
     if (!check(body)) return refuse("invalid_arguments");
     calls.push({ method, body });
-    if (method === "chat.postMessage")
-      return answer({ ok: true, channel: body.channel, ts: `${ts++}.000100` });
+    // A user id as `channel` posts to the app's direct-message channel with that user, and Slack
+    // answers with that channel's id (D…), which chat.update then needs.
+    if (method === "chat.postMessage") {
+      const channel = String(body.channel);
+      const answered = /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
+      return answer({ ok: true, channel: answered, ts: `${ts++}.000100` });
+    }
     if (method === "users.info") {
       const user = users.get(String(body.user));
       if (!user) return answer({ ok: false, error: "user_not_found" });
