@@ -41,6 +41,21 @@ const workspace = defineWorkspace({
     }),
     refund("wire_pick", { reviewers: { groups: ["leads"] }, quorum: 2, requesterChoosesReviewers: true }),
     refund("refund_fixed", { reviewers: { groups: ["leads"] } }),
+    // High risk: the form asks for a second look before it sends, and that look names the pick.
+    defineAction({
+      name: "refund_big_pick",
+      title: "Refund a large payment",
+      tags: ["lab"],
+      risk: "high",
+      params: z.object({ payment: z.string().min(3).meta({ label: "Payment" }) }),
+      target: (p) => ({ type: "payment", id: p.payment }),
+      approval: {
+        name: "refund_big_pick.review",
+        reviewers: { groups: ["leads", "seniors"] },
+        requesterChoosesReviewers: true,
+      },
+      handler: (p) => ({ refunded: p.payment }),
+    }),
   ],
   roles: {
     agent: { groups: ["agents"] },
@@ -372,6 +387,43 @@ test("the form's Reviewers picker: the operator picks one reviewer in the browse
           (await asked.textContent()) ?? "",
           /The requester asked only Leo Lead: no one else may decide/,
         );
+        break;
+      }
+      if (Date.now() > deadline) assert.fail("no approval request was made");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await b.close();
+  }
+});
+
+test("a high-risk action's confirmation names the reviewers the requester picked, and what it sends is that pick", async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  const b = await launchBrowser();
+  try {
+    const { page } = await b.newPage();
+    await signIn(page, server.url, agent.email, PASSWORD, "/actions/refund_big_pick");
+    await page.getByRole("textbox", { name: "Payment", exact: true }).fill("pay_big_1");
+    const picker = page.getByRole("combobox", { name: "Reviewers" });
+    await picker.click();
+    await page.getByRole("option", { name: "Leo Lead" }).click();
+    await page.getByRole("option", { name: "seniors" }).click();
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Review and run" }).click();
+    const dialog = page.getByRole("dialog");
+    const named = dialog.locator("[data-confirm-reviewers]");
+    await named.waitFor();
+    assert.equal((await named.textContent())?.trim(), "Only Leo Lead, the seniors group");
+    await dialog.getByRole("button", { name: "Confirm and run" }).click();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await t.airlock.database.pool.query(
+        `SELECT ar.chosen_reviewers FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+          WHERE ar.requester_id = $1 AND r.params->>'payment' = 'pay_big_1'`,
+        [agent.id],
+      );
+      if (rows[0]) {
+        assert.deepEqual(rows[0].chosen_reviewers, { users: [lead2.id], groups: ["seniors"] });
         break;
       }
       if (Date.now() > deadline) assert.fail("no approval request was made");
