@@ -26,6 +26,8 @@ export interface SlackStandIn {
   /** Calls the stand-in refused (bad token, unknown method, wrong shape): must stay empty. */
   refused: { method: string; error: string }[];
   users: Map<string, SlackUser>;
+  /** chat.postMessage to these channels answers Slack's `service_unavailable` this many times. */
+  outages: Map<string, number>;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<SlackCall[]>;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
   const refused: { method: string; error: string }[] = [];
   const users = new Map<string, SlackUser>();
+  const outages = new Map<string, number>();
   let ts = 1_700_000_000;
   const server = createServer(async (req, res) => {
     const method = (req.url ?? "").replace(/^\/api\//, "");
@@ -75,6 +78,11 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
     // answers with that channel's id (D…), which chat.update then needs.
     if (method === "chat.postMessage") {
       const channel = String(body.channel);
+      const down = outages.get(channel) ?? 0;
+      if (down > 0) {
+        outages.set(channel, down - 1);
+        return answer({ ok: false, error: "service_unavailable" });
+      }
       const answered = /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
       return answer({ ok: true, channel: answered, ts: `${ts++}.000100` });
     }
@@ -103,6 +111,7 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
     calls,
     refused,
     users,
+    outages,
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {

@@ -18,6 +18,7 @@ import {
   waitForRun,
 } from "../approval/approval-support.ts";
 import type { TestAirlock } from "../support/test-airlock.ts";
+import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { type SlackStandIn, signedInteraction, startSlackStandIn } from "./slack-stand-in.ts";
 
@@ -296,7 +297,7 @@ describe("Slack against the app", () => {
     );
   });
 
-  test("linked reviewers get a direct message with the same buttons; a click there decides under the same rules; the messages are updated, the requester hears by direct message; the Slack switch stops them", async () => {
+  test("linked reviewers get a direct message with the same buttons; a click there decides under the same rules; the messages are updated, the requester hears by direct message (retried after a Slack outage); the Slack switch stops them", async () => {
     // Max turns direct messages of new requests off for himself; Mia keeps the default (on).
     const off = await t.request("/api/v1/me/notification-preferences", {
       method: "PUT",
@@ -340,7 +341,9 @@ describe("Slack against the app", () => {
     assert.match(String(told.body.text), /cannot decide on your own request/);
     assert.deepEqual(await decisionsOf(approvalId), []);
 
-    // Mia approves from her direct message: one decision, channel slack, one execution.
+    // Mia approves from her direct message: one decision, channel slack, one execution — while
+    // Slack refuses the requester's next direct message once (an outage on Slack's side).
+    slack.outages.set("U0OLIVE", 1);
     assert.equal((await send(inDm("U0MIA", "airlock_approve"))).status, 200);
     const done = await waitForRun(t, run.id, ["succeeded", "failed"]);
     assert.equal(done.status, "succeeded", done.error_message);
@@ -370,6 +373,20 @@ describe("Slack against the app", () => {
       "a notice has no buttons",
     );
     assert.ok(JSON.stringify(toRequester.body.blocks).includes(`/approvals/${approvalId}`));
+    // The refused attempt is on the row, and the engine's retry delivered it (the row is marked
+    // just after Slack's answer).
+    const notice = await until("the requester's notice marked delivered", async () => {
+      const row = (
+        await asOwner(
+          t,
+          "SELECT status, attempts, last_error FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND address = 'U0OLIVE'",
+          [approvalId],
+        )
+      ).rows[0];
+      return row?.status === "delivered" ? row : undefined;
+    });
+    assert.equal(notice.attempts, 2);
+    assert.match(notice.last_error, /service_unavailable/);
     // Recorded like every delivery.
     const rows = (
       await asOwner(
