@@ -44,7 +44,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
       method: "get",
       path: "/api/v1/admin/notifications",
       summary:
-        "Admin: notifications sent (email, Slack, webhooks) with delivery status, attempts and last error",
+        "Admin: notifications sent (email, Slack, webhooks, in-app) with delivery status, attempts and last error",
       tags: ["admin", "notifications"],
       auth: "principal",
       query: notificationListQuery,
