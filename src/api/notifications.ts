@@ -1,9 +1,12 @@
-// Notifications: what Airlock sent (email, Slack, webhooks) and whether it arrived — the delivery
-// log admins read, and the demo's Mailbox.
+// Notifications: what Airlock sent (email, Slack, webhooks, in-app) and whether it arrived — the
+// delivery log admins read, and the demo's Mailbox; a person's own in-app list (the header's
+// bell); preferences per event type and channel, and admins' defaults per group.
 import { z } from "zod";
 import { isoTime } from "./common.ts";
 
-export const NOTIFICATION_CHANNELS = ["email", "slack", "webhook"] as const;
+export const NOTIFICATION_CHANNELS = ["email", "slack", "webhook", "in_app"] as const;
+/** The channels a person switches per event type: in the console, by email, as a Slack direct message. */
+export const PREFERENCE_CHANNELS = ["in_app", "email", "slack"] as const;
 export const NOTIFICATION_STATUSES = ["pending", "delivered", "failed"] as const;
 
 export const notificationListQuery = z.strictObject({
@@ -17,7 +20,7 @@ export const notification = z.strictObject({
   eventType: z.string(),
   channel: z.enum(NOTIFICATION_CHANNELS),
   recipientId: z.string().nullable(),
-  /** An email address, a Slack channel, a webhook id. */
+  /** An email address, a Slack channel or user id, a webhook id, a user id (in-app). */
   to: z.string(),
   subject: z.string(),
   text: z.string(),
@@ -61,7 +64,7 @@ export const notificationPreferences = z.strictObject({
   preferences: z.array(
     z.strictObject({
       eventType: z.enum(NOTIFIED_EVENT_TYPES),
-      channel: z.enum(["email"]),
+      channel: z.enum(PREFERENCE_CHANNELS),
       enabled: z.boolean(),
       source: z.enum(["user", "group", "default"]),
     }),
@@ -70,7 +73,7 @@ export const notificationPreferences = z.strictObject({
 
 export const preferenceBody = z.strictObject({
   eventType: z.enum(NOTIFIED_EVENT_TYPES),
-  channel: z.enum(["email"]),
+  channel: z.enum(PREFERENCE_CHANNELS),
   enabled: z.boolean(),
 });
 
@@ -78,6 +81,37 @@ export const groupDefaultBody = preferenceBody;
 export const groupDefaultAnswer = z.strictObject({
   group: z.string(),
   eventType: z.enum(NOTIFIED_EVENT_TYPES),
-  channel: z.enum(["email"]),
+  channel: z.enum(PREFERENCE_CHANNELS),
   enabled: z.boolean(),
 });
+
+/** Every group's defaults as admins set them (a combination not listed is on). */
+export const groupDefaultList = z.strictObject({
+  groups: z.array(z.string()),
+  defaults: z.array(groupDefaultAnswer),
+});
+export type GroupDefaultList = z.output<typeof groupDefaultList>;
+
+/** One of the person's in-app notifications (the header's bell). */
+export const inAppNotification = z.strictObject({
+  id: z.string(),
+  eventType: z.enum(NOTIFIED_EVENT_TYPES),
+  subject: z.string(),
+  text: z.string(),
+  /** The console's page it leads to ("/approvals/apr_…"). */
+  path: z.string(),
+  readAt: isoTime.nullable(),
+  createdAt: isoTime,
+});
+export const inAppNotificationList = z.strictObject({
+  notifications: z.array(inAppNotification),
+  unread: z.number().int(),
+});
+export type InAppNotificationList = z.output<typeof inAppNotificationList>;
+
+/** Mark read: the listed ones, or all of yours. */
+export const markReadBody = z.union([
+  z.strictObject({ ids: z.array(z.string().max(100)).min(1).max(200) }),
+  z.strictObject({ all: z.literal(true) }),
+]);
+export const markReadAnswer = z.strictObject({ marked: z.number().int() });

@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "bulk.progress",
   "user.invited",
   "breakglass.started",
+  "notification.created",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -107,6 +108,8 @@ export interface EventPayloads {
   "user.invited": { invitationId: string; userId: string };
   /** A person took an emergency role (governance): every admin is told. */
   "breakglass.started": { breakGlassId: string; userId: string; role: string };
+  /** A person got an in-app notification (notify/): their open consoles refresh their list. */
+  "notification.created": { notificationId: string; recipientId: string };
 }
 
 /** One event as a consumer receives it. */

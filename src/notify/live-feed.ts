@@ -63,6 +63,9 @@ export function createLiveFeed(options: {
   let stopped = false;
 
   async function visible(principal: Principal, event: OutboxEvent): Promise<boolean> {
+    // An in-app notification: its recipient only.
+    if (event.type === "notification.created")
+      return (event.payload as { recipientId?: string }).recipientId === principal.id;
     const ofRunbook = await runbookEventVisible(options, principal, event);
     if (ofRunbook !== null) return ofRunbook;
     const p = event.payload as { requesterId?: string; actorId?: string; action?: string };
@@ -180,6 +183,8 @@ export function eventSummary(event: OutboxEvent): Record<string, unknown> {
       return pick("runId", "action", "approvalRequestId");
     case "bulk.progress":
       return pick("batchId", "action", "status", "done", "failed", "total");
+    case "notification.created":
+      return pick("notificationId");
     default:
       return runbookEventSummary(event) ?? {};
   }

@@ -1,10 +1,11 @@
-// Notification preferences (migrations/0053): per person and event type, whether they get it by
-// email; admins set defaults per group. A person's own choice wins over their groups' defaults
-// (on if any of their groups has it on), and without either it is on.
+// Notification preferences (migrations/0053, 0160): per person, event type and channel — in the
+// console (`in_app`), by email, as a Slack direct message — whether they get it; admins set
+// defaults per group. A person's own choice wins over their groups' defaults (on if any of their
+// groups has it on), and without either it is on.
 import type { Queryable } from "../store/queryable.ts";
 import { NOTIFIED_EVENTS, type NotifiedEvent } from "./notification-content.ts";
 
-export const PREFERENCE_CHANNELS = ["email"] as const;
+export const PREFERENCE_CHANNELS = ["in_app", "email", "slack"] as const;
 export type PreferenceChannel = (typeof PREFERENCE_CHANNELS)[number];
 
 export interface EffectivePreference {
@@ -42,11 +43,53 @@ export async function preferencesOf(db: Queryable, userId: string): Promise<Effe
   );
 }
 
-export async function wants(db: Queryable, userId: string, eventType: string, channel: PreferenceChannel) {
-  const found = (await preferencesOf(db, userId)).find(
-    (p) => p.eventType === eventType && p.channel === channel,
+/** The people of `userIds` who want `eventType` by `channel` (one query for the event's recipients). */
+export async function wantedBy(
+  db: Queryable,
+  userIds: readonly string[],
+  eventType: string,
+  channel: PreferenceChannel,
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const result = await db.query<{ id: string }>(
+    `SELECT u.id FROM unnest($1::text[]) AS u(id)
+      WHERE coalesce(
+              (SELECT p.enabled FROM airlock.notification_preferences p
+                WHERE p.user_id = u.id AND p.event_type = $2 AND p.channel = $3),
+              (SELECT bool_or(d.enabled) FROM airlock.group_notification_defaults d
+                 JOIN airlock.groups g ON g.name = d.group_name
+                 JOIN airlock.group_members m ON m.group_id = g.id AND m.user_id = u.id
+                WHERE d.event_type = $2 AND d.channel = $3),
+              true)`,
+    [userIds, eventType, channel],
   );
-  return found?.enabled ?? true;
+  return new Set(result.rows.map((r) => r.id));
+}
+
+export interface GroupDefault {
+  group: string;
+  eventType: string;
+  channel: PreferenceChannel;
+  enabled: boolean;
+}
+
+/** Every group's defaults as set by admins (what is not listed is on). */
+export async function groupDefaults(db: Queryable): Promise<GroupDefault[]> {
+  const result = await db.query<{
+    group_name: string;
+    event_type: string;
+    channel: PreferenceChannel;
+    enabled: boolean;
+  }>(
+    `SELECT d.group_name, d.event_type, d.channel, d.enabled FROM airlock.group_notification_defaults d
+       JOIN airlock.groups g ON g.name = d.group_name ORDER BY d.group_name, d.event_type, d.channel`,
+  );
+  return result.rows.map((r) => ({
+    group: r.group_name,
+    eventType: r.event_type,
+    channel: r.channel,
+    enabled: r.enabled,
+  }));
 }
 
 export async function setPreference(

@@ -3,7 +3,7 @@
 import { newId } from "../ids/ids.ts";
 import type { Queryable } from "../store/queryable.ts";
 
-export type NotificationChannel = "email" | "slack" | "webhook";
+export type NotificationChannel = "email" | "slack" | "webhook" | "in_app";
 export type NotificationStatus = "pending" | "delivered" | "failed";
 
 export interface NewNotification {
@@ -18,6 +18,8 @@ export interface NewNotification {
   content: unknown;
   approvalRequestId: string | null;
   runId: string | null;
+  /** Delivered as it is written (an in-app notification: the row is the delivery); no job. */
+  delivered?: boolean;
 }
 
 export interface NotificationRow {
@@ -38,6 +40,7 @@ export interface NotificationRow {
   last_error: string | null;
   last_attempt_at: Date | null;
   delivered_at: Date | null;
+  read_at: Date | null;
   created_at: Date;
 }
 
@@ -54,8 +57,9 @@ export async function insertNotifications(
     const result = await db.query<{ id: string }>(
       `INSERT INTO airlock.notifications
          (id, event_id, event_type, channel, recipient_id, address, subject, body_text, body_html, content,
-          approval_request_id, run_id)
-       VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
+          approval_request_id, run_id, status, delivered_at)
+       VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12,
+               CASE WHEN $13 THEN 'delivered' ELSE 'pending' END, CASE WHEN $13 THEN now() END)
        ON CONFLICT (event_id, channel, address) DO NOTHING RETURNING id`,
       [
         newId("ntf"),
@@ -70,6 +74,7 @@ export async function insertNotifications(
         row.content === null || row.content === undefined ? null : JSON.stringify(row.content),
         row.approvalRequestId,
         row.runId,
+        row.delivered === true,
       ],
     );
     if (result.rows[0]) created.push(result.rows[0].id);

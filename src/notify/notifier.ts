@@ -9,6 +9,7 @@
 // the row is `failed`, still visible with its attempts and last error.
 import type pg from "pg";
 import type { Engine, EngineJob, QueueDefinition } from "../engine/engine.ts";
+import { emitEvents } from "../events/event-emit.ts";
 import type { EventOutbox } from "../events/event-outbox.ts";
 import type { OutboxEvent } from "../events/event-types.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -17,9 +18,10 @@ import { scrubText } from "../pii/mask.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import type { EmailSender } from "./email-sender.ts";
+import { inAppRows } from "./in-app-notifications.ts";
 import { renderHtml, renderText } from "./message-template.ts";
 import { contentOf, type EventContent, NOTIFIED_EVENTS } from "./notification-content.ts";
-import { wants } from "./notification-preferences.ts";
+import { wantedBy } from "./notification-preferences.ts";
 import {
   getNotification,
   insertNotifications,
@@ -78,17 +80,27 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       event,
     );
     const rows: NewNotification[] = [];
-    if (options.email && content) {
-      const wanted: typeof content.recipients = [];
-      for (const person of content.recipients)
-        if (await wants(pool, person.id, event.type, "email")) wanted.push(person);
-      rows.push(...emailRows(event, { ...content, recipients: wanted }));
+    let inApp: NewNotification[] = [];
+    if (content) {
+      const ids = content.recipients.map((p) => p.id);
+      const only = async (channel: "email" | "in_app") => {
+        const wanted = await wantedBy(pool, ids, event.type, channel);
+        return { ...content, recipients: content.recipients.filter((p) => wanted.has(p.id)) };
+      };
+      if (options.email) rows.push(...emailRows(event, await only("email")));
+      inApp = inAppRows(event, await only("in_app"), options.baseUrl);
     }
     for (const channel of Object.values(channels)) rows.push(...(await channel.rowsFor(event, content)));
-    if (rows.length === 0) return;
+    if (rows.length === 0 && inApp.length === 0) return;
     const created = await inTransaction(pool, async (tx) => {
       const ids = await insertNotifications(tx, rows);
       for (const id of ids) await engine.enqueue(tx, NOTIFY_QUEUE, { notificationId: id });
+      // In-app rows are delivered as written; the person's open consoles hear of each new one.
+      for (const row of inApp)
+        for (const id of await insertNotifications(tx, [row]))
+          await emitEvents(tx, [
+            { type: "notification.created", payload: { notificationId: id, recipientId: row.recipientId! } },
+          ]);
       return ids;
     });
     if (created.length > 0) engine.wake(NOTIFY_QUEUE);
@@ -102,7 +114,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
       if (notification.channel === "email") {
         if (!options.email) throw new Error("email is not configured (AIRLOCK_SMTP_URL)");
         await options.email.send(notification);
-      } else {
+      } else if (notification.channel !== "in_app") {
         const channel = channels[notification.channel];
         if (!channel) throw new Error(`${notification.channel} is not configured`);
         facts = await channel.send(notification);

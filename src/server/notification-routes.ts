@@ -3,7 +3,11 @@
 import {
   groupDefaultAnswer,
   groupDefaultBody,
+  groupDefaultList,
+  inAppNotificationList,
   mailboxQuery,
+  markReadAnswer,
+  markReadBody,
   type Notification,
   notificationList,
   notificationListQuery,
@@ -13,7 +17,14 @@ import {
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import { requireWorkspaceAdmin } from "../identity/workspace-admin.ts";
-import { preferencesOf, setGroupDefault, setPreference } from "../notify/notification-preferences.ts";
+import { type InAppContent, inAppNotificationsOf, markInAppRead } from "../notify/in-app-notifications.ts";
+import { NOTIFIED_EVENTS, type NotifiedEvent } from "../notify/notification-content.ts";
+import {
+  groupDefaults,
+  preferencesOf,
+  setGroupDefault,
+  setPreference,
+} from "../notify/notification-preferences.ts";
 import { listNotifications, type NotificationRow } from "../notify/notification-store.ts";
 import type { Database } from "../store/database.ts";
 import { json, type RouteTable } from "./route.ts";
@@ -33,7 +44,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
       method: "get",
       path: "/api/v1/admin/notifications",
       summary:
-        "Admin: notifications sent (email, Slack, webhooks) with delivery status, attempts and last error",
+        "Admin: notifications sent (email, Slack, webhooks, in-app) with delivery status, attempts and last error",
       tags: ["admin", "notifications"],
       auth: "principal",
       query: notificationListQuery,
@@ -100,6 +111,67 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
         if (!(await setGroupDefault(pool, principal.id, { group, ...body })))
           throw new AirlockError("admin.not_found", "There is no such group.");
         return json(c, { group, ...body });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/admin/notification-defaults",
+      summary: "Admin: every group's notification defaults (a combination not listed is on), and the groups",
+      tags: ["admin", "notifications"],
+      auth: "principal",
+      responses: { 200: { description: "The defaults", schema: groupDefaultList } },
+      async handler(c, { principal }) {
+        await requireWorkspaceAdmin(deps.authorizer, pool, {
+          ...changeContext(c, principal),
+          route: c.req.routePath,
+        });
+        const groups = await pool.query<{ name: string }>("SELECT name FROM airlock.groups ORDER BY name");
+        const defaults = (await groupDefaults(pool)).filter(
+          (d): d is typeof d & { eventType: NotifiedEvent } =>
+            (NOTIFIED_EVENTS as readonly string[]).includes(d.eventType),
+        );
+        return json(c, { groups: groups.rows.map((g) => g.name), defaults });
+      },
+    });
+
+    routes.add({
+      method: "get",
+      path: "/api/v1/me/notifications",
+      summary:
+        "Your in-app notifications (the header's bell), newest first, and how many are unread; only your own",
+      tags: ["notifications"],
+      auth: "principal",
+      responses: { 200: { description: "Your notifications", schema: inAppNotificationList } },
+      async handler(c, { principal }) {
+        const { rows, unread } = await inAppNotificationsOf(pool, principal.id);
+        return json(c, {
+          notifications: rows.map((row) => ({
+            id: row.id,
+            eventType: row.event_type as NotifiedEvent,
+            subject: row.subject,
+            text: row.body_text,
+            path: (row.content as InAppContent | null)?.path ?? "/",
+            readAt: row.read_at ? new Date(row.read_at).toISOString() : null,
+            createdAt: new Date(row.created_at).toISOString(),
+          })),
+          unread,
+        });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/me/notifications/read",
+      summary: "Mark your in-app notifications read: the ones listed, or all; others' are never touched",
+      tags: ["notifications"],
+      auth: "principal",
+      body: markReadBody,
+      bodyLimit: 16 * 1024,
+      responses: { 200: { description: "How many were marked", schema: markReadAnswer } },
+      async handler(c, { principal, body }) {
+        const marked = await markInAppRead(pool, principal.id, "ids" in body ? body.ids : null);
+        return json(c, { marked });
       },
     });
 

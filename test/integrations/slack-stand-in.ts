@@ -26,6 +26,8 @@ export interface SlackStandIn {
   /** Calls the stand-in refused (bad token, unknown method, wrong shape): must stay empty. */
   refused: { method: string; error: string }[];
   users: Map<string, SlackUser>;
+  /** chat.postMessage to these channels answers Slack's `service_unavailable` this many times. */
+  outages: Map<string, number>;
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<SlackCall[]>;
   close(): Promise<void>;
 }
@@ -33,7 +35,8 @@ export interface SlackStandIn {
 const shape: Record<string, (b: Record<string, unknown>) => boolean> = {
   "chat.postMessage": (b) =>
     typeof b.channel === "string" && (typeof b.text === "string" || Array.isArray(b.blocks)),
-  "chat.update": (b) => typeof b.channel === "string" && typeof b.ts === "string",
+  // chat.update takes a conversation id (C…, G…, D…), never a user id.
+  "chat.update": (b) => typeof b.channel === "string" && /^[CGD]/.test(b.channel) && typeof b.ts === "string",
   "chat.postEphemeral": (b) =>
     typeof b.channel === "string" && typeof b.user === "string" && typeof b.text === "string",
   "views.open": (b) =>
@@ -48,6 +51,7 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
   const refused: { method: string; error: string }[] = [];
   const users = new Map<string, SlackUser>();
+  const outages = new Map<string, number>();
   let ts = 1_700_000_000;
   const server = createServer(async (req, res) => {
     const method = (req.url ?? "").replace(/^\/api\//, "");
@@ -70,8 +74,18 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
       : (JSON.parse(raw || "{}") as Record<string, unknown>);
     if (!check(body)) return refuse("invalid_arguments");
     calls.push({ method, body });
-    if (method === "chat.postMessage")
-      return answer({ ok: true, channel: body.channel, ts: `${ts++}.000100` });
+    // A user id as `channel` posts to the app's direct-message channel with that user, and Slack
+    // answers with that channel's id (D…), which chat.update then needs.
+    if (method === "chat.postMessage") {
+      const channel = String(body.channel);
+      const down = outages.get(channel) ?? 0;
+      if (down > 0) {
+        outages.set(channel, down - 1);
+        return answer({ ok: false, error: "service_unavailable" });
+      }
+      const answered = /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
+      return answer({ ok: true, channel: answered, ts: `${ts++}.000100` });
+    }
     if (method === "users.info") {
       const user = users.get(String(body.user));
       if (!user) return answer({ ok: false, error: "user_not_found" });
@@ -97,6 +111,7 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
     calls,
     refused,
     users,
+    outages,
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {

@@ -18,8 +18,11 @@ import {
   waitForRun,
 } from "../approval/approval-support.ts";
 import type { TestAirlock } from "../support/test-airlock.ts";
+import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { type SlackStandIn, signedInteraction, startSlackStandIn } from "./slack-stand-in.ts";
+
+type SlackCallLike = { method: string; body: Record<string, unknown> };
 
 const TOKEN = "xoxb-test-0000-airlock";
 const SECRET = "a-signing-secret-of-this-test-app";
@@ -194,9 +197,10 @@ describe("Slack against the app", () => {
       amount: 25_000,
     });
     await t.airlock.approvals.events.drain();
-    const [post] = (
-      await slack.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage"))
-    ).filter((c) => c.method === "chat.postMessage");
+    // The team channel's message (linked reviewers also get direct messages: tested below).
+    const toChannel = (c: { method: string; body: Record<string, unknown> }) =>
+      c.method === "chat.postMessage" && c.body.channel === CHANNEL;
+    const [post] = (await slack.waitFor((calls) => calls.some(toChannel))).filter(toChannel);
     assert.equal(post!.body.channel, CHANNEL);
     const buttons = JSON.stringify(post!.body.blocks);
     assert.ok(
@@ -247,8 +251,10 @@ describe("Slack against the app", () => {
 
     // The message now says who decided, and has no buttons.
     await t.airlock.approvals.events.drain();
-    const updates = await slack.waitFor((calls) => calls.some((c) => c.method === "chat.update"));
-    const update = updates.find((c) => c.method === "chat.update")!;
+    const channelUpdate = (c: { method: string; body: Record<string, unknown> }) =>
+      c.method === "chat.update" && c.body.channel === CHANNEL;
+    const updates = await slack.waitFor((calls) => calls.some(channelUpdate));
+    const update = updates.find(channelUpdate)!;
     assert.equal(update.body.channel, CHANNEL);
     assert.equal(update.body.ts, (await postedTs(approvalId)) ?? "");
     assert.match(String(update.body.text), /Approved by Mia Manager \(slack\)/);
@@ -289,6 +295,112 @@ describe("Slack against the app", () => {
       (await decisionsOf(approvalId)).map((d) => [d.decision, d.channel, d.reason]),
       [["reject", "slack", "amount looks wrong"]],
     );
+  });
+
+  test("linked reviewers get a direct message with the same buttons; a click there decides under the same rules; the messages are updated, the requester hears by direct message (retried after a Slack outage); the Slack switch stops them", async () => {
+    // Max turns direct messages of new requests off for himself; Mia keeps the default (on).
+    const off = await t.request("/api/v1/me/notification-preferences", {
+      method: "PUT",
+      headers: { ...cast.manager2.headers, "content-type": "application/json" },
+      body: JSON.stringify({ eventType: "approval.requested", channel: "slack", enabled: false }),
+    });
+    assert.equal(off.status, 200, await off.clone().text());
+    await asOwner(t, "INSERT INTO fixture.balances (account, balance) VALUES ('acc_slack_dm', 0)");
+    const { run, approvalId } = await requestApproval(t, cast.operator, "credit_queued", {
+      account: "acc_slack_dm",
+      amount: 26_000,
+    });
+    await t.airlock.approvals.events.drain();
+    const dmTo =
+      (slackUserId: string, method = "chat.postMessage") =>
+      (c: SlackCallLike) =>
+        c.method === method && c.body.channel === slackUserId && JSON.stringify(c.body).includes(approvalId);
+    const dm = (await slack.waitFor((calls) => calls.some(dmTo("U0MIA")))).find(dmTo("U0MIA"))!;
+    const blocks = JSON.stringify(dm.body.blocks);
+    assert.ok(blocks.includes('"action_id":"airlock_approve"') && blocks.includes(`"value":"${approvalId}"`));
+    assert.ok(blocks.includes('"action_id":"airlock_reject"'));
+    // The rows of one event are written together: Max's switch left him out, the requester is no reviewer.
+    const addresses = (
+      await asOwner(
+        t,
+        "SELECT address FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.requested' ORDER BY address",
+        [approvalId],
+      )
+    ).rows.map((r: { address: string }) => r.address);
+    assert.deepEqual(addresses, [CHANNEL, "U0MIA"]);
+
+    // In a direct message the requester's own click is still refused by the approval rules.
+    const inDm = (slackUserId: string, actionId: string) => ({
+      ...click(slackUserId, approvalId, actionId),
+      channel: { id: `D${slackUserId.slice(1)}` },
+    });
+    await send(inDm("U0OLIVE", "airlock_approve"));
+    const ownTold = (c: SlackCallLike) =>
+      c.method === "chat.postEphemeral" && c.body.user === "U0OLIVE" && c.body.channel === "D0OLIVE";
+    const told = (await slack.waitFor((calls) => calls.some(ownTold))).find(ownTold)!;
+    assert.match(String(told.body.text), /cannot decide on your own request/);
+    assert.deepEqual(await decisionsOf(approvalId), []);
+
+    // Mia approves from her direct message: one decision, channel slack, one execution — while
+    // Slack refuses the requester's next direct message once (an outage on Slack's side).
+    slack.outages.set("U0OLIVE", 1);
+    assert.equal((await send(inDm("U0MIA", "airlock_approve"))).status, 200);
+    const done = await waitForRun(t, run.id, ["succeeded", "failed"]);
+    assert.equal(done.status, "succeeded", done.error_message);
+    assert.equal((await effects(t, { runId: run.id })).length, 1, "executed once");
+    assert.deepEqual(
+      (await decisionsOf(approvalId)).map((d) => [d.reviewer.name, d.decision, d.channel]),
+      [["Mia Manager", "approve", "slack"]],
+    );
+
+    // Her direct message loses its buttons and says who decided; the requester is told in theirs.
+    await t.airlock.approvals.events.drain();
+    const dmUpdate = (c: SlackCallLike) => c.method === "chat.update" && c.body.channel === "D0MIA";
+    const mine = await postedTs(approvalId, "U0MIA");
+    const update = (
+      await slack.waitFor((calls) => calls.some((c) => dmUpdate(c) && c.body.ts === mine))
+    ).find((c) => dmUpdate(c) && c.body.ts === mine)!;
+    assert.match(String(update.body.text), /Approved by Mia Manager \(slack\)/);
+    assert.ok(!JSON.stringify(update.body.blocks).includes("airlock_approve"));
+    const decidedDm = (c: SlackCallLike) =>
+      c.method === "chat.postMessage" &&
+      c.body.channel === "U0OLIVE" &&
+      String(c.body.text).startsWith("Approved") &&
+      JSON.stringify(c.body).includes(approvalId);
+    const toRequester = (await slack.waitFor((calls) => calls.some(decidedDm))).find(decidedDm)!;
+    assert.ok(
+      !JSON.stringify(toRequester.body.blocks).includes("airlock_approve"),
+      "a notice has no buttons",
+    );
+    assert.ok(JSON.stringify(toRequester.body.blocks).includes(`/approvals/${approvalId}`));
+    // The refused attempt is on the row, and the engine's retry delivered it (the row is marked
+    // just after Slack's answer).
+    const notice = await until("the requester's notice marked delivered", async () => {
+      const row = (
+        await asOwner(
+          t,
+          "SELECT status, attempts, last_error FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND address = 'U0OLIVE'",
+          [approvalId],
+        )
+      ).rows[0];
+      return row?.status === "delivered" ? row : undefined;
+    });
+    assert.equal(notice.attempts, 2);
+    assert.match(notice.last_error, /service_unavailable/);
+    // Recorded like every delivery.
+    const rows = (
+      await asOwner(
+        t,
+        "SELECT address, status, attempts FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND address IN ('U0MIA', 'U0OLIVE') AND status = 'delivered' ORDER BY address, event_type",
+        [approvalId],
+      )
+    ).rows;
+    assert.deepEqual(
+      rows.map((r: { address: string }) => r.address),
+      ["U0MIA", "U0MIA", "U0OLIVE"],
+      "Mia's message and its update, Olive's notice",
+    );
+    assert.deepEqual(slack.refused, []);
   });
 
   test("forged, stale and unsigned requests are refused with stable codes and audited", async () => {
@@ -512,10 +624,10 @@ describe("Slack against the app", () => {
     assert.equal((await link(cast.manager.id, "U0MIA")).status, 201);
   });
 
-  async function postedTs(approvalId: string): Promise<string | null> {
+  async function postedTs(approvalId: string, address = CHANNEL): Promise<string | null> {
     const rows = await t.airlock.database.pool.query<{ ts: string | null }>(
-      "SELECT content->>'ts' AS ts FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.requested'",
-      [approvalId],
+      "SELECT content->>'ts' AS ts FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.requested' AND address = $2",
+      [approvalId, address],
     );
     return rows.rows[0]?.ts ?? null;
   }

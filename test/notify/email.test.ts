@@ -206,7 +206,10 @@ test("preferences: a group's default turns an email off, a person's own choice w
   assert.equal(own.status, 200);
   const shown = await getJson(t, cast.approver2, "/api/v1/me/notification-preferences");
   assert.deepEqual(
-    shown.body.preferences.find((p: { eventType: string }) => p.eventType === "approval.requested"),
+    shown.body.preferences.find(
+      (p: { eventType: string; channel: string }) =>
+        p.eventType === "approval.requested" && p.channel === "email",
+    ),
     { eventType: "approval.requested", channel: "email", enabled: false, source: "group" },
   );
 

@@ -6,10 +6,11 @@
 // link; an SMTP refusal is recorded and retried while the decision goes ahead.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { decisionsOf } from "../../src/approval/approval-store.ts";
 import { listNotifications } from "../../src/notify/notification-store.ts";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { chargeFee, prepareBulkTables } from "../bulk/bulk-fixture.ts";
-import { type SlackStandIn, startSlackStandIn } from "../integrations/slack-stand-in.ts";
+import { type SlackStandIn, signedInteraction, startSlackStandIn } from "../integrations/slack-stand-in.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
@@ -132,7 +133,7 @@ test("a runbook's approval gate: the managers are emailed and Slack is posted a 
     assert.ok(mail.decoded.includes("Lou Lead"), "who started it");
   }
   const rows = await listNotifications(t.airlock.database.pool, { approvalRequestId: approvalId, limit: 20 });
-  assert.deepEqual(rows.map((r) => r.channel).sort(), ["email", "email", "slack"]);
+  assert.deepEqual(rows.map((r) => r.channel).sort(), ["email", "email", "in_app", "in_app", "slack"]);
 
   // Slack: the team channel gets the request with its buttons and the same link.
   const posted = await slack.waitFor((calls) =>
@@ -203,4 +204,134 @@ test("a bulk batch's approval: the managers are emailed a link to the batch with
   const told = await mailsWith("Subject: Approved: Charge a fee on 5 items", 1);
   assert.deepEqual(recipients(told), [operator.email]);
   assert.ok(told[0]!.decoded.includes(link));
+});
+
+test("a bulk batch and a runbook gate decided from Slack: the requester's own click is refused; a linked manager's Approve approves, and Reject with its modal rejects a batch, with channel slack", async () => {
+  const pool = t.airlock.database.pool;
+  // Linked as an admin would after Slack's users.info (tested in test/integrations/slack.test.ts).
+  for (const [user, slackId] of [
+    [operator, "U0OPER"],
+    [manager1, "U0MEL"],
+  ] as const)
+    await pool.query(
+      `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
+       VALUES ('T0GATED', $1, $2, 'email', $2)`,
+      [slackId, user.id],
+    );
+  const body = {
+    action: "charge_fee",
+    // Four items: more than 3 needs a manager's approval.
+    rows: ["acc_006", "acc_007", "acc_008", "acc_009"].map((accountId) => ({ accountId, amountCents: 900 })),
+  };
+  const preview = await call(operator, "POST", "/api/v1/bulk/preview", body);
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  const started = await call(operator, "POST", "/api/v1/bulk/start", {
+    ...body,
+    itemSetHash: preview.body.itemSetHash,
+    reason: "late fees, second run",
+  });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const approvalId = started.body.batch.approvalRequestId as string;
+  await t.airlock.approvals.events.drain();
+  const inChannel = (c: { method: string; body: Record<string, unknown> }) =>
+    c.method === "chat.postMessage" &&
+    c.body.channel === "C0GATED" &&
+    JSON.stringify(c.body).includes(approvalId);
+  const post = (await slack.waitFor((calls) => calls.some(inChannel))).find(inChannel)!;
+  assert.ok(JSON.stringify(post.body.blocks).includes('"action_id":"airlock_approve"'));
+
+  let ts = 1_800_000_000;
+  const click = async (slackUserId: string, id = approvalId) => {
+    const { body: form, headers } = signedInteraction("gated-signing-secret", {
+      type: "block_actions",
+      team: { id: "T0GATED" },
+      user: { id: slackUserId },
+      channel: { id: "C0GATED" },
+      trigger_id: `trigger-${ts}`,
+      actions: [{ action_id: "airlock_approve", value: id, action_ts: `${ts++}.000100` }],
+    });
+    const res = await t.request("/api/v1/integrations/slack/interactions", {
+      method: "POST",
+      headers,
+      body: form,
+    });
+    assert.equal(res.status, 200);
+  };
+  const told = (slackUserId: string) => (c: { method: string; body: Record<string, unknown> }) =>
+    c.method === "chat.postEphemeral" && c.body.user === slackUserId;
+  await click("U0OPER");
+  const own = (await slack.waitFor((calls) => calls.some(told("U0OPER")))).find(told("U0OPER"))!;
+  assert.match(String(own.body.text), /cannot decide on your own request/);
+
+  await click("U0MEL");
+  const approved = (await slack.waitFor((calls) => calls.some(told("U0MEL")))).find(told("U0MEL"))!;
+  assert.match(String(approved.body.text), /^You approved the request/);
+  // What was decided, as stored (the approvals API shows run requests; a batch's page, the batch).
+  const decided = async (id: string) => {
+    const request = await pool.query("SELECT status FROM airlock.approval_requests WHERE id = $1", [id]);
+    const decisions = await decisionsOf(pool, id);
+    return [request.rows[0]?.status, decisions.map((d) => [d.reviewer_name, d.decision, d.channel])];
+  };
+  assert.deepEqual(await decided(approvalId), ["approved", [["Mel Manager", "approve", "slack"]]]);
+
+  // A runbook's gate: the same button, the same endpoint, decided as its API decides it.
+  const run = await call(operator, "POST", "/api/v1/runbooks/reprice/runs", { params: { plan: "team" } });
+  assert.equal(run.status, 202, JSON.stringify(run.body));
+  const gate = await until("the approval gate", async () => {
+    const { body: r } = await call(operator, "GET", `/api/v1/runbook-runs/${run.body.id}`);
+    return r.steps?.find(
+      (st: { kind: string; status: string }) => st.kind === "approval" && st.status === "waiting",
+    );
+  });
+  const gateId = gate.approval.requestId as string;
+  const before = slack.calls.filter(told("U0MEL")).length;
+  await click("U0MEL", gateId);
+  await slack.waitFor((calls) => calls.filter(told("U0MEL")).length > before);
+  assert.deepEqual(await decided(gateId), ["approved", [["Mel Manager", "approve", "slack"]]]);
+
+  // Reject a batch from Slack: the modal asks for the reason; its submission decides.
+  const third = await call(operator, "POST", "/api/v1/bulk/preview", body);
+  const again = await call(operator, "POST", "/api/v1/bulk/start", {
+    ...body,
+    itemSetHash: third.body.itemSetHash,
+    reason: "late fees, third run",
+  });
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  const rejectId = again.body.batch.approvalRequestId as string;
+  const { body: rejectForm, headers: rejectHeaders } = signedInteraction("gated-signing-secret", {
+    type: "block_actions",
+    team: { id: "T0GATED" },
+    user: { id: "U0MEL" },
+    channel: { id: "C0GATED" },
+    trigger_id: "trigger-reject",
+    actions: [{ action_id: "airlock_reject", value: rejectId, action_ts: `${ts++}.000100` }],
+  });
+  await t.request("/api/v1/integrations/slack/interactions", {
+    method: "POST",
+    headers: rejectHeaders,
+    body: rejectForm,
+  });
+  const opened = (c: { method: string; body: Record<string, unknown> }) =>
+    c.method === "views.open" && c.body.trigger_id === "trigger-reject";
+  const modal = (await slack.waitFor((calls) => calls.some(opened))).find(opened)!;
+  assert.equal((modal.body.view as { private_metadata: string }).private_metadata, rejectId);
+  const { body: submitForm, headers: submitHeaders } = signedInteraction("gated-signing-secret", {
+    type: "view_submission",
+    team: { id: "T0GATED" },
+    user: { id: "U0MEL" },
+    view: {
+      id: "V0GATEDREJECT",
+      callback_id: "airlock_reject_reason",
+      private_metadata: rejectId,
+      state: { values: { reason: { reason_input: { value: "fees are waived this month" } } } },
+    },
+  });
+  const submitted = await t.request("/api/v1/integrations/slack/interactions", {
+    method: "POST",
+    headers: submitHeaders,
+    body: submitForm,
+  });
+  assert.equal(await submitted.text(), "");
+  assert.deepEqual(await decided(rejectId), ["rejected", [["Mel Manager", "reject", "slack"]]]);
+  assert.deepEqual(slack.refused, []);
 });

@@ -111,6 +111,14 @@ test("a reviewer hears of a new request within 1 s; nobody hears of what they ma
   await waitForRun(t, run.id, ["succeeded"]);
   await manager.waitFor((e) => e.event === "run.finished" && e.data.runId === run.id);
   await requester.waitFor((e) => e.event === "run.finished" && e.data.runId === run.id);
+  // The requester's in-app notification of the decision: on their stream, its id only.
+  const mine = await requester.waitFor((e) => e.event === "notification.created");
+  assert.deepEqual(Object.keys(mine.data), ["notificationId"]);
+  const row = await t.airlock.database.pool.query(
+    "SELECT recipient_id, approval_request_id FROM airlock.notifications WHERE id = $1",
+    [mine.data.notificationId],
+  );
+  assert.deepEqual(row.rows, [{ recipient_id: cast.operator.id, approval_request_id: approvalId }]);
 
   // A person without approve, audit or admin on the action, and one with no grants at all, got
   // nothing (events are delivered in order: had they been sent, they would be here by now).

@@ -49,7 +49,12 @@ test("the demo's mail sink receives approval emails and the Mailbox shows them t
   assert.ok(mails.every((m) => m.subject === "Approval needed: Credit (queued) on account:acc_mailbox"));
   assert.ok(mails.every((m) => m.text.includes(`/approvals/${approvalId}`)));
 
-  const log = await getJson(t, admin, `/api/v1/admin/notifications?approvalRequestId=${approvalId}`);
+  // The delivery log lists the same emails (beside them: each reviewer's in-app notification).
+  const log = await getJson(
+    t,
+    admin,
+    `/api/v1/admin/notifications?approvalRequestId=${approvalId}&channel=email`,
+  );
   assert.equal(log.status, 200);
   assert.equal(log.body.notifications.length, managers.length);
 

@@ -1,7 +1,9 @@
 // The notification settings page in a real browser: a person turns an email off for themselves;
 // the switch says it is now their own choice, and the server keeps it (the notifier honours it:
 // test/notify/email.test.ts). And Slack: the one-time link `/airlock link` gives opens the page,
-// which links only when the person clicks "Link my Slack account"; then Unlink.
+// which links only when the person clicks "Link my Slack account"; then Unlink. The header's
+// bell: a decided request appears there without a reload, and not once its in-app switch is off.
+// An admin sets a group's default in the group defaults table.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { slackSignature } from "../../src/integrations/slack/slack-signature.ts";
@@ -96,4 +98,113 @@ test("the one-time link from /airlock link links the person's Slack account only
   await page.locator("[data-slack-not-linked]").waitFor();
   assert.deepEqual((await links()).rows, []);
   assert.deepEqual(slack.refused, []);
+});
+
+async function requestCredit(note: string): Promise<string> {
+  const res = await fetch(`${w.url}/api/v1/actions/issue_credit/runs`, {
+    method: "POST",
+    headers: { ...w.people.operator.headers, "content-type": "application/json" },
+    body: JSON.stringify({
+      params: { accountId: "acc_1002", amountCents: 25_000, note },
+      reason: "Customer escalation",
+    }),
+  });
+  assert.equal(res.status, 202, await res.clone().text());
+  const run = (await res.json()) as { id: string };
+  const row = await w.t.airlock.database.pool.query<{ approval_request_id: string }>(
+    "SELECT approval_request_id FROM airlock.runs WHERE id = $1",
+    [run.id],
+  );
+  return row.rows[0]!.approval_request_id;
+}
+
+async function decide(approvalId: string, verb: "approve" | "reject"): Promise<void> {
+  const res = await fetch(`${w.url}/api/v1/approvals/${approvalId}/${verb}`, {
+    method: "POST",
+    headers: { ...w.people.manager.headers, "content-type": "application/json" },
+    body: JSON.stringify(verb === "reject" ? { reason: "not this week" } : {}),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+}
+
+test("the bell: the requester sees their decided request without a reload, opens it, it is read; with the in-app switch off the next one does not come", async () => {
+  const { page } = await b.newPage();
+  const operator = w.people.operator;
+  const streamOpened = page.waitForResponse((r) => r.url().includes("/api/v1/events/stream"), {
+    timeout: 30_000,
+  });
+  await signIn(page, w.url, operator.email, operator.password, "/runs");
+  assert.equal((await streamOpened).status(), 200);
+  const bell = page.locator("[data-notification-bell]");
+  assert.equal(await bell.getAttribute("aria-label"), "Notifications", "nothing unread yet");
+
+  const first = await requestCredit("bell test one");
+  await decide(first, "approve");
+  // No reload: the stream's notification.created refreshes the bell.
+  await page.getByRole("button", { name: "Notifications, 1 unread" }).waitFor({ timeout: 15_000 });
+  await bell.click();
+  const item = page.getByRole("listitem").filter({ hasText: "Approved: Issue a credit" });
+  await item.waitFor();
+  assert.equal(await item.getAttribute("data-unread"), "true");
+  await item.click();
+  await page.waitForURL(new RegExp(`/approvals/${first}$`));
+  await page.getByRole("button", { name: "Notifications", exact: true }).waitFor();
+  const read = await w.t.airlock.database.pool.query(
+    "SELECT read_at IS NOT NULL AS read FROM airlock.notifications WHERE channel = 'in_app' AND approval_request_id = $1 AND recipient_id = $2",
+    [first, operator.id],
+  );
+  assert.deepEqual(read.rows, [{ read: true }]);
+
+  // The in-app switch for decisions, off in the settings table.
+  await page.goto(`${w.url}/settings/notifications`);
+  const inApp = page.getByRole("switch", { name: "In app: My request was decided" });
+  assert.equal(await inApp.isChecked(), true);
+  await inApp.click({ force: true });
+  await page
+    .getByRole("row", { name: /My request was decided/ })
+    .getByText("your choice")
+    .waitFor();
+  const second = await requestCredit("bell test two");
+  await decide(second, "reject");
+  await w.t.airlock.approvals.events.drain();
+  const rows = await w.t.airlock.database.pool.query(
+    "SELECT channel FROM airlock.notifications WHERE approval_request_id = $1 AND event_type = 'approval.decided' AND recipient_id = $2",
+    [second, operator.id],
+  );
+  assert.deepEqual(rows.rows, [], "no in-app notification was written");
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  assert.equal(await bell.getAttribute("aria-label"), "Notifications");
+  await bell.click();
+  assert.equal(await page.getByRole("listitem").filter({ hasText: "Rejected: Issue a credit" }).count(), 0);
+});
+
+test("an admin sets a group's default in the group defaults table; a member without a choice of their own follows it", async () => {
+  const { page } = await b.newPage();
+  const admin = w.people.admin;
+  await signIn(page, w.url, admin.email, admin.password, "/settings/notifications");
+  await page.getByRole("combobox", { name: "Group" }).click();
+  await page.getByRole("option", { name: "support", exact: true }).click();
+  const slackDefault = page.getByRole("switch", { name: "support default, Slack: My run failed" });
+  assert.equal(await slackDefault.isChecked(), true, "on unless set");
+  await slackDefault.click({ force: true });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const stored = await w.t.airlock.database.pool.query(
+      "SELECT enabled FROM airlock.group_notification_defaults WHERE group_name = 'support' AND event_type = 'run.failed' AND channel = 'slack'",
+    );
+    if (stored.rows.length > 0) {
+      assert.deepEqual(stored.rows, [{ enabled: false }]);
+      break;
+    }
+    if (Date.now() > deadline) assert.fail("the default was not stored");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const member = await fetch(`${w.url}/api/v1/me/notification-preferences`, {
+    headers: w.people.operator.headers,
+  });
+  const body = (await member.json()) as { preferences: { eventType: string; channel: string }[] };
+  assert.deepEqual(
+    body.preferences.find((p) => p.eventType === "run.failed" && p.channel === "slack"),
+    { eventType: "run.failed", channel: "slack", enabled: false, source: "group" },
+  );
 });

@@ -41,6 +41,21 @@ const workspace = defineWorkspace({
     }),
     refund("wire_pick", { reviewers: { groups: ["leads"] }, quorum: 2, requesterChoosesReviewers: true }),
     refund("refund_fixed", { reviewers: { groups: ["leads"] } }),
+    // High risk: the form asks for a second look before it sends, and that look names the pick.
+    defineAction({
+      name: "refund_big_pick",
+      title: "Refund a large payment",
+      tags: ["lab"],
+      risk: "high",
+      params: z.object({ payment: z.string().min(3).meta({ label: "Payment" }) }),
+      target: (p) => ({ type: "payment", id: p.payment }),
+      approval: {
+        name: "refund_big_pick.review",
+        reviewers: { groups: ["leads", "seniors"] },
+        requesterChoosesReviewers: true,
+      },
+      handler: (p) => ({ refunded: p.payment }),
+    }),
   ],
   roles: {
     agent: { groups: ["agents"] },
@@ -343,7 +358,7 @@ test("a replay of an Idempotency-Key must repeat the pick: other reviewers or no
   assert.equal(freeAgain.body.id, free.body.id);
 });
 
-test("the form's Reviewers picker: the operator picks one reviewer in the browser; the request stores that pick and its page shows it", async () => {
+test("the form's Reviewers picker: the operator picks one reviewer in the browser; the request stores that pick and its page shows it; a high-risk action's confirmation names the reviewers picked", async () => {
   await buildWeb({ ifStale: true, quiet: true });
   const b = await launchBrowser();
   try {
@@ -375,6 +390,34 @@ test("the form's Reviewers picker: the operator picks one reviewer in the browse
         break;
       }
       if (Date.now() > deadline) assert.fail("no approval request was made");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // A high-risk action: the confirmation before it sends names the pick.
+    await page.goto(`${server.url}/actions/refund_big_pick`);
+    await page.getByRole("textbox", { name: "Payment", exact: true }).fill("pay_big_1");
+    await page.getByRole("combobox", { name: "Reviewers" }).click();
+    await page.getByRole("option", { name: "Leo Lead" }).click();
+    await page.getByRole("option", { name: "seniors" }).click();
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Review and run" }).click();
+    const dialog = page.getByRole("dialog");
+    const named = dialog.locator("[data-confirm-reviewers]");
+    await named.waitFor();
+    assert.equal((await named.textContent())?.trim(), "Only Leo Lead, the seniors group");
+    await dialog.getByRole("button", { name: "Confirm and run" }).click();
+    const bigDeadline = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await t.airlock.database.pool.query(
+        `SELECT ar.chosen_reviewers FROM airlock.approval_requests ar JOIN airlock.runs r ON r.id = ar.run_id
+          WHERE ar.requester_id = $1 AND r.params->>'payment' = 'pay_big_1'`,
+        [agent.id],
+      );
+      if (rows[0]) {
+        assert.deepEqual(rows[0].chosen_reviewers, { users: [lead2.id], groups: ["seniors"] });
+        break;
+      }
+      if (Date.now() > bigDeadline) assert.fail("no approval request was made");
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

@@ -2,11 +2,18 @@
 // configured channel with Approve / Reject buttons; when the request ends — decided in Slack, the
 // web UI, the CLI, or expired — the same message is updated (chat.update) to show the outcome and
 // who decided, and its buttons go. Both are notification rows, delivered and retried by the engine.
+//
+// And as direct messages: each person told of an event who linked their Slack account
+// (slack-links.ts) and has the Slack switch on for that event type gets it as a direct message
+// (chat.postMessage with `channel` = their Slack user id). A reviewer's message carries the same
+// buttons as the channel's — a click goes through the same interactivity endpoint and rules — and
+// is updated like it when the request ends.
 import { decisionsOf, getApprovalRequest } from "../../approval/approval-store.ts";
 import type { OutboxEvent } from "../../events/event-types.ts";
 import type { MessageParts } from "../../notify/message-template.ts";
 import { renderText } from "../../notify/message-template.ts";
 import type { EventContent } from "../../notify/notification-content.ts";
+import { wantedBy } from "../../notify/notification-preferences.ts";
 import {
   getNotification,
   listNotifications,
@@ -16,18 +23,56 @@ import {
 import type { ChannelSender } from "../../notify/notifier.ts";
 import type { Queryable } from "../../store/queryable.ts";
 import type { SlackApi } from "./slack-api.ts";
-import { approvalRequestMessage, decidedMessage } from "./slack-message.ts";
+import { slackUsersOf } from "./slack-links.ts";
+import { approvalRequestMessage, decidedMessage, noticeMessage } from "./slack-message.ts";
 
 type SlackContent =
-  | { kind: "post"; parts: MessageParts; channel?: string; ts?: string }
+  // `decidable: false`: a notice without Approve / Reject (a direct message of a decision, a
+  // failed run, a waiting runbook). Absent (rows from before direct messages): decidable.
+  | { kind: "post"; parts: MessageParts; channel?: string; ts?: string; decidable?: boolean }
   | { kind: "update"; postId: string; outcome: string };
+
+/** The direct messages of one event: to each linked person told of it who wants it in Slack. */
+async function directMessages(
+  db: Queryable,
+  event: OutboxEvent,
+  content: EventContent,
+): Promise<NewNotification[]> {
+  const ids = content.recipients.map((p) => p.id);
+  const [slackUsers, wanted] = await Promise.all([
+    slackUsersOf(db, ids),
+    wantedBy(db, ids, event.type, "slack"),
+  ]);
+  const decidable = event.type === "approval.requested" && content.decidable;
+  return content.recipients.flatMap((person) => {
+    const slackUserId = slackUsers.get(person.id);
+    if (!slackUserId || !wanted.has(person.id)) return [];
+    return [
+      {
+        eventId: event.id,
+        eventType: event.type,
+        channel: "slack" as const,
+        recipientId: person.id,
+        address: slackUserId,
+        subject: content.parts.subject,
+        text: renderText(content.parts),
+        html: null,
+        content: { kind: "post", parts: content.parts, decidable } satisfies SlackContent,
+        approvalRequestId: content.approvalRequestId,
+        runId: content.runId,
+      },
+    ];
+  });
+}
 
 export function slackChannel(options: { db: Queryable; api: SlackApi; channel: string }): ChannelSender {
   const { db, api } = options;
   return {
     async rowsFor(event: OutboxEvent, content: EventContent | null): Promise<NewNotification[]> {
-      const approvalRequestId = content?.approvalRequestId;
-      if (!content || !approvalRequestId) return [];
+      if (!content) return [];
+      const direct = await directMessages(db, event, content);
+      const approvalRequestId = content.approvalRequestId;
+      if (!approvalRequestId) return direct;
       const base = {
         eventId: event.id,
         eventType: event.type,
@@ -46,29 +91,38 @@ export function slackChannel(options: { db: Queryable; api: SlackApi; channel: s
             text: renderText(content.parts),
             content: { kind: "post", parts: content.parts } satisfies SlackContent,
           },
+          ...direct,
         ];
       if (event.type === "approval.decided") {
-        const post = (await listNotifications(db, { channel: "slack", approvalRequestId, limit: 20 })).find(
-          (row) => row.event_type === "approval.requested",
-        );
-        if (!post) return [];
+        // Every message that asked for this decision — the channel's and each reviewer's direct
+        // message — loses its buttons and says who decided.
+        const posts = (
+          await listNotifications(db, { channel: "slack", approvalRequestId, limit: 500 })
+        ).filter((row) => row.event_type === "approval.requested");
+        if (posts.length === 0) return direct;
         const outcome = await outcomeOf(db, approvalRequestId);
         return [
-          {
+          ...posts.map((post) => ({
             ...base,
+            recipientId: post.recipient_id,
+            address: post.address,
             subject: `${post.subject} — ${outcome}`,
             text: outcome,
             content: { kind: "update", postId: post.id, outcome } satisfies SlackContent,
-          },
+          })),
+          ...direct,
         ];
       }
-      return [];
+      return direct;
     },
 
     async send(row: NotificationRow): Promise<object | null> {
       const content = row.content as SlackContent;
       if (content.kind === "post") {
-        const message = approvalRequestMessage(content.parts, row.approval_request_id!);
+        const message =
+          content.decidable === false || !row.approval_request_id
+            ? noticeMessage(content.parts)
+            : approvalRequestMessage(content.parts, row.approval_request_id);
         const answer = await api.call<{ channel: string; ts: string }>("chat.postMessage", {
           channel: row.address,
           ...message,

@@ -4,7 +4,8 @@
 // through the same approval module as the web UI and the API — self-approval, grants, quorum,
 // the stored parameters' hash and expiry are checked there — with channel "slack" in the audit.
 
-import type { DecisionOutcome } from "../../approval/approval-decision.ts";
+import type { SubjectDecisionOutcome } from "../../approval/approval-decision.ts";
+import { getApprovalRequest } from "../../approval/approval-store.ts";
 import type { Approvals } from "../../approval/approvals.ts";
 import type { Log } from "../../observe/logger.ts";
 import type { Queryable } from "../../store/queryable.ts";
@@ -98,24 +99,30 @@ export async function handleInteraction(
     if (action.action_id === REJECT_ACTION) {
       // A rejection needs a reason: ask for it in a modal (its trigger is valid for 3 s).
       const view = await deps.approvals.view(principal, approvalRequestId).catch(() => null);
-      if (!view) {
-        await tell("There is no such approval request, or you may not see it.");
+      if (view && !view.canDecide) {
+        await tell(view.whyNot?.message ?? "You cannot decide on this request.");
         return null;
       }
-      if (!view.canDecide) {
-        await tell(view.whyNot?.message ?? "You cannot decide on this request.");
+      // The view above covers a run's request; a batch's or a gate's is checked in full when the
+      // modal is submitted (the same decision as the API's), so here it only has to exist.
+      const other = view ? null : await getApprovalRequest(deps.db, approvalRequestId).catch(() => null);
+      if (!view && (!other || other.subject_kind === "run")) {
+        await tell("There is no such approval request, or you may not see it.");
         return null;
       }
       await deps.api.call("views.open", {
         trigger_id: payload.trigger_id,
         view: rejectReasonView(
           approvalRequestId,
-          `Reject *${view.action.title}* requested by ${view.requester.name}?`,
+          view
+            ? `Reject *${view.action.title}* requested by ${view.requester.name}?`
+            : "Reject this request? The reason is shown to the requester.",
         ),
       });
       return null;
     }
-    const outcome = await deps.approvals.approve({
+    // The kinds the approvals API decides (a run's request, a bulk batch's, …), with its rules.
+    const outcome = await deps.approvals.decideListed("approve", {
       approvalRequestId,
       principal,
       channel: "slack",
@@ -137,7 +144,7 @@ export async function handleInteraction(
         },
       };
     const reason = payload.view.state?.values?.[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? "";
-    const outcome = await deps.approvals.reject({
+    const outcome = await deps.approvals.decideListed("reject", {
       approvalRequestId: payload.view.private_metadata ?? "",
       principal,
       channel: "slack",
@@ -152,7 +159,7 @@ export async function handleInteraction(
   return null;
 }
 
-function approveMessage(outcome: DecisionOutcome): string {
+function approveMessage(outcome: SubjectDecisionOutcome): string {
   if (!outcome.ok) return `Not approved: ${outcome.error.message}`;
   return outcome.queued
     ? "You approved the request; it runs now."

@@ -28,6 +28,20 @@ export async function linkedPrincipal(
   return row ? await loadPrincipal(db, row.user_id) : null;
 }
 
+/**
+ * The Slack user ids of the people in `userIds` who linked Slack (their latest link), for direct
+ * messages: user id → Slack user id.
+ */
+export async function slackUsersOf(db: Queryable, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const result = await db.query<{ user_id: string; slack_user_id: string }>(
+    `SELECT DISTINCT ON (user_id) user_id, slack_user_id FROM airlock.slack_links
+      WHERE user_id = ANY($1::text[]) ORDER BY user_id, linked_at DESC`,
+    [userIds],
+  );
+  return new Map(result.rows.map((r) => [r.user_id, r.slack_user_id]));
+}
+
 interface SlackUserInfo {
   user?: {
     id?: string;

@@ -62,6 +62,27 @@ export function approvalRequestMessage(parts: MessageParts, approvalRequestId: s
   };
 }
 
+/** A notice (a decision, a failed run, a waiting runbook): the summary and a link, no decision. */
+export function noticeMessage(parts: MessageParts) {
+  return {
+    text: parts.subject,
+    blocks: [
+      ...summaryBlocks(parts),
+      {
+        type: "actions",
+        elements: [
+          {
+            type: "button",
+            action_id: "airlock_open",
+            text: { type: "plain_text", text: parts.link.label },
+            url: parts.link.href,
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** The same message after the request ended: no buttons, the outcome instead. */
 export function decidedMessage(parts: MessageParts, outcome: string) {
   return {

@@ -8,6 +8,7 @@ import { BreakGlassBanner } from "../governance/BreakGlassBanner.tsx";
 import { useDecidableChangeCount } from "../governance/changes-api.ts";
 import { useLiveUpdates } from "../notify/live-updates.ts";
 import { useMailboxNavItem } from "../notify/mailbox-api.ts";
+import { NotificationBell } from "../notify/NotificationBell.tsx";
 import { useRunbookWaitingCount } from "../runbooks/RunbookInputsSection.tsx";
 import { ShortcutsHelp } from "./ShortcutsHelp.tsx";
 import { UserMenu } from "./UserMenu.tsx";
@@ -86,7 +87,10 @@ export function AppLayout() {
               </Text>
             </Link>
           </Group>
-          <UserMenu me={me} onShortcuts={help.open} />
+          <Group gap="sm" wrap="nowrap">
+            <NotificationBell />
+            <UserMenu me={me} onShortcuts={help.open} />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm" aria-label="Main">

@@ -5,7 +5,12 @@ import { ApiError } from "../api/http.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
-import { offersReviewerChoice, ReviewerPicker, reviewerChoiceOf } from "../notify/ReviewerPicker.tsx";
+import {
+  offersReviewerChoice,
+  ReviewerPicker,
+  reviewerChoiceOf,
+  useReviewerLabels,
+} from "../notify/ReviewerPicker.tsx";
 import { ConfirmRunModal } from "./ConfirmRunModal.tsx";
 import { FieldInput, fieldId } from "./FieldInput.tsx";
 import {
@@ -65,6 +70,7 @@ export function ActionForm({
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [reviewers, setReviewers] = useState<string[]>([]);
+  const reviewerLabels = useReviewerLabels(action.name, reviewers);
   const [formError, setFormError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState(false);
   const submission = useRunSubmission(action.name);
@@ -277,6 +283,7 @@ export function ActionForm({
         values={values}
         labels={labels}
         reason={reason}
+        reviewers={reviewerLabels}
         busy={submission.busy}
         onCancel={() => setConfirming(false)}
         onConfirm={() => void send()}

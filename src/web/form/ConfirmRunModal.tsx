@@ -37,6 +37,8 @@ export function ConfirmRunModal(props: {
   /** Labels of chosen lookup options ("Northwind Traders (acc_1001)"). */
   labels: Record<string, string>;
   reason: string;
+  /** The reviewers the requester picked, as names; empty: every eligible reviewer is asked. */
+  reviewers?: string[];
   busy: boolean;
   onCancel: () => void;
   onConfirm: () => void;
@@ -74,6 +76,12 @@ export function ConfirmRunModal(props: {
                 </Table.Td>
               </Table.Tr>
             ))}
+            {props.reviewers && props.reviewers.length > 0 && (
+              <Table.Tr>
+                <Table.Th scope="row">Reviewers</Table.Th>
+                <Table.Td data-confirm-reviewers>Only {props.reviewers.join(", ")}</Table.Td>
+              </Table.Tr>
+            )}
             {props.reason.trim() && (
               <Table.Tr>
                 <Table.Th scope="row">Reason</Table.Th>

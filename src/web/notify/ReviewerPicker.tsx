@@ -23,6 +23,27 @@ export function reviewerChoiceOf(values: readonly string[]): ReviewerChoice | un
   return { ...(users.length > 0 ? { users } : {}), ...(groups.length > 0 ? { groups } : {}) };
 }
 
+function useReviewerOptions(action: string, enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ["reviewer-options", action],
+    enabled,
+    queryFn: ({ signal }) =>
+      api.get<ReviewerOptions>(`/api/v1/actions/${encodeURIComponent(action)}/reviewers`, undefined, signal),
+    staleTime: 30_000,
+  });
+}
+
+/** The picked reviewers as people read them ("Leo Lead", "the managers group"), for the confirmation. */
+export function useReviewerLabels(action: string, values: readonly string[]): string[] {
+  const options = useReviewerOptions(action, values.length > 0);
+  return values.map((v) => {
+    if (v.startsWith("group:")) return `the ${v.slice(6)} group`;
+    const id = v.slice(5);
+    return options.data?.people.find((p) => p.id === id)?.name ?? id;
+  });
+}
+
 export function ReviewerPicker({
   action,
   value,
@@ -34,13 +55,7 @@ export function ReviewerPicker({
   onChange: (value: string[]) => void;
   disabled?: boolean;
 }) {
-  const api = useApi();
-  const options = useQuery({
-    queryKey: ["reviewer-options", action],
-    queryFn: ({ signal }) =>
-      api.get<ReviewerOptions>(`/api/v1/actions/${encodeURIComponent(action)}/reviewers`, undefined, signal),
-    staleTime: 30_000,
-  });
+  const options = useReviewerOptions(action);
   const data = [
     ...(options.data?.groups.length
       ? [{ group: "Groups", items: options.data.groups.map((g) => ({ value: `group:${g}`, label: g })) }]

@@ -81,9 +81,9 @@ export function SlackLinkCard() {
         ) : (
           <>
             <Text size="sm" data-slack-not-linked>
-              Your Slack account is not linked: Approve and Reject in Slack do nothing for you. Type{" "}
-              <Code>/airlock link</Code> in Slack and open the link it gives you here, or make a code and type
-              it in Slack.
+              Your Slack account is not linked: Approve and Reject in Slack do nothing for you, and Airlock
+              sends you no direct messages. Type <Code>/airlock link</Code> in Slack and open the link it
+              gives you here, or make a code and type it in Slack.
             </Text>
             {code.isError && <ErrorNotice error={code.error} title="No code" />}
             {code.data ? (

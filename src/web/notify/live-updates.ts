@@ -1,10 +1,11 @@
 // Live updates: one EventSource per signed-in tab on GET /api/v1/events/stream. An event marks the
 // queries it affects as stale (the inbox badge, the inbox, a request, a run, the runs list, a bulk
-// batch), so the page shows the change without a reload and still reads it through the API. The
+// batch, the notifications bell), so the page shows the change without a reload and still reads it through the API. The
 // browser reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { onRunbookEvent, RUNBOOK_EVENTS, watchStream } from "../runbooks/runbook-live.ts";
+import { IN_APP_KEY } from "./in-app-api.ts";
 
 const APPROVAL_EVENTS = ["approval.requested", "approval.decided"];
 const RUN_EVENTS = ["run.finished", "run.failed"];
@@ -35,6 +36,10 @@ export function useLiveUpdates(): void {
       if (data.batchId) void queries.invalidateQueries({ queryKey: ["bulk", data.batchId] });
     };
     source.addEventListener("bulk.progress", onBatch);
+    // One of this person's in-app notifications was written: the bell asks for its list again.
+    source.addEventListener("notification.created", () => {
+      void queries.invalidateQueries({ queryKey: IN_APP_KEY });
+    });
     for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
     for (const type of RUNBOOK_EVENTS) source.addEventListener(type, onRunbookEvent(queries));
     watchStream(source, queries);
