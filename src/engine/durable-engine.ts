@@ -130,8 +130,11 @@ export interface DurableEngine {
   /** Re-enqueue a cancelled or failed workflow; it continues after its last checkpointed step. */
   resume(workflowId: string): Promise<void>;
   state(workflowId: string): Promise<WorkflowState | null>;
-  /** Wait for a workflow's end (tests and tools). */
-  result(workflowId: string, timeoutSeconds: number): Promise<unknown>;
+  /**
+   * Wait for a workflow's end (tests and tools). DBOS reads the workflow's row every second by
+   * default; a tool that times the workflow passes a shorter `pollMs`, or the second is its figure.
+   */
+  result(workflowId: string, timeoutSeconds: number, pollMs?: number): Promise<unknown>;
   /**
    * A new workflow that carries `workflowId` on from its first step named `fromStep`: the steps
    * before it are copied with their recorded outputs, that step and the rest run again.
@@ -209,7 +212,11 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
       const status = await DBOS.getWorkflowStatus(workflowId);
       return status ? { id: workflowId, status: status.status, executorId: status.executorId } : null;
     },
-    result: (workflowId, timeoutSeconds) => DBOS.getResult(workflowId, { timeoutSeconds }),
+    result: (workflowId, timeoutSeconds, pollMs) =>
+      DBOS.getResult(
+        workflowId,
+        pollMs === undefined ? { timeoutSeconds } : { timeoutSeconds, pollingIntervalMs: pollMs },
+      ),
     async fork(workflowId, fromStep, newWorkflowId) {
       const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
       const step = steps.find((s) => s.name === fromStep);
