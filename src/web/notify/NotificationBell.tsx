@@ -45,14 +45,16 @@ export function NotificationBell() {
   const items = list.data?.notifications ?? [];
   return (
     <Popover opened={opened} onChange={setOpened} position="bottom-end" width={360} withinPortal shadow="md">
-      <Popover.Target>
-        <Indicator
-          disabled={unread === 0}
-          label={unread > 99 ? "99+" : unread}
-          size={16}
-          color="red"
-          offset={4}
-        >
+      {/* The target is the button itself: Popover.Target sets aria-expanded on its child, which a
+          plain element (the Indicator's div) may not carry. */}
+      <Indicator
+        disabled={unread === 0}
+        label={unread > 99 ? "99+" : unread}
+        size={16}
+        color="red"
+        offset={4}
+      >
+        <Popover.Target>
           <ActionIcon
             variant="subtle"
             color="white"
@@ -63,8 +65,8 @@ export function NotificationBell() {
           >
             <BellIcon />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown p="xs">
         <Group justify="space-between" px="xs" pb="xs">
           <Text fw={600} size="sm">
