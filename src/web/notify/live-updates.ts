@@ -43,6 +43,18 @@ export function useLiveUpdates(): void {
     for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
     for (const type of RUNBOOK_EVENTS) source.addEventListener(type, onRunbookEvent(queries));
     watchStream(source, queries);
+    // What changed between the page's first reads and the stream's start was announced before
+    // this stream existed: read again what only the stream refreshes (it is not polled while the
+    // stream is open), once per (re)connection.
+    source.addEventListener("ready", () => {
+      void queries.invalidateQueries({ queryKey: ["runbook-run"] });
+      void queries.invalidateQueries({ queryKey: ["runbook-inputs"] });
+      void queries.invalidateQueries({ queryKey: IN_APP_KEY });
+      document.documentElement.dataset.liveStream = "open";
+    });
+    source.addEventListener("error", () => {
+      document.documentElement.dataset.liveStream = "down";
+    });
     for (const type of RUN_EVENTS) source.addEventListener(type, onRun);
     return () => source.close();
   }, [queries]);

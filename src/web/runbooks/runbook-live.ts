@@ -20,7 +20,7 @@ export function onRunbookEvent(queries: QueryClient) {
   };
 }
 
-const STREAM_KEY = ["live-updates"];
+export const STREAM_KEY = ["live-updates"];
 
 /**
  * Records whether the live-updates stream is open, so that pages poll only while it is down: with

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
-import { pollWhileDown, streamOpen } from "./runbook-live.ts";
+import { pollWhileDown, STREAM_KEY, streamOpen } from "./runbook-live.ts";
 
 export type RunbookSummary = z.output<typeof runbookSummary>;
 export type WaitingInput = z.output<typeof waitingInput>;
@@ -51,9 +51,24 @@ export function useRunbooks() {
   });
 }
 
+/**
+ * Re-renders the calling hook's component when the stream opens or drops, so that a polling
+ * interval stops (or starts) at once: react-query re-reads `refetchInterval` on a render, and
+ * otherwise only after its next tick (one more poll after the stream had opened).
+ */
+function useStreamState(): void {
+  useQuery({
+    queryKey: STREAM_KEY,
+    queryFn: () => "down",
+    enabled: false,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
 export function useRunbookRun(id: string) {
   const api = useApi();
   const queries = useQueryClient();
+  useStreamState();
   return useQuery({
     queryKey: ["runbook-run", id],
     enabled: id !== "",
@@ -85,6 +100,7 @@ export function useRunbookRuns(runbook: string) {
 export function useWaitingInputs() {
   const api = useApi();
   const queries = useQueryClient();
+  useStreamState();
   return useQuery({
     queryKey: ["runbook-inputs"],
     queryFn: async ({ signal }) => {
