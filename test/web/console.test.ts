@@ -486,6 +486,9 @@ test("a subject access request reveals every personal field with one reason, aud
   await outcome.getByText("Succeeded").waitFor();
   await outcome.getByRole("link", { name: "Open", exact: true }).click();
   await page.waitForURL(/\/runs\/run_/);
+  // The address changes before the run page is on screen: the router keeps the action page (with
+  // its own "Reveal all" button in the result) while the run page's code loads.
+  await page.locator('section[aria-labelledby="run-params"]').waitFor();
   const runId = page.url().split("/runs/")[1]!;
   assert.equal(await page.getByText("4111111111111111").count(), 0, "masked before");
 
