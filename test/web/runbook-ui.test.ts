@@ -309,6 +309,15 @@ test("a waiting runbook is cancelled from its page with a reason; someone withou
   );
   assert.equal(res.status, 202, await res.clone().text());
   const { id } = (await res.json()) as { id: string };
+  // This test is about cancelling a waiting runbook: the pages open once it waits (a page that
+  // follows a runbook into its human step live is the tests above).
+  for (const until = Date.now() + 30_000; ; ) {
+    const read = await t.request(`/api/v1/runbook-runs/${id}`, { headers: operator.headers });
+    const run = (await read.json()) as { steps: { name: string; status: string }[] };
+    if (run.steps.some((step) => step.name === "input" && step.status === "waiting")) break;
+    assert.ok(Date.now() < until, `the runbook did not reach its human step in 30 s: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 
   await an.page.goto(`${server.url}/runbooks/runs/${id}`);
   await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
