@@ -7,13 +7,13 @@ import pino from "pino";
 import { loadConfig } from "../src/config/config.ts";
 import { createApiToken } from "../src/identity/api-tokens.ts";
 import { loadPrincipal } from "../src/identity/load-principal.ts";
-import { newId } from "../src/ids/ids.ts";
 import { createLogger } from "../src/observe/logger.ts";
 import { createAirlock, migrationSourcesFor } from "../src/runtime/airlock.ts";
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { defineAction, defineWorkspace, z } from "../src/sdk/index.ts";
 import { compileWorkspace } from "../src/workspace/compile-workspace.ts";
 import type { BenchDatabase } from "./lib/bench-database.ts";
+import { createBenchUser } from "./lib/bench-user.ts";
 import { round } from "./lib/stats.ts";
 
 const noop = defineAction({
@@ -57,19 +57,7 @@ export async function measureBulk(
   });
   try {
     const pool = airlock.database.pool;
-    const userId = newId("usr");
-    await pool.query("INSERT INTO airlock.users (id, kind, email, name) VALUES ($1, 'human', $2, $2)", [
-      userId,
-      `${userId}@bench.local`,
-    ]);
-    await pool.query(
-      "INSERT INTO airlock.groups (id, name, source) VALUES ($1, 'bench', 'admin') ON CONFLICT (name) DO NOTHING",
-      [newId("grp")],
-    );
-    await pool.query(
-      "INSERT INTO airlock.group_members (group_id, user_id) SELECT id, $1 FROM airlock.groups WHERE name = 'bench'",
-      [userId],
-    );
+    const userId = await createBenchUser(pool);
     const principal = (await loadPrincipal(pool, userId))!;
     const { token } = await createApiToken(pool, { userId, name: "bulk", createdBy: userId });
 

@@ -23,6 +23,7 @@ import { type Airlock, createAirlock, migrationSourcesFor } from "../src/runtime
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../src/sdk/index.ts";
 import { compileWorkspace } from "../src/workspace/compile-workspace.ts";
+import { createBenchUser } from "./lib/bench-user.ts";
 import { startJsonChild, stopChild } from "./lib/child.ts";
 import { round, summarize } from "./lib/stats.ts";
 
@@ -140,7 +141,7 @@ export async function measureRunbooks(url: string, options: { quick: boolean }):
   let peer: ChildProcess | null = null;
   try {
     const pool = airlock.database.pool;
-    const userId = await benchUser(pool);
+    const userId = await createBenchUser(pool);
     const principal = (await loadPrincipal(pool, userId, "session"))!;
     const engine = airlock.runbooks.engine()!;
     const run = async (name: string) => (await airlock.runbooks.start(principal, name, {}, newId("req"))).id;
@@ -218,24 +219,6 @@ export async function waitForInput(pool: pg.Pool, id: string) {
     if (rows.length > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-}
-
-/** A person in the `bench` group (made once per database; the peer is handed its id). */
-async function benchUser(pool: pg.Pool): Promise<string> {
-  const userId = newId("usr");
-  await pool.query("INSERT INTO airlock.users (id, kind, email, name) VALUES ($1, 'human', $2, $2)", [
-    userId,
-    `${userId}@bench.local`,
-  ]);
-  await pool.query(
-    "INSERT INTO airlock.groups (id, name, source) VALUES ($1, 'bench', 'admin') ON CONFLICT (name) DO NOTHING",
-    [newId("grp")],
-  );
-  await pool.query(
-    "INSERT INTO airlock.group_members (group_id, user_id) SELECT id, $1 FROM airlock.groups WHERE name = 'bench'",
-    [userId],
-  );
-  return userId;
 }
 
 /**
