@@ -9,7 +9,9 @@ import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Decision } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { TraceContext } from "../observe/request-id.ts";
+import type { RunStatus } from "../runs/run-status.ts";
 import type { NewRun, RunRow } from "../runs/run-store.ts";
+import type { Queryable } from "../store/queryable.ts";
 import type { CompiledAction, CompiledPolicy } from "../workspace/compile-workspace.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import type { HandlerOutcome } from "./run-handler.ts";
@@ -41,6 +43,21 @@ export interface RunRequest {
    * it (approval/reviewer-choice.ts): people by id or email, groups by name.
    */
   reviewers?: ReviewerChoiceInput | null;
+  /**
+   * The caller's own rows that say where this run stands (a runbook's action step), written in the
+   * run's transaction with its record, so they commit with the run or not at all. Called once the
+   * run is recorded (not on a refusal or a replay), with the status it commits in; it must issue
+   * its statements before its first await (they share the COMMIT's write). Set server side only.
+   */
+  recordWith?: ((db: Queryable, run: RecordedRun) => Promise<unknown>) | null;
+}
+
+/** A run as its transaction commits it: what a `recordWith` caller needs to know of it. */
+export interface RecordedRun {
+  id: string;
+  status: RunStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
 }
 
 export interface PolicyMatch {

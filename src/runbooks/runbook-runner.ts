@@ -4,14 +4,20 @@
 // done from their recorded outputs and carries on from the step it was in.
 //
 // Exactly once: an action step submits its run through the control layer with an idempotency key
-// derived from (runbook run, attempt, step). The run's effects, row and audit events commit in the
-// control layer's transaction; the step's checkpoint commits right after, in DBOS's. A crash in
+// derived from (runbook run, attempt, step). The run's effects, row and audit events, and the
+// step's own row (its run, its status) and its runbook run's status, commit in the control layer's
+// transaction (`recordWith`); the step's checkpoint commits right after, in DBOS's. A crash in
 // between runs the step again, and the key makes the control layer answer with the first run
 // instead of running it twice. Outbound calls made by the action get the same key.
+//
+// What an inline action step sends (bench/runbook-statements.ts counts it): the step's start (one
+// write, one commit), the run's transaction (two round trips, one commit: the step's rows ride its
+// COMMIT), then DBOS's checkpoint (its reads and one commit).
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
 import { findKey } from "../control/idempotency-store.ts";
+import type { RecordedRun } from "../control/pipeline-context.ts";
 import { type DurableEngine, type WorkflowBody, whileUnreachable } from "../engine/durable-engine.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -32,10 +38,11 @@ import {
   endRunbookRun,
   endStep,
   getRunbookRun,
+  inOneWrite,
   type RunbookRunRow,
+  recordStepRun,
   runOfStepKey,
   setProgress,
-  setStepRun,
 } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
 
@@ -307,14 +314,16 @@ async function submitStep(
   /** An approved gate of this runbook run that the step runs under (`rb.run`'s `approval`). */
   covered: string | null,
 ): Promise<ActionOutcome> {
-  const first = await beginStep(deps.pool, {
-    runbookRunId: row.id,
-    name,
-    position,
-    kind: "action",
-    status: "running",
-    action,
-  });
+  const first = await inOneWrite(deps.pool, (client) =>
+    beginStep(client, {
+      runbookRunId: row.id,
+      name,
+      position,
+      kind: "action",
+      status: "running",
+      action,
+    }),
+  );
   const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
   // Only an approved gate of this very runbook run may stand for the action's approval (an
   // earlier attempt's counts: a retry replays the gate's recorded approval).
@@ -334,6 +343,8 @@ async function submitStep(
     const run = earlier ? await getRun(deps.pool, earlier) : null;
     if (run) return await settle(deps, row.id, name, run);
   }
+  // The step's rows commit with its run (the control layer calls this in the run's transaction).
+  let recorded: RecordedRun | null = null;
   const submitted = await deps.control.submit(
     {
       channel: "runbook",
@@ -346,6 +357,10 @@ async function submitStep(
       client: { clientIp: null, userAgent: "airlock-runbook" },
       parentRequestId: row.request_id,
       ...(covered ? { coveredBy: { approvalRequestId: covered } } : {}),
+      recordWith: (db, run) => {
+        recorded = run;
+        return recordStepRun(db, row.id, name, run.id, stepEnd(run));
+      },
     },
     { waitMs: 0 },
   );
@@ -367,13 +382,44 @@ async function submitStep(
     await endStep(deps.pool, row.id, name, { status: "failed", error: failure });
     return { status: "failed", runId: null, ...failure };
   }
+  // Recorded with the run, and the run still where it was recorded: nothing more to write.
+  const written = recorded as RecordedRun | null;
+  if (submitted.kind === "run" && !submitted.replayed && written?.id === run.id) {
+    const end = stepEnd(written);
+    if (end.status === stepEnd(runOutcomeOf(run)).status) return outcomeOf(run);
+  }
   return await settle(deps, row.id, name, run);
 }
 
+function runOutcomeOf(run: RunRow): RecordedRun {
+  return { id: run.id, status: run.status, errorCode: run.error_code, errorMessage: run.error_message };
+}
+
+/** What a step records of its run: waiting while the run is not over, then its end. */
+function stepEnd(run: RecordedRun): Parameters<typeof recordStepRun>[4] {
+  if (!FINAL_RUN.has(run.status)) return { status: "waiting" };
+  if (run.status === "succeeded") return { status: "succeeded" };
+  return {
+    status: "failed",
+    error: {
+      code: run.errorCode ?? `run.${run.status}`,
+      message: run.errorMessage ?? `The step's run ended ${run.status}.`,
+    },
+  };
+}
+
+function outcomeOf(run: RunRow): ActionOutcome {
+  const end = stepEnd(runOutcomeOf(run));
+  if (end.status === "waiting") return { status: "waiting", runId: run.id };
+  // The result stays with its run (masked there by its classification), not copied here.
+  if (end.status === "succeeded") return { status: "succeeded", runId: run.id, result: run.result };
+  return { status: "failed", runId: run.id, ...end.error! };
+}
+
 /**
- * Record where an action step's run stands: done, failed, or still waiting (approval, queue). The
- * step's run, its status and its runbook run's status are written in one transaction: one commit
- * per settled step instead of three (each commit waits for the WAL flush), and never half of it.
+ * Record where an action step's run stands (done, failed, or still waiting: approval, queue) when
+ * its run's transaction did not: a step run again, a replay, a run that moved on since. The step's
+ * run, its status and its runbook run's status commit together, in one round trip.
  */
 async function settle(
   deps: RunnerDeps,
@@ -381,22 +427,10 @@ async function settle(
   name: string,
   run: RunRow,
 ): Promise<ActionOutcome> {
-  return await inTransaction(deps.pool, async (tx): Promise<ActionOutcome> => {
-    if (!FINAL_RUN.has(run.status)) {
-      await setStepRun(tx, runbookRunId, name, run.id, true);
-      return { status: "waiting", runId: run.id };
-    }
-    await setStepRun(tx, runbookRunId, name, run.id, false);
-    if (run.status === "succeeded") {
-      // The result stays with its run (masked there by its classification), not copied here.
-      await endStep(tx, runbookRunId, name, { status: "succeeded" });
-      return { status: "succeeded", runId: run.id, result: run.result };
-    }
-    const code = run.error_code ?? `run.${run.status}`;
-    const message = run.error_message ?? `The step's run ended ${run.status}.`;
-    await endStep(tx, runbookRunId, name, { status: "failed", error: { code, message } });
-    return { status: "failed", runId: run.id, code, message };
-  });
+  await inOneWrite(deps.pool, (client) =>
+    recordStepRun(client, runbookRunId, name, run.id, stepEnd(runOutcomeOf(run))),
+  );
+  return outcomeOf(run);
 }
 
 function issuesText(details: Record<string, unknown> | undefined): string {

@@ -1,8 +1,11 @@
 // The SQL of runbook runs, their steps and their logs (migration 0031). Writes from a step are
 // idempotent (a step run again after a crash writes the same row again), and no write moves a run
 // or a step out of a final status: a cancelled run stays cancelled whatever a late step writes.
+
+import type pg from "pg";
 import { announcingRows } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
+import { sendTogether } from "../store/send-together.ts";
 
 export type RunbookRunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
 export type StepStatus = RunbookRunStatus;
@@ -184,7 +187,8 @@ export async function beginStep(
   },
 ): Promise<boolean> {
   // `xmax = 0`: the row was inserted, not updated — the step's first start, not a re-run.
-  const result = await db.query<{ first: boolean }>(
+  // Both statements go out before the first await: on one connection they share a round trip.
+  const inserted = db.query<{ first: boolean }>(
     announcingRows(
       "runbook.step",
       `INSERT INTO airlock.runbook_steps AS s
@@ -212,7 +216,8 @@ export async function beginStep(
       step.wakeAt ?? null,
     ],
   );
-  await touchRun(db, step.runbookRunId, step.status === "waiting" ? "waiting" : "running");
+  const touched = touchRun(db, step.runbookRunId, step.status === "waiting" ? "waiting" : "running");
+  const [result] = await Promise.all([inserted, touched]);
   return result.rows[0]?.first ?? false;
 }
 
@@ -224,6 +229,61 @@ export async function runOfStepKey(db: Queryable, actorId: string, key: string):
     [actorId, key],
   );
   return rows[0]?.id ?? null;
+}
+
+/**
+ * Where an action step's run stands, on the step and its runbook run: the run's id, and the step
+ * waiting (its run held or queued), succeeded or failed. Issues both statements before its first
+ * await, so they ride the caller's write: the run's own transaction (`recordWith`), or one
+ * BEGIN…COMMIT (`inOneWrite`).
+ */
+export function recordStepRun(
+  db: Queryable,
+  runbookRunId: string,
+  name: string,
+  runId: string,
+  end: { status: "waiting" | "succeeded" | "failed"; error?: { code: string; message: string } },
+): Promise<void> {
+  const step = db.query(
+    announcingRows(
+      "runbook.step",
+      `UPDATE airlock.runbook_steps s
+          SET run_id = $3, status = $4, error = $5,
+              output = CASE WHEN $4 = 'waiting' THEN s.output END,
+              finished_at = CASE WHEN $4 = 'waiting' THEN s.finished_at ELSE now() END
+        WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL} RETURNING ${STEP_EVENT}`,
+    ),
+    [runbookRunId, name, runId, end.status, end.error ? JSON.stringify(end.error) : null],
+  );
+  // A failed step leaves its run's status to the runbook's end (the runbook fails with it).
+  const run =
+    end.status === "failed"
+      ? null
+      : touchRun(db, runbookRunId, end.status === "waiting" ? "waiting" : "running");
+  return Promise.all([step, run]).then(() => {});
+}
+
+/**
+ * `issue`'s statements in one transaction and one round trip: BEGIN, the statements and COMMIT
+ * go out in one write on one pipelined connection (`issue` must send them before its first
+ * await). A failed statement aborts the transaction, and the COMMIT then rolls it back.
+ */
+export async function inOneWrite<T>(pool: pg.Pool, issue: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    const [, result] = await Promise.all(
+      sendTogether(client, () => [client.query("BEGIN"), issue(client), client.query("COMMIT")] as const),
+    );
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 export async function setStepRun(
@@ -431,7 +491,10 @@ export async function waitingInputsFor(
   return rows as (StepRow & { runbook: string; actor_id: string })[];
 }
 
-/** The runbook step that a run belongs to, if any (for waking the runbook when the run ends). */
+/**
+ * The runbook step waiting for this run, if any (for waking the runbook when the run ends). A step
+ * whose run ended inline recorded its end with the run: nothing waits, no message is sent.
+ */
 export async function stepOfRun(
   db: Queryable,
   runId: string,
@@ -440,7 +503,7 @@ export async function stepOfRun(
   const { rows } = await db.query(
     `SELECT r.workflow_id, s.name FROM airlock.runbook_steps s
        JOIN airlock.runbook_runs r ON r.id = s.runbook_run_id
-      WHERE s.run_id = $1 AND r.status NOT IN ${FINAL}`,
+      WHERE s.run_id = $1 AND s.status = 'waiting' AND r.status NOT IN ${FINAL}`,
     [runId],
   );
   return (rows[0] as { workflow_id: string; name: string } | undefined) ?? null;

@@ -17,7 +17,7 @@ import pg from "pg";
 import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createUser } from "../support/users.ts";
-import { startTickProcess } from "./tick-processes.ts";
+import { holdTickProcess, startTickProcess } from "./tick-processes.ts";
 import { TICK_TABLE } from "./tick-workspace.ts";
 
 let db: TestDatabase;
@@ -63,11 +63,15 @@ test("a changed definition, a pause and a resume made by one process reach anoth
   await owner.end();
   const steady = { steadyPoll: true };
 
-  const a = await startTickProcess(
-    children,
-    { DATABASE_URL: db.url, TICK_SCHEDULES: "every_second:skip" },
-    steady,
-  );
+  // B is loaded beside A's start (most of a process's start under load) and started later.
+  const [a, heldB] = await Promise.all([
+    startTickProcess(children, { DATABASE_URL: db.url, TICK_SCHEDULES: "every_second:skip" }, steady),
+    holdTickProcess(
+      children,
+      { DATABASE_URL: db.url, TICK_SCHEDULES: "every_second:skip:*/2 * * * * *", TICK_HTTP: "1" },
+      steady,
+    ),
+  ]);
   const ticking = Date.now();
   while (!(await ticksAfter(new Date(0))).some((t) => odd(t.at))) {
     if (Date.now() - ticking > 60_000) {
@@ -80,11 +84,7 @@ test("a changed definition, a pause and a resume made by one process reach anoth
   }
 
   // B's start applies the new timing. Every odd tick after this is fired by A's loop alone.
-  const b = await startTickProcess(
-    children,
-    { DATABASE_URL: db.url, TICK_SCHEDULES: "every_second:skip:*/2 * * * * *", TICK_HTTP: "1" },
-    steady,
-  );
+  const b = await heldB.start();
   const appliedAt = new Date();
   let lastOdd = appliedAt.getTime();
   for (;;) {

@@ -125,7 +125,21 @@ describe("schedules over HTTP", () => {
 
   before(async () => {
     t = await startTestAirlock({
-      workspace: tickWorkspace,
+      // A second schedule, for the CLI test's commands that run at once.
+      workspace: {
+        ...tickWorkspace,
+        schedules: [
+          ...(tickWorkspace.schedules ?? []),
+          defineSchedule({
+            name: "monthly_ticks",
+            title: "Monthly ticks",
+            cron: "0 3 1 * *",
+            timeZone: "UTC",
+            as: "ticker",
+            target: { action: "record_tick", params: { label: "monthly" } },
+          }),
+        ],
+      },
       prepare: async (url) => {
         const owner = await ownerClient(url);
         await owner.query(TICK_TABLE);
@@ -203,27 +217,48 @@ describe("schedules over HTTP", () => {
     );
   });
 
+  // Each command is a process start (seconds under load): they run two at a time, on two
+  // schedules, so that neither of a pair depends on the other's outcome. `monthly_ticks` was
+  // paused through the API first: the listing shows an active schedule and a paused one.
   test("the CLI lists, pauses and resumes", async () => {
     const server = await listen(t.airlock.app, "127.0.0.1", 0);
     try {
+      const setup = await call(admin, "/api/v1/schedules/monthly_ticks/pause", { reason: "setup" });
+      assert.equal(setup.status, 200);
       const as = (user: TestUser, args: string[]) =>
         runAirlock(args, { AIRLOCK_URL: server.url, AIRLOCK_TOKEN: user.token });
-      const list = await as(operator, ["schedules"]);
+      const [list, denied] = await Promise.all([
+        as(operator, ["schedules"]),
+        as(operator, ["schedules", "pause", "nightly_ticks"]),
+      ]);
       assert.equal(list.code, 0, list.err);
       assert.match(
         list.out,
         /nightly_ticks\s+30 2 \* \* \* \(Europe\/London\)\s+ticker\s+action record_tick\s+active/,
       );
-      const denied = await as(operator, ["schedules", "pause", "nightly_ticks"]);
+      assert.match(list.out, /monthly_ticks.*paused/);
       assert.equal(denied.code, 1);
       assert.match(denied.err, /permission\.denied/);
-      const paused = await as(admin, ["schedules", "pause", "nightly_ticks", "--reason", "quiet night"]);
+
+      const [paused, resumed] = await Promise.all([
+        as(admin, ["schedules", "pause", "nightly_ticks", "--reason", "quiet night"]),
+        as(admin, ["schedules", "resume", "monthly_ticks"]),
+      ]);
       assert.equal(paused.code, 0, paused.err);
       assert.match(paused.out, /nightly_ticks is paused/);
-      assert.match((await as(admin, ["schedules", "list"])).out, /nightly_ticks.*paused/);
-      const resumed = await as(admin, ["schedules", "resume", "nightly_ticks"]);
-      assert.match(resumed.out, /nightly_ticks is active; next tick 20/);
+      assert.equal(resumed.code, 0, resumed.err);
+      assert.match(resumed.out, /monthly_ticks is active; next tick 20/);
+      const listed = await call(admin, "/api/v1/schedules");
+      const state = (listed.body.schedules as { name: string; paused: boolean; reason: string | null }[]).map(
+        (s) => [s.name, s.paused, s.reason],
+      );
+      assert.deepEqual(state, [
+        ["nightly_ticks", true, "quiet night"],
+        ["monthly_ticks", false, null],
+      ]);
     } finally {
+      // The next test fires nightly_ticks's ticks.
+      await call(admin, "/api/v1/schedules/nightly_ticks/resume", {});
       await server.close();
     }
   });

@@ -1,7 +1,10 @@
 // One Airlock process of the schedule tests (spawned, several at once, on one database): the tick
 // workspace plus the schedules named in TICK_SCHEDULES (`name:missed[:cron]`, comma-separated),
-// each ticking every second unless a 6-field cron is given. Prints "schedule process ready" once started (and its URL first, with TICK_HTTP);
-// SIGTERM closes it cleanly.
+// each ticking every second unless a 6-field cron is given. Prints "schedule process ready" once
+// started (and its URL first, with TICK_HTTP); SIGTERM closes it cleanly. With TICK_HOLD, it loads
+// its code, prints "schedule process loaded" and starts only when a line arrives on stdin: a test
+// pays a process's slowest part (Node and its imports) beside another's start, and starts it when
+// the test needs it.
 import { loadConfig } from "../../src/config/config.ts";
 import { createAirlock } from "../../src/runtime/airlock.ts";
 import { listen } from "../../src/server/serve.ts";
@@ -16,6 +19,11 @@ const schedules = (process.env.TICK_SCHEDULES ?? "")
     const [name, missed, cron] = pair.split(":") as [string, "skip" | "catchUpOnce", string?];
     return everySecond(name, missed, "action", cron);
   });
+if (process.env.TICK_HOLD) {
+  console.log("schedule process loaded");
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdin.pause();
+}
 const airlock = await createAirlock({
   config: loadConfig({
     AIRLOCK_LOG_LEVEL: "warn",

@@ -66,9 +66,22 @@ export async function record(ctx: Executed): Promise<Recorded> {
       }),
     );
   }
+  const recordWith = request.recordWith ?? null;
   if (ctx.execution !== "inline") {
     const row = ctx.run;
-    return { kind: "recorded", write: (tx) => appendAudit(tx, events).then(() => row) };
+    return {
+      kind: "recorded",
+      write(tx) {
+        const audited = appendAudit(tx, events);
+        const theirs = recordWith?.(tx, {
+          id: row.id,
+          status: row.status,
+          errorCode: row.error_code,
+          errorMessage: row.error_message,
+        });
+        return Promise.all([audited, theirs]).then(() => row);
+      },
+    };
   }
 
   const { newRun, outcome } = ctx;
@@ -80,7 +93,13 @@ export async function record(ctx: Executed): Promise<Recorded> {
       // Every statement is issued before the first await: they share the COMMIT's write.
       const inserted = ended.write(tx);
       const audited = appendAudit(tx, events);
-      return Promise.all([inserted, audited]).then(([row]) => row);
+      const theirs = recordWith?.(tx, {
+        id: newRun.id,
+        status: outcome.status,
+        errorCode: outcome.error?.code ?? null,
+        errorMessage: outcome.error?.message ?? null,
+      });
+      return Promise.all([inserted, audited, theirs]).then(([row]) => row);
     },
   };
 }
