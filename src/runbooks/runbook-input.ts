@@ -1,8 +1,9 @@
 // Human steps: a runbook asks a person (a group's members, or one user) to fill a form. The step
 // row holds the form (JSON Schema, generated from the runbook's zod schema), the assignee and the
 // expiry; the answer is written to that row by the answering request (runbooks.ts) and the
-// workflow is woken with a message. The row is the truth: the workflow reads the answer from it,
-// so a lost wake-up message only delays the next step until the next look (≤ RECHECK_SECONDS).
+// workflow is woken with a message carrying the answer as committed. The row is the truth: without
+// the message the workflow reads the answer from it, so a lost wake-up only delays the next step
+// until the next look (≤ RECHECK_SECONDS).
 import type pg from "pg";
 import { z } from "zod";
 import type { DurableEngine } from "../engine/durable-engine.ts";
@@ -24,6 +25,12 @@ export interface HumanStepDeps {
 /** The topic a human step's workflow listens on for its answer. */
 export function inputTopic(step: string): string {
   return `input:${step}`;
+}
+
+/** The wake-up an answer sends: the answer as committed on the step's row. */
+export interface AnswerMessage {
+  answered: true;
+  answer: unknown;
 }
 
 type Check = { kind: "answered"; answer: unknown } | { kind: "expired" } | { kind: "wait"; seconds: number };
@@ -102,6 +109,10 @@ export async function waitForAnswer(
     if (check.kind === "answered") return check.answer;
     if (check.kind === "expired")
       throw new StepFailure("runbook.input_expired", "Nobody answered before the step expired.", step.name);
-    await engine.recv(inputTopic(step.name), check.seconds);
+    // The answering request sends the answer it committed: taken from the message (which the
+    // engine records, as it would this step's look at the row), the next step starts without
+    // reading the row again. A message without it (or none, at the timeout) means look again.
+    const message = await engine.recv<AnswerMessage>(inputTopic(step.name), check.seconds);
+    if (message?.answered === true && "answer" in message) return message.answer;
   }
 }

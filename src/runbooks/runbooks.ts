@@ -30,7 +30,7 @@ import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-wo
 import { duplicateStepProblem, rehearseRunbook } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
-import { inputTopic } from "./runbook-input.ts";
+import { type AnswerMessage, inputTopic } from "./runbook-input.ts";
 import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
 import {
@@ -447,7 +447,12 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         throw new AirlockError("runbook.step_not_waiting");
       }
       await requireEngine()
-        .send(row.workflow_id, inputTopic(stepName), { answered: true }, `answer:${id}:${stepName}`)
+        .send(
+          row.workflow_id,
+          inputTopic(stepName),
+          { answered: true, answer: value } satisfies AnswerMessage,
+          `answer:${id}:${stepName}`,
+        )
         .catch((error) =>
           deps.log.warn({ err: error, runbookRunId: id }, "runbook wake-up not sent; it looks again"),
         );
