@@ -329,14 +329,18 @@ export async function endStep(
   if (end.status === "succeeded") await touchRun(db, runbookRunId, "running");
 }
 
-/** A person's answer to a waiting human step; false when it was no longer waiting (answered, ended). */
+/**
+ * A person's answer to a waiting human step; false when it was no longer waiting (answered,
+ * ended). Both statements go out before the first await (one round trip on one connection): the
+ * runbook run is marked running either way, so on false the caller rolls its transaction back.
+ */
 export async function answerStep(
   db: Queryable,
   runbookRunId: string,
   name: string,
   answer: { by: string; value: unknown },
 ): Promise<boolean> {
-  const result = await db.query(
+  const answered = db.query(
     announcingRows(
       "runbook.step",
       `UPDATE airlock.runbook_steps s
@@ -347,9 +351,40 @@ export async function answerStep(
     ),
     [runbookRunId, name, answer.by, JSON.stringify(answer.value)],
   );
-  if ((result.rowCount ?? 0) === 0) return false;
-  await touchRun(db, runbookRunId, "running");
-  return true;
+  const touched = touchRun(db, runbookRunId, "running");
+  const [result] = await Promise.all([answered, touched]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * `issue`'s statements in a transaction whose BEGIN goes out with them, in one write on one
+ * pipelined connection; kept (COMMIT) when `issue` answers true, rolled back when it answers false
+ * or throws. Two round trips where BEGIN, each statement and COMMIT would take one each.
+ */
+export async function keptIf(
+  pool: pg.Pool,
+  issue: (client: pg.PoolClient) => Promise<boolean>,
+): Promise<boolean> {
+  const client = await pool.connect();
+  let broken = false;
+  let open = false;
+  try {
+    const [, keep] = await Promise.all(
+      sendTogether(client, () => [client.query("BEGIN"), issue(client)] as const),
+    );
+    open = true;
+    await client.query(keep ? "COMMIT" : "ROLLBACK");
+    open = false;
+    return keep;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    if (open) broken = true;
+    client.release(broken);
+  }
 }
 
 /** An approval gate decided (in the deciding transaction); false when it was no longer waiting. */

@@ -41,6 +41,7 @@ import {
   getStep,
   getSteps,
   insertRunbookRun,
+  keptIf,
   listRunbookRuns,
   pendingGates,
   type RunbookRunRow,
@@ -431,15 +432,19 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
       // Answers are decisions and comments: free text is scrubbed of PII before it is stored.
       const value = scrubDeep(parsed.data);
-      const answered = await inTransaction(pool, async (tx) => {
-        if (!(await answerStep(tx, id, stepName, { by: principal.id, value }))) return false;
-        await appendAudit(tx, [
-          runbookEvent("runbook.input_answered", "success", runRef(row), principal, {
-            params: value,
-            data: { step: stepName, title: step.title },
-          }),
+      // The answer and its audit event go out with BEGIN, in one write; kept only if the step was
+      // still waiting (the hand-off to the next step starts at the answer's commit).
+      const answered = await keptIf(pool, async (tx) => {
+        const [ok] = await Promise.all([
+          answerStep(tx, id, stepName, { by: principal.id, value }),
+          appendAudit(tx, [
+            runbookEvent("runbook.input_answered", "success", runRef(row), principal, {
+              params: value,
+              data: { step: stepName, title: step.title },
+            }),
+          ]),
         ]);
-        return true;
+        return ok;
       });
       if (!answered) {
         const now = await getStep(pool, id, stepName);
