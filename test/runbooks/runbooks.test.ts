@@ -226,6 +226,13 @@ describe("runbooks", () => {
     const first = waiting.steps.find((s: Row) => s.name === "add_entry");
     assert.equal(first.status, "succeeded");
     assert.match(first.runId, /^run_/);
+    // The inline action step's end was written by its run's own transaction (one commit for both).
+    const written = await t.airlock.database.pool.query(
+      `SELECT s.xmin::text = r.xmin::text AS together FROM airlock.runbook_steps s
+         JOIN airlock.runs r ON r.id = s.run_id WHERE s.runbook_run_id = $1 AND s.name = 'add_entry'`,
+      [id],
+    );
+    assert.deepEqual(written.rows, [{ together: true }], "the step's end committed with its run");
     assert.deepEqual(
       waiting.steps.map((s: Row) => s.name),
       ["add_entry", "compute", "input"],
