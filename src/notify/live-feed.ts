@@ -37,9 +37,14 @@ export interface Subscriber {
 export interface LiveFeed {
   /**
    * Start sending to `subscriber` the events committed from now on (or after `after`, when
-   * reconnecting). Resolves once its position is taken; returns the unsubscribe.
+   * reconnecting). Resolves once its position is taken, with that position (what the stream's
+   * first message carries as its id, so a reconnect resumes from there even before any event)
+   * and the unsubscribe.
    */
-  subscribe(subscriber: Subscriber, after: FeedPosition | null): Promise<() => void>;
+  subscribe(
+    subscriber: Subscriber,
+    after: FeedPosition | null,
+  ): Promise<{ position: FeedPosition; off: () => void }>;
   stop(): Promise<void>;
 }
 
@@ -102,10 +107,14 @@ export function createLiveFeed(options: {
       head = null;
       return;
     }
+    // The viewers of this pass. One who subscribes while it runs joins at the next pass, from its
+    // own cursor: handed the rest of a batch already under way, its cursor would move past the
+    // events of that batch it had not been given yet, and they would never reach it.
+    const viewers = [...entries];
     // The poller starts where the earliest viewer is.
-    head ??= [...entries].map((e) => e.cursor).reduce((a, b) => (after(a, b) ? b : a));
-    // Viewers behind the poller (reconnected with Last-Event-ID) first catch up to it.
-    for (const entry of entries) {
+    head ??= viewers.map((e) => e.cursor).reduce((a, b) => (after(a, b) ? b : a));
+    // Viewers behind the poller (new ones, and those reconnected with Last-Event-ID) first catch up to it.
+    for (const entry of viewers) {
       if (!after(head, entry.cursor)) continue;
       let sent = 0;
       while (after(head, entry.cursor) && sent < REPLAY_MAX) {
@@ -120,7 +129,7 @@ export function createLiveFeed(options: {
     for (;;) {
       const batch = await readEvents(pool, head, BATCH);
       for (const { event, position } of batch) {
-        for (const entry of entries) await deliver(entry, event, position);
+        for (const entry of viewers) if (entries.has(entry)) await deliver(entry, event, position);
         head = position;
       }
       if (batch.length < BATCH) break;
@@ -148,8 +157,11 @@ export function createLiveFeed(options: {
       const entry: Entry = { subscriber, cursor: from ?? (await feedHead(pool)) };
       entries.add(entry);
       schedule();
-      return () => {
-        entries.delete(entry);
+      return {
+        position: entry.cursor,
+        off: () => {
+          entries.delete(entry);
+        },
       };
     },
     async stop() {

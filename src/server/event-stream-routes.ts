@@ -5,7 +5,7 @@
 // and a change of groups applies to the events that follow.
 import { streamSSE } from "hono/streaming";
 import { liveEventsNote } from "../api/notifications.ts";
-import { parsePosition } from "../events/event-feed.ts";
+import { formatPosition, parsePosition } from "../events/event-feed.ts";
 import type { AuthResult, RequestCredentials } from "../identity/authenticate-request.ts";
 import type { LiveEvent, LiveFeed } from "../notify/live-feed.ts";
 import type { RouteTable } from "./route.ts";
@@ -46,7 +46,7 @@ export function eventStreamRoutes(deps: {
               wake?.();
             },
           };
-          const off = await deps.feed.subscribe(viewer, from);
+          const { position, off } = await deps.feed.subscribe(viewer, from);
           let open = true;
           stream.onAbort(() => {
             open = false;
@@ -54,7 +54,9 @@ export function eventStreamRoutes(deps: {
           });
           let recheckAt = Date.now() + RECHECK_MS;
           try {
-            await stream.writeSSE({ event: "ready", data: "{}", retry: 2_000 });
+            // With the position as its id: a stream that drops before its first event resumes
+            // from where it began (Last-Event-ID), so nothing of the gap is lost.
+            await stream.writeSSE({ id: formatPosition(position), event: "ready", data: "{}", retry: 2_000 });
             while (open) {
               while (queue.length > 0 && open) {
                 const event = queue.shift()!;
