@@ -32,6 +32,8 @@ export interface LiveEvent {
 export interface Subscriber {
   principal: Principal;
   send(event: LiveEvent): void;
+  /** End the stream: this feed stops (its process is being retired or closed). */
+  end(): void;
 }
 
 export interface LiveFeed {
@@ -45,6 +47,12 @@ export interface LiveFeed {
     subscriber: Subscriber,
     after: FeedPosition | null,
   ): Promise<{ position: FeedPosition; off: () => void }>;
+  /**
+   * End every stream now (an instance being retired by `airlock dev`): their browsers reconnect
+   * with Last-Event-ID at once, to whichever instance serves then. New subscribers are still taken.
+   */
+  endAll(): void;
+  /** Ends every stream and stops reading. */
   stop(): Promise<void>;
 }
 
@@ -164,10 +172,14 @@ export function createLiveFeed(options: {
         },
       };
     },
+    endAll() {
+      for (const entry of entries) entry.subscriber.end();
+    },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
+      for (const entry of entries) entry.subscriber.end();
       entries.clear();
       await running;
     },

@@ -11,6 +11,7 @@ import type { LiveEvent, LiveFeed } from "../notify/live-feed.ts";
 import type { RouteTable } from "./route.ts";
 
 const RECHECK_MS = 15_000;
+const RECONNECT_AFTER_END_MS = 100;
 
 export function eventStreamRoutes(deps: {
   feed: LiveFeed;
@@ -39,15 +40,22 @@ export function eventStreamRoutes(deps: {
         return streamSSE(c, async (stream) => {
           const queue: LiveEvent[] = [];
           let wake: (() => void) | null = null;
+          let open = true;
+          // Ended by the server (its instance is retired or closing), not by the browser.
+          let ended = false;
           const viewer = {
             principal,
             send(event: LiveEvent) {
               queue.push(event);
               wake?.();
             },
+            end() {
+              ended = true;
+              open = false;
+              wake?.();
+            },
           };
           const { position, off } = await deps.feed.subscribe(viewer, from);
-          let open = true;
           stream.onAbort(() => {
             open = false;
             wake?.();
@@ -75,6 +83,8 @@ export function eventStreamRoutes(deps: {
               });
               wake = null;
             }
+            // The browser reconnects at once (not after the usual 2 s), with Last-Event-ID.
+            if (ended) await stream.write(`retry: ${RECONNECT_AFTER_END_MS}\n\n`);
           } finally {
             off();
           }
