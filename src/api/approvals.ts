@@ -82,7 +82,12 @@ export const approvalPage = z.strictObject({
 });
 export type ApprovalPage = z.output<typeof approvalPage>;
 
-export const approvalCount = z.strictObject({ pending: z.number().int(), mine: z.number().int() });
+export const approvalCount = z.strictObject({
+  pending: z.number().int(),
+  mine: z.number().int(),
+  /** When the first of the counted requests expires (the badge reads again then); null when none. */
+  nextExpiresAt: isoTime.nullable(),
+});
 export type ApprovalCount = z.output<typeof approvalCount>;
 
 export const approvalDetail = z.strictObject({

@@ -199,24 +199,32 @@ export async function listApprovals(
 export async function countApprovals(
   deps: InboxDeps,
   principal: Principal,
-): Promise<{ pending: number; mine: number }> {
+): Promise<{ pending: number; mine: number; nextExpiresAt: string | null }> {
   const actions = await approvableActions(deps.authorizer, deps.workspace, principal);
   const kinds = await listedKinds(deps, principal);
   let pending = 0;
+  let next: Date | null = null;
   if (actions.length > 0 || hasNames(kinds)) {
     const scope = decidableScope(principal, actions, kinds);
-    const result = await deps.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM airlock.approval_requests ar LEFT JOIN airlock.runs r ON r.id = ar.run_id
+    const result = await deps.pool.query<{ n: number; next: Date | null }>(
+      `SELECT count(*)::int AS n, min(ar.expires_at) AS next
+         FROM airlock.approval_requests ar LEFT JOIN airlock.runs r ON r.id = ar.run_id
         WHERE ${scope.where.join(" AND ")}`,
       scope.values,
     );
     pending = result.rows[0]!.n;
+    next = result.rows[0]!.next;
   }
-  const mine = await deps.pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM airlock.approval_requests WHERE requester_id = $1 AND status = 'pending' AND expires_at > now()",
+  const mine = await deps.pool.query<{ n: number; next: Date | null }>(
+    `SELECT count(*)::int AS n, min(expires_at) AS next FROM airlock.approval_requests
+      WHERE requester_id = $1 AND status = 'pending' AND expires_at > now()`,
     [principal.id],
   );
-  return { pending, mine: mine.rows[0]!.n };
+  const mineNext = mine.rows[0]!.next;
+  // The first expiry among both counts: the badge reads again then (an expiry is announced on the
+  // live-updates stream only when the maintenance sweep records it, minutes later).
+  if (mineNext && (!next || mineNext < next)) next = mineNext;
+  return { pending, mine: mine.rows[0]!.n, nextExpiresAt: next ? next.toISOString() : null };
 }
 
 function summary(

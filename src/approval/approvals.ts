@@ -35,7 +35,7 @@ export interface Approvals {
     principal: Principal,
     query: { status: InboxStatus; limit: number; cursor?: string | undefined },
   ) => ReturnType<typeof listApprovals>;
-  count(principal: Principal): Promise<{ pending: number; mine: number }>;
+  count(principal: Principal): Promise<{ pending: number; mine: number; nextExpiresAt: string | null }>;
   sweeper: ExpirySweeper;
   /** What requests may gate: runs built in; other parts register their kinds here. */
   subjects: SubjectKinds;

@@ -271,6 +271,10 @@ export async function startDevReload(options: DevReloadOptions): Promise<DevRelo
   /** Closes an instance once the requests it was answering are done (its runs under way finish in close). */
   async function retire(old: Airlock): Promise<void> {
     draining.add(old);
+    // A live-updates stream is a request that never finishes: ended now, its browser reconnects
+    // (with Last-Event-ID, losing nothing) to the new instance, rather than waiting out the 30 s
+    // below on this one and then finding its database pool closed.
+    old.endLiveStreams();
     const deadline = Date.now() + 30_000;
     while ((inFlight.get(old) ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     inFlight.delete(old);

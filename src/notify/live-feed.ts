@@ -32,14 +32,27 @@ export interface LiveEvent {
 export interface Subscriber {
   principal: Principal;
   send(event: LiveEvent): void;
+  /** End the stream: this feed stops (its process is being retired or closed). */
+  end(): void;
 }
 
 export interface LiveFeed {
   /**
    * Start sending to `subscriber` the events committed from now on (or after `after`, when
-   * reconnecting). Resolves once its position is taken; returns the unsubscribe.
+   * reconnecting). Resolves once its position is taken, with that position (what the stream's
+   * first message carries as its id, so a reconnect resumes from there even before any event)
+   * and the unsubscribe.
    */
-  subscribe(subscriber: Subscriber, after: FeedPosition | null): Promise<() => void>;
+  subscribe(
+    subscriber: Subscriber,
+    after: FeedPosition | null,
+  ): Promise<{ position: FeedPosition; off: () => void }>;
+  /**
+   * End every stream now (an instance being retired by `airlock dev`): their browsers reconnect
+   * with Last-Event-ID at once, to whichever instance serves then. New subscribers are still taken.
+   */
+  endAll(): void;
+  /** Ends every stream and stops reading. */
   stop(): Promise<void>;
 }
 
@@ -102,10 +115,14 @@ export function createLiveFeed(options: {
       head = null;
       return;
     }
+    // The viewers of this pass. One who subscribes while it runs joins at the next pass, from its
+    // own cursor: handed the rest of a batch already under way, its cursor would move past the
+    // events of that batch it had not been given yet, and they would never reach it.
+    const viewers = [...entries];
     // The poller starts where the earliest viewer is.
-    head ??= [...entries].map((e) => e.cursor).reduce((a, b) => (after(a, b) ? b : a));
-    // Viewers behind the poller (reconnected with Last-Event-ID) first catch up to it.
-    for (const entry of entries) {
+    head ??= viewers.map((e) => e.cursor).reduce((a, b) => (after(a, b) ? b : a));
+    // Viewers behind the poller (new ones, and those reconnected with Last-Event-ID) first catch up to it.
+    for (const entry of viewers) {
       if (!after(head, entry.cursor)) continue;
       let sent = 0;
       while (after(head, entry.cursor) && sent < REPLAY_MAX) {
@@ -120,7 +137,7 @@ export function createLiveFeed(options: {
     for (;;) {
       const batch = await readEvents(pool, head, BATCH);
       for (const { event, position } of batch) {
-        for (const entry of entries) await deliver(entry, event, position);
+        for (const entry of viewers) if (entries.has(entry)) await deliver(entry, event, position);
         head = position;
       }
       if (batch.length < BATCH) break;
@@ -148,14 +165,21 @@ export function createLiveFeed(options: {
       const entry: Entry = { subscriber, cursor: from ?? (await feedHead(pool)) };
       entries.add(entry);
       schedule();
-      return () => {
-        entries.delete(entry);
+      return {
+        position: entry.cursor,
+        off: () => {
+          entries.delete(entry);
+        },
       };
+    },
+    endAll() {
+      for (const entry of entries) entry.subscriber.end();
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
+      for (const entry of entries) entry.subscriber.end();
       entries.clear();
       await running;
     },

@@ -135,6 +135,8 @@ export interface Airlock {
   app: ReturnType<typeof createApp>["app"];
   migrationSources: MigrationSource[];
   ready(): Promise<ReadyReport>;
+  /** Ends the live-updates streams it serves; their browsers reconnect at once (`airlock dev`'s reload). */
+  endLiveStreams(): void;
   close(): Promise<void>;
 }
 
@@ -448,6 +450,7 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       app: created.app,
       migrationSources,
       ready,
+      endLiveStreams: () => liveFeed.endAll(),
       async close() {
         if (closed) return;
         closed = true;

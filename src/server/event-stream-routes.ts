@@ -5,12 +5,13 @@
 // and a change of groups applies to the events that follow.
 import { streamSSE } from "hono/streaming";
 import { liveEventsNote } from "../api/notifications.ts";
-import { parsePosition } from "../events/event-feed.ts";
+import { formatPosition, parsePosition } from "../events/event-feed.ts";
 import type { AuthResult, RequestCredentials } from "../identity/authenticate-request.ts";
 import type { LiveEvent, LiveFeed } from "../notify/live-feed.ts";
 import type { RouteTable } from "./route.ts";
 
 const RECHECK_MS = 15_000;
+const RECONNECT_AFTER_END_MS = 100;
 
 export function eventStreamRoutes(deps: {
   feed: LiveFeed;
@@ -39,22 +40,31 @@ export function eventStreamRoutes(deps: {
         return streamSSE(c, async (stream) => {
           const queue: LiveEvent[] = [];
           let wake: (() => void) | null = null;
+          let open = true;
+          // Ended by the server (its instance is retired or closing), not by the browser.
+          let ended = false;
           const viewer = {
             principal,
             send(event: LiveEvent) {
               queue.push(event);
               wake?.();
             },
+            end() {
+              ended = true;
+              open = false;
+              wake?.();
+            },
           };
-          const off = await deps.feed.subscribe(viewer, from);
-          let open = true;
+          const { position, off } = await deps.feed.subscribe(viewer, from);
           stream.onAbort(() => {
             open = false;
             wake?.();
           });
           let recheckAt = Date.now() + RECHECK_MS;
           try {
-            await stream.writeSSE({ event: "ready", data: "{}", retry: 2_000 });
+            // With the position as its id: a stream that drops before its first event resumes
+            // from where it began (Last-Event-ID), so nothing of the gap is lost.
+            await stream.writeSSE({ id: formatPosition(position), event: "ready", data: "{}", retry: 2_000 });
             while (open) {
               while (queue.length > 0 && open) {
                 const event = queue.shift()!;
@@ -73,6 +83,8 @@ export function eventStreamRoutes(deps: {
               });
               wake = null;
             }
+            // The browser reconnects at once (not after the usual 2 s), with Last-Event-ID.
+            if (ended) await stream.write(`retry: ${RECONNECT_AFTER_END_MS}\n\n`);
           } finally {
             off();
           }

@@ -80,7 +80,17 @@ const config: Config = loadConfig({
   AIRLOCK_RUN_WAIT_MS: "0",
   AIRLOCK_MASTER_KEY: TEST_MASTER_KEY,
 });
-const log = createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
+/** What the instances logged (warnings and errors). */
+const logged: string[] = [];
+const log = createLogger({
+  level: "warn",
+  destination: new Writable({
+    write: (chunk, _e, done) => {
+      logged.push(String(chunk));
+      done();
+    },
+  }),
+});
 
 /** A reloader built as `airlock serve --reload` builds it, on its own database. */
 function devReloader(path: string, url: string, out: string[]): Promise<DevReloader> {
@@ -280,6 +290,84 @@ test("a queued run requested before a reload and started after it runs on the ve
   assert.deepEqual((await finished((await first).id)).result, { answer: "requested" });
   const later = await finished((await request("after-the-reload", 0)).id);
   assert.deepEqual(later.result, { answer: "changed" }, "a run requested now gets the new version");
+});
+
+/** A live-updates stream as the teller; each message as it comes, until it ends. */
+async function openStream(lastEventId?: string) {
+  const res = await fetch(`${server.url}/api/v1/events/stream`, {
+    headers: {
+      authorization: teller.headers.authorization!,
+      ...(lastEventId ? { "last-event-id": lastEventId } : {}),
+    },
+  });
+  assert.equal(res.status, 200);
+  const messages: Record<string, string>[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const ended = (async () => {
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return performance.now();
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const message: Record<string, string> = {};
+        for (const line of block.split("\n")) {
+          const colon = line.indexOf(":");
+          if (colon > 0) message[line.slice(0, colon)] = line.slice(colon + 1).trim();
+        }
+        messages.push(message);
+      }
+    }
+  })();
+  const until = async (predicate: (m: Record<string, string>) => boolean) => {
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const found = messages.find(predicate);
+      if (found) return found;
+      assert.ok(Date.now() < deadline, `no such message; got ${JSON.stringify(messages)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { messages, ended, until, close: () => reader.cancel().catch(() => {}) };
+}
+
+test("a reload ends the old instance's live-updates streams at once; the browser's reconnect (Last-Event-ID) reaches the new instance and its events", async () => {
+  const stream = await openStream();
+  const ready = await stream.until((m) => m.event === "ready");
+  assert.match(ready.id ?? "", /^\d+\.\d+$/, "the stream's position, to resume from");
+  const version = reloader.status().version;
+  const saved = performance.now();
+  writeFileSync(join(dir, "actions", "greet.ts"), greetFile("Greet", "streamed"));
+  await untilVersion(version + 1);
+  const serving = performance.now();
+  const endedAt = await stream.ended;
+  // Before, the stream lasted until the old instance's 30 s wait for its requests ran out.
+  const endedMs = Math.round(endedAt - serving);
+  console.log(
+    `save → new version serving: ${Math.round(serving - saved)} ms; → old instance's stream ended: ${endedMs} ms (under load)`,
+  );
+  assert.ok(endedMs < 15_000, `the old instance's stream ended ${endedMs} ms after the new one served`);
+  assert.ok(
+    stream.messages.some((m) => m.retry === "100"),
+    "the browser is told to reconnect at once",
+  );
+
+  // The browser's reconnect, from where it was: the new instance answers, and its events come.
+  const again = await openStream(ready.id);
+  await again.until((m) => m.event === "ready");
+  const res = await fetch(`${server.url}/api/v1/actions/greet/runs`, {
+    method: "POST",
+    headers: { ...teller.headers, "content-type": "application/json", "idempotency-key": "after-reload" },
+    body: JSON.stringify({ params: { waitMs: 0 } }),
+  });
+  const run = (await res.json()) as { id: string; result: unknown };
+  assert.deepEqual(run.result, { answer: "streamed" });
+  await again.until((m) => m.event === "run.finished" && m.data?.includes(run.id) === true);
+  await again.close();
+  // The old instance closed without its stream touching its closed pool.
+  assert.ok(!logged.some((line) => /Cannot use a pool after calling end/.test(line)), logged.join("\n"));
 });
 
 test("a workspace broken at start: the server comes up, the page names file and line, and the workspace serves once fixed", async () => {

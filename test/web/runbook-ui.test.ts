@@ -78,16 +78,47 @@ const flakyCheck = defineRunbook({
   },
 });
 
+/** held_review's first step ends only when the test lets it (by account). */
+const holds = new Map<string, () => void>();
+const held = (account: string) => new Promise<void>((resolve) => holds.set(account, resolve));
+const release = async (account: string) => {
+  for (const until = Date.now() + 30_000; !holds.has(account); ) {
+    assert.ok(Date.now() < until, `the runbook for ${account} did not reach its hold step in 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  holds.get(account)!();
+};
+
+const heldReview = defineRunbook({
+  name: "held_review",
+  title: "Review a held account",
+  params: z.object({ account: z.string().min(3) }),
+  uses: [],
+  async handler(rb, { account }) {
+    await rb.step("hold", async () => {
+      await held(account);
+      return { released: true };
+    });
+    return await rb.input(z.object({ decision: z.enum(["raise", "keep"]).meta({ label: "Decision" }) }), {
+      assignee: { group: "risk" },
+      title: `Decide on ${account}`,
+      expiresIn: "1h",
+    });
+  },
+});
+
 const workspace = defineWorkspace({
   name: "rbweb",
   actions: [checkAccount],
-  runbooks: [limitReview, flakyCheck],
+  runbooks: [limitReview, flakyCheck, heldReview],
   roles: { operator: { groups: ["operators"] }, risk: { groups: ["risk"] } },
   grants: [
     { to: "operator", verbs: ["view", "run"], on: { tag: "risk" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "limit_review" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "flaky_check" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "held_review" } },
     { to: "risk", verbs: ["view"], on: { runbook: "limit_review" } },
+    { to: "risk", verbs: ["view"], on: { runbook: "held_review" } },
   ],
 });
 
@@ -299,6 +330,85 @@ test("a step answered by another person appears on the run page and leaves the i
   );
   assert.ok(reads.length > before, "the page read the run again after the events");
   for (const page of [op.page, an.page]) assert.equal(await page.evaluate(MARKED), true, "no reload");
+});
+
+/** Starts held_review for `account` as the operator; its id. */
+async function startHeld(account: string): Promise<string> {
+  const res = await t.post("/api/v1/runbooks/held_review/runs", { params: { account } }, operator.headers);
+  assert.equal(res.status, 202, await res.clone().text());
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function humanStepWaits(id: string): Promise<void> {
+  for (const until = Date.now() + 30_000; ; ) {
+    const read = await t.request(`/api/v1/runbook-runs/${id}`, { headers: operator.headers });
+    const run = (await read.json()) as { steps: { name: string; status: string }[] };
+    if (run.steps.some((step) => step.name === "input" && step.status === "waiting")) return;
+    assert.ok(Date.now() < until, `the runbook did not reach its human step in 30 s: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test("a run page opened before its runbook's human step shows the step waiting without a reload, also when the page's first read arrives after the stream opened", async (ctx) => {
+  // The page is open and the stream up before the step waits: the step's event shows it.
+  const first = await startHeld("acc_7101");
+  await an.page.goto(`${server.url}/runbooks/runs/${first}`);
+  await an.page.locator('[data-step="hold"][data-step-status="running"]').waitFor({ timeout: 30_000 });
+  await an.page.locator('html[data-live-stream="open"]').waitFor({ state: "attached", timeout: 30_000 });
+  await an.page.evaluate(MARK);
+  const released = Date.now();
+  await release("acc_7101");
+  await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
+  ctx.diagnostic(`hold released → human step shown waiting: ${Date.now() - released} ms (loaded machine)`);
+  assert.equal(await an.page.evaluate(MARKED), true, "the page was not reloaded");
+
+  // A slow network: the server answers the page's first read while the runbook still holds, the
+  // step then waits, and only then does the stream begin (so no event for the step will come);
+  // the first read's answer reaches the page after the stream opened. The page reads again.
+  const second = await startHeld("acc_7102");
+  const path = `/api/v1/runbook-runs/${second}`;
+  let answered!: () => void;
+  const firstReadAnswered = new Promise<void>((resolve) => (answered = resolve));
+  let letRead!: () => void;
+  const readMayArrive = new Promise<void>((resolve) => (letRead = resolve));
+  let letStream!: () => void;
+  const streamMayStart = new Promise<void>((resolve) => (letStream = resolve));
+  let reads = 0;
+  await an.page.route(
+    (url) => url.pathname === path,
+    async (route) => {
+      if (reads++ > 0) return await route.continue();
+      const response = await route.fetch();
+      answered();
+      await readMayArrive;
+      // The page may have given up on this read by now (it asked again).
+      await route.fulfill({ response }).catch(() => {});
+    },
+  );
+  await an.page.route(
+    (url) => url.pathname === "/api/v1/events/stream",
+    async (route) => {
+      await streamMayStart;
+      await route.continue().catch(() => {});
+    },
+  );
+  try {
+    await an.page.goto(`${server.url}/runbooks/runs/${second}`);
+    await firstReadAnswered;
+    await release("acc_7102");
+    await humanStepWaits(second);
+    letStream();
+    await an.page.locator('html[data-live-stream="open"]').waitFor({ state: "attached", timeout: 30_000 });
+    letRead();
+    await an.page.evaluate(MARK);
+    await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
+    assert.equal(await an.page.evaluate(MARKED), true, "the page was not reloaded");
+    assert.ok(reads >= 2, "the page read the run again once the stream opened");
+  } finally {
+    letRead();
+    letStream();
+    await an.page.unrouteAll({ behavior: "ignoreErrors" });
+  }
 });
 
 test("a waiting runbook is cancelled from its page with a reason; someone without run on it is offered no cancel", async () => {

@@ -4,7 +4,8 @@
 // browser reconnects by itself and sends Last-Event-ID, so nothing is missed across a blip.
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { onRunbookEvent, RUNBOOK_EVENTS, watchStream } from "../runbooks/runbook-live.ts";
+import { watchStream } from "../live-stream.ts";
+import { onRunbookEvent, RUNBOOK_EVENTS } from "../runbooks/runbook-live.ts";
 import { IN_APP_KEY } from "./in-app-api.ts";
 
 const APPROVAL_EVENTS = ["approval.requested", "approval.decided"];
@@ -42,14 +43,17 @@ export function useLiveUpdates(): void {
     });
     for (const type of APPROVAL_EVENTS) source.addEventListener(type, onApproval);
     for (const type of RUNBOOK_EVENTS) source.addEventListener(type, onRunbookEvent(queries));
-    watchStream(source, queries);
     // What changed between the page's first reads and the stream's start was announced before
     // this stream existed: read again what only the stream refreshes (it is not polled while the
     // stream is open), once per (re)connection.
+    watchStream(source, queries, [
+      ["runbook-run"],
+      ["runbook-inputs"],
+      IN_APP_KEY,
+      ["approvals"],
+      ["approvals-count"],
+    ]);
     source.addEventListener("ready", () => {
-      void queries.invalidateQueries({ queryKey: ["runbook-run"] });
-      void queries.invalidateQueries({ queryKey: ["runbook-inputs"] });
-      void queries.invalidateQueries({ queryKey: IN_APP_KEY });
       document.documentElement.dataset.liveStream = "open";
     });
     source.addEventListener("error", () => {

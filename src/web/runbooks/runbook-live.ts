@@ -19,29 +19,3 @@ export function onRunbookEvent(queries: QueryClient) {
     }
   };
 }
-
-export const STREAM_KEY = ["live-updates"];
-
-/**
- * Records whether the live-updates stream is open, so that pages poll only while it is down: with
- * the stream open every change arrives as an event, and a poll would only repeat the request.
- */
-export function watchStream(source: Pick<EventSource, "addEventListener">, queries: QueryClient): void {
-  source.addEventListener("ready", () => queries.setQueryData(STREAM_KEY, "open"));
-  source.addEventListener("error", () => {
-    queries.setQueryData(STREAM_KEY, "down");
-    // Look again now, which also starts the run page's and the inbox's polling until the stream
-    // is back.
-    void queries.invalidateQueries({ queryKey: ["runbook-run"] });
-    void queries.invalidateQueries({ queryKey: ["runbook-inputs"] });
-  });
-}
-
-export function streamOpen(queries: QueryClient): boolean {
-  return queries.getQueryData(STREAM_KEY) === "open";
-}
-
-/** A query's polling interval that applies only while the stream is down (`ms`), else none. */
-export function pollWhileDown(queries: QueryClient, ms: number): number | false {
-  return streamOpen(queries) ? false : ms;
-}

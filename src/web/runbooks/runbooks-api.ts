@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
-import { pollWhileDown, STREAM_KEY, streamOpen } from "./runbook-live.ts";
+import { pollWhileDown, streamOpen, useStreamState } from "../live-stream.ts";
 
 export type RunbookSummary = z.output<typeof runbookSummary>;
 export type WaitingInput = z.output<typeof waitingInput>;
@@ -48,20 +48,6 @@ export function useRunbooks() {
       }
     },
     staleTime: 30_000,
-  });
-}
-
-/**
- * Re-renders the calling hook's component when the stream opens or drops, so that a polling
- * interval stops (or starts) at once: react-query re-reads `refetchInterval` on a render, and
- * otherwise only after its next tick (one more poll after the stream had opened).
- */
-function useStreamState(): void {
-  useQuery({
-    queryKey: STREAM_KEY,
-    queryFn: () => "down",
-    enabled: false,
-    staleTime: Number.POSITIVE_INFINITY,
   });
 }
 
