@@ -22,6 +22,11 @@ const env: Record<string, string> = {
   npm_config_update_notifier: "false",
   npm_config_fund: "false",
   npm_config_audit: "false",
+  // `npm test`'s compile cache (test/run.ts): load time only, no behaviour.
+  ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
+  ...(process.env.NODE_DISABLE_COMPILE_CACHE
+    ? { NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE }
+    : {}),
 };
 const timings: Record<string, number> = {};
 

@@ -16,7 +16,7 @@ export function runAirlock(args: string[], env: Record<string, string> = {}): Pr
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "bin", "airlock.js"), ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...env },
+      env: { PATH: process.env.PATH ?? "", HOME: "/tmp", ...compileCache(), ...env },
     });
     let out = "";
     let err = "";
@@ -28,4 +28,14 @@ export function runAirlock(args: string[], env: Record<string, string> = {}): Pr
     });
     child.on("exit", (code) => resolve({ code, out, err }));
   });
+}
+
+/** `npm test`'s compile cache (test/run.ts), passed on: it changes no behaviour, only load time. */
+function compileCache(): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const name of ["NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE"]) {
+    const value = process.env[name];
+    if (value !== undefined) passed[name] = value;
+  }
+  return passed;
 }

@@ -4,10 +4,8 @@
 // what changed; an auditor finds the run by its request ID.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { Page } from "playwright-core";
 import {
-  axeViolations,
-  describeViolations,
+  assertAccessible,
   launchBrowser,
   screenshot,
   signIn,
@@ -32,11 +30,6 @@ after(async () => {
   await b?.close();
   await w?.close();
 });
-
-async function assertAccessible(page: Page, what: string) {
-  const violations = await axeViolations(page);
-  assert.equal(violations.length, 0, `${what}: ${describeViolations(violations)}`);
-}
 
 test("the requester asks for a gated credit, confirms the values, and sees it waiting for approval", async () => {
   const { page } = requester;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
-import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
+import { assertNoProblems, launchBrowser, signIn, type TestBrowser } from "./support/chromium.ts";
 import { type DemoWebAirlock, startDemoWebAirlock } from "./support/demo-web-airlock.ts";
 
 let w: DemoWebAirlock;
@@ -20,10 +20,6 @@ after(async () => {
   await b?.close();
   await w?.close();
 });
-
-function assertNoProblems(watched: WatchedPage) {
-  assert.deepEqual(watched.problems, [], "no console errors, page errors or CSP violations");
-}
 
 /** Types into a picker and chooses the option that matches. */
 async function pick(page: Page, field: string, text: string, option: RegExp) {

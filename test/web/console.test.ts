@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import { Browser } from "../support/browser.ts";
-import { launchBrowser, signIn, type TestBrowser, type WatchedPage } from "./support/chromium.ts";
+import { assertNoProblems, launchBrowser, signIn, type TestBrowser } from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
 let w: WebAirlock;
@@ -19,10 +19,6 @@ after(async () => {
   await b?.close();
   await w?.close();
 });
-
-function assertNoProblems(watched: WatchedPage) {
-  assert.deepEqual(watched.problems, [], "no console errors, page errors or CSP violations");
-}
 
 async function choose(page: Page, field: string, option: RegExp) {
   await page.getByRole("combobox", { name: field }).click();

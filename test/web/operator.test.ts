@@ -7,8 +7,8 @@ import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { Page, Response } from "playwright-core";
 import {
-  axeViolations,
-  describeViolations,
+  assertAccessible,
+  assertNoProblems,
   firstSeen,
   launchBrowser,
   screenshot,
@@ -16,7 +16,6 @@ import {
   signOut,
   type TestBrowser,
   timeInteraction,
-  type WatchedPage,
 } from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
@@ -31,15 +30,6 @@ after(async () => {
   await b?.close();
   await w?.close();
 });
-
-async function assertAccessible(page: Page, what: string) {
-  const violations = await axeViolations(page);
-  assert.equal(violations.length, 0, `${what}: ${describeViolations(violations)}`);
-}
-
-function assertNoProblems(watched: WatchedPage) {
-  assert.deepEqual(watched.problems, [], "no console errors, page errors or CSP violations");
-}
 
 async function runsOf(action: string, actorId: string): Promise<number> {
   const r = await w.t.airlock.database.pool.query<{ n: number }>(

@@ -4,14 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
-import {
-  axeViolations,
-  describeViolations,
-  launchBrowser,
-  screenshot,
-  signIn,
-  type TestBrowser,
-} from "./support/chromium.ts";
+import { assertAccessible, launchBrowser, screenshot, signIn, type TestBrowser } from "./support/chromium.ts";
 import { startWebAirlock, type WebAirlock } from "./support/web-airlock.ts";
 
 const CARD = "4111111111111111";
@@ -26,11 +19,6 @@ after(async () => {
   await b?.close();
   await w?.close();
 });
-
-async function assertAccessible(page: Page, what: string) {
-  const violations = await axeViolations(page);
-  assert.equal(violations.length, 0, `${what}: ${describeViolations(violations)}`);
-}
 
 async function lookUpPayment(page: Page) {
   await page.getByRole("textbox", { name: "Payment ID" }).fill("pay_7f3k9q");

@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, offline: no downloads, no background networking,
 // a fresh profile per browser. Pages record console errors and Content-Security-Policy
 // violations so that a test can assert there were none.
+import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -125,6 +126,17 @@ export function describeViolations(violations: AxeViolation[]): string {
         `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.target.join(" ")} — ${n.failureSummary ?? ""}`).join("\n  ")}`,
     )
     .join("\n");
+}
+
+/** No serious or critical axe-core violation on the page; `what` names the page in the failure. */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  const violations = await axeViolations(page);
+  assert.equal(violations.length, 0, `${what}: ${describeViolations(violations)}`);
+}
+
+/** The page logged no console error, page error or CSP violation so far. */
+export function assertNoProblems(watched: WatchedPage): void {
+  assert.deepEqual(watched.problems, [], "no console errors, page errors or CSP violations");
 }
 
 /** With UPDATE_SCREENSHOTS=1: a 1280×800 PNG of the page into SCREENSHOTS/<name>.png. */
