@@ -2,8 +2,8 @@
 // in force, end it, list the elevations waiting for their post-review, and complete one — through
 // the HTTP API with the caller's token. The server applies every rule (emergency roles only, no
 // approving while elevated, nobody reviews their own elevation).
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -41,18 +41,11 @@ export const breakGlassCommand: Command = {
   summary: "Emergency elevation: airlock break-glass start|status|end|reviews|review",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        role: { type: "string" },
-        reason: { type: "string" },
-        minutes: { type: "string" },
-        note: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      role: { type: "string" },
+      reason: { type: "string" },
+      minutes: { type: "string" },
+      note: { type: "string" },
     });
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

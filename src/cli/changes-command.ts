@@ -1,8 +1,8 @@
 // `airlock changes`: access and policy changes waiting for a second admin, and the decisions on
 // them, through the HTTP API with the caller's token. The server applies every rule (no
 // self-approval, nobody approves their own access); the CLI sends nothing but the decision.
-import { api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -40,16 +40,9 @@ export const changesCommand: Command = {
   summary: "Access and policy changes waiting for a second admin: airlock changes list|approve|…",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        status: { type: "string" },
-        reason: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      status: { type: "string" },
+      reason: { type: "string" },
     });
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

@@ -2,8 +2,8 @@
 // API, and the same "may this person see this run" check, as the run page).
 // `airlock runs retry <run id>`: a run whose outcome is unknown, sent again with its own key.
 import type { Run, RunLogs } from "../api/runs.ts";
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 
 const HELP = [
   "Usage: airlock runs logs <run id> [--server URL] [--token TOKEN] [--json]",
@@ -27,11 +27,7 @@ export const runsCommand: Command = {
     "Runs: logs <run id> prints what a run's handler logged; retry <run id> completes an unknown outcome",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: { json: { type: "boolean" }, server: { type: "string" }, token: { type: "string" } },
-    });
+    const { values, positionals } = parseApiCommandArgs(args, {});
     const [sub, id, ...extra] = positionals;
     if (sub !== "logs" && sub !== "retry")
       throw new UsageError('the subcommand is "logs" or "retry" (airlock runs logs <run id>).');

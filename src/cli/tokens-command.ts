@@ -1,5 +1,5 @@
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -81,14 +81,7 @@ export const tokensCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      all: { type: "boolean" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    all: { type: "boolean" },
   });
 }

@@ -1,6 +1,13 @@
-import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
+import {
+  type ApiClientOptions,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
 import { printHeldChange } from "./changes-command.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -157,20 +164,13 @@ export const usersCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      email: { type: "string" },
-      name: { type: "string" },
-      group: { type: "string", multiple: true },
-      sso: { type: "boolean" },
-      status: { type: "string" },
-      kind: { type: "string" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    email: { type: "string" },
+    name: { type: "string" },
+    group: { type: "string", multiple: true },
+    sso: { type: "boolean" },
+    status: { type: "string" },
+    kind: { type: "string" },
   });
 }
 
