@@ -19,7 +19,8 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
-import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
+import { type HeldAnswer, HeldChangeInDialog, heldChange } from "../governance/HeldChange.tsx";
 
 const VERBS = ["view", "run", "approve", "audit", "admin", "reveal:*"];
 
@@ -37,8 +38,7 @@ function AddGrantModal({
   const [verbs, setVerbs] = useState<string[]>(["view"]);
   const [onKind, setOnKind] = useState("action");
   const [onValue, setOnValue] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
   const [held, setHeld] = useState<HeldAnswer | null>(null);
   function close() {
     setHeld(null);
@@ -47,9 +47,7 @@ function AddGrantModal({
   }
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const on = onKind === "all" ? "*" : { [onKind]: onValue.trim() };
       const answer = await change<unknown>("POST", "/api/v1/admin/grants", { to: { role }, verbs, on }, [
         ["admin", "grants"],
@@ -59,21 +57,12 @@ function AddGrantModal({
       const waiting = heldChange(answer);
       if (waiting) setHeld(waiting);
       else close();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal opened={opened} onClose={close} title="Add a grant">
       {held ? (
-        <Stack gap="md">
-          <HeldChangeNotice held={held} />
-          <Group justify="flex-end">
-            <Button onClick={close}>Close</Button>
-          </Group>
-        </Stack>
+        <HeldChangeInDialog held={held} onClose={close} />
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack gap="md">
