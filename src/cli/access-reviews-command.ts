@@ -3,7 +3,14 @@
 // member, sign off, and export the evidence — through the HTTP API with the caller's token. The
 // server applies every rule (only the named reviewer decides; nobody reviews their own access).
 import { writeFile } from "node:fs/promises";
-import { api, apiOptions, describeError, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import {
+  API_OPTIONS_HELP,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -29,9 +36,7 @@ const HELP = [
   "  sign-off <rev_…> [--note TEXT]                 sign the review off",
   "  export <rev_…> [--format csv|html] [--out FILE]  the review as evidence (stdout without --out)",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
   "",
   "Exit status: 0 done, 1 refused, 2 usage.",
 ].join("\n");

@@ -10,6 +10,13 @@ export const API_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
+/** The help lines of `API_OPTIONS`, for a command whose --json prints the API's answer as it is. */
+export const API_OPTIONS_HELP = [
+  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
+  "  --token    an API token (default: $AIRLOCK_TOKEN)",
+  "  --json     print the API's JSON answer",
+];
+
 /**
  * Parses the arguments of a command that acts through the API: its positionals (subcommand, ids),
  * its own options and `API_OPTIONS`.

@@ -1,7 +1,14 @@
 // `airlock changes`: access and policy changes waiting for a second admin, and the decisions on
 // them, through the HTTP API with the caller's token. The server applies every rule (no
 // self-approval, nobody approves their own access); the CLI sends nothing but the decision.
-import { api, apiOptions, describeError, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import {
+  API_OPTIONS_HELP,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
@@ -17,9 +24,7 @@ const HELP = [
   "  cancel <chg_…>                       cancel your own pending change",
   "  status                               whether four-eyes is in force (not with one admin)",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
   "",
   "Exit status: 0 done, 1 refused.",
 ].join("\n");

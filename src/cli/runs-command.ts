@@ -2,7 +2,7 @@
 // API, and the same "may this person see this run" check, as the run page).
 // `airlock runs retry <run id>`: a run whose outcome is unknown, sent again with its own key.
 import type { Run, RunLogs } from "../api/runs.ts";
-import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { API_OPTIONS_HELP, api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
 import { type Command, UsageError } from "./command.ts";
 
 const HELP = [
@@ -16,9 +16,7 @@ const HELP = [
   "again with its own idempotency key and parameters, so the other system answers what it did the",
   "first time instead of doing it twice. Only its requester may; prints the new run.",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
 ].join("\n");
 
 export const runsCommand: Command = {

@@ -1,5 +1,5 @@
 import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, subcommandError, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -71,11 +71,7 @@ export const tokensCommand: Command = {
         return show(response, () => io.out(`Revoked ${rest[0]}.`));
       }
       default:
-        throw new UsageError(
-          sub
-            ? `unknown subcommand "${sub}"; see airlock tokens --help`
-            : "give a subcommand; see airlock tokens --help",
-        );
+        throw subcommandError("tokens", sub);
     }
   },
 };

@@ -1,4 +1,5 @@
 import {
+  API_OPTIONS_HELP,
   type ApiClientOptions,
   api,
   apiOptions,
@@ -7,7 +8,7 @@ import {
   responsePrinter,
 } from "./api-client.ts";
 import { printHeldChange } from "./changes-command.ts";
-import { type Command, UsageError } from "./command.ts";
+import { type Command, subcommandError, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -25,9 +26,7 @@ const HELP = [
   "  add-to-group <email|id> <group>",
   "  remove-from-group <email|id> <group>",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
 ].join("\n");
 
 interface UserRow {
@@ -154,11 +153,7 @@ export const usersCommand: Command = {
         });
       }
       default:
-        throw new UsageError(
-          sub
-            ? `unknown subcommand "${sub}"; see airlock users --help`
-            : "give a subcommand; see airlock users --help",
-        );
+        throw subcommandError("users", sub);
     }
   },
 };
