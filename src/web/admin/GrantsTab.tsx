@@ -19,8 +19,7 @@ import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
-import { useFormRequest } from "../components/useFormRequest.ts";
-import { type HeldAnswer, HeldChangeInDialog, heldChange } from "../governance/HeldChange.tsx";
+import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
 
 const VERBS = ["view", "run", "approve", "audit", "admin", "reveal:*"];
 
@@ -38,7 +37,8 @@ function AddGrantModal({
   const [verbs, setVerbs] = useState<string[]>(["view"]);
   const [onKind, setOnKind] = useState("action");
   const [onValue, setOnValue] = useState("");
-  const { busy, error, setError, send } = useFormRequest();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const [held, setHeld] = useState<HeldAnswer | null>(null);
   function close() {
     setHeld(null);
@@ -47,7 +47,9 @@ function AddGrantModal({
   }
   async function submit(event: FormEvent) {
     event.preventDefault();
-    await send(async () => {
+    setBusy(true);
+    setError(null);
+    try {
       const on = onKind === "all" ? "*" : { [onKind]: onValue.trim() };
       const answer = await change<unknown>("POST", "/api/v1/admin/grants", { to: { role }, verbs, on }, [
         ["admin", "grants"],
@@ -57,12 +59,21 @@ function AddGrantModal({
       const waiting = heldChange(answer);
       if (waiting) setHeld(waiting);
       else close();
-    });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   }
   return (
     <Modal opened={opened} onClose={close} title="Add a grant">
       {held ? (
-        <HeldChangeInDialog held={held} onClose={close} />
+        <Stack gap="md">
+          <HeldChangeNotice held={held} />
+          <Group justify="flex-end">
+            <Button onClick={close}>Close</Button>
+          </Group>
+        </Stack>
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack gap="md">

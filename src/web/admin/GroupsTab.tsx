@@ -16,17 +16,19 @@ import { type FormEvent, useState } from "react";
 import { type AdminGroup, useAdminChange, useAdminGroups } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { Empty, ListSkeleton, QueryError } from "../components/States.tsx";
-import { useFormRequest } from "../components/useFormRequest.ts";
 import { GroupMembers } from "./GroupMembers.tsx";
 
 function NewGroupModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const change = useAdminChange();
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const { busy, error, send } = useFormRequest();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   async function submit(event: FormEvent) {
     event.preventDefault();
-    await send(async () => {
+    setBusy(true);
+    setError(null);
+    try {
       await change<AdminGroup>(
         "POST",
         "/api/v1/admin/groups",
@@ -36,7 +38,11 @@ function NewGroupModal({ opened, onClose }: { opened: boolean; onClose: () => vo
       setName("");
       setDescription("");
       onClose();
-    });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   }
   return (
     <Modal opened={opened} onClose={onClose} title="New group">
