@@ -3,8 +3,15 @@
 // member, sign off, and export the evidence — through the HTTP API with the caller's token. The
 // server applies every rule (only the named reviewer decides; nobody reviews their own access).
 import { writeFile } from "node:fs/promises";
-import { api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import {
+  API_OPTIONS_HELP,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -29,9 +36,7 @@ const HELP = [
   "  sign-off <rev_…> [--note TEXT]                 sign the review off",
   "  export <rev_…> [--format csv|html] [--out FILE]  the review as evidence (stdout without --out)",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
   "",
   "Exit status: 0 done, 1 refused, 2 usage.",
 ].join("\n");
@@ -80,25 +85,18 @@ export const accessReviewsCommand: Command = {
     "Access reviews of groups: airlock access-reviews list|start|schedule|schedules|show|keep|revoke|sign-off|export",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        all: { type: "boolean" },
-        group: { type: "string", multiple: true },
-        "high-risk": { type: "boolean" },
-        every: { type: "string" },
-        "time-zone": { type: "string" },
-        reviewer: { type: "string" },
-        days: { type: "string" },
-        reason: { type: "string" },
-        note: { type: "string" },
-        format: { type: "string" },
-        out: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      all: { type: "boolean" },
+      group: { type: "string", multiple: true },
+      "high-risk": { type: "boolean" },
+      every: { type: "string" },
+      "time-zone": { type: "string" },
+      reviewer: { type: "string" },
+      days: { type: "string" },
+      reason: { type: "string" },
+      note: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
     });
     const [sub, id, userId, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

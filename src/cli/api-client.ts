@@ -1,6 +1,33 @@
 // The CLI's HTTP client for commands that act through a running server (run, approve, audit…):
 // the same API and the same checks as every other client; the CLI has no back door.
-import { UsageError } from "./command.ts";
+import type { ParseArgsOptionsConfig } from "node:util";
+import { parseCommandArgs, UsageError } from "./command.ts";
+
+/** The options of every command that acts through the API: where, as whom, and JSON out. */
+export const API_OPTIONS = {
+  server: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** The help lines of `API_OPTIONS`, for a command whose --json prints the API's answer as it is. */
+export const API_OPTIONS_HELP = [
+  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
+  "  --token    an API token (default: $AIRLOCK_TOKEN)",
+  "  --json     print the API's JSON answer",
+];
+
+/**
+ * Parses the arguments of a command that acts through the API: its positionals (subcommand, ids),
+ * its own options and `API_OPTIONS`.
+ */
+export function parseApiCommandArgs<O extends ParseArgsOptionsConfig>(args: string[], own: O) {
+  return parseCommandArgs<{ args: string[]; allowPositionals: true; options: typeof API_OPTIONS & O }>({
+    args,
+    allowPositionals: true,
+    options: { ...API_OPTIONS, ...own },
+  });
+}
 
 export interface ApiClientOptions {
   server: string;

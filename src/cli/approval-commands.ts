@@ -1,9 +1,9 @@
 // `airlock approve|reject|approvals`: the approvals inbox and decisions, through the HTTP API with
 // the caller's token. The server applies every rule (no self-approval, reviewers only, quorum);
 // the CLI has no way around them and sends nothing but the decision and its reason.
-import { api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
 import { decideChange } from "./changes-command.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type Command, UsageError } from "./command.ts";
 
 const CONNECTION_HELP = [
   "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
@@ -12,17 +12,10 @@ const CONNECTION_HELP = [
 ];
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      reason: { type: "string" },
-      status: { type: "string" },
-      limit: { type: "string" },
-      server: { type: "string" },
-      token: { type: "string" },
-      json: { type: "boolean" },
-    },
+  return parseApiCommandArgs(args, {
+    reason: { type: "string" },
+    status: { type: "string" },
+    limit: { type: "string" },
   });
 }
 

@@ -2,8 +2,8 @@
 // in force, end it, list the elevations waiting for their post-review, and complete one — through
 // the HTTP API with the caller's token. The server applies every rule (emergency roles only, no
 // approving while elevated, nobody reviews their own elevation).
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { API_OPTIONS_HELP, api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -17,9 +17,7 @@ const HELP = [
   "  reviews                                         elevations waiting for their post-review (admins)",
   "  review <brk_…> --note TEXT                       complete a post-review (an admin, not its holder)",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
   "",
   "Exit status: 0 done, 1 refused, 2 usage.",
 ].join("\n");
@@ -41,18 +39,11 @@ export const breakGlassCommand: Command = {
   summary: "Emergency elevation: airlock break-glass start|status|end|reviews|review",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        role: { type: "string" },
-        reason: { type: "string" },
-        minutes: { type: "string" },
-        note: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      role: { type: "string" },
+      reason: { type: "string" },
+      minutes: { type: "string" },
+      note: { type: "string" },
     });
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

@@ -2,8 +2,8 @@
 // same checks as the web UI. `start` previews first (count, totals, refused items), then starts
 // on exactly that item set; `--wait` follows the batch with a progress bar until it ends.
 import { readFile } from "node:fs/promises";
-import { type ApiClientOptions, api, apiOptions, describeError } from "./api-client.ts";
-import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type ApiClientOptions, api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
 interface BatchJson {
   id: string;
@@ -87,21 +87,14 @@ export const bulkCommand: Command = {
     "Exit status: 0 succeeded, 1 refused or ended otherwise, 3 started or still running.",
   ].join("\n"),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean" },
-        server: { type: "string" },
-        token: { type: "string" },
-        csv: { type: "string" },
-        "rows-json": { type: "string" },
-        reason: { type: "string" },
-        key: { type: "string" },
-        concurrency: { type: "string" },
-        wait: { type: "boolean" },
-        "interval-ms": { type: "string" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      csv: { type: "string" },
+      "rows-json": { type: "string" },
+      reason: { type: "string" },
+      key: { type: "string" },
+      concurrency: { type: "string" },
+      wait: { type: "boolean" },
+      "interval-ms": { type: "string" },
     });
     const [verb, subject, ...rest] = positionals;
     if (

@@ -1,8 +1,15 @@
 // `airlock changes`: access and policy changes waiting for a second admin, and the decisions on
 // them, through the HTTP API with the caller's token. The server applies every rule (no
 // self-approval, nobody approves their own access); the CLI sends nothing but the decision.
-import { api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import {
+  API_OPTIONS_HELP,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -17,9 +24,7 @@ const HELP = [
   "  cancel <chg_…>                       cancel your own pending change",
   "  status                               whether four-eyes is in force (not with one admin)",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
   "",
   "Exit status: 0 done, 1 refused.",
 ].join("\n");
@@ -40,16 +45,9 @@ export const changesCommand: Command = {
   summary: "Access and policy changes waiting for a second admin: airlock changes list|approve|…",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        status: { type: "string" },
-        reason: { type: "string" },
-        server: { type: "string" },
-        token: { type: "string" },
-        json: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      status: { type: "string" },
+      reason: { type: "string" },
     });
     const [sub, id, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

@@ -21,6 +21,15 @@ export interface Command {
 /** A mistake in how the command was called: exit 2 with the message. */
 export class UsageError extends Error {}
 
+/** A subcommand missing or not known: a usage mistake that points to the command's help. */
+export function subcommandError(command: string, sub: string | undefined): UsageError {
+  return new UsageError(
+    sub
+      ? `unknown subcommand "${sub}"; see airlock ${command} --help`
+      : `give a subcommand; see airlock ${command} --help`,
+  );
+}
+
 /** node:util's parseArgs; what it rejects (an unknown flag, a missing value) is a usage mistake. */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {

@@ -2,9 +2,9 @@
 // monitoring report, and mode changes — through the HTTP API, with the same permissions
 // (admin or audit on the action to read; admin to change a mode, which is audited).
 import { readFile } from "node:fs/promises";
-import { api, apiOptions, describeError } from "./api-client.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
 import { printHeldChange } from "./changes-command.ts";
-import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
 const HELP = [
   "Usage: airlock policies [list] [--json]",
@@ -183,20 +183,13 @@ async function readStdin(io: CliIo): Promise<string> {
 }
 
 function parsePoliciesArgs(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      from: { type: "string" },
-      to: { type: "string" },
-      interval: { type: "string" },
-      reason: { type: "string" },
-      action: { type: "string" },
-      draft: { type: "string" },
-      days: { type: "string" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    from: { type: "string" },
+    to: { type: "string" },
+    interval: { type: "string" },
+    reason: { type: "string" },
+    action: { type: "string" },
+    draft: { type: "string" },
+    days: { type: "string" },
   });
 }

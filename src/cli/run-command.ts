@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { api, apiOptions, describeError } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 
 export const runCommand: Command = {
   name: "run",
@@ -81,19 +81,12 @@ export const runCommand: Command = {
 };
 
 function parseRunArgs(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      param: { type: "string", multiple: true, short: "p" },
-      "params-json": { type: "string" },
-      reason: { type: "string" },
-      reviewer: { type: "string", multiple: true },
-      "idempotency-key": { type: "string" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    param: { type: "string", multiple: true, short: "p" },
+    "params-json": { type: "string" },
+    reason: { type: "string" },
+    reviewer: { type: "string", multiple: true },
+    "idempotency-key": { type: "string" },
   });
 }
 

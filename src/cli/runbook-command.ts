@@ -1,7 +1,7 @@
 // `airlock runbook start|status|cancel|retry` and `airlock input`: runbooks through a server's
 // API, with the same checks as the web UI (the server decides everything).
-import { api, apiOptions, describeError } from "./api-client.ts";
-import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 import { coerce } from "./run-command.ts";
 import { table } from "./text-table.ts";
 
@@ -27,12 +27,6 @@ interface RunbookRunJson {
   steps: StepJson[];
   logs: { message: string }[];
 }
-
-const COMMON = {
-  json: { type: "boolean" },
-  server: { type: "string" },
-  token: { type: "string" },
-} as const;
 
 function printRun(io: CliIo, run: RunbookRunJson): void {
   const progress = run.progress
@@ -79,17 +73,12 @@ export const runbookCommand: Command = {
     "Exit status: 0 done, 1 refused or failed, 3 started or still running.",
   ].join("\n"),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...COMMON,
-        param: { type: "string", multiple: true, short: "p" },
-        "params-json": { type: "string" },
-        reason: { type: "string" },
-        step: { type: "string" },
-        "idempotency-key": { type: "string" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      param: { type: "string", multiple: true, short: "p" },
+      "params-json": { type: "string" },
+      reason: { type: "string" },
+      step: { type: "string" },
+      "idempotency-key": { type: "string" },
     });
     const [verb, subject, ...rest] = positionals;
     const options = apiOptions(values, io.env);
@@ -193,16 +182,11 @@ export const inputCommand: Command = {
     "name the field; answering a step again changes nothing. --list shows the steps waiting for you.",
   ].join("\n"),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...COMMON,
-        step: { type: "string" },
-        field: { type: "string", multiple: true, short: "f" },
-        "answer-json": { type: "string" },
-        list: { type: "boolean" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      step: { type: "string" },
+      field: { type: "string", multiple: true, short: "f" },
+      "answer-json": { type: "string" },
+      list: { type: "boolean" },
     });
     const options = apiOptions(values, io.env);
     if (values.list) {

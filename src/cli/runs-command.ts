@@ -2,8 +2,8 @@
 // API, and the same "may this person see this run" check, as the run page).
 // `airlock runs retry <run id>`: a run whose outcome is unknown, sent again with its own key.
 import type { Run, RunLogs } from "../api/runs.ts";
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { API_OPTIONS_HELP, api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, UsageError } from "./command.ts";
 
 const HELP = [
   "Usage: airlock runs logs <run id> [--server URL] [--token TOKEN] [--json]",
@@ -16,9 +16,7 @@ const HELP = [
   "again with its own idempotency key and parameters, so the other system answers what it did the",
   "first time instead of doing it twice. Only its requester may; prints the new run.",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
 ].join("\n");
 
 export const runsCommand: Command = {
@@ -27,11 +25,7 @@ export const runsCommand: Command = {
     "Runs: logs <run id> prints what a run's handler logged; retry <run id> completes an unknown outcome",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: { json: { type: "boolean" }, server: { type: "string" }, token: { type: "string" } },
-    });
+    const { values, positionals } = parseApiCommandArgs(args, {});
     const [sub, id, ...extra] = positionals;
     if (sub !== "logs" && sub !== "retry")
       throw new UsageError('the subcommand is "logs" or "retry" (airlock runs logs <run id>).');

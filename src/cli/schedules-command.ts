@@ -2,8 +2,8 @@
 // as the web UI (listing shows what you may see; pausing and resuming need an admin).
 import type { z } from "zod";
 import type { scheduleView } from "../api/schedules.ts";
-import { api, apiOptions, describeError } from "./api-client.ts";
-import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 type ScheduleJson = z.output<typeof scheduleView>;
@@ -48,15 +48,8 @@ export const schedulesCommand: Command = {
     "and are audited; ticks that fall due while a schedule is paused are skipped.",
   ].join("\n"),
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean" },
-        server: { type: "string" },
-        token: { type: "string" },
-        reason: { type: "string" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      reason: { type: "string" },
     });
     const [verb = "list", name, ...rest] = positionals;
     const options = apiOptions(values, io.env);

@@ -14,8 +14,8 @@ import { type RotationReport, rotateMasterKey } from "../runtime/rotate-master-k
 import { openDatabase } from "../store/database.ts";
 import { runningEmbeddedUrl } from "../store/embedded-postgres.ts";
 import { AIRLOCK_MIGRATIONS, pendingMigrations } from "../store/migrate.ts";
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type CliIo, type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -42,15 +42,8 @@ export const secretsCommand: Command = {
   summary: "Manage secrets and the master key: airlock secrets list|set NAME|delete NAME|rotate-key",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        owner: { type: "string" },
-        json: { type: "boolean" },
-        server: { type: "string" },
-        token: { type: "string" },
-      },
+    const { values, positionals } = parseApiCommandArgs(args, {
+      owner: { type: "string" },
     });
     const [sub, ...rest] = positionals;
     if (sub === "rotate-key") {

@@ -1,5 +1,5 @@
-import { api, apiOptions, responsePrinter } from "./api-client.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { api, apiOptions, parseApiCommandArgs, responsePrinter } from "./api-client.ts";
+import { type Command, subcommandError, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -71,24 +71,13 @@ export const tokensCommand: Command = {
         return show(response, () => io.out(`Revoked ${rest[0]}.`));
       }
       default:
-        throw new UsageError(
-          sub
-            ? `unknown subcommand "${sub}"; see airlock tokens --help`
-            : "give a subcommand; see airlock tokens --help",
-        );
+        throw subcommandError("tokens", sub);
     }
   },
 };
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      all: { type: "boolean" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    all: { type: "boolean" },
   });
 }

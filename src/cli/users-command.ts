@@ -1,6 +1,14 @@
-import { type ApiClientOptions, api, apiOptions, describeError, responsePrinter } from "./api-client.ts";
+import {
+  API_OPTIONS_HELP,
+  type ApiClientOptions,
+  api,
+  apiOptions,
+  describeError,
+  parseApiCommandArgs,
+  responsePrinter,
+} from "./api-client.ts";
 import { printHeldChange } from "./changes-command.ts";
-import { type Command, parseCommandArgs, UsageError } from "./command.ts";
+import { type Command, subcommandError, UsageError } from "./command.ts";
 import { table } from "./text-table.ts";
 
 const HELP = [
@@ -18,9 +26,7 @@ const HELP = [
   "  add-to-group <email|id> <group>",
   "  remove-from-group <email|id> <group>",
   "",
-  "  --server   Airlock's URL (default: $AIRLOCK_URL or http://127.0.0.1:3000)",
-  "  --token    an API token (default: $AIRLOCK_TOKEN)",
-  "  --json     print the API's JSON answer",
+  ...API_OPTIONS_HELP,
 ].join("\n");
 
 interface UserRow {
@@ -147,30 +153,19 @@ export const usersCommand: Command = {
         });
       }
       default:
-        throw new UsageError(
-          sub
-            ? `unknown subcommand "${sub}"; see airlock users --help`
-            : "give a subcommand; see airlock users --help",
-        );
+        throw subcommandError("users", sub);
     }
   },
 };
 
 function parse(args: string[]) {
-  return parseCommandArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      email: { type: "string" },
-      name: { type: "string" },
-      group: { type: "string", multiple: true },
-      sso: { type: "boolean" },
-      status: { type: "string" },
-      kind: { type: "string" },
-      json: { type: "boolean" },
-      server: { type: "string" },
-      token: { type: "string" },
-    },
+  return parseApiCommandArgs(args, {
+    email: { type: "string" },
+    name: { type: "string" },
+    group: { type: "string", multiple: true },
+    sso: { type: "boolean" },
+    status: { type: "string" },
+    kind: { type: "string" },
   });
 }
 

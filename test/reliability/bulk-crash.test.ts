@@ -5,38 +5,23 @@
 // every item was applied exactly once: 0 duplicates, 0 lost. Prints the recovery time.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import pg from "pg";
-import { ownerClient } from "../../src/store/database.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { test } from "node:test";
 import { until as waitFor } from "../support/until.ts";
 import { createUser } from "../support/users.ts";
+import { chaosDatabase } from "./chaos-database.ts";
 import { type AirlockProcess, spawnAirlock } from "./cluster.ts";
 
 const CONFIG = join(import.meta.dirname, "bulk-chaos.config.ts");
 const ITEMS = 120;
-let db: TestDatabase;
-let owner: pg.Pool;
-const started: AirlockProcess[] = [];
-
-after(async () => {
-  for (const proc of started) await proc.kill9().catch(() => {});
-  await owner?.end();
-  await db?.drop();
-});
+const { started, create } = chaosDatabase();
 
 const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000) =>
   waitFor(what, check, timeoutMs, 50);
 
 test("kill -9 of the server running a batch: a live server resumes it within 10 s, every item applied once", async () => {
-  db = await createTestDatabase();
-  owner = new pg.Pool({ connectionString: db.url, max: 3 });
-  owner.on("error", () => {});
-  const setup = await ownerClient(db.url);
-  await setup.query(`
+  const { db, owner } = await create(`
     CREATE TABLE public.bulk_ledger (account_id text NOT NULL, pid int NOT NULL);
     GRANT SELECT, INSERT ON public.bulk_ledger TO airlock_app;`);
-  await setup.end();
   const ops = await createUser(owner, { groups: ["ops"] });
   const [first, second] = await Promise.all([
     spawnAirlock("serve", db.url, started, { config: CONFIG }),

@@ -7,39 +7,24 @@
 // exactly once. Prints the recovery time of each kill (kill → the runbook moving again).
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import pg from "pg";
-import { ownerClient } from "../../src/store/database.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { test } from "node:test";
 import { until as waitFor } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
+import { chaosDatabase } from "./chaos-database.ts";
 import { type AirlockProcess, sleep, spawnAirlock } from "./cluster.ts";
 
 const CONFIG = join(import.meta.dirname, "runbook-chaos.config.ts");
-let db: TestDatabase;
-let owner: pg.Pool;
-const started: AirlockProcess[] = [];
-
-after(async () => {
-  for (const proc of started) await proc.kill9().catch(() => {});
-  await owner?.end();
-  await db?.drop();
-});
+const { started, create } = chaosDatabase();
 
 const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
   waitFor(what, check, timeoutMs, 50);
 
 test("kill -9 of the process running a runbook at each step boundary: it finishes, each effect once", async () => {
-  db = await createTestDatabase();
-  owner = new pg.Pool({ connectionString: db.url, max: 3 });
-  owner.on("error", () => {});
-  const setup = await ownerClient(db.url);
-  await setup.query(`
+  const { db, owner } = await create(`
     CREATE TABLE public.chaos_gates (name text PRIMARY KEY);
     CREATE TABLE public.chaos_ledger (reference text UNIQUE NOT NULL, n int NOT NULL, pid int NOT NULL);
     GRANT SELECT ON public.chaos_gates TO airlock_app;
     GRANT SELECT, INSERT ON public.chaos_ledger TO airlock_app;`);
-  await setup.end();
   const ops: TestUser = await createUser(owner, { groups: ["ops"] });
   const spawn = () => spawnAirlock("serve", db.url, started, { config: CONFIG });
   await Promise.all([spawn(), spawn(), spawn()]);

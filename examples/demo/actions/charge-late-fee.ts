@@ -6,15 +6,11 @@
 import { ActionError, defineAction, z } from "../../../src/sdk/index.ts";
 import {
   accountIdField,
-  actorLabel,
   balanceOf,
   describeAccount,
-  domainReference,
   loadAccount,
   moneyField,
-  postingRefusals,
-  postJournal,
-  translatingConstraints,
+  postRunJournal,
 } from "./money-helpers.ts";
 
 /** The fee charged per account when a row does not name one: $25.00. */
@@ -70,20 +66,15 @@ export const chargeLateFee = defineAction({
         `Account ${account.id} is in ${account.currency}, the fee in ${p.currency}.`,
       );
     ctx.snapshot.before({ accountId: account.id, balanceCents: account.balanceCents });
-    const journalId = await translatingConstraints(
-      () =>
-        postJournal(ctx.db, {
-          reference: domainReference(ctx.idempotencyKey),
-          kind: "fee",
-          memo: "Late payment fee",
-          postedBy: actorLabel(ctx.actor),
-          entries: [
-            { accountId: account.id, currency: account.currency, amountCents: -p.amountCents },
-            { systemAccountId: "sys_fees", currency: account.currency, amountCents: p.amountCents },
-          ],
-        }),
-      postingRefusals(account.currency),
-    );
+    const journalId = await postRunJournal(ctx, {
+      kind: "fee",
+      memo: "Late payment fee",
+      currency: account.currency,
+      entries: [
+        { accountId: account.id, currency: account.currency, amountCents: -p.amountCents },
+        { systemAccountId: "sys_fees", currency: account.currency, amountCents: p.amountCents },
+      ],
+    });
     const balanceCents = await balanceOf(ctx.db, account.id);
     ctx.snapshot.after({ accountId: account.id, balanceCents });
     return { journalId, accountId: account.id, balanceCents };

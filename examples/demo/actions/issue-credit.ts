@@ -4,15 +4,11 @@
 import { ActionError, defineAction, z } from "../../../src/sdk/index.ts";
 import {
   accountIdField,
-  actorLabel,
   balanceOf,
   describeAccount,
-  domainReference,
   loadAccount,
   moneyField,
-  postingRefusals,
-  postJournal,
-  translatingConstraints,
+  postRunJournal,
 } from "./money-helpers.ts";
 
 /** Credits above this (in minor units: $100.00) need a support manager's approval. */
@@ -78,20 +74,15 @@ export const issueCredit = defineAction({
       status: account.status,
       balanceCents: account.balanceCents,
     });
-    const journalId = await translatingConstraints(
-      () =>
-        postJournal(ctx.db, {
-          reference: domainReference(ctx.idempotencyKey),
-          kind: "credit",
-          memo: p.memo ?? "Goodwill credit",
-          postedBy: actorLabel(ctx.actor),
-          entries: [
-            { systemAccountId: "sys_credits", currency: account.currency, amountCents: -p.amountCents },
-            { accountId: account.id, currency: account.currency, amountCents: p.amountCents },
-          ],
-        }),
-      postingRefusals(account.currency),
-    );
+    const journalId = await postRunJournal(ctx, {
+      kind: "credit",
+      memo: p.memo ?? "Goodwill credit",
+      currency: account.currency,
+      entries: [
+        { systemAccountId: "sys_credits", currency: account.currency, amountCents: -p.amountCents },
+        { accountId: account.id, currency: account.currency, amountCents: p.amountCents },
+      ],
+    });
     const balanceCents = await balanceOf(ctx.db, account.id);
     ctx.snapshot.after({ accountId: account.id, status: account.status, balanceCents });
     return {

@@ -1,7 +1,13 @@
 // Shared by the money and support-desk actions: reading accounts and payments, posting journals,
 // and turning the database's named constraints into ActionErrors a person can act on.
 import { createHash } from "node:crypto";
-import { type ActionDatabase, ActionError, type Actor, z } from "../../../src/sdk/index.ts";
+import {
+  type ActionDatabase,
+  ActionError,
+  type Actor,
+  type HandlerContext,
+  z,
+} from "../../../src/sdk/index.ts";
 
 /** Who did it, for the domain's `posted_by`, `requested_by`, `cleared_by` and `read_by` columns. */
 export function actorLabel(actor: Actor): string {
@@ -348,3 +354,24 @@ export const postingRefusals = (currency: string): Record<string, (error: Error)
       `The account does not have enough funds in ${currency} (balance and overdraft limit); nothing was posted.`,
     ),
 });
+
+/**
+ * Posts a run's journal: its reference is the run's idempotency key (so a retried request never
+ * posts twice), posted by the run's actor, with the refusals every posting can meet.
+ */
+export function postRunJournal(
+  ctx: Pick<HandlerContext, "db" | "idempotencyKey" | "actor">,
+  journal: { kind: string; memo: string; currency: string; entries: Entry[] },
+): Promise<number> {
+  return translatingConstraints(
+    () =>
+      postJournal(ctx.db, {
+        reference: domainReference(ctx.idempotencyKey),
+        kind: journal.kind,
+        memo: journal.memo,
+        postedBy: actorLabel(ctx.actor),
+        entries: journal.entries,
+      }),
+    postingRefusals(journal.currency),
+  );
+}

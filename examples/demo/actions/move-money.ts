@@ -6,17 +6,13 @@
 import { ActionError, defineAction, z } from "../../../src/sdk/index.ts";
 import {
   accountIdField,
-  actorLabel,
   balanceOf,
   describeAccount,
-  domainReference,
   formatCents,
   loadAccounts,
   moneyField,
-  postingRefusals,
-  postJournal,
+  postRunJournal,
   reasonField,
-  translatingConstraints,
 } from "./money-helpers.ts";
 
 export const moveMoney = defineAction({
@@ -101,20 +97,15 @@ export const moveMoney = defineAction({
       from: { accountId: from.id, balanceCents: from.balanceCents },
       to: { accountId: to.id, balanceCents: to.balanceCents },
     });
-    const journalId = await translatingConstraints(
-      () =>
-        postJournal(ctx.db, {
-          reference: domainReference(ctx.idempotencyKey),
-          kind: "transfer",
-          memo: p.reason,
-          postedBy: actorLabel(ctx.actor),
-          entries: [
-            { accountId: from.id, currency: from.currency, amountCents: -p.amountCents },
-            { accountId: to.id, currency: to.currency, amountCents: p.amountCents },
-          ],
-        }),
-      postingRefusals(from.currency),
-    );
+    const journalId = await postRunJournal(ctx, {
+      kind: "transfer",
+      memo: p.reason,
+      currency: from.currency,
+      entries: [
+        { accountId: from.id, currency: from.currency, amountCents: -p.amountCents },
+        { accountId: to.id, currency: to.currency, amountCents: p.amountCents },
+      ],
+    });
     const fromBalanceCents = await balanceOf(ctx.db, from.id);
     const toBalanceCents = await balanceOf(ctx.db, to.id);
     ctx.snapshot.after({

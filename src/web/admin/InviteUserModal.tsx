@@ -2,7 +2,8 @@ import { Button, Group, Modal, MultiSelect, Radio, Stack, Text, TextInput } from
 import { type FormEvent, useState } from "react";
 import { type AdminUser, useAdminChange, useAdminGroups } from "../api/admin.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
-import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
+import { type HeldAnswer, HeldChangeInDialog, heldChange } from "../governance/HeldChange.tsx";
 
 // No puppets: an admin never chooses another person's password. The person gets a one-time link
 // by email and sets their own, or signs in by SSO only.
@@ -14,8 +15,7 @@ export function InviteUserModal({ opened, onClose }: { opened: boolean; onClose:
   const [chosen, setChosen] = useState<string[]>([]);
   const [signIn, setSignIn] = useState<"invitation" | "sso">("invitation");
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
   const [held, setHeld] = useState<HeldAnswer | null>(null);
 
   function close() {
@@ -32,9 +32,7 @@ export function InviteUserModal({ opened, onClose }: { opened: boolean; onClose:
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const answer = await change<AdminUser | HeldAnswer>(
         "POST",
         "/api/v1/admin/users",
@@ -50,22 +48,13 @@ export function InviteUserModal({ opened, onClose }: { opened: boolean; onClose:
       const waiting = heldChange(answer);
       if (waiting) setHeld(waiting);
       else close();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <Modal opened={opened} onClose={close} title="Invite a user" size="md">
       {held ? (
-        <Stack gap="md">
-          <HeldChangeNotice held={held} />
-          <Group justify="flex-end">
-            <Button onClick={close}>Close</Button>
-          </Group>
-        </Stack>
+        <HeldChangeInDialog held={held} onClose={close} />
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack gap="md">

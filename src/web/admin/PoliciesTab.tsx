@@ -4,7 +4,8 @@ import { type PolicyRow, useAdminChange, usePolicies, usePolicyReport } from "..
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { useToast } from "../components/toasts.tsx";
-import { type HeldAnswer, HeldChangeNotice, heldChange } from "../governance/HeldChange.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
+import { type HeldAnswer, HeldChangeInDialog, heldChange } from "../governance/HeldChange.tsx";
 import { Reviewers } from "../result/Reviewers.tsx";
 import { WhatIfModal } from "./WhatIfModal.tsx";
 
@@ -12,8 +13,7 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
   const change = useAdminChange();
   const toast = useToast();
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
   const [held, setHeld] = useState<HeldAnswer | null>(null);
   const next = policy?.mode === "enforce" ? "monitor" : "enforce";
   function close() {
@@ -24,9 +24,7 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!policy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const answer = await change<unknown>(
         "POST",
         `/api/v1/policies/${encodeURIComponent(policy.name)}/mode`,
@@ -45,11 +43,7 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
         title: `Policy “${policy.name}” now ${next === "enforce" ? "enforces" : "monitors"}`,
       });
       close();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal
@@ -58,12 +52,7 @@ function ModeModal({ policy, onClose }: { policy: PolicyRow | null; onClose: () 
       title={`Switch the policy “${policy?.name ?? ""}” to ${next}`}
     >
       {held ? (
-        <Stack gap="md">
-          <HeldChangeNotice held={held} />
-          <Group justify="flex-end">
-            <Button onClick={close}>Close</Button>
-          </Group>
-        </Stack>
+        <HeldChangeInDialog held={held} onClose={close} />
       ) : (
         <form onSubmit={submit} noValidate>
           <Stack gap="md">

@@ -19,6 +19,7 @@ import { useApi } from "../api/context.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
 
 const NAME = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
@@ -35,8 +36,7 @@ function SetSecretModal({
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
   const [owner, setOwner] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
   const replacing = target !== null && target !== "";
   const secretName = replacing ? target : name.trim();
   function close() {
@@ -48,19 +48,13 @@ function SetSecretModal({
   }
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await api.request("PUT", `/api/v1/admin/secrets/${encodeURIComponent(secretName)}`, {
         body: { value, ...(owner.trim() ? { owner: owner.trim() } : {}) },
       });
       await queryClient.invalidateQueries({ queryKey: ["admin", "secrets"] });
       close();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal
@@ -115,21 +109,14 @@ function SetSecretModal({
 function DeleteSecretModal({ secret, onClose }: { secret: SecretInfo | null; onClose: () => void }) {
   const api = useApi();
   const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useFormRequest();
   async function remove() {
     if (!secret) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       await api.request("DELETE", `/api/v1/admin/secrets/${encodeURIComponent(secret.name)}`);
       await queryClient.invalidateQueries({ queryKey: ["admin", "secrets"] });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal opened={secret !== null} onClose={onClose} title={`Delete ${secret?.name ?? ""}`}>

@@ -20,6 +20,7 @@ import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
 import { useToast } from "../components/toasts.tsx";
 import { useConfirm } from "../components/useConfirm.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
 import { ServiceTokens } from "../governance/ServiceTokens.tsx";
 
 function TokenTable({
@@ -102,14 +103,11 @@ export function TokensTab({ admin }: { admin: boolean }) {
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [created, setCreated] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const n = Number(days);
       const expiresAt = days.trim() && n > 0 ? new Date(Date.now() + n * 86_400_000).toISOString() : null;
       const token = await change<CreatedToken>("POST", "/api/v1/tokens", { name: name.trim(), expiresAt }, [
@@ -117,11 +115,7 @@ export function TokensTab({ admin }: { admin: boolean }) {
       ]);
       setCreated(token.token);
       setName("");
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function revoke(t: Token) {

@@ -26,6 +26,7 @@ import { useApi } from "../api/context.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
 import { BreakGlassReviews } from "./BreakGlassReviews.tsx";
 import { REPEAT_CHOICES, RecurringReviews } from "./RecurringReviews.tsx";
 
@@ -48,12 +49,9 @@ function StartReview() {
   const [highRisk, setHighRisk] = useState(false);
   const [reviewer, setReviewer] = useState<string | null>(null);
   const [repeat, setRepeat] = useState("once");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useFormRequest();
   async function start() {
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const scope = highRisk ? { highRisk: true } : { groups: chosen };
       if (repeat === "once") await act("/api/v1/access-reviews", { ...scope, reviewerId: reviewer });
       else await act("/api/v1/access-reviews/schedules", { ...scope, reviewerId: reviewer, every: repeat });
@@ -61,11 +59,7 @@ function StartReview() {
       setChosen([]);
       setHighRisk(false);
       setReviewer(null);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Paper withBorder radius="md" p="md">

@@ -1,6 +1,6 @@
 // What an admin sees when a change they made was held for a second admin (the server answered
 // 202 with the change request): nothing changed yet, who must approve, and where it waits.
-import { Alert, Anchor, Text } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
 import type { ChangeRequest } from "../../api/governance.ts";
 
@@ -34,5 +34,17 @@ export function HeldChangeNotice({ held }: { held: HeldAnswer }) {
         </Anchor>
       </Text>
     </Alert>
+  );
+}
+
+/** What a dialog shows in place of its form once its change was held: the notice, and Close. */
+export function HeldChangeInDialog({ held, onClose }: { held: HeldAnswer; onClose: () => void }) {
+  return (
+    <Stack gap="md">
+      <HeldChangeNotice held={held} />
+      <Group justify="flex-end">
+        <Button onClick={onClose}>Close</Button>
+      </Group>
+    </Stack>
   );
 }

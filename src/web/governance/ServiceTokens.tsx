@@ -29,6 +29,7 @@ import { CopyText } from "../components/CopyText.tsx";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { ListSkeleton, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { useFormRequest } from "../components/useFormRequest.ts";
 import { type HeldAnswer, HeldChangeNotice, heldChange } from "./HeldChange.tsx";
 
 /** The token, with the warning that this is the only time it is shown. */
@@ -70,8 +71,7 @@ function CreateServiceTokenModal({ opened, onClose }: { opened: boolean; onClose
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useFormRequest();
   const [held, setHeld] = useState<HeldAnswer | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const active = (services.data?.users ?? []).filter((u) => u.status === "active");
@@ -87,9 +87,7 @@ function CreateServiceTokenModal({ opened, onClose }: { opened: boolean; onClose
   }
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await send(async () => {
       const n = Number(days);
       const expiresAt = days.trim() && n > 0 ? new Date(Date.now() + n * 86_400_000).toISOString() : null;
       const answer = await change<unknown>(
@@ -101,11 +99,7 @@ function CreateServiceTokenModal({ opened, onClose }: { opened: boolean; onClose
       const waiting = heldChange(answer);
       if (waiting) setHeld(waiting);
       else setCreated((answer as CreatedToken).token);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal opened={opened} onClose={close} title="Create a token for a service identity">

@@ -1,7 +1,7 @@
 // The catalog's runbooks, above its actions: multi-step work started from one form. Filtered by
 // the catalog's search box like the actions are.
-import { Badge, Group, Paper, Stack, Text } from "@mantine/core";
-import { Link } from "react-router";
+import { Badge, Paper, Stack, Text } from "@mantine/core";
+import { CatalogRow } from "../catalog/CatalogRow.tsx";
 import { type RunbookSummary, useRunbooks } from "./runbooks-api.ts";
 
 function matches(runbook: RunbookSummary, text: string): boolean {
@@ -25,38 +25,13 @@ export function RunbookList({ filter }: { filter: string }) {
       </Text>
       <Paper withBorder radius="md" style={{ overflow: "hidden" }} aria-label="Runbooks" component="section">
         {shown.map((runbook) => (
-          <Link
+          <CatalogRow
             key={runbook.name}
+            entry={runbook}
             to={`/runbooks/${runbook.name}`}
-            className="catalog-row"
             data-runbook-row={runbook.name}
-          >
-            <Group justify="space-between" align="flex-start" wrap="nowrap" gap="md">
-              <Stack gap={2} style={{ minWidth: 0 }}>
-                <Group gap={8} wrap="wrap">
-                  <Text fw={600} c="navy.8">
-                    {runbook.title}
-                  </Text>
-                  <Text span size="xs" ff="monospace" c="dimmed">
-                    {runbook.name}
-                  </Text>
-                </Group>
-                {runbook.description && (
-                  <Text size="sm" c="gray.7" lineClamp={2}>
-                    {runbook.description}
-                  </Text>
-                )}
-                {runbook.tags.length > 0 && (
-                  <Group gap={4} mt={4}>
-                    {runbook.tags.map((tag) => (
-                      <Badge key={tag} size="xs" variant="default" radius="sm" fw={500}>
-                        {tag}
-                      </Badge>
-                    ))}
-                  </Group>
-                )}
-              </Stack>
-              <Stack gap={4} align="flex-end" style={{ flexShrink: 0 }}>
+            badges={
+              <>
                 <Badge color="violet" variant="light" radius="sm">
                   Runbook
                 </Badge>
@@ -65,9 +40,9 @@ export function RunbookList({ filter }: { filter: string }) {
                     View only
                   </Badge>
                 )}
-              </Stack>
-            </Group>
-          </Link>
+              </>
+            }
+          />
         ))}
       </Paper>
     </Stack>
