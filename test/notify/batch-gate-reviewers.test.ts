@@ -8,13 +8,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { getApprovalRequest } from "../../src/approval/approval-store.ts";
+import { hashPassword } from "../../src/identity/passwords.ts";
 import { listNotifications } from "../../src/notify/notification-store.ts";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
 import { prepareBulkTables } from "../bulk/bulk-fixture.ts";
 import { type SlackStandIn, startSlackStandIn } from "../integrations/slack-stand-in.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { until } from "../support/until.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, signIn } from "../web/support/chromium.ts";
 import { type SmtpCatcher, startSmtpCatcher } from "./smtp-catcher.ts";
 
 const SLACK_TOKEN = "xoxb-pick-test";
@@ -111,7 +115,6 @@ before(async () => {
     env: {
       AIRLOCK_SMTP_URL: smtp.url,
       AIRLOCK_SMTP_FROM: "Airlock <airlock@picked.test>",
-      AIRLOCK_PUBLIC_URL: "https://airlock.picked.test",
       AIRLOCK_SLACK_BOT_TOKEN: SLACK_TOKEN,
       AIRLOCK_SLACK_SIGNING_SECRET: "picked-signing-secret",
       AIRLOCK_SLACK_CHANNEL: "C0PICKED",
@@ -120,7 +123,11 @@ before(async () => {
   });
   const pool = t.airlock.database.pool;
   operator = await createUser(pool, { groups: ["operators"], name: "Ona Operator" });
-  lead = await createUser(pool, { groups: ["operators", "managers"], name: "Lea Lead" });
+  lead = await createUser(pool, {
+    groups: ["operators", "managers"],
+    name: "Lea Lead",
+    passwordHash: await hashPassword(PASSWORD),
+  });
   manager1 = await createUser(pool, { groups: ["managers"], name: "Mia Manager" });
   manager2 = await createUser(pool, { groups: ["managers"], name: "Mark Manager" });
   // Both managers linked their Slack identity: each could be sent a direct message.
@@ -296,4 +303,36 @@ test("a runbook's gate: the starter picks its reviewers at start; a pick of them
   const second = await waitingAt("second_look");
   const secondTold = await toldOf(second.approval.requestId as string);
   assert.deepEqual(secondTold.email, [manager1.email, manager2.email].sort());
+});
+
+test("the /bulk/new picker in Chromium: the preview offers the managers, the one picked is stored on the batch's approval request", async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const b = await launchBrowser();
+  try {
+    const { page } = await b.newPage();
+    await signIn(page, server.url, lead.email, PASSWORD, "/bulk/new?action=pick_fee");
+    await page
+      .getByRole("textbox", { name: "CSV of items" })
+      .fill("accountId,amountCents\nacc_020,100\nacc_021,100\n");
+    await page.getByRole("button", { name: "Preview the CSV" }).click();
+    const preview = page.locator("[data-bulk-preview]");
+    await preview.getByText("more than one item").waitFor();
+    await preview.getByRole("combobox", { name: "Reviewers" }).click();
+    await page.getByRole("option", { name: "Mia Manager" }).click();
+    assert.equal(await page.getByRole("option", { name: "Lea Lead" }).count(), 0, "never yourself");
+    await page.keyboard.press("Escape");
+    await preview.getByRole("button", { name: "Start batch of 2" }).click();
+    await page.waitForURL(/\/bulk\/blk_/);
+    const batchId = /\/bulk\/(blk_\w+)/.exec(page.url())![1]!;
+    const { rows } = await t.airlock.database.pool.query(
+      `SELECT ar.chosen_reviewers FROM airlock.bulk_batches b
+         JOIN airlock.approval_requests ar ON ar.id = b.approval_request_id WHERE b.id = $1`,
+      [batchId],
+    );
+    assert.deepEqual(rows[0]?.chosen_reviewers, { users: [manager1.id], groups: [] });
+  } finally {
+    await b.close();
+    await server.close(100);
+  }
 });
