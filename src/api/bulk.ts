@@ -1,7 +1,9 @@
 // Bulk actions: preview a selection, start a batch (idempotent by key), follow it, pause, resume,
 // cancel, decide its approval, list its items by status, download its report, retry its failures.
 import { z } from "zod";
+import { reviewerOptions } from "./actions.ts";
 import { isoTime, personRef, reviewers } from "./common.ts";
+import { reviewerChoice } from "./runs.ts";
 
 export const BATCH_STATUSES = [
   "pending_approval",
@@ -46,6 +48,9 @@ export const batchPolicy = z.strictObject({
   because: z.string().nullable(),
   reviewers,
   quorum: z.number().int(),
+  requesterChoosesReviewers: z
+    .boolean()
+    .describe("The requester may narrow this policy's reviewers when starting the batch"),
 });
 
 export const bulkPreview = z.strictObject({
@@ -58,6 +63,11 @@ export const bulkPreview = z.strictObject({
   itemSetHash: z.string().describe("Send it back to start: the batch starts only on this exact item set"),
   needsApproval: z.boolean(),
   policies: z.array(batchPolicy),
+  reviewerOptions: reviewerOptions
+    .nullable()
+    .describe(
+      "Whom you may pick as the batch's reviewers (send them back as `reviewers` to start); null when no policy holding the batch lets you choose",
+    ),
 });
 export type BulkPreview = z.output<typeof bulkPreview>;
 
@@ -66,6 +76,8 @@ export const bulkStartBody = z.strictObject({
   itemSetHash: z.string().min(1).max(200),
   reason: z.string().max(1_000).optional(),
   concurrency: z.number().int().min(1).max(32).optional(),
+  /** Narrow the batch approval's reviewers (only when the policies holding the batch allow it). */
+  reviewers: reviewerChoice.optional(),
 });
 
 export const itemCounts = z.strictObject({

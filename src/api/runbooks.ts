@@ -2,6 +2,7 @@
 // answered), cancel, retry from the failed step, and answering a human step.
 import { z } from "zod";
 import { isoTime, jsonValue, personRef } from "./common.ts";
+import { reviewerChoice } from "./runs.ts";
 
 export const RUNBOOK_RUN_STATUSES = ["running", "waiting", "succeeded", "failed", "cancelled"] as const;
 export const runbookRunStatus = z.enum(RUNBOOK_RUN_STATUSES);
@@ -48,6 +49,12 @@ export const startRunbookBody = z.strictObject({
     .max(1_000)
     .optional()
     .describe("Why it is started (recorded with the run and its audit)"),
+  gateReviewers: z
+    .record(z.string().min(1).max(200), reviewerChoice)
+    .optional()
+    .describe(
+      "Narrow an approval gate's reviewers, by the gate's step name, where the gate lets the starter choose (requesterChoosesReviewers)",
+    ),
 });
 
 export const runbookStep = z.strictObject({

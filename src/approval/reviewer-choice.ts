@@ -48,7 +48,8 @@ export async function resolveReviewerChoice(
   db: Queryable,
   authorizer: Authorizer,
   input: {
-    action: CompiledAction;
+    /** The action (or runbook) whose `approve` grant a reviewer must hold. */
+    action: Pick<CompiledAction, "name" | "tags">;
     policies: readonly PolicySnapshot[];
     allowsChoice: (policyName: string) => boolean;
     requester: { id: string; email: string | null };
@@ -110,6 +111,13 @@ export async function resolveReviewerChoice(
   return { ok: true, chosen };
 }
 
+/** Whom a requester may pick: people and groups offered by a request's choosable policies. */
+export interface ReviewerOptions {
+  policies: string[];
+  people: { id: string; name: string; groups: string[] }[];
+  groups: string[];
+}
+
 /**
  * Whom `requester` may pick for a run of `action`: the eligible reviewers of the policies that let
  * the requester choose, and those policies' reviewer groups. Which policies hold a run depends on
@@ -119,20 +127,25 @@ export async function reviewerOptionsOf(
   deps: { pool: Queryable; authorizer: Authorizer },
   action: CompiledAction,
   requester: { id: string },
-): Promise<{
-  policies: string[];
-  people: { id: string; name: string; groups: string[] }[];
-  groups: string[];
-}> {
-  const open = action.policies.filter((p) => p.requesterChoosesReviewers);
+): Promise<ReviewerOptions> {
+  const open = action.policies
+    .filter((p) => p.requesterChoosesReviewers)
+    .map((p) => ({ name: p.name, reviewers: p.reviewers, quorum: p.quorum, because: null }));
+  return await reviewerOptionsFor(deps, action, open, requester);
+}
+
+/**
+ * Whom `requester` may pick under `open`, the policies of a request that let the requester
+ * choose (a batch's, a gate's, a run's): their eligible reviewers and their reviewer groups.
+ */
+export async function reviewerOptionsFor(
+  deps: { pool: Queryable; authorizer: Authorizer },
+  action: Pick<CompiledAction, "name" | "tags">,
+  open: readonly PolicySnapshot[],
+  requester: { id: string },
+): Promise<ReviewerOptions> {
   if (open.length === 0) return { policies: [], people: [], groups: [] };
-  const snapshots = open.map((p) => ({
-    name: p.name,
-    reviewers: p.reviewers,
-    quorum: p.quorum,
-    because: null,
-  }));
-  const people = await eligibleReviewers(deps.pool, deps.authorizer, action, snapshots, [requester.id]);
+  const people = await eligibleReviewers(deps.pool, deps.authorizer, action, open, [requester.id]);
   const offered = [...new Set(open.flatMap((p) => p.reviewers.groups))];
   return {
     policies: open.map((p) => p.name),

@@ -17,6 +17,8 @@ const DEFAULT_EXPIRY_MS = 24 * 3_600_000;
 export interface BatchPolicyDecision {
   policies: PolicySnapshot[];
   expiresInMs: number;
+  /** The names of the policies that let the requester narrow the reviewers (reviewer-choice.ts). */
+  choosable: string[];
 }
 
 /** The policies that hold the batch (empty: it starts at once). A `when` that throws applies. */
@@ -33,6 +35,7 @@ export async function batchPolicy(
   batch: { items: readonly BatchItem[]; totals: Record<string, number> },
 ): Promise<BatchPolicyDecision> {
   const policies: PolicySnapshot[] = [];
+  const choosable: string[] = [];
   let expiresInMs = Number.POSITIVE_INFINITY;
   if (bulk.approval) {
     let because: string | null = null;
@@ -59,6 +62,7 @@ export async function batchPolicy(
         quorum: bulk.approval.quorum ?? 1,
         because,
       });
+      if (bulk.approval.requesterChoosesReviewers === true) choosable.push(`${action.name}.bulk`);
       expiresInMs =
         bulk.approval.expiresIn !== undefined ? durationMs(bulk.approval.expiresIn) : DEFAULT_EXPIRY_MS;
     }
@@ -83,7 +87,12 @@ export async function batchPolicy(
       quorum: policy.quorum,
       because: `${held} of ${batch.items.length} items would need approval on their own`,
     });
+    if (policy.requesterChoosesReviewers) choosable.push(policy.name);
     expiresInMs = Math.min(expiresInMs, policy.expiresInMs);
   }
-  return { policies, expiresInMs: Number.isFinite(expiresInMs) ? expiresInMs : DEFAULT_EXPIRY_MS };
+  return {
+    policies,
+    expiresInMs: Number.isFinite(expiresInMs) ? expiresInMs : DEFAULT_EXPIRY_MS,
+    choosable,
+  };
 }

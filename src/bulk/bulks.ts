@@ -10,6 +10,7 @@ import { approvalEvent } from "../approval/approval-audit.ts";
 import { approve, cancel, type DecisionInput, reject } from "../approval/approval-decision.ts";
 import type { ApprovalDeps } from "../approval/approval-deps.ts";
 import { createApprovalRequest } from "../approval/approval-store.ts";
+import { type ReviewerChoiceInput, reviewerOptionsFor, sameChoice } from "../approval/reviewer-choice.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
@@ -35,6 +36,7 @@ import {
 } from "./bulk-item-values.ts";
 import { batchPolicy } from "./bulk-policy.ts";
 import { failureReport } from "./bulk-report.ts";
+import { asStoredChoice, chooseBatchReviewers, chosenReviewersOfBatch } from "./bulk-reviewers.ts";
 import { BULK_WORKFLOW, bulkWorkflow } from "./bulk-runner.ts";
 import {
   type BatchRow,
@@ -83,6 +85,8 @@ export interface Bulk {
       itemSetHash: string;
       reason?: string | undefined;
       concurrency?: number | undefined;
+      /** Narrows the batch approval's reviewers, where its policies allow it (reviewer-choice.ts). */
+      reviewers?: ReviewerChoiceInput | undefined;
     } & Selection,
     idempotencyKey: string | null,
   ): Promise<{ batch: BulkBatch; replayed: boolean }>;
@@ -233,6 +237,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       concurrency: number | undefined;
       idempotencyKey: string | null;
       retryOf: string | null;
+      reviewers: ReviewerChoiceInput | null;
     },
   ): Promise<BatchRow> {
     const bulk = bulkOptionsOf(action);
@@ -245,6 +250,11 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
     );
     const id = newId("blk");
     const held = decision.policies.length > 0;
+    // As for a run: a choice only matters when the batch is held, and is checked before anything
+    // is stored, against the policies that hold this item set.
+    const chosen = held
+      ? await chooseBatchReviewers({ pool, authorizer }, asker, action, decision, options.reviewers)
+      : null;
     const approvalId = held ? newId("apr") : null;
     const hash = itemSetHash(action, items, itemHashKey(action, sealing));
     const batch = await inTransaction(pool, async (tx) => {
@@ -258,6 +268,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
           paramsHash: hash,
           reason: options.reason,
           policies: decision.policies,
+          chosenReviewers: chosen,
           expiresInMs: decision.expiresInMs,
           requestId: asker.requestId,
         });
@@ -282,7 +293,13 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
             },
             {
               reason: options.reason,
-              data: { expiresAt: made.expiresAt, policies: decision.policies, items: items.length, totals },
+              data: {
+                expiresAt: made.expiresAt,
+                policies: decision.policies,
+                items: items.length,
+                totals,
+                ...(chosen ? { chosenReviewers: chosen } : {}),
+              },
             },
           ),
         ]);
@@ -387,7 +404,19 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
         })),
         itemSetHash: set.hash,
         needsApproval: decision.policies.length > 0,
-        policies: decision.policies,
+        policies: decision.policies.map((p) => ({
+          ...p,
+          requesterChoosesReviewers: decision.choosable.includes(p.name),
+        })),
+        reviewerOptions:
+          decision.choosable.length > 0
+            ? await reviewerOptionsFor(
+                { pool, authorizer },
+                action,
+                decision.policies.filter((p) => decision.choosable.includes(p.name)),
+                principal,
+              )
+            : null,
       };
     },
 
@@ -397,7 +426,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
       const action = await runnable(asker.principal, input.action);
       if (idempotencyKey !== null) {
         const earlier = await findBatchByKey(pool, asker.principal.id, idempotencyKey);
-        if (earlier) return await replay(earlier, action, input.itemSetHash);
+        if (earlier) return await replay(earlier, action, input.itemSetHash, input.reviewers);
       }
       const set = await buildItemSet(itemDeps, action, input);
       if (set.hash !== input.itemSetHash)
@@ -415,6 +444,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
           concurrency: input.concurrency,
           idempotencyKey,
           retryOf: null,
+          reviewers: input.reviewers ?? null,
         });
         return { batch: await view(batch), replayed: false };
       } catch (error) {
@@ -422,7 +452,7 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
         if ((error as { code?: string }).code !== "23505" || idempotencyKey === null) throw error;
         const earlier = await findBatchByKey(pool, asker.principal.id, idempotencyKey);
         if (!earlier) throw error;
-        return await replay(earlier, action, input.itemSetHash);
+        return await replay(earlier, action, input.itemSetHash, input.reviewers);
       }
     },
 
@@ -499,6 +529,8 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
         concurrency: batch.concurrency,
         idempotencyKey: `retry:${batch.id}`,
         retryOf: batch.id,
+        // A retry is asked of the same reviewers as the batch it retries.
+        reviewers: await chosenReviewersOfBatch(pool, batch),
       }).catch(async (error) => {
         // Retried already (the same person): that batch is the answer.
         if ((error as { code?: string }).code !== "23505") throw error;
@@ -516,11 +548,23 @@ export async function createBulk(deps: BulkDeps): Promise<Bulk> {
     },
   };
 
-  async function replay(earlier: BatchRow, action: CompiledAction, hash: string) {
+  async function replay(
+    earlier: BatchRow,
+    action: CompiledAction,
+    hash: string,
+    reviewers: ReviewerChoiceInput | undefined,
+  ) {
     if (earlier.action !== action.name || earlier.item_set_hash !== hash)
       throw new AirlockError("idempotency.mismatch", "This idempotency key already started another batch.", {
         batchId: earlier.id,
       });
+    // Another pick of reviewers is another request, not the same one sent again (as for runs).
+    if (!sameChoice(await chosenReviewersOfBatch(pool, earlier), await asStoredChoice(pool, reviewers)))
+      throw new AirlockError(
+        "idempotency.mismatch",
+        "This idempotency key already started a batch with other reviewers.",
+        { batchId: earlier.id },
+      );
     return { batch: await view(earlier), replayed: true };
   }
 }

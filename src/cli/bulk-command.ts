@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { type ApiClientOptions, api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
+import { reviewerChoice } from "./run-command.ts";
 
 interface BatchJson {
   id: string;
@@ -73,7 +74,7 @@ export const bulkCommand: Command = {
     "Run an action over many items as one batch: airlock bulk start|status|pause|resume|cancel|approve|reject …",
   help: [
     "Usage: airlock bulk start <action> (--csv FILE | --rows-json JSON) [--reason TEXT] [--key KEY]",
-    "                          [--concurrency N] [--wait]",
+    "                          [--concurrency N] [--reviewer USER|group:NAME]… [--wait]",
     "       airlock bulk status <batch-id> [--wait]",
     "       airlock bulk pause|resume|cancel <batch-id> [--reason TEXT]",
     "       airlock bulk approve|reject <batch-id> [--reason TEXT]   (a batch you did not start)",
@@ -81,7 +82,8 @@ export const bulkCommand: Command = {
     "",
     "start previews the selection (item count, totals per currency, refused rows with reasons),",
     "then starts the batch on exactly that item set; --key makes a repeated start the same batch.",
-    "A batch over the action's bulk policy waits for a second person's approval. --wait follows",
+    "A batch over the action's bulk policy waits for a second person's approval; --reviewer asks",
+    "only these people or groups, where the policy lets the requester choose. --wait follows",
     "the batch with a progress bar until it ends.",
     "",
     "Exit status: 0 succeeded, 1 refused or ended otherwise, 3 started or still running.",
@@ -95,6 +97,7 @@ export const bulkCommand: Command = {
       concurrency: { type: "string" },
       wait: { type: "boolean" },
       "interval-ms": { type: "string" },
+      reviewer: { type: "string", multiple: true },
     });
     const [verb, subject, ...rest] = positionals;
     if (
@@ -124,6 +127,7 @@ export const bulkCommand: Command = {
           throw new UsageError("--rows-json must be a JSON array of objects");
         }
       } else throw new UsageError("start needs --csv FILE or --rows-json JSON");
+      const reviewers = reviewerChoice(values.reviewer ?? []);
       const previewed = await api(options, "POST", "/api/v1/bulk/preview", { body: selection });
       if (previewed.status >= 400) return report(previewed);
       const preview = previewed.body as PreviewJson;
@@ -142,6 +146,7 @@ export const bulkCommand: Command = {
           itemSetHash: preview.itemSetHash,
           ...(values.reason ? { reason: values.reason } : {}),
           ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+          ...(reviewers ? { reviewers } : {}),
         },
         ...(values.key ? { headers: { "idempotency-key": values.key } } : {}),
       });

@@ -17,6 +17,7 @@ import type pg from "pg";
 import { approvalEvent } from "../approval/approval-audit.ts";
 import { createApprovalRequest, type PolicySnapshot } from "../approval/approval-store.ts";
 import type { ApprovalSubjectKind } from "../approval/approval-subject.ts";
+import type { ChosenReviewers } from "../approval/reviewer-choice.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { DurableEngine } from "../engine/durable-engine.ts";
 import { emitEvents } from "../events/event-emit.ts";
@@ -29,6 +30,7 @@ import type { ApproveOptions } from "../sdk/define-runbook.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { gatePolicy, resolveGateChoice } from "./runbook-gate-reviewers.ts";
 import { beginStep, endGateStep, getRunbookRun, getStep, type RunbookRunRow } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
 
@@ -192,6 +194,9 @@ export interface GateDeps {
   engine: DurableEngine;
   row: RunbookRunRow;
   principal: Principal;
+  authorizer: Authorizer;
+  /** The runbook whose `approve` grant the gate's reviewers hold. */
+  runbook: { name: string; tags: string[] };
 }
 
 type Check =
@@ -207,7 +212,7 @@ export async function waitForGate(
   const { pool, engine, row, principal } = deps;
   const asked = await engine.step(
     step.name,
-    async (): Promise<{ requestId: string; at: number } | { failed: string }> => {
+    async (): Promise<{ requestId: string; at: number } | { failed: string; code?: string }> => {
       const problem = reviewersProblem(step.options);
       if (problem) return { failed: problem };
       const reason = scrubText(step.options.reason).slice(0, 1_000);
@@ -219,17 +224,22 @@ export async function waitForGate(
       // Asked before a crash that came before this step's checkpoint: the same request.
       if (existing.rows[0])
         return { requestId: existing.rows[0].id, at: new Date(existing.rows[0].expires_at).getTime() };
-      const policies: PolicySnapshot[] = [
-        {
-          name: `gate ${step.name}`,
-          reviewers: {
-            groups: [...(step.options.reviewers.groups ?? [])],
-            users: [...(step.options.reviewers.users ?? [])],
-          },
-          quorum: step.options.quorum ?? 1,
-          because: reason,
-        },
-      ];
+      const policies: PolicySnapshot[] = [gatePolicy(step.name, step.options, reason)];
+      // The starter's pick for this gate, made at start, checked again on the gate as it is.
+      const picked = row.gate_reviewers?.[step.name];
+      let chosen: ChosenReviewers | null = null;
+      if (picked) {
+        const resolved = await resolveGateChoice(
+          { pool, authorizer: deps.authorizer },
+          deps.runbook,
+          principal,
+          step.name,
+          step.options,
+          picked,
+        );
+        if (!resolved.ok) return { failed: resolved.error.message, code: resolved.error.code };
+        chosen = resolved.chosen;
+      }
       const id = newId("apr");
       return await inTransaction(pool, async (tx) => {
         await beginStep(tx, {
@@ -249,6 +259,7 @@ export async function waitForGate(
           paramsHash: gateHash(row, step.name, row.attempt, reason),
           reason,
           policies,
+          chosenReviewers: chosen,
           expiresInMs: step.expiresInMs,
           requestId: row.request_id,
         });
@@ -277,7 +288,13 @@ export async function waitForGate(
             },
             {
               reason,
-              data: { runbookRunId: row.id, step: step.name, expiresAt: made.expiresAt, policies },
+              data: {
+                runbookRunId: row.id,
+                step: step.name,
+                expiresAt: made.expiresAt,
+                policies,
+                ...(chosen ? { chosenReviewers: chosen } : {}),
+              },
             },
           ),
         ]);
@@ -291,7 +308,7 @@ export async function waitForGate(
       });
     },
   );
-  if ("failed" in asked) throw new StepFailure("runbook.invalid", asked.failed, step.name);
+  if ("failed" in asked) throw new StepFailure(asked.code ?? "runbook.invalid", asked.failed, step.name);
 
   for (let look = 1; ; look++) {
     // A step, so that a resumed run takes the same path: the decision it saw is recorded.

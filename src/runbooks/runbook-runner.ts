@@ -19,6 +19,7 @@ import type { Control } from "../control/control.ts";
 import { findKey } from "../control/idempotency-store.ts";
 import type { RecordedRun } from "../control/pipeline-context.ts";
 import { type DurableEngine, type WorkflowBody, whileUnreachable } from "../engine/durable-engine.ts";
+import type { Authorizer } from "../identity/authorizer.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
 import type { Log } from "../observe/logger.ts";
@@ -59,6 +60,8 @@ export interface RunnerDeps {
   log: Log;
   /** Set once the engine is up (the engine needs this body before it launches). */
   engine: DurableEngine | null;
+  /** Checks the starter's reviewer picks when a gate opens (runbook-gate-reviewers.ts). */
+  authorizer: Authorizer;
 }
 
 type ActionOutcome =
@@ -262,7 +265,14 @@ function createContext(
     async approve(options) {
       const name = claim(names.approve(options));
       return await waitForGate(
-        { pool: deps.pool, engine, row, principal },
+        {
+          pool: deps.pool,
+          engine,
+          row,
+          principal,
+          authorizer: deps.authorizer,
+          runbook: { name: row.runbook, tags: deps.workspace.runbooks.get(row.runbook)?.tags ?? [] },
+        },
         {
           name,
           position: position++,

@@ -23,6 +23,8 @@ export interface RunbookRunRow {
   idempotency_key: string | null;
   params_hash: string | null;
   reason: string | null;
+  /** The starter's reviewer picks per gate step (runbook-gate-reviewers.ts); null: none. */
+  gate_reviewers?: Record<string, { users: string[]; groups: string[] }> | null;
   workflow_id: string;
   attempt: number;
   progress: { done: number; total: number; label: string | null } | null;
@@ -85,14 +87,15 @@ export async function insertRunbookRun(
     idempotencyKey?: string | null;
     paramsHash?: string | null;
     reason?: string | null;
+    gateReviewers?: Record<string, { users: string[]; groups: string[] }> | null;
   },
 ): Promise<boolean> {
   // A taken key inserts nothing (the unique index settles two starts racing with one key).
   const result = await db.query(
     `INSERT INTO airlock.runbook_runs
        (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
-        reason)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9)
+        reason, gate_reviewers)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9, $10::jsonb)
      ON CONFLICT (actor_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
     [
       run.id,
@@ -104,6 +107,7 @@ export async function insertRunbookRun(
       run.idempotencyKey ?? null,
       run.paramsHash ?? null,
       run.reason ?? null,
+      run.gateReviewers ? JSON.stringify(run.gateReviewers) : null,
     ],
   );
   return (result.rowCount ?? 0) > 0;

@@ -11,6 +11,7 @@ import type { ApprovalDeps } from "../approval/approval-deps.ts";
 import { decisionsOf, getApprovalRequest, moveApproval } from "../approval/approval-store.ts";
 import type { SubjectKinds } from "../approval/approval-subject.ts";
 import { decisionRefusal } from "../approval/decision-rules.ts";
+import type { ReviewerChoiceInput } from "../approval/reviewer-choice.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
@@ -30,6 +31,7 @@ import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-wo
 import { duplicateStepProblem, rehearseRunbook } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
+import { chooseGateReviewers } from "./runbook-gate-reviewers.ts";
 import { type AnswerMessage, inputTopic } from "./runbook-input.ts";
 import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
@@ -97,7 +99,12 @@ export interface Runbooks {
     name: string,
     params: unknown,
     requestId: string,
-    options?: { idempotencyKey?: string | null; reason?: string | null },
+    options?: {
+      idempotencyKey?: string | null;
+      reason?: string | null;
+      /** The starter's reviewer picks per gate step name (runbook-gate-reviewers.ts). */
+      gateReviewers?: Record<string, ReviewerChoiceInput> | null;
+    },
   ): Promise<RunbookRunView>;
   get(principal: Principal, id: string): Promise<RunbookRunView>;
   list(
@@ -130,7 +137,14 @@ export interface Runbooks {
 
 export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
   const { workspace, pool, authorizer } = deps;
-  const runner: RunnerDeps = { workspace, pool, control: deps.control, log: deps.log, engine: null };
+  const runner: RunnerDeps = {
+    workspace,
+    pool,
+    control: deps.control,
+    log: deps.log,
+    engine: null,
+    authorizer,
+  };
   let engine: DurableEngine | null = null;
   let unsubscribe: (() => void) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
@@ -290,7 +304,8 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (problems.length > 0) throw new AirlockError("runbook.invalid", undefined, { problems });
       // Two steps with one name would meet only when the second came, after the first had done
       // its work: the function, rehearsed with these parameters, names its steps first.
-      const { duplicate } = await rehearseRunbook(runbook.handler, parsed.data as Record<string, unknown>);
+      const rehearsal = await rehearseRunbook(runbook.handler, parsed.data as Record<string, unknown>);
+      const { duplicate } = rehearsal;
       if (duplicate !== null)
         throw new AirlockError(
           "runbook.duplicate_step",
@@ -301,6 +316,13 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
             problems: [duplicateStepProblem(runbook.name, duplicate)],
           },
         );
+      const gateReviewers = await chooseGateReviewers(
+        { pool, authorizer },
+        runbook,
+        principal,
+        { gates: rehearsal.gates, complete: rehearsal.finished },
+        options.gateReviewers,
+      );
       const running = requireEngine();
       const id = newId("rbr");
       const values = parsed.data as Record<string, unknown>;
@@ -328,6 +350,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
             idempotencyKey: key,
             paramsHash: hash,
             reason,
+            gateReviewers,
           }))
         )
           return false;
@@ -337,7 +360,18 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
             "success",
             { id, runbook: runbook.name, version: runbook.version, requestId },
             principal,
-            { params: scrubDeep(values), reason, ...(key ? { data: { idempotencyKey: key } } : {}) },
+            {
+              params: scrubDeep(values),
+              reason,
+              ...(key || gateReviewers
+                ? {
+                    data: {
+                      ...(key ? { idempotencyKey: key } : {}),
+                      ...(gateReviewers ? { gateReviewers } : {}),
+                    },
+                  }
+                : {}),
+            },
           ),
         ]);
         return true;

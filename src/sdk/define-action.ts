@@ -151,6 +151,11 @@ export interface BulkOptions<P = Record<string, unknown>> {
     reviewers: { groups?: string[]; users?: string[] };
     quorum?: number;
     expiresIn?: Duration;
+    /**
+     * The requester may narrow the batch's reviewers to named people or groups among these
+     * reviewers when starting it (as `requesterChoosesReviewers` on an action's policy). Default false.
+     */
+    requesterChoosesReviewers?: boolean;
   };
   /** Items run at once. Default 4. */
   concurrency?: number;

@@ -29,6 +29,11 @@ export interface ApproveOptions {
   quorum?: number;
   /** Undecided by then, the gate expires and the runbook fails. Default 24 h. */
   expiresIn?: Duration;
+  /**
+   * The starter may narrow the gate's reviewers to named people or groups among these reviewers
+   * when starting the runbook (`gateReviewers`, by the gate's step name). Default false.
+   */
+  requesterChoosesReviewers?: boolean;
 }
 
 /** What an approved gate returns. */

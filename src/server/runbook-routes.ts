@@ -60,7 +60,11 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
           c.req.param("name") ?? "",
           body.params ?? {},
           c.get("requestId"),
-          { idempotencyKey: c.req.header("idempotency-key") ?? null, reason: body.reason?.trim() || null },
+          {
+            idempotencyKey: c.req.header("idempotency-key") ?? null,
+            reason: body.reason?.trim() || null,
+            gateReviewers: body.gateReviewers ?? null,
+          },
         );
         // A repeated start answers with the first run, whose request is the first request.
         if (started.requestId !== c.get("requestId")) c.header("Idempotent-Replayed", "true");

@@ -9,7 +9,7 @@
 //
 // A rehearsal that throws, runs past its step budget or waits on something other than the
 // context is inconclusive, and names nothing: the runner's own check still holds.
-import type { RunbookContext } from "../sdk/define-runbook.ts";
+import type { ApproveOptions, RunbookContext } from "../sdk/define-runbook.ts";
 
 /** The default step names, one counter per kind, shared by the runner and the rehearsal. */
 export function stepNamer() {
@@ -40,6 +40,8 @@ export interface Rehearsal {
   duplicate: string | null;
   /** Whether the function ran to its end (otherwise it threw or ran past a budget). */
   finished: boolean;
+  /** The approval gates claimed, with their options (the starter's reviewer picks are checked on them). */
+  gates: { step: string; options: ApproveOptions }[];
 }
 
 const MAX_STEPS = 1_000;
@@ -80,6 +82,7 @@ export async function rehearseRunbook(
   const hollow = hollowValues();
   const names = stepNamer();
   const steps: string[] = [];
+  const gates: Rehearsal["gates"] = [];
   const seen = new Set<string>();
   let duplicate: string | null = null;
   let over = false;
@@ -113,7 +116,9 @@ export async function rehearseRunbook(
       return hollow() as never;
     },
     async approve(options) {
-      claim(names.approve(options));
+      const step = names.approve(options);
+      claim(step);
+      gates.push({ step, options });
       return { approvalRequestId: "apr_rehearsal", approvedBy: [] };
     },
     async sleep(_duration, options) {
@@ -143,7 +148,7 @@ export async function rehearseRunbook(
     over = true;
     clearTimeout(timer);
   }
-  return { steps, duplicate, finished };
+  return { steps, duplicate, finished, gates };
 }
 
 /**

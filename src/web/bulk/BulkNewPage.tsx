@@ -24,6 +24,7 @@ import { useApi } from "../api/context.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
 import { PageHeader } from "../components/PageHeader.tsx";
 import { PageLoader, QueryError } from "../components/States.tsx";
+import { ReviewerPicker, reviewerChoiceOf } from "../notify/ReviewerPicker.tsx";
 import { type BulkSelection, previewBatch, startBatch, useSavedQueries, useSourceRun } from "./bulk-api.ts";
 import { CsvInput } from "./CsvInput.tsx";
 import { money } from "./money.ts";
@@ -48,6 +49,7 @@ export default function BulkNewPage() {
   const [csv, setCsv] = useState("");
   const [preview, setPreview] = useState<BulkPreview | null>(null);
   const [reason, setReason] = useState("");
+  const [reviewers, setReviewers] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [key] = useState(newIdempotencyKey);
@@ -233,6 +235,17 @@ export default function BulkNewPage() {
               {preview.policies.map((p) => p.because ?? p.name).join("; ")}
             </Alert>
           ) : null}
+          {preview.needsApproval && preview.reviewerOptions ? (
+            <ReviewerPicker
+              id="batch-reviewers"
+              what="batch"
+              action={action}
+              offered={preview.reviewerOptions}
+              value={reviewers}
+              onChange={setReviewers}
+              disabled={busy}
+            />
+          ) : null}
           <Textarea
             label="Reason"
             value={reason}
@@ -251,6 +264,9 @@ export default function BulkNewPage() {
                       ...selection,
                       itemSetHash: preview.itemSetHash,
                       ...(reason ? { reason } : {}),
+                      ...(preview.needsApproval && preview.reviewerOptions
+                        ? { reviewers: reviewerChoiceOf(reviewers) }
+                        : {}),
                     },
                     key,
                   );

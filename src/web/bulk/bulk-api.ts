@@ -2,6 +2,7 @@
 // and the batch's controls. Types are the API's own (src/api/bulk.ts).
 import { useQuery } from "@tanstack/react-query";
 import type { BulkBatch, BulkPreview } from "../../api/bulk.ts";
+import type { ReviewerChoice } from "../../api/runs.ts";
 import type { SavedQueryList } from "../../api/saved-queries.ts";
 import { useApi } from "../api/context.ts";
 import type { ApiClient } from "../api/http.ts";
@@ -55,7 +56,12 @@ export async function previewBatch(api: ApiClient, action: string, selection: Bu
 
 export async function startBatch(
   api: ApiClient,
-  body: { action: string; itemSetHash: string; reason?: string } & BulkSelection,
+  body: {
+    action: string;
+    itemSetHash: string;
+    reason?: string;
+    reviewers?: ReviewerChoice | undefined;
+  } & BulkSelection,
   idempotencyKey: string,
 ) {
   const response = await api.send<{ batch: BulkBatch; replayed: boolean }>(

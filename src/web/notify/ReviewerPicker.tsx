@@ -1,6 +1,7 @@
-// The run form's reviewer picker: shown only for an action with a policy that lets the requester
-// choose reviewers. It offers the people and groups the server says are eligible
-// (GET /api/v1/actions/{name}/reviewers); the server checks the pick again when the run is sent.
+// The reviewer picker of the run form and of a new batch: shown only where a policy lets the
+// requester choose reviewers. It offers the people and groups the server says are eligible (a run's:
+// GET /api/v1/actions/{name}/reviewers; a batch's: its preview's `reviewerOptions`, since which
+// policies hold a batch depends on its items); the server checks the pick again on the request.
 import { MultiSelect } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import type { ActionDetail, ReviewerOptions } from "../../api/actions.ts";
@@ -49,13 +50,22 @@ export function ReviewerPicker({
   value,
   onChange,
   disabled,
+  offered,
+  id = "run-reviewers",
+  what = "run",
 }: {
   action: string;
   value: string[];
   onChange: (value: string[]) => void;
   disabled?: boolean;
+  /** The options already at hand (a batch's preview); else they are read for the action. */
+  offered?: ReviewerOptions;
+  id?: string;
+  /** What is requested, in the description: "run", "batch". */
+  what?: string;
 }) {
-  const options = useReviewerOptions(action);
+  const read = useReviewerOptions(action, offered === undefined);
+  const options = offered ? { data: offered, isError: false } : read;
   const data = [
     ...(options.data?.groups.length
       ? [{ group: "Groups", items: options.data.groups.map((g) => ({ value: `group:${g}`, label: g })) }]
@@ -71,9 +81,9 @@ export function ReviewerPicker({
   ];
   return (
     <MultiSelect
-      id="run-reviewers"
+      id={id}
       label="Reviewers"
-      description="Optional. If this run needs approval, only the people you pick are asked (and only they may approve). Leave empty to ask every eligible reviewer."
+      description={`Optional. If this ${what} needs approval, only the people you pick are asked (and only they may approve). Leave empty to ask every eligible reviewer.`}
       placeholder={value.length === 0 ? "Every eligible reviewer" : undefined}
       data={data}
       value={value}

@@ -1,0 +1,338 @@
+// The requester narrows the reviewers of a bulk batch (at its start) and of a runbook's approval
+// gates (at the runbook's start, by gate step name), with the rules a run's choice follows
+// (approval/reviewer-choice.ts). Over the real HTTP app, the durable engine, a real SMTP server
+// and the Slack Web API stand-in: only the people picked are emailed, sent a Slack direct message
+// and an in-app notification, and only they may decide; a pick outside the eligible reviewers,
+// the requester themself, or a gate that does not allow choosing is refused with a stable code
+// and nothing is started.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { getApprovalRequest } from "../../src/approval/approval-store.ts";
+import { hashPassword } from "../../src/identity/passwords.ts";
+import { listNotifications } from "../../src/notify/notification-store.ts";
+import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
+import { listen } from "../../src/server/serve.ts";
+import { buildWeb } from "../../src/web/build.ts";
+import { prepareBulkTables } from "../bulk/bulk-fixture.ts";
+import { type SlackStandIn, startSlackStandIn } from "../integrations/slack-stand-in.ts";
+import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { until } from "../support/until.ts";
+import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
+import { launchBrowser, signIn } from "../web/support/chromium.ts";
+import { type SmtpCatcher, startSmtpCatcher } from "./smtp-catcher.ts";
+
+const SLACK_TOKEN = "xoxb-pick-test";
+
+const pickFee = defineAction({
+  name: "pick_fee",
+  title: "Charge a picked fee",
+  tags: ["fees"],
+  execution: "inline",
+  params: z.object({ accountId: z.string(), amountCents: z.number().int().positive() }),
+  bulk: {
+    maxItems: 20,
+    paramsFrom: (row) => ({ accountId: row.accountId, amountCents: Number(row.amountCents ?? 100) }),
+    approval: {
+      when: (b) => (b.count > 1 ? "more than one item" : false),
+      reviewers: { groups: ["managers"] },
+      requesterChoosesReviewers: true,
+    },
+  },
+  handler: (p) => ({ charged: p.amountCents }),
+});
+
+// The same batch policy without the choice.
+const fixedFee = defineAction({
+  name: "fixed_fee",
+  title: "Charge a fixed fee",
+  tags: ["fees"],
+  execution: "inline",
+  params: z.object({ accountId: z.string() }),
+  bulk: {
+    maxItems: 20,
+    paramsFrom: (row) => ({ accountId: row.accountId }),
+    approval: { when: (b) => b.count > 1, reviewers: { groups: ["managers"] } },
+  },
+  handler: () => ({ charged: 1 }),
+});
+
+const note = defineAction({
+  name: "note_change",
+  title: "Note a change",
+  tags: ["pricing"],
+  execution: "inline",
+  params: z.object({ plan: z.string() }),
+  handler: (p) => ({ noted: p.plan }),
+});
+
+const reprice = defineRunbook({
+  name: "reprice_picked",
+  title: "Reprice with picked reviewers",
+  params: z.object({ plan: z.string() }),
+  uses: ["note_change"],
+  async handler(rb, { plan }) {
+    await rb.approve({
+      step: "sign_off",
+      reviewers: { groups: ["managers"] },
+      reason: `Reprice ${plan}`,
+      requesterChoosesReviewers: true,
+      expiresIn: "1h",
+    });
+    await rb.approve({ step: "second_look", reviewers: { groups: ["managers"] }, reason: "Second look" });
+    await rb.run("note_change", { plan });
+  },
+});
+
+const workspace = defineWorkspace({
+  name: "picked",
+  actions: [pickFee, fixedFee, note],
+  runbooks: [reprice],
+  roles: { operator: { groups: ["operators"] }, manager: { groups: ["managers"] } },
+  grants: [
+    { to: "operator", verbs: ["view", "run"], on: { tag: "fees" } },
+    { to: "operator", verbs: ["view", "run"], on: { tag: "pricing" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "reprice_picked" } },
+    { to: "manager", verbs: ["view", "approve"], on: { tag: "fees" } },
+    { to: "manager", verbs: ["view", "approve"], on: { runbook: "reprice_picked" } },
+  ],
+});
+
+let t: TestAirlock;
+let smtp: SmtpCatcher;
+let slack: SlackStandIn;
+let operator: TestUser;
+/** An operator and a manager: starts things, so may never be picked for them. */
+let lead: TestUser;
+let manager1: TestUser;
+let manager2: TestUser;
+
+before(async () => {
+  smtp = await startSmtpCatcher();
+  slack = await startSlackStandIn(SLACK_TOKEN);
+  t = await startTestAirlock({
+    workspace,
+    prepare: prepareBulkTables,
+    env: {
+      AIRLOCK_SMTP_URL: smtp.url,
+      AIRLOCK_SMTP_FROM: "Airlock <airlock@picked.test>",
+      AIRLOCK_SLACK_BOT_TOKEN: SLACK_TOKEN,
+      AIRLOCK_SLACK_SIGNING_SECRET: "picked-signing-secret",
+      AIRLOCK_SLACK_CHANNEL: "C0PICKED",
+      AIRLOCK_SLACK_API_URL: slack.url,
+    },
+  });
+  const pool = t.airlock.database.pool;
+  operator = await createUser(pool, { groups: ["operators"], name: "Ona Operator" });
+  lead = await createUser(pool, {
+    groups: ["operators", "managers"],
+    name: "Lea Lead",
+    passwordHash: await hashPassword(PASSWORD),
+  });
+  manager1 = await createUser(pool, { groups: ["managers"], name: "Mia Manager" });
+  manager2 = await createUser(pool, { groups: ["managers"], name: "Mark Manager" });
+  // Both managers linked their Slack identity: each could be sent a direct message.
+  for (const [user, slackId] of [
+    [manager1, "U0MIA"],
+    [manager2, "U0MARK"],
+  ] as const)
+    await pool.query(
+      `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
+       VALUES ('T0PICKED', $1, $2, 'email', $2)`,
+      [slackId, user.id],
+    );
+});
+after(async () => {
+  await t?.close();
+  await smtp?.close();
+  await slack?.close();
+});
+
+async function call(user: TestUser, method: "GET" | "POST", path: string, body?: unknown) {
+  const res = await t.request(path, {
+    method,
+    headers: user.headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Who was told of the request, per channel, once the notices are written. */
+async function toldOf(approvalRequestId: string) {
+  await t.airlock.approvals.events.drain();
+  const pool = t.airlock.database.pool;
+  const rows = await until("the request's notices", async () => {
+    const found = await listNotifications(pool, { approvalRequestId, limit: 50 });
+    return found.some((r) => r.channel === "in_app") ? found : undefined;
+  });
+  const to = (channel: string, by: (r: (typeof rows)[number]) => string | null) =>
+    rows
+      .filter((r) => r.channel === channel)
+      .map(by)
+      .filter((x) => x !== null)
+      .sort();
+  return {
+    email: to("email", (r) => r.address),
+    inApp: to("in_app", (r) => r.recipient_id),
+    // Direct messages name their recipient; the team channel's post has none.
+    slack: to("slack", (r) => r.recipient_id),
+  };
+}
+
+const rowsFor = (accounts: string[]) => accounts.map((accountId) => ({ accountId, amountCents: 300 }));
+
+test("a batch: the preview offers the eligible managers; a pick outside them, or yourself, is refused and nothing starts; only the one picked is notified and may approve", async () => {
+  const body = { action: "pick_fee", rows: rowsFor(["acc_001", "acc_002", "acc_003"]) };
+  const preview = await call(lead, "POST", "/api/v1/bulk/preview", body);
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  assert.equal(preview.body.policies[0].requesterChoosesReviewers, true);
+  assert.deepEqual(
+    preview.body.reviewerOptions.people.map((p: { name: string }) => p.name).sort(),
+    ["Mark Manager", "Mia Manager"],
+    "the managers, never the requester",
+  );
+  assert.deepEqual(preview.body.reviewerOptions.groups, ["managers"]);
+  const start = (reviewers: unknown, key?: string) =>
+    t.request("/api/v1/bulk/start", {
+      method: "POST",
+      headers: { ...lead.headers, ...(key ? { "idempotency-key": key } : {}) },
+      body: JSON.stringify({ ...body, itemSetHash: preview.body.itemSetHash, reviewers }),
+    });
+
+  for (const [reviewers, code] of [
+    [{ users: [operator.email] }, "approval.reviewer_not_eligible"],
+    [{ users: [lead.id] }, "approval.reviewer_not_eligible"],
+    [{ groups: ["operators"] }, "approval.reviewer_not_eligible"],
+  ] as const) {
+    const refused = await start(reviewers);
+    const answer = (await refused.json()) as { error: { code: string; requestId: string } };
+    assert.equal(refused.status, 422, JSON.stringify(answer));
+    assert.equal(answer.error.code, code);
+    assert.ok(answer.error.requestId);
+  }
+  const none = await t.airlock.database.pool.query(
+    "SELECT count(*)::int AS n FROM airlock.bulk_batches WHERE requester_id = $1",
+    [lead.id],
+  );
+  assert.equal(none.rows[0].n, 0, "no batch was started by a refused pick");
+
+  const started = await start({ users: [manager1.email] }, "pick-batch-1");
+  const startedBody = (await started.json()) as { batch: { id: string; approvalRequestId: string } };
+  assert.equal(started.status, 202, JSON.stringify(startedBody));
+  const { id: batchId, approvalRequestId } = startedBody.batch;
+  const request = await getApprovalRequest(t.airlock.database.pool, approvalRequestId);
+  assert.deepEqual(request?.chosen_reviewers, { users: [manager1.id], groups: [] });
+
+  const told = await toldOf(approvalRequestId);
+  assert.deepEqual(told.email, [manager1.email], "only the one picked is emailed");
+  assert.deepEqual(told.inApp, [manager1.id], "only the one picked gets the bell's notification");
+  assert.deepEqual(told.slack, [manager1.id], "a Slack direct message to the one picked only");
+
+  // A replay of the key with another pick is another request.
+  const replayed = await start({ users: [manager2.email] }, "pick-batch-1");
+  assert.equal(replayed.status, 422);
+  assert.equal(((await replayed.json()) as { error: { code: string } }).error.code, "idempotency.mismatch");
+
+  const notPicked = await call(manager2, "POST", `/api/v1/bulk/${batchId}/approve`, {});
+  assert.equal(notPicked.status, 403, JSON.stringify(notPicked.body));
+  assert.equal(notPicked.body.error.code, "approval.not_chosen");
+  const picked = await call(manager1, "POST", `/api/v1/bulk/${batchId}/approve`, {});
+  assert.equal(picked.status, 200, JSON.stringify(picked.body));
+  await until("the batch ran", async () => {
+    const { body: batch } = await call(lead, "GET", `/api/v1/bulk/${batchId}`);
+    return batch.status === "succeeded" ? batch : undefined;
+  });
+});
+
+test("a batch whose policy does not let the requester choose: a pick is refused with approval.reviewer_choice_not_allowed", async () => {
+  const body = { action: "fixed_fee", rows: [{ accountId: "acc_010" }, { accountId: "acc_011" }] };
+  const preview = await call(operator, "POST", "/api/v1/bulk/preview", body);
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  assert.equal(preview.body.reviewerOptions, null);
+  const refused = await call(operator, "POST", "/api/v1/bulk/start", {
+    ...body,
+    itemSetHash: preview.body.itemSetHash,
+    reviewers: { users: [manager1.email] },
+  });
+  assert.equal(refused.status, 422, JSON.stringify(refused.body));
+  assert.equal(refused.body.error.code, "approval.reviewer_choice_not_allowed");
+});
+
+test("a runbook's gate: the starter picks its reviewers at start; a pick of themself, outside the gate's reviewers, for a gate that does not allow it or does not exist is refused; only the one picked is notified and may approve", async () => {
+  const startWith = (gateReviewers: unknown) =>
+    call(lead, "POST", "/api/v1/runbooks/reprice_picked/runs", { params: { plan: "pro" }, gateReviewers });
+  for (const [gateReviewers, code] of [
+    [{ sign_off: { users: [lead.email] } }, "approval.reviewer_not_eligible"],
+    [{ sign_off: { users: [operator.email] } }, "approval.reviewer_not_eligible"],
+    [{ second_look: { users: [manager1.email] } }, "approval.reviewer_choice_not_allowed"],
+    [{ no_such_gate: { users: [manager1.email] } }, "approval.reviewer_choice_not_allowed"],
+  ] as const) {
+    const refused = await startWith(gateReviewers);
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, code);
+  }
+  const none = await t.airlock.database.pool.query(
+    "SELECT count(*)::int AS n FROM airlock.runbook_runs WHERE actor_id = $1",
+    [lead.id],
+  );
+  assert.equal(none.rows[0].n, 0, "no runbook was started by a refused pick");
+
+  const started = await startWith({ sign_off: { users: [manager2.email] } });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const id = started.body.id as string;
+  const waitingAt = (step: string) =>
+    until(`the gate ${step}`, async () => {
+      const { body } = await call(lead, "GET", `/api/v1/runbook-runs/${id}`);
+      return body.steps?.find(
+        (s: { name: string; status: string }) => s.name === step && s.status === "waiting",
+      );
+    });
+  const gate = await waitingAt("sign_off");
+  const approvalId = gate.approval.requestId as string;
+  const told = await toldOf(approvalId);
+  assert.deepEqual(told.email, [manager2.email], "only the one picked is emailed");
+  assert.deepEqual(told.inApp, [manager2.id]);
+  assert.deepEqual(told.slack, [manager2.id], "a Slack direct message to the one picked only");
+
+  const notPicked = await call(manager1, "POST", `/api/v1/approvals/${approvalId}/approve`, {});
+  assert.equal(notPicked.status, 403, JSON.stringify(notPicked.body));
+  assert.equal(notPicked.body.error.code, "approval.not_chosen");
+  const picked = await call(manager2, "POST", `/api/v1/approvals/${approvalId}/approve`, {});
+  assert.equal(picked.status, 200, JSON.stringify(picked.body));
+
+  // The gate with no pick asks every eligible reviewer (never the starter).
+  const second = await waitingAt("second_look");
+  const secondTold = await toldOf(second.approval.requestId as string);
+  assert.deepEqual(secondTold.email, [manager1.email, manager2.email].sort());
+});
+
+test("the /bulk/new picker in Chromium: the preview offers the managers, the one picked is stored on the batch's approval request", async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const b = await launchBrowser();
+  try {
+    const { page } = await b.newPage();
+    await signIn(page, server.url, lead.email, PASSWORD, "/bulk/new?action=pick_fee");
+    await page
+      .getByRole("textbox", { name: "CSV of items" })
+      .fill("accountId,amountCents\nacc_020,100\nacc_021,100\n");
+    await page.getByRole("button", { name: "Preview the CSV" }).click();
+    const preview = page.locator("[data-bulk-preview]");
+    await preview.getByText("more than one item").waitFor();
+    await preview.getByRole("combobox", { name: "Reviewers" }).click();
+    await page.getByRole("option", { name: "Mia Manager" }).click();
+    assert.equal(await page.getByRole("option", { name: "Lea Lead" }).count(), 0, "never yourself");
+    await page.keyboard.press("Escape");
+    await preview.getByRole("button", { name: "Start batch of 2" }).click();
+    await page.waitForURL(/\/bulk\/blk_/);
+    const batchId = /\/bulk\/(blk_\w+)/.exec(page.url())![1]!;
+    const { rows } = await t.airlock.database.pool.query(
+      `SELECT ar.chosen_reviewers FROM airlock.bulk_batches b
+         JOIN airlock.approval_requests ar ON ar.id = b.approval_request_id WHERE b.id = $1`,
+      [batchId],
+    );
+    assert.deepEqual(rows[0]?.chosen_reviewers, { users: [manager1.id], groups: [] });
+  } finally {
+    await b.close();
+    await server.close(100);
+  }
+});
