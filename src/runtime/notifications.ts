@@ -69,7 +69,9 @@ export async function startNotifications(deps: NotificationsDeps): Promise<Notif
     channels: {
       webhook: webhookChannel({ db: deps.database.pool, keyring: deps.keyring }),
       ...(slack
-        ? { slack: slackChannel({ db: deps.database.pool, api: slack.api, channel: slack.channel }) }
+        ? {
+            slack: slackChannel({ db: deps.database.pool, api: slack.api, channel: slack.channel, log }),
+          }
         : {}),
     },
   });

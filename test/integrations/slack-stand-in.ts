@@ -28,6 +28,10 @@ export interface SlackStandIn {
   users: Map<string, SlackUser>;
   /** chat.postMessage to these channels answers Slack's `service_unavailable` this many times. */
   outages: Map<string, number>;
+  /** Each channel's member ids, for conversations.members (a channel not set has none). */
+  channelMembers: Map<string, string[]>;
+  /** conversations.members answers Slack's `ratelimited` this many times. */
+  membersOutages: { count: number };
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<SlackCall[]>;
   close(): Promise<void>;
 }
@@ -45,6 +49,13 @@ const shape: Record<string, (b: Record<string, unknown>) => boolean> = {
     (b.view as { type?: string }).type === "modal" &&
     Array.isArray((b.view as { blocks?: unknown }).blocks),
   "users.info": (b) => typeof b.user === "string",
+  // A read method, sent as form fields: `channel`, and optionally `limit` (1–1000) and `cursor`.
+  "conversations.members": (b) =>
+    typeof b.channel === "string" &&
+    /^[CG][A-Z0-9]+$/.test(b.channel) &&
+    (b.limit === undefined ||
+      (/^\d+$/.test(String(b.limit)) && Number(b.limit) >= 1 && Number(b.limit) <= 1000)) &&
+    (b.cursor === undefined || (typeof b.cursor === "string" && b.cursor.length > 0)),
 };
 
 export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
@@ -52,6 +63,8 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
   const refused: { method: string; error: string }[] = [];
   const users = new Map<string, SlackUser>();
   const outages = new Map<string, number>();
+  const channelMembers = new Map<string, string[]>();
+  const membersOutages = { count: 0 };
   let ts = 1_700_000_000;
   const server = createServer(async (req, res) => {
     const method = (req.url ?? "").replace(/^\/api\//, "");
@@ -86,6 +99,25 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
       const answered = /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
       return answer({ ok: true, channel: answered, ts: `${ts++}.000100` });
     }
+    if (method === "conversations.members") {
+      // Slack's documented read methods accept form fields only: a JSON body is not read.
+      if (!form) return refuse("invalid_form_data");
+      if (membersOutages.count > 0) {
+        membersOutages.count--;
+        return answer({ ok: false, error: "ratelimited" });
+      }
+      const all = channelMembers.get(String(body.channel)) ?? [];
+      const limit = Number(body.limit ?? 100);
+      // The cursor is opaque to the caller; here it encodes the next offset, as Slack's encodes a member.
+      const offset = body.cursor ? Number(Buffer.from(String(body.cursor), "base64").toString().slice(7)) : 0;
+      const next =
+        offset + limit < all.length ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "";
+      return answer({
+        ok: true,
+        members: all.slice(offset, offset + limit),
+        response_metadata: { next_cursor: next },
+      });
+    }
     if (method === "users.info") {
       const user = users.get(String(body.user));
       if (!user) return answer({ ok: false, error: "user_not_found" });
@@ -112,6 +144,8 @@ export async function startSlackStandIn(token: string): Promise<SlackStandIn> {
     refused,
     users,
     outages,
+    channelMembers,
+    membersOutages,
     async waitFor(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {

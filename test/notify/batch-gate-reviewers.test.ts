@@ -105,10 +105,14 @@ let operator: TestUser;
 let lead: TestUser;
 let manager1: TestUser;
 let manager2: TestUser;
+/** A manager who reads the team channel the requests are posted to. */
+let manager3: TestUser;
 
 before(async () => {
   smtp = await startSmtpCatcher();
   slack = await startSlackStandIn(SLACK_TOKEN);
+  // The team channel: 250 members (two pages of conversations.members), one of them manager3.
+  slack.channelMembers.set("C0PICKED", [...Array.from({ length: 249 }, (_, i) => `U0FILL${i}`), "U0MAX"]);
   t = await startTestAirlock({
     workspace,
     prepare: prepareBulkTables,
@@ -130,10 +134,12 @@ before(async () => {
   });
   manager1 = await createUser(pool, { groups: ["managers"], name: "Mia Manager" });
   manager2 = await createUser(pool, { groups: ["managers"], name: "Mark Manager" });
+  manager3 = await createUser(pool, { groups: ["managers"], name: "Max Member" });
   // Both managers linked their Slack identity: each could be sent a direct message.
   for (const [user, slackId] of [
     [manager1, "U0MIA"],
     [manager2, "U0MARK"],
+    [manager3, "U0MAX"],
   ] as const)
     await pool.query(
       `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
@@ -180,6 +186,56 @@ async function toldOf(approvalRequestId: string) {
 
 const rowsFor = (accounts: string[]) => accounts.map((accountId) => ({ accountId, amountCents: 300 }));
 
+test("Slack: a reviewer in the team channel is not sent the request again as a direct message; when Slack cannot list the channel's members, everyone gets one", async () => {
+  const startBatch = async (accounts: string[]) => {
+    const body = { action: "pick_fee", rows: rowsFor(accounts) };
+    const preview = await call(operator, "POST", "/api/v1/bulk/preview", body);
+    const started = await call(operator, "POST", "/api/v1/bulk/start", {
+      ...body,
+      itemSetHash: preview.body.itemSetHash,
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    return started.body.batch.approvalRequestId as string;
+  };
+  // Slack cannot answer the lookup: nobody is skipped (a duplicate rather than a silence).
+  slack.membersOutages.count = 1;
+  const first = await toldOf(await startBatch(["acc_030", "acc_029"]));
+  assert.deepEqual(first.slack, [manager1.id, manager2.id, manager3.id].sort());
+
+  const second = await toldOf(await startBatch(["acc_028", "acc_027"]));
+  assert.deepEqual(
+    second.slack,
+    [manager1.id, manager2.id].sort(),
+    "no direct message to the channel's member",
+  );
+  assert.deepEqual(
+    second.email,
+    [lead.email, manager1.email, manager2.email, manager3.email].sort(),
+    "email is not Slack: every eligible manager is emailed",
+  );
+  const lookups = slack.calls.filter((c) => c.method === "conversations.members");
+  assert.ok(
+    lookups.some((c) => c.body.channel === "C0PICKED" && c.body.limit === "200" && !c.body.cursor),
+    "the first page",
+  );
+  assert.ok(
+    lookups.some((c) => c.body.channel === "C0PICKED" && typeof c.body.cursor === "string"),
+    "the next page, by the cursor Slack gave",
+  );
+  assert.deepEqual(slack.refused, [], "every call had the method and shape Slack documents");
+  // The channel itself still gets the post with its buttons.
+  const rows = await listNotifications(t.airlock.database.pool, {
+    channel: "slack",
+    approvalRequestId: (
+      await t.airlock.database.pool.query(
+        "SELECT id FROM airlock.approval_requests ORDER BY created_at DESC LIMIT 1",
+      )
+    ).rows[0].id,
+    limit: 10,
+  });
+  assert.ok(rows.some((r) => r.address === "C0PICKED"));
+});
+
 test("a batch: the preview offers the eligible managers; a pick outside them, or yourself, is refused and nothing starts; only the one picked is notified and may approve", async () => {
   const body = { action: "pick_fee", rows: rowsFor(["acc_001", "acc_002", "acc_003"]) };
   const preview = await call(lead, "POST", "/api/v1/bulk/preview", body);
@@ -187,7 +243,7 @@ test("a batch: the preview offers the eligible managers; a pick outside them, or
   assert.equal(preview.body.policies[0].requesterChoosesReviewers, true);
   assert.deepEqual(
     preview.body.reviewerOptions.people.map((p: { name: string }) => p.name).sort(),
-    ["Mark Manager", "Mia Manager"],
+    ["Mark Manager", "Max Member", "Mia Manager"],
     "the managers, never the requester",
   );
   assert.deepEqual(preview.body.reviewerOptions.groups, ["managers"]);
@@ -302,7 +358,7 @@ test("a runbook's gate: the starter picks its reviewers at start; a pick of them
   // The gate with no pick asks every eligible reviewer (never the starter).
   const second = await waitingAt("second_look");
   const secondTold = await toldOf(second.approval.requestId as string);
-  assert.deepEqual(secondTold.email, [manager1.email, manager2.email].sort());
+  assert.deepEqual(secondTold.email, [manager1.email, manager2.email, manager3.email].sort());
 });
 
 test("the /bulk/new picker in Chromium: the preview offers the managers, the one picked is stored on the batch's approval request", async () => {

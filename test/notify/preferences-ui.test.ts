@@ -208,3 +208,49 @@ test("an admin sets a group's default in the group defaults table; a member with
     { eventType: "run.failed", channel: "slack", enabled: false, source: "group" },
   );
 });
+
+test("a Slack switch turned off in the settings table stops that person's Slack direct message", async () => {
+  const operator = w.people.operator;
+  const pool = w.t.airlock.database.pool;
+  await pool.query(
+    `INSERT INTO airlock.slack_links (slack_team_id, slack_user_id, user_id, verified_by, linked_by)
+     VALUES ($1, 'U0SETOPS', $2, 'email', $2)`,
+    [TEAM, operator.id],
+  );
+  const slackDms = async (approvalId: string) => {
+    await w.t.airlock.approvals.events.drain();
+    const { rows } = await pool.query(
+      "SELECT address FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.decided' AND recipient_id = $2",
+      [approvalId, operator.id],
+    );
+    return rows;
+  };
+  const first = await requestCredit("slack switch one");
+  await decide(first, "approve");
+  assert.deepEqual(await slackDms(first), [{ address: "U0SETOPS" }], "on: the decision comes to Slack");
+
+  const { page } = await b.newPage();
+  await signIn(page, w.url, operator.email, operator.password, "/settings/notifications");
+  const slackSwitch = page.getByRole("switch", { name: "Slack: My request was decided" });
+  assert.equal(await slackSwitch.isChecked(), true);
+  await slackSwitch.click({ force: true });
+  await page.waitForFunction(
+    () =>
+      (document.querySelector('[aria-label="Slack: My request was decided"]') as HTMLInputElement | null)
+        ?.checked === false,
+  );
+  const stored = async () =>
+    (
+      await pool.query(
+        "SELECT enabled FROM airlock.notification_preferences WHERE user_id = $1 AND event_type = 'approval.decided' AND channel = 'slack'",
+        [operator.id],
+      )
+    ).rows;
+  for (let i = 0; i < 100 && (await stored()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await stored(), [{ enabled: false }]);
+
+  const second = await requestCredit("slack switch two");
+  await decide(second, "reject");
+  assert.deepEqual(await slackDms(second), [], "off: no Slack direct message");
+  assert.deepEqual(slack.refused, []);
+});

@@ -1,4 +1,4 @@
-// The few Slack Web API methods Airlock calls, over plain fetch (no SDK: five methods, one
+// The few Slack Web API methods Airlock calls, over plain fetch (no SDK: six methods, one
 // request shape). Every call carries the bot token as a bearer header — never in a URL or a log —
 // and fails on `ok: false` with Slack's error code, which the notification row records.
 export interface SlackApi {
@@ -13,10 +13,11 @@ export type SlackMethod =
   | "chat.update"
   | "chat.postEphemeral"
   | "views.open"
-  | "users.info";
+  | "users.info"
+  | "conversations.members";
 
-// users.info is a read method that takes form fields; the others take JSON.
-const FORM_METHODS = new Set<SlackMethod>(["users.info"]);
+// users.info and conversations.members are read methods that take form fields; the others JSON.
+const FORM_METHODS = new Set<SlackMethod>(["users.info", "conversations.members"]);
 const TIMEOUT_MS = 10_000;
 
 export function createSlackApi(options: { token: string; baseUrl: string }): SlackApi {

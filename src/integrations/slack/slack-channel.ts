@@ -7,7 +7,9 @@
 // (slack-links.ts) and has the Slack switch on for that event type gets it as a direct message
 // (chat.postMessage with `channel` = their Slack user id). A reviewer's message carries the same
 // buttons as the channel's — a click goes through the same interactivity endpoint and rules — and
-// is updated like it when the request ends.
+// is updated like it when the request ends. A reviewer who is a member of the team channel the
+// request is posted to is not sent it again as a direct message (slack-channel-members.ts); a
+// notice nobody posts to the channel (a decision, a failed run) still goes to each directly.
 import { decisionsOf, getApprovalRequest } from "../../approval/approval-store.ts";
 import type { OutboxEvent } from "../../events/event-types.ts";
 import type { MessageParts } from "../../notify/message-template.ts";
@@ -21,8 +23,10 @@ import {
   type NotificationRow,
 } from "../../notify/notification-store.ts";
 import type { ChannelSender } from "../../notify/notifier.ts";
+import type { Log } from "../../observe/logger.ts";
 import type { Queryable } from "../../store/queryable.ts";
 import type { SlackApi } from "./slack-api.ts";
+import { type ChannelMembers, channelMembers } from "./slack-channel-members.ts";
 import { slackUsersOf } from "./slack-links.ts";
 import { approvalRequestMessage, decidedMessage, noticeMessage } from "./slack-message.ts";
 
@@ -65,8 +69,15 @@ async function directMessages(
   });
 }
 
-export function slackChannel(options: { db: Queryable; api: SlackApi; channel: string }): ChannelSender {
+export function slackChannel(options: {
+  db: Queryable;
+  api: SlackApi;
+  channel: string;
+  log?: Log;
+  members?: ChannelMembers;
+}): ChannelSender {
   const { db, api } = options;
+  const members = options.members ?? channelMembers({ api, ...(options.log ? { log: options.log } : {}) });
   return {
     async rowsFor(event: OutboxEvent, content: EventContent | null): Promise<NewNotification[]> {
       if (!content) return [];
@@ -83,7 +94,9 @@ export function slackChannel(options: { db: Queryable; api: SlackApi; channel: s
         approvalRequestId,
         runId: content.runId,
       };
-      if (event.type === "approval.requested" && content.decidable)
+      if (event.type === "approval.requested" && content.decidable) {
+        // The channel's members see the post with its buttons: no second copy for them.
+        const inChannel = direct.length > 0 ? await members.of(options.channel) : null;
         return [
           {
             ...base,
@@ -91,8 +104,9 @@ export function slackChannel(options: { db: Queryable; api: SlackApi; channel: s
             text: renderText(content.parts),
             content: { kind: "post", parts: content.parts } satisfies SlackContent,
           },
-          ...direct,
+          ...direct.filter((dm) => !inChannel?.has(dm.address)),
         ];
+      }
       if (event.type === "approval.decided") {
         // Every message that asked for this decision — the channel's and each reviewer's direct
         // message — loses its buttons and says who decided.

@@ -3,7 +3,7 @@
 // comes from (their own choice, a group's default, or the default). Admins also set the defaults
 // per group here. The approvals inbox shows what waits whatever is chosen.
 import { Badge, Group, Paper, Select, Stack, Switch, Table, Text, Title } from "@mantine/core";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import type { PREFERENCE_CHANNELS } from "../../api/notifications.ts";
 import { canSeeAdmin, useCurrentUser } from "../api/session.ts";
 import { ErrorNotice } from "../components/ErrorNotice.tsx";
@@ -63,46 +63,26 @@ function OwnPreferences() {
   return (
     <Paper withBorder radius="md" p="md">
       {change.isError && <ErrorNotice error={change.error} title="The setting was not saved" />}
-      <Table aria-label="Your notifications">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Notification</Table.Th>
-            {CHANNELS.map((c) => (
-              <Table.Th key={c.channel}>{c.label}</Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {EVENTS.map((eventType) => (
-            <Table.Tr key={eventType}>
-              <Table.Td>
-                <Text size="sm">{EVENT_LABELS[eventType]}</Text>
-              </Table.Td>
-              {CHANNELS.map(({ channel, label }) => {
-                const p = find(eventType, channel);
-                if (!p) return <Table.Td key={channel} />;
-                return (
-                  <Table.Td key={channel}>
-                    <Group gap="xs" wrap="nowrap">
-                      <Switch
-                        checked={p.enabled}
-                        aria-label={`${label}: ${EVENT_LABELS[eventType]}`}
-                        disabled={change.isPending}
-                        onChange={(e) =>
-                          change.mutate({ eventType, channel, enabled: e.currentTarget.checked })
-                        }
-                      />
-                      <Badge size="xs" variant="light" color={p.source === "user" ? "blue" : "gray"}>
-                        {SOURCE_LABELS[p.source]}
-                      </Badge>
-                    </Group>
-                  </Table.Td>
-                );
-              })}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <SwitchTable
+        label="Your notifications"
+        cell={(eventType, channel, label) => {
+          const p = find(eventType, channel);
+          if (!p) return null;
+          return (
+            <Group gap="xs" wrap="nowrap">
+              <Switch
+                checked={p.enabled}
+                aria-label={`${label}: ${EVENT_LABELS[eventType]}`}
+                disabled={change.isPending}
+                onChange={(e) => change.mutate({ eventType, channel, enabled: e.currentTarget.checked })}
+              />
+              <Badge size="xs" variant="light" color={p.source === "user" ? "blue" : "gray"}>
+                {SOURCE_LABELS[p.source]}
+              </Badge>
+            </Group>
+          );
+        }}
+      />
     </Paper>
   );
 }
@@ -140,39 +120,55 @@ function GroupDefaults() {
         />
         {change.isError && <ErrorNotice error={change.error} title="The default was not saved" />}
         {group && (
-          <Table aria-label={`Defaults of the ${group} group`}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Notification</Table.Th>
-                {CHANNELS.map((c) => (
-                  <Table.Th key={c.channel}>{c.label}</Table.Th>
-                ))}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {EVENTS.map((eventType) => (
-                <Table.Tr key={eventType}>
-                  <Table.Td>
-                    <Text size="sm">{EVENT_LABELS[eventType]}</Text>
-                  </Table.Td>
-                  {CHANNELS.map(({ channel, label }) => (
-                    <Table.Td key={channel}>
-                      <Switch
-                        checked={enabled(eventType, channel)}
-                        aria-label={`${group} default, ${label}: ${EVENT_LABELS[eventType]}`}
-                        disabled={change.isPending}
-                        onChange={(e) =>
-                          change.mutate({ group, eventType, channel, enabled: e.currentTarget.checked })
-                        }
-                      />
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <SwitchTable
+            label={`Defaults of the ${group} group`}
+            cell={(eventType, channel, label) => (
+              <Switch
+                checked={enabled(eventType, channel)}
+                aria-label={`${group} default, ${label}: ${EVENT_LABELS[eventType]}`}
+                disabled={change.isPending}
+                onChange={(e) =>
+                  change.mutate({ group, eventType, channel, enabled: e.currentTarget.checked })
+                }
+              />
+            )}
+          />
         )}
       </Stack>
     </Paper>
+  );
+}
+
+/** One switch per notification (rows) and channel (columns): a person's own, or a group's defaults. */
+function SwitchTable({
+  label,
+  cell,
+}: {
+  label: string;
+  cell: (eventType: EventType, channel: Channel, channelLabel: string) => ReactNode;
+}) {
+  return (
+    <Table aria-label={label}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Notification</Table.Th>
+          {CHANNELS.map((c) => (
+            <Table.Th key={c.channel}>{c.label}</Table.Th>
+          ))}
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {EVENTS.map((eventType) => (
+          <Table.Tr key={eventType}>
+            <Table.Td>
+              <Text size="sm">{EVENT_LABELS[eventType]}</Text>
+            </Table.Td>
+            {CHANNELS.map(({ channel, label: channelLabel }) => (
+              <Table.Td key={channel}>{cell(eventType, channel, channelLabel)}</Table.Td>
+            ))}
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
