@@ -1,6 +1,7 @@
 // Runbooks: the catalog, starting one, runbook runs (every step, its status, its run, who
 // answered), cancel, retry from the failed step, and answering a human step.
 import { z } from "zod";
+import { reviewerOptions } from "./actions.ts";
 import { isoTime, jsonValue, personRef } from "./common.ts";
 import { reviewerChoice } from "./runs.ts";
 
@@ -56,6 +57,22 @@ export const startRunbookBody = z.strictObject({
       "Narrow an approval gate's reviewers, by the gate's step name, where the gate lets the starter choose (requesterChoosesReviewers)",
     ),
 });
+
+/** POST /api/v1/runbooks/{name}/preview: what a start with these parameters would ask. */
+export const previewRunbookBody = z.strictObject({ params: z.record(z.string(), z.unknown()).optional() });
+export const runbookPreview = z.strictObject({
+  gates: z
+    .array(z.strictObject({ step: z.string(), reviewerOptions }))
+    .describe(
+      "The approval gates on the path these parameters take that let the starter pick reviewers (gateReviewers), with whom they may pick",
+    ),
+  complete: z
+    .boolean()
+    .describe(
+      "Whether the rehearsal reached the end (a gate after a step's output is checked when it opens)",
+    ),
+});
+export type RunbookPreview = z.output<typeof runbookPreview>;
 
 export const runbookStep = z.strictObject({
   name: z.string(),

@@ -2,7 +2,7 @@
 // API, with the same checks as the web UI (the server decides everything).
 import { api, apiOptions, describeError, parseApiCommandArgs } from "./api-client.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
-import { coerce } from "./run-command.ts";
+import { coerce, reviewerChoice } from "./run-command.ts";
 import { table } from "./text-table.ts";
 
 interface StepJson {
@@ -56,6 +56,7 @@ export const runbookCommand: Command = {
   help: [
     "Usage: airlock runbook start <runbook> [--param name=value]… [--params-json JSON]",
     "                             [--reason TEXT] [--idempotency-key KEY]",
+    "                             [--gate-reviewer GATE=USER|GATE=group:NAME]…",
     "       airlock runbook status <runbook-run-id>",
     "       airlock runbook cancel <runbook-run-id> [--reason TEXT]",
     "       airlock runbook retry <runbook-run-id>",
@@ -68,7 +69,8 @@ export const runbookCommand: Command = {
     "and who answered it; cancel stops a running or waiting run (steps done stay done); retry runs",
     "a failed run again from its failed step; approve/reject decide an approval gate (rb.approve)",
     "waiting in the run (--step when it waits on several; never your own run's); gates lists the",
-    "gates you may decide.",
+    "gates you may decide. --gate-reviewer narrows the reviewers of an approval gate (by its step",
+    "name) that lets the starter choose: only those picked are asked (repeat it for several).",
     "",
     "Exit status: 0 done, 1 refused or failed, 3 started or still running.",
   ].join("\n"),
@@ -79,6 +81,7 @@ export const runbookCommand: Command = {
       reason: { type: "string" },
       step: { type: "string" },
       "idempotency-key": { type: "string" },
+      "gate-reviewer": { type: "string", multiple: true },
     });
     const [verb, subject, ...rest] = positionals;
     const options = apiOptions(values, io.env);
@@ -121,7 +124,11 @@ export const runbookCommand: Command = {
         params[key] = coerce(pair.slice(eq + 1), schema?.properties?.[key]?.type);
       }
       response = await api(options, "POST", `/api/v1/runbooks/${encodeURIComponent(subject)}/runs`, {
-        body: { params, ...(values.reason ? { reason: values.reason } : {}) },
+        body: {
+          params,
+          ...(values.reason ? { reason: values.reason } : {}),
+          ...gateReviewersOf(values["gate-reviewer"] ?? []),
+        },
         ...(values["idempotency-key"] ? { headers: { "idempotency-key": values["idempotency-key"] } } : {}),
       });
     } else if (verb === "status") {
@@ -142,6 +149,21 @@ export const runbookCommand: Command = {
     return run.status === "failed" ? 1 : 3;
   },
 };
+
+/** `--gate-reviewer GATE=VALUE` values as the start's `gateReviewers` (VALUE as `--reviewer`). */
+function gateReviewersOf(given: readonly string[]): { gateReviewers?: Record<string, unknown> } {
+  const byGate = new Map<string, string[]>();
+  for (const pair of given) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new UsageError(`--gate-reviewer takes GATE=USER or GATE=group:NAME, got "${pair}"`);
+    const gate = pair.slice(0, eq);
+    byGate.set(gate, [...(byGate.get(gate) ?? []), pair.slice(eq + 1)]);
+  }
+  if (byGate.size === 0) return {};
+  return {
+    gateReviewers: Object.fromEntries([...byGate].map(([gate, values]) => [gate, reviewerChoice(values)])),
+  };
+}
 
 const VERBS = ["start", "status", "cancel", "retry", "approve", "reject"];
 

@@ -14,7 +14,9 @@ import {
   type ChosenReviewers,
   isEmptyChoice,
   type ReviewerChoiceInput,
+  type ReviewerOptions,
   resolveReviewerChoice,
+  reviewerOptionsFor,
 } from "../approval/reviewer-choice.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
@@ -97,4 +99,37 @@ export async function chooseGateReviewers(
     stored[step] = resolved.chosen;
   }
   return stored;
+}
+
+/** One gate the starter may pick reviewers for, and whom they may pick. */
+export interface GateReviewerOptions {
+  step: string;
+  reviewerOptions: ReviewerOptions;
+}
+
+/**
+ * For a start form: the gates the rehearsal found that let the starter choose, with their
+ * options (the same options resolveGateChoice checks a pick against). A gate the rehearsal did not
+ * reach is not offered; its pick can still be sent by name (chooseGateReviewers).
+ */
+export async function gateReviewerOptions(
+  deps: { pool: Queryable; authorizer: Authorizer },
+  runbook: { name: string; tags: string[] },
+  starter: Principal,
+  gates: readonly { step: string; options: ApproveOptions }[],
+): Promise<GateReviewerOptions[]> {
+  const out: GateReviewerOptions[] = [];
+  for (const gate of gates) {
+    if (gate.options.requesterChoosesReviewers !== true) continue;
+    out.push({
+      step: gate.step,
+      reviewerOptions: await reviewerOptionsFor(
+        deps,
+        runbook,
+        [gatePolicy(gate.step, gate.options, null)],
+        starter,
+      ),
+    });
+  }
+  return out;
 }

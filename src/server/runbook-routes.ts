@@ -5,7 +5,9 @@ import {
   answerResponse,
   cancelRunbookBody,
   gateDecisionBody,
+  previewRunbookBody,
   runbookCatalog,
+  runbookPreview,
   runbookRun,
   runbookRunList,
   runbookRunListQuery,
@@ -40,6 +42,20 @@ export function runbookRoutes(deps: { runbooks: Runbooks }) {
             canRun,
           })),
         });
+      },
+    });
+
+    routes.add({
+      method: "post",
+      path: "/api/v1/runbooks/:name/preview",
+      summary:
+        "What starting a runbook with these parameters would ask: its approval gates that let you pick reviewers, and whom you may pick (nothing is started)",
+      tags: ["runbooks"],
+      auth: "principal",
+      body: previewRunbookBody,
+      responses: { 200: { description: "The gates you may pick reviewers for", schema: runbookPreview } },
+      async handler(c, { principal, body }) {
+        return json(c, await runbooks.preview(principal, c.req.param("name") ?? "", body.params ?? {}));
       },
     });
 

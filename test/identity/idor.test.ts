@@ -149,6 +149,7 @@ const CASES: Record<string, Case> = {
   },
   "GET /api/v1/admin/webhooks/{id}/deliveries": { params: () => ({ id: ids.webhook! }) },
   "POST /api/v1/runbooks/{name}/runs": { params: () => ({ name: "alice_runbook" }), body: { params: {} } },
+  "POST /api/v1/runbooks/{name}/preview": { params: () => ({ name: "alice_runbook" }), body: { params: {} } },
   "GET /api/v1/runbook-runs/{id}": { params: () => ({ id: ids.runbookRun! }) },
   ...Object.fromEntries(
     (["cancel", "retry"] as const).map((verb) => [

@@ -15,6 +15,7 @@ import { listen } from "../../src/server/serve.ts";
 import { buildWeb } from "../../src/web/build.ts";
 import { prepareBulkTables } from "../bulk/bulk-fixture.ts";
 import { type SlackStandIn, startSlackStandIn } from "../integrations/slack-stand-in.ts";
+import { runAirlock } from "../support/airlock-cli.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { until } from "../support/until.ts";
 import { createUser, PASSWORD, type TestUser } from "../support/users.ts";
@@ -387,6 +388,106 @@ test("the /bulk/new picker in Chromium: the preview offers the managers, the one
       [batchId],
     );
     assert.deepEqual(rows[0]?.chosen_reviewers, { users: [manager1.id], groups: [] });
+  } finally {
+    await b.close();
+    await server.close(100);
+  }
+});
+
+test("a runbook's start preview offers each gate that lets the starter choose, with its eligible reviewers; its refusals are the start's; the CLI's --gate-reviewer picks by gate", async () => {
+  const preview = await call(lead, "POST", "/api/v1/runbooks/reprice_picked/preview", {
+    params: { plan: "pro" },
+  });
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  assert.equal(preview.body.complete, true);
+  assert.deepEqual(
+    preview.body.gates.map((g: { step: string }) => g.step),
+    ["sign_off"],
+    "second_look does not let the starter choose",
+  );
+  const options = preview.body.gates[0].reviewerOptions;
+  assert.deepEqual(options.groups, ["managers"]);
+  assert.deepEqual(
+    options.people.map((p: { id: string }) => p.id).sort(),
+    [manager1.id, manager2.id, manager3.id].sort(),
+    "the managers, never the starter",
+  );
+  // The start's refusals, for the same mistakes.
+  for (const [user, body, status, code] of [
+    [lead, { params: {} }, 422, "validation.failed"],
+    [manager1, { params: { plan: "pro" } }, 403, "permission.denied"],
+  ] as const) {
+    const previewed = await call(user, "POST", "/api/v1/runbooks/reprice_picked/preview", body);
+    const started = await call(user, "POST", "/api/v1/runbooks/reprice_picked/runs", body);
+    assert.deepEqual([previewed.status, previewed.body.error?.code], [status, code]);
+    assert.deepEqual([started.status, started.body.error?.code], [status, code]);
+  }
+  // Someone the preview does not offer is refused at the start.
+  const outside = await call(lead, "POST", "/api/v1/runbooks/reprice_picked/runs", {
+    params: { plan: "pro" },
+    gateReviewers: { sign_off: { users: [operator.id] } },
+  });
+  assert.equal(outside.status, 422, JSON.stringify(outside.body));
+  assert.equal(outside.body.error.code, "approval.reviewer_not_eligible");
+
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  try {
+    const cli = (...pick: string[]) =>
+      runAirlock(["runbook", "start", "reprice_picked", "--param", "plan=cli", ...pick], {
+        AIRLOCK_URL: server.url,
+        AIRLOCK_TOKEN: lead.token,
+      });
+    const refused = await cli("--gate-reviewer", `sign_off=${operator.email}`);
+    assert.equal(refused.code, 1, refused.out);
+    assert.match(refused.err, /approval\.reviewer_not_eligible/);
+    const started = await cli(
+      "--gate-reviewer",
+      `sign_off=${manager1.email}`,
+      "--gate-reviewer",
+      "sign_off=group:managers",
+    );
+    assert.equal(started.code, 3, started.err);
+    const id = /runbook run (rbr_\w+)/.exec(started.out)?.[1];
+    const { rows } = await t.airlock.database.pool.query(
+      "SELECT gate_reviewers FROM airlock.runbook_runs WHERE id = $1",
+      [id],
+    );
+    assert.deepEqual(rows[0]?.gate_reviewers, { sign_off: { users: [manager1.id], groups: ["managers"] } });
+    await call(lead, "POST", `/api/v1/runbook-runs/${id}/cancel`, {});
+  } finally {
+    await server.close(100);
+  }
+});
+
+test("the runbook start form in Chromium: the gate's picker offers its managers, the confirmation names the one picked, and the gate's approval request asks only them", async () => {
+  await buildWeb({ ifStale: true, quiet: true });
+  const server = await listen(t.airlock.app, "127.0.0.1", 0);
+  const b = await launchBrowser();
+  try {
+    const { page } = await b.newPage();
+    await signIn(page, server.url, lead.email, PASSWORD, "/runbooks/reprice_picked");
+    await page.getByRole("textbox", { name: /plan/i }).fill("web");
+    await page.getByRole("button", { name: "Start runbook" }).click();
+    const choice = page.locator("[data-gate-reviewers]");
+    await choice.getByRole("combobox", { name: "Reviewers at sign_off" }).click();
+    assert.equal(await page.getByRole("option", { name: "Lea Lead" }).count(), 0, "never yourself");
+    await page.getByRole("option", { name: "Mark Manager" }).click();
+    await page.keyboard.press("Escape");
+    await choice.getByText("sign_off: only Mark Manager").waitFor();
+    await choice.getByRole("button", { name: "Confirm and start" }).click();
+    await page.waitForURL(/\/runbooks\/runs\/rbr_/);
+    const id = /\/runbooks\/runs\/(rbr_\w+)/.exec(page.url())![1]!;
+    const gate = await until("the gate sign_off", async () => {
+      const { body } = await call(lead, "GET", `/api/v1/runbook-runs/${id}`);
+      return body.steps?.find(
+        (s: { name: string; status: string }) => s.name === "sign_off" && s.status === "waiting",
+      );
+    });
+    const approvalId = gate.approval.requestId as string;
+    const request = await getApprovalRequest(t.airlock.database.pool, approvalId);
+    assert.deepEqual(request?.chosen_reviewers, { users: [manager2.id], groups: [] });
+    assert.deepEqual((await toldOf(approvalId)).inApp, [manager2.id], "only the one picked is notified");
+    await call(lead, "POST", `/api/v1/runbook-runs/${id}/cancel`, {});
   } finally {
     await b.close();
     await server.close(100);

@@ -53,6 +53,7 @@ export function ReviewerPicker({
   offered,
   id = "run-reviewers",
   what = "run",
+  label = "Reviewers",
 }: {
   action: string;
   value: string[];
@@ -61,8 +62,10 @@ export function ReviewerPicker({
   /** The options already at hand (a batch's preview); else they are read for the action. */
   offered?: ReviewerOptions;
   id?: string;
-  /** What is requested, in the description: "run", "batch". */
+  /** What is requested, in the description: "run", "batch", "gate". */
   what?: string;
+  /** The field's label (a runbook's start form has one picker per gate). */
+  label?: string;
 }) {
   const read = useReviewerOptions(action, offered === undefined);
   const options = offered ? { data: offered, isError: false } : read;
@@ -82,7 +85,7 @@ export function ReviewerPicker({
   return (
     <MultiSelect
       id={id}
-      label="Reviewers"
+      label={label}
       description={`Optional. If this ${what} needs approval, only the people you pick are asked (and only they may approve). Leave empty to ask every eligible reviewer.`}
       placeholder={value.length === 0 ? "Every eligible reviewer" : undefined}
       data={data}

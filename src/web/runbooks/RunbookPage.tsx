@@ -16,13 +16,17 @@ import {
 import { useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
+import type { RunbookPreview } from "../../api/runbooks.ts";
+import type { ReviewerChoice } from "../../api/runs.ts";
 import { newIdempotencyKey } from "../api/actions.ts";
 import { useApi } from "../api/context.ts";
 import { PageHeader, usePageTitle } from "../components/PageHeader.tsx";
 import { Empty, ListSkeleton, PageLoader, QueryError } from "../components/States.tsx";
 import { Time } from "../components/Time.tsx";
+import { GateReviewerChoice } from "./GateReviewerChoice.tsx";
 import { RunbookStatusBadge } from "./RunbookStatusBadge.tsx";
 import {
+  previewRunbook,
   type RunbookSummary,
   runbookRunPath,
   startRunbook,
@@ -66,6 +70,18 @@ function StartForm({ runbook }: { runbook: RunbookSummary }) {
   // One key per submission: a retried request after a dropped connection starts one run, not two.
   const key = useRef<string | null>(null);
   const [reason, setReason] = useState("");
+  // Parameters that lead to gates whose reviewers the starter may pick: asked before starting.
+  const [choosing, setChoosing] = useState<{
+    params: Record<string, unknown>;
+    gates: RunbookPreview["gates"];
+  } | null>(null);
+  async function start(params: Record<string, unknown>, gateReviewers?: Record<string, ReviewerChoice>) {
+    key.current ??= newIdempotencyKey();
+    const run = await startRunbook(api, runbook.name, params, key.current, reason, gateReviewers);
+    key.current = null;
+    void queries.invalidateQueries({ queryKey: ["runbook-runs", runbook.name] });
+    navigate(runbookRunPath(run.id));
+  }
   return (
     <Paper withBorder radius="md" p="lg">
       <Stack gap="md">
@@ -86,16 +102,22 @@ function StartForm({ runbook }: { runbook: RunbookSummary }) {
           schema={runbook.paramsSchema}
           label={`${runbook.title} start form`}
           submitLabel="Start runbook"
-          disabled={!runbook.canRun}
+          disabled={!runbook.canRun || choosing !== null}
           empty="This runbook takes no parameters."
           onSubmit={async (params) => {
-            key.current ??= newIdempotencyKey();
-            const run = await startRunbook(api, runbook.name, params, key.current, reason);
-            key.current = null;
-            void queries.invalidateQueries({ queryKey: ["runbook-runs", runbook.name] });
-            navigate(runbookRunPath(run.id));
+            const { gates } = await previewRunbook(api, runbook.name, params);
+            if (gates.length > 0) setChoosing({ params, gates });
+            else await start(params);
           }}
         />
+        {choosing && (
+          <GateReviewerChoice
+            runbook={runbook.name}
+            gates={choosing.gates}
+            onBack={() => setChoosing(null)}
+            onStart={(gateReviewers) => start(choosing.params, gateReviewers)}
+          />
+        )}
         {!runbook.canRun && (
           <Alert color="gray" variant="light">
             You may see this runbook but not start it. Ask an admin for the “run” grant on it.

@@ -4,7 +4,14 @@
 // stream; polled only while it is down).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { z } from "zod";
-import type { answerResponse, RunbookRun, runbookSummary, waitingInput } from "../../api/runbooks.ts";
+import type {
+  answerResponse,
+  RunbookPreview,
+  RunbookRun,
+  runbookSummary,
+  waitingInput,
+} from "../../api/runbooks.ts";
+import type { ReviewerChoice } from "../../api/runs.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
 import { pollWhileDown, streamOpen, useStreamState } from "../live-stream.ts";
@@ -112,14 +119,30 @@ export async function startRunbook(
   params: Record<string, unknown>,
   idempotencyKey: string,
   reason = "",
+  gateReviewers?: Record<string, ReviewerChoice>,
 ): Promise<RunbookRun> {
   const response = await api.send<RunbookRun>(
     "POST",
     `/api/v1/runbooks/${encodeURIComponent(name)}/runs`,
-    reason.trim() ? { params, reason: reason.trim() } : { params },
+    {
+      params,
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+      ...(gateReviewers && Object.keys(gateReviewers).length > 0 ? { gateReviewers } : {}),
+    },
     { "idempotency-key": idempotencyKey },
   );
   return response.data;
+}
+
+/** What a start with these parameters would ask: the gates that let the starter pick reviewers. */
+export async function previewRunbook(
+  api: ApiClient,
+  name: string,
+  params: Record<string, unknown>,
+): Promise<RunbookPreview> {
+  return (
+    await api.send<RunbookPreview>("POST", `/api/v1/runbooks/${encodeURIComponent(name)}/preview`, { params })
+  ).data;
 }
 
 export async function cancelRunbookRun(api: ApiClient, id: string, reason: string): Promise<RunbookRun> {
