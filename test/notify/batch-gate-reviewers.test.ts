@@ -4,7 +4,8 @@
 // and the Slack Web API stand-in: only the people picked are emailed, sent a Slack direct message
 // and an in-app notification, and only they may decide; a pick outside the eligible reviewers,
 // the requester themself, or a gate that does not allow choosing is refused with a stable code
-// and nothing is started.
+// and nothing is started. A runbook's start preview offers each choosable gate's reviewers, and
+// the start form (Chromium) and `airlock runbook start --gate-reviewer` send the picks.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { getApprovalRequest } from "../../src/approval/approval-store.ts";
