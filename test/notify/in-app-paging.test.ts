@@ -87,6 +87,48 @@ test("three pages give each of a person's notifications once, newest first, and 
   await t.airlock.database.pool.query("DELETE FROM airlock.notifications WHERE id LIKE 'alice_new%'");
 });
 
+test("a page may end inside a tie on created_at, or between rows a microsecond apart, and nothing is skipped or repeated", async () => {
+  // 49 a page: the boundaries fall between the two rows of a pair that share one created_at.
+  const walked: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const next: { body: Page } = await page(alice, `?limit=49${cursor ? `&before=${cursor}` : ""}`);
+    walked.push(...next.body.notifications.map((n) => n.id));
+    cursor = next.body.nextCursor;
+  } while (cursor);
+  assert.equal(walked.length, 125);
+  assert.equal(new Set(walked).size, 125);
+  // Ten rows within a few microseconds (one millisecond), one a page.
+  const dan = await createUser(t.airlock.database.pool, { email: "dan@test.airlock" });
+  await t.airlock.database.pool.query(
+    `INSERT INTO airlock.notifications
+       (id, event_id, event_type, channel, recipient_id, address, subject, body_text, content, status, created_at)
+     SELECT 'dan_' || i, 700000 + i, 'approval.decided', 'in_app', $1, $1, 'd', 't', '{"path":"/"}', 'delivered',
+            date_trunc('milliseconds', now()) + make_interval(secs => i / 1000000.0)
+       FROM generate_series(1, 10) AS i`,
+    [dan.id],
+  );
+  const danIds: string[] = [];
+  cursor = null;
+  do {
+    const next: { body: Page } = await page(dan, `?limit=1${cursor ? `&before=${cursor}` : ""}`);
+    danIds.push(...next.body.notifications.map((n) => n.id));
+    cursor = next.body.nextCursor;
+  } while (cursor);
+  assert.deepEqual(danIds, [
+    "dan_10",
+    "dan_9",
+    "dan_8",
+    "dan_7",
+    "dan_6",
+    "dan_5",
+    "dan_4",
+    "dan_3",
+    "dan_2",
+    "dan_1",
+  ]);
+});
+
 test("another person's cursor shows the caller only their own notifications", async () => {
   const alicePage = await page(alice, "?limit=2");
   const bobWithIt = await page(bob, `?limit=100&before=${alicePage.body.nextCursor}`);
