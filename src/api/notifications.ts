@@ -103,9 +103,18 @@ export const inAppNotification = z.strictObject({
   readAt: isoTime.nullable(),
   createdAt: isoTime,
 });
+/** A page of the person's in-app notifications: `before` is the `nextCursor` of the page above. */
+export const inAppNotificationQuery = z.strictObject({
+  before: z.string().max(200).optional().describe("The nextCursor of the previous page; absent: the newest"),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type InAppNotificationQuery = z.output<typeof inAppNotificationQuery>;
 export const inAppNotificationList = z.strictObject({
   notifications: z.array(inAppNotification),
+  /** All of the person's unread ones, not only this page's. */
   unread: z.number().int(),
+  /** Give it as `before` for the next (older) page; null: this is the last. */
+  nextCursor: z.string().nullable(),
 });
 export type InAppNotificationList = z.output<typeof inAppNotificationList>;
 

@@ -50,6 +50,8 @@ const schema = z.object({
   AIRLOCK_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   /** Days after a run finishes that its raw PII stays revealable; then it is masked in place. */
   AIRLOCK_PII_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days a notification (in-app, read or not; a delivered or given-up email, Slack message, webhook call) is kept. */
+  AIRLOCK_NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Ed25519 private key (PKCS#8 PEM, or base64 of its DER) that signs audit seals. */
   AIRLOCK_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   /** Resources an admin marks internal: their HTTP calls may reach private and loopback addresses. */
@@ -106,6 +108,7 @@ export interface Config {
   workerConcurrency: number;
   poolSize: number;
   piiRetentionDays: number;
+  notificationRetentionDays: number;
   auditSigningKey: string | null;
   /** Checked when the instance starts (runtime/master-keyring.ts), never echoed. */
   masterKey: string | null;
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     workerConcurrency: e.AIRLOCK_WORKER_CONCURRENCY,
     poolSize: e.AIRLOCK_DB_POOL_SIZE,
     piiRetentionDays: e.AIRLOCK_PII_RETENTION_DAYS,
+    notificationRetentionDays: e.AIRLOCK_NOTIFICATION_RETENTION_DAYS,
     auditSigningKey: e.AIRLOCK_AUDIT_SIGNING_KEY ?? null,
     masterKey: e.AIRLOCK_MASTER_KEY ?? null,
     masterKeyPrevious: e.AIRLOCK_MASTER_KEY_PREVIOUS ?? null,

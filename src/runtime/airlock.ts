@@ -36,6 +36,7 @@ import { syncDirectory } from "../identity/sync-directory.ts";
 import { pruneInteractions } from "../integrations/slack/slack-interactions.ts";
 import { pruneLinkRequests } from "../integrations/slack/slack-link-requests.ts";
 import { createLiveFeed } from "../notify/live-feed.ts";
+import { pruneNotifications } from "../notify/notification-retention.ts";
 import { sealPlaintextWebhookSecrets } from "../notify/webhook-secrets.ts";
 import { createLogger, type Log } from "../observe/logger.ts";
 import { createMetrics, type Metrics } from "../observe/metrics.ts";
@@ -350,6 +351,10 @@ export async function createAirlock(options: AirlockOptions): Promise<Airlock> {
       {
         name: "seal PII of runs written before encryption at rest",
         run: async () => (keyring ? await sealRawRuns(database.pool, workspace, keyring) : 0),
+      },
+      {
+        name: "delete notifications past retention",
+        run: () => pruneNotifications(database.pool, config.notificationRetentionDays),
       },
       { name: "forget handled Slack interactions", run: () => pruneInteractions(database.pool) },
       { name: "forget expired Slack link requests", run: () => pruneLinkRequests(database.pool) },

@@ -5,6 +5,7 @@ import {
   groupDefaultBody,
   groupDefaultList,
   inAppNotificationList,
+  inAppNotificationQuery,
   mailboxQuery,
   markReadAnswer,
   markReadBody,
@@ -139,12 +140,13 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
       method: "get",
       path: "/api/v1/me/notifications",
       summary:
-        "Your in-app notifications (the header's bell), newest first, and how many are unread; only your own",
+        "Your in-app notifications (the header's bell), newest first, a page at a time (before = the previous page's nextCursor), and how many of all are unread; only your own",
       tags: ["notifications"],
       auth: "principal",
+      query: inAppNotificationQuery,
       responses: { 200: { description: "Your notifications", schema: inAppNotificationList } },
-      async handler(c, { principal }) {
-        const { rows, unread } = await inAppNotificationsOf(pool, principal.id);
+      async handler(c, { principal, query }) {
+        const { rows, unread, nextCursor } = await inAppNotificationsOf(pool, principal.id, query);
         return json(c, {
           notifications: rows.map((row) => ({
             id: row.id,
@@ -156,6 +158,7 @@ export function notificationRoutes(deps: NotificationRoutesDeps) {
             createdAt: new Date(row.created_at).toISOString(),
           })),
           unread,
+          nextCursor,
         });
       },
     });

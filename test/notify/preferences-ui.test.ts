@@ -254,3 +254,32 @@ test("a Slack switch turned off in the settings table stops that person's Slack 
   assert.deepEqual(await slackDms(second), [], "off: no Slack direct message");
   assert.deepEqual(slack.refused, []);
 });
+
+test("the bell shows the newest 50 and Load more brings the older ones, each once", async () => {
+  const reader = await w.person("Pia Pager", ["support"]);
+  await w.t.airlock.database.pool.query(
+    `INSERT INTO airlock.notifications
+       (id, event_id, event_type, channel, recipient_id, address, subject, body_text, content, status, delivered_at, created_at)
+     SELECT 'pager_' || lpad(i::text, 2, '0'), 800000 + i, 'approval.decided', 'in_app', $1, $1,
+            'Paged ' || lpad(i::text, 2, '0'), 'text', '{"path":"/approvals"}', 'delivered', now(),
+            now() - make_interval(mins => i)
+       FROM generate_series(1, 60) AS i`,
+    [reader.id],
+  );
+  const { page } = await b.newPage();
+  await signIn(page, w.url, reader.email, reader.password, "/runs");
+  await page.getByRole("button", { name: "Notifications, 60 unread" }).click();
+  const list = page.getByRole("list", { name: "Your notifications" });
+  await list.getByText("Paged 01", { exact: true }).waitFor();
+  assert.equal(await list.getByRole("listitem").count(), 50, "the newest page");
+  assert.equal(await list.getByText("Paged 51", { exact: true }).count(), 0);
+  await list.getByRole("button", { name: "Load more" }).click();
+  await list.getByText("Paged 60", { exact: true }).waitFor();
+  const subjects = await list.locator("[data-notification] p:first-child").allTextContents();
+  assert.equal(await list.getByRole("listitem").count(), 60, "each once");
+  assert.deepEqual(
+    [...new Set(subjects)].sort(),
+    Array.from({ length: 60 }, (_, i) => `Paged ${String(i + 1).padStart(2, "0")}`),
+  );
+  assert.equal(await list.getByRole("button", { name: "Load more" }).count(), 0, "nothing older");
+});

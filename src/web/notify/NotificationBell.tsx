@@ -41,8 +41,9 @@ export function NotificationBell() {
   const markRead = useMarkRead();
   const navigate = useNavigate();
   const [opened, setOpened] = useState(false);
-  const unread = list.data?.unread ?? 0;
-  const items = list.data?.notifications ?? [];
+  // The newest page's count: it is the total of unread ones, whichever page is shown.
+  const unread = list.data?.pages[0]?.unread ?? 0;
+  const items = list.data?.pages.flatMap((page) => page.notifications) ?? [];
   return (
     <Popover opened={opened} onChange={setOpened} position="bottom-end" width={360} withinPortal shadow="md">
       {/* The target is the button itself: Popover.Target sets aria-expanded on its child, which a
@@ -120,6 +121,16 @@ export function NotificationBell() {
                   </Text>
                 </UnstyledButton>
               ))}
+              {list.hasNextPage && (
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  loading={list.isFetchingNextPage}
+                  onClick={() => void list.fetchNextPage()}
+                >
+                  Load more
+                </Button>
+              )}
             </Stack>
           </ScrollArea.Autosize>
         )}
