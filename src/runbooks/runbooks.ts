@@ -11,7 +11,7 @@ import type { ApprovalDeps } from "../approval/approval-deps.ts";
 import { decisionsOf, getApprovalRequest, moveApproval } from "../approval/approval-store.ts";
 import type { SubjectKinds } from "../approval/approval-subject.ts";
 import { decisionRefusal } from "../approval/decision-rules.ts";
-import type { ReviewerChoiceInput } from "../approval/reviewer-choice.ts";
+import { type ReviewerChoiceInput, sameChoice } from "../approval/reviewer-choice.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
@@ -362,6 +362,12 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         if (!first) throw new AirlockError("idempotency.in_progress");
         if (first.runbook !== runbook.name || first.params_hash !== hash)
           throw new AirlockError("idempotency.mismatch");
+        // Another pick of a gate's reviewers is another request, as for runs and batches.
+        const before = first.gate_reviewers ?? {};
+        const now = gateReviewers ?? {};
+        for (const gate of new Set([...Object.keys(before), ...Object.keys(now)]))
+          if (!sameChoice(before[gate] ?? null, now[gate] ?? null))
+            throw new AirlockError("idempotency.mismatch");
         return await view(principal, first);
       };
       if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();

@@ -363,6 +363,30 @@ test("a runbook's gate: the starter picks its reviewers at start; a pick of them
   assert.deepEqual(secondTold.email, [manager1.email, manager2.email, manager3.email].sort());
 });
 
+test("a runbook start replayed with its idempotency key: the same gate pick answers with the first run, another pick is idempotency.mismatch and starts nothing", async () => {
+  const start = async (users: string[]) => {
+    const res = await t.request("/api/v1/runbooks/reprice_picked/runs", {
+      method: "POST",
+      headers: { ...lead.headers, "idempotency-key": "reprice-picked-replay-1" },
+      body: JSON.stringify({ params: { plan: "team" }, gateReviewers: { sign_off: { users } } }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const first = await start([manager2.email]);
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  const again = await start([manager2.id]);
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  assert.equal(again.body.id, first.body.id, "the same pick (by id this time) answers with the first run");
+  const other = await start([manager3.email]);
+  assert.equal(other.status, 422, JSON.stringify(other.body));
+  assert.equal(other.body.error.code, "idempotency.mismatch");
+  const runs = await t.airlock.database.pool.query(
+    "SELECT count(*)::int AS n FROM airlock.runbook_runs WHERE idempotency_key = $1",
+    ["reprice-picked-replay-1"],
+  );
+  assert.equal(runs.rows[0].n, 1, "one runbook run for the key");
+});
+
 test("the /bulk/new picker in Chromium: the preview offers the managers, the one picked is stored on the batch's approval request", async () => {
   await buildWeb({ ifStale: true, quiet: true });
   const server = await listen(t.airlock.app, "127.0.0.1", 0);
