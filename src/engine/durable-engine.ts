@@ -103,6 +103,13 @@ export interface DurableEngineOptions {
   poolSize?: number;
 }
 
+/** One recorded operation of a workflow: its place in the workflow's order and its name. */
+export interface EngineOperation {
+  functionId: number;
+  /** A step's name; the engine's own operations are named `DBOS.recv`, `DBOS.sleep`, … */
+  name: string;
+}
+
 export interface WorkflowState {
   id: string;
   status: string;
@@ -135,11 +142,13 @@ export interface DurableEngine {
    * default; a tool that times the workflow passes a shorter `pollMs`, or the second is its figure.
    */
   result(workflowId: string, timeoutSeconds: number, pollMs?: number): Promise<unknown>;
+  /** The operations a workflow recorded (steps, messages received, sleeps), in order. */
+  operations(workflowId: string): Promise<EngineOperation[]>;
   /**
-   * A new workflow that carries `workflowId` on from its first step named `fromStep`: the steps
-   * before it are copied with their recorded outputs, that step and the rest run again.
+   * A new workflow that carries `workflowId` on from its operation `functionId`: the operations
+   * before it are copied with their recorded outputs, that one and the rest run again.
    */
-  fork(workflowId: string, fromStep: string, newWorkflowId: string): Promise<void>;
+  fork(workflowId: string, functionId: number, newWorkflowId: string): Promise<void>;
   /** Whether an error is the engine telling a workflow it was cancelled (let it propagate). */
   isCancellation(error: unknown): boolean;
   /** One supervision pass now (also runs every heartbeat); the workflows re-enqueued. */
@@ -217,11 +226,12 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
         workflowId,
         pollMs === undefined ? { timeoutSeconds } : { timeoutSeconds, pollingIntervalMs: pollMs },
       ),
-    async fork(workflowId, fromStep, newWorkflowId) {
+    async operations(workflowId) {
       const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
-      const step = steps.find((s) => s.name === fromStep);
-      if (!step) throw new Error(`durable engine: workflow ${workflowId} has no step ${fromStep}`);
-      await DBOS.forkWorkflow(workflowId, step.functionID, { newWorkflowID: newWorkflowId });
+      return steps.map((s) => ({ functionId: s.functionID, name: s.name }));
+    },
+    async fork(workflowId, functionId, newWorkflowId) {
+      await DBOS.forkWorkflow(workflowId, functionId, { newWorkflowID: newWorkflowId });
     },
     isCancellation: (error) =>
       error instanceof Error && error.constructor.name === "DBOSWorkflowCancelledError",

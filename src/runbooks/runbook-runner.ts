@@ -3,16 +3,19 @@
 // (DBOS), named after the runbook's step, so a run resumed after a crash replays the steps it had
 // done from their recorded outputs and carries on from the step it was in.
 //
-// Exactly once: an action step submits its run through the control layer with an idempotency key
-// derived from (runbook run, attempt, step). The run's effects, row and audit events, and the
-// step's own row (its run, its status) and its runbook run's status, commit in the control layer's
-// transaction (`recordWith`); the step's checkpoint commits right after, in DBOS's. A crash in
-// between runs the step again, and the key makes the control layer answer with the first run
-// instead of running it twice. Outbound calls made by the action get the same key.
+// Exactly once: an action step is its own checkpoint. It submits its run through the control layer
+// with an idempotency key derived from (runbook run, attempt, step), and the step's row (its run,
+// its status, whether it waited) and its runbook run's status commit in the control layer's
+// transaction (`recordWith`), with the run's effects, row and audit events: one commit, and no
+// engine step around it. A resumed workflow reads the steps recorded so far as it begins and takes
+// a done step from its row; a step begun but not recorded is submitted again, and its key makes
+// the control layer answer with the first run instead of running it twice. Outbound calls made by
+// the action get the same key. The engine's own steps checkpoint everything else: human steps,
+// gates, sleeps, `rb.step`, and an action step's waiting for a run held for approval or queued.
 //
-// What an inline action step sends (bench/runbook-statements.ts counts it): the step's start (one
-// write, one commit), the run's transaction (two round trips, one commit: the step's rows ride its
-// COMMIT), then DBOS's checkpoint (its reads and one commit).
+// What an inline action step sends (bench/runbook-statements.ts counts it): the run's transaction
+// (two round trips, one commit: the step's rows ride its COMMIT) and, beside it on another
+// connection, the step's "running" row (one write, one commit) that the run does not wait for.
 import type pg from "pg";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
@@ -30,6 +33,16 @@ import { durationMs } from "../sdk/duration.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { stepNamer } from "../workspace/runbook-rehearsal.ts";
+import {
+  isRunbookRunEnded,
+  type RecordedActionStep,
+  recordActionStep,
+  recordedActionSteps,
+  runOfStepKey,
+  type StepRunEnd,
+  showActionStepRunning,
+  stepWaited,
+} from "./action-step-store.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { isApprovedGateOf, waitForGate } from "./runbook-gate.ts";
 import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
@@ -41,8 +54,6 @@ import {
   getRunbookRun,
   inOneWrite,
   type RunbookRunRow,
-  recordStepRun,
-  runOfStepKey,
   setProgress,
 } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
@@ -75,7 +86,11 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
     if (!engine) throw new Error("runbook workflow ran before the durable engine was set");
     const { runbookRunId } = input as { runbookRunId: string };
     // Read again on every resume, which may follow a database restart: waited for, not failed.
-    const row = await whileUnreachable(() => getRunbookRun(deps.pool, runbookRunId));
+    // Its action steps as recorded so far: an action step is its own checkpoint (its row commits
+    // with its run), so a resumed or retried run finds the steps it took there.
+    const [row, recorded] = await whileUnreachable(() =>
+      Promise.all([getRunbookRun(deps.pool, runbookRunId), recordedActionSteps(deps.pool, runbookRunId)]),
+    );
     if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
     const runbook = deps.workspace.runbooks.get(row.runbook);
     const principal = await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
@@ -84,9 +99,10 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
         throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
       if (!principal)
         throw new StepFailure("permission.denied", "The runbook's starter is no longer active.", null);
-      const rb = createContext(deps, engine, row, principal, runbook.uses);
+      const rb = createContext(deps, engine, row, principal, runbook.uses, recorded);
       const result = await runbook.handler(rb, row.params);
-      await engine.step("airlock.finish", () =>
+      // The run's end is idempotent (a run ends once), so it needs no checkpoint of the engine.
+      await whileUnreachable(() =>
         inTransaction(deps.pool, async (tx) => {
           if (await endRunbookRun(tx, row.id, { status: "succeeded", result: result ?? null }))
             await appendAudit(tx, [
@@ -106,7 +122,7 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
               null,
             );
       if (!(error instanceof StepFailure)) deps.log.warn({ err: error, runbookRunId }, "runbook failed");
-      await engine.step("airlock.fail", () =>
+      await whileUnreachable(() =>
         inTransaction(deps.pool, async (tx) => {
           const ended = await endRunbookRun(tx, row.id, {
             status: "failed",
@@ -140,6 +156,7 @@ function createContext(
   row: RunbookRunRow,
   principal: Principal,
   uses: readonly string[],
+  recorded: ReadonlyMap<string, RecordedActionStep>,
 ): RunbookContext {
   const used = new Set<string>();
   let position = 0;
@@ -205,8 +222,10 @@ function createContext(
           name,
         );
       const covered = options?.approval?.approvalRequestId ?? null;
-      let outcome = await engine.step(name, () =>
-        submitStep(deps, row, principal, name, pos, action, params, covered),
+      const step: ActionStep = { runbookRunId: row.id, name, position: pos, action };
+      const prior = recorded.get(name);
+      let outcome = await whileUnreachable(() =>
+        takeActionStep(deps, row, principal, step, params, covered, prior),
       );
       for (let check = 1; outcome.status === "waiting"; check++) {
         const runId = outcome.runId;
@@ -214,7 +233,7 @@ function createContext(
         await engine.recv(`run:${runId}`, RECHECK_SECONDS);
         outcome = await engine.step(`${name}.check${check}`, async () => {
           const run = await getRun(deps.pool, runId);
-          return run ? await settle(deps, row.id, name, run) : outcome;
+          return run ? await settle(deps, step, run) : outcome;
         });
       }
       if (outcome.status === "failed") throw new StepFailure(outcome.code, outcome.message, name);
@@ -312,68 +331,89 @@ function createContext(
   };
 }
 
-/** The action step's durable body: submit its run through the control layer (once per key). */
-async function submitStep(
+type ActionStep = Parameters<typeof recordActionStep>[1];
+
+/**
+ * An action step: its run, submitted through the control layer once per key. The step is its own
+ * checkpoint (no engine step around it): its row commits in its run's transaction, and a resumed
+ * workflow takes the step from that row (`prior`), or from its key's run, instead of running the
+ * action again. It waits for its run through the engine (the caller's loop) exactly when the step
+ * recorded that it waited, so a resume goes through the same engine operations as the first time.
+ */
+async function takeActionStep(
   deps: RunnerDeps,
   row: RunbookRunRow,
   principal: Principal,
-  name: string,
-  position: number,
-  action: string,
+  step: ActionStep,
   params: Record<string, unknown>,
   /** An approved gate of this runbook run that the step runs under (`rb.run`'s `approval`). */
   covered: string | null,
+  /** The step as this run recorded it before this execution of its workflow began. */
+  prior: RecordedActionStep | undefined,
 ): Promise<ActionOutcome> {
-  const first = await inOneWrite(deps.pool, (client) =>
-    beginStep(client, {
-      runbookRunId: row.id,
-      name,
-      position,
-      kind: "action",
-      status: "running",
-      action,
-    }),
-  );
-  const idempotencyKey = `rb:${row.id}:${row.attempt}:${name}`;
+  // Done before: a resume, or a retry replaying the steps before the failed one (whose run may
+  // carry an earlier attempt's key). The run holds the step's result.
+  if (prior?.status === "succeeded" && prior.runId) {
+    const run = await getRun(deps.pool, prior.runId);
+    if (run) return prior.waited ? { status: "waiting", runId: run.id } : outcomeOf(run);
+  }
+  const idempotencyKey = `rb:${row.id}:${row.attempt}:${step.name}`;
   // Only an approved gate of this very runbook run may stand for the action's approval (an
   // earlier attempt's counts: a retry replays the gate's recorded approval).
   if (covered !== null && !(await isApprovedGateOf(deps.pool, covered, row.id))) {
     const failure = {
       code: "runbook.invalid",
-      message: `The step "${name}" names an approval (${covered}) that is not an approved gate of this runbook run.`,
+      message: `The step "${step.name}" names an approval (${covered}) that is not an approved gate of this runbook run.`,
     };
-    await endStep(deps.pool, row.id, name, { status: "failed", error: failure });
+    await inOneWrite(deps.pool, (client) =>
+      recordActionStep(client, step, null, { status: "failed", error: failure }),
+    );
     return { status: "failed", runId: null, ...failure };
   }
-  if (!first) {
-    // The step runs again (a crash before its checkpoint). Its run, if it made one, is found by
-    // the key in the runs table, where it never expires: the key's claim is kept only 24 h, and a
-    // runbook resumed after a longer outage must not run the action twice.
+  if (prior) {
+    // Begun before (a crash inside it, or the failed step of a retry). Its run, if it made one, is
+    // found by the key in the runs table, where it never expires: the key's claim is kept only
+    // 24 h, and a runbook resumed after a longer outage must not run the action twice.
     const earlier = await runOfStepKey(deps.pool, principal.id, idempotencyKey);
     const run = earlier ? await getRun(deps.pool, earlier) : null;
-    if (run) return await settle(deps, row.id, name, run);
+    if (run) return resumedOutcome(await settleRecording(deps, step, run));
   }
-  // The step's rows commit with its run (the control layer calls this in the run's transaction).
-  let recorded: RecordedRun | null = null;
-  const submitted = await deps.control.submit(
-    {
-      channel: "runbook",
-      principal,
-      actionName: action,
-      params,
-      idempotencyKey,
-      reason: `Runbook ${row.runbook} (${row.id}), step ${name}`,
-      trace: null,
-      client: { clientIp: null, userAgent: "airlock-runbook" },
-      parentRequestId: row.request_id,
-      ...(covered ? { coveredBy: { approvalRequestId: covered } } : {}),
-      recordWith: (db, run) => {
-        recorded = run;
-        return recordStepRun(db, row.id, name, run.id, stepEnd(run));
+  // A step whose run takes a while shows as running until the run commits; a quick one goes
+  // straight to its end, and costs no write of its own (the run's transaction writes the row).
+  const marker = prior ? null : runningMarker(deps, step);
+  // The step's row commits with its run (the control layer calls this in the run's transaction).
+  let recorded: { run: RecordedRun; waited: boolean | null } | null = null;
+  const submitted = await deps.control
+    .submit(
+      {
+        channel: "runbook",
+        principal,
+        actionName: step.action,
+        params,
+        idempotencyKey,
+        reason: `Runbook ${row.runbook} (${row.id}), step ${step.name}`,
+        trace: null,
+        client: { clientIp: null, userAgent: "airlock-runbook" },
+        parentRequestId: row.request_id,
+        ...(covered ? { coveredBy: { approvalRequestId: covered } } : {}),
+        // The run commits only while the runbook run is live: cancelled while the action ran,
+        // the run and its effects roll back.
+        recordWith: (db, run) =>
+          recordActionStep(db, step, run.id, stepEnd(run), { runbookLive: true }).then(({ waited }) => {
+            recorded = { run, waited };
+          }),
       },
-    },
-    { waitMs: 0 },
-  );
+      { waitMs: 0 },
+    )
+    .catch((error: unknown) => {
+      if (!isRunbookRunEnded(error)) throw error;
+      throw new StepFailure(
+        "runbook.invalid_transition",
+        `The runbook run ended while its step "${step.name}" ran; the step's run was rolled back.`,
+        step.name,
+      );
+    })
+    .finally(() => marker?.settle());
   let run: RunRow | null = null;
   if (submitted.kind === "run") run = submitted.run;
   else if (submitted.error.code === "idempotency.in_progress") {
@@ -389,16 +429,45 @@ async function submitStep(
         ? `${error.message}${issuesText(error.details)}`
         : "The action's run could not be found.",
     };
-    await endStep(deps.pool, row.id, name, { status: "failed", error: failure });
+    await inOneWrite(deps.pool, (client) =>
+      recordActionStep(client, step, null, { status: "failed", error: failure }),
+    );
     return { status: "failed", runId: null, ...failure };
   }
-  // Recorded with the run, and the run still where it was recorded: nothing more to write.
-  const written = recorded as RecordedRun | null;
-  if (submitted.kind === "run" && !submitted.replayed && written?.id === run.id) {
-    const end = stepEnd(written);
-    if (end.status === stepEnd(runOutcomeOf(run)).status) return outcomeOf(run);
-  }
-  return await settle(deps, row.id, name, run);
+  // Recorded with the run: the step waits for its run exactly when that write said it waited.
+  const written = recorded as { run: RecordedRun; waited: boolean | null } | null;
+  if (
+    submitted.kind === "run" &&
+    !submitted.replayed &&
+    written?.run.id === run.id &&
+    written.waited !== null
+  )
+    return written.waited ? { status: "waiting", runId: run.id } : outcomeOf(run);
+  return resumedOutcome(await settleRecording(deps, step, run));
+}
+
+/** How long an action step's run runs before its step is shown as running. */
+const SHOW_RUNNING_AFTER_MS = 50;
+
+/**
+ * The step's "running" row, written only if its run is still under way after
+ * SHOW_RUNNING_AFTER_MS. Display only: it never changes a row the run's transaction wrote, and a
+ * failure to write it is logged, not the step's failure.
+ */
+function runningMarker(deps: RunnerDeps, step: ActionStep) {
+  let written: Promise<void> | null = null;
+  const timer = setTimeout(() => {
+    written = showActionStepRunning(deps.pool, step).catch((error: unknown) => {
+      deps.log.warn({ err: error, step: step.name }, "a runbook step could not be shown as running");
+    });
+  }, SHOW_RUNNING_AFTER_MS);
+  return {
+    /** The run is recorded: no marker from now on, and one under way is waited for. */
+    settle: async () => {
+      clearTimeout(timer);
+      await written;
+    },
+  };
 }
 
 function runOutcomeOf(run: RunRow): RecordedRun {
@@ -406,7 +475,7 @@ function runOutcomeOf(run: RunRow): RecordedRun {
 }
 
 /** What a step records of its run: waiting while the run is not over, then its end. */
-function stepEnd(run: RecordedRun): Parameters<typeof recordStepRun>[4] {
+function stepEnd(run: RecordedRun): StepRunEnd {
   if (!FINAL_RUN.has(run.status)) return { status: "waiting" };
   if (run.status === "succeeded") return { status: "succeeded" };
   return {
@@ -431,16 +500,27 @@ function outcomeOf(run: RunRow): ActionOutcome {
  * its run's transaction did not: a step run again, a replay, a run that moved on since. The step's
  * run, its status and its runbook run's status commit together, in one round trip.
  */
-async function settle(
+async function settle(deps: RunnerDeps, step: ActionStep, run: RunRow): Promise<ActionOutcome> {
+  return (await settleRecording(deps, step, run)).outcome;
+}
+
+/** `settle`, and whether the step's row says it waited for its run (the path it must take). */
+async function settleRecording(
   deps: RunnerDeps,
-  runbookRunId: string,
-  name: string,
+  step: ActionStep,
   run: RunRow,
-): Promise<ActionOutcome> {
-  await inOneWrite(deps.pool, (client) =>
-    recordStepRun(client, runbookRunId, name, run.id, stepEnd(runOutcomeOf(run))),
+): Promise<{ outcome: ActionOutcome; waited: boolean }> {
+  let { waited } = await inOneWrite(deps.pool, (client) =>
+    recordActionStep(client, step, run.id, stepEnd(runOutcomeOf(run))),
   );
-  return outcomeOf(run);
+  // Nothing written (the step had already ended): the row's own record stands.
+  waited ??= await stepWaited(deps.pool, step.runbookRunId, step.name);
+  return { outcome: outcomeOf(run), waited };
+}
+
+/** Where a step run again starts: waiting for its run exactly when its row says it waited. */
+function resumedOutcome({ outcome, waited }: { outcome: ActionOutcome; waited: boolean }): ActionOutcome {
+  return waited && outcome.runId ? { status: "waiting", runId: outcome.runId } : outcome;
 }
 
 function issuesText(details: Record<string, unknown> | undefined): string {

@@ -63,12 +63,12 @@ export interface StepRow {
   finished_at: Date | null;
 }
 
-const FINAL = "('succeeded', 'failed', 'cancelled')";
+export const FINAL = "('succeeded', 'failed', 'cancelled')";
 
 // Each step status change and each run's end is announced on the outbox in the statement that
 // makes it (`runbook.step`, `runbook.finished`): the live-updates stream tells the run's page and
 // the inbox at once. Ids and statuses only, like every event.
-const STEP_EVENT = `(SELECT jsonb_build_object('runbookRunId', r.id, 'runbook', r.runbook, 'actorId', r.actor_id,
+export const STEP_EVENT = `(SELECT jsonb_build_object('runbookRunId', r.id, 'runbook', r.runbook, 'actorId', r.actor_id,
     'step', s.name, 'kind', s.kind, 'status', s.status, 'assignedGroup', s.assigned_group,
     'assignedUser', s.assigned_user)
   FROM airlock.runbook_runs r WHERE r.id = s.runbook_run_id) AS event`;
@@ -225,48 +225,6 @@ export async function beginStep(
   return result.rows[0]?.first ?? false;
 }
 
-/** The run an action step made with its key, whatever the key's claim's age (index: runs_runbook_key_idx). */
-export async function runOfStepKey(db: Queryable, actorId: string, key: string): Promise<string | null> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM airlock.runs WHERE actor_id = $1 AND idempotency_key = $2 AND idempotency_key LIKE 'rb:%'
-      ORDER BY created_at DESC LIMIT 1`,
-    [actorId, key],
-  );
-  return rows[0]?.id ?? null;
-}
-
-/**
- * Where an action step's run stands, on the step and its runbook run: the run's id, and the step
- * waiting (its run held or queued), succeeded or failed. Issues both statements before its first
- * await, so they ride the caller's write: the run's own transaction (`recordWith`), or one
- * BEGIN…COMMIT (`inOneWrite`).
- */
-export function recordStepRun(
-  db: Queryable,
-  runbookRunId: string,
-  name: string,
-  runId: string,
-  end: { status: "waiting" | "succeeded" | "failed"; error?: { code: string; message: string } },
-): Promise<void> {
-  const step = db.query(
-    announcingRows(
-      "runbook.step",
-      `UPDATE airlock.runbook_steps s
-          SET run_id = $3, status = $4, error = $5,
-              output = CASE WHEN $4 = 'waiting' THEN s.output END,
-              finished_at = CASE WHEN $4 = 'waiting' THEN s.finished_at ELSE now() END
-        WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL} RETURNING ${STEP_EVENT}`,
-    ),
-    [runbookRunId, name, runId, end.status, end.error ? JSON.stringify(end.error) : null],
-  );
-  // A failed step leaves its run's status to the runbook's end (the runbook fails with it).
-  const run =
-    end.status === "failed"
-      ? null
-      : touchRun(db, runbookRunId, end.status === "waiting" ? "waiting" : "running");
-  return Promise.all([step, run]).then(() => {});
-}
-
 /**
  * `issue`'s statements in one transaction and one round trip: BEGIN, the statements and COMMIT
  * go out in one write on one pipelined connection (`issue` must send them before its first
@@ -288,26 +246,6 @@ export async function inOneWrite<T>(pool: pg.Pool, issue: (client: pg.PoolClient
   } finally {
     client.release(broken);
   }
-}
-
-export async function setStepRun(
-  db: Queryable,
-  runbookRunId: string,
-  name: string,
-  runId: string,
-  waiting: boolean,
-) {
-  // Announced only when the step turns to waiting (its run is held for approval): a step's run id
-  // alone changes nothing a reader follows.
-  const update = `UPDATE airlock.runbook_steps s SET run_id = $3, status = CASE WHEN $4 THEN 'waiting' ELSE status END
-      WHERE runbook_run_id = $1 AND name = $2 AND status NOT IN ${FINAL}`;
-  await db.query(waiting ? announcingRows("runbook.step", `${update} RETURNING ${STEP_EVENT}`) : update, [
-    runbookRunId,
-    name,
-    runId,
-    waiting,
-  ]);
-  if (waiting) await touchRun(db, runbookRunId, "waiting");
 }
 
 export async function endStep(
@@ -418,7 +356,7 @@ export async function endGateStep(
   return true;
 }
 
-async function touchRun(db: Queryable, id: string, status: "running" | "waiting"): Promise<void> {
+export async function touchRun(db: Queryable, id: string, status: "running" | "waiting"): Promise<void> {
   await db.query(
     `UPDATE airlock.runbook_runs SET status = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
     [id, status],

@@ -30,6 +30,7 @@ import { inTransaction } from "../store/transaction.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { duplicateStepProblem, rehearseRunbook } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
+import { forkRunbookRun } from "./runbook-fork.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
 import {
   chooseGateReviewers,
@@ -478,9 +479,9 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           }),
         ]);
       });
-      // The new workflow copies the steps before the failed one with their results and runs the
+      // The new workflow keeps the steps before the failed one with their results and runs the
       // rest; the step's idempotency key carries the new attempt, so its action runs again.
-      await running.fork(row.workflow_id, failedStep, workflowId);
+      await forkRunbookRun(running, pool, { id, workflowId: row.workflow_id }, failedStep, workflowId);
       return await view(principal, (await getRunbookRun(pool, id))!);
     },
 

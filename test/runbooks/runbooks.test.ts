@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadWorkspace } from "../../src/config/load-workspace.ts";
+import { forkRunbookRun } from "../../src/runbooks/runbook-fork.ts";
 import { defineAction, defineRunbook, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { listen } from "../../src/server/serve.ts";
 import { ownerClient } from "../../src/store/database.ts";
@@ -48,6 +49,37 @@ const bigEntry = defineAction({
       p.amount,
     ]);
     return { added: p.amount };
+  },
+});
+
+/** The slow step's handler waits for the test: `entered` when it starts, `release()` to go on. */
+const slowGate = { entered: Promise.withResolvers<void>(), release: Promise.withResolvers<void>() };
+
+const slowEntry = defineAction({
+  name: "slow_entry",
+  title: "Add a ledger entry, slowly",
+  tags: ["ledger"],
+  execution: "inline",
+  params: z.object({ amount: z.number().int().positive() }),
+  async handler(p, ctx) {
+    await ctx.db.query("INSERT INTO public.rb_ledger (reference, amount) VALUES ($1, $2)", [
+      ctx.idempotencyKey,
+      p.amount,
+    ]);
+    slowGate.entered.resolve();
+    await slowGate.release.promise;
+    return { added: p.amount };
+  },
+});
+
+const slow = defineRunbook({
+  name: "slow",
+  title: "A slow entry, then another",
+  params: z.object({}),
+  uses: ["slow_entry", "add_entry"],
+  async handler(rb) {
+    await rb.run("slow_entry", { amount: 11 }, { step: "slow" });
+    await rb.run("add_entry", { amount: 12 }, { step: "after" });
   },
 });
 
@@ -131,8 +163,8 @@ const looped = defineRunbook({
 
 const workspace = defineWorkspace({
   name: "runbooks",
-  actions: [addEntry, bigEntry],
-  runbooks: [settle, flaky, single, twin, looped],
+  actions: [addEntry, bigEntry, slowEntry],
+  runbooks: [settle, flaky, single, twin, looped, slow],
   roles: {
     operator: { groups: ["operators"] },
     analyst: { groups: ["analysts"] },
@@ -146,6 +178,7 @@ const workspace = defineWorkspace({
     { to: "operator", verbs: ["view", "run"], on: { runbook: "single" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "twin" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "looped" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "slow" } },
     { to: "analyst", verbs: ["view"], on: { runbook: "settle" } },
     { to: "manager", verbs: ["view", "approve"], on: { tag: "ledger" } },
     { to: "limited", verbs: ["view", "run"], on: { runbook: "settle" } },
@@ -469,6 +502,44 @@ export default defineWorkspace({ name: "twin", actions: [], runbooks: [twice] })
     assert.deepEqual(audit.rows, [{ actor_id: operator.id, reason: "customer withdrew" }]);
   });
 
+  test("a runbook cancelled while an action step runs: the step's run and effects roll back, no later step runs", async () => {
+    const started = await call(operator, "/api/v1/runbooks/slow/runs", {});
+    const id = started.body.id as string;
+    await slowGate.entered.promise;
+    const shown = await until("the slow step shown as running", async () => {
+      const step = (await runbookRun(operator, id)).steps.find((s: Row) => s.name === "slow");
+      return step?.status === "running" ? step : undefined;
+    });
+    assert.equal(shown.runId, null, "its run is not committed yet");
+    const cancelled = await call(operator, `/api/v1/runbook-runs/${id}/cancel`, { reason: "wrong account" });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    slowGate.release.resolve();
+    const pool = t.airlock.database.pool;
+    await until("the step's run rolled back", async () => {
+      const { rows } = await pool.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%INSERT INTO public.rb_ledger%' AND state <> 'idle' AND pid <> pg_backend_pid()",
+      );
+      return rows[0].n === 0 ? true : undefined;
+    });
+    await until("the workflow's end", async () => {
+      const state = await t.airlock.runbooks.engine()!.state(id);
+      return state && state.status !== "PENDING" ? state : undefined;
+    });
+    const run = await runbookRun(operator, id);
+    assert.equal(run.status, "cancelled");
+    assert.deepEqual(
+      run.steps.map((s: Row) => [s.name, s.status, s.runId]),
+      [["slow", "cancelled", null]],
+    );
+    const runs = await pool.query(
+      "SELECT count(*)::int AS n FROM airlock.runs WHERE idempotency_key LIKE $1",
+      [`rb:${id}:%`],
+    );
+    assert.equal(runs.rows[0].n, 0, "no run of either step committed");
+    const amounts = (await ledger()).map((r: Row) => r.amount);
+    assert.ok(!amounts.includes(11) && !amounts.includes(12), `ledger: ${amounts}`);
+  });
+
   test("a failed runbook is retried from its failed step; the steps before it are not repeated", async () => {
     const started = await call(operator, "/api/v1/runbooks/flaky/runs", {});
     const id = started.body.id as string;
@@ -581,7 +652,7 @@ export default defineWorkspace({ name: "twin", actions: [], runbooks: [twice] })
       [id, `${id}.again`],
     );
     await pool.query("UPDATE airlock.runbook_steps SET status = 'running' WHERE runbook_run_id = $1", [id]);
-    await t.airlock.runbooks.engine()!.fork(id, "entry", `${id}.again`);
+    await forkRunbookRun(t.airlock.runbooks.engine()!, pool, { id, workflowId: id }, "entry", `${id}.again`);
     const again = await until("the second end", async () => {
       const run = await runbookRun(operator, id);
       return run.status !== "running" ? run : undefined;
