@@ -2,9 +2,9 @@
 // point with their recorded outputs and runs the rest. Steps are matched to operations by name: a
 // step's operations are named after it (`approval`, `approval.check1`, `pause.end`), except the
 // engine's own (`DBOS.recv`, `DBOS.sleep`), which always sit between two named operations of the
-// same step, and the runbook's end (`airlock.finish`, `airlock.fail`). An action step that ran
-// inline has no operation at all: it is its own checkpoint (runbook-runner.ts), and a retry takes
-// it from its row.
+// same step. An action step that ran inline has no operation at all: it is its own checkpoint
+// (runbook-runner.ts), and a retry takes it from its row. Workflows recorded by earlier versions
+// also end with `airlock.finish` or `airlock.fail`, which belong to no step.
 import type pg from "pg";
 import type { DurableEngine, EngineOperation } from "../engine/durable-engine.ts";
 import { getSteps } from "./runbook-store.ts";
@@ -13,17 +13,21 @@ const RUNBOOK_END = new Set(["airlock.finish", "airlock.fail"]);
 
 /**
  * The first operation not to copy: the one after the last operation of a step that came before
- * the step to run again (`earlier`: those steps' names). 0 when none did.
+ * the step to run again. `steps`: every step the run recorded, and whether it came before. 0 when
+ * none did.
  */
-export function forkPoint(operations: readonly EngineOperation[], earlier: readonly string[]): number {
+export function forkPoint(
+  operations: readonly EngineOperation[],
+  steps: readonly { name: string; earlier: boolean }[],
+): number {
   // Longest name first: a step named `a.b` owns `a.b.check1`, not a step named `a`.
-  const names = [...earlier].sort((a, b) => b.length - a.length);
+  const byLength = [...steps].sort((a, b) => b.name.length - a.name.length);
   const owner = (operation: string) =>
     RUNBOOK_END.has(operation)
       ? undefined
-      : names.find((n) => operation === n || operation.startsWith(`${n}.`));
+      : byLength.find((s) => operation === s.name || operation.startsWith(`${s.name}.`));
   let point = 0;
-  for (const op of operations) if (owner(op.name) !== undefined) point = Math.max(point, op.functionId + 1);
+  for (const op of operations) if (owner(op.name)?.earlier) point = Math.max(point, op.functionId + 1);
   return point;
 }
 
@@ -41,7 +45,7 @@ export async function forkRunbookRun(
 ): Promise<void> {
   const steps = await getSteps(pool, run.id);
   const from = steps.find((s) => s.name === fromStep);
-  const earlier = steps.filter((s) => !from || s.position < from.position).map((s) => s.name);
+  const marked = steps.map((s) => ({ name: s.name, earlier: !from || s.position < from.position }));
   const operations = await engine.operations(run.workflowId);
-  await engine.fork(run.workflowId, forkPoint(operations, earlier), newWorkflowId);
+  await engine.fork(run.workflowId, forkPoint(operations, marked), newWorkflowId);
 }

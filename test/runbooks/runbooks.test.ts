@@ -83,6 +83,20 @@ const slow = defineRunbook({
   },
 });
 
+// An action step held for approval, then a step of the engine's own: a resume must wait for the
+// held run through the same engine operations as the first time, or it meets the wrong one.
+const held = defineRunbook({
+  name: "held",
+  title: "A large entry, held for approval",
+  params: z.object({}),
+  uses: ["big_entry", "add_entry"],
+  async handler(rb) {
+    await rb.run("big_entry", { amount: 300 }, { step: "big" });
+    await rb.step("noted", async () => "noted");
+    await rb.run("add_entry", { amount: 4 }, { step: "small" });
+  },
+});
+
 const settle = defineRunbook({
   name: "settle",
   title: "Settle an account",
@@ -164,7 +178,7 @@ const looped = defineRunbook({
 const workspace = defineWorkspace({
   name: "runbooks",
   actions: [addEntry, bigEntry, slowEntry],
-  runbooks: [settle, flaky, single, twin, looped, slow],
+  runbooks: [settle, flaky, single, twin, looped, slow, held],
   roles: {
     operator: { groups: ["operators"] },
     analyst: { groups: ["analysts"] },
@@ -179,6 +193,7 @@ const workspace = defineWorkspace({
     { to: "operator", verbs: ["view", "run"], on: { runbook: "twin" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "looped" } },
     { to: "operator", verbs: ["view", "run"], on: { runbook: "slow" } },
+    { to: "operator", verbs: ["view", "run"], on: { runbook: "held" } },
     { to: "analyst", verbs: ["view"], on: { runbook: "settle" } },
     { to: "manager", verbs: ["view", "approve"], on: { tag: "ledger" } },
     { to: "limited", verbs: ["view", "run"], on: { runbook: "settle" } },
@@ -667,6 +682,54 @@ export default defineWorkspace({ name: "twin", actions: [], runbooks: [twice] })
       `${operator.id}:${key}`,
     ]);
     assert.equal(entries.rows[0].n, 1, "the handler's key (actor:key) made one ledger entry");
+  });
+
+  test("a finished runbook replayed from every recorded operation (a resume) takes the held step's wait again and repeats no effect", async () => {
+    const pool = t.airlock.database.pool;
+    const started = await call(operator, "/api/v1/runbooks/held/runs", {});
+    const id = started.body.id as string;
+    const big = await until("the held step", async () => {
+      const step = (await runbookRun(operator, id)).steps.find((s: Row) => s.name === "big");
+      return step?.status === "waiting" && step.runId ? step : undefined;
+    });
+    const pending = await call(manager, "/api/v1/approvals?status=pending");
+    const request = pending.body.approvals.find((a: Row) => a.runId === big.runId);
+    assert.ok(request, "the step's run is in the manager's inbox");
+    const approved = await call(manager, `/api/v1/approvals/${request.id}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    const first = await until("the first end", async () => {
+      const run = await runbookRun(operator, id);
+      return run.status === "succeeded" ? run : undefined;
+    });
+    // Replayed as a resume after a crash replays: every operation the engine recorded is copied
+    // with its output, and the workflow body runs again from its first line.
+    const engine = t.airlock.runbooks.engine()!;
+    const operations = await engine.operations(id);
+    assert.ok(
+      operations.some((o) => o.name === "DBOS.recv"),
+      "the held step waited through the engine",
+    );
+    await pool.query(
+      "UPDATE airlock.runbook_runs SET status = 'running', finished_at = NULL, workflow_id = $2 WHERE id = $1",
+      [id, `${id}.replay`],
+    );
+    await engine.fork(id, operations.length, `${id}.replay`);
+    const again = await until("the replay's end", async () => {
+      const run = await runbookRun(operator, id);
+      return run.status !== "running" ? run : undefined;
+    });
+    assert.equal(again.status, "succeeded", JSON.stringify(again.error));
+    assert.deepEqual(
+      again.steps.map((s: Row) => [s.name, s.status, s.runId]),
+      first.steps.map((s: Row) => [s.name, s.status, s.runId]),
+    );
+    const runs = await pool.query(
+      "SELECT count(*)::int AS n FROM airlock.runs WHERE idempotency_key LIKE $1",
+      [`rb:${id}:%`],
+    );
+    assert.equal(runs.rows[0].n, 2);
+    const amounts = (await ledger()).map((r: Row) => r.amount).filter((a: number) => a === 300 || a === 4);
+    assert.deepEqual(amounts, [4, 300]);
   });
 
   test("definition mistakes are refused at load with the runbook's name", () => {
