@@ -84,10 +84,13 @@ try {
   const userId = await createBenchUser(pool);
   const principal = (await loadPrincipal(pool, userId, "session"))!;
   const engine = airlock.runbooks.engine()!;
+  const span = { start: 0, end: 0 };
   const runOnce = async () => {
     hooks.marks.length = 0;
+    span.start = now();
     const id = (await airlock.runbooks.start(principal, "bench_ten", {}, newId("req"))).id;
     await engine.result(id, 120, 2);
+    span.end = now();
   };
   await runOnce();
   await runOnce();
@@ -106,11 +109,29 @@ try {
     (s) => !timer(s) && !(timerClients.has(s.client) && /^(BEGIN|COMMIT)/i.test(s.text.trim())),
   );
   const background = window.length - step.length;
-  const lines = step.map(
-    (s) =>
-      `${s.roundTrip ? "RT" : "  "} ${s.commit ? "C" : " "} ${s.pool.padEnd(15)} #${String(s.client).padStart(7)} ${s.text}`,
-  );
-  process.stdout.write(`${lines.join("\n")}\n`);
+  const print = (list: Sent[]) =>
+    list.map(
+      (s) =>
+        `${s.roundTrip ? "RT" : "  "} ${s.commit ? "C" : " "} ${s.pool.padEnd(15)} #${String(s.client).padStart(7)} ${s.text}`,
+    );
+  // The runbook's own statements around its steps: from the start call to the first handler, and
+  // from the last handler's end to the workflow's end (the harness's poll for it left out).
+  const anyTimerClient = new Set(sent.filter(timer).map((s) => s.client));
+  const own = (a: number, b: number) =>
+    sent.filter(
+      (s) =>
+        s.at >= a &&
+        s.at < b &&
+        !timer(s) &&
+        !(anyTimerClient.has(s.client) && /^(BEGIN|COMMIT)/i.test(s.text.trim())),
+    );
+  const before = own(span.start, hooks.marks[0]!.start);
+  const after = own(hooks.marks.at(-1)!.end, span.end);
+  if (process.argv.includes("--around")) {
+    process.stdout.write(`-- start → first step's handler\n${print(before).join("\n")}\n`);
+    process.stdout.write(`-- last step's handler → the workflow's end\n${print(after).join("\n")}\n`);
+  }
+  process.stdout.write(`-- one step\n${print(step).join("\n")}\n`);
   const count = (list: Sent[]) => ({
     statements: list.length,
     roundTrips: list.filter((s) => s.roundTrip).length,
@@ -119,7 +140,9 @@ try {
   const byPool = Object.fromEntries(
     [...new Set(step.map((s) => s.pool))].map((p) => [p, count(step.filter((s) => s.pool === p))]),
   );
-  process.stdout.write(`${JSON.stringify({ oneStep: count(step), byPool, background })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ oneStep: count(step), byPool, background, beforeFirstStep: count(before), afterLastStep: count(after) })}\n`,
+  );
 } finally {
   await airlock.close();
 }

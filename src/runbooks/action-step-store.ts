@@ -128,11 +128,6 @@ export async function runOfStepKey(db: Queryable, actorId: string, key: string):
   return rows[0]?.id ?? null;
 }
 
-/** The error `recordActionStep` raises in a run's transaction when the runbook run has ended. */
-export function isRunbookRunEnded(error: unknown): boolean {
-  return (error as { hint?: string } | null)?.hint === "airlock:runbook_run_ended";
-}
-
 /** Whether an action step waited for its run (false when it has no row). */
 export async function stepWaited(db: Queryable, runbookRunId: string, name: string): Promise<boolean> {
   const { rows } = await db.query<{ waited: boolean }>(

@@ -30,11 +30,9 @@ import { scrubText } from "../pii/mask.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { GateApproval, RunbookContext } from "../sdk/define-runbook.ts";
 import { durationMs } from "../sdk/duration.ts";
-import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { stepNamer } from "../workspace/runbook-rehearsal.ts";
 import {
-  isRunbookRunEnded,
   type RecordedActionStep,
   recordActionStep,
   recordedActionSteps,
@@ -49,10 +47,11 @@ import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
 import {
   appendLog,
   beginStep,
-  endRunbookRun,
+  endLiveRunbookRun,
   endStep,
   getRunbookRun,
   inOneWrite,
+  isRunbookRunEnded,
   type RunbookRunRow,
   setProgress,
 } from "./runbook-store.ts";
@@ -84,16 +83,24 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
   return async (input) => {
     const engine = deps.engine;
     if (!engine) throw new Error("runbook workflow ran before the durable engine was set");
-    const { runbookRunId } = input as { runbookRunId: string };
+    const { runbookRunId, actorId } = input as { runbookRunId: string; actorId?: string };
     // Read again on every resume, which may follow a database restart: waited for, not failed.
     // Its action steps as recorded so far: an action step is its own checkpoint (its row commits
-    // with its run), so a resumed or retried run finds the steps it took there.
-    const [row, recorded] = await whileUnreachable(() =>
-      Promise.all([getRunbookRun(deps.pool, runbookRunId), recordedActionSteps(deps.pool, runbookRunId)]),
+    // with its run), so a resumed or retried run finds the steps it took there. The starter is
+    // read beside them when the start named it (workflows started by a sweep do not).
+    const [row, recorded, named] = await whileUnreachable(() =>
+      Promise.all([
+        getRunbookRun(deps.pool, runbookRunId),
+        recordedActionSteps(deps.pool, runbookRunId),
+        actorId ? loadPrincipal(deps.pool, actorId, "session") : undefined,
+      ]),
     );
     if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
+    const principal =
+      named !== undefined && actorId === row.actor_id
+        ? named
+        : await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
     const runbook = deps.workspace.runbooks.get(row.runbook);
-    const principal = await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
     try {
       if (!runbook)
         throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
@@ -101,14 +108,12 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
         throw new StepFailure("permission.denied", "The runbook's starter is no longer active.", null);
       const rb = createContext(deps, engine, row, principal, runbook.uses, recorded);
       const result = await runbook.handler(rb, row.params);
-      // The run's end is idempotent (a run ends once), so it needs no checkpoint of the engine.
+      // A run ends once (its end is written only while it is live), so its end needs no
+      // checkpoint of the engine.
       await whileUnreachable(() =>
-        inTransaction(deps.pool, async (tx) => {
-          if (await endRunbookRun(tx, row.id, { status: "succeeded", result: result ?? null }))
-            await appendAudit(tx, [
-              runbookEvent("runbook.succeeded", "success", runRef(row), actorRef(principal)),
-            ]);
-        }),
+        endLiveRunbookRun(deps.pool, row.id, { status: "succeeded", result: result ?? null }, (db) =>
+          appendAudit(db, [runbookEvent("runbook.succeeded", "success", runRef(row), actorRef(principal))]),
+        ),
       );
       return "succeeded";
     } catch (error) {
@@ -123,19 +128,18 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
             );
       if (!(error instanceof StepFailure)) deps.log.warn({ err: error, runbookRunId }, "runbook failed");
       await whileUnreachable(() =>
-        inTransaction(deps.pool, async (tx) => {
-          const ended = await endRunbookRun(tx, row.id, {
-            status: "failed",
-            error: { code: failure.code, message: failure.message, step: failure.step },
-          });
-          if (ended)
-            await appendAudit(tx, [
+        endLiveRunbookRun(
+          deps.pool,
+          row.id,
+          { status: "failed", error: { code: failure.code, message: failure.message, step: failure.step } },
+          (db) =>
+            appendAudit(db, [
               runbookEvent("runbook.failed", "failure", runRef(row), principal ? actorRef(principal) : null, {
                 errorCode: failure.code,
                 data: { step: failure.step, message: failure.message },
               }),
-            ]);
-        }),
+            ]),
+        ),
       );
       return "failed";
     }

@@ -363,6 +363,54 @@ export async function touchRun(db: Queryable, id: string, status: "running" | "w
   );
 }
 
+/** The error a write that needs a live runbook run raises once the run has ended (migration 0181). */
+export function isRunbookRunEnded(error: unknown): boolean {
+  return (error as { hint?: string } | null)?.hint === "airlock:runbook_run_ended";
+}
+
+/**
+ * End a live run (its workflow's end) with its audit events, in one transaction and one round
+ * trip; false when it had already ended (cancelled meanwhile, or ended by an earlier execution of
+ * the same workflow), and then nothing is written. `audit` must issue its statements before its
+ * first await.
+ */
+export async function endLiveRunbookRun(
+  pool: pg.Pool,
+  id: string,
+  end:
+    | { status: "succeeded"; result: unknown }
+    | { status: "failed"; error: { code: string; message: string; step: string | null } },
+  audit: (db: Queryable) => Promise<void>,
+): Promise<boolean> {
+  try {
+    await inOneWrite(pool, (client) =>
+      Promise.all([
+        client.query(
+          announcingRows(
+            "runbook.finished",
+            `UPDATE airlock.runbook_runs r
+                SET status = airlock.live_runbook_status(r.status, $2), result = $3, error = $4,
+                    finished_at = now(), updated_at = now()
+              WHERE id = $1
+              RETURNING jsonb_build_object(${RUN_FIELDS}, 'status', r.status) AS event`,
+          ),
+          [
+            id,
+            end.status,
+            end.status === "succeeded" && end.result !== undefined ? JSON.stringify(end.result) : null,
+            end.status === "failed" ? JSON.stringify(end.error) : null,
+          ],
+        ),
+        audit(client),
+      ]),
+    );
+    return true;
+  } catch (error) {
+    if (isRunbookRunEnded(error)) return false;
+    throw error;
+  }
+}
+
 /** End a run; false when it had already ended (a cancelled run stays cancelled). */
 export async function endRunbookRun(
   db: Queryable,

@@ -411,7 +411,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         return true;
       });
       if (!inserted) return await replay();
-      await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id });
+      await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id });
       return await view(principal, (await getRunbookRun(pool, id))!);
     },
 
