@@ -445,6 +445,8 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (!isAssignee(principal, step)) throw new AirlockError("runbook.not_assignee");
       // Answering twice gives the first answer back: a double submit is not a second decision.
       if (step.status === "succeeded") return { run: await view(principal, row), replayed: true };
+      // Past its expiry a step takes no answer, even in the moment before its runbook ends it.
+      if (isExpired(step)) throw new AirlockError("runbook.input_expired");
       if (step.status !== "waiting") throw new AirlockError("runbook.step_not_waiting");
       const schema = formSchema(step.form);
       const parsed = schema.safeParse(answer ?? {});
@@ -469,7 +471,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (!answered) {
         const now = await getStep(pool, id, stepName);
         if (now?.status === "succeeded") return { run: await view(principal, row), replayed: true };
-        throw new AirlockError("runbook.step_not_waiting");
+        throw new AirlockError(now && isExpired(now) ? "runbook.input_expired" : "runbook.step_not_waiting");
       }
       await requireEngine()
         .send(
@@ -517,7 +519,8 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
 
     async inbox(principal) {
       const rows = await waitingInputsFor(pool, { id: principal.id, groups: principal.groups });
-      return rows.map((row) => waitingInputView(workspace, row));
+      // A step past its expiry is no longer asked, though its runbook may not have ended it yet.
+      return rows.filter((row) => !isExpired(row)).map((row) => waitingInputView(workspace, row));
     },
 
     async close() {
@@ -564,6 +567,16 @@ function isAssignee(
     principal.kind === "human" &&
     principal.groups.includes(step.assigned_group)
   );
+}
+
+/** Expired: ended at its expiry, or still waiting past it. */
+function isExpired(step: {
+  status: string;
+  expires_at: Date | null;
+  error: { code: string } | null;
+}): boolean {
+  if (step.status === "failed") return step.error?.code === "runbook.input_expired";
+  return step.status === "waiting" && step.expires_at !== null && step.expires_at.getTime() <= Date.now();
 }
 
 // The form was generated from the runbook's zod schema; rebuilt from it here, the answer gets the
