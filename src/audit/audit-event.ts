@@ -70,6 +70,7 @@ export const AUDIT_EVENT_TYPES = [
   "runbook.cancelled",
   "runbook.retried",
   "runbook.input_answered",
+  "runbook.input_expired",
   "slack.request_refused",
   "slack.user_linked",
   "slack.user_unlinked",

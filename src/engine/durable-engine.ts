@@ -154,6 +154,11 @@ export interface DurableEngine {
   /** One supervision pass now (also runs every heartbeat); the workflows re-enqueued. */
   recoverDeadExecutors(): Promise<string[]>;
   readonly schedules: DurableSchedules;
+  /**
+   * Call `listener` each time the engine reaches the database again after an outage, with when
+   * the outage was first seen; returns its removal.
+   */
+  onReachableAgain(listener: (downSince: Date) => void): () => void;
   release(): Promise<void>;
 }
 
@@ -168,6 +173,7 @@ interface Host {
   timer: NodeJS.Timeout | null;
   stopping: Promise<void> | null;
   recoverPass: () => Promise<string[]>;
+  reachableAgain: Set<(downSince: Date) => void>;
 }
 
 // The one DBOS of this process (see the header): held here, behind acquire/release, so that
@@ -236,6 +242,10 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
     isCancellation: (error) =>
       error instanceof Error && error.constructor.name === "DBOSWorkflowCancelledError",
     recoverDeadExecutors: () => current.recoverPass(),
+    onReachableAgain(listener) {
+      current.reachableAgain.add(listener);
+      return () => current.reachableAgain.delete(listener);
+    },
     schedules: {
       async apply(schedules) {
         await DBOS.applySchedules(
@@ -307,7 +317,12 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
   listenForConnectionErrors(pool, (error) => {
     if (!outage.failed(error)) options.log.warn({ err: error }, "durable engine connection failed");
   });
-  pool.on("connect", () => outage.succeeded());
+  const reachableAgain = new Set<(downSince: Date) => void>();
+  pool.on("connect", () => {
+    const since = outage.downSince;
+    outage.succeeded();
+    if (since !== null) for (const listener of reachableAgain) listener(new Date(since));
+  });
 
   const bodies = new Map<string, WorkflowBody>(Object.entries(options.workflows));
   const registered = new Map<string, (input: unknown) => Promise<unknown>>();
@@ -416,6 +431,7 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     timer: null,
     stopping: null,
     recoverPass,
+    reachableAgain,
   };
   let busy = false;
   created.timer = setInterval(() => {

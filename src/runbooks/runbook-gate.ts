@@ -30,6 +30,7 @@ import type { ApproveOptions } from "../sdk/define-runbook.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
+import { expireDueGate } from "./runbook-gate-expiry.ts";
 import { gatePolicy, resolveGateChoice } from "./runbook-gate-reviewers.ts";
 import { beginStep, endGateStep, getRunbookRun, getStep, type RunbookRunRow } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
@@ -313,6 +314,12 @@ export async function waitForGate(
   for (let look = 1; ; look++) {
     // A step, so that a resumed run takes the same path: the decision it saw is recorded.
     const check: Check = await engine.step(`${step.name}.check${look}`, async () => {
+      if (asked.at <= Date.now())
+        await expireDueGate(pool, {
+          approvalRequestId: asked.requestId,
+          runbookRunId: row.id,
+          step: step.name,
+        });
       const current = await getStep(pool, row.id, step.name);
       if (current?.status === "succeeded")
         return {
@@ -325,9 +332,9 @@ export async function waitForGate(
           code: current.error?.code ?? "runbook.gate_rejected",
           message: current.error?.message ?? "The gate was not approved.",
         };
-      // Expiry is the approval sweeper's (it ends the step through the kind); look again after it.
+      // The last wait ends at the expiry, and the look after it expires the gate (above).
       const left = asked.at - Date.now();
-      return { kind: "wait", seconds: Math.max(5, Math.min(RECHECK_SECONDS, Math.ceil(left / 1000) + 5)) };
+      return { kind: "wait", seconds: Math.max(1, Math.min(RECHECK_SECONDS, Math.ceil(left / 1000))) };
     });
     if (check.kind === "approved") return check.output;
     if (check.kind === "refused") throw new StepFailure(check.code, check.message, step.name);

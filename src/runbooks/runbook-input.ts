@@ -4,17 +4,25 @@
 // workflow is woken with a message carrying the answer as committed. The row is the truth: without
 // the message the workflow reads the answer from it, so a lost wake-up only delays the next step
 // until the next look (≤ RECHECK_SECONDS).
+//
+// Expiry is the workflow's own: its last wait ends at the step's expiry, and the look after it
+// ends the step (`runbook.input_expired`, audited) unless an answer committed first. The step's
+// row is locked for that, so an answer and the expiry never both win. A run whose process died
+// is resumed by another one (the engine's recovery), which looks at once.
 import type pg from "pg";
 import { z } from "zod";
+import { appendAudit } from "../audit/audit-writer.ts";
 import type { DurableEngine } from "../engine/durable-engine.ts";
 import { emitEvents } from "../events/event-emit.ts";
 import { scrubText } from "../pii/mask.ts";
 import type { Assignee } from "../sdk/define-runbook.ts";
 import { inTransaction } from "../store/transaction.ts";
+import { runbookEvent } from "./runbook-audit.ts";
 import { beginStep, endStep, getStep, type RunbookRunRow } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
 
 const RECHECK_SECONDS = 60;
+const EXPIRED = { code: "runbook.input_expired", message: "Nobody answered before the step expired." };
 
 export interface HumanStepDeps {
   pool: pg.Pool;
@@ -97,22 +105,48 @@ export async function waitForAnswer(
       const current = await getStep(pool, row.id, step.name);
       if (current?.status === "succeeded") return { kind: "answered", answer: current.answer };
       const left = started.at - Date.now();
-      if (left <= 0) {
-        await endStep(pool, row.id, step.name, {
-          status: "failed",
-          error: { code: "runbook.input_expired", message: "Nobody answered before the step expired." },
-        });
-        return { kind: "expired" };
-      }
+      if (left <= 0) return await expire(deps, step.name, step.title);
       return { kind: "wait", seconds: Math.min(RECHECK_SECONDS, Math.ceil(left / 1000)) };
     });
     if (check.kind === "answered") return check.answer;
-    if (check.kind === "expired")
-      throw new StepFailure("runbook.input_expired", "Nobody answered before the step expired.", step.name);
+    if (check.kind === "expired") throw new StepFailure(EXPIRED.code, EXPIRED.message, step.name);
     // The answering request sends the answer it committed: taken from the message (which the
     // engine records, as it would this step's look at the row), the next step starts without
     // reading the row again. A message without it (or none, at the timeout) means look again.
     const message = await engine.recv<AnswerMessage>(inputTopic(step.name), check.seconds);
     if (message?.answered === true && "answer" in message) return message.answer;
   }
+}
+
+/**
+ * End a human step at its expiry, with its audit event, in one transaction that holds the step's
+ * row: an answer committed first wins (and is returned); run again after a crash, it finds the
+ * step already ended and writes nothing twice.
+ */
+async function expire(deps: HumanStepDeps, name: string, title: string): Promise<Check> {
+  const { pool, row } = deps;
+  return await inTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{ status: string; answer: unknown; expires_at: Date | null }>(
+      `SELECT status, answer, expires_at FROM airlock.runbook_steps
+        WHERE runbook_run_id = $1 AND name = $2 FOR UPDATE`,
+      [row.id, name],
+    );
+    const step = rows[0];
+    if (step?.status === "succeeded") return { kind: "answered", answer: step.answer };
+    if (step?.status !== "waiting") return { kind: "expired" };
+    await endStep(tx, row.id, name, { status: "failed", error: EXPIRED });
+    await appendAudit(tx, [
+      runbookEvent(
+        "runbook.input_expired",
+        "failure",
+        { id: row.id, runbook: row.runbook, version: row.version, requestId: row.request_id },
+        null,
+        {
+          errorCode: EXPIRED.code,
+          data: { step: name, title: scrubText(title).slice(0, 300), expiresAt: step.expires_at },
+        },
+      ),
+    ]);
+    return { kind: "expired" };
+  });
 }

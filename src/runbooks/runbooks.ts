@@ -28,18 +28,14 @@ import { scrubDeep, scrubText } from "../pii/mask.ts";
 import { paramsHash } from "../runs/params-hash.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
-import { duplicateStepProblem, rehearseRunbook } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { forkRunbookRun } from "./runbook-fork.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
-import {
-  chooseGateReviewers,
-  type GateReviewerOptions,
-  gateReviewerOptions,
-} from "./runbook-gate-reviewers.ts";
+import { chooseGateReviewers, type GateReviewerOptions } from "./runbook-gate-reviewers.ts";
 import { type AnswerMessage, inputTopic } from "./runbook-input.ts";
 import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
+import { previewStart, rehearsedStart } from "./runbook-start-checks.ts";
 import {
   answerStep,
   endRunbookRun,
@@ -222,13 +218,6 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     return engine;
   }
 
-  async function visibleRunbook(principal: Principal, name: string): Promise<CompiledRunbook> {
-    const runbook = workspace.runbooks.get(name);
-    if (!runbook || !(await authorizer.can(principal, "view", runbook)).allowed)
-      throw new AirlockError("runbook.not_found");
-    return runbook;
-  }
-
   async function visibleRun(principal: Principal, id: string): Promise<RunbookRunRow> {
     const row = await getRunbookRun(pool, id);
     if (!row) throw new AirlockError("runbook.run_not_found");
@@ -284,41 +273,6 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     return { request, decisions, whyNot };
   }
 
-  /** A start's checks, shared by its preview: visible, runnable, valid parameters, rehearsed. */
-  async function rehearsedStart(principal: Principal, name: string, params: unknown) {
-    const runbook = await visibleRunbook(principal, name);
-    if (!(await authorizer.can(principal, "run", runbook)).allowed)
-      throw new AirlockError("permission.denied", "You need the run permission on this runbook.");
-    const parsed = runbook.params.safeParse(params ?? {});
-    if (!parsed.success)
-      throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
-    // Refused before it begins rather than half-way: every action it runs must exist and be
-    // runnable by the starter (the runbook's actor).
-    const problems: string[] = [];
-    for (const actionName of runbook.uses) {
-      const action = workspace.actions.get(actionName);
-      if (!action) problems.push(`The action "${actionName}" does not exist.`);
-      else if (!(await authorizer.can(principal, "run", action)).allowed)
-        problems.push(`You may not run the action "${actionName}", which this runbook runs.`);
-    }
-    if (problems.length > 0) throw new AirlockError("runbook.invalid", undefined, { problems });
-    // Two steps with one name would meet only when the second came, after the first had done
-    // its work: the function, rehearsed with these parameters, names its steps first.
-    const rehearsal = await rehearseRunbook(runbook.handler, parsed.data as Record<string, unknown>);
-    const { duplicate } = rehearsal;
-    if (duplicate !== null)
-      throw new AirlockError(
-        "runbook.duplicate_step",
-        `The runbook "${runbook.name}" has two steps named "${duplicate}"; nothing was started. Give each step a unique name ({ step: "..." }).`,
-        {
-          runbook: runbook.name,
-          step: duplicate,
-          problems: [duplicateStepProblem(runbook.name, duplicate)],
-        },
-      );
-    return { runbook, parsed, rehearsal };
-  }
-
   return {
     engine: () => engine,
     sweep,
@@ -333,17 +287,17 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     },
 
     async preview(principal, name, params) {
-      const { runbook, rehearsal } = await rehearsedStart(principal, name, params);
-      return {
-        gates: await gateReviewerOptions({ pool, authorizer }, runbook, principal, rehearsal.gates),
-        complete: rehearsal.finished,
-      };
+      return await previewStart({ workspace, pool, authorizer }, principal, name, params);
     },
 
     async start(principal, name, params, requestId, options = {}) {
       const key = options.idempotencyKey ?? null;
       if (key !== null && !isValidKey(key)) throw new AirlockError("idempotency.key_invalid");
-      const { runbook, parsed, rehearsal } = await rehearsedStart(principal, name, params);
+      const {
+        runbook,
+        params: values,
+        rehearsal,
+      } = await rehearsedStart({ workspace, pool, authorizer }, principal, name, params);
       const gateReviewers = await chooseGateReviewers(
         { pool, authorizer },
         runbook,
@@ -353,7 +307,6 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       );
       const running = requireEngine();
       const id = newId("rbr");
-      const values = parsed.data as Record<string, unknown>;
       const hash = paramsHash(`runbook:${runbook.name}`, values);
       const reason = options.reason ? scrubText(options.reason).slice(0, 1_000) : null;
       // Stripe's rules, as for actions: the same key and request → the first run; anything else
@@ -493,6 +446,8 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (!isAssignee(principal, step)) throw new AirlockError("runbook.not_assignee");
       // Answering twice gives the first answer back: a double submit is not a second decision.
       if (step.status === "succeeded") return { run: await view(principal, row), replayed: true };
+      // Past its expiry a step takes no answer, even in the moment before its runbook ends it.
+      if (isExpired(step)) throw new AirlockError("runbook.input_expired");
       if (step.status !== "waiting") throw new AirlockError("runbook.step_not_waiting");
       const schema = formSchema(step.form);
       const parsed = schema.safeParse(answer ?? {});
@@ -517,7 +472,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (!answered) {
         const now = await getStep(pool, id, stepName);
         if (now?.status === "succeeded") return { run: await view(principal, row), replayed: true };
-        throw new AirlockError("runbook.step_not_waiting");
+        throw new AirlockError(now && isExpired(now) ? "runbook.input_expired" : "runbook.step_not_waiting");
       }
       await requireEngine()
         .send(
@@ -565,7 +520,8 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
 
     async inbox(principal) {
       const rows = await waitingInputsFor(pool, { id: principal.id, groups: principal.groups });
-      return rows.map((row) => waitingInputView(workspace, row));
+      // A step past its expiry is no longer asked, though its runbook may not have ended it yet.
+      return rows.filter((row) => !isExpired(row)).map((row) => waitingInputView(workspace, row));
     },
 
     async close() {
@@ -612,6 +568,16 @@ function isAssignee(
     principal.kind === "human" &&
     principal.groups.includes(step.assigned_group)
   );
+}
+
+/** Expired: ended at its expiry, or still waiting past it. */
+function isExpired(step: {
+  status: string;
+  expires_at: Date | null;
+  error: { code: string } | null;
+}): boolean {
+  if (step.status === "failed") return step.error?.code === "runbook.input_expired";
+  return step.status === "waiting" && step.expires_at !== null && step.expires_at.getTime() <= Date.now();
 }
 
 // The form was generated from the runbook's zod schema; rebuilt from it here, the answer gets the

@@ -9,12 +9,15 @@
 // service identity. Missed ticks: DBOS's loop starts from now, so ticks that fell due while no
 // process ran are skipped; a schedule with `missed: "catchUpOnce"` gets its latest missed tick
 // fired at the next start (the same workflow id, so every process starting at once fires it once).
+// A database outage while processes keep running is a downtime too: DBOS's loop fails to write the
+// ticks that fall due in it and moves on, and no start follows to see the gap. So when the durable
+// engine reaches the database again, each process runs the same catch-up pass, as of that moment.
 import type pg from "pg";
 import type { z } from "zod";
 import type { scheduleView } from "../api/schedules.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
 import type { Control } from "../control/control.ts";
-import { acquireDurableEngine, type DurableEngine } from "../engine/durable-engine.ts";
+import { acquireDurableEngine, type DurableEngine, whileUnreachable } from "../engine/durable-engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -51,7 +54,10 @@ export interface Schedules {
   list(principal: Principal): Promise<ScheduleView[]>;
   pause(principal: Principal, name: string, reason: string | null, requestId: string): Promise<ScheduleView>;
   resume(principal: Principal, name: string, requestId: string): Promise<ScheduleView>;
-  /** Fire the latest missed tick of each `catchUpOnce` schedule (done at start); the names fired. */
+  /**
+   * Fire the latest missed tick of each `catchUpOnce` schedule (done at start, and when the engine
+   * reaches the database again after an outage); the names fired.
+   */
   catchUp(now?: Date): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -69,6 +75,8 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
   const processStart = performance.timeOrigin;
   /** Per schedule: ticks before this fell in a downtime and are not run when recovered late. */
   const missedBefore = new Map<string, Date>();
+  /** The catch-up pass after a database outage, when one is under way (one at a time). */
+  let catchingUp: Promise<unknown> = Promise.resolve();
   let engine: DurableEngine | null = null;
   if (workspace.schedules.size > 0 || workspace.runbooks.size > 0) {
     // Shared with runbooks when they launched it (acquire counts users); launched here otherwise.
@@ -83,6 +91,9 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
       if (!schedule)
         return log.warn({ schedule: name }, "a tick of a schedule this workspace does not define");
       if (!keepsTick(schedule, tickAt)) return;
+      // DBOS's loops fire the ticks owed since an outage as soon as the database is back: this
+      // process's pass over that outage decides which of them are missed before any is run.
+      if (!catchUp) await catchingUp;
       // A tick fired before a downtime whose workflow did not finish (the process stopped inside
       // it) is recovered here after the restart: it is a missed tick, and the schedule's policy
       // has already decided about those (skip: none; catchUpOnce: the latest, fired with
@@ -127,18 +138,19 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
   }
 
   /**
-   * The schedules whose latest tick due at `now` is later than the last one fired or recorded:
-   * ticks fell due while no process ran them (a downtime). For each, that latest due tick; the
-   * ticks before it are missed, whatever the policy.
+   * The schedules whose latest tick due at `now` is later than the last one fired or recorded by
+   * `lastBy` (the downtime's start, when known; else `now`): ticks fell due while no process could
+   * run them (a downtime). For each, that latest due tick; the ticks before it are missed, whatever
+   * the policy.
    */
-  async function missedTicks(running: DurableEngine, now: Date): Promise<Map<string, Date>> {
+  async function missedTicks(running: DurableEngine, now: Date, lastBy = now): Promise<Map<string, Date>> {
     const out = new Map<string, Date>();
     const lastFired = await running.schedules.lastFired();
     for (const schedule of workspace.schedules.values()) {
-      const recorded = await latestRecordedTick(pool, schedule.name, now);
+      const recorded = await latestRecordedTick(pool, schedule.name, lastBy);
       const dbosLast = lastFired.get(schedule.name);
       const times = [recorded?.getTime() ?? 0, dbosLast ? Date.parse(dbosLast) : 0].filter(
-        (t) => t <= now.getTime(),
+        (t) => t <= lastBy.getTime(),
       );
       const last = Math.max(0, ...times);
       // Never ticked: a new schedule has missed nothing.
@@ -153,11 +165,15 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
   // downtime": only ticks fired or recorded before the process began count as the last one, and
   // the tick caught up is the latest due before it began (measured: under load the loop fired the
   // current tick before this ran, which hid the downtime).
-  async function catchUp(now = new Date(Math.min(Date.now(), processStart))): Promise<string[]> {
+  //
+  // After a database outage, `now` is when the engine reached the database again and `since` when
+  // it first failed to: DBOS's loops, woken, fire the ticks they owe at once (moving their last
+  // fired tick past the outage), so only what was fired or recorded before it counts.
+  async function catchUp(now = new Date(Math.min(Date.now(), processStart)), since = now): Promise<string[]> {
     if (!engine) return [];
     const fired: string[] = [];
     const states = await scheduleStates(pool);
-    for (const [name, due] of await missedTicks(engine, now)) {
+    for (const [name, due] of await missedTicks(engine, now, since)) {
       const schedule = workspace.schedules.get(name)!;
       const known = missedBefore.get(name);
       if (!known || known < due) missedBefore.set(name, due);
@@ -169,6 +185,22 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
     return fired;
   }
   await catchUp();
+
+  // One pass at a time: an outage that ends, starts and ends again queues one more pass. It is
+  // queued the moment the engine connects again, before this process can take any tick owed
+  // since the outage off the engine's queue: those wait for it (see onTick).
+  const stopWatching = engine?.onReachableAgain((downSince) => {
+    const at = new Date();
+    // The first connection back may come before the app's pool has dropped its broken ones.
+    catchingUp = catchingUp
+      .then(() => whileUnreachable(() => catchUp(at, downSince)))
+      .then(
+        (fired) => {
+          if (fired.length > 0) log.info({ schedules: fired }, "caught up ticks missed in a database outage");
+        },
+        (error) => log.warn({ err: error }, "catching up ticks missed in a database outage failed"),
+      );
+  });
 
   async function visible(principal: Principal, schedule: CompiledSchedule): Promise<boolean> {
     if (await authorizer.isWorkspaceAdmin(principal)) return true;
@@ -249,6 +281,8 @@ export async function createSchedules(deps: SchedulesDeps): Promise<Schedules> {
     resume: (principal, name, requestId) => change(principal, name, false, null, requestId),
     catchUp,
     async close() {
+      stopWatching?.();
+      await catchingUp;
       await engine?.release();
     },
   };

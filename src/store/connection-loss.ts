@@ -72,6 +72,8 @@ export interface OutageWatch {
   succeeded(startedAt?: number): void;
   /** Whether an outage is under way. */
   readonly down: boolean;
+  /** When the outage under way was first seen (epoch ms), or null. */
+  readonly downSince: number | null;
 }
 
 export function watchOutage(log: OutageLogger, what: string): OutageWatch {
@@ -96,6 +98,9 @@ export function watchOutage(log: OutageLogger, what: string): OutageWatch {
     },
     get down() {
       return since !== null;
+    },
+    get downSince() {
+      return since;
     },
   };
 }

@@ -4,7 +4,8 @@
 // Onboarding: the account is opened, compliance answers its check, the history is imported, the
 // plan and a feature set, and a co-administrator made admin once a compliance officer approves.
 // Pricing: the proposer cannot approve their own gate; a second ops member does, then it applies
-// (the gate is the fee change's approval); run directly, the fee change is held for the same
+// (the gate is the fee change's approval); the proposer may name that member at start (the
+// preview offers them, never the proposer); run directly, the fee change is held for the same
 // second ops member.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -217,6 +218,43 @@ test("a pricing change waits at its gate: the proposer may not approve it, a sec
     stepRun,
   ]);
   assert.deepEqual(rows, [{ status: "succeeded", approval_request_id: gateRequest }]);
+});
+
+test("a pricing change's proposer may name the second ops member for its gate: the preview offers them (not the proposer), and the gate asks only them", async () => {
+  const { t, cast, owner } = demo;
+  const olga = await olgaOps();
+  const params = { plan: "plus", monthlyFeeCents: 1399, rationale: "Named reviewer for this change" };
+  const preview = await t.post("/api/v1/runbooks/pricing_change/preview", { params }, cast.omar.headers);
+  assert.equal(preview.status, 200, await preview.clone().text());
+  const { gates } = (await preview.json()) as Json;
+  assert.deepEqual(
+    gates.map((g: Json) => g.step),
+    ["approval"],
+  );
+  const people = gates[0].reviewerOptions.people.map((p: Json) => p.id);
+  assert.ok(people.includes(olga.id), "the second ops member is offered");
+  assert.ok(!people.includes(cast.omar.id), "the proposer is not");
+  const started = await t.post(
+    "/api/v1/runbooks/pricing_change/runs",
+    { params, gateReviewers: { approval: { users: ["olga.ops@airlock.demo"] } } },
+    cast.omar.headers,
+  );
+  assert.equal(started.status, 202, await started.clone().text());
+  const id = ((await started.json()) as { id: string }).id;
+  const waiting = await untilRun(id, "the gate", (run) =>
+    run.steps.some((s: Json) => s.kind === "approval" && s.status === "waiting"),
+  );
+  const requestId = waiting.steps.find((s: Json) => s.name === "approval").approval.requestId;
+  const { rows } = await owner.query("SELECT chosen_reviewers FROM airlock.approval_requests WHERE id = $1", [
+    requestId,
+  ]);
+  assert.deepEqual(rows[0]?.chosen_reviewers, { users: [olga.id], groups: [] });
+  const cancelled = await t.post(
+    `/api/v1/runbook-runs/${id}/cancel`,
+    { reason: "test over" },
+    cast.omar.headers,
+  );
+  assert.equal(cancelled.status, 200, await cancelled.clone().text());
 });
 
 test("set_plan_fee run directly (skipping the runbook) is held for a second ops member too; the proposer may not approve it", async () => {

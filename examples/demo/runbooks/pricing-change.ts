@@ -1,7 +1,8 @@
 // The pricing-change runbook: an ops analyst proposes a plan's new monthly fee with a rationale,
 // a second ops member approves the gate (never the proposer: no self-approval), then the fee is
 // applied — one governed action step, run as the proposer, under the gate's approval (the action's
-// own policy asks the same second ops member for a direct run).
+// own policy asks the same second ops member for a direct run). The proposer may name that second
+// member when starting it (the start form's reviewer picker); unnamed, the gate asks all of ops.
 import { defineRunbook, z } from "../../../src/sdk/index.ts";
 import { PLANS } from "../actions/customer-common.ts";
 
@@ -29,6 +30,7 @@ export const pricingChange = defineRunbook({
       reviewers: { groups: ["ops"] },
       reason: `Set ${proposal.summary}. ${rationale}`,
       expiresIn: "48h",
+      requesterChoosesReviewers: true,
     });
     await rb.log(`Approved by ${gate.approvedBy.length} reviewer(s); applying.`);
     const applied = await rb.run<{ previousFeeCents: number; monthlyFeeCents: number }>(

@@ -12,9 +12,10 @@ import type {
   waitingInput,
 } from "../../api/runbooks.ts";
 import type { ReviewerChoice } from "../../api/runs.ts";
+import { untilFirstExpiry } from "../api/approvals.ts";
 import { useApi } from "../api/context.ts";
 import { type ApiClient, ApiError } from "../api/http.ts";
-import { pollWhileDown, streamOpen, useStreamState } from "../live-stream.ts";
+import { streamOpen, useStreamState } from "../live-stream.ts";
 
 export type RunbookSummary = z.output<typeof runbookSummary>;
 export type WaitingInput = z.output<typeof waitingInput>;
@@ -107,8 +108,13 @@ export function useWaitingInputs() {
     },
     // The inbox and the nav badge (every signed-in tab asks). Every change of a human step (waits,
     // answered, expired, its runbook cancelled or ended) is an event on the live-updates stream
-    // that marks this stale: it is polled only while the stream is down.
-    refetchInterval: () => pollWhileDown(queries, INBOX_POLL_MS),
+    // that marks this stale: it is polled only while the stream is down. The server stops listing
+    // a step the moment it expires, which its runbook records only when it looks (a runbook whose
+    // process died, later): so with the stream open the list reads again at the first expiry.
+    refetchInterval: (query) =>
+      streamOpen(queries)
+        ? untilFirstExpiry((query.state.data ?? []).map((input) => input.expiresAt))
+        : INBOX_POLL_MS,
     retry: false,
   });
 }
