@@ -89,14 +89,14 @@ export async function insertRunbookRun(
     reason?: string | null;
     gateReviewers?: Record<string, { users: string[]; groups: string[] }> | null;
   },
-): Promise<boolean> {
-  // A taken key inserts nothing (the unique index settles two starts racing with one key).
-  const result = await db.query(
+): Promise<void> {
+  // A taken key fails the insert (the unique index settles two starts racing with one key), and
+  // with it the start's transaction: `isTakenStartKey` tells the caller to answer as a replay.
+  await db.query(
     `INSERT INTO airlock.runbook_runs
        (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
         reason, gate_reviewers)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9, $10::jsonb)
-     ON CONFLICT (actor_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9, $10::jsonb)`,
     [
       run.id,
       run.runbook,
@@ -110,7 +110,12 @@ export async function insertRunbookRun(
       run.gateReviewers ? JSON.stringify(run.gateReviewers) : null,
     ],
   );
-  return (result.rowCount ?? 0) > 0;
+}
+
+/** The error `insertRunbookRun` fails with when another start took its idempotency key first. */
+export function isTakenStartKey(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === "23505" && e.constraint === "runbook_runs_idempotency_idx";
 }
 
 /** The starter's runbook run started with this idempotency key, if any. */

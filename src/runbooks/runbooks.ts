@@ -43,7 +43,9 @@ import {
   getRunbookRun,
   getStep,
   getSteps,
+  inOneWrite,
   insertRunbookRun,
+  isTakenStartKey,
   keptIf,
   listRunbookRuns,
   pendingGates,
@@ -325,9 +327,11 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         return await view(principal, first);
       };
       if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();
-      const inserted = await inTransaction(pool, async (tx) => {
-        if (
-          !(await insertRunbookRun(tx, {
+      // The run and its audit event in one write and one round trip; a key another start took
+      // in the meantime fails it (nothing is written), and the start answers as a replay.
+      const inserted = await inOneWrite(pool, (client) =>
+        Promise.all([
+          insertRunbookRun(client, {
             id,
             runbook: runbook.name,
             version: runbook.version,
@@ -338,31 +342,35 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
             paramsHash: hash,
             reason,
             gateReviewers,
-          }))
-        )
-          return false;
-        await appendAudit(tx, [
-          runbookEvent(
-            "runbook.started",
-            "success",
-            { id, runbook: runbook.name, version: runbook.version, requestId },
-            principal,
-            {
-              params: scrubDeep(values),
-              reason,
-              ...(key || gateReviewers
-                ? {
-                    data: {
-                      ...(key ? { idempotencyKey: key } : {}),
-                      ...(gateReviewers ? { gateReviewers } : {}),
-                    },
-                  }
-                : {}),
-            },
-          ),
-        ]);
-        return true;
-      });
+          }),
+          appendAudit(client, [
+            runbookEvent(
+              "runbook.started",
+              "success",
+              { id, runbook: runbook.name, version: runbook.version, requestId },
+              principal,
+              {
+                params: scrubDeep(values),
+                reason,
+                ...(key || gateReviewers
+                  ? {
+                      data: {
+                        ...(key ? { idempotencyKey: key } : {}),
+                        ...(gateReviewers ? { gateReviewers } : {}),
+                      },
+                    }
+                  : {}),
+              },
+            ),
+          ]),
+        ]),
+      ).then(
+        () => true,
+        (error: unknown) => {
+          if (isTakenStartKey(error)) return false;
+          throw error;
+        },
+      );
       if (!inserted) return await replay();
       await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id });
       return await view(principal, (await getRunbookRun(pool, id))!);

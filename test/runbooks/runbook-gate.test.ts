@@ -335,6 +335,29 @@ describe("runbook approval gates", () => {
     );
     assert.equal(count.rows[0].n, 1);
 
+    // Five starts racing with one key: one run, one audited start, every answer names it.
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.request("/api/v1/runbooks/review_price/runs", {
+          method: "POST",
+          headers: { ...analyst.headers, "idempotency-key": "review-enterprise-race" },
+          body: JSON.stringify({ params: { plan: "pro", cents: 4900 }, reason: "race" }),
+        }),
+      ),
+    );
+    assert.deepEqual(
+      racing.map((r) => r.status),
+      [202, 202, 202, 202, 202],
+    );
+    const raced = new Set(await Promise.all(racing.map(async (r) => ((await r.json()) as Json).id)));
+    assert.equal(raced.size, 1);
+    const started = await t.airlock.database.pool.query(
+      "SELECT count(*)::int AS n FROM airlock.audit_events WHERE type = 'runbook.started' AND target_id = $1",
+      [[...raced][0]],
+    );
+    assert.equal(started.rows[0].n, 1);
+    await call(analyst, `/api/v1/runbook-runs/${[...raced][0]}/cancel`, { reason: "raced" });
+
     await until("the human step", async () => {
       const { body } = await call(analyst, `/api/v1/runbook-runs/${id}`);
       return body.steps.some((s: Json) => s.name === "input" && s.status === "waiting") ? true : undefined;
