@@ -32,15 +32,6 @@ import type { GateApproval, RunbookContext } from "../sdk/define-runbook.ts";
 import { durationMs } from "../sdk/duration.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { stepNamer } from "../workspace/runbook-rehearsal.ts";
-import {
-  type RecordedActionStep,
-  recordActionStep,
-  recordedActionSteps,
-  runOfStepKey,
-  type StepRunEnd,
-  showActionStepRunning,
-  stepWaited,
-} from "./action-step-store.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { isApprovedGateOf, waitForGate } from "./runbook-gate.ts";
 import { type HumanStepDeps, waitForAnswer } from "./runbook-input.ts";
@@ -56,6 +47,16 @@ import {
   setProgress,
 } from "./runbook-store.ts";
 import { StepFailure } from "./step-failure.ts";
+import {
+  type RecordedActionStep,
+  recordActionStep,
+  recordComputedStep,
+  recordedActionSteps,
+  runOfStepKey,
+  type StepRunEnd,
+  showStepRunning,
+  stepWaited,
+} from "./step-records.ts";
 
 export const RUNBOOK_WORKFLOW = "airlock.runbook";
 const STEP_NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
@@ -247,26 +248,30 @@ function createContext(
     async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
       const claimed = claim(name);
       const pos = position++;
+      const step = { runbookRunId: row.id, name: claimed, position: pos };
+      // The row is written once with the outcome (shown as running meanwhile only if it takes a
+      // while); the engine's checkpoint follows, and a crash between the two runs `fn` again.
       const result = await engine.step(claimed, async () => {
-        await beginStep(deps.pool, {
-          runbookRunId: row.id,
-          name: claimed,
-          position: pos,
-          kind: "step",
-          status: "running",
-        });
+        const started = performance.now();
+        const marker = runningMarker(deps, { ...step, kind: "step" });
+        let outcome: { ok: true; value: T } | { ok: false; message: string };
         try {
-          const value = await fn();
-          await endStep(deps.pool, row.id, claimed, { status: "succeeded", output: value ?? null });
-          return { ok: true as const, value };
+          outcome = { ok: true, value: await fn() };
         } catch (error) {
-          const message = scrubText((error as Error).message ?? String(error));
-          await endStep(deps.pool, row.id, claimed, {
-            status: "failed",
-            error: { code: "runbook.step_failed", message },
-          });
-          return { ok: false as const, message };
+          outcome = { ok: false, message: scrubText((error as Error).message ?? String(error)) };
+        } finally {
+          await marker.settle();
         }
+        const end = outcome.ok
+          ? { status: "succeeded" as const, output: outcome.value ?? null }
+          : {
+              status: "failed" as const,
+              error: { code: "runbook.step_failed", message: outcome.message },
+            };
+        await inOneWrite(deps.pool, (client) =>
+          recordComputedStep(client, step, end, performance.now() - started),
+        );
+        return outcome;
       });
       if (!result.ok) throw new StepFailure("runbook.step_failed", result.message, claimed);
       return result.value;
@@ -384,7 +389,7 @@ async function takeActionStep(
   }
   // A step whose run takes a while shows as running until the run commits; a quick one goes
   // straight to its end, and costs no write of its own (the run's transaction writes the row).
-  const marker = prior ? null : runningMarker(deps, step);
+  const marker = prior ? null : runningMarker(deps, { ...step, kind: "action" });
   // The step's row commits with its run (the control layer calls this in the run's transaction).
   let recorded: { run: RecordedRun; waited: boolean | null } | null = null;
   const submitted = await deps.control
@@ -450,23 +455,23 @@ async function takeActionStep(
   return resumedOutcome(await settleRecording(deps, step, run));
 }
 
-/** How long an action step's run runs before its step is shown as running. */
+/** How long a step (an action step's run, an `rb.step` computation) runs before it is shown as running. */
 const SHOW_RUNNING_AFTER_MS = 50;
 
 /**
- * The step's "running" row, written only if its run is still under way after
- * SHOW_RUNNING_AFTER_MS. Display only: it never changes a row the run's transaction wrote, and a
+ * The step's "running" row, written only if the step is still under way after
+ * SHOW_RUNNING_AFTER_MS. Display only: it never changes a row the step's outcome wrote, and a
  * failure to write it is logged, not the step's failure.
  */
-function runningMarker(deps: RunnerDeps, step: ActionStep) {
+function runningMarker(deps: RunnerDeps, step: Parameters<typeof showStepRunning>[1]) {
   let written: Promise<void> | null = null;
   const timer = setTimeout(() => {
-    written = showActionStepRunning(deps.pool, step).catch((error: unknown) => {
+    written = showStepRunning(deps.pool, step).catch((error: unknown) => {
       deps.log.warn({ err: error, step: step.name }, "a runbook step could not be shown as running");
     });
   }, SHOW_RUNNING_AFTER_MS);
   return {
-    /** The run is recorded: no marker from now on, and one under way is waited for. */
+    /** The step has its outcome: no marker from now on, and one under way is waited for. */
     settle: async () => {
       clearTimeout(timer);
       await written;

@@ -1,7 +1,10 @@
-// The SQL of a runbook's action steps. An action step is its own checkpoint: its row (its run, its
-// status, whether it waited) commits in its run's transaction, with the run's effects and audit
-// events, and the runbook's workflow finds it there on a resume (runbook-runner.ts). No write moves
-// a step out of succeeded or cancelled, so a late write never undoes a step's end.
+// The SQL of the steps whose row is written with their outcome, not before it: action steps and
+// `rb.step` computations. An action step is its own checkpoint: its row (its run, its status,
+// whether it waited) commits in its run's transaction, with the run's effects and audit events,
+// and the runbook's workflow finds it there on a resume (runbook-runner.ts). A computation's row is
+// written once it has its result, in one write. Either is shown as running only if it takes a
+// while (`showStepRunning`). No write moves a step out of succeeded or cancelled, so a late write
+// never undoes a step's end.
 import { announcingRows } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { STEP_EVENT, touchRun } from "./runbook-store.ts";
@@ -98,24 +101,62 @@ export function recordActionStep(
 }
 
 /**
- * The step shown as running while its run is under way, written beside the run's transaction:
- * it never changes a row that exists (the run's transaction may have written the step's end
- * first).
+ * A step shown as running while it is under way, written beside its outcome's write: it never
+ * changes a row that exists (the outcome's write may have come first).
  */
-export async function showActionStepRunning(
+export async function showStepRunning(
   db: Queryable,
-  step: { runbookRunId: string; name: string; position: number; action: string },
+  step: { runbookRunId: string; name: string; position: number; kind: "action" | "step"; action?: string },
 ): Promise<void> {
   await db.query(
     announcingRows(
       "runbook.step",
       `INSERT INTO airlock.runbook_steps AS s (runbook_run_id, name, position, kind, status, action)
-       VALUES ($1, $2, $3, 'action', 'running', $4)
+       VALUES ($1, $2, $3, $4, 'running', $5)
        ON CONFLICT (runbook_run_id, name) DO NOTHING
        RETURNING ${STEP_EVENT}`,
     ),
-    [step.runbookRunId, step.name, step.position, step.action],
+    [step.runbookRunId, step.name, step.position, step.kind, step.action ?? null],
   );
+}
+
+/**
+ * An `rb.step` computation's end, its row written in one go: its output or its error, started
+ * `elapsedMs` before now on the database's clock. Issues its statements before its first await
+ * (`inOneWrite`).
+ */
+export function recordComputedStep(
+  db: Queryable,
+  step: { runbookRunId: string; name: string; position: number },
+  end:
+    | { status: "succeeded"; output: unknown }
+    | { status: "failed"; error: { code: string; message: string } },
+  elapsedMs: number,
+): Promise<void> {
+  const written = db.query(
+    announcingRows(
+      "runbook.step",
+      `INSERT INTO airlock.runbook_steps AS s
+         (runbook_run_id, name, position, kind, status, output, error, started_at, finished_at)
+       VALUES ($1, $2, $3, 'step', $4, $5, $6, now() - make_interval(secs => $7), now())
+       ON CONFLICT (runbook_run_id, name) DO UPDATE
+         SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
+             started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
+         WHERE s.status NOT IN ('succeeded', 'cancelled')
+       RETURNING ${STEP_EVENT}`,
+    ),
+    [
+      step.runbookRunId,
+      step.name,
+      step.position,
+      end.status,
+      end.status === "succeeded" ? JSON.stringify(end.output ?? null) : null,
+      end.status === "failed" ? JSON.stringify(end.error) : null,
+      Math.max(0, elapsedMs) / 1000,
+    ],
+  );
+  const run = end.status === "succeeded" ? touchRun(db, step.runbookRunId, "running") : null;
+  return Promise.all([written, run]).then(() => {});
 }
 
 /** The run an action step made with its key, whatever the key's claim's age (index: runs_runbook_key_idx). */
