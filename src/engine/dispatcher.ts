@@ -11,12 +11,7 @@
 // processes), the heartbeat (`touch`; a dead process's job is failed by pg-boss's supervisor and
 // retried), retries and completion (`complete`/`fail`, fenced to the attempt that was fetched).
 import type { PgBoss } from "pg-boss";
-
-export interface DispatchedJob<T> {
-  id: string;
-  data: T;
-  retryCount: number;
-}
+import type { EngineJob, JobResult, SqlExecutor } from "./engine.ts";
 
 export interface Dispatcher {
   wake(): void;
@@ -42,7 +37,7 @@ export function startDispatcher<T>(
     /** A handler threw: its job is failed, and pg-boss retries it within its queue's limit. */
     onJobFailed: (error: unknown) => void;
   },
-  handler: (job: DispatchedJob<T>) => Promise<void>,
+  handler: (job: EngineJob<T>) => Promise<JobResult>,
 ): Dispatcher {
   const running = new Set<Promise<void>>();
   let stopped = false;
@@ -121,9 +116,19 @@ export function startDispatcher<T>(
         .catch(options.onError);
     }, job.expireInSeconds * 1000);
     expiry.unref();
+    const completeIn = async (db: SqlExecutor) => {
+      await boss.complete(queue, [claim], undefined, {
+        db: { executeSql: (text: string, values?: unknown[]) => db.query(text, values) },
+      });
+    };
     try {
-      await handler({ id: job.id, data: job.data as T, retryCount: job.retryCount });
-      if (!expired) await boss.complete(queue, [claim]);
+      const result = await handler({
+        id: job.id,
+        data: job.data as T,
+        retryCount: job.retryCount,
+        complete: completeIn,
+      });
+      if (!expired && result !== "completed") await boss.complete(queue, [claim]);
     } catch (error) {
       if (!expired)
         await boss

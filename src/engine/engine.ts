@@ -49,7 +49,16 @@ export interface EngineJob<T> {
   id: string;
   data: T;
   retryCount: number;
+  /**
+   * Complete the job inside the caller's transaction (it is completed if that commits). A handler
+   * that did, and whose transaction committed, returns "completed"; otherwise the engine completes
+   * the job when the handler returns.
+   */
+  complete(db: SqlExecutor): Promise<void>;
 }
+
+/** What a job's handler returns: "completed" when it completed the job itself (`EngineJob.complete`). */
+export type JobResult = void | "completed";
 
 export interface WorkOptions {
   concurrency: number;
@@ -65,7 +74,11 @@ export interface Engine {
   ): Promise<string | null>;
   /** Wake this process's workers on a queue now (call after the enqueueing commit). */
   wake(queue: string): void;
-  work<T>(queue: string, options: WorkOptions, handler: (job: EngineJob<T>) => Promise<void>): Promise<void>;
+  work<T>(
+    queue: string,
+    options: WorkOptions,
+    handler: (job: EngineJob<T>) => Promise<JobResult>,
+  ): Promise<void>;
   /**
    * Create or replace a recurring schedule: each occurrence of `cron` (5 fields, or 6 with seconds
    * first), read in `timeZone`, enqueues one job with `data` on `queue`, once across every process
@@ -196,7 +209,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     wake(queue) {
       wakeAll(queue);
     },
-    async work<T>(queue: string, workOptions: WorkOptions, handler: (job: EngineJob<T>) => Promise<void>) {
+    async work<T>(
+      queue: string,
+      workOptions: WorkOptions,
+      handler: (job: EngineJob<T>) => Promise<JobResult>,
+    ) {
       const dispatcher = startDispatcher<T>(
         boss,
         queue,
