@@ -39,7 +39,10 @@ export interface QueuedRunJob {
 }
 
 /** "completed" when the job was completed in the run's own committed transaction. */
-export async function executeQueuedRun(deps: ControlDeps, job: QueuedRunJob): Promise<void | "completed"> {
+export async function executeQueuedRun(
+  deps: ControlDeps,
+  job: QueuedRunJob,
+): Promise<"completed" | undefined> {
   const { runId } = job.data;
   const run = await getRun(deps.pool, runId);
   if (!run || isFinal(run.status)) return;
@@ -115,7 +118,7 @@ async function startAndExecute(
   action: CompiledAction,
   slot: Slot | null,
   completeJob: QueuedRunJob["complete"],
-): Promise<void | "completed"> {
+): Promise<"completed" | undefined> {
   if (run.status === "running" && action.retry !== "safe") {
     await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
     return;

@@ -57,8 +57,11 @@ export interface EngineJob<T> {
   complete(db: SqlExecutor): Promise<void>;
 }
 
-/** What a job's handler returns: "completed" when it completed the job itself (`EngineJob.complete`). */
-export type JobResult = void | "completed";
+/**
+ * What a job's handler returns: "completed" when it completed the job itself (`EngineJob.complete`);
+ * anything else and the engine completes it.
+ */
+export type JobResult = unknown;
 
 export interface WorkOptions {
   concurrency: number;
