@@ -224,7 +224,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           concurrency: workOptions.concurrency,
           // Without a listener, other processes' jobs are found by this poll alone.
           pollSeconds: listener ? 5 : 2,
-          onError: (error) => options.log.error({ err: error }, "job engine error"),
+          // Through the engine's error handler above: a database outage is reported once.
+          onError: (error) => boss.emit("error", error instanceof Error ? error : new Error(String(error))),
           onJobFailed: (error) =>
             options.log.warn({ err: error, queue }, "job failed; the engine retries it"),
         },
