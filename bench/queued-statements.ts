@@ -8,7 +8,8 @@
 //
 // A round trip: a statement issued when its connection had nothing outstanding (statements
 // pipelined behind another on the same connection ride its round trip). A commit: COMMIT, or a
-// write outside a transaction block (it commits on its own, waiting for the WAL flush).
+// write outside a transaction block that changed a row (it commits on its own, waiting for the
+// WAL flush; one that found nothing to change, such as an empty fetch, writes nothing).
 import { parseArgs } from "node:util";
 import pg from "pg";
 import pino from "pino";
@@ -61,24 +62,40 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const commits = head.startsWith("COMMIT");
   const write = /^(WITH[\s\S]*\b(INSERT|UPDATE|DELETE)\b|INSERT|UPDATE|DELETE)/.test(head);
   const block = inBlock.get(this) ?? false;
-  if (recording && !ignored.has(this))
-    sent.push({
-      client: ids.get(this)!,
-      pool:
-        (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
-          .application_name ?? "?",
-      text: text.replace(/\s+/g, " ").slice(0, 160),
-      roundTrip: !pipelined || busy === 0,
-      commit: commits || (!block && !begins && write),
-    });
+  const entry: Sent | null =
+    recording && !ignored.has(this)
+      ? {
+          client: ids.get(this)!,
+          pool:
+            (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
+              .application_name ?? "?",
+          text: text.replace(/\s+/g, " ").slice(0, 160),
+          roundTrip: !pipelined || busy === 0,
+          commit: commits,
+        }
+      : null;
+  if (entry) sent.push(entry);
+  const autocommitWrite = !block && !begins && write;
   if (begins) inBlock.set(this, true);
   if (commits || head.startsWith("ROLLBACK")) inBlock.set(this, false);
   outstanding.set(this, busy + 1);
   const done = () => outstanding.set(this, (outstanding.get(this) ?? 1) - 1);
+  const settled = (answer: unknown) => {
+    done();
+    if (entry && autocommitWrite && ((answer as { rowCount?: number } | undefined)?.rowCount ?? 0) > 0)
+      entry.commit = true;
+  };
+  // pg's pool passes a callback (and gets no promise back); direct callers get a promise.
+  const last = args[args.length - 1];
+  if (typeof last === "function")
+    args[args.length - 1] = (error: unknown, answer: unknown) => {
+      settled(answer);
+      return (last as (e: unknown, a: unknown) => unknown)(error, answer);
+    };
   const result = (original as (...a: unknown[]) => unknown).apply(this, args);
   if (result && typeof (result as Promise<unknown>).then === "function")
-    (result as Promise<unknown>).then(done, done);
-  else done();
+    (result as Promise<unknown>).then(settled, done);
+  else if (typeof last !== "function") done();
   return result as never;
 } as typeof pg.Client.prototype.query;
 
