@@ -11,6 +11,7 @@
 // processes), the heartbeat (`touch`; a dead process's job is failed by pg-boss's supervisor and
 // retried), retries and completion (`complete`/`fail`, fenced to the attempt that was fetched).
 import type { PgBoss } from "pg-boss";
+import { inConsumerSpan, tracingOn } from "../observe/tracing.ts";
 import type { EngineJob, JobResult, SqlExecutor } from "./engine.ts";
 
 export interface Dispatcher {
@@ -30,6 +31,8 @@ export function startDispatcher<T>(
   boss: PgBoss,
   queue: string,
   options: {
+    /** pg-boss's schema (where its job table is). */
+    schema: string;
     concurrency: number;
     pollSeconds: number;
     /** The engine's own failures (a fetch, a heartbeat, a settle). */
@@ -78,15 +81,49 @@ export function startDispatcher<T>(
     } finally {
       fetching = false;
     }
-    for (const job of fetched) start(job);
+    const carriers = fetched.length > 0 && tracingOn() ? await traceCarriers(fetched) : null;
+    for (const job of fetched) start(job, carriers?.get(job.id) ?? null);
     // A full fetch may have left more behind; a short one waits for a wake or the poll.
     if (fetched.length === batchSize) owed = true;
     if (again || (owed && free() > 0)) void pump();
     else schedulePoll();
   }
 
-  function start(job: FetchedJob) {
-    const done = execute(job).finally(() => {
+  // With tracing on, the trace each job's sender stored with it (pg-boss keeps the carrier it
+  // fetches to itself): the worker's span continues the request's trace.
+  async function traceCarriers(jobs: FetchedJob[]) {
+    try {
+      const { rows } = await boss
+        .getDb()
+        .executeSql(
+          `SELECT id::text AS id, trace_context FROM ${options.schema}.job WHERE name = $1 AND id = ANY($2::uuid[])`,
+          [queue, jobs.map((j) => j.id)],
+        );
+      return new Map(
+        (rows as { id: string; trace_context: Record<string, string> | null }[]).map((r) => [
+          r.id,
+          r.trace_context,
+        ]),
+      );
+    } catch (error) {
+      options.onError(error);
+      return null;
+    }
+  }
+
+  function start(job: FetchedJob, carrier: Record<string, string> | null) {
+    const traced = () =>
+      inConsumerSpan(
+        `process ${queue}`,
+        carrier,
+        {
+          "messaging.system": "pg-boss",
+          "messaging.destination.name": queue,
+          "messaging.message.id": job.id,
+        },
+        () => execute(job),
+      );
+    const done = traced().finally(() => {
       running.delete(done);
       // A slot came free: fetch if a job may be waiting for it.
       if (owed && !stopped) void pump();

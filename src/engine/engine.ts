@@ -221,6 +221,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         boss,
         queue,
         {
+          schema: ENGINE_SCHEMA,
           concurrency: workOptions.concurrency,
           // Without a listener, other processes' jobs are found by this poll alone.
           pollSeconds: listener ? 5 : 2,
