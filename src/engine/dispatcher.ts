@@ -45,6 +45,7 @@ export function startDispatcher<T>(
   const running = new Set<Promise<void>>();
   let stopped = false;
   let fetching = false;
+  let inFetch: Promise<void> | null = null;
   // Woken while a fetch was in flight: fetch once more after it, the job may have come after.
   let again = false;
   // A wake found every slot taken, or the last fetch came back full: fetch when a slot frees.
@@ -74,15 +75,23 @@ export function startDispatcher<T>(
     owed = false;
     const batchSize = free();
     let fetched: FetchedJob[] = [];
-    try {
-      fetched = ((await boss.fetch(queue, { batchSize })) ?? []) as unknown as FetchedJob[];
-    } catch (error) {
-      options.onError(error);
-    } finally {
+    const fetch = async () => {
+      try {
+        fetched = ((await boss.fetch(queue, { batchSize })) ?? []) as unknown as FetchedJob[];
+      } catch (error) {
+        options.onError(error);
+      }
+      const carriers = fetched.length > 0 && tracingOn() ? await traceCarriers(fetched) : null;
+      // Jobs claimed are started even if `stop` came meanwhile: it waits for them (see below).
+      for (const job of fetched) start(job, carriers?.get(job.id) ?? null);
+    };
+    // Until the jobs fetched are started (their slots taken), no other fetch goes out.
+    inFetch = fetch().finally(() => {
       fetching = false;
-    }
-    const carriers = fetched.length > 0 && tracingOn() ? await traceCarriers(fetched) : null;
-    for (const job of fetched) start(job, carriers?.get(job.id) ?? null);
+      inFetch = null;
+    });
+    await inFetch;
+    if (stopped) return;
     // A full fetch may have left more behind; a short one waits for a wake or the poll.
     if (fetched.length === batchSize) owed = true;
     if (again || (owed && free() > 0)) void pump();
@@ -186,6 +195,8 @@ export function startDispatcher<T>(
     async stop(timeoutMs) {
       stopped = true;
       if (timer) clearTimeout(timer);
+      // A fetch under way first: the jobs it claims are started and waited for like the others.
+      await inFetch;
       const inFlight = Promise.allSettled([...running]);
       const gaveUp = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), timeoutMs).unref(),
