@@ -134,6 +134,8 @@ async function startAndExecute(
     if (!(await inTransaction(deps.pool, start))) return;
     tx = slot.client;
     actorRead = loadPrincipal(tx, run.actor_id);
+    // Awaited below; a rejection seen there ends in the ROLLBACK.
+    actorRead.catch(() => {});
   } else {
     const started = await startOnOwnConnection(deps, run, start);
     if (!started) return;
