@@ -4,7 +4,8 @@
 // the load generator. With `--cpu-prof`, the server also writes a V8 CPU profile
 // (bench/results/profiles/), to open in Chrome DevTools or speedscope.
 //
-// Options: --connections N (8), --seconds N (10), --cpu-prof.
+// Options: --connections N (8), --seconds N (10), --action NAME (noop_inline; noop_queued for a
+// queued run), --cpu-prof.
 // Linux only (/proc). Not part of `npm run bench`: it answers "why", the bench answers "how much".
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     seconds: { type: "string", default: "10" },
     "cpu-prof": { type: "boolean", default: false },
+    action: { type: "string", default: "noop_inline" },
   },
 });
 const connections = Number(values.connections);
@@ -63,11 +65,11 @@ const { child, info } = await startJsonChild<{ url: string; tokens: { operator: 
 );
 try {
   // Warm up (JIT, prepared statements on every pooled connection), then measure.
-  await measureGovernedAction({ url: info.url, token: info.tokens.operator }, "noop_inline", connections, 2);
+  await measureGovernedAction({ url: info.url, token: info.tokens.operator }, values.action, connections, 2);
   const before = cpuByProcess();
   const load = await measureGovernedAction(
     { url: info.url, token: info.tokens.operator },
-    "noop_inline",
+    values.action,
     connections,
     seconds,
   );
@@ -82,7 +84,7 @@ try {
   // The load generator has exited by now; it reports its own CPU.
   if (load.cpuSeconds !== undefined) groups.set("load generator", load.cpuSeconds);
   console.log(
-    `inline no-op over HTTP, c = ${connections}, ${seconds} s: ${round(load.perSecond, 0)} actions/s, p50 ${round(load.p50, 2)} ms, p99 ${round(load.p99, 2)} ms`,
+    `${values.action} over HTTP, c = ${connections}, ${seconds} s: ${round(load.perSecond, 0)} actions/s, p50 ${round(load.p50, 2)} ms, p99 ${round(load.p99, 2)} ms`,
   );
   let total = 0;
   for (const [group, cpu] of [...groups].sort((a, b) => b[1] - a[1])) {

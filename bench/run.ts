@@ -23,6 +23,7 @@ import { benchDatabase } from "./lib/bench-database.ts";
 import { startJsonChild, stopChild } from "./lib/child.ts";
 import { median, round } from "./lib/stats.ts";
 import { measurePipelineCpu } from "./pipeline-cpu.ts";
+import { measureQueued } from "./queued.ts";
 import { benchRunbooks } from "./runbook-steps.ts";
 import { measureStartup } from "./startup.ts";
 import { benchWorkspace } from "./workspace.ts";
@@ -64,7 +65,7 @@ const results: Record<string, unknown> = {
 
 try {
   const { child, info } =
-    wants("throughput") || wants("approval") || wants("memory") || wants("limits")
+    wants("throughput") || wants("approval") || wants("memory") || wants("limits") || wants("queued")
       ? await startJsonChild<BenchServer>(
           join(import.meta.dirname, "server.ts"),
           [],
@@ -187,6 +188,41 @@ try {
       console.log(
         `  limits (c=8): rate-limited inline ${fmt(row.limited.perSecond)}/s p50 ${row.limited.p50} ms p99 ${row.limited.p99} ms vs the same without limits ${fmt(row.plain.perSecond)}/s p50 ${row.plain.p50} ms (${Math.round((row.limited.perSecond / row.plain.perSecond) * 100)}%), with about ${fmtCount(inWindow)} admissions in the window`,
       );
+    }
+
+    if (wants("queued") && info) {
+      // Queued single actions (bench/queued.ts): enqueue → handler start at c = 1, then queued
+      // beside inline runs alternated in each round (goal: queued ≥ 50% of inline at c = 8).
+      const q = await measureQueued(info, db.url, {
+        rounds,
+        seconds,
+        count: quick ? 100 : 300,
+        concurrencies: [1, 8],
+      });
+      const throughput = q.throughput.map((row) => {
+        const inline = summarizeLoad(row.inline);
+        const queued = summarizeLoad(row.queued);
+        return {
+          concurrency: row.concurrency,
+          inline,
+          queued,
+          ratio: round(queued.perSecond / inline.perSecond, 3),
+        };
+      });
+      const latency = {
+        n: q.latency.n,
+        toHandler: roundStat(q.latency.toHandler),
+        toStartedAt: roundStat(q.latency.toStartedAt),
+        request: roundStat(q.latency.request),
+      };
+      results.queued = { latency, throughput };
+      console.log(
+        `  queued, enqueue → handler start (c=1, n=${latency.n}): p50 ${latency.toHandler.p50} ms p99 ${latency.toHandler.p99} ms (goal p50 ≤ 10 ms) | → started_at p50 ${latency.toStartedAt.p50} ms | request → response p50 ${latency.request.p50} ms p99 ${latency.request.p99} ms`,
+      );
+      for (const row of throughput)
+        console.log(
+          `  queued c=${String(row.concurrency).padStart(2)}: ${fmt(row.queued.perSecond)}/s p50 ${row.queued.p50} ms p99 ${row.queued.p99} ms vs inline ${fmt(row.inline.perSecond)}/s p50 ${row.inline.p50} ms (${Math.round(row.ratio * 100)}% of inline${row.concurrency === 8 ? ", goal ≥ 50%" : ""})`,
+        );
     }
 
     if (wants("memory") && info) {
@@ -387,6 +423,16 @@ function summarizeLoad(samples: LoadResult[]) {
       0,
     ),
     errors: samples.reduce((n, s) => n + s.errors + s.timeouts, 0),
+  };
+}
+
+function roundStat(stat: { n: number; p50: number; p95: number; p99: number; max: number }) {
+  return {
+    n: stat.n,
+    p50: round(stat.p50, 2),
+    p95: round(stat.p95, 2),
+    p99: round(stat.p99, 2),
+    max: round(stat.max, 2),
   };
 }
 

@@ -35,7 +35,8 @@ export const benchWorkspace = defineWorkspace({
       tags: ["bench"],
       params,
       target: (p) => ({ type: "account", id: p.accountId }),
-      handler: () => ({ ok: true }),
+      // When the handler began, on this machine's clock in ms (bench/queued.ts: enqueue → start).
+      handler: () => ({ ok: true, handlerStartedAt: performance.timeOrigin + performance.now() }),
     }),
     defineAction({
       name: "gated",

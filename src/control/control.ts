@@ -49,13 +49,20 @@ async function decide(deps: ControlDeps, request: RunRequest) {
   }
 }
 
+// With workers in this process, a run usually executes here and the executor signals the waiter
+// as it commits: the first poll of the run's status (for a run executed elsewhere) comes later.
+const FIRST_POLL_MS = { localWorkers: 100, none: 25 };
+
 export function createControl(deps: ControlDeps): Control {
+  let localWorkers = false;
   return {
     deps,
     async submit(request, options = {}) {
       const result = await decide(deps, request);
       if (result.kind === "refused" || result.replayed || result.run.status !== "queued") return result;
-      const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs);
+      const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs, {
+        firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
+      });
       deps.engine.wake(RUN_QUEUE);
       // Finished or not (then the answer is 202 with its current status), read the run again.
       await done;
@@ -64,6 +71,7 @@ export function createControl(deps: ControlDeps): Control {
     async startWorkers(concurrency) {
       if (concurrency <= 0) return;
       await deps.engine.work<RunJob>(RUN_QUEUE, { concurrency }, (job) => executeQueuedRun(deps, job));
+      localWorkers = true;
     },
   };
 }

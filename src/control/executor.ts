@@ -1,11 +1,15 @@
 // Executes a queued run on a worker. Transactions, each committed before the next step:
 //   1. queued → running, audit run.started (so a crash from here on leaves a visible run);
-//   2. the handler's effects, the final status and audit run.succeeded|failed — together.
+//   2. the handler's effects, the final status, audit run.succeeded|failed and the job's
+//      completion — together (a run that finished never comes back as a job).
+// Both on one connection when no concurrency slot is held: the first's COMMIT goes out with the
+// second's BEGIN and the read of the requester, in one round trip.
 // A job delivered again after its worker died finds the run `running`: actions declared
 // `retry: "safe"` execute again (attempt + 1); every other run fails with `run.interrupted`
 // ("outcome unknown — check before retrying") and is never re-executed silently.
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { SqlExecutor } from "../engine/engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
@@ -16,6 +20,7 @@ import { RUN_QUEUE } from "../runs/run-queue.ts";
 import { isFinal } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import { executionParams } from "../runs/run-values.ts";
+import type { TransactionClient } from "../store/queryable.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
@@ -26,10 +31,18 @@ import { runHandler } from "./run-handler.ts";
 // How soon a queued run whose action has no free slot is tried again.
 const SLOT_RETRY_SECONDS = 1;
 
+/** A job as the executor gets it: `complete` settles it inside the caller's transaction. */
+export interface QueuedRunJob {
+  data: RunJob;
+  retryCount: number;
+  complete?: (db: SqlExecutor) => Promise<void>;
+}
+
+/** "completed" when the job was completed in the run's own committed transaction. */
 export async function executeQueuedRun(
   deps: ControlDeps,
-  job: { data: RunJob; retryCount: number },
-): Promise<void> {
+  job: QueuedRunJob,
+): Promise<"completed" | undefined> {
   const { runId } = job.data;
   const run = await getRun(deps.pool, runId);
   if (!run || isFinal(run.status)) return;
@@ -67,7 +80,7 @@ export async function executeQueuedRun(
     }
   }
   try {
-    await startAndExecute(deps, run, action, slot);
+    return await startAndExecute(deps, run, action, slot, job.complete);
   } finally {
     if (slot) await endSlot(slot);
   }
@@ -99,32 +112,44 @@ interface Slot {
   broken: boolean;
 }
 
-async function startAndExecute(deps: ControlDeps, run: RunRow, action: CompiledAction, slot: Slot | null) {
-  let attempt: number;
-  if (run.status === "queued") {
-    const started = await inTransaction(deps.pool, (tx) => startRun(tx, { action, run }));
-    if (!started) return;
-    attempt = run.attempt + 1;
-  } else if (run.status === "running") {
-    if (action.retry !== "safe") {
-      await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
-      return;
-    }
-    const restarted = await inTransaction(deps.pool, (tx) => restartSafeRun(tx, { action, run }));
-    if (!restarted) return;
-    attempt = run.attempt + 1;
-  } else {
+async function startAndExecute(
+  deps: ControlDeps,
+  run: RunRow,
+  action: CompiledAction,
+  slot: Slot | null,
+  completeJob: QueuedRunJob["complete"],
+): Promise<"completed" | undefined> {
+  if (run.status === "running" && action.retry !== "safe") {
+    await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
     return;
   }
+  if (run.status !== "queued" && run.status !== "running") return;
+  const start = (tx: TransactionClient) =>
+    run.status === "queued" ? startRun(tx, { action, run }) : restartSafeRun(tx, { action, run });
+  // With a slot, the handler's transaction is the slot's (already open): the start commits on
+  // another connection. Without, the start and the handler share one connection (see the top).
+  let tx: pg.PoolClient;
+  let actorRead: Promise<Awaited<ReturnType<typeof loadPrincipal>>>;
+  if (slot) {
+    if (!(await inTransaction(deps.pool, start))) return;
+    tx = slot.client;
+    actorRead = loadPrincipal(tx, run.actor_id);
+    // Awaited below; a rejection seen there ends in the ROLLBACK.
+    actorRead.catch(() => {});
+  } else {
+    const started = await startOnOwnConnection(deps, run, start);
+    if (!started) return;
+    ({ tx, actorRead } = started);
+  }
+  const attempt = run.attempt + 1;
   await deps.racePoint?.("executor.after_start");
 
   const requestId = run.execution_request_id ?? run.request_id;
   const log = deps.log.child({ requestId, runId: run.id, action: action.name });
-  const tx = slot?.client ?? (await deps.pool.connect());
   let broken = false;
+  let completed = false;
   try {
-    if (!slot) await tx.query("BEGIN");
-    const actor = await loadPrincipal(tx, run.actor_id);
+    const actor = await actorRead;
     let stale: AirlockError | null = null;
     // The raw parameters, decrypted for the handler alone (runs/run-values.ts).
     let params: Record<string, unknown> = {};
@@ -166,13 +191,19 @@ async function startAndExecute(deps: ControlDeps, run: RunRow, action: CompiledA
         });
     await appendRunLogs(tx, { runId: run.id, attempt, requestId }, outcome.logs);
     await deps.racePoint?.("executor.before_record");
-    const moved = await finishRun(deps, tx, { action, run, outcome, attempt, requestId });
+    // The job's completion is pipelined behind the run's final writes; it is undone with them if
+    // they roll back.
+    const [moved] = await Promise.all([
+      finishRun(deps, tx, { action, run, outcome, attempt, requestId }),
+      completeJob?.(tx),
+    ]);
     if (!moved) {
       // Someone else finished this attempt (a duplicate delivery): discard ours, effects included.
       await tx.query("ROLLBACK");
       return;
     }
     await tx.query("COMMIT");
+    completed = completeJob !== undefined;
   } catch (error) {
     await tx.query("ROLLBACK").catch(() => {
       broken = true;
@@ -184,6 +215,43 @@ async function startAndExecute(deps: ControlDeps, run: RunRow, action: CompiledA
     else tx.release(broken);
   }
   deps.waiter.finished(run.id);
+  return completed ? "completed" : undefined;
+}
+
+/**
+ * The start's transaction on a connection of its own, then — pipelined behind its COMMIT — the
+ * handler's BEGIN and the read of the requester. Null (connection released) when another delivery
+ * started the run first.
+ */
+async function startOnOwnConnection(
+  deps: ControlDeps,
+  run: RunRow,
+  start: (tx: TransactionClient) => Promise<boolean>,
+) {
+  const tx = await deps.pool.connect();
+  try {
+    // Issued at once: the transition rides BEGIN's round trip.
+    const [, started] = await Promise.all([tx.query("BEGIN"), start(tx)]);
+    if (!started) {
+      await tx.query("ROLLBACK");
+      tx.release();
+      return null;
+    }
+    const commit = tx.query("COMMIT");
+    const next = tx.query("BEGIN");
+    const actorRead = loadPrincipal(tx, run.actor_id);
+    // Awaited by the caller; a rejection seen there ends in its ROLLBACK.
+    actorRead.catch(() => {});
+    await Promise.all([commit, next]);
+    return { tx, actorRead };
+  } catch (error) {
+    const broken = await tx.query("ROLLBACK").then(
+      () => false,
+      () => true,
+    );
+    tx.release(broken);
+    throw error;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ export interface RunWaiter {
    * Resolves true when the run reached a final status within `timeoutMs`. Call it before the
    * worker can finish (before `engine.wake`); it registers synchronously.
    */
-  wait(runId: string, timeoutMs: number): Promise<boolean>;
+  wait(runId: string, timeoutMs: number, options?: { firstPollMs?: number }): Promise<boolean>;
   /** Called by the local executor after the run's final state committed. */
   finished(runId: string): void;
   close(): void;
@@ -40,7 +40,7 @@ export function createRunWaiter(pool: Pick<pg.Pool, "query">): RunWaiter {
       for (const set of waiting.values()) for (const resolve of set) resolve();
       waiting.clear();
     },
-    async wait(runId, timeoutMs) {
+    async wait(runId, timeoutMs, options = {}) {
       if (timeoutMs <= 0 || closed) return false;
       let signalled = false;
       let wake: () => void = () => {};
@@ -52,7 +52,7 @@ export function createRunWaiter(pool: Pick<pg.Pool, "query">): RunWaiter {
       set.add(signal);
       waiting.set(runId, set);
       const deadline = Date.now() + timeoutMs;
-      let pollEvery = 25;
+      let pollEvery = options.firstPollMs ?? 25;
       try {
         // Registration above happens synchronously on call: call wait() before waking the
         // worker and no completion can slip past. Polling covers runs executed elsewhere.

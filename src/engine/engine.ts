@@ -13,13 +13,16 @@
 // at most; an occurrence is due for 60 s after its time, and a job lands within roughly one check
 // interval plus one send-it poll after it.
 //
-// Wake-up latency: pg-boss polls (measured here: p50 12 s from send to start with its default
-// loop). Two nudges remove the wait: a local worker is woken directly after the enqueueing
-// transaction commits (`wake`), and queues are created with `notify: true` so the insert emits a
-// NOTIFY that pg-boss's listener turns into a fetch in other processes.
+// Workers: one fetch loop per queue and process (dispatcher.ts) over pg-boss's claim, heartbeat
+// and settle calls, rather than pg-boss's `work()` with one loop per slot, whose wake-ups fetched
+// once per idle slot. Wake-up latency: the loop polls every few seconds; two nudges remove the
+// wait: this process's loop is woken directly after the enqueueing transaction commits (`wake`),
+// and queues are created with `notify: true` so the insert emits a NOTIFY that wakes the loops of
+// the other processes (a listener of our own on pg-boss's channel).
 import { PgBoss } from "pg-boss";
 import type { Log } from "../observe/logger.ts";
 import { watchOutage } from "../store/connection-loss.ts";
+import { type Dispatcher, startDispatcher } from "./dispatcher.ts";
 
 export const ENGINE_SCHEMA = "pgboss";
 
@@ -46,7 +49,19 @@ export interface EngineJob<T> {
   id: string;
   data: T;
   retryCount: number;
+  /**
+   * Complete the job inside the caller's transaction (it is completed if that commits). A handler
+   * that did, and whose transaction committed, returns "completed"; otherwise the engine completes
+   * the job when the handler returns.
+   */
+  complete(db: SqlExecutor): Promise<void>;
 }
+
+/**
+ * What a job's handler returns: "completed" when it completed the job itself (`EngineJob.complete`);
+ * anything else and the engine completes it.
+ */
+export type JobResult = unknown;
 
 export interface WorkOptions {
   concurrency: number;
@@ -62,7 +77,11 @@ export interface Engine {
   ): Promise<string | null>;
   /** Wake this process's workers on a queue now (call after the enqueueing commit). */
   wake(queue: string): void;
-  work<T>(queue: string, options: WorkOptions, handler: (job: EngineJob<T>) => Promise<void>): Promise<void>;
+  work<T>(
+    queue: string,
+    options: WorkOptions,
+    handler: (job: EngineJob<T>) => Promise<JobResult>,
+  ): Promise<void>;
   /**
    * Create or replace a recurring schedule: each occurrence of `cron` (5 fields, or 6 with seconds
    * first), read in `timeZone`, enqueues one job with `data` on `queue`, once across every process
@@ -169,8 +188,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   boss.on("warning", (warning) => options.log.warn({ warning: warning.message }, "job engine warning"));
   await boss.start();
-  const workers = new Map<string, string[]>();
+  const dispatchers = new Map<string, Dispatcher[]>();
   const queues = new Map(options.queues.map((q) => [q.name, q]));
+  const wakeAll = (queue?: string) => {
+    for (const [name, list] of dispatchers) if (!queue || name === queue) for (const d of list) d.wake();
+  };
+  const listener = await listenForJobs(boss, options.log, wakeAll);
 
   return {
     async enqueue(db, queue, data, sendOptions) {
@@ -187,27 +210,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       });
     },
     wake(queue) {
-      for (const id of workers.get(queue) ?? []) boss.notifyWorker(id);
+      wakeAll(queue);
     },
-    async work<T>(queue: string, workOptions: WorkOptions, handler: (job: EngineJob<T>) => Promise<void>) {
-      const id = await boss.work<T>(
+    async work<T>(
+      queue: string,
+      workOptions: WorkOptions,
+      handler: (job: EngineJob<T>) => Promise<JobResult>,
+    ) {
+      const dispatcher = startDispatcher<T>(
+        boss,
         queue,
         {
-          localConcurrency: workOptions.concurrency,
-          batchSize: 1,
-          pollingIntervalSeconds: 2,
-          notifyPollingIntervalSeconds: 5,
+          schema: ENGINE_SCHEMA,
+          concurrency: workOptions.concurrency,
+          // Without a listener, other processes' jobs are found by this poll alone.
+          pollSeconds: listener ? 5 : 2,
+          // Through the engine's error handler above: a database outage is reported once.
+          onError: (error) => boss.emit("error", error instanceof Error ? error : new Error(String(error))),
+          onJobFailed: (error) =>
+            options.log.warn({ err: error, queue }, "job failed; the engine retries it"),
         },
-        async ([job]) => {
-          if (!job) return;
-          await handler({
-            id: job.id,
-            data: job.data,
-            retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-          });
-        },
+        handler,
       );
-      workers.set(queue, [...(workers.get(queue) ?? []), id]);
+      dispatchers.set(queue, [...(dispatchers.get(queue) ?? []), dispatcher]);
     },
     async schedule(queue, cron, scheduleOptions) {
       if (!queues.has(queue)) throw new Error(`unknown queue ${queue}`);
@@ -238,7 +263,39 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     async stop() {
       if (probe) clearInterval(probe);
       probe = null;
+      await listener?.close().catch(() => {});
+      // In-flight jobs finish first (up to 15 s); one still running after that keeps its claim
+      // until its heartbeat stops with the process, then pg-boss's supervisor retries it.
+      await Promise.all([...dispatchers.values()].flat().map((d) => d.stop(15_000)));
+      dispatchers.clear();
       await boss.stop({ graceful: true, timeout: 15_000, close: true });
     },
   };
+}
+
+/**
+ * A LISTEN on pg-boss's NOTIFY channel (a connection of its own), waking the loop of the queue a
+ * job landed on; on a reconnect, every loop (notifications may have been missed). Null when the
+ * database gives no listener: the loops' polls alone find other processes' jobs then.
+ */
+async function listenForJobs(boss: PgBoss, log: Log, wake: (queue?: string) => void) {
+  const db = boss.getDb();
+  if (!db.listen) return null;
+  try {
+    // pg-boss's channel name (plans.notifyChannelSql): 'pgboss_' and 24 hex digits of the schema's
+    // SHA-224, the same on every instance of the schema.
+    const { rows } = await db.executeSql(
+      "SELECT 'pgboss_' || left(encode(sha224(convert_to($1, 'UTF8')), 'hex'), 24) AS channel",
+      [ENGINE_SCHEMA],
+    );
+    const channel = (rows[0] as { channel: string }).channel;
+    return await db.listen(
+      channel,
+      (queue) => wake(queue),
+      () => wake(),
+    );
+  } catch (error) {
+    log.warn({ err: error }, "job engine: no LISTEN for job notifications; polling only");
+    return null;
+  }
 }

@@ -173,6 +173,22 @@ export function inServerSpan<T>(
   );
 }
 
+/**
+ * A consumer span (a worker running a job) continuing the trace its producer stored with the job
+ * (W3C `traceparent`/`tracestate` fields); a trace of its own without one. Without tracing, `fn`
+ * runs as it is.
+ */
+export function inConsumerSpan<T>(
+  name: string,
+  carrier: Record<string, string> | null,
+  attributes: Attributes,
+  fn: (span: Span | undefined) => Promise<T>,
+): Promise<T> {
+  if (tracer === null) return fn(undefined);
+  const parent = carrier ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
+  return context.with(parent, () => inSpan(name, { kind: SpanKind.CONSUMER, attributes }, fn));
+}
+
 /** Names a server span after its route (low cardinality) and records the status. */
 export function endServerSpan(span: Span | undefined, method: string, route: string, status: number): void {
   if (!span) return;
