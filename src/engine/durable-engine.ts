@@ -145,6 +145,11 @@ export interface DurableEngine {
   /** The operations a workflow recorded (steps, messages received, sleeps), in order. */
   operations(workflowId: string): Promise<EngineOperation[]>;
   /**
+   * The names of a workflow's recorded operations, callable inside a workflow without becoming
+   * one of its operations (DBOS records its own listing as a step when called from a workflow).
+   */
+  recordedNames(workflowId: string): Promise<Set<string>>;
+  /**
    * A new workflow that carries `workflowId` on from its operation `functionId`: the operations
    * before it are copied with their recorded outputs, that one and the rest run again.
    */
@@ -235,6 +240,14 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
     async operations(workflowId) {
       const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
       return steps.map((s) => ({ functionId: s.functionID, name: s.name }));
+    },
+    async recordedNames(workflowId) {
+      // DBOS's documented system table, read only.
+      const { rows } = await current.pool.query<{ function_name: string }>(
+        `SELECT function_name FROM "${DURABLE_SCHEMA}".operation_outputs WHERE workflow_uuid = $1`,
+        [workflowId],
+      );
+      return new Set(rows.map((r) => r.function_name));
     },
     async fork(workflowId, functionId, newWorkflowId) {
       await DBOS.forkWorkflow(workflowId, functionId, { newWorkflowID: newWorkflowId });

@@ -101,13 +101,18 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
       named !== undefined && actorId === row.actor_id
         ? named
         : await whileUnreachable(() => loadPrincipal(deps.pool, row.actor_id, "session"));
+    // A workflow begun by an Airlock before action steps were their own checkpoint recorded each
+    // one as an engine step named after it: it goes on that way, or its replay would not match.
+    const legacy =
+      recorded.size > 0 &&
+      (await whileUnreachable(() => recordsActionSteps(engine, row.workflow_id, recorded)));
     const runbook = deps.workspace.runbooks.get(row.runbook);
     try {
       if (!runbook)
         throw new StepFailure("runbook.not_found", `The runbook ${row.runbook} no longer exists.`, null);
       if (!principal)
         throw new StepFailure("permission.denied", "The runbook's starter is no longer active.", null);
-      const rb = createContext(deps, engine, row, principal, runbook.uses, recorded);
+      const rb = createContext(deps, engine, row, principal, runbook.uses, recorded, legacy);
       const result = await runbook.handler(rb, row.params);
       // A run ends once (its end is written only while it is live), so its end needs no
       // checkpoint of the engine.
@@ -147,6 +152,16 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
   };
 }
 
+/** Whether a workflow recorded any of these action steps as an engine step of its own. */
+export async function recordsActionSteps(
+  engine: DurableEngine,
+  workflowId: string,
+  steps: ReadonlyMap<string, RecordedActionStep>,
+): Promise<boolean> {
+  const names = await engine.recordedNames(workflowId);
+  return [...steps.keys()].some((name) => names.has(name));
+}
+
 export function runRef(row: RunbookRunRow) {
   return { id: row.id, runbook: row.runbook, version: row.version, requestId: row.request_id };
 }
@@ -162,6 +177,8 @@ function createContext(
   principal: Principal,
   uses: readonly string[],
   recorded: ReadonlyMap<string, RecordedActionStep>,
+  /** Action steps are engine steps (a workflow begun before they were their own checkpoint). */
+  legacy: boolean,
 ): RunbookContext {
   const used = new Set<string>();
   let position = 0;
@@ -229,9 +246,9 @@ function createContext(
       const covered = options?.approval?.approvalRequestId ?? null;
       const step: ActionStep = { runbookRunId: row.id, name, position: pos, action };
       const prior = recorded.get(name);
-      let outcome = await whileUnreachable(() =>
-        takeActionStep(deps, row, principal, step, params, covered, prior),
-      );
+      const take = () =>
+        whileUnreachable(() => takeActionStep(deps, row, principal, step, params, covered, prior));
+      let outcome = legacy ? await engine.step(name, take) : await take();
       for (let check = 1; outcome.status === "waiting"; check++) {
         const runId = outcome.runId;
         // Woken by the run's end (runbook-wake.ts) or, at the latest, after RECHECK_SECONDS.
