@@ -22,6 +22,22 @@ const env: Record<string, string> = {
   npm_config_update_notifier: "false",
   npm_config_fund: "false",
   npm_config_audit: "false",
+  // How this machine reaches the npm registry (a proxy, a CA of its own): npm run under the Node
+  // 24 above reads its global npmrc from that Node's prefix, not the system npm's, so a `cafile`
+  // set there would be lost and the install would retry against an untrusted certificate.
+  ...passedThrough([
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "npm_config_registry",
+    "npm_config_cafile",
+  ]),
   // `npm test`'s compile cache (test/run.ts): load time only, no behaviour.
   ...(process.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE } : {}),
   ...(process.env.NODE_DISABLE_COMPILE_CACHE
@@ -29,6 +45,12 @@ const env: Record<string, string> = {
     : {}),
 };
 const timings: Record<string, number> = {};
+
+function passedThrough(names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+  );
+}
 
 interface Result {
   code: number | null;
