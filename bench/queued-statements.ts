@@ -5,11 +5,7 @@
 // after warm-up runs, with the bench server's worker count (16). Unlike a rate, these counts do
 // not move with the machine's load. `node bench/queued-statements.ts` with DATABASE_URL set to a
 // database it may migrate; `--runs N` averages N runs (default 5).
-//
-// A round trip: a statement issued when its connection had nothing outstanding (statements
-// pipelined behind another on the same connection ride its round trip). A commit: COMMIT, or a
-// write outside a transaction block that changed a row (it commits on its own, waiting for the
-// WAL flush; one that found nothing to change, such as an empty fetch, writes nothing).
+// Round trips and commits as bench/lib/statement-log.ts counts them.
 import { parseArgs } from "node:util";
 import pg from "pg";
 import pino from "pino";
@@ -20,19 +16,12 @@ import { createLogger } from "../src/observe/logger.ts";
 import { createAirlock, migrationSourcesFor } from "../src/runtime/airlock.ts";
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { compileWorkspace } from "../src/workspace/compile-workspace.ts";
+import { countStatements, type Sent, statementLines, statementLog } from "./lib/statement-log.ts";
 import { benchWorkspace } from "./workspace.ts";
 
 process.noDeprecation = true;
 const { values } = parseArgs({ options: { runs: { type: "string" }, print: { type: "boolean" } } });
 const runs = Number(values.runs ?? 5);
-
-interface Sent {
-  client: number;
-  pool: string;
-  text: string;
-  roundTrip: boolean;
-  commit: boolean;
-}
 
 // On timers whatever the runs do: pg-boss's supervision and cron, the audit sealer, the metrics'
 // gauges, heartbeats of jobs in flight. Listed apart, not counted.
@@ -43,61 +32,7 @@ const BACKGROUND = [
   /FROM "dbos"\./,
   /pgboss\.(version|warning|schedule|subscription)|cron_on|monitor_on|maintained_on|heartbeat_on = now\(\)|queue_stats|failJobsBy|stately/i,
 ];
-const sent: Sent[] = [];
-let recording = false;
-const ignored = new WeakSet<object>();
-const ids = new WeakMap<object, number>();
-let clients = 0;
-const outstanding = new WeakMap<object, number>();
-const inBlock = new WeakMap<object, boolean>();
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const config = args[0];
-  const text = typeof config === "string" ? config : String((config as { text?: string })?.text ?? "");
-  if (!ids.has(this)) ids.set(this, ++clients);
-  const pipelined = (this as unknown as { pipeline?: boolean }).pipeline === true;
-  const busy = outstanding.get(this) ?? 0;
-  const head = text.trim().toUpperCase();
-  const begins = head.startsWith("BEGIN");
-  const commits = head.startsWith("COMMIT");
-  const write = /^(WITH[\s\S]*\b(INSERT|UPDATE|DELETE)\b|INSERT|UPDATE|DELETE)/.test(head);
-  const block = inBlock.get(this) ?? false;
-  const entry: Sent | null =
-    recording && !ignored.has(this)
-      ? {
-          client: ids.get(this)!,
-          pool:
-            (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
-              .application_name ?? "?",
-          text: text.replace(/\s+/g, " ").slice(0, 160),
-          roundTrip: !pipelined || busy === 0,
-          commit: commits,
-        }
-      : null;
-  if (entry) sent.push(entry);
-  const autocommitWrite = !block && !begins && write;
-  if (begins) inBlock.set(this, true);
-  if (commits || head.startsWith("ROLLBACK")) inBlock.set(this, false);
-  outstanding.set(this, busy + 1);
-  const done = () => outstanding.set(this, (outstanding.get(this) ?? 1) - 1);
-  const settled = (answer: unknown) => {
-    done();
-    if (entry && autocommitWrite && ((answer as { rowCount?: number } | undefined)?.rowCount ?? 0) > 0)
-      entry.commit = true;
-  };
-  // pg's pool passes a callback (and gets no promise back); direct callers get a promise.
-  const last = args[args.length - 1];
-  if (typeof last === "function")
-    args[args.length - 1] = (error: unknown, answer: unknown) => {
-      settled(answer);
-      return (last as (e: unknown, a: unknown) => unknown)(error, answer);
-    };
-  const result = (original as (...a: unknown[]) => unknown).apply(this, args);
-  if (result && typeof (result as Promise<unknown>).then === "function")
-    (result as Promise<unknown>).then(settled, done);
-  else if (typeof last !== "function") done();
-  return result as never;
-} as typeof pg.Client.prototype.query;
+const statements = statementLog();
 
 const url = process.env.DATABASE_URL!;
 const workspace = compileWorkspace(benchWorkspace);
@@ -110,7 +45,7 @@ const config = loadConfig({
 const log = createLogger({ level: "warn", destination: pino.destination({ dest: "/dev/null", sync: true }) });
 const airlock = await createAirlock({ config, workspace, databaseUrl: url, log });
 const probe = new pg.Client({ connectionString: url });
-ignored.add(probe);
+statements.ignore(probe);
 await probe.connect();
 try {
   const pool = airlock.database.pool;
@@ -151,29 +86,22 @@ try {
   let background = 0;
   let last: Sent[] = [];
   for (let i = 0; i < runs; i++) {
-    sent.length = 0;
-    recording = true;
+    statements.sent.length = 0;
+    statements.recording = true;
     await runOnce();
-    recording = false;
+    statements.recording = false;
+    const sent = statements.sent;
     const timer = (s: Sent) => BACKGROUND.some((p) => p.test(s.text));
     const timerClients = new Set(sent.filter(timer).map((s) => s.client));
     const run = sent.filter(
       (s) => !timer(s) && !(timerClients.has(s.client) && /^(BEGIN|COMMIT)/i.test(s.text.trim())),
     );
     background += sent.length - run.length;
-    perRun.push({
-      statements: run.length,
-      roundTrips: run.filter((s) => s.roundTrip).length,
-      commits: run.filter((s) => s.commit).length,
-    });
+    perRun.push(countStatements(run));
     last = run;
   }
   if (values.print ?? true) {
-    const lines = last.map(
-      (s) =>
-        `${s.roundTrip ? "RT" : "  "} ${s.commit ? "C" : " "} ${s.pool.padEnd(15)} #${String(s.client).padStart(3)} ${s.text}`,
-    );
-    process.stdout.write(`${lines.join("\n")}\n`);
+    process.stdout.write(`${statementLines(last, 160).join("\n")}\n`);
   }
   const mean = (key: keyof (typeof perRun)[number]) =>
     Math.round((perRun.reduce((a, r) => a + r[key], 0) / perRun.length) * 10) / 10;

@@ -3,27 +3,16 @@
 // wrapping `pg.Client.prototype.query` (Airlock's pool and DBOS's), around one 10-step runbook of
 // no-op inline actions after two warm-up runs; the statements between two steps' handlers are one
 // step's. `node bench/runbook-statements.ts` with DATABASE_URL set to a database it may migrate.
-//
-// A round trip: a statement issued when its connection had nothing outstanding (statements
-// pipelined behind another on the same connection ride its round trip). A commit: COMMIT, or a
-// write outside a transaction block (it commits on its own, waiting for the WAL flush).
-import pg from "pg";
+// Round trips and commits as bench/lib/statement-log.ts counts them.
 import { loadPrincipal } from "../src/identity/load-principal.ts";
 import { newId } from "../src/ids/ids.ts";
 import { migrationSourcesFor } from "../src/runtime/airlock.ts";
 import { prepareDatabase } from "../src/runtime/prepare-database.ts";
 import { createBenchUser } from "./lib/bench-user.ts";
+import { countStatements, type Sent, statementLines, statementLog } from "./lib/statement-log.ts";
 import { now, openBenchAirlock, type RunbookHooks, runbookBenchWorkspace } from "./runbook-steps.ts";
 
 process.noDeprecation = true;
-interface Sent {
-  at: number;
-  client: number;
-  pool: string;
-  text: string;
-  roundTrip: boolean;
-  commit: boolean;
-}
 
 const BACKGROUND = [
   /audit_seals|pg_snapshot_xip|COPY \(SELECT txid/,
@@ -32,48 +21,10 @@ const BACKGROUND = [
   /FROM "dbos".workflow_status WHERE status = \$1 AND queue_name/,
   /pgboss\./,
 ];
-const sent: Sent[] = [];
-let recording = false;
-const ids = new WeakMap<object, number>();
-let clients = 0;
-const outstanding = new WeakMap<object, number>();
-const inBlock = new WeakMap<object, boolean>();
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const config = args[0];
-  const text = typeof config === "string" ? config : String((config as { text?: string })?.text ?? "");
-  if (!ids.has(this)) ids.set(this, ++clients);
-  const pipelined = (this as unknown as { pipeline?: boolean }).pipeline === true;
-  const busy = outstanding.get(this) ?? 0;
-  const head = text.trim().toUpperCase();
-  const begins = head.startsWith("BEGIN");
-  const commits = head.startsWith("COMMIT");
-  const write = /^(WITH[\s\S]*\b(INSERT|UPDATE|DELETE)\b|INSERT|UPDATE|DELETE)/.test(head);
-  const block = inBlock.get(this) ?? false;
-  // The harness's own wait for the runbook's end (DBOS reads the workflow's row every 2 ms) is
-  // not the step's.
-  const poll = text.includes("COALESCE(wo.output, ws.output)");
-  if (recording && !poll)
-    sent.push({
-      at: now(),
-      client: ids.get(this)!,
-      pool:
-        (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
-          .application_name ?? "?",
-      text: text.replace(/\s+/g, " ").slice(0, 150),
-      roundTrip: !pipelined || busy === 0,
-      commit: commits || (!block && !begins && write),
-    });
-  if (begins) inBlock.set(this, true);
-  if (commits || head.startsWith("ROLLBACK")) inBlock.set(this, false);
-  outstanding.set(this, busy + 1);
-  const done = () => outstanding.set(this, (outstanding.get(this) ?? 1) - 1);
-  const result = (original as (...a: unknown[]) => unknown).apply(this, args);
-  if (result && typeof (result as Promise<unknown>).then === "function")
-    (result as Promise<unknown>).then(done, done);
-  else done();
-  return result as never;
-} as typeof pg.Client.prototype.query;
+const statements = statementLog();
+// The harness's own wait for the runbook's end (DBOS reads the workflow's row every 2 ms) is not
+// the runbook's.
+const harnessPoll = (s: Sent) => s.text.includes("COALESCE(wo.output, ws.output)");
 
 const url = process.env.DATABASE_URL!;
 const hooks: RunbookHooks = { marks: [], afterAnswer: null };
@@ -94,9 +45,10 @@ try {
   };
   await runOnce();
   await runOnce();
-  recording = true;
+  statements.recording = true;
   await runOnce();
-  recording = false;
+  statements.recording = false;
+  const sent = statements.sent.filter((s) => !harnessPoll(s));
   // One step: from the end of step 4's handler to the end of step 5's (steady state).
   const from = hooks.marks[4]!.end;
   const to = hooks.marks[5]!.end;
@@ -109,11 +61,7 @@ try {
     (s) => !timer(s) && !(timerClients.has(s.client) && /^(BEGIN|COMMIT)/i.test(s.text.trim())),
   );
   const background = window.length - step.length;
-  const print = (list: Sent[]) =>
-    list.map(
-      (s) =>
-        `${s.roundTrip ? "RT" : "  "} ${s.commit ? "C" : " "} ${s.pool.padEnd(15)} #${String(s.client).padStart(7)} ${s.text}`,
-    );
+  const print = (list: Sent[]) => statementLines(list);
   // The runbook's own statements around its steps: from the start call to the first handler, and
   // from the last handler's end to the workflow's end (the harness's poll for it left out).
   const anyTimerClient = new Set(sent.filter(timer).map((s) => s.client));
@@ -132,11 +80,7 @@ try {
     process.stdout.write(`-- last step's handler → the workflow's end\n${print(after).join("\n")}\n`);
   }
   process.stdout.write(`-- one step\n${print(step).join("\n")}\n`);
-  const count = (list: Sent[]) => ({
-    statements: list.length,
-    roundTrips: list.filter((s) => s.roundTrip).length,
-    commits: list.filter((s) => s.commit).length,
-  });
+  const count = countStatements;
   const byPool = Object.fromEntries(
     [...new Set(step.map((s) => s.pool))].map((p) => [p, count(step.filter((s) => s.pool === p))]),
   );
