@@ -94,8 +94,14 @@ test("the audit answers 'what did this person do': a person picked by name, an a
   await person.fill("olivia");
   await page.getByRole("option", { name: `Olivia Ortiz <${w.people.operator.email}>` }).click();
   await page.getByLabel("Action").selectOption("account_summary");
+  // The unfiltered page already lists Olivia's run; read the table only once the filtered answer
+  // has arrived, or the read may land between the old rows and the new ones.
+  const filtered = page.waitForResponse(
+    (r) => r.url().includes("/api/v1/audit?") && r.url().includes(`actorId=${w.people.operator.id}`),
+  );
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await page.waitForURL(new RegExp(`actorId=${w.people.operator.id}`));
+  assert.equal((await filtered).status(), 200);
   const table = page.getByRole("table", { name: "Audit events" });
   await table.locator(`[data-audit-row='${runId}']`).first().waitFor();
   // Every row is Olivia's, shown by name with her ID on hover.

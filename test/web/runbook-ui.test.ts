@@ -411,6 +411,51 @@ test("a run page opened before its runbook's human step shows the step waiting w
   }
 });
 
+test("a run page whose first read the server answered before the step waited, and which arrives after the step's event, reads the run again", async () => {
+  // The stream is already open (a move within the app, no reload): the page's first read is answered
+  // while the runbook holds, the step then waits and its event reaches the page while that read is
+  // still on its way. The event must not be spent on the stale answer.
+  await an.page.locator('html[data-live-stream="open"]').waitFor({ state: "attached", timeout: 30_000 });
+  await an.page.evaluate(MARK);
+  const id = await startHeld("acc_7103");
+  const path = `/api/v1/runbook-runs/${id}`;
+  let answered!: () => void;
+  const firstReadAnswered = new Promise<void>((resolve) => (answered = resolve));
+  let letRead!: () => void;
+  const readMayArrive = new Promise<void>((resolve) => (letRead = resolve));
+  let reads = 0;
+  await an.page.route(
+    (url) => url.pathname === path,
+    async (route) => {
+      if (reads++ > 0) return await route.continue();
+      const response = await route.fetch();
+      answered();
+      await readMayArrive;
+      await route.fulfill({ response }).catch(() => {});
+    },
+  );
+  try {
+    await an.page.evaluate((to) => {
+      history.pushState({}, "", to);
+      dispatchEvent(new PopStateEvent("popstate"));
+    }, `/runbooks/runs/${id}`);
+    await firstReadAnswered;
+    await release("acc_7103");
+    await humanStepWaits(id);
+    // The step's event makes the page ask again while the stale answer is held back.
+    for (const until = Date.now() + 30_000; reads < 2; ) {
+      assert.ok(Date.now() < until, "the step's event did not make the page read the run again");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    letRead();
+    await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
+    assert.equal(await an.page.evaluate(MARKED), true, "the page was not reloaded");
+  } finally {
+    letRead();
+    await an.page.unrouteAll({ behavior: "ignoreErrors" });
+  }
+});
+
 test("a waiting runbook is cancelled from its page with a reason; someone without run on it is offered no cancel", async () => {
   const res = await t.post(
     "/api/v1/runbooks/limit_review/runs",

@@ -3,19 +3,20 @@
 // human steps waiting in the inbox and the approvals list with its badge (a gate is one) — so the
 // page shows the change without a reload, read again through the API.
 import type { QueryClient } from "@tanstack/react-query";
+import { readAgain } from "../live-stream.ts";
 
 export const RUNBOOK_EVENTS = ["runbook.step", "runbook.progress", "runbook.finished"];
 
 export function onRunbookEvent(queries: QueryClient) {
   return (message: MessageEvent<string>) => {
     const data = JSON.parse(message.data) as { runbookRunId?: string; runbook?: string; kind?: string };
-    if (data.runbookRunId) void queries.invalidateQueries({ queryKey: ["runbook-run", data.runbookRunId] });
-    if (data.runbook) void queries.invalidateQueries({ queryKey: ["runbook-runs", data.runbook] });
+    if (data.runbookRunId) readAgain(queries, ["runbook-run", data.runbookRunId]);
+    if (data.runbook) readAgain(queries, ["runbook-runs", data.runbook]);
     if (message.type === "runbook.progress") return;
-    void queries.invalidateQueries({ queryKey: ["runbook-inputs"] });
+    readAgain(queries, ["runbook-inputs"]);
     if (data.kind === "approval" || message.type === "runbook.finished") {
-      void queries.invalidateQueries({ queryKey: ["approvals"] });
-      void queries.invalidateQueries({ queryKey: ["approvals-count"] });
+      readAgain(queries, ["approvals"]);
+      readAgain(queries, ["approvals-count"]);
     }
   };
 }
