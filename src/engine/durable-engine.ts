@@ -179,6 +179,11 @@ interface Host {
   stopping: Promise<void> | null;
   recoverPass: () => Promise<string[]>;
   reachableAgain: Set<(downSince: Date) => void>;
+  /**
+   * The ends of the workflows started in this process and still running, by id: `result` awaits
+   * one here (DBOS's own handle) instead of reading the workflow's row until it has ended.
+   */
+  started: Map<string, Promise<unknown>>;
 }
 
 // The one DBOS of this process (see the header): held here, behind acquire/release, so that
@@ -216,7 +221,18 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
       const registered = current.registered.get(workflow);
       if (!registered) throw new Error(`durable engine: unknown workflow ${workflow}`);
       const handle = await DBOS.startWorkflow(registered, { workflowID: workflowId })(input);
-      return { result: () => handle.getResult() };
+      // Inside a workflow, DBOS records asking for a child's result as one of the parent's steps:
+      // only the caller may decide to.
+      if (DBOS.isWithinWorkflow()) return { result: () => handle.getResult() };
+      const ended = handle.getResult();
+      // Awaited by whoever asks for the result; a failure nobody asked for is not unhandled.
+      ended.catch(() => {});
+      current.started.set(workflowId, ended);
+      const forget = () => {
+        if (current.started.get(workflowId) === ended) current.started.delete(workflowId);
+      };
+      ended.then(forget, forget);
+      return { result: () => ended };
     },
     step: (name, fn) => DBOS.runStep(() => whileUnreachable(fn), { name }),
     sleep: (ms) => DBOS.sleep(ms),
@@ -224,19 +240,27 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
     send: (workflowId, topic, message, idempotencyKey) =>
       DBOS.send(workflowId, message, topic, idempotencyKey),
     currentWorkflowId: () => (DBOS.isWithinWorkflow() ? DBOS.workflowID : undefined),
-    cancel: (workflowId) => DBOS.cancelWorkflow(workflowId),
+    cancel: async (workflowId) => {
+      current.started.delete(workflowId);
+      await DBOS.cancelWorkflow(workflowId);
+    },
     resume: async (workflowId) => {
+      // Resumed, it runs again wherever the engine enqueues it: its end is read from its row.
+      current.started.delete(workflowId);
       await DBOS.resumeWorkflow(workflowId);
     },
     async state(workflowId) {
       const status = await DBOS.getWorkflowStatus(workflowId);
       return status ? { id: workflowId, status: status.status, executorId: status.executorId } : null;
     },
-    result: (workflowId, timeoutSeconds, pollMs) =>
-      DBOS.getResult(
+    result(workflowId, timeoutSeconds, pollMs) {
+      const ended = current.started.get(workflowId);
+      if (ended) return withTimeout(ended, timeoutSeconds);
+      return DBOS.getResult(
         workflowId,
         pollMs === undefined ? { timeoutSeconds } : { timeoutSeconds, pollingIntervalMs: pollMs },
-      ),
+      );
+    },
     async operations(workflowId) {
       const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
       return steps.map((s) => ({ functionId: s.functionID, name: s.name }));
@@ -445,6 +469,7 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     stopping: null,
     recoverPass,
     reachableAgain,
+    started: new Map(),
   };
   let busy = false;
   created.timer = setInterval(() => {
@@ -496,5 +521,18 @@ export async function whileUnreachable<T>(fn: () => Promise<T>): Promise<T> {
       if (!isConnectionLoss(error) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
+  }
+}
+
+/** `ended`, or null after `timeoutSeconds` (what DBOS's getResult answers on a timeout). */
+async function withTimeout(ended: Promise<unknown>, timeoutSeconds: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutSeconds * 1000);
+  });
+  try {
+    return await Promise.race([ended, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

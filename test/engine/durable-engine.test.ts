@@ -15,6 +15,9 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 let db: TestDatabase;
 let engine: DurableEngine;
 let effects: pg.Pool;
+/** test.held's step ends when the test lets it. */
+let letGo!: () => void;
+let held = new Promise<void>((resolve) => (letGo = resolve));
 
 async function effect(step: string): Promise<void> {
   await effects.query("INSERT INTO test_effects (workflow_id, step, pid) VALUES ($1, $2, $3)", [
@@ -39,6 +42,11 @@ before(async () => {
       "test.three-steps": async () => {
         for (const step of ["one", "two", "three"]) await engine.step(step, () => effect(step));
         return "finished";
+      },
+      "test.held": async (input) => {
+        await engine.step("held", () => held);
+        if ((input as { fail?: boolean } | null)?.fail) throw new Error("the held step's follow-up failed");
+        return "released";
       },
     },
   });
@@ -69,6 +77,34 @@ describe("durable engine", () => {
       (await effectsOf("wf-plain")).map((e) => e.step),
       ["one", "two", "three"],
     );
+  });
+
+  test("the end of a workflow this process started is awaited by its id without reading the workflow's row; its error and a timeout are answered as DBOS answers them", async () => {
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | null)?.text;
+      if (text) sent.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await engine.start("test.held", "wf-held", null);
+      const ended = engine.result("wf-held", 30);
+      assert.equal(await engine.result("wf-held", 0.05), null, "still running: the short wait times out");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      letGo();
+      assert.equal(await ended, "released");
+      // DBOS's read of a workflow's end (its status with its output), made until it has ended.
+      const reads = sent.filter((text) => text.includes("COALESCE(wo.output, ws.output)"));
+      assert.deepEqual(reads, [], "no read of the workflow's row while waiting for it");
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    // Ended, its result is read from its row (as for a workflow started elsewhere).
+    assert.equal(await engine.result("wf-held", 5), "released");
+    held = Promise.resolve();
+    await engine.start("test.held", "wf-held-fails", { fail: true });
+    await assert.rejects(engine.result("wf-held-fails", 30), /follow-up failed/);
   });
 
   test("a second process on another database is refused, naming the rule", async () => {
