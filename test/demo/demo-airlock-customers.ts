@@ -1,6 +1,6 @@
 // A test Airlock serving the demo workspace (examples/demo/workspace.ts) on a seeded demo
 // database, with the demo's people, for the risk, privacy and account-administration actions'
-// tests (customer-actions.test.ts). Seeded once per file.
+// tests (customer-actions-*.test.ts, through support/customer-actions.ts). Seeded once per file.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import pg from "pg";

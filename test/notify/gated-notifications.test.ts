@@ -208,7 +208,8 @@ test("a bulk batch's approval: the managers are emailed a link to the batch with
 
 test("a bulk batch and a runbook gate decided from Slack: the requester's own click is refused; a linked manager's Approve approves, and Reject with its modal rejects a batch, with channel slack", async () => {
   const pool = t.airlock.database.pool;
-  // Linked as an admin would after Slack's users.info (tested in test/integrations/slack.test.ts).
+  // Linked as an admin would after Slack's users.info (tested in
+  // test/integrations/slack-decisions.test.ts).
   for (const [user, slackId] of [
     [operator, "U0OPER"],
     [manager1, "U0MEL"],

@@ -1,142 +1,40 @@
-// Slack end to end against a local stand-in of Slack's Web API: the signature check (Slack's own
-// documented example, and what must fail), linking by verified email, the approval message with
-// its buttons, a decision from Slack that executes once and shows channel "slack" in the six
-// questions, self-approval and unlinked users refused, a retried interaction that decides once,
-// the rejection modal, and the message updated to show who decided.
+// Slack end to end against a local stand-in of Slack's Web API: linking by verified email, the
+// approval message with its buttons, a decision from Slack that executes once and shows channel
+// "slack" in the six questions, self-approval and unlinked users refused, a retried interaction
+// that decides once, the rejection modal, the message updated to show who decided, direct
+// messages to linked reviewers and the requester, forged, stale and unsigned requests refused and
+// audited, and unlinking (from Slack or Airlock) and linking again by a one-time link. Slack's
+// signing example and the /airlock link code: slack-signing-link-code.test.ts.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, test } from "node:test";
-import { newId } from "../../src/ids/ids.ts";
-import { slackSignature, verifySlackRequest } from "../../src/integrations/slack/slack-signature.ts";
-import {
-  asOwner,
-  type Cast,
-  effects,
-  getJson,
-  requestApproval,
-  startApprovalAirlock,
-  waitForRun,
-} from "../approval/approval-support.ts";
-import type { TestAirlock } from "../support/test-airlock.ts";
+import { describe, test } from "node:test";
+import { slackSignature } from "../../src/integrations/slack/slack-signature.ts";
+import { asOwner, effects, getJson, requestApproval, waitForRun } from "../approval/approval-support.ts";
 import { until } from "../support/until.ts";
-import { createUser, type TestUser } from "../support/users.ts";
-import { type SlackStandIn, signedInteraction, startSlackStandIn } from "./slack-stand-in.ts";
-
-type SlackCallLike = { method: string; body: Record<string, unknown> };
-
-const TOKEN = "xoxb-test-0000-airlock";
-const SECRET = "a-signing-secret-of-this-test-app";
-const CHANNEL = "C0APPROVALS";
-const TEAM = "T0FIXTURE";
-const INTERACTIONS = "/api/v1/integrations/slack/interactions";
-
-describe("Slack's documented signing example (Verifying requests from Slack)", () => {
-  // The example of Slack's guide: signing secret, timestamp, the slash-command body, the signature.
-  const secret = "8f742231b10e8888abcd99yyyzzz85a5";
-  const timestamp = "1531420618";
-  const rawBody =
-    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
-  const signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
-  const at = Number(timestamp);
-
-  test("verifies", () => {
-    assert.equal(verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at }), null);
-    assert.equal(verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at + 300 }), null);
-  });
-  test("a flipped byte in the body or the signature, another secret, a missing header or a stale time fail", () => {
-    const flipped = rawBody.replace("roadrunner", "roadrunnes");
-    assert.equal(
-      verifySlackRequest({ secret, timestamp, signature, rawBody: flipped, nowSeconds: at }),
-      "slack.signature_invalid",
-    );
-    const badSig = `${signature.slice(0, -1)}4`;
-    assert.equal(
-      verifySlackRequest({ secret, timestamp, signature: badSig, rawBody, nowSeconds: at }),
-      "slack.signature_invalid",
-    );
-    assert.equal(
-      verifySlackRequest({ secret: `${secret}x`, timestamp, signature, rawBody, nowSeconds: at }),
-      "slack.signature_invalid",
-    );
-    assert.equal(
-      verifySlackRequest({
-        secret,
-        timestamp,
-        signature: `v1=${signature.slice(3)}`,
-        rawBody,
-        nowSeconds: at,
-      }),
-      "slack.signature_invalid",
-    );
-    assert.equal(
-      verifySlackRequest({ secret, timestamp: undefined, signature, rawBody, nowSeconds: at }),
-      "slack.signature_missing",
-    );
-    assert.equal(
-      verifySlackRequest({ secret, timestamp, signature: null, rawBody, nowSeconds: at }),
-      "slack.signature_missing",
-    );
-    assert.equal(
-      verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at + 301 }),
-      "slack.timestamp_stale",
-    );
-    assert.equal(
-      verifySlackRequest({ secret, timestamp, signature, rawBody, nowSeconds: at - 301 }),
-      "slack.timestamp_stale",
-    );
-  });
-});
+import type { TestUser } from "../support/users.ts";
+import { signedInteraction } from "./slack-stand-in.ts";
+import {
+  CHANNEL,
+  cast,
+  decisionsOf,
+  ephemeralsTo,
+  INTERACTIONS,
+  link,
+  postedTs,
+  SECRET,
+  type SlackCallLike,
+  send,
+  slack,
+  slackIds,
+  TEAM,
+  t,
+  withSlackApp,
+} from "./support/slack-app.ts";
 
 describe("Slack against the app", () => {
-  let t: TestAirlock;
-  let cast: Cast;
-  let slack: SlackStandIn;
-  let admin: TestUser;
+  withSlackApp();
 
-  const slackIds = new Map<string, string>();
   let actionTs = 1_700_000_000;
-
-  before(async () => {
-    slack = await startSlackStandIn(TOKEN);
-    ({ t, cast } = await startApprovalAirlock({
-      env: {
-        AIRLOCK_SLACK_BOT_TOKEN: TOKEN,
-        AIRLOCK_SLACK_SIGNING_SECRET: SECRET,
-        AIRLOCK_SLACK_CHANNEL: CHANNEL,
-        AIRLOCK_SLACK_API_URL: slack.url,
-        AIRLOCK_PUBLIC_URL: "https://airlock.fixture.test",
-      },
-    }));
-    const pool = t.airlock.database.pool;
-    admin = await createUser(pool, { groups: ["slack-admins"], name: "Sol Admin" });
-    await pool.query(
-      `INSERT INTO airlock.grants (id, subject_kind, subject, verbs, on_kind, on_value, created_by)
-       VALUES ($1, 'group', 'slack-admins', '{admin}', 'all', NULL, $2)`,
-      [newId("gnt"), admin.id],
-    );
-    for (const [name, user] of [
-      ["mia", cast.manager],
-      ["max", cast.manager2],
-      ["olive", cast.operator],
-    ] as const) {
-      const id = `U0${name.toUpperCase()}`;
-      slackIds.set(user.id, id);
-      slack.users.set(id, { id, teamId: TEAM, email: user.email.toUpperCase() });
-    }
-    slack.users.set("U0EVE", {
-      id: "U0EVE",
-      teamId: TEAM,
-      email: cast.manager2.email,
-      emailConfirmed: false,
-    });
-  });
-  after(async () => {
-    await t?.close();
-    await slack?.close();
-  });
-
-  const link = (userId: string, slackUserId: string) =>
-    t.post("/api/v1/admin/integrations/slack/links", { userId, slackUserId }, admin.headers);
 
   function click(slackUserId: string, approvalId: string, actionId: string, ts = `${actionTs++}.000200`) {
     return {
@@ -148,27 +46,6 @@ describe("Slack against the app", () => {
       actions: [{ action_id: actionId, value: approvalId, action_ts: ts }],
     };
   }
-
-  async function send(payload: object, options: { timestamp?: number; retryNum?: number } = {}) {
-    const { body, headers } = signedInteraction(SECRET, payload, options);
-    const res = await t.request(INTERACTIONS, { method: "POST", headers, body });
-    return { status: res.status, text: await res.text() };
-  }
-
-  async function decisionsOf(approvalId: string) {
-    const view = await getJson(t, cast.auditor, `/api/v1/approvals/${approvalId}`);
-    return view.body.decisions as {
-      reviewer: { name: string };
-      decision: string;
-      channel: string;
-      reason: string;
-    }[];
-  }
-
-  const ephemeralsTo = (slackUserId: string) =>
-    slack.calls
-      .filter((c) => c.method === "chat.postEphemeral" && c.body.user === slackUserId)
-      .map((c) => String(c.body.text));
 
   test("links need Slack's confirmed email to equal the Airlock user's", async () => {
     for (const user of [cast.manager, cast.manager2, cast.operator]) {
@@ -439,52 +316,6 @@ describe("Slack against the app", () => {
     );
   });
 
-  test("a person links their own Slack account with a one-time code typed as /airlock link", async () => {
-    const made = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
-    assert.equal(made.status, 201);
-    const { code, command } = await made.json();
-    assert.equal(command, `/airlock link ${code}`);
-    const slash = (text: string, secret = SECRET, slackUserId = "U0ABE") => {
-      const body = new URLSearchParams({
-        team_id: TEAM,
-        user_id: slackUserId,
-        command: "/airlock",
-        text,
-      }).toString();
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      return t.request("/api/v1/integrations/slack/commands", {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          "x-slack-request-timestamp": timestamp,
-          "x-slack-signature": slackSignature(secret, timestamp, body),
-        },
-        body,
-      });
-    };
-    const forged = await slash(`link ${code}`, "someone-elses-secret-value");
-    assert.equal(forged.status, 401);
-    const linked = await slash(`link ${code}`);
-    assert.equal(linked.status, 200);
-    assert.match((await linked.json()).text, /now linked/);
-    const again = await slash(`link ${code}`);
-    assert.match((await again.json()).text, /unknown, used or expired/, "a code works once");
-    const rows = await t.airlock.database.pool.query(
-      "SELECT user_id, verified_by FROM airlock.slack_links WHERE slack_user_id = 'U0ABE'",
-    );
-    assert.deepEqual(rows.rows, [{ user_id: cast.approver1.id, verified_by: "code" }]);
-    // Linking another Slack account of the same team replaces the first (one per person and team).
-    const second = await t.post("/api/v1/integrations/slack/link-code", {}, cast.approver1.headers);
-    const { code: code2 } = await second.json();
-    const relinked = await slash(`link ${code2}`, SECRET, "U0ABE2");
-    assert.match((await relinked.json()).text, /now linked/);
-    const now = await t.airlock.database.pool.query(
-      "SELECT slack_user_id FROM airlock.slack_links WHERE user_id = $1",
-      [cast.approver1.id],
-    );
-    assert.deepEqual(now.rows, [{ slack_user_id: "U0ABE2" }]);
-  });
-
   test("linked from Slack: /airlock unlink stops decisions; a click answers with a one-time link, confirmed in Airlock only by the account's owner, once; then the click decides", async () => {
     const slash = async (slackUserId: string, text: string) => {
       const body = new URLSearchParams({
@@ -623,12 +454,4 @@ describe("Slack against the app", () => {
     assert.deepEqual(slack.refused, []);
     assert.equal((await link(cast.manager.id, "U0MIA")).status, 201);
   });
-
-  async function postedTs(approvalId: string, address = CHANNEL): Promise<string | null> {
-    const rows = await t.airlock.database.pool.query<{ ts: string | null }>(
-      "SELECT content->>'ts' AS ts FROM airlock.notifications WHERE channel = 'slack' AND approval_request_id = $1 AND event_type = 'approval.requested' AND address = $2",
-      [approvalId, address],
-    );
-    return rows.rows[0]?.ts ?? null;
-  }
 });
