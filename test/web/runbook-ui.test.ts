@@ -349,6 +349,31 @@ async function humanStepWaits(id: string): Promise<void> {
   }
 }
 
+/**
+ * A slow network for the analyst's page: its first read of `path` is answered by the server at
+ * once (`answered`) but reaches the page only on `letArrive()`; later reads go through. `reads()`
+ * counts the page's reads of it.
+ */
+async function holdFirstRead(path: string) {
+  let answered!: () => void;
+  const firstAnswered = new Promise<void>((resolve) => (answered = resolve));
+  let letArrive!: () => void;
+  const mayArrive = new Promise<void>((resolve) => (letArrive = resolve));
+  let reads = 0;
+  await an.page.route(
+    (url) => url.pathname === path,
+    async (route) => {
+      if (reads++ > 0) return await route.continue();
+      const response = await route.fetch();
+      answered();
+      await mayArrive;
+      // The page may have given up on this read by now (it asked again).
+      await route.fulfill({ response }).catch(() => {});
+    },
+  );
+  return { answered: firstAnswered, letArrive, reads: () => reads };
+}
+
 test("a run page opened before its runbook's human step shows the step waiting without a reload, also when the page's first read arrives after the stream opened", async (ctx) => {
   // The page is open and the stream up before the step waits: the step's event shows it.
   const first = await startHeld("acc_7101");
@@ -366,25 +391,9 @@ test("a run page opened before its runbook's human step shows the step waiting w
   // step then waits, and only then does the stream begin (so no event for the step will come);
   // the first read's answer reaches the page after the stream opened. The page reads again.
   const second = await startHeld("acc_7102");
-  const path = `/api/v1/runbook-runs/${second}`;
-  let answered!: () => void;
-  const firstReadAnswered = new Promise<void>((resolve) => (answered = resolve));
-  let letRead!: () => void;
-  const readMayArrive = new Promise<void>((resolve) => (letRead = resolve));
+  const firstRead = await holdFirstRead(`/api/v1/runbook-runs/${second}`);
   let letStream!: () => void;
   const streamMayStart = new Promise<void>((resolve) => (letStream = resolve));
-  let reads = 0;
-  await an.page.route(
-    (url) => url.pathname === path,
-    async (route) => {
-      if (reads++ > 0) return await route.continue();
-      const response = await route.fetch();
-      answered();
-      await readMayArrive;
-      // The page may have given up on this read by now (it asked again).
-      await route.fulfill({ response }).catch(() => {});
-    },
-  );
   await an.page.route(
     (url) => url.pathname === "/api/v1/events/stream",
     async (route) => {
@@ -394,18 +403,18 @@ test("a run page opened before its runbook's human step shows the step waiting w
   );
   try {
     await an.page.goto(`${server.url}/runbooks/runs/${second}`);
-    await firstReadAnswered;
+    await firstRead.answered;
     await release("acc_7102");
     await humanStepWaits(second);
     letStream();
     await an.page.locator('html[data-live-stream="open"]').waitFor({ state: "attached", timeout: 30_000 });
-    letRead();
+    firstRead.letArrive();
     await an.page.evaluate(MARK);
     await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
     assert.equal(await an.page.evaluate(MARKED), true, "the page was not reloaded");
-    assert.ok(reads >= 2, "the page read the run again once the stream opened");
+    assert.ok(firstRead.reads() >= 2, "the page read the run again once the stream opened");
   } finally {
-    letRead();
+    firstRead.letArrive();
     letStream();
     await an.page.unrouteAll({ behavior: "ignoreErrors" });
   }
@@ -418,40 +427,25 @@ test("a run page whose first read the server answered before the step waited, an
   await an.page.locator('html[data-live-stream="open"]').waitFor({ state: "attached", timeout: 30_000 });
   await an.page.evaluate(MARK);
   const id = await startHeld("acc_7103");
-  const path = `/api/v1/runbook-runs/${id}`;
-  let answered!: () => void;
-  const firstReadAnswered = new Promise<void>((resolve) => (answered = resolve));
-  let letRead!: () => void;
-  const readMayArrive = new Promise<void>((resolve) => (letRead = resolve));
-  let reads = 0;
-  await an.page.route(
-    (url) => url.pathname === path,
-    async (route) => {
-      if (reads++ > 0) return await route.continue();
-      const response = await route.fetch();
-      answered();
-      await readMayArrive;
-      await route.fulfill({ response }).catch(() => {});
-    },
-  );
+  const firstRead = await holdFirstRead(`/api/v1/runbook-runs/${id}`);
   try {
     await an.page.evaluate((to) => {
       history.pushState({}, "", to);
       dispatchEvent(new PopStateEvent("popstate"));
     }, `/runbooks/runs/${id}`);
-    await firstReadAnswered;
+    await firstRead.answered;
     await release("acc_7103");
     await humanStepWaits(id);
     // The step's event makes the page ask again while the stale answer is held back.
-    for (const until = Date.now() + 30_000; reads < 2; ) {
+    for (const until = Date.now() + 30_000; firstRead.reads() < 2; ) {
       assert.ok(Date.now() < until, "the step's event did not make the page read the run again");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    letRead();
+    firstRead.letArrive();
     await an.page.locator('[data-step="input"][data-step-status="waiting"]').waitFor({ timeout: 30_000 });
     assert.equal(await an.page.evaluate(MARKED), true, "the page was not reloaded");
   } finally {
-    letRead();
+    firstRead.letArrive();
     await an.page.unrouteAll({ behavior: "ignoreErrors" });
   }
 });
