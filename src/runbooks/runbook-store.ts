@@ -287,8 +287,9 @@ export async function answerStep(
   name: string,
   answer: { by: string; value: unknown },
 ): Promise<boolean> {
-  const answered = db.query(
-    announcingRows(
+  const answered = db.query({
+    name: "airlock.answer_step",
+    text: announcingRows(
       "runbook.step",
       `UPDATE airlock.runbook_steps s
           SET status = 'succeeded', answered_by = $3, answered_at = now(), answer = $4, output = $4,
@@ -296,8 +297,8 @@ export async function answerStep(
         WHERE runbook_run_id = $1 AND name = $2 AND kind = 'input' AND status = 'waiting'
         RETURNING ${STEP_EVENT}`,
     ),
-    [runbookRunId, name, answer.by, JSON.stringify(answer.value)],
-  );
+    values: [runbookRunId, name, answer.by, JSON.stringify(answer.value)],
+  });
   const touched = touchRun(db, runbookRunId, "running");
   const [result] = await Promise.all([answered, touched]);
   return (result.rowCount ?? 0) > 0;
@@ -362,10 +363,12 @@ export async function endGateStep(
 }
 
 export async function touchRun(db: Queryable, id: string, status: "running" | "waiting"): Promise<void> {
-  await db.query(
-    `UPDATE airlock.runbook_runs SET status = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
-    [id, status],
-  );
+  // Named: sent at every step and answer, parsed once per connection.
+  await db.query({
+    name: "airlock.touch_runbook_run",
+    text: `UPDATE airlock.runbook_runs SET status = $2, updated_at = now() WHERE id = $1 AND status NOT IN ${FINAL}`,
+    values: [id, status],
+  });
 }
 
 /** The error a write that needs a live runbook run raises once the run has ended (migration 0181). */

@@ -463,8 +463,10 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
       // Answers are decisions and comments: free text is scrubbed of PII before it is stored.
       const value = scrubDeep(parsed.data);
-      // The answer and its audit event go out with BEGIN, in one write; kept only if the step was
-      // still waiting (the hand-off to the next step starts at the answer's commit).
+      const engine = requireEngine();
+      // The answer, its audit event and the runbook's wake-up go out with BEGIN, in one write;
+      // kept only if the step was still waiting. The wake-up is a message in the same transaction:
+      // it exists exactly when the answer does, and the runbook is woken at the answer's commit.
       const answered = await keptIf(pool, async (tx) => {
         const [ok] = await Promise.all([
           answerStep(tx, id, stepName, { by: principal.id, value }),
@@ -474,6 +476,13 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
               data: { step: stepName, title: step.title },
             }),
           ]),
+          engine.sendInTransaction(
+            tx,
+            row.workflow_id,
+            inputTopic(stepName),
+            { answered: true, answer: value } satisfies AnswerMessage,
+            `answer:${id}:${stepName}`,
+          ),
         ]);
         return ok;
       });
@@ -482,16 +491,6 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         if (now?.status === "succeeded") return { run: await view(principal, row), replayed: true };
         throw new AirlockError(now && isExpired(now) ? "runbook.input_expired" : "runbook.step_not_waiting");
       }
-      await requireEngine()
-        .send(
-          row.workflow_id,
-          inputTopic(stepName),
-          { answered: true, answer: value } satisfies AnswerMessage,
-          `answer:${id}:${stepName}`,
-        )
-        .catch((error) =>
-          deps.log.warn({ err: error, runbookRunId: id }, "runbook wake-up not sent; it looks again"),
-        );
       return { run: await view(principal, (await getRunbookRun(pool, id))!), replayed: false };
     },
 

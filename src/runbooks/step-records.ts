@@ -9,6 +9,39 @@ import { announcingRows } from "../events/event-emit.ts";
 import type { Queryable } from "../store/queryable.ts";
 import { STEP_EVENT, touchRun } from "./runbook-store.ts";
 
+// The statements every step sends, named: prepared once per connection, PostgreSQL parses them
+// once instead of at every step.
+const RECORD_ACTION_STEP = announcingRows(
+  "runbook.step",
+  `INSERT INTO airlock.runbook_steps AS s
+     (runbook_run_id, name, position, kind, status, action, run_id, error, waited, finished_at)
+   VALUES ($1, $2, $3, 'action', $4, $5, $6, $7, $8, CASE WHEN $8 THEN NULL ELSE now() END)
+   ON CONFLICT (runbook_run_id, name) DO UPDATE
+     SET run_id = EXCLUDED.run_id, status = EXCLUDED.status, error = EXCLUDED.error,
+         -- A retry's new run starts the step's waiting afresh; the same run keeps its history.
+         waited = CASE WHEN s.run_id IS NOT DISTINCT FROM EXCLUDED.run_id
+                       THEN s.waited OR EXCLUDED.waited ELSE EXCLUDED.waited END,
+         started_at = CASE WHEN s.run_id IS NOT DISTINCT FROM EXCLUDED.run_id
+                           THEN s.started_at ELSE now() END,
+         output = NULL, finished_at = EXCLUDED.finished_at
+     WHERE s.status NOT IN ('succeeded', 'cancelled')
+   RETURNING s.waited, ${STEP_EVENT}`,
+);
+const LIVE_RUNBOOK_STATUS = `UPDATE airlock.runbook_runs
+    SET status = airlock.live_runbook_status(status, coalesce($2, status)), updated_at = now()
+  WHERE id = $1`;
+const RECORD_COMPUTED_STEP = announcingRows(
+  "runbook.step",
+  `INSERT INTO airlock.runbook_steps AS s
+     (runbook_run_id, name, position, kind, status, output, error, started_at, finished_at)
+   VALUES ($1, $2, $3, 'step', $4, $5, $6, now() - make_interval(secs => $7), now())
+   ON CONFLICT (runbook_run_id, name) DO UPDATE
+     SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
+         started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
+     WHERE s.status NOT IN ('succeeded', 'cancelled')
+   RETURNING ${STEP_EVENT}`,
+);
+
 /** What a step records of its run: waiting while the run is not over, then its end. */
 export type StepRunEnd = {
   status: "waiting" | "succeeded" | "failed";
@@ -58,24 +91,10 @@ export function recordActionStep(
   options: { runbookLive?: boolean } = {},
 ): Promise<{ waited: boolean | null }> {
   const waiting = end.status === "waiting";
-  const written = db.query<{ waited: boolean }>(
-    announcingRows(
-      "runbook.step",
-      `INSERT INTO airlock.runbook_steps AS s
-         (runbook_run_id, name, position, kind, status, action, run_id, error, waited, finished_at)
-       VALUES ($1, $2, $3, 'action', $4, $5, $6, $7, $8, CASE WHEN $8 THEN NULL ELSE now() END)
-       ON CONFLICT (runbook_run_id, name) DO UPDATE
-         SET run_id = EXCLUDED.run_id, status = EXCLUDED.status, error = EXCLUDED.error,
-             -- A retry's new run starts the step's waiting afresh; the same run keeps its history.
-             waited = CASE WHEN s.run_id IS NOT DISTINCT FROM EXCLUDED.run_id
-                           THEN s.waited OR EXCLUDED.waited ELSE EXCLUDED.waited END,
-             started_at = CASE WHEN s.run_id IS NOT DISTINCT FROM EXCLUDED.run_id
-                               THEN s.started_at ELSE now() END,
-             output = NULL, finished_at = EXCLUDED.finished_at
-         WHERE s.status NOT IN ('succeeded', 'cancelled')
-       RETURNING s.waited, ${STEP_EVENT}`,
-    ),
-    [
+  const written = db.query<{ waited: boolean }>({
+    name: "airlock.record_action_step",
+    text: RECORD_ACTION_STEP,
+    values: [
       step.runbookRunId,
       step.name,
       step.position,
@@ -85,16 +104,15 @@ export function recordActionStep(
       end.error ? JSON.stringify(end.error) : null,
       waiting,
     ],
-  );
+  });
   // A failed step leaves its runbook run's status to the runbook's end (the runbook fails with it).
   const next = end.status === "failed" ? null : waiting ? "waiting" : "running";
   const run = options.runbookLive
-    ? db.query(
-        `UPDATE airlock.runbook_runs
-            SET status = airlock.live_runbook_status(status, coalesce($2, status)), updated_at = now()
-          WHERE id = $1`,
-        [step.runbookRunId, next],
-      )
+    ? db.query({
+        name: "airlock.live_runbook_status",
+        text: LIVE_RUNBOOK_STATUS,
+        values: [step.runbookRunId, next],
+      })
     : next && touchRun(db, step.runbookRunId, next);
   // No row back: the step had already ended (a late write), and what it recorded stands.
   return Promise.all([written, run]).then(([result]) => ({ waited: result.rows[0]?.waited ?? null }));
@@ -133,19 +151,10 @@ export function recordComputedStep(
     | { status: "failed"; error: { code: string; message: string } },
   elapsedMs: number,
 ): Promise<void> {
-  const written = db.query(
-    announcingRows(
-      "runbook.step",
-      `INSERT INTO airlock.runbook_steps AS s
-         (runbook_run_id, name, position, kind, status, output, error, started_at, finished_at)
-       VALUES ($1, $2, $3, 'step', $4, $5, $6, now() - make_interval(secs => $7), now())
-       ON CONFLICT (runbook_run_id, name) DO UPDATE
-         SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
-             started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at
-         WHERE s.status NOT IN ('succeeded', 'cancelled')
-       RETURNING ${STEP_EVENT}`,
-    ),
-    [
+  const written = db.query({
+    name: "airlock.record_computed_step",
+    text: RECORD_COMPUTED_STEP,
+    values: [
       step.runbookRunId,
       step.name,
       step.position,
@@ -154,7 +163,7 @@ export function recordComputedStep(
       end.status === "failed" ? JSON.stringify(end.error) : null,
       Math.max(0, elapsedMs) / 1000,
     ],
-  );
+  });
   const run = end.status === "succeeded" ? touchRun(db, step.runbookRunId, "running") : null;
   return Promise.all([written, run]).then(() => {});
 }
