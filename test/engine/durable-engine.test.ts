@@ -117,9 +117,17 @@ describe("durable engine", () => {
       await client.query("ROLLBACK");
       await client.query("BEGIN");
       await engine.sendInTransaction(client, "wf-receive", "news", { n: 2 }, "news-2");
-      assert.equal(await engine.result("wf-receive", 0.3), null, "not received before its transaction commits");
+      assert.equal(
+        await engine.result("wf-receive", 0.3),
+        null,
+        "not received before its transaction commits",
+      );
       await client.query("COMMIT");
-      assert.deepEqual(await engine.result("wf-receive", 10), { n: 2 }, "the rolled-back message never arrived");
+      assert.deepEqual(
+        await engine.result("wf-receive", 10),
+        { n: 2 },
+        "the rolled-back message never arrived",
+      );
       // A workflow that does not exist cannot be sent to: the caller's transaction fails with it.
       await client.query("BEGIN");
       await assert.rejects(
