@@ -21,7 +21,7 @@
 // After a database outage every process's heartbeat is stale; the "own continuous heartbeat"
 // rule keeps a process from declaring live peers dead before they had one interval to write.
 import { hostname } from "node:os";
-import { DBOS, DBOSClient } from "@dbos-inc/dbos-sdk";
+import { DBOS } from "@dbos-inc/dbos-sdk";
 import pg from "pg";
 import type { Log } from "../observe/logger.ts";
 import { isConnectionLoss, watchOutage } from "../store/connection-loss.ts";
@@ -131,18 +131,6 @@ export interface DurableEngine {
   recv<T>(topic: string, timeoutSeconds: number): Promise<T | null>;
   /** Send a message to a workflow; the idempotency key makes a repeated send one message. */
   send(workflowId: string, topic: string, message: unknown, idempotencyKey: string): Promise<void>;
-  /**
-   * `send` as part of the caller's open transaction on Airlock's database (DBOS's system tables
-   * live there): the message exists, and its receiver is woken, only if that transaction commits.
-   * The destination workflow must exist, or the transaction fails.
-   */
-  sendInTransaction(
-    client: pg.ClientBase,
-    workflowId: string,
-    topic: string,
-    message: unknown,
-    idempotencyKey: string,
-  ): Promise<void>;
   /** The id of the workflow the caller runs in, if any. */
   currentWorkflowId(): string | undefined;
   cancel(workflowId: string): Promise<void>;
@@ -161,6 +149,8 @@ export interface DurableEngine {
    * one of its operations (DBOS records its own listing as a step when called from a workflow).
    */
   recordedNames(workflowId: string): Promise<Set<string>>;
+  /** A workflow's recorded operations in order, callable inside a workflow as `recordedNames` is. */
+  recordedOperations(workflowId: string): Promise<EngineOperation[]>;
   /**
    * A new workflow that carries `workflowId` on from its operation `functionId`: the operations
    * before it are copied with their recorded outputs, that one and the rest run again.
@@ -183,8 +173,6 @@ interface Host {
   url: string;
   users: number;
   pool: pg.Pool;
-  /** DBOS's client on the engine's pool: its send joins a transaction the caller holds. */
-  client: DBOSClient;
   executorId: string;
   bodies: Map<string, WorkflowBody>;
   registered: Map<string, (input: unknown) => Promise<unknown>>;
@@ -253,8 +241,6 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
     recv: (topic, timeoutSeconds) => DBOS.recv(topic, timeoutSeconds),
     send: (workflowId, topic, message, idempotencyKey) =>
       DBOS.send(workflowId, message, topic, idempotencyKey),
-    sendInTransaction: (client, workflowId, topic, message, idempotencyKey) =>
-      current.client.sendInTransaction(client, workflowId, message, topic, idempotencyKey),
     currentWorkflowId: () => (DBOS.isWithinWorkflow() ? DBOS.workflowID : undefined),
     cancel: async (workflowId) => {
       current.started.delete(workflowId);
@@ -288,6 +274,15 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
         [workflowId],
       );
       return new Set(rows.map((r) => r.function_name));
+    },
+    async recordedOperations(workflowId) {
+      // DBOS's documented system table, read only.
+      const { rows } = await current.pool.query<{ function_id: number; function_name: string }>(
+        `SELECT function_id, function_name FROM "${DURABLE_SCHEMA}".operation_outputs
+          WHERE workflow_uuid = $1 ORDER BY function_id`,
+        [workflowId],
+      );
+      return rows.map((r) => ({ functionId: r.function_id, name: r.function_name }));
     },
     async fork(workflowId, functionId, newWorkflowId) {
       await DBOS.forkWorkflow(workflowId, functionId, { newWorkflowID: newWorkflowId });
@@ -404,12 +399,6 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
       { name: SCHEDULE_TICK_WORKFLOW },
     ),
   };
-  const dbosLogger = {
-    info: (entry: unknown) => log.debug({ dbos: String(entry) }, "dbos"),
-    debug: () => {},
-    warn: (entry: unknown) => log.warn({ dbos: String(entry) }, "dbos"),
-    error: (error: unknown) => log.error({ err: error }, "dbos error"),
-  };
   DBOS.setConfig({
     name: APPLICATION,
     systemDatabaseUrl: options.url,
@@ -422,7 +411,12 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     // changed definition made in one process reaches every other's scheduler loop within this; a
     // read of a handful of rows per second per process.
     schedulerPollingIntervalMs: SCHEDULE_POLL_MS,
-    logger: dbosLogger,
+    logger: {
+      info: (entry) => log.debug({ dbos: String(entry) }, "dbos"),
+      debug: () => {},
+      warn: (entry) => log.warn({ dbos: String(entry) }, "dbos"),
+      error: (error) => log.error({ err: error }, "dbos error"),
+    },
   });
   await DBOS.launch();
 
@@ -474,18 +468,10 @@ async function launch(options: DurableEngineOptions): Promise<Host> {
     return recovered;
   }
   await beat();
-  // The same serializer as the launched DBOS (its default), so `recv` reads what it sends.
-  const client = await DBOSClient.create({
-    systemDatabaseUrl: options.url,
-    systemDatabasePool: pool,
-    systemDatabaseSchemaName: DURABLE_SCHEMA,
-    logger: dbosLogger,
-  });
   const created: Host = {
     url: options.url,
     users: 0,
     pool,
-    client,
     executorId,
     bodies,
     registered,
@@ -519,8 +505,6 @@ async function stop(current: Host): Promise<void> {
   // heartbeat is set to the distant past so a live peer takes them on its next pass instead of
   // waiting deadAfterMs as after a crash.
   await DBOS.shutdown({ deregister: true });
-  // Leaves the pool (the engine's, not the client's) open for the heartbeat below.
-  await current.client.destroy().catch(() => {});
   await current.pool
     .query("UPDATE airlock.engine_executors SET heartbeat_at = '-infinity' WHERE executor_id = $1", [
       current.executorId,

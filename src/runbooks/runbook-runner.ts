@@ -30,6 +30,7 @@ import { scrubText } from "../pii/mask.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { GateApproval, RunbookContext } from "../sdk/define-runbook.ts";
 import { durationMs } from "../sdk/duration.ts";
+import type { WakeListener } from "../store/wake-listener.ts";
 import type { CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { stepNamer } from "../workspace/runbook-rehearsal.ts";
 import { runbookEvent } from "./runbook-audit.ts";
@@ -73,6 +74,8 @@ export interface RunnerDeps {
   engine: DurableEngine | null;
   /** Checks the starter's reviewer picks when a gate opens (runbook-gate-reviewers.ts). */
   authorizer: Authorizer;
+  /** Wakes a human step's look when its answer commits (runbook-input.ts). */
+  wakes: WakeListener | null;
 }
 
 type ActionOutcome =
@@ -205,7 +208,7 @@ function createContext(
     used.add(name);
     return name;
   };
-  const human: HumanStepDeps = { pool: deps.pool, engine, row };
+  const human: HumanStepDeps = { pool: deps.pool, engine, row, wakes: deps.wakes };
 
   async function sleepUntil(name: string, wakeAt: () => number): Promise<void> {
     const pos = position++;

@@ -27,12 +27,13 @@ import type { Log } from "../observe/logger.ts";
 import { scrubDeep, scrubText } from "../pii/mask.ts";
 import { paramsHash } from "../runs/params-hash.ts";
 import { inTransaction } from "../store/transaction.ts";
+import { listenForWakes, type WakeListener, wakeSql } from "../store/wake-listener.ts";
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { forkRunbookRun } from "./runbook-fork.ts";
 import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
 import { chooseGateReviewers, type GateReviewerOptions } from "./runbook-gate-reviewers.ts";
-import { type AnswerMessage, inputTopic } from "./runbook-input.ts";
+import { WAKE_CHANNEL } from "./runbook-input.ts";
 import { runbookQuestions } from "./runbook-questions.ts";
 import { RUNBOOK_WORKFLOW, type RunnerDeps, runbookWorkflow, runRef } from "./runbook-runner.ts";
 import { previewStart, rehearsedStart } from "./runbook-start-checks.ts";
@@ -66,6 +67,7 @@ import {
   waitingInputView,
 } from "./runbook-view.ts";
 
+const WAKE_SQL = wakeSql(WAKE_CHANNEL);
 export interface RunbooksDeps {
   workspace: CompiledWorkspace;
   pool: pg.Pool;
@@ -155,12 +157,16 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     control: deps.control,
     log: deps.log,
     engine: null,
+    wakes: null,
     authorizer,
   };
   let engine: DurableEngine | null = null;
+  let wakes: WakeListener | null = null;
   let unsubscribe: (() => void) | null = null;
   let sweeper: NodeJS.Timeout | null = null;
   if (workspace.runbooks.size > 0) {
+    wakes = listenForWakes({ url: deps.databaseUrl, channel: WAKE_CHANNEL, log: deps.log });
+    runner.wakes = wakes;
     engine = await acquireDurableEngine({
       url: deps.databaseUrl,
       log: deps.log,
@@ -415,6 +421,9 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (!ended)
         throw new AirlockError("runbook.invalid_transition", `The runbook run is already ${row.status}.`);
       await requireEngine().cancel(row.workflow_id);
+      // A human step's look waiting in the run's process wakes, and its end finds the workflow
+      // cancelled; otherwise it would see that only when its wait's bound ends.
+      await pool.query(WAKE_SQL, [id]).catch(() => {});
       return await view(principal, (await getRunbookRun(pool, id))!);
     },
 
@@ -463,10 +472,10 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         throw new AirlockError("validation.failed", undefined, { issues: issuesOf(parsed.error) });
       // Answers are decisions and comments: free text is scrubbed of PII before it is stored.
       const value = scrubDeep(parsed.data);
-      const engine = requireEngine();
+      requireEngine();
       // The answer, its audit event and the runbook's wake-up go out with BEGIN, in one write;
-      // kept only if the step was still waiting. The wake-up is a message in the same transaction:
-      // it exists exactly when the answer does, and the runbook is woken at the answer's commit.
+      // kept only if the step was still waiting. The wake-up is a NOTIFY in the same transaction:
+      // delivered at the answer's commit, never without it (runbook-input.ts).
       const answered = await keptIf(pool, async (tx) => {
         const [ok] = await Promise.all([
           answerStep(tx, id, stepName, { by: principal.id, value }),
@@ -476,13 +485,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
               data: { step: stepName, title: step.title },
             }),
           ]),
-          engine.sendInTransaction(
-            tx,
-            row.workflow_id,
-            inputTopic(stepName),
-            { answered: true, answer: value } satisfies AnswerMessage,
-            `answer:${id}:${stepName}`,
-          ),
+          tx.query(WAKE_SQL, [id]),
         ]);
         return ok;
       });
@@ -534,6 +537,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     async close() {
       if (sweeper) clearInterval(sweeper);
       unsubscribe?.();
+      await wakes?.close();
       await engine?.release();
     },
   };

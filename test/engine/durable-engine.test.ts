@@ -43,7 +43,6 @@ before(async () => {
         for (const step of ["one", "two", "three"]) await engine.step(step, () => effect(step));
         return "finished";
       },
-      "test.receive": async () => await engine.recv<{ n: number }>("news", 20),
       "test.held": async (input) => {
         await engine.step("held", () => held);
         if ((input as { fail?: boolean } | null)?.fail) throw new Error("the held step's follow-up failed");
@@ -106,38 +105,6 @@ describe("durable engine", () => {
     held = Promise.resolve();
     await engine.start("test.held", "wf-held-fails", { fail: true });
     await assert.rejects(engine.result("wf-held-fails", 30), /follow-up failed/);
-  });
-
-  test("a message sent in a transaction is received only when that transaction commits, never when it rolls back", async () => {
-    await engine.start("test.receive", "wf-receive", null);
-    const client = await effects.connect();
-    try {
-      await client.query("BEGIN");
-      await engine.sendInTransaction(client, "wf-receive", "news", { n: 1 }, "news-1");
-      await client.query("ROLLBACK");
-      await client.query("BEGIN");
-      await engine.sendInTransaction(client, "wf-receive", "news", { n: 2 }, "news-2");
-      assert.equal(
-        await engine.result("wf-receive", 0.3),
-        null,
-        "not received before its transaction commits",
-      );
-      await client.query("COMMIT");
-      assert.deepEqual(
-        await engine.result("wf-receive", 10),
-        { n: 2 },
-        "the rolled-back message never arrived",
-      );
-      // A workflow that does not exist cannot be sent to: the caller's transaction fails with it.
-      await client.query("BEGIN");
-      await assert.rejects(
-        engine.sendInTransaction(client, "wf-nobody", "news", { n: 3 }, "news-3"),
-        /non-existent destination/,
-      );
-      await client.query("ROLLBACK");
-    } finally {
-      client.release();
-    }
   });
 
   test("a second process on another database is refused, naming the rule", async () => {
