@@ -49,19 +49,24 @@ export async function runbookQuestions(
   steps: StepRow[],
 ): Promise<RunbookQuestions> {
   const runIds = steps.flatMap((s) => (s.run_id ? [s.run_id] : []));
-  const { rows: runs } = await db.query<StepRunRow>(
-    `SELECT id, action, action_version, status, request_id, execution_request_id, approval_request_id,
+  // Nothing to read for a run without steps (one just started).
+  const { rows: runs } = await (runIds.length === 0
+    ? { rows: [] as StepRunRow[] }
+    : db.query<StepRunRow>(
+        `SELECT id, action, action_version, status, request_id, execution_request_id, approval_request_id,
             error_code, snapshot_before, snapshot_after, created_at, finished_at
        FROM airlock.runs WHERE id = ANY($1::text[])`,
-    [runIds],
-  );
+        [runIds],
+      ));
   const runById = new Map(runs.map((r) => [r.id, r]));
   const requestIds = [
     ...steps.flatMap((s) => (s.approval_request_id ? [s.approval_request_id] : [])),
     ...runs.flatMap((r) => (r.approval_request_id ? [r.approval_request_id] : [])),
   ];
-  const { rows: approvals } = await db.query<ApprovalRow>(
-    `SELECT ar.id, ar.status, ar.subject_kind, ar.reason, ar.requester_id, ar.created_at, ar.decided_at,
+  const { rows: approvals } = await (requestIds.length === 0
+    ? { rows: [] as ApprovalRow[] }
+    : db.query<ApprovalRow>(
+        `SELECT ar.id, ar.status, ar.subject_kind, ar.reason, ar.requester_id, ar.created_at, ar.decided_at,
             COALESCE((SELECT jsonb_agg(jsonb_build_object(
                         'reviewerId', d.reviewer_id, 'reviewerName', u.name, 'decision', d.decision,
                         'reason', d.reason, 'channel', d.channel, 'decidedAt', d.decided_at)
@@ -69,8 +74,8 @@ export async function runbookQuestions(
                         FROM airlock.approval_decisions d JOIN airlock.users u ON u.id = d.reviewer_id
                        WHERE d.approval_request_id = ar.id), '[]'::jsonb) AS decisions
        FROM airlock.approval_requests ar WHERE ar.id = ANY($1::text[])`,
-    [requestIds],
-  );
+        [requestIds],
+      ));
   const approvalById = new Map(approvals.map((a) => [a.id, a]));
 
   const approvalsAsked = steps.flatMap((step) => {

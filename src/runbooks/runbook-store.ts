@@ -89,14 +89,18 @@ export async function insertRunbookRun(
     reason?: string | null;
     gateReviewers?: Record<string, { users: string[]; groups: string[] }> | null;
   },
-): Promise<void> {
+): Promise<RunbookRunRow> {
   // A taken key fails the insert (the unique index settles two starts racing with one key), and
   // with it the start's transaction: `isTakenStartKey` tells the caller to answer as a replay.
-  await db.query(
-    `INSERT INTO airlock.runbook_runs
-       (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
-        reason, gate_reviewers)
-     VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9, $10::jsonb)`,
+  // The run comes back as `getRunbookRun` reads it.
+  const { rows } = await db.query<RunbookRunRow>(
+    `WITH inserted AS (
+       INSERT INTO airlock.runbook_runs
+         (id, runbook, version, status, params, actor_id, request_id, workflow_id, idempotency_key, params_hash,
+          reason, gate_reviewers)
+       VALUES ($1, $2, $3, 'running', $4, $5, $6, $1, $7, $8, $9, $10::jsonb)
+       RETURNING *)
+     SELECT inserted.*, u.name AS actor_name FROM inserted LEFT JOIN airlock.users u ON u.id = inserted.actor_id`,
     [
       run.id,
       run.runbook,
@@ -110,6 +114,7 @@ export async function insertRunbookRun(
       run.gateReviewers ? JSON.stringify(run.gateReviewers) : null,
     ],
   );
+  return rows[0]!;
 }
 
 /** The error `insertRunbookRun` fails with when another start took its idempotency key first. */

@@ -335,7 +335,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();
       // The run and its audit event in one write and one round trip; a key another start took
       // in the meantime fails it (nothing is written), and the start answers as a replay.
-      const inserted = await inOneWrite(pool, (client) =>
+      const inserted: RunbookRunRow | null = await inOneWrite(pool, (client) =>
         Promise.all([
           insertRunbookRun(client, {
             id,
@@ -371,15 +371,25 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           ]),
         ]),
       ).then(
-        () => true,
+        ([row]) => row,
         (error: unknown) => {
-          if (isTakenStartKey(error)) return false;
+          if (isTakenStartKey(error)) return null;
           throw error;
         },
       );
       if (!inserted) return await replay();
       await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id });
-      return await view(principal, (await getRunbookRun(pool, id))!);
+      // The run as it was started, before any step: no read while its first steps run (its
+      // page and the live stream follow them).
+      return runbookRunView(
+        workspace,
+        inserted,
+        [],
+        [],
+        principal,
+        new Map(),
+        await runbookQuestions(pool, inserted, []),
+      );
     },
 
     async get(principal, id) {
