@@ -1,10 +1,10 @@
 // Measured, not bounded: how long from a human step's answer to the runbook's next step starting,
 // when the answer reaches the process running the runbook (same process) and when it reaches
-// another process (which wakes the runbook's process through the engine's message). Two Airlock
+// another process (whose commit of the answer wakes the runbook's process: a NOTIFY). Two Airlock
 // processes on one database; each runbook is started on process A and answered on A or on B,
 // alternately. The figures come from the database's own clock (the human step's `answered_at` →
-// the action step's `started_at`) and are printed; the test asserts only that every runbook
-// finished with its action run once.
+// the action step's `started_at`) and are printed; the test asserts that every runbook finished
+// with its action run once, its human step woken without an engine message.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
@@ -64,7 +64,7 @@ async function call(base: string, user: TestUser, path: string, body?: unknown) 
   return { status: response.status, body: (await response.json()) as any };
 }
 
-test("human step answered → next step started, on the runbook's process and from another process (figures printed)", async () => {
+test("human step answered → next step started, on the runbook's process and from another process (figures printed); no engine message wakes it", async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 3 });
   pool.on("error", () => {});
@@ -107,6 +107,15 @@ test("human step answered → next step started, on the runbook's process and fr
       [id],
     );
     gaps[where].push(Number(rows[0]!.gap_ms));
+    // The human step's look waited for the answer's commit itself: the engine recorded the look,
+    // no message received and no timed wait for one (DBOS's own table, read only).
+    const waits = await pool.query<{ function_name: string }>(
+      `SELECT function_name FROM dbos.operation_outputs
+        WHERE workflow_uuid = $1 AND (function_name IN ('DBOS.recv', 'DBOS.sleep') OR function_name LIKE 'input.check%')`,
+      [id],
+    );
+    const names = waits.rows.map((r) => r.function_name);
+    assert.ok(names.length > 0 && names.every((name) => name.startsWith("input.check")), names.join(", "));
   }
   const runs = await pool.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM airlock.runs WHERE action = 'handoff_noop' AND status = 'succeeded'",
