@@ -216,6 +216,15 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
   }
   const current = host;
   current.users++;
+  async function recordedOperations(workflowId: string): Promise<EngineOperation[]> {
+    // DBOS's documented system table, read only.
+    const { rows } = await current.pool.query<{ function_id: number; function_name: string }>(
+      `SELECT function_id, function_name FROM "${DURABLE_SCHEMA}".operation_outputs
+        WHERE workflow_uuid = $1 ORDER BY function_id`,
+      [workflowId],
+    );
+    return rows.map((r) => ({ functionId: r.function_id, name: r.function_name }));
+  }
   let released = false;
   return {
     executorId: current.executorId,
@@ -267,23 +276,8 @@ export async function acquireDurableEngine(options: DurableEngineOptions): Promi
       const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
       return steps.map((s) => ({ functionId: s.functionID, name: s.name }));
     },
-    async recordedNames(workflowId) {
-      // DBOS's documented system table, read only.
-      const { rows } = await current.pool.query<{ function_name: string }>(
-        `SELECT function_name FROM "${DURABLE_SCHEMA}".operation_outputs WHERE workflow_uuid = $1`,
-        [workflowId],
-      );
-      return new Set(rows.map((r) => r.function_name));
-    },
-    async recordedOperations(workflowId) {
-      // DBOS's documented system table, read only.
-      const { rows } = await current.pool.query<{ function_id: number; function_name: string }>(
-        `SELECT function_id, function_name FROM "${DURABLE_SCHEMA}".operation_outputs
-          WHERE workflow_uuid = $1 ORDER BY function_id`,
-        [workflowId],
-      );
-      return rows.map((r) => ({ functionId: r.function_id, name: r.function_name }));
-    },
+    recordedNames: async (workflowId) => new Set((await recordedOperations(workflowId)).map((op) => op.name)),
+    recordedOperations,
     async fork(workflowId, functionId, newWorkflowId) {
       await DBOS.forkWorkflow(workflowId, functionId, { newWorkflowID: newWorkflowId });
     },

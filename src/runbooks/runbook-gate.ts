@@ -15,7 +15,12 @@
 // within a minute if that wake-up is lost.
 import type pg from "pg";
 import { approvalEvent } from "../approval/approval-audit.ts";
-import { createApprovalRequest, type PolicySnapshot } from "../approval/approval-store.ts";
+import {
+  createApprovalRequest,
+  getApprovalRequest,
+  moveApproval,
+  type PolicySnapshot,
+} from "../approval/approval-store.ts";
 import type { ApprovalSubjectKind } from "../approval/approval-subject.ts";
 import type { ChosenReviewers } from "../approval/reviewer-choice.ts";
 import { appendAudit } from "../audit/audit-writer.ts";
@@ -350,4 +355,30 @@ function reviewersProblem(options: ApproveOptions): string | null {
   if (!Number.isInteger(quorum) || quorum < 1) return "An approval gate's quorum is a whole number from 1.";
   if (!options.reason?.trim()) return "An approval gate needs a reason, shown to its reviewers.";
   return null;
+}
+
+/** A cancelled runbook's pending gates are withdrawn with it: no reviewer decides a dead gate. */
+export async function withdrawGates(
+  tx: pg.PoolClient,
+  row: RunbookRunRow,
+  principal: Principal,
+  reason: string | null,
+): Promise<void> {
+  const { rows } = await tx.query<{ approval_request_id: string }>(
+    `SELECT approval_request_id FROM airlock.runbook_steps
+      WHERE runbook_run_id = $1 AND kind = 'approval' AND approval_request_id IS NOT NULL`,
+    [row.id],
+  );
+  for (const { approval_request_id: id } of rows) {
+    const request = await getApprovalRequest(tx, id, { forUpdate: true });
+    if (request?.status !== "pending" || !(await moveApproval(tx, id, "pending", "cancelled"))) continue;
+    await appendAudit(tx, [
+      approvalEvent(
+        "approval.cancelled",
+        "info",
+        { action: null, request, run: null, actor: principal, requestId: row.request_id },
+        { reason, data: { runbookRunId: row.id, via: "runbook.cancelled" } },
+      ),
+    ]);
+  }
 }

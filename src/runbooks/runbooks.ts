@@ -5,10 +5,9 @@
 // answer. The durable engine is acquired only when the workspace has runbooks.
 import type pg from "pg";
 import { z } from "zod";
-import { approvalEvent } from "../approval/approval-audit.ts";
 import { approve, reject } from "../approval/approval-decision.ts";
 import type { ApprovalDeps } from "../approval/approval-deps.ts";
-import { decisionsOf, getApprovalRequest, moveApproval } from "../approval/approval-store.ts";
+import { decisionsOf, getApprovalRequest } from "../approval/approval-store.ts";
 import type { SubjectKinds } from "../approval/approval-subject.ts";
 import { decisionRefusal } from "../approval/decision-rules.ts";
 import { type ReviewerChoiceInput, sameChoice } from "../approval/reviewer-choice.ts";
@@ -31,7 +30,7 @@ import { listenForWakes, type WakeListener, wakeSql } from "../store/wake-listen
 import type { CompiledRunbook, CompiledWorkspace } from "../workspace/compile-workspace.ts";
 import { runbookEvent } from "./runbook-audit.ts";
 import { forkRunbookRun } from "./runbook-fork.ts";
-import { GATE_SUBJECT, gateSubjectKind, gateTopic } from "./runbook-gate.ts";
+import { GATE_SUBJECT, gateSubjectKind, gateTopic, withdrawGates } from "./runbook-gate.ts";
 import { chooseGateReviewers, type GateReviewerOptions } from "./runbook-gate-reviewers.ts";
 import { WAKE_CHANNEL } from "./runbook-input.ts";
 import { runbookQuestions } from "./runbook-questions.ts";
@@ -551,32 +550,6 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       await engine?.release();
     },
   };
-}
-
-/** A cancelled runbook's pending gates are withdrawn with it: no reviewer decides a dead gate. */
-async function withdrawGates(
-  tx: pg.PoolClient,
-  row: RunbookRunRow,
-  principal: Principal,
-  reason: string | null,
-): Promise<void> {
-  const { rows } = await tx.query<{ approval_request_id: string }>(
-    `SELECT approval_request_id FROM airlock.runbook_steps
-      WHERE runbook_run_id = $1 AND kind = 'approval' AND approval_request_id IS NOT NULL`,
-    [row.id],
-  );
-  for (const { approval_request_id: id } of rows) {
-    const request = await getApprovalRequest(tx, id, { forUpdate: true });
-    if (request?.status !== "pending" || !(await moveApproval(tx, id, "pending", "cancelled"))) continue;
-    await appendAudit(tx, [
-      approvalEvent(
-        "approval.cancelled",
-        "info",
-        { action: null, request, run: null, actor: principal, requestId: row.request_id },
-        { reason, data: { runbookRunId: row.id, via: "runbook.cancelled" } },
-      ),
-    ]);
-  }
 }
 
 function isAssignee(
