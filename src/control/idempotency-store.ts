@@ -26,20 +26,12 @@ export async function findKey(db: Queryable, actorId: string, key: string): Prom
   return (result.rows[0] as StoredKey | undefined) ?? null;
 }
 
-/** true: this transaction owns the key. false: someone else's committed claim exists. */
-export async function claimKey(
-  db: Queryable,
-  claim: { actorId: string; key: string; action: string; paramsHash: string; runId: string },
-): Promise<boolean> {
-  // An expired key may be reused: the DO UPDATE only takes over rows past their expiry. So may a
-  // key whose run failed with its outcome unknown (a call to another system may have taken
-  // effect), for the same action and parameters: the retry runs again and sends the downstream the
-  // same key, which is what makes it safe (Stripe does not store such a result either). The OR is
-  // evaluated only on a conflict.
-  // Named: parsed and planned once per connection (it is on every action's path).
-  const result = await db.query({
-    name: "airlock.claim_key",
-    text: `INSERT INTO airlock.idempotency_keys (actor_id, key, action, params_hash, run_id, expires_at)
+// An expired key may be reused: the DO UPDATE only takes over rows past their expiry. So may a key
+// whose run failed with its outcome unknown (a call to another system may have taken effect), for
+// the same action and parameters: the retry runs again and sends the downstream the same key,
+// which is what makes it safe (Stripe does not store such a result either). The OR is evaluated
+// only on a conflict.
+const CLAIM = `INSERT INTO airlock.idempotency_keys (actor_id, key, action, params_hash, run_id, expires_at)
      VALUES ($1, $2, $3, $4, $5, now() + make_interval(hours => ${KEY_TTL_HOURS}))
      ON CONFLICT (actor_id, key) DO UPDATE
        SET action = EXCLUDED.action, params_hash = EXCLUDED.params_hash, run_id = EXCLUDED.run_id,
@@ -48,10 +40,43 @@ export async function claimKey(
           OR (airlock.idempotency_keys.action = EXCLUDED.action
               AND airlock.idempotency_keys.params_hash = EXCLUDED.params_hash
               AND EXISTS (SELECT 1 FROM airlock.runs r WHERE r.id = airlock.idempotency_keys.run_id
-                            AND r.status = 'failed' AND r.error_details @> '{"outcomeUnknown": true}'))`,
+                            AND r.status = 'failed' AND r.error_details @> '{"outcomeUnknown": true}'))`;
+
+interface Claim {
+  actorId: string;
+  key: string;
+  action: string;
+  paramsHash: string;
+  runId: string;
+}
+
+/** true: this transaction owns the key. false: someone else's committed claim exists. */
+export async function claimKey(db: Queryable, claim: Claim): Promise<boolean> {
+  // Named: parsed and planned once per connection (it is on every action's path).
+  const result = await db.query({
+    name: "airlock.claim_key",
+    text: CLAIM,
     values: [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
   });
   return (result as { rowCount?: number | null }).rowCount === 1;
+}
+
+/**
+ * The same claim, failing its transaction when the key is taken (`isKeyTaken` tells that error):
+ * for a claim whose answer is not awaited before the statements sent behind it, which must then
+ * not commit.
+ */
+export async function claimKeyOrAbort(db: Queryable, claim: Claim): Promise<void> {
+  await db.query({
+    name: "airlock.claim_key_or_abort",
+    text: `WITH claimed AS (${CLAIM} RETURNING 1) SELECT airlock.require_key_claim(count(*)) FROM claimed`,
+    values: [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
+  });
+}
+
+/** The error `claimKeyOrAbort` fails with when a committed claim holds the key (migration 0182). */
+export function isKeyTaken(error: unknown): boolean {
+  return (error as { hint?: string } | null)?.hint === "airlock:idempotency_key_taken";
 }
 
 /** Remove keys past their expiry (kept ≥ 24 h). Returns how many were removed. */

@@ -50,6 +50,14 @@ export interface RunRequest {
    * its statements before its first await (they share the COMMIT's write). Set server side only.
    */
   recordWith?: ((db: Queryable, run: RecordedRun) => Promise<unknown>) | null;
+  /**
+   * An inline run's key claim is confirmed with its record, not awaited before its handler: one
+   * round trip fewer. While another transaction holds the key, the handler then starts anyway
+   * (its statements wait behind the claim, and roll back with it; its calls to other systems
+   * carry the key), so only for a caller whose key nothing but a second execution of the same work
+   * can hold (a runbook's action step). Set server side only.
+   */
+  claimWithRecord?: boolean;
 }
 
 /** A run as its transaction commits it: what a `recordWith` caller needs to know of it. */
@@ -122,6 +130,15 @@ export interface RunTransaction {
   begin<T extends readonly unknown[]>(
     first: (client: pg.PoolClient) => T,
   ): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+  /**
+   * Sends BEGIN and `first`'s statements in one write and goes on without their answer: the
+   * `transaction` stage settles them with the record's write, or when a later statement fails.
+   * If they failed, `failed` gives the run's outcome in place of whatever followed (the
+   * transaction rolls back). Only for a principal whose credentials need no check in this write.
+   */
+  beginAhead(first: (client: pg.PoolClient) => Promise<unknown>, failed: (error: unknown) => Outcome): void;
+  /** Whether `beginAhead` may be used: no read of the credentials' version rides in BEGIN's write. */
+  readonly canBeginAhead: boolean;
   /** The transaction's connection, once begun. */
   readonly client: pg.PoolClient;
 }

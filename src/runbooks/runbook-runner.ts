@@ -76,6 +76,18 @@ export interface RunnerDeps {
   authorizer: Authorizer;
   /** Wakes a human step's look when its answer commits (runbook-input.ts). */
   wakes: WakeListener | null;
+  /** Runs this process has just started, by id: what their workflow would read first (taken once). */
+  handedOver: Map<string, HandedOver>;
+}
+
+/**
+ * A run as `runbooks.start` inserted it, handed to its workflow's first execution in the same
+ * process: the row it returned, no steps yet, and its starter read as the workflow reads it (begun
+ * beside the insert). A resumed or recovered execution finds nothing here and reads them.
+ */
+export interface HandedOver {
+  row: RunbookRunRow;
+  starter: Promise<Principal | null>;
 }
 
 type ActionOutcome =
@@ -92,12 +104,21 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
     // Its action steps as recorded so far: an action step is its own checkpoint (its row commits
     // with its run), so a resumed or retried run finds the steps it took there. The starter is
     // read beside them when the start named it (workflows started by a sweep do not).
+    const handed = deps.handedOver.get(runbookRunId);
+    deps.handedOver.delete(runbookRunId);
     const [row, recorded, named] = await whileUnreachable(() =>
-      Promise.all([
-        getRunbookRun(deps.pool, runbookRunId),
-        recordedActionSteps(deps.pool, runbookRunId),
-        actorId ? loadPrincipal(deps.pool, actorId, "session") : undefined,
-      ]),
+      handed
+        ? Promise.all([
+            handed.row,
+            new Map<string, RecordedActionStep>(),
+            // A read that failed at the start is made again here (and retried with the others).
+            handed.starter.catch(() => loadPrincipal(deps.pool, handed.row.actor_id, "session")),
+          ])
+        : Promise.all([
+            getRunbookRun(deps.pool, runbookRunId),
+            recordedActionSteps(deps.pool, runbookRunId),
+            actorId ? loadPrincipal(deps.pool, actorId, "session") : undefined,
+          ]),
     );
     if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
     const principal =
@@ -425,6 +446,9 @@ async function takeActionStep(
         client: { clientIp: null, userAgent: "airlock-runbook" },
         parentRequestId: row.request_id,
         ...(covered ? { coveredBy: { approvalRequestId: covered } } : {}),
+        // Only another execution of this runbook run (a recovery racing a live process) can hold
+        // the step's key: its claim is confirmed with the step's record, one round trip fewer.
+        claimWithRecord: true,
         // The run commits only while the runbook run is live: cancelled while the action ran,
         // the run and its effects roll back.
         recordWith: (db, run) =>

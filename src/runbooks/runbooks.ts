@@ -20,6 +20,7 @@ import { AirlockError } from "../errors/airlock-error.ts";
 import { issuesOf } from "../errors/issues.ts";
 import type { EventOutbox } from "../events/event-outbox.ts";
 import type { Authorizer } from "../identity/authorizer.ts";
+import { loadPrincipal } from "../identity/load-principal.ts";
 import type { Principal } from "../identity/principal.ts";
 import { newId } from "../ids/ids.ts";
 import type { Log } from "../observe/logger.ts";
@@ -158,6 +159,7 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
     engine: null,
     wakes: null,
     authorizer,
+    handedOver: new Map(),
   };
   let engine: DurableEngine | null = null;
   let wakes: WakeListener | null = null;
@@ -332,6 +334,10 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         return await view(principal, first);
       };
       if (key !== null && (await runbookRunByKey(pool, principal.id, key))) return await replay();
+      // Its workflow's first read, of the starter as a session would see them, made beside the
+      // insert (runbook-runner.ts reads it again on any later execution).
+      const starter = loadPrincipal(pool, principal.id, "session");
+      starter.catch(() => {});
       // The run and its audit event in one write and one round trip; a key another start took
       // in the meantime fails it (nothing is written), and the start answers as a replay.
       const inserted: RunbookRunRow | null = await inOneWrite(pool, (client) =>
@@ -377,7 +383,13 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
         },
       );
       if (!inserted) return await replay();
-      await running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id });
+      runner.handedOver.set(id, { row: inserted, starter });
+      await running
+        .start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id })
+        .catch((error) => {
+          runner.handedOver.delete(id);
+          throw error;
+        });
       // The run as it was started, before any step: no read while its first steps run (its
       // page and the live stream follow them).
       return runbookRunView(

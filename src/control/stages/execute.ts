@@ -8,7 +8,7 @@ import { createRun } from "../../runs/run-lifecycle.ts";
 import { appendRunLogs } from "../../runs/run-logs.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
-import { claimKey } from "../idempotency-store.ts";
+import { claimKey, claimKeyOrAbort, isKeyTaken } from "../idempotency-store.ts";
 import { rateLimited, refuseOverLimit, takeSlot } from "../limits.ts";
 import type { Executed, InTransaction, Next, Outcome } from "../pipeline-context.ts";
 import { refuse } from "../pipeline-context.ts";
@@ -49,16 +49,31 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     authorizedBy: ctx.authorizedBy,
     approvalRequestId: approvalRequestId ?? covered,
   };
-  const claim = (client: pg.PoolClient) =>
-    claimKey(client, {
-      actorId: principal.id,
-      key: ctx.idempotencyKey,
-      action: action.name,
-      paramsHash: ctx.paramsHash,
-      runId,
-    });
+  const claimOf = () => ({
+    actorId: principal.id,
+    key: ctx.idempotencyKey,
+    action: action.name,
+    paramsHash: ctx.paramsHash,
+    runId,
+  });
+  const claim = (client: pg.PoolClient) => claimKey(client, claimOf());
 
   await deps.racePoint?.("execute.before_claim");
+  const { concurrency } = action.limits;
+  if (inline && request.claimWithRecord === true && concurrency === null && tx.canBeginAhead) {
+    // The claim's answer comes with the record's (transaction.ts): a taken key fails the
+    // transaction, and the run is answered as a replay, or as in progress after the lock wait.
+    tx.beginAhead(
+      (client) => claimKeyOrAbort(client, claimOf()),
+      (error) => {
+        if (isKeyTaken(error)) return { kind: "key_taken", chosenReviewers: ctx.chosenReviewers };
+        if ((error as { code?: string }).code === "55P03")
+          return refuse(ctx, new AirlockError("idempotency.in_progress"));
+        throw error;
+      },
+    );
+    return await runInline(ctx, next, newRun, reason);
+  }
   // One round trip: BEGIN, the run's row and the key's claim, sent together and answered in order
   // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
   // by `record`, once, in the state its handler ended in; its key's reference to the run is
@@ -79,26 +94,10 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   if (run === null) {
     // An inline run executes now or not at all: with every slot of its action taken, it is
     // refused (a queued run waits for a slot on its worker instead: executor.ts).
-    const { concurrency } = action.limits;
     if (concurrency !== null && (await takeSlot(tx.client, action.name, concurrency)) === null) {
       return await refuseOverLimit(ctx, rateLimited(action.name, "concurrency", concurrency, 1));
     }
-    const outcome = await runHandler(tx.client, {
-      action,
-      params: ctx.params,
-      runId,
-      requestId: ctx.requestId,
-      trace: request.trace ?? { requestId: ctx.requestId, traceId: runId, parentSpanId: null },
-      actor: actorOf(principal),
-      idempotencyKey: `${principal.id}:${ctx.idempotencyKey}`,
-      reason,
-      attempt: 1,
-      log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action.name }),
-      resources: deps.resources,
-    });
-    // Only a handler that logged costs this statement (the inline path counts its round trips).
-    await appendRunLogs(tx.client, { runId, attempt: 1, requestId: ctx.requestId }, outcome.logs);
-    return await next({ ...ctx, execution: "inline", newRun, outcome });
+    return await runInline(ctx, next, newRun, reason);
   }
   if (approvalRequestId !== null) {
     const created = await createApprovalRequest(tx.client, {
@@ -123,4 +122,26 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   }
   await deps.engine.enqueue(tx.client, RUN_QUEUE, { runId });
   return await next({ ...ctx, execution: "queued", run });
+}
+
+/** An inline run's handler, in the run's transaction; `record` writes its row as the handler ended. */
+async function runInline(ctx: InTransaction, next: Next<Executed>, newRun: NewRun, reason: string | null) {
+  const { deps, action, principal, request, tx } = ctx;
+  const runId = newRun.id;
+  const outcome = await runHandler(tx.client, {
+    action,
+    params: ctx.params,
+    runId,
+    requestId: ctx.requestId,
+    trace: request.trace ?? { requestId: ctx.requestId, traceId: runId, parentSpanId: null },
+    actor: actorOf(principal),
+    idempotencyKey: `${principal.id}:${ctx.idempotencyKey}`,
+    reason,
+    attempt: 1,
+    log: () => deps.log.child({ requestId: ctx.requestId, runId, action: action.name }),
+    resources: deps.resources,
+  });
+  // Only a handler that logged costs this statement (the inline path counts its round trips).
+  await appendRunLogs(tx.client, { runId, attempt: 1, requestId: ctx.requestId }, outcome.logs);
+  return await next({ ...ctx, execution: "inline", newRun, outcome });
 }

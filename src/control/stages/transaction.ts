@@ -1,6 +1,7 @@
 import { principalFromTokenId, readCredentialVersion } from "../../identity/api-tokens.ts";
 import { credentialFence, StaleCredentials, samePrincipal } from "../../identity/token-cache.ts";
 import { inSpan } from "../../observe/tracing.ts";
+import type { RunRow } from "../../runs/run-store.ts";
 import { sendTogether } from "../../store/send-together.ts";
 import type { Gated, InTransaction, Next, Outcome, RunTransaction } from "../pipeline-context.ts";
 
@@ -22,6 +23,9 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
   const client = await ctx.deps.pool.connect();
   let begun = false;
   let committed = false;
+  // What `beginAhead` sent: the outcome its failure stands for, once its answer is in.
+  let ahead: Promise<Outcome | null> | null = null;
+  const instead = async (): Promise<Outcome | null> => (ahead ? await ahead : null);
   const tx: RunTransaction = {
     begin(first) {
       if (begun) throw new Error("the run's transaction has begun already");
@@ -46,21 +50,47 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
         return results;
       });
     },
+    beginAhead(first, failed) {
+      if (!this.canBeginAhead)
+        throw new Error("the credentials' check must be awaited before the run goes on");
+      ahead = this.begin((c) => [first(c)] as const).then(
+        () => null,
+        (error: unknown) => failed(error),
+      );
+      // Read by `instead` once the write behind it is answered.
+      ahead.catch(() => {});
+    },
+    get canBeginAhead() {
+      return credentialFence(ctx.principal) === undefined;
+    },
     get client() {
       if (!begun) throw new Error("the run's transaction has not begun");
       return client;
     },
   };
   try {
-    const outcome = await next({ ...ctx, tx });
-    if (outcome.kind !== "recorded") return outcome;
+    // A statement sent ahead that failed aborted the transaction: what came after it failed too
+    // (or would not commit), and the outcome is the one that failure stands for.
+    const outcome = await next({ ...ctx, tx }).catch(async (error: unknown) => {
+      const failed = await instead();
+      if (failed) return failed;
+      throw error;
+    });
+    if (outcome.kind !== "recorded") return (await instead()) ?? outcome;
     if (!begun) throw new Error("a run was recorded outside its transaction");
     await ctx.deps.racePoint?.("record.before_commit");
     // One round trip: the record's statements and COMMIT, pipelined. A failure in either write
     // aborts the transaction, and the COMMIT then rolls back.
-    const [run] = await inSpan("commit", {}, () =>
-      Promise.all(sendTogether(client, () => [outcome.write(client), client.query("COMMIT")] as const)),
-    );
+    let run: RunRow;
+    try {
+      [run] = await inSpan("commit", {}, () =>
+        Promise.all(sendTogether(client, () => [outcome.write(client), client.query("COMMIT")] as const)),
+      );
+    } catch (error) {
+      const failed = await instead();
+      if (failed) return failed;
+      throw error;
+    }
     committed = true;
     return { kind: "run", run, replayed: false, requestId: ctx.requestId };
   } finally {
