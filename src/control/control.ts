@@ -64,9 +64,10 @@ export function createControl(deps: ControlDeps): Control {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
       deps.engine.wake(RUN_QUEUE);
-      // Finished or not (then the answer is 202 with its current status), read the run again.
-      await done;
-      return { ...result, run: (await getRun(deps.pool, result.run.id)) ?? result.run };
+      // Finished or not (then the answer is 202 with its current status): the run as this
+      // process's executor ended it, or read again.
+      const waited = await done;
+      return { ...result, run: waited.run ?? (await getRun(deps.pool, result.run.id)) ?? result.run };
     },
     async startWorkers(concurrency) {
       if (concurrency <= 0) return;

@@ -13,7 +13,14 @@ import type { SqlExecutor } from "../engine/engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
 import { actorOf } from "../identity/principal.ts";
-import { failRun as failRunOnce, finishRun, restartSafeRun, startRun } from "../runs/run-lifecycle.ts";
+import {
+  failRun as failRunOnce,
+  finishRun,
+  isRunMoved,
+  restartSafeRun,
+  startRun,
+  startRunAhead,
+} from "../runs/run-lifecycle.ts";
 import { appendRunLogs } from "../runs/run-logs.ts";
 import type { RunJob } from "../runs/run-queue.ts";
 import { RUN_QUEUE } from "../runs/run-queue.ts";
@@ -21,6 +28,7 @@ import { isFinal } from "../runs/run-status.ts";
 import { getRun, type RunRow } from "../runs/run-store.ts";
 import { executionParams } from "../runs/run-values.ts";
 import type { TransactionClient } from "../store/queryable.ts";
+import { sendTogether } from "../store/send-together.ts";
 import { inTransaction } from "../store/transaction.ts";
 import type { CompiledAction } from "../workspace/compile-workspace.ts";
 import { recheckApproval } from "./approval-recheck.ts";
@@ -137,7 +145,7 @@ async function startAndExecute(
     // Awaited below; a rejection seen there ends in the ROLLBACK.
     actorRead.catch(() => {});
   } else {
-    const started = await startOnOwnConnection(deps, run, start);
+    const started = await startOnOwnConnection(deps, run, action, start);
     if (!started) return;
     ({ tx, actorRead } = started);
   }
@@ -148,6 +156,7 @@ async function startAndExecute(
   const log = deps.log.child({ requestId, runId: run.id, action: action.name });
   let broken = false;
   let completed = false;
+  let ended: RunRow | null = null;
   try {
     const actor = await actorRead;
     let stale: AirlockError | null = null;
@@ -191,18 +200,14 @@ async function startAndExecute(
         });
     await appendRunLogs(tx, { runId: run.id, attempt, requestId }, outcome.logs);
     await deps.racePoint?.("executor.before_record");
-    // The job's completion is pipelined behind the run's final writes; it is undone with them if
-    // they roll back.
-    const [moved] = await Promise.all([
-      finishRun(deps, tx, { action, run, outcome, attempt, requestId }),
-      completeJob?.(tx),
-    ]);
-    if (!moved) {
-      // Someone else finished this attempt (a duplicate delivery): discard ours, effects included.
-      await tx.query("ROLLBACK");
-      return;
-    }
-    await tx.query("COMMIT");
+    ended = await endWithCommit(
+      tx,
+      () => finishRun(deps, tx, { action, run, outcome, attempt, requestId }),
+      completeJob,
+    );
+    // Null: someone else finished this attempt (a duplicate delivery), and our COMMIT rolled
+    // back ours, effects included.
+    if (!ended) return;
     completed = completeJob !== undefined;
   } catch (error) {
     await tx.query("ROLLBACK").catch(() => {
@@ -214,22 +219,87 @@ async function startAndExecute(
     if (slot) Object.assign(slot, { open: false, broken });
     else tx.release(broken);
   }
-  deps.waiter.finished(run.id);
+  deps.waiter.finished(run.id, ended);
   return completed ? "completed" : undefined;
 }
 
 /**
+ * The run's end, its audit event, the job's completion and COMMIT, in one round trip; the run as
+ * it ended, or null when another delivery had moved it (the end's statement then failed the
+ * transaction, and the COMMIT rolled everything back). pg-boss issues its completion's statement
+ * after awaits of its own: the end and COMMIT are sent once it has, behind it in the transaction.
+ */
+async function endWithCommit(
+  tx: pg.PoolClient,
+  finish: () => Promise<RunRow>,
+  completeJob: QueuedRunJob["complete"],
+): Promise<RunRow | null> {
+  let issued: () => void = () => {};
+  const sent = new Promise<void>((resolve) => {
+    issued = resolve;
+  });
+  const completion = completeJob?.({
+    query: (statement) => {
+      const query = tx.query(statement);
+      issued();
+      return query;
+    },
+  });
+  // A completion that fails before its statement is sent fails the end below.
+  if (completion) await Promise.race([sent, completion.then(noop, noop)]);
+  const finished = finish();
+  const commit = tx.query("COMMIT");
+  try {
+    const [row] = await Promise.all([finished, completion, commit]);
+    return row;
+  } catch (error) {
+    if (!isRunMoved(error)) throw error;
+    await commit;
+    return null;
+  }
+}
+
+function noop() {}
+
+/**
  * The start's transaction on a connection of its own, then — pipelined behind its COMMIT — the
- * handler's BEGIN and the read of the requester. Null (connection released) when another delivery
- * started the run first.
+ * handler's BEGIN and the read of the requester. A queued run's start goes out in that same write
+ * (one round trip): its move fails the transaction when another delivery started the run first.
+ * Null (connection released) when another delivery started the run first.
  */
 async function startOnOwnConnection(
   deps: ControlDeps,
   run: RunRow,
+  action: CompiledAction,
   start: (tx: TransactionClient) => Promise<boolean>,
 ) {
   const tx = await deps.pool.connect();
   try {
+    let actorRead: ReturnType<typeof loadPrincipal>;
+    if (run.status === "queued") {
+      const [begun, started, commit, next] = sendTogether(tx, () => [
+        tx.query("BEGIN"),
+        startRunAhead(tx, { action, run }),
+        tx.query("COMMIT"),
+        tx.query("BEGIN"),
+      ]);
+      actorRead = loadPrincipal(tx, run.actor_id);
+      actorRead.catch(() => {});
+      const moved = await Promise.all([begun, started, commit, next]).then(
+        () => true,
+        (error: unknown) => {
+          if (isRunMoved(error)) return false;
+          throw error;
+        },
+      );
+      if (!moved) {
+        await Promise.all([commit, next, actorRead]).catch(() => {});
+        await tx.query("ROLLBACK");
+        tx.release();
+        return null;
+      }
+      return { tx, actorRead };
+    }
     // Issued at once: the transition rides BEGIN's round trip.
     const [, started] = await Promise.all([tx.query("BEGIN"), start(tx)]);
     if (!started) {
@@ -239,7 +309,7 @@ async function startOnOwnConnection(
     }
     const commit = tx.query("COMMIT");
     const next = tx.query("BEGIN");
-    const actorRead = loadPrincipal(tx, run.actor_id);
+    actorRead = loadPrincipal(tx, run.actor_id);
     // Awaited by the caller; a rejection seen there ends in its ROLLBACK.
     actorRead.catch(() => {});
     await Promise.all([commit, next]);

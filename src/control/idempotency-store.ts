@@ -69,7 +69,9 @@ export async function claimKey(db: Queryable, claim: Claim): Promise<boolean> {
 export async function claimKeyOrAbort(db: Queryable, claim: Claim): Promise<void> {
   await db.query({
     name: "airlock.claim_key_or_abort",
-    text: `WITH claimed AS (${CLAIM} RETURNING 1) SELECT airlock.require_key_claim(count(*)) FROM claimed`,
+    text: `WITH claimed AS (${CLAIM} RETURNING 1)
+      SELECT airlock.require_row(count(*), 'the idempotency key is taken by another run', 'airlock:idempotency_key_taken')
+        FROM claimed`,
     values: [claim.actorId, claim.key, claim.action, claim.paramsHash, claim.runId],
   });
 }

@@ -13,6 +13,7 @@
 import type { PgBoss } from "pg-boss";
 import { inConsumerSpan, tracingOn } from "../observe/tracing.ts";
 import type { EngineJob, JobResult, SqlExecutor } from "./engine.ts";
+import { preparedDb } from "./prepared-statements.ts";
 
 export interface Dispatcher {
   wake(): void;
@@ -33,6 +34,8 @@ export function startDispatcher<T>(
   options: {
     /** pg-boss's schema (where its job table is). */
     schema: string;
+    /** Where the fetches go (pg-boss's `db` option): prepared statements on a pool of the engine's. */
+    fetchDb: ReturnType<typeof preparedDb>;
     concurrency: number;
     pollSeconds: number;
     /** The engine's own failures (a fetch, a heartbeat, a settle). */
@@ -77,7 +80,8 @@ export function startDispatcher<T>(
     let fetched: FetchedJob[] = [];
     const fetch = async () => {
       try {
-        fetched = ((await boss.fetch(queue, { batchSize })) ?? []) as unknown as FetchedJob[];
+        fetched = ((await boss.fetch(queue, { batchSize, db: options.fetchDb })) ??
+          []) as unknown as FetchedJob[];
       } catch (error) {
         options.onError(error);
       }
@@ -163,9 +167,7 @@ export function startDispatcher<T>(
     }, job.expireInSeconds * 1000);
     expiry.unref();
     const completeIn = async (db: SqlExecutor) => {
-      await boss.complete(queue, [claim], undefined, {
-        db: { executeSql: (text: string, values?: unknown[]) => db.query(text, values) },
-      });
+      await boss.deleteJob(queue, [claim], { db: preparedDb(db) });
     };
     try {
       const result = await handler({

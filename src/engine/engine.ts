@@ -19,16 +19,19 @@
 // wait: this process's loop is woken directly after the enqueueing transaction commits (`wake`),
 // and queues are created with `notify: true` so the insert emits a NOTIFY that wakes the loops of
 // the other processes (a listener of our own on pg-boss's channel).
+import pg from "pg";
 import { PgBoss } from "pg-boss";
 import type { Log } from "../observe/logger.ts";
 import { watchOutage } from "../store/connection-loss.ts";
+import { listenForConnectionErrors } from "../store/database.ts";
 import { type Dispatcher, startDispatcher } from "./dispatcher.ts";
+import { preparedDb } from "./prepared-statements.ts";
 
 export const ENGINE_SCHEMA = "pgboss";
 
-/** Anything that runs parameterized SQL inside the caller's transaction. */
+/** Anything that runs parameterized SQL inside the caller's transaction (a pg client or pool). */
 export interface SqlExecutor {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(statement: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 export interface QueueDefinition {
@@ -50,9 +53,11 @@ export interface EngineJob<T> {
   data: T;
   retryCount: number;
   /**
-   * Complete the job inside the caller's transaction (it is completed if that commits). A handler
-   * that did, and whose transaction committed, returns "completed"; otherwise the engine completes
-   * the job when the handler returns.
+   * Settle the job inside the caller's transaction: it is removed if that commits (what the
+   * caller's transaction committed is the record; a row kept as `completed` would be a second
+   * write of every index of pg-boss's job table on the queued path). A handler that did, and whose
+   * transaction committed, returns "completed"; otherwise the engine completes the job when the
+   * handler returns.
    */
   complete(db: SqlExecutor): Promise<void>;
 }
@@ -194,13 +199,25 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     for (const [name, list] of dispatchers) if (!queue || name === queue) for (const d of list) d.wake();
   };
   const listener = await listenForJobs(boss, options.log, wakeAll);
+  // The workers' fetches go through a pool of ours, so that they are prepared statements
+  // (prepared-statements.ts); its failures reach the engine's error handler above.
+  const fetchPool = new pg.Pool({
+    connectionString: options.url,
+    options: RUN_TIME_CONNECTION_OPTIONS,
+    application_name: "airlock-engine",
+    max: 2,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  listenForConnectionErrors(fetchPool, (error) => boss.emit("error", error));
+  const fetchDb = preparedDb(fetchPool);
 
   return {
     async enqueue(db, queue, data, sendOptions) {
       const definition = queues.get(queue);
       if (!definition) throw new Error(`unknown queue ${queue}`);
       return await boss.send(queue, data, {
-        db: { executeSql: (text: string, values?: unknown[]) => db.query(text, values) },
+        db: preparedDb(db),
         heartbeatSeconds: definition.heartbeatSeconds,
         expireInSeconds: definition.expireInSeconds,
         retryLimit: definition.retryLimit,
@@ -222,6 +239,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         queue,
         {
           schema: ENGINE_SCHEMA,
+          fetchDb,
           concurrency: workOptions.concurrency,
           // Without a listener, other processes' jobs are found by this poll alone.
           pollSeconds: listener ? 5 : 2,
@@ -269,6 +287,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       await Promise.all([...dispatchers.values()].flat().map((d) => d.stop(15_000)));
       dispatchers.clear();
       await boss.stop({ graceful: true, timeout: 15_000, close: true });
+      await fetchPool.end().catch(() => {});
     },
   };
 }

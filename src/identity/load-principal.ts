@@ -13,16 +13,18 @@ export async function loadPrincipal(
     name: string;
     email: string | null;
     groups: string[];
-  }>(
-    `SELECT u.id, u.kind, u.name, u.email,
+  }>({
+    // Named: planned once per connection (a queued run and a runbook's start read it every time).
+    name: "airlock.load_principal",
+    text: `SELECT u.id, u.kind, u.name, u.email,
             COALESCE(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
        FROM airlock.users u
        LEFT JOIN airlock.group_members m ON m.user_id = u.id
        LEFT JOIN airlock.groups g ON g.id = m.group_id
       WHERE u.id = $1 AND u.status = 'active'
       GROUP BY u.id`,
-    [userId],
-  );
+    values: [userId],
+  });
   const row = result.rows[0];
   return row ? { ...row, via } : null;
 }

@@ -147,10 +147,12 @@ export function webhookChannel(options: {
   return {
     async rowsFor(event: OutboxEvent): Promise<NewNotification[]> {
       if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event.type)) return [];
-      const hooks = await db.query<{ id: string; url: string }>(
-        "SELECT id, url FROM airlock.webhooks WHERE disabled_at IS NULL AND $1 = ANY(event_types)",
-        [event.type],
-      );
+      // Named: asked for every event the outbox delivers.
+      const hooks = await db.query<{ id: string; url: string }>({
+        name: "airlock.webhooks_for_event",
+        text: "SELECT id, url FROM airlock.webhooks WHERE disabled_at IS NULL AND $1 = ANY(event_types)",
+        values: [event.type],
+      });
       if (hooks.rows.length === 0) return [];
       const body = JSON.stringify({
         id: `evt_${event.id}`,

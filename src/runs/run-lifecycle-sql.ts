@@ -134,23 +134,7 @@ export interface RunPatch {
   executionRequestId?: string;
 }
 
-/**
- * Move a run from `from` to `to` if, and only if, it is still in `from`. Returns false when
- * another caller moved it first. An illegal transition is a bug and throws.
- */
-export async function transitionRun(
-  db: Queryable,
-  id: string,
-  from: RunStatus,
-  to: RunStatus,
-  patch: RunPatch = {},
-): Promise<boolean> {
-  if (!canTransition(from, to)) {
-    throw new AirlockError("run.invalid_transition", `A run cannot move from ${from} to ${to}.`);
-  }
-  const result = await db.query({
-    name: "airlock.transition_run",
-    text: `UPDATE airlock.runs SET
+const TRANSITION = `UPDATE airlock.runs SET
        status = $3,
        updated_at = now(),
        queued_at = CASE WHEN $3 = 'queued' THEN now() ELSE queued_at END,
@@ -166,27 +150,101 @@ export async function transitionRun(
        approval_request_id = COALESCE($13, approval_request_id),
        execution_request_id = COALESCE($14, execution_request_id),
        error_details = CASE WHEN $6::boolean THEN $16::jsonb ELSE error_details END
-     WHERE id = $1 AND status = $2`,
-    values: [
-      id,
-      from,
-      to,
-      patch.result !== undefined,
-      patch.result === undefined ? null : JSON.stringify(patch.result),
-      patch.errorCode !== undefined,
-      patch.errorCode ?? null,
-      patch.errorMessage ?? null,
-      patch.snapshotBefore !== undefined,
-      patch.snapshotBefore === undefined ? null : JSON.stringify(patch.snapshotBefore),
-      patch.snapshotAfter !== undefined,
-      patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
-      patch.approvalRequestId ?? null,
-      patch.executionRequestId ?? null,
-      patch.resultSealed ?? null,
-      patch.errorDetails ? JSON.stringify(patch.errorDetails) : null,
-    ],
+     WHERE id = $1 AND status = $2`;
+
+function transitionValues(id: string, from: RunStatus, to: RunStatus, patch: RunPatch): unknown[] {
+  if (!canTransition(from, to)) {
+    throw new AirlockError("run.invalid_transition", `A run cannot move from ${from} to ${to}.`);
+  }
+  return [
+    id,
+    from,
+    to,
+    patch.result !== undefined,
+    patch.result === undefined ? null : JSON.stringify(patch.result),
+    patch.errorCode !== undefined,
+    patch.errorCode ?? null,
+    patch.errorMessage ?? null,
+    patch.snapshotBefore !== undefined,
+    patch.snapshotBefore === undefined ? null : JSON.stringify(patch.snapshotBefore),
+    patch.snapshotAfter !== undefined,
+    patch.snapshotAfter === undefined ? null : JSON.stringify(patch.snapshotAfter),
+    patch.approvalRequestId ?? null,
+    patch.executionRequestId ?? null,
+    patch.resultSealed ?? null,
+    patch.errorDetails ? JSON.stringify(patch.errorDetails) : null,
+  ];
+}
+
+/**
+ * Move a run from `from` to `to` if, and only if, it is still in `from`. Returns false when
+ * another caller moved it first. An illegal transition is a bug and throws.
+ */
+export async function transitionRun(
+  db: Queryable,
+  id: string,
+  from: RunStatus,
+  to: RunStatus,
+  patch: RunPatch = {},
+): Promise<boolean> {
+  const result = await db.query({
+    name: "airlock.transition_run",
+    text: TRANSITION,
+    values: transitionValues(id, from, to, patch),
   });
   return (result as { rowCount?: number | null }).rowCount === 1;
+}
+
+/**
+ * The same move for a caller that sends what follows it without waiting for its answer: when the
+ * run is no longer in `from`, the statement fails its transaction (`isRunMoved` tells that error),
+ * so nothing sent behind it commits. Resolves to the columns as moved.
+ */
+export async function transitionRunOrAbort(
+  db: Queryable,
+  id: string,
+  from: RunStatus,
+  to: RunStatus,
+  patch: RunPatch = {},
+): Promise<Pick<RunRow, MovedColumn>> {
+  // The count is taken over the UPDATE's rows in the outer query, so the check runs (once) even
+  // when nothing moved; the LEFT JOIN then returns what the move changed. Named, so its columns
+  // are listed (a prepared `*` fails once a migration adds a column).
+  const result = await db.query({
+    name: "airlock.transition_run_or_abort",
+    text: `WITH moved AS (${TRANSITION} RETURNING ${MOVED_COLUMNS})
+      SELECT m.* FROM (SELECT airlock.require_row(count(*), 'another delivery moved the run first', 'airlock:run_moved')
+                         FROM moved) checked
+      LEFT JOIN moved m ON true`,
+    values: transitionValues(id, from, to, patch),
+  });
+  return result.rows[0] as Pick<RunRow, MovedColumn>;
+}
+
+/** Every column a transition may change. */
+const MOVED = [
+  "status",
+  "updated_at",
+  "queued_at",
+  "started_at",
+  "attempt",
+  "finished_at",
+  "result",
+  "result_sealed",
+  "error_code",
+  "error_message",
+  "snapshot_before",
+  "snapshot_after",
+  "approval_request_id",
+  "execution_request_id",
+  "error_details",
+] as const;
+type MovedColumn = (typeof MOVED)[number];
+const MOVED_COLUMNS = MOVED.join(", ");
+
+/** The error `transitionRunOrAbort` fails with when the run was not in `from` (migration 0182). */
+export function isRunMoved(error: unknown): boolean {
+  return (error as { hint?: string } | null)?.hint === "airlock:run_moved";
 }
 
 /**

@@ -29,12 +29,13 @@ import {
   restartRun,
   sealRawRunValues,
   transitionRun,
+  transitionRunOrAbort,
 } from "./run-lifecycle-sql.ts";
 import type { AfterCommit, RunOwner } from "./run-owner.ts";
 import type { NewRun, RunRow } from "./run-store.ts";
 import { cannotKeep, storedValue } from "./run-values.ts";
 
-export { transitionRun } from "./run-lifecycle-sql.ts";
+export { isRunMoved, transitionRun } from "./run-lifecycle-sql.ts";
 
 /** What the lifecycle needs besides the transaction. Metrics are optional (tools, tests). */
 export interface LifecycleDeps {
@@ -203,6 +204,27 @@ export async function startRun(
   return true;
 }
 
+/**
+ * `startRun` for a caller that sends COMMIT behind it without waiting for its answer: both
+ * statements are issued at once, and the move fails the transaction when another delivery started
+ * the run first (`isRunMoved`), so its audit event does not commit either.
+ */
+export function startRunAhead(
+  db: Queryable,
+  input: { action: CompiledAction; run: RunRow },
+): Promise<unknown> {
+  const { action, run } = input;
+  return Promise.all([
+    transitionRunOrAbort(db, run.id, "queued", "running"),
+    appendAudit(db, [
+      runEvent("run.started", "info", action, run, {
+        requestId: run.execution_request_id ?? run.request_id,
+        data: { attempt: run.attempt + 1 },
+      }),
+    ]),
+  ]);
+}
+
 /** A `retry: "safe"` run whose worker died starts its next attempt. False when another did. */
 export async function restartSafeRun(
   db: Queryable,
@@ -217,18 +239,21 @@ export async function restartSafeRun(
 }
 
 /**
- * running → succeeded | failed, with what the handler did, in the transaction of its effects.
- * False when another delivery finished this attempt first (the caller rolls back its effects).
+ * running → succeeded | failed, with what the handler did, in the transaction of its effects,
+ * with its audit event and announcement: every statement is issued at once, so the caller may send
+ * COMMIT behind them. When another delivery finished this attempt first, the move fails the
+ * transaction (`isRunMoved`): the caller's COMMIT then rolls its effects back. Resolves to the run
+ * as it ended.
  */
-export async function finishRun(
+export function finishRun(
   deps: LifecycleDeps,
   db: Queryable,
   input: { action: CompiledAction; run: RunRow; outcome: RunOutcome; attempt: number; requestId: string },
-): Promise<boolean> {
+): Promise<RunRow> {
   const { action, run, outcome } = input;
   const errorCode = outcome.error?.code ?? null;
   const result = storedValue({ action, keyring: deps.keyring ?? null }, run.id, "result", outcome.result);
-  const moved = await transitionRun(db, run.id, "running", outcome.status, {
+  const moved = transitionRunOrAbort(db, run.id, "running", outcome.status, {
     result: result.stored,
     resultSealed: result.sealed,
     errorCode,
@@ -237,8 +262,7 @@ export async function finishRun(
     snapshotBefore: outcome.snapshotBefore,
     snapshotAfter: outcome.snapshotAfter,
   });
-  if (!moved) return false;
-  await Promise.all([
+  const recorded = Promise.all([
     appendAudit(db, [
       runEvent(
         outcome.status === "succeeded" ? "run.succeeded" : "run.failed",
@@ -255,8 +279,10 @@ export async function finishRun(
     ]),
     emitEvents(db, finishedEvents(run, outcome.status, errorCode)),
   ]);
-  count(deps, action.name, outcome.status, outcome.durationMs);
-  return true;
+  return Promise.all([moved, recorded]).then(([changed]) => {
+    count(deps, action.name, outcome.status, outcome.durationMs);
+    return { ...run, ...changed };
+  });
 }
 
 /**

@@ -77,12 +77,20 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   // One round trip: BEGIN, the run's row and the key's claim, sent together and answered in order
   // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
   // by `record`, once, in the state its handler ended in; its key's reference to the run is
-  // checked at commit (a deferred foreign key, migration 0012).
-  let first: readonly [Awaited<ReturnType<typeof createRun>> | null, boolean];
+  // checked at commit (a deferred foreign key, migration 0012). A queued run's job goes out with
+  // them: a key found taken rolls it back with the rest.
+  let first: readonly [Awaited<ReturnType<typeof createRun>> | null, boolean, unknown];
   try {
     first = await (inline
-      ? tx.begin((client) => [null, claim(client)] as const)
-      : tx.begin((client) => [createRun(deps, client, { action, run: newRun }), claim(client)] as const));
+      ? tx.begin((client) => [null, claim(client), null] as const)
+      : tx.begin(
+          (client) =>
+            [
+              createRun(deps, client, { action, run: newRun }),
+              claim(client),
+              held ? null : deps.engine.enqueue(client, RUN_QUEUE, { runId }),
+            ] as const,
+        ));
   } catch (error) {
     if ((error as { code?: string }).code === "55P03")
       return refuse(ctx, new AirlockError("idempotency.in_progress"));
@@ -120,7 +128,6 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     });
     return await next({ ...ctx, execution: "held", run, approvalExpiresAt: created.expiresAt });
   }
-  await deps.engine.enqueue(tx.client, RUN_QUEUE, { runId });
   return await next({ ...ctx, execution: "queued", run });
 }
 
