@@ -24,3 +24,20 @@ export function sendTogether<T>(client: pg.ClientBase, issue: () => T): T {
     if (corkable) stream.uncork!();
   }
 }
+
+/**
+ * Corks the connection's socket until `release` is called: for statements issued over several
+ * microtasks (a library that awaits before it sends), which must still share one socket write.
+ * `release` is idempotent; call it in a `finally`.
+ */
+export function holdWrites(client: pg.ClientBase): () => void {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Corkable> } }).connection?.stream;
+  if (typeof stream?.cork !== "function" || typeof stream.uncork !== "function") return () => {};
+  stream.cork();
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    stream.uncork!();
+  };
+}
