@@ -86,7 +86,8 @@ export interface RunnerDeps {
  * beside the insert). A resumed or recovered execution finds nothing here and reads them.
  */
 export interface HandedOver {
-  row: RunbookRunRow;
+  /** The insert; null when another start took its idempotency key (the run does not exist). */
+  row: Promise<RunbookRunRow | null>;
   starter: Promise<Principal | null>;
 }
 
@@ -109,10 +110,11 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
     const [row, recorded, named] = await whileUnreachable(() =>
       handed
         ? Promise.all([
-            handed.row,
+            // An insert that failed may still have committed (its answer lost): read it.
+            handed.row.catch(() => getRunbookRun(deps.pool, runbookRunId)),
             new Map<string, RecordedActionStep>(),
             // A read that failed at the start is made again here (and retried with the others).
-            handed.starter.catch(() => loadPrincipal(deps.pool, handed.row.actor_id, "session")),
+            handed.starter.catch(() => (actorId ? loadPrincipal(deps.pool, actorId, "session") : null)),
           ])
         : Promise.all([
             getRunbookRun(deps.pool, runbookRunId),
@@ -120,7 +122,12 @@ export function runbookWorkflow(deps: RunnerDeps): WorkflowBody {
             actorId ? loadPrincipal(deps.pool, actorId, "session") : undefined,
           ]),
     );
-    if (!row) throw new Error(`runbook run ${runbookRunId} does not exist`);
+    // Started beside its run's insert, which did not commit (another start took its key, or the
+    // process died before the insert did): there is nothing to run.
+    if (!row) {
+      deps.log.info({ runbookRunId }, "a runbook workflow found no run to execute; it ends here");
+      return "no_run";
+    }
     const principal =
       named !== undefined && actorId === row.actor_id
         ? named

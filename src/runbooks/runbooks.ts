@@ -339,8 +339,10 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
       const starter = loadPrincipal(pool, principal.id, "session");
       starter.catch(() => {});
       // The run and its audit event in one write and one round trip; a key another start took
-      // in the meantime fails it (nothing is written), and the start answers as a replay.
-      const inserted: RunbookRunRow | null = await inOneWrite(pool, (client) =>
+      // in the meantime fails it (nothing is written), and the start answers as a replay. Its
+      // workflow is started meanwhile, and waits for this insert before anything else: a workflow
+      // whose run was never inserted ends at once (runbook-runner.ts).
+      const insert: Promise<RunbookRunRow | null> = inOneWrite(pool, (client) =>
         Promise.all([
           insertRunbookRun(client, {
             id,
@@ -382,14 +384,15 @@ export async function createRunbooks(deps: RunbooksDeps): Promise<Runbooks> {
           throw error;
         },
       );
+      runner.handedOver.set(id, { row: insert, starter });
+      const started = running.start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id });
+      const [inserted] = await Promise.all([insert, started]).catch(async (error: unknown) => {
+        // Its workflow never began here (or began and found no run): nothing to hand over.
+        runner.handedOver.delete(id);
+        await Promise.allSettled([insert, started]);
+        throw error;
+      });
       if (!inserted) return await replay();
-      runner.handedOver.set(id, { row: inserted, starter });
-      await running
-        .start(RUNBOOK_WORKFLOW, id, { runbookRunId: id, actorId: principal.id })
-        .catch((error) => {
-          runner.handedOver.delete(id);
-          throw error;
-        });
       // The run as it was started, before any step: no read while its first steps run (its
       // page and the live stream follow them).
       return runbookRunView(

@@ -198,6 +198,13 @@ describe("runbook approval gates", () => {
     assert.equal(count.rows[0].n, 1);
 
     // Five starts racing with one key: one run, one audited start, every answer names it.
+    const workflows = async () =>
+      (
+        await t.airlock.database.pool.query<{ id: string; status: string }>(
+          "SELECT workflow_uuid AS id, status FROM dbos.workflow_status",
+        )
+      ).rows;
+    const before = new Set((await workflows()).map((w) => w.id));
     const racing = await Promise.all(
       Array.from({ length: 5 }, () =>
         t.request("/api/v1/runbooks/review_price/runs", {
@@ -218,6 +225,14 @@ describe("runbook approval gates", () => {
       [[...raced][0]],
     );
     assert.equal(started.rows[0].n, 1);
+    // A start's workflow begins beside its run's insert: the losers' workflows found no run and
+    // ended, none left pending, none failed.
+    const losers = await until("the losing starts' workflows to end", async () => {
+      const begun = (await workflows()).filter((w) => !before.has(w.id) && !raced.has(w.id));
+      return begun.every((w) => w.status !== "PENDING" && w.status !== "ENQUEUED") ? begun : undefined;
+    });
+    assert.ok(losers.length <= 4, JSON.stringify(losers));
+    for (const loser of losers) assert.equal(loser.status, "SUCCESS", JSON.stringify(loser));
     await call(analyst, `/api/v1/runbook-runs/${[...raced][0]}/cancel`, { reason: "raced" });
 
     await until("the human step", async () => {
