@@ -1,7 +1,8 @@
 // `airlock dev`'s job engine started ahead (src/cli/dev-reload.ts): reloads leak no connections
 // (each retired instance closes its pools and its engine; one engine waits ahead), and the engine
 // started ahead is stopped once it has waited unused for `spareIdleMs`, after which a reload still
-// works. Counted on PostgreSQL's side: each live job engine holds one LISTEN connection.
+// works. Counted on PostgreSQL's side: each live job engine holds the same number of LISTEN
+// connections.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,6 +54,13 @@ before(async () => {
   observer = new pg.Client({ connectionString: database.url, application_name: "dev-engine-test" });
   observer.on("error", () => {});
   await observer.connect();
+  // How many listeners one engine holds (Airlock's wake-up listener and pg-boss's own notifier).
+  const alone = await startEngine({ url: database.url, log, queues: ENGINE_QUEUES });
+  await until("one engine's listeners", async () => (await listeners()) > 0);
+  await new Promise((r) => setTimeout(r, 500));
+  perEngine = await listeners();
+  await alone.stop();
+  await until("that engine's listeners to close", async () => (await listeners()) === 0);
   reloader = await startDevReload({
     workspacePath: join(dir, "airlock.config.ts"),
     async create(workspace, engine, heldVersion) {
@@ -87,13 +95,23 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Live job engines: each holds one connection that LISTENs for new jobs. */
-async function engines(): Promise<number> {
+/**
+ * The engines' LISTEN connections. A listener's last statement is its LISTEN, or, from 10 s on,
+ * pg-boss's heartbeat on that connection (a read of pg_listening_channels()): either names it.
+ */
+async function listeners(): Promise<number> {
   const { rows } = await observer.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name = 'airlock-engine' AND query ILIKE 'LISTEN%'`,
+      WHERE datname = current_database() AND application_name = 'airlock-engine'
+        AND (query ILIKE 'LISTEN%' OR query ILIKE '%pg_listening_channels()%')`,
   );
   return rows[0]!.n;
+}
+
+/** Live job engines: each holds `perEngine` listeners (measured on one engine alone, in `before`). */
+let perEngine = 0;
+async function engines(): Promise<number> {
+  return (await listeners()) / perEngine;
 }
 
 async function connections(): Promise<number> {
