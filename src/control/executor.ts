@@ -19,7 +19,6 @@ import {
   isRunMoved,
   restartSafeRun,
   startRun,
-  startRunAhead,
 } from "../runs/run-lifecycle.ts";
 import { appendRunLogs } from "../runs/run-logs.ts";
 import type { RunJob } from "../runs/run-queue.ts";
@@ -133,7 +132,15 @@ async function startAndExecute(
   }
   if (run.status !== "queued" && run.status !== "running") return;
   const start = (tx: TransactionClient) =>
-    run.status === "queued" ? startRun(tx, { action, run }) : restartSafeRun(tx, { action, run });
+    run.status === "queued"
+      ? startRun(tx, { action, run }).then(
+          () => true,
+          (error: unknown) => {
+            if (isRunMoved(error)) return false;
+            throw error;
+          },
+        )
+      : restartSafeRun(tx, { action, run });
   // With a slot, the handler's transaction is the slot's (already open): the start commits on
   // another connection. Without, the start and the handler share one connection (see the top).
   let tx: pg.PoolClient;
@@ -288,7 +295,7 @@ async function startOnOwnConnection(
     if (run.status === "queued") {
       const [begun, started, commit, next, read] = sendTogether(tx, () => [
         tx.query("BEGIN"),
-        startRunAhead(tx, { action, run }),
+        startRun(tx, { action, run }),
         tx.query("COMMIT"),
         tx.query("BEGIN"),
         loadPrincipal(tx, run.actor_id),

@@ -188,31 +188,12 @@ export function endInline(
   return { write, event };
 }
 
-/** queued → running on a worker. False when another delivery started it first. */
-export async function startRun(
-  db: Queryable,
-  input: { action: CompiledAction; run: RunRow },
-): Promise<boolean> {
-  const { action, run } = input;
-  if (!(await transitionRun(db, run.id, "queued", "running"))) return false;
-  await appendAudit(db, [
-    runEvent("run.started", "info", action, run, {
-      requestId: run.execution_request_id ?? run.request_id,
-      data: { attempt: run.attempt + 1 },
-    }),
-  ]);
-  return true;
-}
-
 /**
- * `startRun` for a caller that sends COMMIT behind it without waiting for its answer: both
- * statements are issued at once, and the move fails the transaction when another delivery started
- * the run first (`isRunMoved`), so its audit event does not commit either.
+ * queued → running on a worker, with its audit event: both statements are issued at once, so a
+ * caller may send COMMIT behind them without waiting. The move fails the transaction when another
+ * delivery started the run first (`isRunMoved`), so the event does not commit either.
  */
-export function startRunAhead(
-  db: Queryable,
-  input: { action: CompiledAction; run: RunRow },
-): Promise<unknown> {
+export function startRun(db: Queryable, input: { action: CompiledAction; run: RunRow }): Promise<unknown> {
   const { action, run } = input;
   return Promise.all([
     transitionRunOrAbort(db, run.id, "queued", "running"),

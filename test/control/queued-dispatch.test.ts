@@ -75,7 +75,7 @@ async function finalRuns(ids: string[]) {
   }
 }
 
-test("40 queued runs at once through two instances with workers: each handler ran exactly once, each run started and ended once in the audit, each job completed", async () => {
+test("40 queued runs at once through two instances with workers: each handler ran exactly once, each run started and ended once in the audit, each job removed with its run's end", async () => {
   const keys = Array.from({ length: 40 }, (_, i) => `r${i}`);
   const answers = await Promise.all(keys.map((key, i) => submit(i % 2 ? b : a, key)));
   const ids: string[] = [];
