@@ -8,6 +8,7 @@ import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import { executeQueuedRun } from "./executor.ts";
 import { runPipeline } from "./pipeline.ts";
+import { createRunHandoff } from "./run-handoff.ts";
 import type { RunRequest } from "./pipeline-context.ts";
 
 export type SubmitResult =
@@ -55,6 +56,7 @@ const FIRST_POLL_MS = { localWorkers: 100, none: 25 };
 
 export function createControl(deps: ControlDeps): Control {
   let localWorkers = false;
+  const handoff = createRunHandoff();
   return {
     deps,
     async submit(request, options = {}) {
@@ -63,6 +65,7 @@ export function createControl(deps: ControlDeps): Control {
       const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs, {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
+      if (localWorkers) handoff.give(result.run);
       deps.engine.wake(RUN_QUEUE);
       // Finished or not (then the answer is 202 with its current status): the run as this
       // process's executor ended it, or read again.
@@ -71,7 +74,12 @@ export function createControl(deps: ControlDeps): Control {
     },
     async startWorkers(concurrency) {
       if (concurrency <= 0) return;
-      await deps.engine.work<RunJob>(RUN_QUEUE, { concurrency }, (job) => executeQueuedRun(deps, job));
+      await deps.engine.work<RunJob>(RUN_QUEUE, { concurrency }, (job) => {
+        const handed = handoff.take(job.data.runId);
+        // Only the job's first delivery: a later one follows a delivery that may have started the
+        // run, here or in another process, and reads what that left.
+        return executeQueuedRun(deps, job, job.retryCount === 0 ? handed : null);
+      });
       localWorkers = true;
     },
   };

@@ -45,13 +45,17 @@ export interface QueuedRunJob {
   complete?: (db: SqlExecutor) => Promise<void>;
 }
 
-/** "completed" when the job was completed in the run's own committed transaction. */
+/**
+ * "completed" when the job was completed in the run's own committed transaction. `handed`: the
+ * run as the submit in this process committed it (run-handoff.ts), for its job's first delivery.
+ */
 export async function executeQueuedRun(
   deps: ControlDeps,
   job: QueuedRunJob,
+  handed: RunRow | null = null,
 ): Promise<"completed" | undefined> {
   const { runId } = job.data;
-  const run = await getRun(deps.pool, runId);
+  const run = handed ?? (await getRun(deps.pool, runId));
   if (!run || isFinal(run.status)) return;
   const action = actionAsRequested(deps, run);
   if (action instanceof AirlockError) {

@@ -116,7 +116,8 @@ export interface InTransaction extends Gated {
 export type Executed = InTransaction &
   (
     | { execution: "held"; run: RunRow; approvalExpiresAt: Date }
-    | { execution: "queued"; run: RunRow }
+    /** A queued run's row as its insert answers (sent ahead of the record: it may still be on its way). */
+    | { execution: "queued"; newRun: NewRun; created: Promise<RunRow> }
     /** An inline run's row does not exist yet: `record` writes it, once, in its final state. */
     | { execution: "inline"; newRun: NewRun; outcome: HandlerOutcome }
   );
@@ -134,11 +135,10 @@ export interface RunTransaction {
    * Sends BEGIN and `first`'s statements in one write and goes on without their answer: the
    * `transaction` stage settles them with the record's write, or when a later statement fails.
    * If they failed, `failed` gives the run's outcome in place of whatever followed (the
-   * transaction rolls back). Only for a principal whose credentials need no check in this write.
+   * transaction rolls back). A cached principal's credentials are checked in the same write, and
+   * fail the transaction if they changed.
    */
   beginAhead(first: (client: pg.PoolClient) => Promise<unknown>, failed: (error: unknown) => Outcome): void;
-  /** Whether `beginAhead` may be used: no read of the credentials' version rides in BEGIN's write. */
-  readonly canBeginAhead: boolean;
   /** The transaction's connection, once begun. */
   readonly client: pg.PoolClient;
 }

@@ -159,6 +159,24 @@ export async function readCredentialVersion(db: Pick<pg.Pool, "query">): Promise
   return rows[0]?.version;
 }
 
+/**
+ * Fails the transaction unless the credentials' version is still `version`: for a cached
+ * principal whose check is not awaited before the statements sent behind it (migration 0182).
+ */
+export async function requireCredentialVersion(db: Pick<pg.Pool, "query">, version: string): Promise<void> {
+  await db.query({
+    name: "airlock.require_credential_version",
+    text: `SELECT airlock.require_row(count(*), 'the credentials changed since this principal was read', 'airlock:credential_version_moved')
+             FROM airlock.credential_version WHERE version = $1::uuid`,
+    values: [version],
+  });
+}
+
+/** The error `requireCredentialVersion` fails with when the version moved. */
+export function isCredentialVersionMoved(error: unknown): boolean {
+  return (error as { hint?: string } | null)?.hint === "airlock:credential_version_moved";
+}
+
 /** The principal behind a token, by the token's id (to re-check one decided on a cached principal). */
 export async function principalFromTokenId(
   db: Pick<pg.Pool, "query">,

@@ -126,10 +126,19 @@ export function createRun(
 ): Promise<RunRow> {
   const { action, run } = input;
   if (run.status === "running") throw new Error("an inline run is written once it ends: use endInline");
-  const sealing = { action, keyring: deps.keyring ?? null };
-  // A run that executes later needs its raw parameters then; masked ones would run wrong.
-  if (cannotKeep(sealing, run.params)) return Promise.reject(new AirlockError("pii.no_master_key"));
-  return insertRun(db, sealing, run);
+  const refused = refusalToKeep(deps, action, run);
+  if (refused) return Promise.reject(refused);
+  return insertRun(db, { action, keyring: deps.keyring ?? null }, run);
+}
+
+/**
+ * Why a run that executes later cannot be created: it needs its raw parameters then (masked ones
+ * would run wrong), and PII among them can be kept only sealed, with a master key. Null when it can.
+ */
+export function refusalToKeep(deps: LifecycleDeps, action: CompiledAction, run: NewRun): AirlockError | null {
+  return cannotKeep({ action, keyring: deps.keyring ?? null }, run.params)
+    ? new AirlockError("pii.no_master_key")
+    : null;
 }
 
 /**

@@ -4,7 +4,7 @@ import { AirlockError } from "../../errors/airlock-error.ts";
 import { actorOf } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { scrubText } from "../../pii/mask.ts";
-import { createRun } from "../../runs/run-lifecycle.ts";
+import { createRun, refusalToKeep } from "../../runs/run-lifecycle.ts";
 import { appendRunLogs } from "../../runs/run-logs.ts";
 import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
@@ -60,19 +60,36 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
 
   await deps.racePoint?.("execute.before_claim");
   const { concurrency } = action.limits;
-  if (inline && request.claimWithRecord === true && concurrency === null && tx.canBeginAhead) {
+  if (inline && request.claimWithRecord === true && concurrency === null) {
     // The claim's answer comes with the record's (transaction.ts): a taken key fails the
     // transaction, and the run is answered as a replay, or as in progress after the lock wait.
     tx.beginAhead(
       (client) => claimKeyOrAbort(client, claimOf()),
-      (error) => {
-        if (isKeyTaken(error)) return { kind: "key_taken", chosenReviewers: ctx.chosenReviewers };
-        if ((error as { code?: string }).code === "55P03")
-          return refuse(ctx, new AirlockError("idempotency.in_progress"));
-        throw error;
-      },
+      (error) => keyTakenOutcome(ctx, error),
     );
     return await runInline(ctx, next, newRun, reason);
+  }
+  if (!held && !inline) {
+    // Nothing runs before this transaction commits (the job does, after), so the claim's answer
+    // can come with the record's: BEGIN, the run, the claim and the job go out without waiting,
+    // the audit and COMMIT right behind them, one round trip in all. A taken key fails the
+    // transaction, and the job rolls back with the rest.
+    const unkept = refusalToKeep(deps, action, newRun);
+    if (unkept) throw unkept;
+    let created: Promise<Awaited<ReturnType<typeof createRun>>> | null = null;
+    tx.beginAhead(
+      (client) => {
+        created = createRun(deps, client, { action, run: newRun });
+        return Promise.all([
+          created,
+          claimKeyOrAbort(client, claimOf()),
+          deps.engine.enqueue(client, RUN_QUEUE, { runId }),
+        ]);
+      },
+      (error) => keyTakenOutcome(ctx, error),
+    );
+    if (!created) throw new Error("the run's insert was not sent");
+    return await next({ ...ctx, execution: "queued", newRun, created });
   }
   // One round trip: BEGIN, the run's row and the key's claim, sent together and answered in order
   // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
@@ -128,7 +145,15 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     });
     return await next({ ...ctx, execution: "held", run, approvalExpiresAt: created.expiresAt });
   }
-  return await next({ ...ctx, execution: "queued", run });
+  return await next({ ...ctx, execution: "queued", newRun, created: Promise.resolve(run) });
+}
+
+/** What a claim sent ahead that failed stands for: a replay, a key in use, or a real failure. */
+function keyTakenOutcome(ctx: InTransaction, error: unknown): Outcome {
+  if (isKeyTaken(error)) return { kind: "key_taken", chosenReviewers: ctx.chosenReviewers };
+  if ((error as { code?: string }).code === "55P03")
+    return refuse(ctx, new AirlockError("idempotency.in_progress"));
+  throw error;
 }
 
 /** An inline run's handler, in the run's transaction; `record` writes its row as the handler ended. */

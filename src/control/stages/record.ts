@@ -14,7 +14,7 @@ import type { Executed, Recorded } from "../pipeline-context.ts";
 export async function record(ctx: Executed): Promise<Recorded> {
   const { action, principal, request } = ctx;
   // An inline run has no row yet: its audit events are built from what will be inserted.
-  const run = ctx.execution === "inline" ? runFields(ctx.newRun) : ctx.run;
+  const run = ctx.execution === "held" ? ctx.run : runFields(ctx.newRun);
   const client = {
     clientIp: request.client.clientIp,
     userAgent: request.client.userAgent,
@@ -68,18 +68,14 @@ export async function record(ctx: Executed): Promise<Recorded> {
   }
   const recordWith = request.recordWith ?? null;
   if (ctx.execution !== "inline") {
-    const row = ctx.run;
+    const created = ctx.execution === "held" ? Promise.resolve(ctx.run) : ctx.created;
+    const status = ctx.execution === "held" ? ctx.run.status : ctx.newRun.status;
     return {
       kind: "recorded",
       write(tx) {
         const audited = appendAudit(tx, events);
-        const theirs = recordWith?.(tx, {
-          id: row.id,
-          status: row.status,
-          errorCode: row.error_code,
-          errorMessage: row.error_message,
-        });
-        return Promise.all([audited, theirs]).then(() => row);
+        const theirs = recordWith?.(tx, { id: run.id, status, errorCode: null, errorMessage: null });
+        return Promise.all([created, audited, theirs]).then(([row]) => row);
       },
     };
   }

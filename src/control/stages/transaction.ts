@@ -1,4 +1,9 @@
-import { principalFromTokenId, readCredentialVersion } from "../../identity/api-tokens.ts";
+import {
+  isCredentialVersionMoved,
+  principalFromTokenId,
+  readCredentialVersion,
+  requireCredentialVersion,
+} from "../../identity/api-tokens.ts";
 import { credentialFence, StaleCredentials, samePrincipal } from "../../identity/token-cache.ts";
 import { inSpan } from "../../observe/tracing.ts";
 import type { RunRow } from "../../runs/run-store.ts";
@@ -51,17 +56,26 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
       });
     },
     beginAhead(first, failed) {
-      if (!this.canBeginAhead)
-        throw new Error("the credentials' check must be awaited before the run goes on");
-      ahead = this.begin((c) => [first(c)] as const).then(
+      if (begun) throw new Error("the run's transaction has begun already");
+      begun = true;
+      // Nothing waits for the credentials' version here: a version other than the cached
+      // principal's fails the transaction in the database, before anything sent behind it can
+      // commit, and the run is decided again on the principal as it is now (control.ts).
+      const fence = credentialFence(ctx.principal);
+      const [began, fenced, statements] = sendTogether(
+        client,
+        () => [client.query(BEGIN), fence ? requireCredentialVersion(client, fence.version) : null, first(client)] as const,
+      );
+      ahead = Promise.all([began, fenced, statements]).then(
         () => null,
-        (error: unknown) => failed(error),
+        async (error: unknown) => {
+          if (!fence || !isCredentialVersionMoved(error)) return failed(error);
+          fence.forget();
+          throw new StaleCredentials(await principalFromTokenId(ctx.deps.pool, ctx.principal.tokenId ?? ""));
+        },
       );
       // Read by `instead` once the write behind it is answered.
       ahead.catch(() => {});
-    },
-    get canBeginAhead() {
-      return credentialFence(ctx.principal) === undefined;
     },
     get client() {
       if (!begun) throw new Error("the run's transaction has not begun");
