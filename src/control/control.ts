@@ -8,8 +8,8 @@ import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import { executeQueuedRun } from "./executor.ts";
 import { runPipeline } from "./pipeline.ts";
-import { createRunHandoff } from "./run-handoff.ts";
 import type { RunRequest } from "./pipeline-context.ts";
+import { createRunHandoff } from "./run-handoff.ts";
 
 export type SubmitResult =
   | { kind: "refused"; error: AirlockError; requestId: string }
@@ -60,13 +60,36 @@ export function createControl(deps: ControlDeps): Control {
   return {
     deps,
     async submit(request, options = {}) {
-      const result = await decide(deps, request);
-      if (result.kind === "refused" || result.replayed || result.run.status !== "queued") return result;
+      // A queued action's run is executed by this process when it has a worker free: the slot is
+      // reserved now, and its job is sent held for this process (engine/held-job.ts).
+      const slot =
+        localWorkers && deps.workspace.actions.get(request.actionName)?.execution === "queued"
+          ? deps.engine.reserve(RUN_QUEUE)
+          : null;
+      let result: SubmitResult;
+      try {
+        result = await decide(deps, slot ? { ...request, localSlot: slot } : request);
+      } catch (error) {
+        slot?.release();
+        throw error;
+      }
+      if (result.kind === "refused" || result.replayed || result.run.status !== "queued") {
+        slot?.release();
+        return result;
+      }
+      // The job sent is this run's only if the transaction that sent it is the one that committed
+      // (a pipeline decided twice sends twice).
+      const held = slot?.sent && (slot.sent.data as RunJob).runId === result.run.id ? slot : null;
+      if (!held) slot?.release();
       const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs, {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
-      if (localWorkers) handoff.give(result.run);
-      deps.engine.wake(RUN_QUEUE);
+      const run = result.run;
+      if (held) held.run<RunJob>((job) => executeQueuedRun(deps, job, run));
+      else {
+        if (localWorkers) handoff.give(run);
+        deps.engine.wake(RUN_QUEUE);
+      }
       // Finished or not (then the answer is 202 with its current status): the run as this
       // process's executor ended it, or read again.
       const waited = await done;

@@ -5,6 +5,7 @@
 import type pg from "pg";
 import type { ChosenReviewers, ReviewerChoiceInput } from "../approval/reviewer-choice.ts";
 import type { ClientInfo } from "../audit/audit-event.ts";
+import type { HeldSlot } from "../engine/held-job.ts";
 import type { AirlockError } from "../errors/airlock-error.ts";
 import type { Decision } from "../identity/authorizer.ts";
 import type { Principal } from "../identity/principal.ts";
@@ -58,6 +59,13 @@ export interface RunRequest {
    * can hold (a runbook's action step). Set server side only.
    */
   claimWithRecord?: boolean;
+  /**
+   * A slot of this process's workers, reserved by the submit for a queued run it will execute
+   * itself once committed (control.ts): its job is sent held for this process. Used only by a
+   * queued run without a concurrency limit or a queueing rate (those wait their turn on the
+   * queue). Set server side only.
+   */
+  localSlot?: HeldSlot | null;
 }
 
 /** A run as its transaction commits it: what a `recordWith` caller needs to know of it. */

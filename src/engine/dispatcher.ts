@@ -17,7 +17,19 @@ import { preparedDb } from "./prepared-statements.ts";
 
 export interface Dispatcher {
   wake(): void;
+  /**
+   * One of the loop's slots, taken before its job exists (null when none is free): for a job this
+   * process sends and runs itself (engine.ts, `reserve`). Fetches leave it alone until released.
+   */
+  reserve(): Reservation | null;
   stop(timeoutMs: number): Promise<void>;
+}
+
+export interface Reservation {
+  /** Runs `work` in the slot; `stop` waits for it like a fetched job. */
+  start(work: () => Promise<void>): void;
+  /** Gives the slot back unused (nothing, once started). */
+  release(): void;
 }
 
 interface FetchedJob {
@@ -55,7 +67,10 @@ export function startDispatcher<T>(
   let owed = false;
   let timer: NodeJS.Timeout | null = null;
 
-  const free = () => options.concurrency - running.size;
+  // Slots promised to jobs this process is sending itself (`reserve`), not yet started.
+  let reserved = 0;
+
+  const free = () => options.concurrency - running.size - reserved;
 
   function schedulePoll() {
     if (timer) clearTimeout(timer);
@@ -124,6 +139,15 @@ export function startDispatcher<T>(
     }
   }
 
+  function occupy(work: Promise<void>) {
+    const done = work.finally(() => {
+      running.delete(done);
+      // A slot came free: fetch if a job may be waiting for it.
+      if (owed && !stopped) void pump();
+    });
+    running.add(done);
+  }
+
   function start(job: FetchedJob, carrier: Record<string, string> | null) {
     const traced = () =>
       inConsumerSpan(
@@ -136,12 +160,7 @@ export function startDispatcher<T>(
         },
         () => execute(job),
       );
-    const done = traced().finally(() => {
-      running.delete(done);
-      // A slot came free: fetch if a job may be waiting for it.
-      if (owed && !stopped) void pump();
-    });
-    running.add(done);
+    occupy(traced());
   }
 
   async function execute(job: FetchedJob): Promise<void> {
@@ -193,6 +212,27 @@ export function startDispatcher<T>(
   return {
     wake() {
       void pump();
+    },
+    reserve() {
+      if (stopped || free() <= 0) return null;
+      reserved++;
+      let settled = false;
+      const settle = () => {
+        if (settled) throw new Error("this reservation was started or released already");
+        settled = true;
+        reserved--;
+      };
+      return {
+        start(work) {
+          settle();
+          occupy(work().catch(options.onJobFailed));
+        },
+        release() {
+          if (settled) return;
+          settle();
+          if (owed && !stopped) void pump();
+        },
+      };
     },
     async stop(timeoutMs) {
       stopped = true;

@@ -25,6 +25,7 @@ import type { Log } from "../observe/logger.ts";
 import { watchOutage } from "../store/connection-loss.ts";
 import { listenForConnectionErrors } from "../store/database.ts";
 import { type Dispatcher, startDispatcher } from "./dispatcher.ts";
+import { type HeldSlot, heldSlot } from "./held-job.ts";
 import { preparedDb } from "./prepared-statements.ts";
 
 export const ENGINE_SCHEMA = "pgboss";
@@ -82,6 +83,11 @@ export interface Engine {
   ): Promise<string | null>;
   /** Wake this process's workers on a queue now (call after the enqueueing commit). */
   wake(queue: string): void;
+  /**
+   * A free slot of this process's workers on `queue`, for a job this process sends and runs
+   * itself (held-job.ts); null when every slot is taken or no worker runs here.
+   */
+  reserve(queue: string): HeldSlot | null;
   work<T>(
     queue: string,
     options: WorkOptions,
@@ -211,23 +217,45 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   listenForConnectionErrors(fetchPool, (error) => boss.emit("error", error));
   const fetchDb = preparedDb(fetchPool);
+  // Through the engine's error handler above: a database outage is reported once.
+  const reportError = (error: unknown) =>
+    boss.emit("error", error instanceof Error ? error : new Error(String(error)));
+  const send = async (
+    db: SqlExecutor,
+    queue: string,
+    data: object,
+    sendOptions?: { singletonKey?: string; startAfterSeconds?: number },
+  ) => {
+    const definition = queues.get(queue);
+    if (!definition) throw new Error(`unknown queue ${queue}`);
+    return await boss.send(queue, data, {
+      db: preparedDb(db),
+      heartbeatSeconds: definition.heartbeatSeconds,
+      expireInSeconds: definition.expireInSeconds,
+      retryLimit: definition.retryLimit,
+      ...retrySettings(definition),
+      ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+      ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
+    });
+  };
 
   return {
     async enqueue(db, queue, data, sendOptions) {
-      const definition = queues.get(queue);
-      if (!definition) throw new Error(`unknown queue ${queue}`);
-      return await boss.send(queue, data, {
-        db: preparedDb(db),
-        heartbeatSeconds: definition.heartbeatSeconds,
-        expireInSeconds: definition.expireInSeconds,
-        retryLimit: definition.retryLimit,
-        ...retrySettings(definition),
-        ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
-        ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
-      });
+      return await send(db, queue, data, sendOptions);
     },
     wake(queue) {
       wakeAll(queue);
+    },
+    reserve(queue) {
+      const definition = queues.get(queue);
+      const reservation = definition ? dispatchers.get(queue)?.[0]?.reserve() : null;
+      if (!definition || !reservation) return null;
+      return heldSlot(boss, definition, reservation, {
+        send: (db, data, startAfterSeconds) => send(db, queue, data, { startAfterSeconds }),
+        onError: reportError,
+        onJobFailed: (error) => options.log.warn({ err: error, queue }, "job failed; the engine retries it"),
+        wake: () => wakeAll(queue),
+      });
     },
     async work<T>(
       queue: string,
@@ -243,8 +271,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           concurrency: workOptions.concurrency,
           // Without a listener, other processes' jobs are found by this poll alone.
           pollSeconds: listener ? 5 : 2,
-          // Through the engine's error handler above: a database outage is reported once.
-          onError: (error) => boss.emit("error", error instanceof Error ? error : new Error(String(error))),
+          onError: reportError,
           onJobFailed: (error) =>
             options.log.warn({ err: error, queue }, "job failed; the engine retries it"),
         },

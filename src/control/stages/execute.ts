@@ -76,6 +76,8 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     // transaction, and the job rolls back with the rest.
     const unkept = refusalToKeep(deps, action, newRun);
     if (unkept) throw unkept;
+    const here =
+      concurrency === null && action.limits.whenFull !== "queue" ? (request.localSlot ?? null) : null;
     let created: Promise<Awaited<ReturnType<typeof createRun>>> | null = null;
     tx.beginAhead(
       (client) => {
@@ -83,7 +85,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
         return Promise.all([
           created,
           claimKeyOrAbort(client, claimOf()),
-          deps.engine.enqueue(client, RUN_QUEUE, { runId }),
+          here ? here.enqueue(client, { runId }) : deps.engine.enqueue(client, RUN_QUEUE, { runId }),
         ]);
       },
       (error) => keyTakenOutcome(ctx, error),

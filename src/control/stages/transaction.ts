@@ -64,7 +64,12 @@ export async function transaction(ctx: Gated, next: Next<InTransaction>): Promis
       const fence = credentialFence(ctx.principal);
       const [began, fenced, statements] = sendTogether(
         client,
-        () => [client.query(BEGIN), fence ? requireCredentialVersion(client, fence.version) : null, first(client)] as const,
+        () =>
+          [
+            client.query(BEGIN),
+            fence ? requireCredentialVersion(client, fence.version) : null,
+            first(client),
+          ] as const,
       );
       ahead = Promise.all([began, fenced, statements]).then(
         () => null,
