@@ -73,19 +73,23 @@ export function createControl(deps: ControlDeps): Control {
         slot?.release();
         throw error;
       }
-      if (result.kind === "refused" || result.replayed || result.run.status !== "queued") {
-        slot?.release();
-        return result;
-      }
       // The job sent is this run's only if the transaction that sent it is the one that committed
-      // (a pipeline decided twice sends twice).
-      const held = slot?.sent && (slot.sent.data as RunJob).runId === result.run.id ? slot : null;
+      // (a pipeline decided twice sends twice); the run was then created started, for us.
+      const held =
+        result.kind === "run" &&
+        !result.replayed &&
+        slot?.sent &&
+        (slot.sent.data as RunJob).runId === result.run.id
+          ? slot
+          : null;
       if (!held) slot?.release();
+      if (result.kind === "refused" || result.replayed || (result.run.status !== "queued" && !held))
+        return result;
       const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs, {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
       const run = result.run;
-      if (held) held.run<RunJob>((job) => executeQueuedRun(deps, job, run));
+      if (held) held.run<RunJob>((job) => executeQueuedRun(deps, job, run, { startedHere: true }));
       else {
         if (localWorkers) handoff.give(run);
         deps.engine.wake(RUN_QUEUE);

@@ -47,17 +47,20 @@ export interface QueuedRunJob {
 
 /**
  * "completed" when the job was completed in the run's own committed transaction. `handed`: the
- * run as the submit in this process committed it (run-handoff.ts), for its job's first delivery.
+ * run as the submit in this process committed it (run-handoff.ts), for its job's first delivery;
+ * `startedHere`: that submit created it started, for this process to execute (control.ts).
  */
 export async function executeQueuedRun(
   deps: ControlDeps,
   job: QueuedRunJob,
   handed: RunRow | null = null,
+  options: { startedHere?: boolean } = {},
 ): Promise<"completed" | undefined> {
   const { runId } = job.data;
   const run = handed ?? (await getRun(deps.pool, runId));
   if (!run || isFinal(run.status)) return;
-  const action = actionAsRequested(deps, run);
+  const startedHere = handed !== null && options.startedHere === true;
+  const action = actionAsRequested(deps, run, startedHere);
   if (action instanceof AirlockError) {
     const loaded = deps.workspace.actions.get(run.action);
     // The failure's audit event names the version the run was requested against.
@@ -91,7 +94,7 @@ export async function executeQueuedRun(
     }
   }
   try {
-    return await startAndExecute(deps, run, action, slot, job.complete);
+    return await startAndExecute(deps, run, action, slot, job.complete, startedHere);
   } finally {
     if (slot) await endSlot(slot);
   }
@@ -102,13 +105,18 @@ export async function executeQueuedRun(
  * never silently another. That is the loaded one, or one this process still holds (`airlock dev`
  * keeps superseded versions until their runs are done); otherwise the run fails, naming both.
  */
-function actionAsRequested(deps: ControlDeps, run: RunRow): CompiledAction | AirlockError {
+function actionAsRequested(
+  deps: ControlDeps,
+  run: RunRow,
+  startedHere: boolean,
+): CompiledAction | AirlockError {
   const loaded = deps.workspace.actions.get(run.action);
   if (loaded?.version === run.action_version) return loaded;
   const held = deps.heldVersion?.(run.action, run.action_version);
   if (held) return held;
   if (!loaded) return new AirlockError("action.not_found", "The action no longer exists in this workspace.");
-  if (run.status === "running" && loaded.retry !== "safe") return new AirlockError("run.interrupted");
+  if (run.status === "running" && !startedHere && loaded.retry !== "safe")
+    return new AirlockError("run.interrupted");
   return new AirlockError(
     "run.version_changed",
     `This run was requested against version ${run.action_version} of ${run.action}; version ${loaded.version} is loaded now. Nothing was executed: run it again to use the new version.`,
@@ -129,8 +137,9 @@ async function startAndExecute(
   action: CompiledAction,
   slot: Slot | null,
   completeJob: QueuedRunJob["complete"],
+  startedHere: boolean,
 ): Promise<"completed" | undefined> {
-  if (run.status === "running" && action.retry !== "safe") {
+  if (run.status === "running" && !startedHere && action.retry !== "safe") {
     await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
     return;
   }
@@ -156,11 +165,14 @@ async function startAndExecute(
     // Awaited below; a rejection seen there ends in the ROLLBACK.
     actorRead.catch(() => {});
   } else {
-    const started = await startOnOwnConnection(deps, run, action, start);
+    const started = startedHere
+      ? await beginOnOwnConnection(deps, run)
+      : await startOnOwnConnection(deps, run, action, start);
     if (!started) return;
     ({ tx, actorRead } = started);
   }
-  const attempt = run.attempt + 1;
+  // A run created started is in its first attempt already.
+  const attempt = startedHere ? run.attempt : run.attempt + 1;
   await deps.racePoint?.("executor.after_start");
 
   const requestId = run.execution_request_id ?? run.request_id;
@@ -280,6 +292,24 @@ async function endWithCommit(
 }
 
 function noop() {}
+
+/** The handler's transaction of a run created started: BEGIN and the read of the requester, at once. */
+async function beginOnOwnConnection(deps: ControlDeps, run: RunRow) {
+  const tx = await deps.pool.connect();
+  const [begun, actorRead] = sendTogether(
+    tx,
+    () => [tx.query("BEGIN"), loadPrincipal(tx, run.actor_id)] as const,
+  );
+  // Awaited by the caller; a rejection seen there ends in its ROLLBACK.
+  actorRead.catch(() => {});
+  try {
+    await begun;
+  } catch (error) {
+    tx.release(true);
+    throw error;
+  }
+  return { tx, actorRead };
+}
 
 /**
  * The start's transaction on a connection of its own, then — pipelined behind its COMMIT — the

@@ -124,8 +124,11 @@ export interface InTransaction extends Gated {
 export type Executed = InTransaction &
   (
     | { execution: "held"; run: RunRow; approvalExpiresAt: Date }
-    /** A queued run's row as its insert answers (sent ahead of the record: it may still be on its way). */
-    | { execution: "queued"; newRun: NewRun; created: Promise<RunRow> }
+    /**
+     * A queued run's row as its insert answers (sent ahead of the record: it may still be on its
+     * way); `startedHere`: created started, for this process to execute once committed.
+     */
+    | { execution: "queued"; newRun: NewRun; created: Promise<RunRow>; startedHere: boolean }
     /** An inline run's row does not exist yet: `record` writes it, once, in its final state. */
     | { execution: "inline"; newRun: NewRun; outcome: HandlerOutcome }
   );

@@ -17,7 +17,7 @@ const INSERT_RUN = `INSERT INTO airlock.runs (id, action, action_version, status
        queued_at, started_at, finished_at, attempt, error_details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12, $13, $14, $15, $16::jsonb, $17,
        $18::json, $19, $20, $21::json, $22::json, $23, $24,
-       CASE WHEN $4 = 'queued' THEN now() END,
+       CASE WHEN $4 = 'queued' OR $26 THEN now() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN now() END,
        CASE WHEN $4 IN ('succeeded', 'failed') THEN clock_timestamp() END,
        CASE WHEN $4 IN ('running', 'succeeded', 'failed') THEN 1 ELSE 0 END, $25::jsonb)
@@ -35,6 +35,8 @@ export async function insertRun(
   sealing: RunSealing,
   run: NewRun,
   ended?: InlineEnd,
+  /** A queued run started by the transaction that creates it (`running`): it was queued too. */
+  startedQueued = false,
 ): Promise<RunRow> {
   if (ended ? !canTransition("running", ended.status) : !INITIAL_STATUSES.includes(run.status))
     throw new Error(`a run cannot start in status ${ended?.status ?? run.status}`);
@@ -79,6 +81,7 @@ export async function insertRun(
       params.sealed,
       outcome.sealed,
       json(ended?.errorDetails ?? undefined),
+      startedQueued,
     ],
   });
   // Only the columns the database makes come back (their times); the rest is what was sent,

@@ -122,13 +122,16 @@ function outcomeData(action: CompiledAction, outcome: RunOutcome, attempt: numbe
 export function createRun(
   deps: LifecycleDeps,
   db: Queryable,
-  input: { action: CompiledAction; run: NewRun },
+  input: { action: CompiledAction; run: NewRun; startedHere?: boolean },
 ): Promise<RunRow> {
   const { action, run } = input;
-  if (run.status === "running") throw new Error("an inline run is written once it ends: use endInline");
+  // A queued run this process executes at once is created started (control.ts); an inline run
+  // is written only once it has ended.
+  if (run.status === "running" && !input.startedHere)
+    throw new Error("an inline run is written once it ends: use endInline");
   const refused = refusalToKeep(deps, action, run);
   if (refused) return Promise.reject(refused);
-  return insertRun(db, { action, keyring: deps.keyring ?? null }, run);
+  return insertRun(db, { action, keyring: deps.keyring ?? null }, run, undefined, input.startedHere === true);
 }
 
 /**

@@ -26,6 +26,13 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
   const covered = request.coveredBy?.approvalRequestId ?? null;
   const held = ctx.enforced.length > 0 && covered === null;
   const inline = !held && action.execution === "inline";
+  // A queued run this process has a worker free for (control.ts) is started by this transaction
+  // and executed here once it commits; one with a concurrency limit or a queueing rate waits its
+  // turn on the queue instead.
+  const here =
+    !held && !inline && action.limits.concurrency === null && action.limits.whenFull !== "queue"
+      ? (request.localSlot ?? null)
+      : null;
   const approvalRequestId = held ? newId("apr") : null;
   const target = action.definition.target?.(ctx.params as never) ?? null;
   // Free text: PII typed into the reason is masked before the run, approval and audit store it.
@@ -34,7 +41,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     id: runId,
     action: action.name,
     actionVersion: action.version,
-    status: held ? "pending_approval" : inline ? "running" : "queued",
+    status: held ? "pending_approval" : inline || here ? "running" : "queued",
     actorId: principal.id,
     onBehalfOf: request.onBehalfOf ?? null,
     channel: request.channel,
@@ -76,12 +83,10 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     // transaction, and the job rolls back with the rest.
     const unkept = refusalToKeep(deps, action, newRun);
     if (unkept) throw unkept;
-    const here =
-      concurrency === null && action.limits.whenFull !== "queue" ? (request.localSlot ?? null) : null;
     let created: Promise<Awaited<ReturnType<typeof createRun>>> | null = null;
     tx.beginAhead(
       (client) => {
-        created = createRun(deps, client, { action, run: newRun });
+        created = createRun(deps, client, { action, run: newRun, startedHere: here !== null });
         return Promise.all([
           created,
           claimKeyOrAbort(client, claimOf()),
@@ -91,7 +96,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
       (error) => keyTakenOutcome(ctx, error),
     );
     if (!created) throw new Error("the run's insert was not sent");
-    return await next({ ...ctx, execution: "queued", newRun, created });
+    return await next({ ...ctx, execution: "queued", newRun, created, startedHere: here !== null });
   }
   // One round trip: BEGIN, the run's row and the key's claim, sent together and answered in order
   // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
@@ -147,7 +152,13 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     });
     return await next({ ...ctx, execution: "held", run, approvalExpiresAt: created.expiresAt });
   }
-  return await next({ ...ctx, execution: "queued", newRun, created: Promise.resolve(run) });
+  return await next({
+    ...ctx,
+    execution: "queued",
+    newRun,
+    created: Promise.resolve(run),
+    startedHere: false,
+  });
 }
 
 /** What a claim sent ahead that failed stands for: a replay, a key in use, or a real failure. */

@@ -66,6 +66,8 @@ export async function record(ctx: Executed): Promise<Recorded> {
       }),
     );
   }
+  if (ctx.execution === "queued" && ctx.startedHere)
+    events.push(runEvent("run.started", "info", action, run, { data: { attempt: 1 } }));
   const recordWith = request.recordWith ?? null;
   if (ctx.execution !== "inline") {
     const created = ctx.execution === "held" ? Promise.resolve(ctx.run) : ctx.created;
