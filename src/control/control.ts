@@ -85,7 +85,8 @@ export function createControl(deps: ControlDeps): Control {
       if (!held) slot?.release();
       if (result.kind === "refused" || result.replayed || (result.run.status !== "queued" && !held))
         return result;
-      const done = deps.waiter.wait(result.run.id, options.waitMs ?? deps.runWaitMs, {
+      const waitMs = options.waitMs ?? deps.runWaitMs;
+      const done = deps.waiter.wait(result.run.id, waitMs, {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
       const run = result.run;
@@ -94,6 +95,8 @@ export function createControl(deps: ControlDeps): Control {
         if (localWorkers) handoff.give(run);
         deps.engine.wake(RUN_QUEUE);
       }
+      // Not waiting: the run as its transaction committed it (202), whatever a worker has done since.
+      if (waitMs <= 0) return result;
       // Finished or not (then the answer is 202 with its current status): the run as this
       // process's executor ended it, or read again.
       const waited = await done;

@@ -251,6 +251,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       const reservation = definition ? dispatchers.get(queue)?.[0]?.reserve() : null;
       if (!definition || !reservation) return null;
       return heldSlot(boss, definition, reservation, {
+        schema: ENGINE_SCHEMA,
         send: (db, data, startAfterSeconds) => send(db, queue, data, { startAfterSeconds }),
         onError: reportError,
         onJobFailed: (error) => options.log.warn({ err: error, queue }, "job failed; the engine retries it"),

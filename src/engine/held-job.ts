@@ -11,6 +11,7 @@
 // one past the queue's expiry, lets the job go at once, as pg-boss fails such a job and retries it.
 // Saved per job: the claim (an UPDATE of every index of the job table), its fetch and NOTIFY.
 import type { PgBoss } from "pg-boss";
+import { inConsumerSpan, tracingOn } from "../observe/tracing.ts";
 import type { Reservation } from "./dispatcher.ts";
 import type { EngineJob, JobResult, QueueDefinition, SqlExecutor } from "./engine.ts";
 import { preparedDb } from "./prepared-statements.ts";
@@ -31,6 +32,8 @@ export function heldSlot(
   definition: QueueDefinition,
   reservation: Reservation,
   options: {
+    /** pg-boss's schema (where its job table is). */
+    schema: string;
     send: (db: SqlExecutor, data: object, startAfterSeconds: number) => Promise<string | null>;
     onError: (error: unknown) => void;
     onJobFailed: (error: unknown) => void;
@@ -47,6 +50,22 @@ export function heldSlot(
     const response = await boss.update(queue, undefined, { id, startAfter: seconds });
     return response.updated > 0;
   };
+
+  async function traceCarrier(id: string): Promise<Record<string, string> | null> {
+    try {
+      const { rows } = await boss
+        .getDb()
+        .executeSql(`SELECT trace_context FROM ${options.schema}.job WHERE name = $1 AND id = $2`, [
+          queue,
+          id,
+        ]);
+      return ((rows[0] as { trace_context?: Record<string, string> | null } | undefined)?.trace_context ??
+        null) as Record<string, string> | null;
+    } catch (error) {
+      options.onError(error);
+      return null;
+    }
+  }
 
   async function execute<T>(
     job: { id: string; data: object },
@@ -104,7 +123,21 @@ export function heldSlot(
     run(handler) {
       const job = sent;
       if (!job) throw new Error("no job was sent in this slot");
-      reservation.start(() => execute(job, handler));
+      reservation.start(async () => {
+        // With tracing on, the run continues the trace its send stored with the job, as a fetched
+        // job's does (dispatcher.ts).
+        const carrier = tracingOn() ? await traceCarrier(job.id) : null;
+        await inConsumerSpan(
+          `process ${queue}`,
+          carrier,
+          {
+            "messaging.system": "pg-boss",
+            "messaging.destination.name": queue,
+            "messaging.message.id": job.id,
+          },
+          () => execute(job, handler),
+        );
+      });
     },
     release() {
       reservation.release();
