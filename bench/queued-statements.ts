@@ -72,11 +72,11 @@ try {
     });
     const run = (await response.json()) as { id: string; status: string };
     if (run.status !== "succeeded") throw new Error(`the queued run ended ${JSON.stringify(run)}`);
-    // Until pg-boss has recorded the job's completion, then a little longer for stragglers
-    // (workers woken by the job's NOTIFY that found nothing).
+    // Until the job is settled (removed with the run's end, or completed), then a little longer
+    // for stragglers (workers woken by the job's NOTIFY that found nothing).
     for (let i = 0; i < 200; i++) {
       const job = await probe.query("SELECT state FROM pgboss.job WHERE data ->> 'runId' = $1", [run.id]);
-      if (job.rows[0]?.state === "completed") break;
+      if (job.rows.length === 0 || job.rows[0]?.state === "completed") break;
       await new Promise((r) => setTimeout(r, 5));
     }
     await new Promise((r) => setTimeout(r, 100));

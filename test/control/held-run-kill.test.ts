@@ -4,17 +4,18 @@
 // was created started, so a run not declared retry-safe fails visibly with run.interrupted and a
 // retry-safe one executes again.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { type AirlockProcess, spawnAirlock } from "../reliability/cluster.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
+import { until } from "../support/until.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { workerWorkspace } from "../support/worker-fixture.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 let t: TestAirlock;
 let operator: TestUser;
-const children: ChildProcess[] = [];
+const started: AirlockProcess[] = [];
 
 before(async () => {
   // The database and its users; this process executes nothing.
@@ -22,50 +23,9 @@ before(async () => {
   operator = await createUser(t.airlock.database.pool, { groups: ["operators"] });
 });
 after(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  for (const proc of started) await proc.kill9();
   await t.close();
 });
-
-/** An `airlock serve` (with 4 workers of its own) or an `airlock worker`; resolves with its URL. */
-function start(kind: "serve" | "worker"): Promise<{ child: ChildProcess; url: string }> {
-  const args =
-    kind === "serve" ? ["serve", "--host", "127.0.0.1", "--port", "0"] : ["worker", "--concurrency", "4"];
-  const child = spawn(process.execPath, [join(root, "bin", "airlock.js"), ...args], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DATABASE_URL: t.database.url,
-      AIRLOCK_CONFIG: join(root, "test", "support", "worker-fixture.config.ts"),
-      AIRLOCK_LOG_LEVEL: "info",
-      AIRLOCK_DEMO: "0",
-      AIRLOCK_WORKER_CONCURRENCY: "4",
-      AIRLOCK_RUN_WAIT_MS: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start:\n${lines.join("\n")}`)), 150_000);
-    const onData = (chunk: Buffer) => {
-      for (const line of String(chunk).split("\n")) {
-        lines.push(line);
-        const banner = /Airlock is running at (http:\/\/\S+)/.exec(line);
-        if (banner || line.includes("Airlock worker running")) {
-          clearTimeout(timer);
-          resolve({ child, url: banner?.[1] ?? "" });
-        }
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${kind} exited (${code}) while starting:\n${lines.join("\n")}`));
-    });
-  });
-}
 
 async function row(runId: string) {
   const res = await t.airlock.database.pool.query(
@@ -84,17 +44,23 @@ async function row(runId: string) {
   };
 }
 
-async function until(check: () => Promise<boolean>, ms: number): Promise<number> {
+/** Waits for the run to reach `status`; the milliseconds it took. */
+async function reached(runId: string, status: string): Promise<number> {
   const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not within ${ms} ms`);
+  await until(
+    `${runId} ${status}`,
+    async () => ((await row(runId)).status === status ? true : undefined),
+    60_000,
+    200,
+  );
+  return Date.now() - started;
 }
 
 test("a process killed while running the queued runs it accepted: another process's worker takes them once their lease lapses (interrupted, or executed again if retry-safe)", async (t_) => {
-  const server = await start("serve");
+  const server = await spawnAirlock("serve", t.database.url, started, {
+    config: join(root, "test", "support", "worker-fixture.config.ts"),
+    serveWorkers: 4,
+  });
   const submit = async (action: string) => {
     const res = await fetch(`${server.url}/api/v1/actions/${action}/runs`, {
       method: "POST",
@@ -117,14 +83,14 @@ test("a process killed while running the queued runs it accepted: another proces
     assert.deepEqual(running.jobs, ["created"]);
   }
 
-  const exited = new Promise((r) => server.child.once("exit", r));
-  server.child.kill("SIGKILL");
-  await exited;
+  await server.kill9();
   const killedAt = Date.now();
-  await start("worker");
+  await spawnAirlock("worker", t.database.url, started, {
+    config: join(root, "test", "support", "worker-fixture.config.ts"),
+  });
 
-  const neverMs = await until(async () => (await row(never)).status === "failed", 60_000);
-  const safeMs = await until(async () => (await row(safe)).status === "succeeded", 60_000);
+  const neverMs = await reached(never, "failed");
+  const safeMs = await reached(safe, "succeeded");
   t_.diagnostic(
     `after SIGKILL of the accepting process: interrupted run failed in ${neverMs} ms; retry-safe run executed again and succeeded in ${safeMs} ms (wall ${Date.now() - killedAt} ms)`,
   );

@@ -117,7 +117,8 @@ export function spawnAirlock(
   kind: "serve" | "worker",
   databaseUrl: string,
   started: AirlockProcess[],
-  options: { config?: string } = {},
+  /** `serveWorkers`: worker slots of a `serve` process (0: it only accepts runs). */
+  options: { config?: string; serveWorkers?: number } = {},
 ): Promise<AirlockProcess> {
   const args =
     kind === "serve" ? ["serve", "--host", "127.0.0.1", "--port", "0"] : ["worker", "--concurrency", "4"];
@@ -130,8 +131,8 @@ export function spawnAirlock(
       AIRLOCK_CONFIG: options.config ?? join(import.meta.dirname, "credit.config.ts"),
       AIRLOCK_LOG_LEVEL: "info",
       AIRLOCK_DEMO: "0",
-      // Servers only accept runs; the worker processes execute them.
-      AIRLOCK_WORKER_CONCURRENCY: kind === "serve" ? "0" : "4",
+      // Servers only accept runs unless told otherwise; the worker processes execute them.
+      AIRLOCK_WORKER_CONCURRENCY: kind === "serve" ? String(options.serveWorkers ?? 0) : "4",
       AIRLOCK_RUN_WAIT_MS: "0",
       AIRLOCK_DB_POOL_SIZE: "10",
     },
