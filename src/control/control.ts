@@ -8,7 +8,7 @@ import { getRun, type RunRow } from "../runs/run-store.ts";
 import type { ControlDeps } from "./control-deps.ts";
 import { executeQueuedRun } from "./executor.ts";
 import { runPipeline } from "./pipeline.ts";
-import type { RunRequest } from "./pipeline-context.ts";
+import type { LocalStart, RunRequest } from "./pipeline-context.ts";
 import { createRunHandoff } from "./run-handoff.ts";
 
 export type SubmitResult =
@@ -66,9 +66,10 @@ export function createControl(deps: ControlDeps): Control {
         localWorkers && deps.workspace.actions.get(request.actionName)?.execution === "queued"
           ? deps.engine.reserve(RUN_QUEUE)
           : null;
+      const local: LocalStart | null = slot ? { slot, startedBy: null } : null;
       let result: SubmitResult;
       try {
-        result = await decide(deps, slot ? { ...request, localSlot: slot } : request);
+        result = await decide(deps, local ? { ...request, localSlot: local } : request);
       } catch (error) {
         slot?.release();
         throw error;
@@ -90,7 +91,10 @@ export function createControl(deps: ControlDeps): Control {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
       const run = result.run;
-      if (held) held.run<RunJob>((job) => executeQueuedRun(deps, job, run, { startedHere: true }));
+      if (held)
+        held.run<RunJob>((job) =>
+          executeQueuedRun(deps, job, run, { startedHere: true, startedBy: local?.startedBy ?? null }),
+        );
       else {
         if (localWorkers) handoff.give(run);
         deps.engine.wake(RUN_QUEUE);

@@ -12,7 +12,7 @@ import type pg from "pg";
 import type { SqlExecutor } from "../engine/engine.ts";
 import { AirlockError } from "../errors/airlock-error.ts";
 import { loadPrincipal } from "../identity/load-principal.ts";
-import { actorOf } from "../identity/principal.ts";
+import { actorOf, type Principal } from "../identity/principal.ts";
 import {
   failRun as failRunOnce,
   finishRun,
@@ -54,7 +54,7 @@ export async function executeQueuedRun(
   deps: ControlDeps,
   job: QueuedRunJob,
   handed: RunRow | null = null,
-  options: { startedHere?: boolean } = {},
+  options: { startedHere?: boolean; startedBy?: Principal | null } = {},
 ): Promise<"completed" | undefined> {
   const { runId } = job.data;
   const run = handed ?? (await getRun(deps.pool, runId));
@@ -94,7 +94,14 @@ export async function executeQueuedRun(
     }
   }
   try {
-    return await startAndExecute(deps, run, action, slot, job.complete, startedHere);
+    return await startAndExecute(
+      deps,
+      run,
+      action,
+      slot,
+      job.complete,
+      startedHere ? { by: options.startedBy ?? null } : null,
+    );
   } finally {
     if (slot) await endSlot(slot);
   }
@@ -137,7 +144,8 @@ async function startAndExecute(
   action: CompiledAction,
   slot: Slot | null,
   completeJob: QueuedRunJob["complete"],
-  startedHere: boolean,
+  /** The run was created started by a submit in this process, decided on `by` (when known). */
+  startedHere: { by: Principal | null } | null,
 ): Promise<"completed" | undefined> {
   if (run.status === "running" && !startedHere && action.retry !== "safe") {
     await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
@@ -166,7 +174,7 @@ async function startAndExecute(
     actorRead.catch(() => {});
   } else {
     const started = startedHere
-      ? await beginOnOwnConnection(deps, run)
+      ? await beginOnOwnConnection(deps, run, startedHere.by)
       : await startOnOwnConnection(deps, run, action, start);
     if (!started) return;
     ({ tx, actorRead } = started);
@@ -293,9 +301,18 @@ async function endWithCommit(
 
 function noop() {}
 
-/** The handler's transaction of a run created started: BEGIN and the read of the requester, at once. */
-async function beginOnOwnConnection(deps: ControlDeps, run: RunRow) {
+/**
+ * The handler's transaction of a run created started. Decided on `startedBy` a moment ago, in the
+ * transaction that created it (its credentials checked there): BEGIN goes out without waiting, and
+ * the handler's first statement follows it. Otherwise BEGIN and the read of the requester, at once.
+ */
+async function beginOnOwnConnection(deps: ControlDeps, run: RunRow, startedBy: Principal | null) {
   const tx = await deps.pool.connect();
+  if (startedBy?.id === run.actor_id) {
+    // BEGIN on a live connection does not fail; a dead one fails every statement behind it.
+    tx.query("BEGIN").catch(() => {});
+    return { tx, actorRead: Promise.resolve(startedBy) };
+  }
   const [begun, actorRead] = sendTogether(
     tx,
     () => [tx.query("BEGIN"), loadPrincipal(tx, run.actor_id)] as const,

@@ -65,7 +65,14 @@ export interface RunRequest {
    * queued run without a concurrency limit or a queueing rate (those wait their turn on the
    * queue). Set server side only.
    */
-  localSlot?: HeldSlot | null;
+  localSlot?: LocalStart | null;
+}
+
+/** A worker slot of this process for a queued run it executes itself, and who started the run. */
+export interface LocalStart {
+  slot: HeldSlot;
+  /** Set by `execute` as it sends the run: the principal the run was decided on. */
+  startedBy: Principal | null;
 }
 
 /** A run as its transaction commits it: what a `recordWith` caller needs to know of it. */

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { createApprovalRequest } from "../../approval/approval-store.ts";
 import { AirlockError } from "../../errors/airlock-error.ts";
-import { actorOf } from "../../identity/principal.ts";
+import { actorOf, type Principal } from "../../identity/principal.ts";
 import { newId } from "../../ids/ids.ts";
 import { scrubText } from "../../pii/mask.ts";
 import { createRun, refusalToKeep } from "../../runs/run-lifecycle.ts";
@@ -10,7 +10,7 @@ import { RUN_QUEUE } from "../../runs/run-queue.ts";
 import type { NewRun } from "../../runs/run-store.ts";
 import { claimKey, claimKeyOrAbort, isKeyTaken } from "../idempotency-store.ts";
 import { rateLimited, refuseOverLimit, takeSlot } from "../limits.ts";
-import type { Executed, InTransaction, Next, Outcome } from "../pipeline-context.ts";
+import type { Executed, InTransaction, LocalStart, Next, Outcome } from "../pipeline-context.ts";
 import { refuse } from "../pipeline-context.ts";
 import { runHandler } from "../run-handler.ts";
 
@@ -90,7 +90,7 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
         return Promise.all([
           created,
           claimKeyOrAbort(client, claimOf()),
-          here ? here.enqueue(client, { runId }) : deps.engine.enqueue(client, RUN_QUEUE, { runId }),
+          here ? sendHere(here, client, runId, principal) : deps.engine.enqueue(client, RUN_QUEUE, { runId }),
         ]);
       },
       (error) => keyTakenOutcome(ctx, error),
@@ -159,6 +159,12 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     created: Promise.resolve(run),
     startedHere: false,
   });
+}
+
+/** The run's job, held for this process, which will execute the run as `principal`. */
+function sendHere(here: LocalStart, client: pg.PoolClient, runId: string, principal: Principal) {
+  here.startedBy = principal;
+  return here.slot.enqueue(client, { runId });
 }
 
 /** What a claim sent ahead that failed stands for: a replay, a key in use, or a real failure. */
