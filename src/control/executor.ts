@@ -302,9 +302,10 @@ async function endWithCommit(
 function noop() {}
 
 /**
- * The handler's transaction of a run created started. Decided on `startedBy` a moment ago, in the
- * transaction that created it (its credentials checked there): BEGIN goes out without waiting, and
- * the handler's first statement follows it. Otherwise BEGIN and the read of the requester, at once.
+ * The handler's transaction of a run created started. Decided on `startedBy` a moment ago (a
+ * cached token's credentials checked in the transaction that created the run): BEGIN goes out
+ * without waiting, and the handler's first statement follows it. Otherwise BEGIN and the read of
+ * the requester, at once.
  */
 async function beginOnOwnConnection(deps: ControlDeps, run: RunRow, startedBy: Principal | null) {
   const tx = await deps.pool.connect();

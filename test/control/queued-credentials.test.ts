@@ -2,7 +2,8 @@
 // (control/stages/transaction.ts, `beginAhead`): a credential change committed since the token
 // was cached fails that transaction in the database, and the run is decided again on the
 // principal as it is now. What a user sees: a revoked token's queued run is refused and leaves
-// nothing; anyone else's change costs a second decision, never a second run.
+// nothing; anyone else's change costs a second decision, never a second run. And a run this
+// process has a worker free for is started by that same transaction and executed here.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createFixtureSchema, fixtureWorkspace } from "../support/fixture-workspace.ts";
@@ -64,4 +65,33 @@ test("a queued run submitted after someone else's credentials changed runs once,
   const again = await credit(user.headers, "o2");
   assert.equal((await again.json()).id, body.id);
   assert.deepEqual(await written(user.id), { runs: 2, requested: 2, effects: 2, jobs: 0 });
+});
+
+test("a queued run this process has a worker free for starts in its request's transaction and runs here once", async () => {
+  const user = await createUser(pool(), { groups: ["operators"] });
+  const res = await credit(user.headers, "h1");
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.status, "succeeded");
+  const { rows: events } = await pool().query(
+    "SELECT type, txid::text AS txid, data FROM airlock.audit_events WHERE run_id = $1 ORDER BY id",
+    [body.id],
+  );
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ["run.requested", "run.started", "run.succeeded"],
+  );
+  assert.equal(events[1].txid, events[0].txid, "started in the transaction that requested it");
+  assert.notEqual(
+    events[2].txid,
+    events[0].txid,
+    "its handler's effects commit in a transaction of their own",
+  );
+  assert.equal(events[1].data.attempt, 1);
+  const { rows } = await pool().query(
+    "SELECT attempt, queued_at IS NOT NULL AS queued, started_at = queued_at AS started_at_once FROM airlock.runs WHERE id = $1",
+    [body.id],
+  );
+  assert.deepEqual(rows[0], { attempt: 1, queued: true, started_at_once: true });
+  assert.deepEqual(await written(user.id), { runs: 1, requested: 1, effects: 1, jobs: 0 });
 });
