@@ -80,8 +80,9 @@ export function createControl(deps: ControlDeps): Control {
         result.kind === "run" &&
         !result.replayed &&
         slot?.sent &&
+        local?.startedBy &&
         (slot.sent.data as RunJob).runId === result.run.id
-          ? slot
+          ? { slot, startedBy: local.startedBy }
           : null;
       if (!held) slot?.release();
       if (result.kind === "refused" || result.replayed || (result.run.status !== "queued" && !held))
@@ -91,10 +92,7 @@ export function createControl(deps: ControlDeps): Control {
         firstPollMs: localWorkers ? FIRST_POLL_MS.localWorkers : FIRST_POLL_MS.none,
       });
       const run = result.run;
-      if (held)
-        held.run<RunJob>((job) =>
-          executeQueuedRun(deps, job, run, { startedHere: true, startedBy: local?.startedBy ?? null }),
-        );
+      if (held) held.slot.run<RunJob>((job) => executeQueuedRun(deps, job, run, held.startedBy));
       else {
         if (localWorkers) handoff.give(run);
         deps.engine.wake(RUN_QUEUE);

@@ -48,18 +48,19 @@ export interface QueuedRunJob {
 /**
  * "completed" when the job was completed in the run's own committed transaction. `handed`: the
  * run as the submit in this process committed it (run-handoff.ts), for its job's first delivery;
- * `startedHere`: that submit created it started, for this process to execute (control.ts).
+ * `startedBy`: that submit created it started, decided on this principal, for this process to
+ * execute (control.ts).
  */
 export async function executeQueuedRun(
   deps: ControlDeps,
   job: QueuedRunJob,
   handed: RunRow | null = null,
-  options: { startedHere?: boolean; startedBy?: Principal | null } = {},
+  startedBy: Principal | null = null,
 ): Promise<"completed" | undefined> {
   const { runId } = job.data;
   const run = handed ?? (await getRun(deps.pool, runId));
   if (!run || isFinal(run.status)) return;
-  const startedHere = handed !== null && options.startedHere === true;
+  const startedHere = handed !== null && startedBy !== null;
   const action = actionAsRequested(deps, run, startedHere);
   if (action instanceof AirlockError) {
     const loaded = deps.workspace.actions.get(run.action);
@@ -94,14 +95,7 @@ export async function executeQueuedRun(
     }
   }
   try {
-    return await startAndExecute(
-      deps,
-      run,
-      action,
-      slot,
-      job.complete,
-      startedHere ? { by: options.startedBy ?? null } : null,
-    );
+    return await startAndExecute(deps, run, action, slot, job.complete, startedHere ? startedBy : null);
   } finally {
     if (slot) await endSlot(slot);
   }
@@ -144,10 +138,10 @@ async function startAndExecute(
   action: CompiledAction,
   slot: Slot | null,
   completeJob: QueuedRunJob["complete"],
-  /** The run was created started by a submit in this process, decided on `by` (when known). */
-  startedHere: { by: Principal | null } | null,
+  /** The run was created started by a submit in this process, decided on this principal. */
+  startedBy: Principal | null,
 ): Promise<"completed" | undefined> {
-  if (run.status === "running" && !startedHere && action.retry !== "safe") {
+  if (run.status === "running" && !startedBy && action.retry !== "safe") {
     await failRun(deps, run, action, new AirlockError("run.interrupted"), "running");
     return;
   }
@@ -173,14 +167,14 @@ async function startAndExecute(
     // Awaited below; a rejection seen there ends in the ROLLBACK.
     actorRead.catch(() => {});
   } else {
-    const started = startedHere
-      ? await beginOnOwnConnection(deps, run, startedHere.by)
+    const started = startedBy
+      ? await beginOnOwnConnection(deps, startedBy)
       : await startOnOwnConnection(deps, run, action, start);
     if (!started) return;
     ({ tx, actorRead } = started);
   }
   // A run created started is in its first attempt already.
-  const attempt = startedHere ? run.attempt : run.attempt + 1;
+  const attempt = startedBy ? run.attempt : run.attempt + 1;
   await deps.racePoint?.("executor.after_start");
 
   const requestId = run.execution_request_id ?? run.request_id;
@@ -302,31 +296,15 @@ async function endWithCommit(
 function noop() {}
 
 /**
- * The handler's transaction of a run created started. Decided on `startedBy` a moment ago (a
- * cached token's credentials checked in the transaction that created the run): BEGIN goes out
- * without waiting, and the handler's first statement follows it. Otherwise BEGIN and the read of
- * the requester, at once.
+ * The handler's transaction of a run created started, decided on `startedBy` a moment ago (a
+ * cached token's credentials checked in the transaction that created the run): the requester is
+ * not read again, and BEGIN goes out without waiting, ahead of the handler's first statement.
  */
-async function beginOnOwnConnection(deps: ControlDeps, run: RunRow, startedBy: Principal | null) {
+async function beginOnOwnConnection(deps: ControlDeps, startedBy: Principal) {
   const tx = await deps.pool.connect();
-  if (startedBy?.id === run.actor_id) {
-    // BEGIN on a live connection does not fail; a dead one fails every statement behind it.
-    tx.query("BEGIN").catch(() => {});
-    return { tx, actorRead: Promise.resolve(startedBy) };
-  }
-  const [begun, actorRead] = sendTogether(
-    tx,
-    () => [tx.query("BEGIN"), loadPrincipal(tx, run.actor_id)] as const,
-  );
-  // Awaited by the caller; a rejection seen there ends in its ROLLBACK.
-  actorRead.catch(() => {});
-  try {
-    await begun;
-  } catch (error) {
-    tx.release(true);
-    throw error;
-  }
-  return { tx, actorRead };
+  // BEGIN on a live connection does not fail; a dead one fails every statement behind it.
+  tx.query("BEGIN").catch(() => {});
+  return { tx, actorRead: Promise.resolve<Principal | null>(startedBy) };
 }
 
 /**

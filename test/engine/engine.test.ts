@@ -7,7 +7,7 @@ import { ENGINE_SCHEMA, type Engine, startEngine } from "../../src/engine/engine
 import { installEngineSchema } from "../../src/engine/install-engine-schema.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { ownerClient } from "../../src/store/database.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, queryAsOwner, type TestDatabase } from "../support/test-database.ts";
 import { until as waitFor } from "../support/until.ts";
 
 const QUEUES = ["test.once", "test.rollback", "test.cancel", "test.schedule", "test.tick"].map((name) => ({
@@ -37,14 +37,8 @@ async function engine(): Promise<Engine> {
 const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) =>
   waitFor(what, check, timeoutMs, 100);
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = await ownerClient(db.url);
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) =>
+  queryAsOwner<T>(db.url, text, values);
 
 async function jobStates(queue: string): Promise<{ id: string; state: string }[]> {
   return await sql(

@@ -8,7 +8,7 @@ import { ENGINE_SCHEMA, type Engine, type EngineJob, startEngine } from "../../s
 import { installEngineSchema } from "../../src/engine/install-engine-schema.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { ownerClient } from "../../src/store/database.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, queryAsOwner, type TestDatabase } from "../support/test-database.ts";
 import { until } from "../support/until.ts";
 
 // 10 s is the shortest heartbeat pg-boss allows: the lease is that long, renewed every 5 s.
@@ -26,14 +26,8 @@ let other: Engine;
 // Jobs delivered by a fetch (either engine's workers), by queue.
 const fetched = new Map<string, EngineJob<{ n: number }>[]>();
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = await ownerClient(db.url);
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) =>
+  queryAsOwner<T>(db.url, text, values);
 
 const jobState = async (id: string) =>
   (await sql<{ state: string }>(`SELECT state::text FROM ${ENGINE_SCHEMA}.job WHERE id = $1`, [id]))[0]

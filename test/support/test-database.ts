@@ -56,3 +56,17 @@ export async function createTestDatabase(
     },
   };
 }
+
+/** One statement as the database's owner, on a connection of its own; its rows. */
+export async function queryAsOwner<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = await ownerClient(url);
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -98,23 +98,16 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     if (!created) throw new Error("the run's insert was not sent");
     return await next({ ...ctx, execution: "queued", newRun, created, startedHere: here !== null });
   }
-  // One round trip: BEGIN, the run's row and the key's claim, sent together and answered in order
-  // (if one fails, the rest fail inside the aborted transaction). An inline run's row is written
-  // by `record`, once, in the state its handler ended in; its key's reference to the run is
-  // checked at commit (a deferred foreign key, migration 0012). A queued run's job goes out with
-  // them: a key found taken rolls it back with the rest.
-  let first: readonly [Awaited<ReturnType<typeof createRun>> | null, boolean, unknown];
+  // An inline run, or one held for approval. One round trip: BEGIN, the held run's row and the
+  // key's claim, sent together and answered in order (if one fails, the rest fail inside the
+  // aborted transaction). An inline run's row is written by `record`, once, in the state its
+  // handler ended in; its key's reference to the run is checked at commit (a deferred foreign
+  // key, migration 0012).
+  let first: readonly [Awaited<ReturnType<typeof createRun>> | null, boolean];
   try {
     first = await (inline
-      ? tx.begin((client) => [null, claim(client), null] as const)
-      : tx.begin(
-          (client) =>
-            [
-              createRun(deps, client, { action, run: newRun }),
-              claim(client),
-              held ? null : deps.engine.enqueue(client, RUN_QUEUE, { runId }),
-            ] as const,
-        ));
+      ? tx.begin((client) => [null, claim(client)] as const)
+      : tx.begin((client) => [createRun(deps, client, { action, run: newRun }), claim(client)] as const));
   } catch (error) {
     if ((error as { code?: string }).code === "55P03")
       return refuse(ctx, new AirlockError("idempotency.in_progress"));
@@ -131,34 +124,26 @@ export async function execute(ctx: InTransaction, next: Next<Executed>): Promise
     }
     return await runInline(ctx, next, newRun, reason);
   }
-  if (approvalRequestId !== null) {
-    const created = await createApprovalRequest(tx.client, {
-      id: approvalRequestId,
-      runId,
-      action: action.name,
-      actionVersion: action.version,
-      requesterId: principal.id,
-      paramsHash: ctx.paramsHash,
-      reason,
-      policies: ctx.enforced.map((m) => ({
-        name: m.policy.name,
-        reviewers: m.policy.reviewers,
-        quorum: m.policy.quorum,
-        because: m.because,
-      })),
-      chosenReviewers: ctx.chosenReviewers,
-      expiresInMs: Math.min(...ctx.enforced.map((m) => m.policy.expiresInMs)),
-      requestId: ctx.requestId,
-    });
-    return await next({ ...ctx, execution: "held", run, approvalExpiresAt: created.expiresAt });
-  }
-  return await next({
-    ...ctx,
-    execution: "queued",
-    newRun,
-    created: Promise.resolve(run),
-    startedHere: false,
+  if (approvalRequestId === null) throw new Error("a run reached approval without a request");
+  const created = await createApprovalRequest(tx.client, {
+    id: approvalRequestId,
+    runId,
+    action: action.name,
+    actionVersion: action.version,
+    requesterId: principal.id,
+    paramsHash: ctx.paramsHash,
+    reason,
+    policies: ctx.enforced.map((m) => ({
+      name: m.policy.name,
+      reviewers: m.policy.reviewers,
+      quorum: m.policy.quorum,
+      because: m.because,
+    })),
+    chosenReviewers: ctx.chosenReviewers,
+    expiresInMs: Math.min(...ctx.enforced.map((m) => m.policy.expiresInMs)),
+    requestId: ctx.requestId,
   });
+  return await next({ ...ctx, execution: "held", run, approvalExpiresAt: created.expiresAt });
 }
 
 /** The run's job, held for this process, which will execute the run as `principal`. */
