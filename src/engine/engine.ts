@@ -167,7 +167,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // A dead worker's heartbeat stops; the supervisor returns its job within ~2 intervals.
     superviseIntervalSeconds: 10,
     monitorIntervalSeconds: 10,
-    useListenNotify: true,
+    // pg-boss's own listener wakes only pg-boss's `work()` loops, which Airlock does not run: the
+    // dispatchers are woken by `listenForJobs` below. Off, it costs no connection; the inserts
+    // still NOTIFY, since that follows the queue's `notify`, not this option.
+    useListenNotify: false,
     // With tracing on (observe/tracing.ts), a job carries its sender's trace context, so the worker
     // that runs it continues the request's trace; without it nothing is stored.
     openTelemetry: { propagateContext: true },

@@ -54,7 +54,7 @@ before(async () => {
   observer = new pg.Client({ connectionString: database.url, application_name: "dev-engine-test" });
   observer.on("error", () => {});
   await observer.connect();
-  // How many listeners one engine holds (Airlock's wake-up listener and pg-boss's own notifier).
+  // How many listeners one engine holds (measured rather than assumed).
   const alone = await startEngine({ url: database.url, log, queues: ENGINE_QUEUES });
   await until("one engine's listeners", async () => (await listeners()) > 0);
   await new Promise((r) => setTimeout(r, 500));

@@ -1,6 +1,7 @@
 // The engine facade against real PostgreSQL: a job enqueued in a committed transaction runs once,
 // a rolled-back one never exists, a cancelled job never runs, and a schedule read in a time zone
-// ticks once across two engines (two processes) on one database.
+// ticks once across two engines (two processes) on one database; each engine listens for jobs on
+// one connection, through which a job sent by another process wakes its worker.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ENGINE_SCHEMA, type Engine, startEngine } from "../../src/engine/engine.ts";
@@ -10,12 +11,14 @@ import { ownerClient } from "../../src/store/database.ts";
 import { createTestDatabase, queryAsOwner, type TestDatabase } from "../support/test-database.ts";
 import { until as waitFor } from "../support/until.ts";
 
-const QUEUES = ["test.once", "test.rollback", "test.cancel", "test.schedule", "test.tick"].map((name) => ({
-  name,
-  heartbeatSeconds: 10,
-  expireInSeconds: 60,
-  retryLimit: 0,
-}));
+const QUEUES = ["test.once", "test.rollback", "test.cancel", "test.schedule", "test.tick", "test.wake"].map(
+  (name) => ({
+    name,
+    heartbeatSeconds: 10,
+    expireInSeconds: 60,
+    retryLimit: 0,
+  }),
+);
 const log = createLogger({ level: "silent" });
 
 let db: TestDatabase;
@@ -176,6 +179,32 @@ describe("engine", () => {
     );
     assert.equal((await jobStates("test.tick")).length, 1);
     assert.equal(runs.length, 1);
+  });
+
+  test("each engine listens for jobs on one connection, which wakes its worker for a job another engine sent", async () => {
+    const sender = await engine();
+    const worker = await engine();
+    // A listener's last statement is its LISTEN, or, from 10 s on, pg-boss's heartbeat on it.
+    const [listening] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'airlock-engine'
+          AND (query ILIKE 'LISTEN%' OR query ILIKE '%pg_listening_channels()%')`,
+    );
+    assert.equal(listening?.n, engines.length, "one LISTEN connection per live engine");
+
+    const ran: number[] = [];
+    await worker.work("test.wake", { concurrency: 1 }, async () => {
+      ran.push(Date.now());
+    });
+    // The worker's first fetch has found nothing; its next poll is 5 s away.
+    await new Promise((r) => setTimeout(r, 300));
+    const sentAt = Date.now();
+    await enqueueIn(sender, "test.wake", {}, "COMMIT");
+    await until("the job to run", async () => (ran.length > 0 ? true : undefined), 10_000);
+    assert.ok(
+      ran[0]! - sentAt < 3_000,
+      `woken by the other engine's NOTIFY, not the poll: ${ran[0]! - sentAt} ms`,
+    );
   });
 });
 
