@@ -49,6 +49,17 @@ export async function createTestDatabase(
     async drop() {
       const admin = await ownerClient(serverUrl);
       try {
+        // A pool's end() resolves once it has asked its connections to close, not once they have:
+        // forced at once, the drop can still reach one, whose FATAL error the test's pool (with no
+        // error listener of its own) would throw as an uncaught exception. They get a moment first.
+        for (let waited = 0; waited < 1_000; waited += 20) {
+          const { rows } = await admin.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+            [name],
+          );
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       } finally {
         await admin.end();
