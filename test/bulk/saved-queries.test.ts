@@ -129,6 +129,7 @@ after(async () => {
   await b?.close();
   await server?.close(100);
   await t?.close();
+  await t?.database.drop();
 });
 
 async function save(who: TestUser, body: Json): Promise<{ status: number; body: Json }> {

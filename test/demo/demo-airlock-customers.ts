@@ -82,6 +82,7 @@ export async function startCustomerDemo(): Promise<CustomerDemo> {
     async close() {
       await owner.end();
       await t.close();
+      await t.database.drop();
     },
   };
 }

@@ -73,6 +73,7 @@ export async function startDemoAirlock(
     async close() {
       await ownerConnection.end();
       await t.close();
+      await t.database.drop();
     },
   };
 }

@@ -27,6 +27,7 @@ const v2 = defineWorkspace({ ...governanceWorkspace, actions: [issueCreditV2, lo
 let t: TestAirlock | null = null;
 after(async () => {
   await t?.close();
+  await t?.database.drop();
 });
 
 test("two deployments: two versions, what changed between them, and the runs of each", async () => {

@@ -170,7 +170,7 @@ test("a secret stored in plain text before sealing existed is sealed by the next
       [id, legacySecret, admin.id],
     );
     const second = await startTestAirlock({ database: t.database });
-    await second.airlock.close(); // not second.close(): that drops the shared database
+    await second.close();
     const { rows } = await owner.query(
       "SELECT id, plaintext_secret, secret_envelope FROM airlock.webhooks WHERE id = $1",
       [id],

@@ -27,6 +27,7 @@ export interface TestAirlock {
   logText(): string;
   request(path: string, init?: RequestInit): Promise<Response>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Stops the instance, and drops its database if it created it. */
   close(): Promise<void>;
 }
 
@@ -45,6 +46,9 @@ export async function startTestAirlock(
   } = {},
 ): Promise<TestAirlock> {
   const database = options.database ?? (await createTestDatabase());
+  // A database given is shared with whoever gave it (often other instances still running): its
+  // owner drops it, not the first instance to close.
+  const ownsDatabase = !options.database;
   await options.prepare?.(database.url);
   const config: Config = loadConfig({
     AIRLOCK_LOG_LEVEL: "debug",
@@ -106,7 +110,7 @@ export async function startTestAirlock(
     async close() {
       await airlock.close();
       await services?.stop();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }
