@@ -6,6 +6,7 @@ import { auditTrailOfRun } from "../../src/audit/run-accountability.ts";
 import { createSealer, type Sealer } from "../../src/audit/sealer.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { type Database, openDatabase, ownerClient } from "../../src/store/database.ts";
+import { sealAll as sealEverything } from "../support/seal-all.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let db: TestDatabase;
@@ -25,22 +26,8 @@ after(async () => {
 const runEvent = (type: AuditEventInput["type"], runId: string, extra: Partial<AuditEventInput> = {}) =>
   ({ type, outcome: "info", runId, actorId: "usr_ada", action: "refund", ...extra }) as AuditEventInput;
 
-/**
- * Seals every event appended so far. The sealer seals only below the oldest transaction still
- * open on the server, which another test's database on it may hold for a while: passes are made
- * until the last event is in a seal (or 15 s).
- */
 async function sealAll(): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    while ((await sealer.sealOnce()).sealed > 0);
-    const { rows } = await app.pool.query<{ left: boolean }>(
-      `SELECT coalesce((SELECT max(id) FROM airlock.audit_events), 0)
-            > coalesce((SELECT max(last_event_id) FROM airlock.audit_seals), 0) AS left`,
-    );
-    if (!rows[0]!.left || Date.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await sealEverything(sealer, app.pool);
 }
 
 test("a run's events in order, each sealed and matching its seal, then a tampered one stands out", async () => {

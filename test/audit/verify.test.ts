@@ -8,6 +8,7 @@ import { createSealer, type Sealer } from "../../src/audit/sealer.ts";
 import { type VerifyResult, verifyAudit } from "../../src/audit/verify.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { type Database, openDatabase, ownerClient } from "../../src/store/database.ts";
+import { sealAll as sealEverything } from "../support/seal-all.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let db: TestDatabase;
@@ -39,7 +40,7 @@ after(async () => {
 });
 
 async function sealAll(): Promise<void> {
-  while ((await sealer.sealOnce()).sealed > 0);
+  await sealEverything(sealer, owner);
 }
 
 const problemOf = (result: VerifyResult) => (result.ok ? null : result.problem);

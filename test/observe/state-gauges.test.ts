@@ -10,6 +10,7 @@ import { unsealedAuditStats } from "../../src/audit/unsealed-audit-stats.ts";
 import { createLogger } from "../../src/observe/logger.ts";
 import { defineAction, defineWorkspace, z } from "../../src/sdk/index.ts";
 import { openDatabase } from "../../src/store/database.ts";
+import { sealAll } from "../support/seal-all.ts";
 import { startTestAirlock, type TestAirlock } from "../support/test-airlock.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { createUser, type TestUser } from "../support/users.ts";
@@ -100,8 +101,7 @@ test("seal lag: the oldest unsealed audit event's age rises while nothing seals 
     await new Promise((r) => setTimeout(r, 1100));
     const behind = (await unsealedAuditStats(app.pool)).oldestSeconds;
     assert.ok(behind >= 1, `an unsealed event has waited at least 1 s (${behind})`);
-    let pass = await sealer.sealOnce();
-    while (pass.sealed > 0) pass = await sealer.sealOnce();
+    await sealAll(sealer, app.pool);
     assert.equal((await unsealedAuditStats(app.pool)).oldestSeconds, 0, "sealed: nothing waits");
     await appendAudit(app.pool, [{ type: "run.started", outcome: "info", actorId: "usr_lag" }]);
     await new Promise((r) => setTimeout(r, 1100));
